@@ -1,0 +1,38 @@
+# make run   : set up, then open the application on the bundled Lancashire 2017 demo database
+# make test  : set up, then run ruff and the whole test suite offscreen
+# make bench : set up, then print the benchmark figures
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEMO_DB := demo-data/lancashire-2017.sqlite3
+
+.PHONY: run test bench lint demo clean
+
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $(STAMP)
+
+$(DEMO_DB): | $(STAMP)
+	@mkdir -p demo-data
+	$(BIN)/ncpi-desktop demo --profile lancashire-2017 --db $(DEMO_DB)
+
+demo: $(DEMO_DB)
+
+run: $(STAMP) $(DEMO_DB)
+	$(BIN)/ncpi-desktop --db $(DEMO_DB)
+
+lint: $(STAMP)
+	$(BIN)/ruff check ncpi_desktop tests benchmarks
+
+test: $(STAMP) lint
+	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+bench: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) demo-data bench-out

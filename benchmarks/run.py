@@ -1,0 +1,1 @@
+"""make bench: prints the benchmark figures (filled in per issue)."""

@@ -1,0 +1,160 @@
+"""Caseload figures (rules 1-5): per offender manager, team, BCU and force, with flags and why.
+
+One implementation over whole frames: the force row, a team's row and a manager's row are the same
+sums over different groupings of the same per-RSO frame.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ncpi_desktop.analysis.arms import arms_status
+from ncpi_desktop.analysis.flags import fmt_number, fmt_percent, set_flag
+from ncpi_desktop.domain.enums import HIGH_RISK_LEVELS, ManagementMode, RiskLevel, Role, Status
+from ncpi_desktop.storage.snapshot import Snapshot
+
+#: Comparisons with a policy limit allow for float rounding (35 RSOs on 0.7 FTE is exactly 50).
+EPSILON = 1e-9
+
+#: Output key -> boolean per-RSO column summed for every group (REPORT-JSON.md keys).
+COUNT_COLUMNS: dict[str, str] = {
+    "community": "is_community",
+    "custody": "is_custody",
+    "abroad": "is_abroad",
+    "missing": "is_missing",
+    "low": "is_low",
+    "medium": "is_medium",
+    "high": "is_high",
+    "very_high": "is_very_high",
+    "pooled": "is_pooled",
+    "arms_eligible": "arms_eligible",
+    "arms_current": "arms_current",
+    "active": "is_active",
+    "reactive": "is_reactive",
+}
+
+
+def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
+    """Per RSO: the holder at the as-at date, where they count, and the caseload flags."""
+    rsos = snapshot.rsos.copy()
+    managers = snapshot.managers.set_index("manager_id")
+    recorded = rsos["manager_id"]
+    held_by_active = recorded.map(managers["active"]).fillna(False).astype(bool)
+    named = recorded.notna() & held_by_active
+    rsos["recorded_manager_id"] = recorded
+    rsos["manager_id"] = recorded.where(named)
+    rsos["named"] = named
+    pool_team = rsos["team"].fillna(rsos["home_team"])
+    rsos["team"] = rsos["manager_id"].map(managers["team"]).where(named, pool_team)
+    rsos["bcu"] = rsos["manager_id"].map(managers["bcu"]).where(named, rsos["home_bcu"])
+    rsos["manager_name"] = rsos["manager_id"].map(managers["name"])
+
+    status = rsos["status"]
+    community = status == Status.COMMUNITY
+    rsos["is_community"] = community
+    for value in (Status.CUSTODY, Status.ABROAD, Status.MISSING):
+        rsos[f"is_{value}"] = status == value
+    for level in RiskLevel:
+        rsos[f"is_{level}"] = community & (rsos["risk_level"] == level)
+    rsos["is_high_risk"] = community & rsos["risk_level"].isin(list(HIGH_RISK_LEVELS))
+    rsos["is_pooled"] = community & ~named
+    rsos["is_reactive"] = community & (rsos["management"] == ManagementMode.REACTIVE)
+    rsos["is_active"] = community & ~rsos["is_reactive"]
+
+    rsos = rsos.join(arms_status(snapshot), on="rso_id")
+
+    left = recorded.notna() & ~named
+    why_pooled = pd.Series("No named offender manager: unallocated", index=rsos.index)
+    why_pooled = why_pooled.mask(
+        rsos["team"].notna(), "No named offender manager: pooled in team " + rsos["team"])
+    why_pooled = why_pooled.mask(
+        left, "No named offender manager: " + recorded.fillna("") + " is not an active manager")
+    set_flag(rsos, "no_named_manager", rsos["is_pooled"], why_pooled)
+    return rsos
+
+
+def _counts(rsos: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    columns = list(COUNT_COLUMNS.values())
+    if by:
+        grouped = rsos.groupby(by, dropna=True)
+        counts = grouped[columns].sum()
+        counts.insert(0, "rsos", grouped.size())
+    else:
+        counts = rsos[columns].sum().to_frame().T
+        counts.insert(0, "rsos", len(rsos))
+    return counts.rename(columns={v: k for k, v in COUNT_COLUMNS.items()})
+
+
+def _shares(frame: pd.DataFrame, caseload: str) -> None:
+    """High-risk share and ARMS completion; NaN (blank, JSON null) when nothing is under it."""
+    high_risk = frame["high"] + frame["very_high"]
+    frame["high_risk_share"] = (high_risk / frame[caseload]).where(frame[caseload] > 0)
+    frame["arms_completion"] = (frame["arms_current"] / frame["arms_eligible"]).where(
+        frame["arms_eligible"] > 0)
+
+
+def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Force (``by=[]``), BCU (``["bcu"]``) or team (``["bcu", "team"]``) figures.
+
+    Ratios are total community RSOs over the total FTE of the active offender managers in the group.
+    """
+    counts = _counts(rsos, by)
+    oms = managers[managers["active"] & (managers["role"] == Role.OFFENDER_MANAGER)]
+    if by:
+        staff = oms.groupby(by).agg(offender_managers=("manager_id", "size"), fte=("fte", "sum"))
+        frame = counts.join(staff, how="outer")
+    else:
+        frame = counts.assign(offender_managers=len(oms), fte=float(oms["fte"].sum()))
+    frame[list(COUNT_COLUMNS) + ["rsos", "offender_managers"]] = (
+        frame[list(COUNT_COLUMNS) + ["rsos", "offender_managers"]].fillna(0).astype(int))
+    frame["fte"] = frame["fte"].fillna(0.0).astype(float)
+    frame["per_fte"] = (frame["community"] / frame["fte"]).where(frame["fte"] > 0)
+    _shares(frame, "community")
+    return frame.reset_index() if by else frame.reset_index(drop=True)
+
+
+def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per_fte: float,
+                    high_risk_share_limit: float) -> pd.DataFrame:
+    """One row per active manager: caseload, per FTE, risk mix, ARMS, and the two flags."""
+    active = managers[managers["active"]].set_index("manager_id")
+    counts = _counts(rsos[rsos["named"]], ["manager_id"]).reindex(active.index, fill_value=0)
+    frame = active[["name", "bcu", "team", "role", "fte"]].join(counts)
+    frame = frame.rename(columns={"community": "caseload"})
+    frame["per_fte"] = frame["caseload"] / frame["fte"]
+    _shares(frame, "caseload")
+    frame = frame.reset_index()
+
+    capacity = policy_limit_per_fte * frame["fte"]
+    over = frame["caseload"] > capacity + EPSILON
+    fte_text = frame["fte"].map(fmt_number)
+    per_text = frame["per_fte"].map(fmt_number)
+    why = (frame["caseload"].astype(str) + " community RSOs on " + fte_text + " FTE"
+           + np.where(frame["fte"] == 1.0, "", " (" + per_text + " per FTE)")
+           + f": above {policy_limit_per_fte:g} per FTE")
+    set_flag(frame, "caseload_over_limit", over, pd.Series(why, index=frame.index))
+
+    high_risk = frame["high"] + frame["very_high"]
+    over_share = (frame["caseload"] > 0) & (
+        high_risk > high_risk_share_limit * frame["caseload"] + EPSILON)
+    share_text = frame["high_risk_share"].fillna(0).map(fmt_percent)
+    why_share = (high_risk.astype(str) + " of " + frame["caseload"].astype(str)
+                 + " community RSOs high or very high risk (" + share_text + "): above "
+                 + fmt_percent(high_risk_share_limit))
+    set_flag(frame, "high_risk_share_over_limit", over_share, why_share)
+    return frame
+
+
+def caseload_figures(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
+    """Every caseload frame of one snapshot: rsos, managers, teams, bcus, force (one row)."""
+    rsos = rso_caseload(snapshot)
+    managers = snapshot.managers
+    policy = snapshot.policy
+    return {
+        "rsos": rsos,
+        "managers": manager_figures(rsos, managers, policy.caseload_limit_per_fte,
+                                    policy.high_risk_share_limit),
+        "teams": group_figures(rsos, managers, ["bcu", "team"]),
+        "bcus": group_figures(rsos, managers, ["bcu"]),
+        "force": group_figures(rsos, managers, []),
+    }

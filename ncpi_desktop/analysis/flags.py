@@ -1,0 +1,57 @@
+"""Flags as boolean columns with a "why" sentence beside each, and helpers to read them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def flag_column(name: str) -> str:
+    return f"flag_{name}"
+
+
+def why_column(name: str) -> str:
+    return f"why_{name}"
+
+
+def set_flag(frame: pd.DataFrame, name: str, mask: pd.Series, why: pd.Series) -> None:
+    """Store flag ``name`` and its sentence (blank where the flag is not raised)."""
+    mask = mask.fillna(False).astype(bool)
+    frame[flag_column(name)] = mask
+    frame[why_column(name)] = why.where(mask, "").astype(object).fillna("")
+
+
+def flag_names(frame: pd.DataFrame) -> list[str]:
+    return [c.removeprefix("flag_") for c in frame.columns if c.startswith("flag_")]
+
+
+def flag_lists(frame: pd.DataFrame, names: list[str] | None = None
+               ) -> tuple[list[list[str]], list[list[str]]]:
+    """Per row: the raised flags and their sentences, in ``names`` order."""
+    names = flag_names(frame) if names is None else names
+    if not names or frame.empty:
+        return [[] for _ in range(len(frame))], [[] for _ in range(len(frame))]
+    raised = np.column_stack([frame[flag_column(n)].to_numpy(bool) for n in names])
+    whys = np.column_stack([frame[why_column(n)].to_numpy(object) for n in names])
+    name_array = np.array(names, dtype=object)
+    flags = [name_array[row].tolist() for row in raised]
+    reasons = [whys[i][row].tolist() for i, row in enumerate(raised)]
+    return flags, reasons
+
+
+def any_flag(frame: pd.DataFrame) -> pd.Series:
+    columns = [flag_column(n) for n in flag_names(frame)]
+    if not columns:
+        return pd.Series(False, index=frame.index)
+    return frame[columns].any(axis=1)
+
+
+def fmt_number(value: float) -> str:
+    """1.0 -> '1.0', 0.75 -> '0.75', 52.0 -> '52.0', 51.25 -> '51.25'."""
+    text = f"{value:.2f}".rstrip("0")
+    return text + "0" if text.endswith(".") else text
+
+
+def fmt_percent(share: float) -> str:
+    text = f"{share * 100:.1f}".removesuffix(".0")
+    return f"{text}%"

@@ -1,0 +1,118 @@
+"""The command line: the GUI by default; headless ``demo`` and ``report``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from datetime import date, datetime
+
+from ncpi_desktop.storage.database import DatabaseError
+
+EXIT_OK = 0
+EXIT_INVALID = 1
+EXIT_UNUSABLE = 2
+
+
+def parse_date(text: str) -> date:
+    """YYYY-MM-DD or DD/MM/YYYY."""
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="ncpi-desktop",
+        description="Caseload planning for Sex Offender Management Units. "
+                    "With no command, opens the application.")
+    parser.add_argument("--db", help="database file or SQLAlchemy URL (default: user data dir)")
+    commands = parser.add_subparsers(dest="command")
+
+    gui = commands.add_parser("gui", help="open the application (the default)")
+    gui.add_argument("--db", dest="sub_db", help=argparse.SUPPRESS)
+
+    demo = commands.add_parser("demo", help="build a demo database")
+    demo.add_argument("--profile", choices=["lancashire-2017", "national"],
+                      default="lancashire-2017")
+    demo.add_argument("--db", dest="sub_db", required=True, help="database file to create")
+    demo.add_argument("--force", action="store_true", help="replace an existing file")
+
+    report = commands.add_parser("report", help="print the figures")
+    report.add_argument("--db", dest="sub_db", help="database file or URL")
+    report.add_argument("--as-at", type=parse_date, default=None,
+                        help="date the figures are as at (default: today)")
+    report.add_argument("--json", action="store_true", required=True,
+                        help="print REPORT-JSON.md's object")
+    return parser
+
+
+def _target(args: argparse.Namespace) -> str | None:
+    return getattr(args, "sub_db", None) or args.db
+
+
+def _error(message: str, status: int) -> int:
+    print(f"ncpi-desktop: {message}", file=sys.stderr)
+    return status
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from ncpi_desktop.analysis.figures import compute_figures
+    from ncpi_desktop.exchange.report import build_report
+    from ncpi_desktop.storage.database import open_database
+    from ncpi_desktop.storage.snapshot import load_snapshot
+
+    engine = open_database(_target(args))
+    try:
+        snapshot = load_snapshot(engine, args.as_at or date.today())
+    finally:
+        engine.dispose()
+    report = build_report(compute_figures(snapshot))
+    json.dump(report, sys.stdout, indent=1)
+    sys.stdout.write("\n")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from ncpi_desktop.demo.build import build_demo
+
+    path = Path(args.sub_db)
+    if path.exists():
+        if not args.force:
+            return _error(f"{path} exists; use --force to replace it", EXIT_UNUSABLE)
+        path.unlink()
+    counts = build_demo(path, args.profile, progress=_print_progress)
+    print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
+    return EXIT_OK
+
+
+def _print_progress(done: int, total: int, what: str) -> None:
+    print(f"[{done}/{total}] {what}", file=sys.stderr)
+
+
+def cmd_gui(args: argparse.Namespace) -> int:
+    from ncpi_desktop.ui.app import run_app
+
+    return run_app(_target(args))
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handler = {"demo": cmd_demo, "report": cmd_report}.get(args.command, cmd_gui)
+    try:
+        return handler(args)
+    except DatabaseError as exc:
+        return _error(str(exc), EXIT_UNUSABLE)
+    except KeyboardInterrupt:
+        return _error("interrupted", 130)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

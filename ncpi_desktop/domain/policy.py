@@ -1,0 +1,142 @@
+"""Every threshold and interval of DOMAIN.md ("Rules"), in one place.
+
+No other module may write these numbers as literals: they read them from a ``Policy``. The values a
+user changes are stored in the database (``storage``), because a figure is only meaningful with the
+policy it was computed with.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields, replace
+from typing import Any
+
+from ncpi_desktop.domain.enums import RiskLevel
+
+
+@dataclass(frozen=True)
+class PolicyField:
+    """How a policy value is described to the user."""
+
+    name: str
+    label: str
+    unit: str
+    source: str
+    configurable_default: bool
+
+
+@dataclass(frozen=True)
+class Policy:
+    # Rule 2: community caseload per FTE above this is flagged.
+    caseload_limit_per_fte: float = 50.0
+    # Rule 3: share of high + very-high RSOs above this is flagged.
+    high_risk_share_limit: float = 0.20
+    # Rule 6: visit interval by risk level, in calendar months (active management).
+    visit_interval_very_high_months: int = 1
+    visit_interval_high_months: int = 3
+    visit_interval_medium_months: int = 6
+    visit_interval_low_months: int = 12
+    # Rule 7: first visit after entering the community; due-soon window.
+    first_visit_allowance_days: int = 28
+    due_soon_days: int = 28
+    # Rule 8: consecutive no-access visits before a warrant of entry is considered.
+    warrant_after_failed_visits: int = 2
+    # Rule 9: officers a home visit needs.
+    officers_per_visit: int = 2
+    # Rule 10: ARMS older than this is due.
+    arms_max_age_months: int = 12
+    # ARMS applies to adults: age in years at the as-at date.
+    arms_adult_age_years: int = 18
+    # Rule 11: years free of offence, concern or adverse intelligence before reactive management.
+    reactive_concern_free_years: int = 3
+    # Rule 12: orders ending within this many days are listed for review.
+    order_review_window_days: int = 90
+
+    def visit_interval_months(self, risk: RiskLevel) -> int:
+        return {
+            RiskLevel.VERY_HIGH: self.visit_interval_very_high_months,
+            RiskLevel.HIGH: self.visit_interval_high_months,
+            RiskLevel.MEDIUM: self.visit_interval_medium_months,
+            RiskLevel.LOW: self.visit_interval_low_months,
+        }[RiskLevel(risk)]
+
+    def visit_intervals(self) -> dict[str, int]:
+        """Default interval in months by risk level value, for vectorised mapping."""
+        return {level.value: self.visit_interval_months(level) for level in RiskLevel}
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def with_values(self, values: dict[str, Any]) -> Policy:
+        """A copy with stored values applied; unknown keys are ignored, types follow the field."""
+        known = {f.name: f.type for f in fields(self)}
+        updates: dict[str, Any] = {}
+        for key, value in values.items():
+            if key not in known:
+                continue
+            default = getattr(self, key)
+            updates[key] = type(default)(float(value)) if isinstance(default, int) else float(value)
+        return replace(self, **updates)
+
+    @staticmethod
+    def describe() -> list[PolicyField]:
+        return list(POLICY_FIELDS)
+
+    def rules_text(self) -> list[str]:
+        """The rules in force, one sentence each, for Help > About and the performance pack."""
+        p = self
+        return [
+            f"Caseload counts community RSOs only; an offender manager above "
+            f"{p.caseload_limit_per_fte:g} community RSOs per FTE is flagged.",
+            f"An offender manager whose high plus very-high share of the community caseload is "
+            f"above {p.high_risk_share_limit:.0%} is flagged.",
+            "A community RSO with no named offender manager (unallocated or in a team pool) is "
+            "flagged and counted as pooled.",
+            f"Home visits: very high every {p.visit_interval_very_high_months} month(s), "
+            f"high every {p.visit_interval_high_months}, medium every "
+            f"{p.visit_interval_medium_months}, low every {p.visit_interval_low_months}; "
+            "an RSO's own interval overrides the default.",
+            f"First visit within {p.first_visit_allowance_days} days of entering the community "
+            f"(configurable default); due soon within {p.due_soon_days} days "
+            f"(configurable default).",
+            f"{p.warrant_after_failed_visits} no-access visits in a row: consider a warrant of "
+            f"entry (SOA 2003 s.96B). A visit by fewer than {p.officers_per_visit} officers is "
+            f"flagged.",
+            f"ARMS due when none is completed or the latest is older than "
+            f"{p.arms_max_age_months} months (configurable default); adult males only "
+            f"(aged {p.arms_adult_age_years} or over).",
+            f"Reactive management needs low risk, a current low ARMS, "
+            f"{p.reactive_concern_free_years} years free of concern, no order in force, and the "
+            f"RSO in the community.",
+            f"Civil orders ending within {p.order_review_window_days} days are listed for review "
+            f"(configurable default).",
+        ]
+
+
+POLICY_FIELDS: tuple[PolicyField, ...] = (
+    PolicyField("caseload_limit_per_fte", "Caseload limit", "RSOs per FTE",
+                "Accepted standard cited by HMICFRS (2018)", False),
+    PolicyField("high_risk_share_limit", "High-risk share limit", "fraction",
+                "National guidance: about 10 high-risk per 50 offenders", False),
+    PolicyField("visit_interval_very_high_months", "Visit interval, very high", "months",
+                "National cadence before NPCC June 2017", False),
+    PolicyField("visit_interval_high_months", "Visit interval, high", "months",
+                "National cadence before NPCC June 2017", False),
+    PolicyField("visit_interval_medium_months", "Visit interval, medium", "months",
+                "National cadence before NPCC June 2017", False),
+    PolicyField("visit_interval_low_months", "Visit interval, low", "months",
+                "National cadence before NPCC June 2017", False),
+    PolicyField("first_visit_allowance_days", "First-visit allowance", "days",
+                "No national figure found", True),
+    PolicyField("due_soon_days", "Due-soon window", "days", "No national figure found", True),
+    PolicyField("warrant_after_failed_visits", "Failed visits before warrant", "visits",
+                "Sexual Offences Act 2003 s.96B", False),
+    PolicyField("officers_per_visit", "Officers per home visit", "officers",
+                "MOSOVO practice: two officers", False),
+    PolicyField("arms_max_age_months", "ARMS maximum age", "months",
+                "No national interval found", True),
+    PolicyField("arms_adult_age_years", "ARMS adult age", "years", "ARMS applies to adults", False),
+    PolicyField("reactive_concern_free_years", "Concern-free period for reactive", "years",
+                "NPCC, January 2017", False),
+    PolicyField("order_review_window_days", "Order review window", "days",
+                "No national figure found", True),
+)

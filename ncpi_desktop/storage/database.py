@@ -1,0 +1,109 @@
+"""Engines and schema: where the database lives, opening it, migrating it to the current schema."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from platformdirs import user_data_dir
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
+from sqlmodel import create_engine
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+#: Pages of SQLite's cache, as a negative KiB figure (64 MiB): reads of the register are large.
+SQLITE_CACHE_KIB = 65536
+
+
+class DatabaseError(Exception):
+    """The database cannot be opened or used; the message is fit to show a user."""
+
+
+def default_database_path() -> Path:
+    return Path(user_data_dir("ncpi-desktop", appauthor=False)) / "ncpi.sqlite3"
+
+
+def database_url(target: str | Path | None) -> str:
+    """A SQLAlchemy URL for a path, a URL, or the default database."""
+    if target is None:
+        target = default_database_path()
+    target = str(target)
+    if "://" in target:
+        return target
+    return f"sqlite:///{Path(target).expanduser().resolve()}"
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI callback
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA cache_size=-{SQLITE_CACHE_KIB}")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
+
+
+def make_engine(target: str | Path | None) -> Engine:
+    url = database_url(target)
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise DatabaseError(f"Not a database path or URL: {target}") from exc
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"check_same_thread": False})
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, pool_pre_ping=True)
+    return engine
+
+
+def open_database(target: str | Path | None, *, create: bool = False) -> Engine:
+    """Open (and migrate) a database. With ``create`` a missing SQLite file is made.
+
+    Raises ``DatabaseError`` with a one-line message when the file is missing, is not a database,
+    or cannot be read.
+    """
+    url = database_url(target)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        path = Path(parsed.database)
+        if not path.exists():
+            if not create:
+                raise DatabaseError(f"No database at {path}")
+            path.parent.mkdir(parents=True, exist_ok=True)
+        elif path.is_dir():
+            raise DatabaseError(f"{path} is a folder, not a database file")
+    engine = make_engine(target)
+    try:
+        migrate(engine)
+    except (SQLAlchemyError, DBAPIError) as exc:
+        engine.dispose()
+        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
+        raise DatabaseError(f"Cannot open database {target}: {reason}") from exc
+    return engine
+
+
+def _alembic_config(engine: Engine):  # noqa: ANN202 - alembic is imported lazily
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    return config
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to the newest migration (a no-op when it is current)."""
+    from alembic import command
+
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        # Reading the schema first turns "file is not a database" into an error here.
+        inspect(connection).get_table_names()
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+def schema_revision(engine: Engine) -> str | None:
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return None
+        return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()

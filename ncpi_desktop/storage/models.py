@@ -1,0 +1,128 @@
+"""The tables of the register. Columns follow IMPORT-FORMAT.md; enums are stored as their values."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class Manager(SQLModel, table=True):
+    __tablename__ = "manager"
+
+    manager_id: str = Field(primary_key=True)
+    name: str
+    bcu: str = Field(index=True)
+    team: str = Field(index=True)
+    fte: float
+    role: str = "offender_manager"
+    active: bool = True
+
+
+class Rso(SQLModel, table=True):
+    __tablename__ = "rso"
+
+    rso_id: str = Field(primary_key=True)
+    family_name: str
+    given_names: str
+    date_of_birth: date
+    sex: str
+    bcu: str = Field(index=True)
+    team: str | None = None
+    neighbourhood: str | None = None
+    status: str = Field(index=True)
+    risk_level: str | None = None
+    management: str = "active"
+    manager_id: str | None = Field(default=None, foreign_key="manager.manager_id", index=True)
+    registered_on: date
+    community_since: date | None = None
+    notification_ends: date | None = None
+    notification_indefinite: bool = False
+    visit_interval_months: int | None = None
+    visit_interval_reason: str | None = None
+    last_concern_on: date | None = None
+    paper_records_only: bool = False
+
+
+class Allocation(SQLModel, table=True):
+    """Who held an RSO from when: a manager, or a team pool when ``manager_id`` is null."""
+
+    __tablename__ = "allocation"
+    __table_args__ = (Index("ix_allocation_rso_from", "rso_id", "starts_on"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id")
+    manager_id: str | None = Field(default=None, foreign_key="manager.manager_id")
+    team: str | None = None
+    starts_on: date
+    ends_on: date | None = None
+    reason: str
+    actor: str
+    recorded_at: datetime
+
+
+class Visit(SQLModel, table=True):
+    __tablename__ = "visit"
+    __table_args__ = (Index("ix_visit_rso_date", "rso_id", "visited_on"),)
+
+    visit_id: str = Field(primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id")
+    visited_on: date
+    outcome: str
+    officers: int = 2
+
+
+class Arms(SQLModel, table=True):
+    __tablename__ = "arms"
+    __table_args__ = (UniqueConstraint("rso_id", "completed_on", name="uq_arms_rso_date"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id", index=True)
+    completed_on: date
+    outcome: str
+
+
+class CivilOrder(SQLModel, table=True):
+    __tablename__ = "civil_order"
+
+    order_id: str = Field(primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id", index=True)
+    type: str
+    starts_on: date
+    ends_on: date | None = None
+
+
+class ManagementDecision(SQLModel, table=True):
+    """An offender manager's recorded decision to manage an RSO actively or reactively."""
+
+    __tablename__ = "management_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id", index=True)
+    mode: str
+    decided_on: date
+    reason: str
+    decided_by: str
+    recorded_at: datetime
+
+
+class PolicyValue(SQLModel, table=True):
+    """A policy value the user changed from its default (domain.Policy)."""
+
+    __tablename__ = "policy_value"
+
+    key: str = Field(primary_key=True)
+    value: float
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who changed what, when, with the state before and after (JSON)."""
+
+    __tablename__ = "audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    actor: str
+    operation: str
+    detail: str

@@ -1,0 +1,82 @@
+"""Hand-built registers for tests: say who and what, get a migrated database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from ncpi_desktop.storage import models
+from ncpi_desktop.storage.bulk import bulk_insert
+from ncpi_desktop.storage.database import open_database
+
+AS_AT = date(2017, 10, 9)
+
+
+@dataclass
+class Register:
+    managers: list[dict[str, Any]] = field(default_factory=list)
+    rsos: list[dict[str, Any]] = field(default_factory=list)
+    visits: list[dict[str, Any]] = field(default_factory=list)
+    arms: list[dict[str, Any]] = field(default_factory=list)
+    orders: list[dict[str, Any]] = field(default_factory=list)
+    allocations: list[dict[str, Any]] = field(default_factory=list)
+    decisions: list[dict[str, Any]] = field(default_factory=list)
+    policy: dict[str, float] = field(default_factory=dict)
+
+    def manager(self, manager_id: str, *, fte: float = 1.0, bcu: str = "East",
+                team: str = "East 1", role: str = "offender_manager", active: bool = True,
+                name: str | None = None) -> str:
+        self.managers.append(dict(manager_id=manager_id, name=name or f"Officer {manager_id}",
+                                  bcu=bcu, team=team, fte=fte, role=role, active=active))
+        return manager_id
+
+    def rso(self, rso_id: str | None = None, *, manager_id: str | None = None,
+            risk_level: str | None = "medium", status: str = "community", bcu: str = "East",
+            team: str | None = None, sex: str = "male", date_of_birth: date = date(1970, 1, 1),
+            registered_on: date = date(2010, 1, 1), management: str = "active",
+            **extra: Any) -> str:
+        rso_id = rso_id or f"R{len(self.rsos) + 1:05d}"
+        row = dict(rso_id=rso_id, family_name=f"Family{len(self.rsos)}", given_names="Given",
+                   date_of_birth=date_of_birth, sex=sex, bcu=bcu, team=team,
+                   neighbourhood=None, status=status, risk_level=risk_level,
+                   management=management, manager_id=manager_id, registered_on=registered_on,
+                   community_since=None, notification_ends=None, notification_indefinite=False,
+                   visit_interval_months=None, visit_interval_reason=None, last_concern_on=None,
+                   paper_records_only=False)
+        row.update(extra)
+        self.rsos.append(row)
+        return rso_id
+
+    def many(self, count: int, **kwargs: Any) -> list[str]:
+        return [self.rso(**kwargs) for _ in range(count)]
+
+    def visit(self, rso_id: str, visited_on: date, outcome: str = "completed",
+              officers: int = 2) -> None:
+        self.visits.append(dict(visit_id=f"V{len(self.visits) + 1:06d}", rso_id=rso_id,
+                                visited_on=visited_on, outcome=outcome, officers=officers))
+
+    def assessment(self, rso_id: str, completed_on: date, outcome: str = "low") -> None:
+        self.arms.append(dict(rso_id=rso_id, completed_on=completed_on, outcome=outcome))
+
+    def order(self, rso_id: str, starts_on: date, ends_on: date | None = None,
+              type: str = "SHPO") -> None:  # noqa: A002 - the column's name
+        self.orders.append(dict(order_id=f"O{len(self.orders) + 1:05d}", rso_id=rso_id,
+                                type=type, starts_on=starts_on, ends_on=ends_on))
+
+    def write(self, path: Path | str) -> Engine:
+        engine = open_database(path, create=True)
+        with engine.begin() as connection:
+            bulk_insert(connection, models.Manager, self.managers)
+            bulk_insert(connection, models.Rso, self.rsos)
+            bulk_insert(connection, models.Visit, self.visits)
+            bulk_insert(connection, models.Arms, self.arms)
+            bulk_insert(connection, models.CivilOrder, self.orders)
+            bulk_insert(connection, models.Allocation, self.allocations)
+            bulk_insert(connection, models.ManagementDecision, self.decisions)
+            bulk_insert(connection, models.PolicyValue,
+                        [dict(key=k, value=v) for k, v in self.policy.items()])
+        return engine
