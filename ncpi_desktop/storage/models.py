@@ -126,3 +126,18 @@ class AuditEntry(SQLModel, table=True):
     actor: str
     operation: str
     detail: str
+
+
+class ManagerAbsence(SQLModel, table=True):
+    """A manager away until a date: their RSOs go to cover and are handed back on return."""
+
+    __tablename__ = "manager_absence"
+
+    id: int | None = Field(default=None, primary_key=True)
+    manager_id: str = Field(foreign_key="manager.manager_id", index=True)
+    starts_on: date
+    ends_on: date
+    reason: str
+    actor: str
+    recorded_at: datetime
+    returned_on: date | None = None

@@ -41,7 +41,8 @@ class Change:
 
 
 def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
+    """Audit and history times are UTC and carry their zone."""
+    return datetime.now(UTC)
 
 
 def _json(value: Any) -> str:

@@ -1,0 +1,67 @@
+"""Opening databases: created and migrated, clear errors for what cannot be opened."""
+
+from __future__ import annotations
+
+import pytest
+from alembic import command
+from sqlalchemy import inspect, text
+
+from ncpi_desktop.storage.database import (
+    DatabaseError,
+    _alembic_config,
+    database_url,
+    make_engine,
+    open_database,
+    schema_revision,
+)
+
+HEAD = "0002"
+
+
+def test_new_database_is_created_at_the_newest_schema(tmp_path):
+    engine = open_database(tmp_path / "new.sqlite3", create=True)
+    tables = set(inspect(engine).get_table_names())
+    assert {"manager", "rso", "allocation", "visit", "arms", "civil_order",
+            "management_decision", "policy_value", "audit"} <= tables
+    assert schema_revision(engine) == HEAD
+
+
+def test_missing_database_is_an_error_unless_created(tmp_path):
+    with pytest.raises(DatabaseError, match="No database at"):
+        open_database(tmp_path / "absent.sqlite3")
+    assert not (tmp_path / "absent.sqlite3").exists()
+
+
+def test_a_file_that_is_not_a_database_gives_a_one_line_error(tmp_path):
+    path = tmp_path / "notes.sqlite3"
+    path.write_text("this is not a database\n" * 200)
+    with pytest.raises(DatabaseError) as caught:
+        open_database(path)
+    assert "\n" not in str(caught.value)
+    assert "not a database" in str(caught.value)
+
+
+def test_older_schema_is_migrated_when_opened_and_keeps_its_data(tmp_path):
+    """A database left by an older version is brought up to the newest schema on opening."""
+    path = tmp_path / "old.sqlite3"
+    engine = make_engine(path)
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+        connection.execute(text(
+            "INSERT INTO manager (manager_id, name, bcu, team, fte, role, active) "
+            "VALUES ('OM1', 'Alex Hart', 'East', 'East 1', 1.0, 'offender_manager', 1)"))
+    assert "manager_absence" not in inspect(engine).get_table_names()
+    engine.dispose()
+
+    engine = open_database(path)
+    assert schema_revision(engine) == HEAD
+    assert "manager_absence" in inspect(engine).get_table_names()
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT name FROM manager")).scalar() == "Alex Hart"
+
+
+def test_urls_pass_through_and_paths_become_sqlite_urls(tmp_path):
+    assert database_url("postgresql://u@localhost/db") == "postgresql://u@localhost/db"
+    assert database_url(tmp_path / "x.sqlite3").startswith("sqlite:////")
