@@ -1,0 +1,69 @@
+"""The command line as a user runs it: report --json, and errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from builders import Register
+
+from ncpi_desktop.cli import main
+
+
+@pytest.fixture
+def db(tmp_path):
+    r = Register()
+    r.manager("OM001", name="Alex Hart")
+    r.many(58, manager_id="OM001", risk_level="medium")
+    r.many(9, manager_id="OM001", risk_level="high")
+    r.many(2, team="East 1")
+    r.write(tmp_path / "r.sqlite3").dispose()
+    return tmp_path / "r.sqlite3"
+
+
+def test_report_json_prints_the_caseload_contract(db, capsys):
+    assert main(["report", "--db", str(db), "--as-at", "2017-10-09", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["as_at"] == "2017-10-09"
+    assert report["policy"]["caseload_limit_per_fte"] == 50
+    assert report["policy"]["high_risk_share_limit"] == 0.2
+    force = report["force"]
+    assert force["rsos"] == 69 and force["community"] == 69 and force["pooled"] == 2
+    assert force["per_fte"] == 69.0 and force["offender_managers"] == 1
+    assert force["high_risk_share"] == pytest.approx(9 / 69)
+    for key in ("custody", "abroad", "missing", "low", "medium", "high", "very_high",
+                "fte", "arms_eligible", "arms_current", "arms_completion", "active", "reactive"):
+        assert key in force
+    assert force["arms_completion"] == 0.0
+    assert report["bcus"][0]["name"] == "East"
+    assert report["teams"][0] == {**report["teams"][0], "name": "East 1", "bcu": "East"}
+    om = report["managers"][0]
+    assert om["manager_id"] == "OM001" and om["caseload"] == 67 and om["per_fte"] == 67.0
+    assert om["flags"] == ["caseload_over_limit"]
+    assert om["why"] == ["67 community RSOs on 1.0 FTE: above 50 per FTE"]
+
+
+def test_report_accepts_uk_dates(db, capsys):
+    assert main(["report", "--db", str(db), "--as-at", "09/10/2017", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["as_at"] == "2017-10-09"
+
+
+def test_missing_database_is_one_line_and_status_2(tmp_path, capsys):
+    assert main(["report", "--db", str(tmp_path / "none.sqlite3"), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "No database at" in err
+
+
+def test_unreadable_database_is_one_line_and_status_2(tmp_path, capsys):
+    bad = tmp_path / "bad.sqlite3"
+    bad.write_bytes(b"\x00garbage" * 1000)
+    assert main(["report", "--db", str(bad), "--json"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Cannot open database" in err
+
+
+def test_impossible_as_at_date_is_rejected(db, capsys):
+    with pytest.raises(SystemExit) as caught:
+        main(["report", "--db", str(db), "--as-at", "31/02/2017", "--json"])
+    assert caught.value.code == 2
+    assert "not a date" in capsys.readouterr().err
