@@ -74,16 +74,24 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     return rsos
 
 
-def _counts(rsos: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    columns = list(COUNT_COLUMNS.values())
+def _counts(rsos: pd.DataFrame, by: list[str], sums: dict[str, str] | None = None,
+            maxima: dict[str, str] | None = None) -> pd.DataFrame:
+    """Sums of ``sums`` columns (default ``COUNT_COLUMNS``) and maxima of ``maxima`` columns."""
+    sums = COUNT_COLUMNS if sums is None else sums
+    maxima = maxima or {}
+    columns = list(sums.values())
     if by:
         grouped = rsos.groupby(by, dropna=True)
         counts = grouped[columns].sum()
+        for key, column in maxima.items():
+            counts[key] = grouped[column].max()
         counts.insert(0, "rsos", grouped.size())
     else:
         counts = rsos[columns].sum().to_frame().T
+        for key, column in maxima.items():
+            counts[key] = rsos[column].max() if len(rsos) else 0
         counts.insert(0, "rsos", len(rsos))
-    return counts.rename(columns={v: k for k, v in COUNT_COLUMNS.items()})
+    return counts.rename(columns={v: k for k, v in sums.items()})
 
 
 def _shares(frame: pd.DataFrame, caseload: str) -> None:
@@ -94,20 +102,24 @@ def _shares(frame: pd.DataFrame, caseload: str) -> None:
         frame["arms_eligible"] > 0)
 
 
-def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
+                  sums: dict[str, str] | None = None,
+                  maxima: dict[str, str] | None = None) -> pd.DataFrame:
     """Force (``by=[]``), BCU (``["bcu"]``) or team (``["bcu", "team"]``) figures.
 
     Ratios are total community RSOs over the total FTE of the active offender managers in the group.
+    ``sums``/``maxima`` (output key -> per-RSO column) extend the counts; maxima are 0 when empty.
     """
-    counts = _counts(rsos, by)
+    sums = COUNT_COLUMNS if sums is None else sums
+    integers = list(sums) + list(maxima or {}) + ["rsos", "offender_managers"]
+    counts = _counts(rsos, by, sums, maxima)
     oms = managers[managers["active"] & (managers["role"] == Role.OFFENDER_MANAGER)]
     if by:
         staff = oms.groupby(by).agg(offender_managers=("manager_id", "size"), fte=("fte", "sum"))
         frame = counts.join(staff, how="outer")
     else:
         frame = counts.assign(offender_managers=len(oms), fte=float(oms["fte"].sum()))
-    frame[list(COUNT_COLUMNS) + ["rsos", "offender_managers"]] = (
-        frame[list(COUNT_COLUMNS) + ["rsos", "offender_managers"]].fillna(0).astype(int))
+    frame[integers] = frame[integers].fillna(0).astype(int)
     frame["fte"] = frame["fte"].fillna(0.0).astype(float)
     frame["per_fte"] = (frame["community"] / frame["fte"]).where(frame["fte"] > 0)
     _shares(frame, "community")
@@ -115,10 +127,12 @@ def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str]) -> 
 
 
 def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per_fte: float,
-                    high_risk_share_limit: float) -> pd.DataFrame:
+                    high_risk_share_limit: float, sums: dict[str, str] | None = None,
+                    maxima: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per active manager: caseload, per FTE, risk mix, ARMS, and the two flags."""
     active = managers[managers["active"]].set_index("manager_id")
-    counts = _counts(rsos[rsos["named"]], ["manager_id"]).reindex(active.index, fill_value=0)
+    counts = _counts(rsos[rsos["named"]], ["manager_id"], sums, maxima).reindex(
+        active.index, fill_value=0)
     frame = active[["name", "bcu", "team", "role", "fte"]].join(counts)
     frame = frame.rename(columns={"community": "caseload"})
     frame["per_fte"] = frame["caseload"] / frame["fte"]
