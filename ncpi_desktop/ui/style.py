@@ -31,6 +31,7 @@ QLabel#summaryValue {{ font-size: 20pt; font-weight: 600; }}
 QLabel#summaryCaption {{ color: {MUTED}; }}
 QLabel#summaryNote {{ color: {MUTED}; font-size: 8pt; }}
 QLabel#sectionTitle {{ font-size: 11pt; font-weight: 600; }}
+QLabel#scopeTitle {{ font-size: 14pt; font-weight: 600; }}
 QLabel#muted {{ color: {MUTED}; }}
 QLabel#emptyTitle {{ font-size: 16pt; font-weight: 600; }}
 """

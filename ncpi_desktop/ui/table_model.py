@@ -65,7 +65,8 @@ class Column:
     """One column of a table: which frame column, its header, how to write it, what flags it.
 
     ``flags`` names flags (``flag_<name>``/``why_<name>`` columns of the frame) whose raising marks
-    the cell; ``order`` ranks the values of a LABEL column for sorting (risk: low first).
+    the cell; ``order`` ranks the values of a LABEL column for sorting (risk: low first);
+    ``text_tip`` repeats a long text as its tooltip, for when the column is too narrow for it.
     """
 
     key: str
@@ -74,6 +75,7 @@ class Column:
     flags: tuple[str, ...] = ()
     order: tuple[str, ...] = ()
     header_tip: str = ""
+    text_tip: bool = False
 
 
 def is_blank(value: Any) -> bool:
@@ -295,6 +297,8 @@ class DataFrameTableModel(QAbstractTableModel):
         if role == RAW:
             return self._array(column)[row]
         if not self._is_flagged(row, column):
+            if role == TOOLTIP and self._columns[column].text_tip:
+                return format_value(self._columns[column].kind, self._array(column)[row]) or None
             return False if role == FLAGGED else None
         if role == FLAGGED:
             return True

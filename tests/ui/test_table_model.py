@@ -28,7 +28,7 @@ ASC = Qt.SortOrder.AscendingOrder
 DESC = Qt.SortOrder.DescendingOrder
 
 COLUMNS = [
-    Column("name", "Name"),
+    Column("name", "Name", text_tip=True),
     Column("fte", "FTE", Kind.FTE),
     Column("caseload", "Caseload", Kind.INT, ("over",)),
     Column("per_fte", "Per FTE", Kind.FLOAT1, ("over",)),
@@ -109,6 +109,9 @@ def test_flagged_cells_are_coloured_and_say_why(model: DataFrameTableModel) -> N
     assert cell(model, 0, "caseload", BACKGROUND) is None
     assert cell(model, 0, "caseload", TOOLTIP) is None
     assert cell(model, 1, "name", BACKGROUND) is None
+    # A long-text column repeats its text as the tooltip.
+    assert cell(model, 1, "name", TOOLTIP) == "Alice"
+    assert cell(model, 1, "fte", TOOLTIP) is None
     # A column tied to two flags shows whichever is raised.
     assert cell(model, 2, "share", TOOLTIP) == "6 of 20 high or very high (30%): above 20%"
     assert cell(model, 1, "share", TOOLTIP).endswith("above 50 per FTE")
