@@ -1,0 +1,84 @@
+"""Starting the application: the QApplication, the first database, the exception hook."""
+
+from __future__ import annotations
+
+import sys
+import traceback
+from datetime import date
+from types import TracebackType
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from ncpi_desktop import __version__
+from ncpi_desktop.storage.database import DatabaseError, default_database_path, open_database
+from ncpi_desktop.ui.main_window import APP_NAME, APPLICATION, ORGANISATION, MainWindow, one_line
+
+#: Message boxes opened by the exception hook, kept alive until closed.
+_open_error_boxes: list[QMessageBox] = []
+
+
+def application() -> QApplication:
+    """The one QApplication, named so QSettings and the window manager know it."""
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        app = QApplication(sys.argv[:1])
+    app.setOrganizationName(ORGANISATION)
+    app.setApplicationName(APPLICATION)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def show_exception(exc_type: type[BaseException], error: BaseException,
+                   trace: TracebackType | None) -> None:
+    """Log an unexpected error to stderr and tell the user in a message box, instead of the
+    silent abort PySide6 gives an exception escaping a slot."""
+    traceback.print_exception(exc_type, error, trace, file=sys.stderr)
+    app = QApplication.instance()
+    if not isinstance(app, QApplication):
+        return
+    parent = app.activeWindow()
+    box = QMessageBox(parent if isinstance(parent, QWidget) else None)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(f"{APP_NAME}: unexpected error")
+    box.setText(f"Something went wrong: {one_line(error)}")
+    box.setInformativeText("What you were doing may not have finished. The details were written "
+                           "to the error log (standard error).")
+    box.setDetailedText("".join(traceback.format_exception(exc_type, error, trace)))
+    box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+    _open_error_boxes.append(box)
+    box.finished.connect(lambda _result, b=box: _open_error_boxes.remove(b))
+    box.open()
+
+
+def install_exception_hook() -> None:
+    """Route uncaught exceptions to ``show_exception``."""
+    sys.excepthook = show_exception
+
+
+def build_window(target: str | None, *, settings: QSettings | None = None,
+                 as_at: date | None = None) -> MainWindow:
+    """The main window over ``target`` (path or URL; None: the default database, created empty
+    on first use). A database that cannot be opened is explained, and the window opens empty."""
+    window = MainWindow(settings=settings, as_at=as_at)
+    try:
+        if target is None:
+            engine = open_database(default_database_path(), create=True)
+        else:
+            engine = open_database(target)
+    except DatabaseError as exc:
+        window.show_error("Cannot open database", one_line(exc))
+        window.reload()
+        return window
+    window.set_database(engine)
+    return window
+
+
+def run_app(target: str | None) -> int:
+    """Open the application on ``target`` and run until the window closes."""
+    app = application()
+    install_exception_hook()
+    window = build_window(target)
+    window.show()
+    return app.exec()

@@ -1,0 +1,277 @@
+"""The main window: one database, one as-at date, one ``Figures`` shared by every page.
+
+``reload`` is the only place a snapshot is read, so a later as-at control or a write that
+changes the data only has to call it; every page is then given the same fresh figures.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import date
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QTabWidget,
+    QWidget,
+)
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ncpi_desktop import __version__
+from ncpi_desktop.analysis.figures import Figures, compute_figures
+from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.database import DatabaseError, open_database
+from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.ui.caseload_page import CaseloadPage
+from ncpi_desktop.ui.page import Page
+
+APP_NAME = "NCPI Desktop"
+ORGANISATION = "ncpi"
+APPLICATION = "ncpi-desktop"
+DATABASE_FILTER = "Databases (*.sqlite3 *.sqlite *.db);;All files (*)"
+
+
+def app_settings() -> QSettings:
+    """Window state lives in an INI file under the user's config folder (ncpi/ncpi-desktop)."""
+    return QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, ORGANISATION,
+                     APPLICATION)
+
+
+def uk_date(value: date) -> str:
+    return value.strftime("%d/%m/%Y")
+
+
+def database_label(engine: Engine) -> tuple[str, str]:
+    """(short name for the title, full location for the status bar); never shows a password."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database:
+        path = Path(url.database)
+        return path.name, str(path)
+    shown = url.render_as_string(hide_password=True)
+    return f"{url.database or url.host} on {url.host}", shown
+
+
+def one_line(error: BaseException) -> str:
+    """The first line of an error's message, for a message box (never a traceback)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class MainWindow(QMainWindow):
+    """The application window. Pages are tabs; ``add_page`` adds one."""
+
+    #: The figures every page shows changed (a reload); None when there is nothing to show.
+    figures_changed = Signal(object)
+    #: Another database was opened: its full location.
+    database_changed = Signal(str)
+
+    def __init__(self, *, settings: QSettings | None = None, as_at: date | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._settings = settings if settings is not None else app_settings()
+        self._as_at = as_at or date.today()
+        self._engine: Engine | None = None
+        self._location = ""
+        self._figures: Figures | None = None
+        self._pages: list[Page] = []
+        self._about: QMessageBox | None = None
+
+        self.tabs = QTabWidget(self)
+        self.tabs.setDocumentMode(True)
+        self.setCentralWidget(self.tabs)
+        self._build_menus()
+        self.as_at_label = QLabel()
+        self.location_label = QLabel()
+        self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.statusBar().addWidget(self.as_at_label)
+        self.statusBar().addPermanentWidget(self.location_label)
+
+        self.caseload_page = CaseloadPage(self)
+        self.add_page(self.caseload_page)
+        self._restore_geometry()
+        self._update_labels()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        self.open_action = QAction("&Open database…", self)
+        self.open_action.setShortcut(QKeySequence.StandardKey.Open)
+        self.open_action.triggered.connect(self._on_open)
+        file_menu.addAction(self.open_action)
+        file_menu.addSeparator()
+        self.quit_action = QAction("&Quit", self)
+        self.quit_action.setShortcut(QKeySequence("Ctrl+Q"))
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+        self.quit_action.triggered.connect(self.close)
+        file_menu.addAction(self.quit_action)
+
+        help_menu = self.menuBar().addMenu("&Help")
+        self.about_action = QAction("&About", self)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.about_action.triggered.connect(self._on_about)
+        help_menu.addAction(self.about_action)
+
+    def _restore_geometry(self) -> None:
+        geometry = self._settings.value("window/geometry")
+        if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
+            return
+        screen = QGuiApplication.primaryScreen()
+        if screen is not None:
+            available = screen.availableGeometry()
+            self.resize(min(1500, int(available.width() * 0.92)),
+                        min(950, int(available.height() * 0.9)))
+
+    # --- pages --------------------------------------------------------------------------------
+
+    @property
+    def pages(self) -> list[Page]:
+        return list(self._pages)
+
+    def add_page(self, page: Page) -> None:
+        """Add ``page`` as a tab, restore its saved state and give it the current figures."""
+        page.setParent(self.tabs)
+        self._pages.append(page)
+        self.tabs.addTab(page, page.title)
+        self._settings.beginGroup(page.settings_group or type(page).__name__)
+        try:
+            page.restore_state(self._settings)
+        finally:
+            self._settings.endGroup()
+        page.set_figures(self._figures)
+
+    # --- the database and the snapshot ---------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
+
+    @property
+    def location(self) -> str:
+        """Where the open database is (path or URL without password); empty when none is."""
+        return self._location
+
+    @property
+    def as_at(self) -> date:
+        return self._as_at
+
+    @property
+    def figures(self) -> Figures | None:
+        return self._figures
+
+    @property
+    def policy(self) -> Policy:
+        return self._figures.policy if self._figures is not None else Policy()
+
+    def set_database(self, engine: Engine) -> None:
+        """Show ``engine``'s database (the window disposes of the previous one)."""
+        if self._engine is not None and self._engine is not engine:
+            self._engine.dispose()
+        self._engine = engine
+        self._location = database_label(engine)[1]
+        self.reload()
+        self.database_changed.emit(self._location)
+
+    def open_target(self, target: str) -> bool:
+        """Open a database path or URL; on failure say why in a message box and keep the old."""
+        try:
+            engine = open_database(target)
+        except DatabaseError as exc:
+            self.show_error("Cannot open database", one_line(exc))
+            return False
+        self.set_database(engine)
+        return True
+
+    def set_as_at(self, as_at: date) -> None:
+        """Show the register as it stood at ``as_at``."""
+        self._as_at = as_at
+        self.reload()
+
+    def reload(self) -> None:
+        """Read a fresh snapshot, compute its figures once, and give them to every page."""
+        figures = None
+        if self._engine is not None:
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                snapshot = load_snapshot(self._engine, self._as_at)
+                if not (snapshot.managers.empty and snapshot.rsos.empty):
+                    figures = compute_figures(snapshot)
+            except (DatabaseError, SQLAlchemyError) as exc:
+                self.show_error("Cannot read database", one_line(exc))
+            finally:
+                QApplication.restoreOverrideCursor()
+        self._figures = figures
+        for page in self._pages:
+            page.set_figures(figures)
+        self._update_labels()
+        self.figures_changed.emit(figures)
+
+    def _update_labels(self) -> None:
+        name = database_label(self._engine)[0] if self._engine is not None else "No database"
+        self.setWindowTitle(f"{name} — {APP_NAME}")
+        self.as_at_label.setText(f"As at {uk_date(self._as_at)}")
+        self.location_label.setText(self._location or "No database open")
+
+    # --- actions -------------------------------------------------------------------------------
+
+    def _on_open(self) -> None:
+        start = str(self._settings.value("last_folder", "") or "")
+        if not start and self._location and "://" not in self._location:
+            start = str(Path(self._location).parent)
+        path, _ = QFileDialog.getOpenFileName(self, "Open database", start, DATABASE_FILTER)
+        if path:
+            self._settings.setValue("last_folder", str(Path(path).parent))
+            self.open_target(path)
+
+    def about_text(self) -> str:
+        """Help > About: the version and, from the policy in force, every rule applied."""
+        rules = "".join(f"<li>{html.escape(rule, quote=False)}</li>"
+                        for rule in self.policy.rules_text())
+        return (f"<h3>{APP_NAME} {__version__}</h3>"
+                "<p>Caseload planning for Sex Offender Management Units.</p>"
+                f"<p><b>Rules in force</b> (as at {uk_date(self._as_at)}):</p><ul>{rules}</ul>")
+
+    def _on_about(self) -> None:
+        if self._about is None:
+            self._about = QMessageBox(self)
+            self._about.setWindowTitle(f"About {APP_NAME}")
+            self._about.setIcon(QMessageBox.Icon.Information)
+            self._about.setTextFormat(Qt.TextFormat.RichText)
+        self._about.setText(self.about_text())
+        self._about.open()
+
+    @property
+    def about_box(self) -> QMessageBox | None:
+        return self._about
+
+    def show_error(self, title: str, message: str) -> None:
+        """A one-line problem the user can act on (not a crash)."""
+        QMessageBox.warning(self, title, message)
+
+    # --- closing -------------------------------------------------------------------------------
+
+    def save_state(self) -> None:
+        """Remember geometry and every page's splitters and columns."""
+        settings = self._settings
+        settings.setValue("window/geometry", self.saveGeometry())
+        settings.setValue("window/state", self.saveState())
+        for page in self._pages:
+            settings.beginGroup(page.settings_group or type(page).__name__)
+            try:
+                page.save_state(settings)
+            finally:
+                settings.endGroup()
+        settings.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        if self._engine is not None:
+            self._engine.dispose()
+        super().closeEvent(event)

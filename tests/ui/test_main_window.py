@@ -1,0 +1,198 @@
+"""The main window: one database, one snapshot, menus, remembered state, errors as messages."""
+
+from __future__ import annotations
+
+import html
+import sys
+from datetime import date
+from pathlib import Path
+
+import pytest
+from builders import AS_AT
+from conftest import caseload_register
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from sqlalchemy.engine import Engine
+
+from ncpi_desktop import __version__
+from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.ui import app as app_module
+from ncpi_desktop.ui.app import build_window, show_exception
+from ncpi_desktop.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def warnings(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    """Message boxes the window would show, recorded instead of blocking the test."""
+    shown: list[tuple[str, str]] = []
+
+    def warning(_parent: object, title: str, text: str) -> QMessageBox.StandardButton:
+        shown.append((title, text))
+        return QMessageBox.StandardButton.Ok
+
+    monkeypatch.setattr(QMessageBox, "warning", staticmethod(warning))
+    return shown
+
+
+@pytest.fixture
+def window(qtbot, engine: Engine, settings: QSettings) -> MainWindow:
+    window = MainWindow(settings=settings, as_at=AS_AT)
+    qtbot.addWidget(window)
+    window.set_database(engine)
+    return window
+
+
+def test_title_status_bar_and_one_figures(window: MainWindow, engine: Engine) -> None:
+    assert window.windowTitle() == "register.sqlite3 — NCPI Desktop"
+    assert window.as_at_label.text() == "As at 09/10/2017"
+    assert window.location_label.text() == engine.url.database
+    assert window.figures is not None
+    assert window.caseload_page.figures is window.figures
+    assert window.tabs.tabText(0) == "Caseload"
+    assert window.caseload_page.managers_model.rowCount() == 4
+
+
+def test_as_at_defaults_to_today(qtbot, settings: QSettings) -> None:
+    window = MainWindow(settings=settings)
+    qtbot.addWidget(window)
+    assert window.as_at == date.today()
+    assert window.as_at_label.text() == f"As at {date.today():%d/%m/%Y}"
+
+
+def test_set_as_at_reloads_the_snapshot(window: MainWindow) -> None:
+    with pytest.MonkeyPatch.context():
+        window.set_as_at(date(2017, 1, 31))
+    assert window.figures is not None
+    assert window.figures.snapshot.as_at == date(2017, 1, 31)
+    assert window.as_at_label.text() == "As at 31/01/2017"
+
+
+def test_reload_shows_a_write(window: MainWindow, engine: Engine, tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    with engine.begin() as connection:
+        connection.execute(text("UPDATE manager SET fte = 1.0 WHERE manager_id = 'OM1'"))
+    window.reload()
+    model = window.caseload_page.managers_model
+    row = model.row_of("manager_id", "OM1")
+    assert model.data(model.index(row, model.column_of("per_fte"))) == "26.0"
+
+
+def test_open_database_from_the_file_menu(qtbot, window: MainWindow, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    other = tmp_path / "other.sqlite3"
+    register = caseload_register()
+    register.managers = register.managers[:1]
+    register.rsos = [r for r in register.rsos if r["manager_id"] == "OM1"]
+    register.write(other).dispose()
+    monkeypatch.setattr(QFileDialog, "getOpenFileName",
+                        staticmethod(lambda *_args: (str(other), "")))
+    assert window.open_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Open)
+    with qtbot.waitSignal(window.database_changed) as signal:
+        window.open_action.trigger()
+    assert signal.args == [str(other)]
+    assert window.windowTitle().startswith("other.sqlite3")
+    assert window.caseload_page.managers_model.rowCount() == 1
+
+
+def test_a_bad_database_is_a_one_line_message(window: MainWindow, tmp_path: Path,
+                                              warnings: list[tuple[str, str]]) -> None:
+    before = window.figures
+    assert window.open_target(str(tmp_path / "missing.sqlite3")) is False
+    junk = tmp_path / "junk.sqlite3"
+    junk.write_bytes(b"this is not a database, it is a shopping list\n" * 100)
+    assert window.open_target(str(junk)) is False
+    assert [title for title, _ in warnings] == ["Cannot open database"] * 2
+    assert warnings[0][1] == f"No database at {tmp_path / 'missing.sqlite3'}"
+    assert "not a database" in warnings[1][1]
+    assert all("\n" not in text and "Traceback" not in text for _, text in warnings)
+    assert window.figures is before
+    assert window.windowTitle().startswith("register.sqlite3")
+
+
+def test_about_shows_version_and_rules(qtbot, window: MainWindow) -> None:
+    window.about_action.trigger()
+    box = window.about_box
+    assert box is not None
+    qtbot.waitUntil(box.isVisible)
+    assert __version__ in box.text()
+    for rule in Policy().rules_text():
+        assert html.escape(rule, quote=False) in box.text()
+    assert "above 50 community RSOs per FTE" in box.text()
+    box.close()
+
+
+def test_quit_closes_the_window(qtbot, window: MainWindow) -> None:
+    window.show()
+    qtbot.waitExposed(window)
+    assert window.quit_action.shortcut() == QKeySequence("Ctrl+Q")
+    window.quit_action.trigger()
+    assert not window.isVisible()
+
+
+def test_geometry_and_splitters_are_remembered(qtbot, engine: Engine,
+                                               settings: QSettings) -> None:
+    first = MainWindow(settings=settings, as_at=AS_AT)
+    qtbot.addWidget(first)
+    first.set_database(engine)
+    first.resize(760, 700)
+    first.show()
+    qtbot.waitExposed(first)
+    first.caseload_page.outer_splitter.setSizes([500, 240])
+    first.caseload_page.sort_managers("name", Qt.SortOrder.AscendingOrder)
+    sizes = first.caseload_page.outer_splitter.sizes()
+    first.close()
+
+    second = MainWindow(settings=QSettings(settings.fileName(), QSettings.Format.IniFormat),
+                        as_at=AS_AT)
+    qtbot.addWidget(second)
+    second.set_database(engine)
+    second.show()
+    qtbot.waitExposed(second)
+    assert second.size() == first.size()
+    assert second.caseload_page.outer_splitter.sizes() == sizes
+    names = [second.caseload_page.managers_model.frame_row(r)["name"] for r in range(4)]
+    assert names == sorted(names)
+
+
+def test_default_database_is_created_empty_and_says_so(qtbot, settings: QSettings, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    default = tmp_path / "data" / "ncpi.sqlite3"
+    monkeypatch.setattr(app_module, "default_database_path", lambda: default)
+    window = build_window(None, settings=settings)
+    qtbot.addWidget(window)
+    assert default.exists()
+    assert window.windowTitle() == "ncpi.sqlite3 — NCPI Desktop"
+    assert window.figures is None
+    assert window.caseload_page._stack.currentIndex() == 1
+    if window.engine is not None:
+        window.engine.dispose()
+
+
+def test_a_missing_target_opens_an_empty_window(qtbot, settings: QSettings, tmp_path: Path,
+                                                warnings: list[tuple[str, str]]) -> None:
+    window = build_window(str(tmp_path / "nowhere.sqlite3"), settings=settings)
+    qtbot.addWidget(window)
+    assert warnings == [("Cannot open database", f"No database at {tmp_path / 'nowhere.sqlite3'}")]
+    assert window.windowTitle() == "No database — NCPI Desktop"
+    assert window.location_label.text() == "No database open"
+
+
+def test_exception_hook_shows_a_message_and_logs(qtbot, capsys: pytest.CaptureFixture[str]) -> None:
+    try:
+        raise ValueError("the snapshot went wrong\nsecond line")
+    except ValueError as error:
+        show_exception(type(error), error, error.__traceback__)
+    boxes = [w for w in QApplication.topLevelWidgets()
+             if isinstance(w, QMessageBox) and w.isVisible()]
+    assert [b.text() for b in boxes] == ["Something went wrong: the snapshot went wrong"]
+    assert "Traceback" in boxes[0].detailedText()
+    assert "ValueError: the snapshot went wrong" in capsys.readouterr().err
+    boxes[0].close()
+
+
+def test_install_exception_hook(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    app_module.install_exception_hook()
+    assert sys.excepthook is show_exception
