@@ -1,0 +1,57 @@
+"""Extract templates: one CSV per table with every column of IMPORT-FORMAT.md and an example row.
+
+The files live in ``ncpi_desktop/resources/templates`` so a user (or File > Save extract template)
+can copy them; they are generated from the column spec (``extract.TABLES``) and a test keeps them
+equal to it, so the templates, the validation and the export cannot drift apart.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from importlib import resources
+from pathlib import Path
+
+from ncpi_desktop.exchange.extract import TABLES, TableSpec
+
+ENCODING = "utf-8-sig"  # the BOM makes Excel read the file as UTF-8
+
+
+def template_text(spec: TableSpec) -> str:
+    """The header naming every column, then one example row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    writer.writerow(spec.column_names)
+    writer.writerow([c.example for c in spec.columns])
+    return buffer.getvalue()
+
+
+def template_folder() -> Path:
+    """Where the packaged templates are."""
+    return Path(str(resources.files("ncpi_desktop"))) / "resources" / "templates"
+
+
+def write_templates(folder: str | Path) -> list[Path]:
+    """Copy the templates into ``folder`` (created if missing; files of the same name are
+    replaced) and return the files written."""
+    target = Path(folder)
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for spec in TABLES.values():
+        destination = target / spec.filename
+        shutil.copyfile(template_folder() / spec.filename, destination)
+        written.append(destination)
+    return written
+
+
+def regenerate() -> None:
+    """Rewrite the packaged templates from the spec (after a change to ``extract.TABLES``)."""
+    folder = template_folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for spec in TABLES.values():
+        (folder / spec.filename).write_bytes(template_text(spec).encode(ENCODING))
+
+
+if __name__ == "__main__":
+    regenerate()
