@@ -1,0 +1,189 @@
+"""The performance pack as a workbook: the same tables as the PDF, one named sheet per subject.
+
+Cells hold the report's unrounded values as numbers and dates (a share 0.1548 with a ``0.0%``
+format, a date with ``DD/MM/YYYY``), so an analyst's sum or chart uses the figures the report gives
+and the cell reads as the PDF prints it. A sheet starts with its title and the as-at line; then
+each table: its caption, a header row, its rows, a blank row.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from ncpi_desktop.exchange.pack import SHEETS, Kind, Pack, Table, format_value
+
+#: Number formats by kind; the cell keeps the unrounded value.
+NUMBER_FORMATS: dict[Kind, str] = {
+    Kind.INT: "#,##0",
+    Kind.RATIO: "#,##0.0",
+    Kind.FTE: "0.00",
+    Kind.PERCENT: "0.0%",
+    Kind.POINTS: "+0.0%;-0.0%;0.0%",
+    Kind.DATE: "DD/MM/YYYY",
+    Kind.DATETIME: "DD/MM/YYYY HH:MM",
+}
+TITLE_FONT = Font(bold=True, size=14, color="1F3A5F")
+CAPTION_FONT = Font(bold=True, size=11)
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="E8EDF4")
+MUTED_FONT = Font(color="5F6368")
+WARNING_FONT = Font(bold=True, color="8E1B10")
+WARNING_FILL = PatternFill("solid", fgColor="FBE0DD")
+TOTAL_FONT = Font(bold=True)
+WRAP = Alignment(wrap_text=True, vertical="top")
+MAX_WIDTH = 60
+#: Rows sampled when sizing a column (a national list has thousands).
+WIDTH_SAMPLE = 200
+
+
+def cell_value(value: Any, kind: Kind = Kind.TEXT) -> Any:
+    """A value as the workbook stores it: Python numbers, dates and text; blank for none."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, pd.Timestamp):
+        value = value.to_pydatetime()
+    if isinstance(value, datetime):
+        if value.tzinfo is not None:
+            value = value.replace(tzinfo=None)  # the wall time the pack prints
+        return value.date() if kind is Kind.DATE else value
+    if kind is Kind.DATE and isinstance(value, str):
+        return date.fromisoformat(value)
+    if isinstance(value, (list, tuple)):
+        return "; ".join(str(v) for v in value)
+    return value
+
+
+class _ExactFloat:
+    """A float written as its shortest round-trip text (``repr``).
+
+    openpyxl writes numbers with 16 significant digits, which changes a share such as
+    0.20652173913043478 in its last digit; the pack's cells must equal the report's figures.
+    """
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: float) -> None:
+        self.value = value
+
+    def __str__(self) -> str:
+        return repr(self.value)
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind = Kind.TEXT, *,
+          font: Font | None = None, fill: PatternFill | None = None,
+          alignment: Alignment | None = None) -> WriteOnlyCell:
+    cell = WriteOnlyCell(sheet, value=cell_value(value, kind))
+    if isinstance(cell.value, float) and float(f"{cell.value:.16g}") != cell.value:
+        cell._value = _ExactFloat(cell.value)  # the type stays numeric ("n")
+    if kind in NUMBER_FORMATS and cell.value is not None and not isinstance(cell.value, str):
+        cell.number_format = NUMBER_FORMATS[kind]
+    if font is not None:
+        cell.font = font
+    if fill is not None:
+        cell.fill = fill
+    if alignment is not None:
+        cell.alignment = alignment
+    return cell
+
+
+def _widths(tables: list[Table], first: int) -> list[float]:
+    """Column widths (characters) wide enough for the headers and a sample of the values."""
+    widths: list[float] = [12.0] * first
+    for table in tables:
+        sample = table.frame.head(WIDTH_SAMPLE)
+        for i, column in enumerate(table.columns):
+            longest = len(column.label)
+            if column.key in sample.columns:
+                for row, value in enumerate(sample[column.key]):
+                    longest = max(longest, len(format_value(value, table.kind(column.key, row))))
+            while len(widths) <= i:
+                widths.append(8.0)
+            widths[i] = max(widths[i], min(MAX_WIDTH, longest + 2))
+    return widths
+
+
+def _write_table(sheet: WriteOnlyWorksheet, table: Table) -> None:
+    sheet.append([_cell(sheet, table.caption, font=CAPTION_FONT)])
+    sheet.append([_cell(sheet, c.label, font=HEADER_FONT, fill=HEADER_FILL)
+                  for c in table.columns])
+    frame = table.frame
+    positions = [frame.columns.get_loc(c.key) if c.key in frame.columns else None
+                 for c in table.columns]
+    highlight = {key: frame.columns.get_loc(flag) for key, flag in table.highlight.items()
+                 if flag in frame.columns}
+    emphasis = frame.columns.get_loc(table.emphasis) if table.emphasis in frame.columns else None
+    fixed_kinds = [None if c.key in table.kinds_from else c.kind for c in table.columns]
+    values = frame.to_numpy(object)
+    for row in range(len(frame)):
+        total = emphasis is not None and bool(values[row, emphasis])
+        cells = []
+        for column, position, kind in zip(table.columns, positions, fixed_kinds, strict=True):
+            value = None if position is None else values[row, position]
+            kind = kind or table.kind(column.key, row)
+            warn = column.key in highlight and bool(values[row, highlight[column.key]])
+            font = WARNING_FONT if warn else TOTAL_FONT if total else None
+            wrap = WRAP if column.key == "why" else None
+            cells.append(_cell(sheet, value, kind, font=font,
+                               fill=WARNING_FILL if warn else None, alignment=wrap))
+        sheet.append(cells)
+    if table.note:
+        sheet.append([_cell(sheet, table.note, font=MUTED_FONT)])
+    sheet.append([])
+
+
+def _summary_block(sheet: WriteOnlyWorksheet, pack: Pack) -> None:
+    rows: list[tuple[str, Any, Kind]] = [
+        ("As at", pack.as_at, Kind.DATE),
+        ("Produced", pack.produced_at, Kind.DATETIME),
+        ("Produced by", pack.produced_by, Kind.TEXT),
+        ("RSO names", "included" if pack.names else "not included (RSOs by id only)", Kind.TEXT),
+        ("Marking", pack.marking, Kind.TEXT),
+    ]
+    for label, value, kind in rows:
+        sheet.append([_cell(sheet, label, font=HEADER_FONT), _cell(sheet, value, kind)])
+    sheet.append([])
+
+
+def write_pack_xlsx(pack: Pack, path: str | Path) -> None:
+    """Write the pack's tables to ``path`` on the sheets of ``pack.SHEETS`` that have any."""
+    workbook = Workbook(write_only=True)
+    for name in SHEETS:
+        tables = pack.sheet_tables(name)
+        if not tables:
+            continue
+        sheet = workbook.create_sheet(name)
+        for i, width in enumerate(_widths(tables, 0 if name != "Summary" else 2), start=1):
+            sheet.column_dimensions[get_column_letter(i)].width = width
+        sheet.oddHeader.left.text = f"{pack.title}: {name}"
+        sheet.oddHeader.right.text = f"As at {pack.as_at_text}  {pack.marking}"
+        sheet.oddFooter.left.text = pack.produced_text
+        sheet.oddFooter.right.text = "Page &P of &N"
+        sheet.freeze_panes = "A4"
+        sheet.append([_cell(sheet, f"{pack.title}: {name}", font=TITLE_FONT)])
+        sheet.append([_cell(sheet, f"As at {pack.as_at_text} · {pack.produced_text} · "
+                                   f"{pack.marking}", font=MUTED_FONT)])
+        sheet.append([])
+        if name == "Summary":
+            _summary_block(sheet, pack)
+        for table in tables:
+            _write_table(sheet, table)
+        if name == "Policy":
+            sheet.append([_cell(sheet, "Rules in force", font=CAPTION_FONT)])
+            for sentence in pack.policy.rules_text():
+                sheet.append([_cell(sheet, sentence)])
+    workbook.save(str(path))

@@ -1,0 +1,170 @@
+"""The performance pack's content: the report's figures, the policy's values, ids not names."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime
+
+import pandas as pd
+import pytest
+from builders import AS_AT
+from exchange.pack_register import FAMILY_NAMES, figures_at, pack_register, write_register
+
+import ncpi_desktop.exchange.pack as pack_module
+from ncpi_desktop.exchange.pack import (
+    Kind,
+    Pack,
+    build_pack,
+    format_value,
+    policy_line,
+)
+from ncpi_desktop.exchange.report import build_report
+
+PRODUCED = datetime(2017, 10, 10, 8, 45)
+
+
+@pytest.fixture(scope="module")
+def figures(tmp_path_factory):
+    return figures_at(write_register(tmp_path_factory.mktemp("pack") / "r.sqlite3"))
+
+
+@pytest.fixture(scope="module")
+def report(figures):
+    return build_report(figures)
+
+
+@pytest.fixture(scope="module")
+def pack(figures) -> Pack:
+    return build_pack(figures, produced_by="DSupt Rowe", produced_at=PRODUCED)
+
+
+def test_the_pack_says_when_by_whom_and_as_at(pack):
+    assert pack.as_at == AS_AT and pack.as_at_text == "09/10/2017"
+    assert pack.produced_text == "Produced 10/10/2017 08:45 by DSupt Rowe"
+    assert not pack.names
+    assert pack.sections[0].key == "summary" and pack.sections[-1].key == "policy"
+
+
+def test_the_group_tables_are_the_reports_objects(pack, report):
+    bcus = pack.section("summary").tables[0].frame
+    force_row = bcus.iloc[0]
+    assert force_row["name"] == "Force" and bool(force_row["is_total"])
+    for key, value in report["force"].items():
+        assert force_row[key] == value or (value is None and force_row[key] is None), key
+    assert bcus["name"].tolist()[1:] == [b["name"] for b in report["bcus"]]
+    teams = pack.section("summary").tables[1].frame
+    for row, team in zip(teams.to_dict("records"), report["teams"], strict=True):
+        assert {k: row[k] for k in team} == team
+
+
+def test_managers_above_a_limit_carry_the_reports_why(pack, report):
+    flagged = {m["manager_id"]: m for m in report["managers"] if m["flags"]}
+    table = pack.section("managers").tables[0].frame
+    assert set(table["manager_id"]) == set(flagged) == {"OM001", "OM002"}
+    for row in table.itertuples():
+        assert row.why == "; ".join(flagged[row.manager_id]["why"])
+        assert row.per_fte == flagged[row.manager_id]["per_fte"]
+    assert table.loc[table["manager_id"] == "OM001", "over_per_fte"].item()
+    assert table.loc[table["manager_id"] == "OM002", "over_share"].item()
+    assert pack.section("managers").paragraphs[0].startswith("2 of 4 managers are above a limit")
+
+
+def test_charts_draw_the_policy_limits(pack, figures):
+    charts = {c.key: c for c in pack.section("managers").charts}
+    per_fte, share = charts["per_fte"], charts["high_risk_share"]
+    assert per_fte.line == figures.policy.caseload_limit_per_fte
+    assert share.line == figures.policy.high_risk_share_limit and share.percent
+    # Offender managers only (the supervisor holds no caseload), highest first.
+    assert per_fte.labels == ("Alex Hart (OM001)", "Sam Lee (OM002)", "Jo Bell (OM003)")
+    assert per_fte.values == (67.0, 20.0, 13.0) and per_fte.flagged == (True, False, False)
+    assert share.labels[0] == "Sam Lee (OM002)" and share.flagged[0]
+    arms = pack.section("arms").charts[0]
+    assert arms.line == pytest.approx(pack.report["force"]["arms_completion"])
+
+
+def test_a_changed_policy_changes_every_threshold_shown(tmp_path):
+    register = pack_register()
+    register.policy = {"caseload_limit_per_fte": 40, "high_risk_share_limit": 0.25,
+                       "order_review_window_days": 30}
+    register.write(tmp_path / "r.sqlite3").dispose()
+    pack = build_pack(figures_at(tmp_path / "r.sqlite3"), produced_by="x", produced_at=PRODUCED)
+    managers = pack.section("managers")
+    assert "more than 40 community RSOs per FTE" in managers.paragraphs[0]
+    assert "high-risk share above 25%" in managers.paragraphs[0]
+    assert managers.charts[0].line == 40 and managers.charts[0].line_label == "Limit 40 per FTE"
+    assert "caseload limit 40 per FTE" in pack.policy_line
+    assert "high-risk share limit 25%" in pack.policy_line
+    policy = pack.section("policy").tables[0].frame.set_index("key")["value"]
+    assert policy["caseload_limit_per_fte"] == 40 and policy["high_risk_share_limit"] == 0.25
+    if pack.section("orders") is not None:
+        assert pack.section("orders").tables[0].caption == "Civil orders ending within 30 days"
+
+
+def test_rsos_appear_by_id_unless_names_are_asked_for(figures):
+    def texts(pack: Pack) -> str:
+        return " ".join(t.frame.astype(str).to_csv() for t in pack.tables())
+
+    anonymous = build_pack(figures, produced_by="x", produced_at=PRODUCED)
+    named = build_pack(figures, produced_by="x", produced_at=PRODUCED, names=True)
+    for family in FAMILY_NAMES:
+        assert family.upper() not in texts(anonymous).upper()
+    assert all("rso_name" not in t.frame.columns for t in anonymous.tables())
+    listed = [t for t in named.tables() if "rso_id" in t.frame.columns and len(t.frame)]
+    if listed:  # RSO lists exist once the report lists RSOs or orders
+        assert all("rso_name" in t.frame.columns for t in listed)
+        assert FAMILY_NAMES[0].upper() in texts(named).upper()
+
+
+def test_orders_ending_within_the_window_only(pack, figures):
+    section = pack.section("orders")
+    if "ending_soon" not in figures.orders.columns:
+        assert section is None
+        return
+    frame = section.tables[0].frame
+    assert frame["ends_on"].tolist() == [date(2017, 11, 30)]
+    assert frame["days_to_end"].tolist() == [52]
+    assert "rso_name" not in frame.columns
+
+
+def test_sections_without_their_figures_are_left_out(figures, monkeypatch):
+    def caseload_only(figures):
+        report = build_report(figures)
+        report.pop("rsos", None)
+        keep = ["rsos", "community", "custody", "abroad", "missing", "low", "medium", "high",
+                "very_high", "high_risk_share", "offender_managers", "fte", "per_fte", "pooled",
+                "arms_eligible", "arms_current", "arms_completion", "active", "reactive"]
+        for group in [report["force"], *report["bcus"], *report["teams"]]:
+            for key in [k for k in group if k not in keep and k not in ("name", "bcu")]:
+                del group[key]
+        return report
+
+    monkeypatch.setattr(pack_module, "build_report", caseload_only)
+    if hasattr(figures, "orders"):
+        figures = dataclasses.replace(figures, orders=pd.DataFrame())
+    pack = build_pack(figures, produced_by="x", produced_at=PRODUCED)
+    keys = [s.key for s in pack.sections]
+    assert "visits" not in keys and "orders" not in keys
+    assert keys[:2] == ["summary", "managers"] and "arms" in keys and "reactive" in keys
+    assert [k.label for k in pack.key_figures if k.label == "Visits overdue"] == []
+    assert "visits_overdue" not in pack.section("summary").tables[0].frame.columns
+
+
+def test_format_value_is_what_people_read():
+    assert format_value(2742, Kind.INT) == "2,742"
+    assert format_value(67.77419, Kind.RATIO) == "67.8"
+    assert format_value(0.15516, Kind.PERCENT) == "15.5%"
+    assert format_value(0.75, Kind.FTE) == "0.75" and format_value(1.0, Kind.FTE) == "1.0"
+    assert format_value(-0.032, Kind.POINTS) == "−3.2 pts"
+    assert format_value(date(2017, 11, 2), Kind.DATE) == "02/11/2017"
+    assert format_value("2017-11-02", Kind.DATE) == "02/11/2017"
+    assert format_value(None, Kind.PERCENT) == "–"
+    assert format_value(float("nan"), Kind.RATIO) == "–"
+
+
+def test_policy_line_reads_every_value_from_the_policy(figures):
+    line = policy_line(figures.policy)
+    p = figures.policy
+    for value in (p.caseload_limit_per_fte, p.first_visit_allowance_days, p.due_soon_days,
+                  p.arms_max_age_months, p.reactive_concern_free_years,
+                  p.order_review_window_days):
+        assert f"{value:g}" in line
