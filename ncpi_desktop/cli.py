@@ -48,6 +48,16 @@ def build_parser() -> argparse.ArgumentParser:
                         help="date the figures are as at (default: today)")
     report.add_argument("--json", action="store_true", required=True,
                         help="print REPORT-JSON.md's object")
+
+    pack = commands.add_parser("pack", help="write the monthly performance pack (PDF or XLSX)")
+    pack.add_argument("--db", dest="sub_db", help="database file or URL")
+    pack.add_argument("--as-at", type=parse_date, default=None,
+                      help="date the figures are as at (default: today)")
+    pack.add_argument("--out", required=True, help="pack.pdf or pack.xlsx")
+    pack.add_argument("--names", action="store_true",
+                      help="name RSOs (by default they appear by id only)")
+    pack.add_argument("--actor", default=None,
+                      help="who produced the pack (default: the logged-in user)")
     return parser
 
 
@@ -74,6 +84,51 @@ def cmd_report(args: argparse.Namespace) -> int:
     report = build_report(compute_figures(snapshot))
     json.dump(report, sys.stdout, indent=1)
     sys.stdout.write("\n")
+    return EXIT_OK
+
+
+PACK_FORMATS = (".pdf", ".xlsx")
+
+
+def cmd_pack(args: argparse.Namespace) -> int:
+    """The performance pack from the same figures as ``report --json``."""
+    import getpass
+    from pathlib import Path
+
+    out = Path(args.out)
+    suffix = out.suffix.lower()
+    if suffix not in PACK_FORMATS:
+        return _error(f"cannot write a pack as {out.name!r}: use a .pdf or .xlsx file",
+                      EXIT_UNUSABLE)
+    if not out.parent.is_dir():
+        return _error(f"cannot write {out}: folder {out.parent} does not exist", EXIT_UNUSABLE)
+
+    from ncpi_desktop.analysis.figures import compute_figures
+    from ncpi_desktop.exchange.pack import build_pack
+    from ncpi_desktop.storage.database import open_database
+    from ncpi_desktop.storage.snapshot import load_snapshot
+
+    engine = open_database(_target(args))
+    try:
+        snapshot = load_snapshot(engine, args.as_at or date.today())
+    finally:
+        engine.dispose()
+    pack = build_pack(compute_figures(snapshot), produced_by=args.actor or getpass.getuser(),
+                      produced_at=datetime.now().astimezone(), names=args.names)
+    try:
+        if suffix == ".xlsx":
+            from ncpi_desktop.exchange.pack_xlsx import write_pack_xlsx
+
+            write_pack_xlsx(pack, out)
+            print(f"wrote {out}")
+            return EXIT_OK
+        from ncpi_desktop.ui.pack_pdf import gui_application, write_pack_pdf
+
+        _app = gui_application()  # fonts need one; offscreen when there is no display
+        pages = write_pack_pdf(pack, out)
+    except OSError as exc:
+        return _error(f"cannot write {out}: {exc.strerror or exc}", EXIT_UNUSABLE)
+    print(f"wrote {out} ({pages} pages)")
     return EXIT_OK
 
 
@@ -105,7 +160,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"demo": cmd_demo, "report": cmd_report}.get(args.command, cmd_gui)
+    handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack}.get(args.command,
+                                                                             cmd_gui)
     try:
         return handler(args)
     except DatabaseError as exc:
