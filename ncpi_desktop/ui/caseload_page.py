@@ -32,13 +32,14 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import flag_column
-from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
+from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Role, Status
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.ui import style
 from ncpi_desktop.ui.page import Page
@@ -50,7 +51,7 @@ if TYPE_CHECKING:
 #: The manager flags shown on this page, with the word the Flags column uses for each.
 MANAGER_FLAGS: dict[str, str] = {
     "caseload_over_limit": "Caseload",
-    "high_risk_share_over_limit": "High-risk share",
+    "high_risk_share_over_limit": "High risk",
 }
 CASELOAD = ("caseload_over_limit",)
 HIGH_RISK = ("high_risk_share_over_limit",)
@@ -106,7 +107,7 @@ POOLED_COLUMNS = [
 
 
 def flag_text(managers: pd.DataFrame) -> pd.Series:
-    """Per manager, the limits they are above, as words ("Caseload · High-risk share")."""
+    """Per manager, the limits they are above, as words ("Caseload · High risk")."""
     text = pd.Series("", index=managers.index, dtype=object)
     for name, label in MANAGER_FLAGS.items():
         if flag_column(name) not in managers:
@@ -304,23 +305,24 @@ class CaseloadPage(Page):
         self.left_splitter.setStretchFactor(0, 3)
         self.left_splitter.setStretchFactor(1, 2)
 
-        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.chart_tabs = QTabWidget()
+        self.chart_tabs.setDocumentMode(True)
         self._chart_slots = []
-        for _ in range(2):
+        for title in ("Caseload per FTE", "High-risk share"):
             slot = QWidget()
             slot_layout = QVBoxLayout(slot)
-            slot_layout.setContentsMargins(0, 0, 0, 0)
+            slot_layout.setContentsMargins(0, 6, 0, 0)
             slot_layout.addWidget(QLabel("Loading chart…"), 0, Qt.AlignmentFlag.AlignCenter)
             self._chart_slots.append(slot)
-            self.right_splitter.addWidget(slot)
+            self.chart_tabs.addTab(slot, title)
 
         self.outer_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.outer_splitter.addWidget(self.left_splitter)
-        self.outer_splitter.addWidget(self.right_splitter)
+        self.outer_splitter.addWidget(self.chart_tabs)
         self.outer_splitter.setStretchFactor(0, 3)
         self.outer_splitter.setStretchFactor(1, 2)
-        self.outer_splitter.setSizes([600, 400])
-        self.left_splitter.setSizes([550, 450])
+        self.outer_splitter.setSizes([640, 360])
+        self.left_splitter.setSizes([600, 400])
         for splitter in self._splitters().values():
             splitter.setChildrenCollapsible(False)
         layout.addWidget(self.outer_splitter, 1)
@@ -345,8 +347,7 @@ class CaseloadPage(Page):
         return empty
 
     def _splitters(self) -> dict[str, QSplitter]:
-        return {"outer": self.outer_splitter, "left": self.left_splitter,
-                "right": self.right_splitter}
+        return {"outer": self.outer_splitter, "left": self.left_splitter}
 
     # --- the charts, after the first paint ----------------------------------------------------
 
@@ -511,7 +512,7 @@ class CaseloadPage(Page):
         def n(key: str) -> str:
             return format_value(Kind.INT, row[key])
 
-        self.summary["rsos"].set_figure(n("rsos"), f"{n('community')} in the community")
+        self.summary["rsos"].set_figure(n("rsos"), "on the register, any status")
         self.summary["community"].set_figure(
             n("community"),
             f"{n('custody')} custody · {n('abroad')} abroad · {n('missing')} missing")
@@ -539,8 +540,9 @@ class CaseloadPage(Page):
         managers = self._managers
         over = [int(managers[flag_column(name)].sum()) if flag_column(name) in managers else 0
                 for name in MANAGER_FLAGS]
+        oms = int((managers["role"] == Role.OFFENDER_MANAGER).sum()) if "role" in managers else 0
         self.count_label.setText(
-            f"{len(managers):,} offender managers · {over[0]:,} above the caseload limit · "
+            f"{oms:,} offender managers · {over[0]:,} above the caseload limit · "
             f"{over[1]:,} above the high-risk share")
         pooled = len(self._pooled_rsos())
         self.pooled_button.setText(f"Pooled: {pooled:,} with no named manager")
@@ -660,12 +662,14 @@ class CaseloadPage(Page):
         for name, splitter in self._splitters().items():
             settings.setValue(f"splitter_{name}", splitter.saveState())
         settings.setValue("managers_header", self.managers_view.horizontalHeader().saveState())
+        settings.setValue("chart_tab", self.chart_tabs.currentIndex())
 
     def restore_state(self, settings: QSettings) -> None:
         for name, splitter in self._splitters().items():
             state = settings.value(f"splitter_{name}")
             if isinstance(state, QByteArray):
                 splitter.restoreState(state)
+        self.chart_tabs.setCurrentIndex(int(settings.value("chart_tab", 0) or 0))
         header = self.managers_view.horizontalHeader()
         state = settings.value("managers_header")
         if isinstance(state, QByteArray) and header.restoreState(state):

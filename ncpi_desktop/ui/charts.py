@@ -22,9 +22,10 @@ from ncpi_desktop.analysis.flags import flag_column, fmt_number
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.ui import style
 
-#: Above this many bars the names no longer fit on the axis; hovering still names a bar.
-MAX_NAMED_BARS = 60
 BAR_THICKNESS = 0.72
+#: Pixels between two names on the axis; when bars are closer, only every n-th bar is named
+#: (hovering any bar still names it).
+NAME_SPACING = 3
 
 
 class ManagerBarChart(QWidget):
@@ -69,10 +70,12 @@ class ManagerBarChart(QWidget):
         self._line = pg.InfiniteLine(
             angle=90, movable=False,
             pen=pg.mkPen(style.LIMIT_LINE, width=1.5, style=Qt.PenStyle.DashLine),
-            label="", labelOpts={"position": 0.0, "color": style.LIMIT_LINE,
+            label="", labelOpts={"position": 0.97, "color": style.LIMIT_LINE,
                                  "anchors": [(0, 0), (0, 0)], "fill": (255, 255, 255, 220)})
         item.addItem(self._line)
 
+        self._names: list[str] = []
+        self._view.sigResized.connect(self._on_view_resized)
         self._plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
@@ -138,7 +141,7 @@ class ManagerBarChart(QWidget):
             else pd.Series(False, index=managers.index)
         self._flagged = flagged.to_numpy(dtype=bool)[order]
         self._tips = self.tip(managers).to_numpy(dtype=object)[order].tolist()
-        names = managers["name"].to_numpy(dtype=object)[order].tolist()
+        self._names = managers["name"].to_numpy(dtype=object)[order].tolist()
 
         limit = self.limit(policy)
         self._line.setValue(limit)
@@ -146,15 +149,33 @@ class ManagerBarChart(QWidget):
         self._legend.setText(
             f'<span style="color:{style.BAR_WARNING}">■</span> above{self.limit_label(policy)}'
             " · click a bar to list the RSOs")
-        axis = self._plot.getPlotItem().getAxis("left")
-        if len(names) <= MAX_NAMED_BARS:
-            axis.setTicks([list(enumerate(names)), []])
-        else:
-            axis.setTicks([[], []])
         self._redraw()
-        top = max(float(self._values.max()) if len(self._values) else 0.0, limit)
-        self._view.setRange(xRange=(0, top * 1.08 if top > 0 else 1),
-                            yRange=(-1.3, max(len(self._ids), 1) - 0.4), padding=0)
+        # Room to the right of the limit line for its label.
+        top = max(float(self._values.max()) * 1.06 if len(self._values) else 0.0, limit * 1.25)
+        self._view.setRange(xRange=(0, top if top > 0 else 1),
+                            yRange=(-0.6, max(len(self._ids), 1) - 0.4), padding=0)
+        self._update_names()
+
+    @property
+    def named_bars(self) -> list[str]:
+        """The names written on the axis (every bar's, unless they are too close to fit)."""
+        ticks = self._plot.getPlotItem().getAxis("left")._tickLevels
+        return [name for _, name in ticks[0]] if ticks else []
+
+    def _update_names(self) -> None:
+        """Name every bar if the names fit, else every n-th, so that names never overlap."""
+        count = len(self._names)
+        height = self._view.sceneBoundingRect().height()
+        step = 1
+        if count and height > 0:
+            per_bar = height / (count + 0.2)
+            line = self.fontMetrics().height() + NAME_SPACING
+            step = max(1, math.ceil(line / per_bar))
+        ticks = [(row, self._names[row]) for row in range(0, count, step)]
+        self._plot.getPlotItem().getAxis("left").setTicks([ticks, []])
+
+    def _on_view_resized(self) -> None:
+        self._update_names()
 
     def select_manager(self, manager_id: str | None) -> None:
         """Outline the bar of ``manager_id`` (None clears); does not emit ``manager_changed``."""

@@ -234,9 +234,11 @@ class MainWindow(QMainWindow):
         """Help > About: the version and, from the policy in force, every rule applied."""
         rules = "".join(f"<li>{html.escape(rule, quote=False)}</li>"
                         for rule in self.policy.rules_text())
+        where = html.escape(self._location or "no database open", quote=False)
         return (f"<h3>{APP_NAME} {__version__}</h3>"
                 "<p>Caseload planning for Sex Offender Management Units.</p>"
-                f"<p><b>Rules in force</b> (as at {uk_date(self._as_at)}):</p><ul>{rules}</ul>")
+                f"<p>Database: {where}</p>"
+                f"<p><b>Rules in force</b> (this database's policy):</p><ul>{rules}</ul>")
 
     def _on_about(self) -> None:
         if self._about is None:

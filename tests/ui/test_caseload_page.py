@@ -79,7 +79,7 @@ def test_the_right_managers_are_flagged(page: CaseloadPage) -> None:
         "Dan Duckworth": (False, False),
     }
     assert text(model, row_of(page, "Alice Ashworth"), "flag_text") == "Caseload"
-    assert text(model, row_of(page, "Carol Crossley"), "flag_text") == "High-risk share"
+    assert text(model, row_of(page, "Carol Crossley"), "flag_text") == "High risk"
     assert text(model, row_of(page, "Bob Birtwistle"), "flag_text") == ""
 
 
@@ -231,6 +231,8 @@ def test_charts_mark_limits_and_select_a_manager(qtbot, page: CaseloadPage,
     assert high_risk.limit_value() == pytest.approx(figures.policy.high_risk_share_limit * 100)
     assert caseload.manager_ids == ["OM1", "OM2", "OM3", "OM4"]
     assert caseload.flagged == [True, False, False, False]
+    assert caseload.named_bars == ["Alice Ashworth", "Bob Birtwistle", "Carol Crossley",
+                                   "Dan Duckworth"]
     assert high_risk.manager_ids[0] == "OM3"
     assert high_risk.flagged == [True, False, False, False]
 

@@ -1,0 +1,83 @@
+"""Cold start to the first painted caseload page.
+
+    python benchmarks/first_paint.py DBPATH
+
+Starts the application in a fresh Python process and prints ``first paint: X.XX s``: the time
+from starting that process until the managers table of the caseload page, filled from DBPATH,
+has been painted. Without a display the offscreen platform is used. Window state is kept in a
+temporary folder, so the user's saved layout neither helps nor changes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+
+MARK = "ncpi-first-paint-done"
+EXIT_FAILED = 2
+
+
+def child(target: str) -> int:
+    """In the fresh process: open the window on ``target`` and report its first table paint."""
+    import tempfile
+
+    from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+
+    settings_folder = tempfile.mkdtemp(prefix="ncpi-bench-settings-")
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, settings_folder)
+
+    from ncpi_desktop.ui.app import application, build_window
+
+    app = application()
+    window = build_window(target)
+    viewport = window.caseload_page.managers_view.viewport()
+
+    def painted() -> None:
+        print(MARK, flush=True)
+        app.quit()
+
+    class FirstPaint(QObject):
+        def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+            if watched is viewport and event.type() == QEvent.Type.Paint:
+                viewport.removeEventFilter(self)
+                QTimer.singleShot(0, painted)  # after this paint has finished
+            return False
+
+    watcher = FirstPaint()
+    viewport.installEventFilter(watcher)
+    window.show()
+    return app.exec()
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) == 3 and argv[1] == "--child":
+        return child(argv[2])
+    if len(argv) != 2:
+        print(__doc__.strip().splitlines()[2].strip(), file=sys.stderr)
+        return EXIT_FAILED
+    environment = dict(os.environ)
+    if not environment.get("DISPLAY") and not environment.get("WAYLAND_DISPLAY"):
+        environment.setdefault("QT_QPA_PLATFORM", "offscreen")
+    started = time.perf_counter()
+    process = subprocess.Popen([sys.executable, os.path.abspath(__file__), "--child", argv[1]],
+                               stdout=subprocess.PIPE, env=environment, text=True)
+    assert process.stdout is not None
+    elapsed = None
+    for line in process.stdout:
+        if line.strip() == MARK:
+            elapsed = time.perf_counter() - started
+            break
+    process.stdout.close()
+    process.wait()
+    if elapsed is None:
+        print(f"first paint: failed (exit status {process.returncode})", file=sys.stderr)
+        return EXIT_FAILED
+    print(f"first paint: {elapsed:.2f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
