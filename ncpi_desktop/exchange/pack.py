@@ -83,6 +83,8 @@ class Table:
     emphasis: str | None = None
     note: str = ""
     kinds_from: dict[str, str] = field(default_factory=dict)
+    #: The PDF prints a two- or three-column table narrower than the page.
+    narrow: bool = False
 
     def kind(self, key: str, row: int) -> Kind:
         """The kind of one cell: the column's, or the row's where ``kinds_from`` says so."""
@@ -134,7 +136,11 @@ class Section:
     tables: tuple[Table, ...] = ()
     charts: tuple[Chart, ...] = ()
     bullets: tuple[str, ...] = ()
+    bullets_heading: str = ""
     new_page: bool = True
+    #: The PDF prints the charts after this many tables (after all of them when None): a chart
+    #: belongs beside the summary it draws, before a long list.
+    charts_after: int | None = None
 
 
 @dataclass(frozen=True)
@@ -330,6 +336,11 @@ def _columns(frame: pd.DataFrame, keys: Sequence[str]) -> tuple[Column, ...]:
     return tuple(out)
 
 
+def _named(columns: tuple[Column, ...], label: str) -> tuple[Column, ...]:
+    """The ``name`` column called what it names (Team, BCU)."""
+    return tuple(Column(c.key, label, c.kind) if c.key == "name" else c for c in columns)
+
+
 def _group_keys(report: dict[str, Any]) -> list[str]:
     """The force object's keys, in the report's order: every group figure the report carries."""
     return list(report["force"])
@@ -479,10 +490,12 @@ def _group_table(context: _Context, key: str, caption: str, rows: list[dict[str,
     p = context.policy
     frame["over_per_fte"] = [_over(v, p.caseload_limit_per_fte) for v in frame["per_fte"]]
     frame["over_share"] = [_over(v, p.high_risk_share_limit) for v in frame["high_risk_share"]]
-    printed = [*head, "rsos", "community", "offender_managers", "fte", "per_fte",
+    printed = [*head, "rsos", "community", "fte", "per_fte",
                "high_risk_share", "pooled", "arms_completion", "reactive", "visits_overdue",
                "max_days_overdue"]
-    return Table(key=key, caption=caption, frame=frame, columns=_columns(frame, keys),
+    columns = _columns(frame, keys)
+    return Table(key=key, caption=caption, frame=frame,
+                 columns=_named(columns, "Team") if "bcu" in head else columns,
                  sheet=sheet, pdf_columns=tuple(printed),
                  highlight={"per_fte": "over_per_fte", "high_risk_share": "over_share"},
                  emphasis="is_total")
@@ -550,7 +563,7 @@ def _rso_flag_counts(context: _Context) -> Table | None:
     columns = (Column("label", "Flag", Kind.TEXT), Column("rsos", "RSOs", Kind.INT),
                Column("flag", "Flag key", Kind.TEXT))
     return Table(key="rso_flags", caption="Flags raised on RSOs", frame=frame, columns=columns,
-                 sheet="Flags", pdf_columns=("label", "rsos"))
+                 sheet="Flags", pdf_columns=("label", "rsos"), narrow=True)
 
 
 MANAGER_COLUMNS = ["manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte",
@@ -681,7 +694,8 @@ def _visits_section(context: _Context) -> Section | None:
                                   ascending=[False, False, True])
     teams = teams.reindex(columns=team_keys).reset_index(drop=True)
     teams_table = Table(key="overdue_by_team", caption="Overdue home visits by team",
-                        frame=teams, columns=_columns(teams, team_keys), sheet="Overdue visits")
+                        frame=teams, columns=_named(_columns(teams, team_keys), "Team"),
+                        sheet="Overdue visits")
     most = overdue.sort_values(["days_overdue", "rso_id"], ascending=[False, True])
     most_table = _rso_table(
         context, most, "most_overdue", "Most overdue home visits", "Overdue visits",
@@ -702,10 +716,10 @@ def _visits_section(context: _Context) -> Section | None:
                   values=tuple(by_risk["visits_overdue"].astype(float)),
                   flagged=tuple(by_risk["visits_overdue"] > 0),
                   value_axis="Community RSOs overdue a home visit", category_axis="Risk level",
-                  kind=Kind.INT,
-                  legend=("None overdue", "Overdue"))
+                  kind=Kind.INT)
     return Section(key="visits", heading="Overdue home visits", paragraphs=(paragraph,),
-                   tables=(by_risk_table, most_table, teams_table), charts=(chart,))
+                   tables=(by_risk_table, teams_table, most_table), charts=(chart,),
+                   charts_after=1)
 
 
 def _list_note(total: int, what: str) -> str:
@@ -717,7 +731,7 @@ def _list_note(total: int, what: str) -> str:
 def _arms_section(context: _Context) -> Section:
     f, p = context.force, context.policy
     force_rate = f["arms_completion"]
-    rows = [{"name": "Force", "bcu": None, "arms_eligible": f["arms_eligible"],
+    rows = [{"name": "Force", "bcu": "", "arms_eligible": f["arms_eligible"],
              "arms_current": f["arms_current"], "arms_completion": force_rate,
              "is_total": True}]
     for team in context.report["teams"]:
@@ -764,7 +778,7 @@ def _reactive_section(context: _Context) -> Section:
     teams = pd.DataFrame(context.report["teams"]).reindex(
         columns=[k for k in keys if k in ("name", "bcu") or k in f])
     table = Table(key="reactive_by_team", caption="Reactive management by team", frame=teams,
-                  columns=_columns(teams, list(teams.columns)), sheet="Reactive")
+                  columns=_named(_columns(teams, list(teams.columns)), "Team"), sheet="Reactive")
     tables = [table]
     share = f["reactive"] / f["community"] if f["community"] else None
     paragraph = (f"{_plural(f['reactive'], 'RSO is', 'RSOs are')} managed reactively "
@@ -876,7 +890,8 @@ def _policy_section(context: _Context) -> Section:
                    paragraphs=("Every figure in this pack was computed with these values. A "
                                "configurable default is used where no national figure was "
                                "found.",),
-                   tables=(table,), bullets=tuple(context.policy.rules_text()))
+                   tables=(table,), bullets=tuple(context.policy.rules_text()),
+                   bullets_heading="Rules in force")
 
 
 def _plain_number(value: Any) -> Any:

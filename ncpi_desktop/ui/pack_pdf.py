@@ -35,7 +35,6 @@ from PySide6.QtGui import (
 )
 
 from ncpi_desktop.exchange.pack import (
-    NOT_APPLICABLE,
     Chart,
     Kind,
     Pack,
@@ -315,7 +314,8 @@ def table_html(table: Table) -> str:
     if frame.empty:
         out.append('<p class="note">None.</p>')
         return "".join(out)
-    out.append('<table class="data" width="100%" cellspacing="0" cellpadding="3"><thead><tr>')
+    width = "55%" if table.narrow else "100%"
+    out.append(f'<table class="data" width="{width}" cellspacing="0" cellpadding="3"><thead><tr>')
     for column in columns:
         align = "right" if column.kind in NUMERIC else "left"
         out.append(f'<th align="{align}">{_e(column.label)}</th>')
@@ -333,7 +333,7 @@ def table_html(table: Table) -> str:
             value = frame.iat[row, positions[column.key]]
             text = format_value(value, kind)
             warn = column.key in highlight and bool(frame.iat[row, highlight[column.key]])
-            align = "right" if kind in NUMERIC or text == NOT_APPLICABLE else "left"
+            align = "right" if kind in NUMERIC else "left"
             out.append(_cell(text, align=align, warn=warn))
         out.append("</tr>")
     out.append("</table>")
@@ -355,26 +355,32 @@ def _cards_html(pack: Pack) -> str:
             + "".join(rows) + "</table>")
 
 
-def _section_html(section: Section, chart_urls: dict[str, str], chart_sizes: dict[str, tuple],
-                  ) -> str:
+def _chart_html(chart: Chart, url: str, size: tuple[int, int]) -> str:
+    width, height = size
+    out = f'<p style="margin-top: 14px"><img src="{url}" width="{width}" height="{height}"/></p>'
+    if chart.note:
+        out += f'<p class="note">{_e(chart.note)}</p>'
+    return out
+
+
+def _section_html(section: Section, chart_urls: dict[str, str],
+                  chart_sizes: dict[str, tuple[int, int]]) -> str:
     style = ' style="page-break-before: always"' if section.new_page else ""
     out = [f"<h2{style}>{_e(section.heading)}</h2>"]
     out.extend(f"<p>{_e(p)}</p>" for p in section.paragraphs)
+    charts = [_chart_html(c, chart_urls[c.key], chart_sizes[c.key]) for c in section.charts]
+    tables = [table_html(t) for t in section.tables if t.pdf]
+    split = len(tables) if section.charts_after is None else section.charts_after
+    out.extend([*tables[:split], *charts, *tables[split:]])
     if section.bullets:
+        if section.bullets_heading:
+            out.append(f"<h3>{_e(section.bullets_heading)}</h3>")
         out.append("<ul>" + "".join(f"<li>{_e(b)}</li>" for b in section.bullets) + "</ul>")
-    for table in section.tables:
-        if table.pdf:
-            out.append(table_html(table))
-    for chart in section.charts:
-        width, height = chart_sizes[chart.key]
-        out.append(f'<p style="margin-top: 14px"><img src="{chart_urls[chart.key]}" '
-                   f'width="{width}" height="{height}"/></p>')
-        if chart.note:
-            out.append(f'<p class="note">{_e(chart.note)}</p>')
     return "".join(out)
 
 
-def pack_html(pack: Pack, chart_urls: dict[str, str], chart_sizes: dict[str, tuple]) -> str:
+def pack_html(pack: Pack, chart_urls: dict[str, str],
+              chart_sizes: dict[str, tuple[int, int]]) -> str:
     names = ("RSOs are named at the producer's request: handle accordingly."
              if pack.names else "RSOs are identified by id only.")
     out = [f"<html><body><h1>{_e(pack.title)}</h1>",
@@ -459,7 +465,7 @@ def write_pack_pdf(pack: Pack, path: str | Path, progress: Progress | None = Non
     document.setDefaultFont(_font(9))
     document.setDefaultStyleSheet(STYLE)
     urls: dict[str, str] = {}
-    sizes: dict[str, tuple] = {}
+    sizes: dict[str, tuple[int, int]] = {}
     for done, chart in enumerate(charts):
         report(done, steps, f"Drawing chart: {chart.title}")
         image = render_chart(chart, body_width_css)

@@ -4,7 +4,7 @@ review window, and RSOs with family names the tests can look for."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from builders import AS_AT, Register
@@ -39,6 +39,8 @@ def pack_register() -> Register:
     r.visit(medium[40], date(2017, 1, 2))
     r.visit(sam[5], date(2017, 5, 1))
     named = {rso["rso_id"]: rso for rso in r.rsos}
+    for days, rso_id in enumerate([*medium[41:], *sam[6:], *west[11:12]]):
+        named[rso_id]["community_since"] = date(2017, 6, 1) + timedelta(days=3 * days)
     # A reactive RSO: low risk, current low ARMS, concern-free, no order, the OM's decision.
     named[west[10]]["management"] = "reactive"
     r.assessment(west[10], date(2017, 6, 1), outcome="low")

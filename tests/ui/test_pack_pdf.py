@@ -73,9 +73,8 @@ def test_the_pdf_carries_the_reports_figures(written, pack):
     force_row = next(line for line in lines if line.split()[:1] == ["Force"]
                      and len(line.split()) > 8)
     cells = force_row.split()
-    assert cells[1:6] == [format_value(force["rsos"], Kind.INT),
+    assert cells[1:5] == [format_value(force["rsos"], Kind.INT),
                           format_value(force["community"], Kind.INT),
-                          format_value(force["offender_managers"], Kind.INT),
                           format_value(force["fte"], Kind.FTE),
                           format_value(force["per_fte"], Kind.RATIO)]
     assert format_value(force["high_risk_share"], Kind.PERCENT) in cells
