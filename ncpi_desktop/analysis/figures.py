@@ -1,14 +1,52 @@
-"""All figures of one snapshot, computed once and read by every page, chart and export."""
+"""All figures of one snapshot, computed once and read by every page, chart and export.
+
+``Figures.rsos`` is one row per RSO with every rule's columns and flags (caseload, visits, ARMS,
+reactive management, orders, data quality); ``Figures.orders`` is the central order register.
+The group and manager rows are sums and maxima of ``rsos`` through ``analysis.caseload``'s one
+implementation, so a team's count and the RSOs listed under it always agree.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ncpi_desktop.analysis.caseload import caseload_figures
+from ncpi_desktop.analysis.caseload import (
+    COUNT_COLUMNS,
+    group_figures,
+    manager_figures,
+    rso_caseload,
+)
+from ncpi_desktop.analysis.flags import set_flag
+from ncpi_desktop.analysis.orders import order_register, order_status, orders_in_force
+from ncpi_desktop.analysis.reactive import reactive_status
+from ncpi_desktop.analysis.visits import fmt_dates, visit_status
+from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.history import resolve_management
 from ncpi_desktop.storage.snapshot import Snapshot
+
+#: Group counts (REPORT-JSON.md key -> per-RSO column summed) beyond the caseload's.
+REVIEW_SUMS: dict[str, str] = COUNT_COLUMNS | {
+    "reactive_eligible": "flag_reactive_eligible",
+    "reactive_review": "flag_reactive_review",
+    "visits_due": "visit_due_soon",
+    "visits_overdue": "visit_overdue",
+    "orders_in_force": "orders_in_force",
+}
+#: Group maxima (key -> per-RSO column); 0 where the group has no RSO.
+REVIEW_MAXIMA: dict[str, str] = {"max_days_overdue": "days_overdue"}
+
+#: The columns of ``analysis.arms.arms_status`` the caseload frame already carries.
+ARMS_COLUMNS = ["arms_eligible", "arms_latest_on", "arms_latest_outcome", "arms_expires_on",
+                "arms_current", "arms_due"]
+
+#: RSO flags in REPORT-JSON.md order (the order the report and the detail panel list them).
+RSO_FLAGS = [
+    "no_named_manager", "visit_overdue", "arms_due", "reactive_eligible", "reactive_review",
+    "order_ending", "lone_visit", "warrant_consideration", "no_risk_level", "paper_records_only",
+]
 
 
 @dataclass(frozen=True)
@@ -19,13 +57,69 @@ class Figures:
     teams: pd.DataFrame
     bcus: pd.DataFrame
     force: pd.DataFrame  # one row
+    orders: pd.DataFrame = field(default_factory=pd.DataFrame)  # the central register
 
     @property
     def policy(self) -> Policy:
         return self.snapshot.policy
 
 
+def _arms_due_flag(rsos: pd.DataFrame, policy: Policy) -> None:
+    due = rsos["arms_due"]
+    never = due & rsos["arms_latest_on"].isna()
+    old = due & rsos["arms_latest_on"].notna()
+    why = pd.Series("", index=rsos.index, dtype=object)
+    why[never] = "No ARMS assessment completed (due for adult males in the community)"
+    if old.any():
+        rows = rsos[old]
+        why[old] = ("Latest ARMS on " + fmt_dates(rows["arms_latest_on"]) + " is older than "
+                    + str(policy.arms_max_age_months) + " months (expired "
+                    + fmt_dates(rows["arms_expires_on"]) + ")")
+    set_flag(rsos, "arms_due", due, why)
+
+
+def _data_quality_flags(rsos: pd.DataFrame) -> None:
+    missing = (rsos["status"] == Status.COMMUNITY) & rsos["risk_level"].isna()
+    set_flag(rsos, "no_risk_level", missing, pd.Series(
+        "No risk level recorded for an RSO in the community: no visit interval or risk figures",
+        index=rsos.index))
+    set_flag(rsos, "paper_records_only", rsos["paper_records_only"], pd.Series(
+        "Details kept only on paper, not in the system", index=rsos.index))
+
+
+def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per RSO: caseload, visits, ARMS, reactive and order columns with every flag; and the
+    order register (holders as in the caseload)."""
+    snapshot = resolve_management(snapshot)
+    rsos = rso_caseload(snapshot).reset_index(drop=True)
+    register = order_register(snapshot, rsos)
+    in_force = orders_in_force(register)
+    index = pd.Index(rsos["rso_id"], name="rso_id")
+    arms = rsos.set_index("rso_id")[ARMS_COLUMNS]
+    parts = [visit_status(snapshot),
+             reactive_status(snapshot, register, arms=arms, in_force=in_force),
+             order_status(snapshot, register, index, in_force=in_force)]
+    # Every part is in the snapshot's row order, as the caseload frame is: joined by position.
+    for part in parts:
+        if len(part) != len(rsos) or (len(rsos) and part.index[-1] != index[-1]):
+            raise AssertionError("per-RSO frames out of step with the snapshot")
+    rsos = pd.concat([rsos, *[part.reset_index(drop=True) for part in parts]], axis=1)
+    _arms_due_flag(rsos, snapshot.policy)
+    _data_quality_flags(rsos)
+    return rsos, register
+
+
 def compute_figures(snapshot: Snapshot) -> Figures:
-    frames = caseload_figures(snapshot)
-    return Figures(snapshot=snapshot, rsos=frames["rsos"], managers=frames["managers"],
-                   teams=frames["teams"], bcus=frames["bcus"], force=frames["force"])
+    snapshot = resolve_management(snapshot)
+    policy = snapshot.policy
+    rsos, register = rso_review(snapshot)
+    managers = snapshot.managers
+    kwargs = dict(sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA)
+    return Figures(
+        snapshot=snapshot, rsos=rsos,
+        managers=manager_figures(rsos, managers, policy.caseload_limit_per_fte,
+                                 policy.high_risk_share_limit, **kwargs),
+        teams=group_figures(rsos, managers, ["bcu", "team"], **kwargs),
+        bcus=group_figures(rsos, managers, ["bcu"], **kwargs),
+        force=group_figures(rsos, managers, [], **kwargs),
+        orders=register)

@@ -1,0 +1,169 @@
+"""Home visits (rules 6-9): next visit due, overdue, due soon, warrant of entry, lone visits.
+
+Over whole frames: the per-RSO visit facts come aggregated from the database
+(``storage.history.load_visits``); nothing here loops over RSOs.
+
+Choices the rules leave open, made here once:
+
+- Only community RSOs under active management have a visit due (reactive: none prescribed); the
+  last visit is still shown for every RSO.
+- The RSO's own interval (risk management plan) overrides the default for its risk level. With
+  neither a risk level nor an own interval, no next visit can be computed (``no_risk_level``
+  says why).
+- A completed visit made before the RSO entered the community (``community_since``: a release
+  after it, say) does not count towards the next visit: the RSO is due a first visit within the
+  first-visit allowance of entering the community.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ncpi_desktop.analysis.dates import add_months
+from ncpi_desktop.analysis.flags import set_flag
+from ncpi_desktop.domain.enums import ManagementMode, Status
+from ncpi_desktop.storage.history import resolve_management
+from ncpi_desktop.storage.snapshot import Snapshot
+
+VISIT_FACTS = ["last_visit_on", "last_visit_officers", "last_attempt_on", "failed_attempts"]
+
+
+def fmt_dates(values: pd.Series) -> pd.Series:
+    """DD/MM/YYYY, the form the users read dates in; blank where there is no date.
+
+    Formats each distinct date once: a national register has 100,000 rows but a few thousand dates.
+    """
+    codes, uniques = pd.factorize(values)
+    texts = np.append(pd.DatetimeIndex(uniques).strftime("%d/%m/%Y").to_numpy(object), "")
+    return pd.Series(texts[codes], index=values.index, dtype=object)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return values.astype("string").fillna("").astype(object)
+
+
+def _months(values: pd.Series) -> pd.Series:
+    """'every 3 months' / 'every 1 month' as text, per row."""
+    number = _text(values)
+    return "every " + number + pd.Series(
+        np.where(values.fillna(0).to_numpy("int64") == 1, " month", " months"),
+        index=values.index, dtype=object)
+
+
+def _visit_facts(snapshot: Snapshot, rso_ids: pd.Series) -> pd.DataFrame:
+    """The per-RSO visit aggregate aligned by position to ``rso_ids`` (no visits: blanks)."""
+    visits = snapshot.extra.get("visits")
+    if visits is None:
+        raise ValueError("The snapshot has no visit history: load it with full_snapshot")
+    facts = visits.set_index("rso_id").reindex(rso_ids.to_numpy()).reset_index(drop=True)
+    facts["failed_attempts"] = facts["failed_attempts"].fillna(0).astype("int64")
+    facts["last_visit_officers"] = facts["last_visit_officers"].astype("Int64")
+    return facts[VISIT_FACTS]
+
+
+def _by_rso(frame: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
+    """Label a positional frame with the snapshot's rso_ids (work is done on a RangeIndex:
+    aligning 100,000 string labels at every step costs more than the rules)."""
+    frame.index = pd.Index(rsos["rso_id"].to_numpy(), name="rso_id")
+    return frame
+
+
+def _schedule(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
+    snapshot = resolve_management(snapshot)
+    policy = snapshot.policy
+    as_at = snapshot.as_at_ts
+    rsos = snapshot.rsos.reset_index(drop=True)
+    out = _visit_facts(snapshot, rsos["rso_id"])
+
+    entered = rsos["community_since"].fillna(rsos["registered_on"])
+    out["entered_on"] = entered
+    out["visits_prescribed"] = ((rsos["status"] == Status.COMMUNITY)
+                                & (rsos["management"] == ManagementMode.ACTIVE)).to_numpy(bool)
+    by_risk = rsos["risk_level"].map(policy.visit_intervals()).astype("Int64")
+    own = rsos["visit_interval_months"].astype("Int64")
+    out["interval_months"] = own.fillna(by_risk)
+    out["interval_source"] = pd.Series(
+        np.where(own.notna(), "own", np.where(by_risk.notna(), "risk level", "")),
+        index=rsos.index, dtype=object)
+
+    visited = out["last_visit_on"].notna() & (out["last_visit_on"] >= entered)
+    out["visited_since_entry"] = visited
+    after_visit = add_months(out["last_visit_on"], out["interval_months"]).where(
+        out["interval_months"].notna())
+    first_due = entered + pd.Timedelta(days=policy.first_visit_allowance_days)
+    due = after_visit.where(visited, first_due).where(out["visits_prescribed"])
+    out["next_visit_due"] = due.astype("datetime64[s]")
+
+    days = (as_at - out["next_visit_due"]).dt.days
+    out["visit_overdue"] = (days > 0).fillna(False).astype(bool)
+    out["days_overdue"] = days.where(out["visit_overdue"], 0).fillna(0).astype("int64")
+    out["days_to_due"] = (-days).astype("Int64")
+    out["visit_due_soon"] = (
+        ~out["visit_overdue"] & (-days <= policy.due_soon_days)).fillna(False).astype(bool)
+    return rsos, out
+
+
+def visit_schedule(snapshot: Snapshot) -> pd.DataFrame:
+    """Per RSO (index rso_id, in the snapshot's row order): the numbers of rules 6-7, without
+    sentences (the trend reuses it month by month).
+
+    Columns: last_visit_on, last_visit_officers, last_attempt_on, failed_attempts, entered_on,
+    visits_prescribed, interval_months (Int64), interval_source ('risk level' / 'own' / blank),
+    visited_since_entry, next_visit_due, days_overdue (0 unless overdue), days_to_due,
+    visit_overdue, visit_due_soon.
+    """
+    rsos, out = _schedule(snapshot)
+    return _by_rso(out, rsos)
+
+
+def visit_status(snapshot: Snapshot) -> pd.DataFrame:
+    """``visit_schedule`` with the flags ``visit_overdue``, ``warrant_consideration`` and
+    ``lone_visit``, each with the sentence saying which rule fired and with which numbers."""
+    policy = snapshot.policy
+    rsos, out = _schedule(snapshot)
+    community = (rsos["status"] == Status.COMMUNITY).to_numpy(bool)
+
+    overdue = out["visit_overdue"]
+    why = pd.Series("", index=out.index, dtype=object)
+    if overdue.any():
+        rows = out[overdue]
+        risk = _text(rsos.loc[overdue, "risk_level"].str.replace("_", " ", regex=False))
+        basis = np.where(rows["interval_source"] == "own",
+                         "own interval, " + _months(rows["interval_months"]) + ": "
+                         + _text(rsos.loc[overdue, "visit_interval_reason"]),
+                         risk + " risk, " + _months(rows["interval_months"]))
+        tail = ": " + rows["days_overdue"].astype(str) + " days overdue"
+        due_text = fmt_dates(rows["next_visit_due"])
+        after_visit = "Next visit was due " + due_text + " (" + basis + ")" + tail
+        first = ("Never visited since entering the community on " + fmt_dates(rows["entered_on"])
+                 + ": first visit was due " + due_text + " (within "
+                 + str(policy.first_visit_allowance_days) + " days)" + tail)
+        why[overdue] = np.where(rows["visited_since_entry"], after_visit, first)
+    set_flag(out, "visit_overdue", overdue, why)
+
+    warrant = community & (out["failed_attempts"] >= policy.warrant_after_failed_visits)
+    why = pd.Series("", index=out.index, dtype=object)
+    if warrant.any():
+        rows = out[warrant]
+        since = np.where(rows["last_visit_on"].notna(),
+                         " since the last completed visit on " + fmt_dates(rows["last_visit_on"]),
+                         " and no completed visit")
+        why[warrant] = (rows["failed_attempts"].astype(str) + " no-access visits in a row (latest "
+                        + fmt_dates(rows["last_attempt_on"]) + ")" + since
+                        + ": consider a warrant of entry (SOA 2003 s.96B; "
+                        + str(policy.warrant_after_failed_visits) + " or more)")
+    set_flag(out, "warrant_consideration", warrant, why)
+
+    officers = out["last_visit_officers"]
+    lone = community & (officers < policy.officers_per_visit).fillna(False).astype(bool)
+    why = pd.Series("", index=out.index, dtype=object)
+    if lone.any():
+        rows = out[lone]
+        count = rows["last_visit_officers"].astype("int64")
+        why[lone] = ("Latest completed visit on " + fmt_dates(rows["last_visit_on"])
+                     + " made by " + count.astype(str)
+                     + np.where(count == 1, " officer", " officers")
+                     + ": home visits need " + str(policy.officers_per_visit))
+    set_flag(out, "lone_visit", lone, why)
+    return _by_rso(out, rsos)
