@@ -81,8 +81,10 @@ _MANAGERS_SQL = "SELECT manager_id, name, bcu, team, fte, role, active FROM mana
 
 
 def _read(connection: Connection, sql: str, **params: object) -> pd.DataFrame:
+    """Rows as plain tuples: pandas probing SQLAlchemy ``Row`` objects costs 4x the read."""
     result = connection.execute(text(sql), params)
-    return pd.DataFrame(result.fetchall(), columns=list(result.keys()))
+    columns = list(result.keys())
+    return pd.DataFrame.from_records([tuple(row) for row in result.fetchall()], columns=columns)
 
 
 def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = None,
@@ -90,8 +92,14 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
                   ) -> Snapshot:
     """Read the frames as at ``as_at`` in one read transaction.
 
-    ``loaders`` adds further frames (``Snapshot.extra``) read in the same transaction.
+    ``loaders`` adds further frames (``Snapshot.extra``) read in the same transaction; by default
+    the recorded history (``storage.history.HISTORY_LOADERS``: visits, orders, decisions), which
+    every rule needs. Pass ``{}`` to read the register alone.
     """
+    if loaders is None:
+        from ncpi_desktop.storage.history import HISTORY_LOADERS  # history builds on this module
+
+        loaders = HISTORY_LOADERS
     steps = 3 + len(loaders or {})
     report = progress or (lambda _done, _total, _what: None)
     iso = as_at.isoformat()
