@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -80,3 +80,16 @@ class Register:
             bulk_insert(connection, models.PolicyValue,
                         [dict(key=k, value=v) for k, v in self.policy.items()])
         return engine
+
+    def decision(self, rso_id: str, mode: str, decided_on: date, reason: str = "test",
+                 decided_by: str = "DC Test") -> None:
+        self.decisions.append(dict(rso_id=rso_id, mode=mode, decided_on=decided_on,
+                                   reason=reason, decided_by=decided_by,
+                                   recorded_at=datetime(2017, 1, 1, tzinfo=UTC)))
+
+    def allocation(self, rso_id: str, manager_id: str | None, starts_on: date,
+                   ends_on: date | None = None, team: str | None = None,
+                   reason: str = "test") -> None:
+        self.allocations.append(dict(rso_id=rso_id, manager_id=manager_id, team=team,
+                                     starts_on=starts_on, ends_on=ends_on, reason=reason,
+                                     actor="test", recorded_at=datetime(2017, 1, 1, tzinfo=UTC)))
