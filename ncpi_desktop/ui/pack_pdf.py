@@ -115,17 +115,14 @@ def _e(text: object) -> str:
 
 
 def _value_axis(chart: Chart, top_value: float) -> tuple[float, float]:
-    """The value axis' end and tick step: a little room beyond the largest value; a share's
-    axis never beyond 100%, a count's ticks whole."""
+    """The value axis' end and tick step: the first tick at or beyond the largest value (the
+    figure at a bar's end has the right margin); a count's ticks whole."""
     if top_value <= 0:
         top_value = 1.0
-    step = _nice_step(top_value * 1.08)
+    step = _nice_step(top_value)
     if chart.kind is Kind.INT:
         step = max(1.0, math.ceil(step))
-    axis_max = step * math.ceil(top_value * 1.08 / step)
-    if chart.percent and axis_max > 1.0:
-        axis_max = max(1.0, step * math.ceil(top_value / step))
-    return axis_max, step
+    return step * math.ceil(top_value / step - 1e-9), step
 
 
 def _nice_step(span: float, ticks: int = 5) -> float:
@@ -183,7 +180,7 @@ def render_chart(chart: Chart, width: int) -> QImage:
     height = int(top + plot_h + axis_h + 4.0)
 
     image = QImage(int(width * CHART_SCALE), int(height * CHART_SCALE),
-                   QImage.Format.Format_ARGB32_Premultiplied)
+                   QImage.Format.Format_RGB32)
     image.setDotsPerMeterX(3780)
     image.setDotsPerMeterY(3780)
     image.fill(QColor("white"))
@@ -236,26 +233,31 @@ def _paint_chart(painter: QPainter, chart: Chart, width: int, left: float, right
     painter.drawLine(QPointF(left, top), QPointF(left, bottom))
     painter.drawLine(QPointF(left, bottom), QPointF(right, bottom))
 
-    # bars, labels and values
-    label_metrics = QFontMetricsF(label_font)
-    for i, (label, value, flagged) in enumerate(zip(chart.labels, values, chart.flagged,
-                                                    strict=True)):
-        y = top + i * band
-        bar = QRectF(left, y + band * 0.16, x_of(value) - left, band * 0.68)
+    # bars, the reference line over them, then the names and figures (a figure on white, so
+    # one beside the line stays readable)
+    bars = [QRectF(left, top + i * band + band * 0.16, x_of(v) - left, band * 0.68)
+            for i, v in enumerate(values)]
+    for bar, flagged in zip(bars, chart.flagged, strict=True):
         painter.fillRect(bar, QColor(BAR_WARNING if flagged else BAR))
-        painter.setFont(label_font)
-        painter.setPen(ink)
-        lw = label_metrics.horizontalAdvance(label)
-        baseline = y + band / 2 + (label_metrics.ascent() - label_metrics.descent()) / 2
-        painter.drawText(QPointF(left - 5 - lw, baseline), label)
-        painter.setPen(QColor(WARNING_FOREGROUND) if flagged else muted)
-        painter.drawText(QPointF(bar.right() + 3, baseline), format_value(value, chart.kind))
-
     if chart.line is not None:
         x = x_of(chart.line)
-        pen = QPen(QColor(LIMIT_LINE), 1.2, Qt.PenStyle.DashLine)
-        painter.setPen(pen)
+        painter.setPen(QPen(QColor(LIMIT_LINE), 1.2, Qt.PenStyle.DashLine))
         painter.drawLine(QPointF(x, top - 4), QPointF(x, bottom))
+    label_metrics = QFontMetricsF(label_font)
+    painter.setFont(label_font)
+    shift = (label_metrics.ascent() - label_metrics.descent()) / 2
+    for bar, label, value, flagged in zip(bars, chart.labels, values, chart.flagged,
+                                          strict=True):
+        baseline = bar.center().y() + shift
+        painter.setPen(ink)
+        painter.drawText(QPointF(left - 5 - label_metrics.horizontalAdvance(label), baseline),
+                         label)
+        text = format_value(value, chart.kind)
+        box = QRectF(bar.right() + 2, bar.top(), label_metrics.horizontalAdvance(text) + 3,
+                     bar.height())
+        painter.fillRect(box, QColor("white"))
+        painter.setPen(QColor(WARNING_FOREGROUND) if flagged else muted)
+        painter.drawText(QPointF(box.left() + 1.5, baseline), text)
 
     # axis titles
     painter.setFont(axis_font)
@@ -486,6 +488,8 @@ def write_pack_pdf(pack: Pack, path: str | Path, progress: Progress | None = Non
     painter = QPainter()
     if not painter.begin(writer):
         raise OSError(f"Cannot write {path}")
+    # Charts are flat colour and text: lossless (Flate) is sharper, and smaller, than JPEG.
+    painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering)
     try:
         for page in range(pages):
             if page:
