@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from PySide6.QtCore import (
     QByteArray,
@@ -22,16 +23,13 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QComboBox,
     QFrame,
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTableView,
     QTabWidget,
     QVBoxLayout,
     QWidget,
@@ -44,6 +42,7 @@ from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.ui import style
 from ncpi_desktop.ui.page import Page
 from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind, format_value
+from ncpi_desktop.ui.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.charts import ManagerBarChart
@@ -57,8 +56,6 @@ CASELOAD = ("caseload_over_limit",)
 HIGH_RISK = ("high_risk_share_over_limit",)
 ALL_BCUS = "All BCUs"
 ALL_TEAMS = "All teams"
-#: Rows whose width is sampled when columns are first fitted to their contents.
-WIDTH_SAMPLE_ROWS = 200
 
 
 def manager_columns(policy: Policy) -> list[Column]:
@@ -117,12 +114,15 @@ def flag_text(managers: pd.DataFrame) -> pd.Series:
     return text
 
 
-def with_rso_names(rsos: pd.DataFrame) -> pd.DataFrame:
-    """A slice of ``Figures.rsos`` with a display name ("Family, Given")."""
-    rsos = rsos.copy()
-    rsos["rso_name"] = (rsos["family_name"].astype(object).fillna("") + ", "
-                        + rsos["given_names"].astype(object).fillna(""))
-    return rsos
+def with_rso_names(rsos: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
+    """The ``columns`` of a slice of ``Figures.rsos``, with a display name ("Family, Given").
+
+    Only the shown columns are copied: the RSO frame is wide."""
+    keys = [c.key for c in columns if c.key in rsos.columns]
+    shown = rsos[keys].copy()
+    shown["rso_name"] = (rsos["family_name"].astype(object).fillna("") + ", "
+                         + rsos["given_names"].astype(object).fillna(""))
+    return shown
 
 
 class SummaryCard(QFrame):
@@ -158,37 +158,6 @@ class SummaryCard(QFrame):
         return self._note.text()
 
 
-def _table(parent: QWidget, model: DataFrameTableModel) -> QTableView:
-    """A read-only, row-selecting, sortable table with uniform row heights."""
-    view = QTableView(parent)
-    view.setModel(model)
-    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-    view.setAlternatingRowColors(True)
-    view.setWordWrap(False)
-    view.setShowGrid(False)
-    view.setSortingEnabled(True)
-    view.verticalHeader().hide()
-    rows = view.verticalHeader()
-    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
-    rows.setDefaultSectionSize(view.fontMetrics().height() + 10)
-    header = view.horizontalHeader()
-    header.setHighlightSections(False)
-    header.setStretchLastSection(True)
-    header.setResizeContentsPrecision(WIDTH_SAMPLE_ROWS)
-    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
-    return view
-
-
-def _fit_columns(view: QTableView, minimum: int = 48, padding: int = 12) -> None:
-    """Fit columns to their contents (sampled), with room for the sort arrow."""
-    view.resizeColumnsToContents()
-    header = view.horizontalHeader()
-    for section in range(header.count() - 1):
-        header.resizeSection(section, max(minimum, header.sectionSize(section) + padding))
-
-
 class CaseloadPage(Page):
     """The caseload page. ``set_figures`` shows a snapshot; the rest follows the user's clicks."""
 
@@ -209,6 +178,9 @@ class CaseloadPage(Page):
         self._columns_fitted = False
         self._restored_header = False
         self._charts: list[ManagerBarChart] = []
+        self._pool: pd.DataFrame | None = None
+        self._rso_columns_fitted: list[Column] | None = None
+        self._positions: dict[str, np.ndarray] | None = None
 
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._build_content())
@@ -281,13 +253,13 @@ class CaseloadPage(Page):
         self.pooled_button.clicked.connect(self._on_pooled_clicked)
 
         self.managers_model = DataFrameTableModel(manager_columns(Policy()), parent=self)
-        self.managers_view = _table(content, self.managers_model)
+        self.managers_view = data_table(self.managers_model, content)
         self.managers_view.selectionModel().selectionChanged.connect(self._on_table_selection)
         self.managers_view.viewport().installEventFilter(self)
         self.managers_model.modelReset.connect(self._on_managers_reset)
 
         self.rsos_model = DataFrameTableModel(RSO_COLUMNS, parent=self)
-        self.rsos_view = _table(content, self.rsos_model)
+        self.rsos_view = data_table(self.rsos_model, content)
         self.rsos_view.sortByColumn(self.rsos_model.column_of("risk_level"),
                                     Qt.SortOrder.DescendingOrder)
         self.rsos_title = QLabel("Select a manager, a bar or Pooled to list RSOs")
@@ -389,6 +361,8 @@ class CaseloadPage(Page):
         """Show a new snapshot's figures, keeping the filters and selection where they still
         apply."""
         self._figures = figures
+        self._pool = None
+        self._positions = None
         if figures is None:
             self._stack.setCurrentIndex(1)
             self.managers_model.set_frame(pd.DataFrame(columns=["manager_id"]))
@@ -470,7 +444,7 @@ class CaseloadPage(Page):
         self._managers = managers
         self.managers_model.set_frame(managers)
         if not self._columns_fitted and not self._restored_header and len(managers):
-            _fit_columns(self.managers_view)
+            fit_columns(self.managers_view)
             self._columns_fitted = True
         self._update_summary()
         self._update_counts()
@@ -530,11 +504,23 @@ class CaseloadPage(Page):
             f"{n('arms_current')} of {n('arms_eligible')} eligible current")
 
     def _pooled_rsos(self) -> pd.DataFrame:
+        """The pooled RSOs within the filter (the pool is taken once per snapshot)."""
+        if self._pool is None:
+            figures = self._figures
+            assert figures is not None
+            rsos = figures.rsos
+            self._pool = rsos[rsos["is_pooled"].to_numpy(dtype=bool)]
+        return self._pool[self._in_filter(self._pool)]
+
+    def _held_by(self, manager_id: str) -> pd.DataFrame:
+        """The RSOs a manager holds: positions grouped once per snapshot, so that a click on a
+        manager does not scan 100,000 rows."""
         figures = self._figures
         assert figures is not None
-        rsos = figures.rsos
-        pooled = rsos[rsos["is_pooled"].to_numpy(dtype=bool)]
-        return pooled[self._in_filter(pooled)]
+        if self._positions is None:
+            self._positions = figures.rsos.groupby("manager_id", sort=False).indices
+        positions = self._positions.get(manager_id)
+        return figures.rsos.iloc[positions if positions is not None else []]
 
     def _update_counts(self) -> None:
         managers = self._managers
@@ -580,9 +566,8 @@ class CaseloadPage(Page):
                                       RSO_COLUMNS)
             self.rsos_title.setText("Select a manager, a bar or Pooled to list RSOs")
         else:
-            rsos = figures.rsos[figures.rsos["manager_id"] == manager_id]
-            self.rsos_model.set_frame(with_rso_names(rsos), RSO_COLUMNS)
-            _fit_columns(self.rsos_view)
+            rsos = self._held_by(manager_id)
+            self._list_rsos(with_rso_names(rsos, RSO_COLUMNS), RSO_COLUMNS)
             self.rsos_title.setText(self._holding_text(manager_id, rsos))
         if changed:
             self.manager_changed.emit(manager_id)
@@ -600,12 +585,18 @@ class CaseloadPage(Page):
         for chart in self._charts:
             chart.select_manager(None)
         pooled = self._pooled_rsos()
-        self.rsos_model.set_frame(with_rso_names(pooled), POOLED_COLUMNS)
-        _fit_columns(self.rsos_view)
+        self._list_rsos(with_rso_names(pooled, POOLED_COLUMNS), POOLED_COLUMNS)
         self.rsos_title.setText(
             f"Pooled: {len(pooled):,} community RSOs with no named offender manager")
         if was_manager is not None:
             self.manager_changed.emit(None)
+
+    def _list_rsos(self, rsos: pd.DataFrame, columns: list[Column]) -> None:
+        """Show ``rsos``; columns are fitted to the first list shown with these columns."""
+        self.rsos_model.set_frame(rsos, columns)
+        if len(rsos) and self._rso_columns_fitted is not columns:
+            fit_columns(self.rsos_view)
+            self._rso_columns_fitted = columns
 
     def _holding_text(self, manager_id: str, rsos: pd.DataFrame) -> str:
         managers = self._figures.managers if self._figures is not None else pd.DataFrame()

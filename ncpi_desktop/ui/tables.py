@@ -1,0 +1,70 @@
+"""Table views over ``DataFrameTableModel``: one look and one way of sizing columns for every page.
+
+Columns are sized from a sample of rows measured in Python, not ``resizeColumnsToContents``,
+which asks the model for every role of every sampled cell and took 0.7 s on 2,000 managers.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QFontMetrics
+from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableView, QWidget
+
+from ncpi_desktop.ui.table_model import DataFrameTableModel, format_value
+
+#: Rows measured when fitting columns: spread over the table, so long values anywhere count.
+SAMPLE_ROWS = 120
+#: Room for the cell margins and, in the header, the sort arrow.
+CELL_PADDING = 18
+HEADER_PADDING = 28
+MIN_WIDTH = 44
+MAX_WIDTH = 420
+
+
+def data_table(model: DataFrameTableModel, parent: QWidget | None = None) -> QTableView:
+    """A read-only, row-selecting, header-sortable table with uniform row heights."""
+    view = QTableView(parent)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.setAlternatingRowColors(True)
+    view.setWordWrap(False)
+    view.setShowGrid(False)
+    view.setSortingEnabled(True)
+    rows = view.verticalHeader()
+    rows.hide()
+    rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+    rows.setDefaultSectionSize(view.fontMetrics().height() + 10)
+    header = view.horizontalHeader()
+    header.setHighlightSections(False)
+    header.setStretchLastSection(True)
+    header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
+    return view
+
+
+def fit_columns(view: QTableView) -> None:
+    """Size every column but the last (which stretches) to its header and a sample of cells."""
+    model = view.model()
+    if not isinstance(model, DataFrameTableModel):
+        view.resizeColumnsToContents()
+        return
+    frame = model.frame
+    rows = len(frame)
+    sample = np.unique(np.linspace(0, rows - 1, min(rows, SAMPLE_ROWS)).astype(int)) \
+        if rows else np.zeros(0, dtype=int)
+    plain = view.fontMetrics()
+    bold_font = QFont(view.font())
+    bold_font.setBold(True)
+    bold = QFontMetrics(bold_font)
+    header = view.horizontalHeader()
+    header_metrics = header.fontMetrics()
+    for number, column in enumerate(model.columns[:-1]):
+        metrics = bold if column.flags else plain
+        values = frame[column.key].to_numpy()[sample] if column.key in frame else []
+        texts = [format_value(column.kind, value) for value in values]
+        widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
+        width = max(widest + CELL_PADDING,
+                    header_metrics.horizontalAdvance(column.header) + HEADER_PADDING)
+        header.resizeSection(number, int(min(max(width, MIN_WIDTH), MAX_WIDTH)))
