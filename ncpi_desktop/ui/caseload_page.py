@@ -252,7 +252,8 @@ class CaseloadPage(Page):
         self.team_combo.currentIndexChanged.connect(self._on_team_changed)
         self.pooled_button.clicked.connect(self._on_pooled_clicked)
 
-        self.managers_model = DataFrameTableModel(manager_columns(Policy()), parent=self)
+        self._manager_columns = manager_columns(Policy())
+        self.managers_model = DataFrameTableModel(self._manager_columns, parent=self)
         self.managers_view = data_table(self.managers_model, content)
         self.managers_view.selectionModel().selectionChanged.connect(self._on_table_selection)
         self.managers_view.viewport().installEventFilter(self)
@@ -369,8 +370,7 @@ class CaseloadPage(Page):
             self.rsos_model.set_frame(pd.DataFrame())
             return
         self._stack.setCurrentIndex(0)
-        self.managers_model.set_frame(self.managers_model.frame.iloc[0:0],
-                                      manager_columns(figures.policy))
+        self._manager_columns = manager_columns(figures.policy)
         bcu, team = self.current_bcu, self.current_team
         self._fill_bcus(bcu)
         self._fill_teams(team)
@@ -442,7 +442,7 @@ class CaseloadPage(Page):
         managers = figures.managers[self._in_filter(figures.managers)].copy()
         managers["flag_text"] = flag_text(managers)
         self._managers = managers
-        self.managers_model.set_frame(managers)
+        self.managers_model.set_frame(managers, self._manager_columns)
         if not self._columns_fitted and not self._restored_header and len(managers):
             fit_columns(self.managers_view)
             self._columns_fitted = True
