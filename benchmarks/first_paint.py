@@ -30,7 +30,14 @@ def child(target: str) -> int:
         QSettings.setPath(QSettings.Format.IniFormat, scope, settings_folder)
 
     from ncpi_desktop.ui.app import application, build_window
+    from ncpi_desktop.ui.main_window import MainWindow
 
+    def fail(_window: MainWindow, title: str, message: str) -> None:
+        """A benchmark has nobody to click OK: an error ends the run instead of waiting."""
+        print(f"{title}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_FAILED)
+
+    MainWindow.show_error = fail  # type: ignore[method-assign]
     app = application()
     window = build_window(target)
     viewport = window.caseload_page.managers_view.viewport()
