@@ -127,8 +127,12 @@ def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame, *,
 
 
 def _sqlite_dates(values: pd.Series) -> list[Any]:
-    text = np.datetime_as_string(values.to_numpy("datetime64[D]"), unit="D").astype(object)
-    return np.where(values.isna().to_numpy(), None, text).tolist()
+    """Dates as ``YYYY-MM-DD`` text, each distinct date formatted once (NaT as None)."""
+    days = values.to_numpy("datetime64[D]")
+    distinct, position = np.unique(days, return_inverse=True)
+    text = np.datetime_as_string(distinct, unit="D").astype(object)
+    text[np.isnat(distinct)] = None
+    return text[position].tolist()
 
 
 def write_register(connection: Connection, register: Register, profile: Profile,

@@ -44,14 +44,14 @@ def test_national_counts_scale_with_the_profile(national):
 def test_national_figures_have_the_profiles_shape(national):
     _, engine = national
     spec = NATIONAL.scaled(SCALE)
-    force = report_of(engine, AS_AT)["force"]
+    report = report_of(engine, AS_AT)
+    force = report["force"]
     assert force["rsos"] == spec.rsos
     assert force["community"] == spec.rsos - spec.custody - spec.abroad - spec.missing
     assert force["high"] == spec.high and force["very_high"] == spec.very_high
     assert force["reactive"] == spec.reactive
     assert force["pooled"] == spec.pooled + spec.unallocated
     assert force["arms_completion"] == pytest.approx(spec.arms_completion, abs=0.01)
-    report = report_of(engine, AS_AT)
     assert {b["name"] for b in report["bcus"]} <= set(POLICE_FORCES)
     assert len(report["bcus"]) >= 10
     oms = pd.DataFrame(report["managers"])
