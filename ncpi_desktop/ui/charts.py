@@ -18,7 +18,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
-from ncpi_desktop.analysis.flags import flag_column, fmt_number
+from ncpi_desktop.analysis.flags import flag_column, fmt_number, why_column
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.ui import style
 
@@ -75,6 +75,7 @@ class ManagerBarChart(QWidget):
         item.addItem(self._line)
 
         self._names: list[str] = []
+        self._named: list[str] = []
         self._view.sigResized.connect(self._on_view_resized)
         self._plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
@@ -128,6 +129,10 @@ class ManagerBarChart(QWidget):
         """Per bar (top first), whether it is drawn in the warning colour."""
         return self._flagged.tolist()
 
+    def tip_text(self, manager_id: str) -> str:
+        """What hovering a manager's bar says."""
+        return self._tips[self._ids.index(manager_id)]
+
     def limit_value(self) -> float:
         return float(self._line.value())
 
@@ -159,8 +164,7 @@ class ManagerBarChart(QWidget):
     @property
     def named_bars(self) -> list[str]:
         """The names written on the axis (every bar's, unless they are too close to fit)."""
-        ticks = self._plot.getPlotItem().getAxis("left")._tickLevels
-        return [name for _, name in ticks[0]] if ticks else []
+        return list(self._named)
 
     def _update_names(self) -> None:
         """Name every bar if the names fit, else every n-th, so that names never overlap."""
@@ -172,6 +176,7 @@ class ManagerBarChart(QWidget):
             line = self.fontMetrics().height() + NAME_SPACING
             step = max(1, math.ceil(line / per_bar))
         ticks = [(row, self._names[row]) for row in range(0, count, step)]
+        self._named = [name for _, name in ticks]
         self._plot.getPlotItem().getAxis("left").setTicks([ticks, []])
 
     def _on_view_resized(self) -> None:
@@ -293,7 +298,7 @@ def _tips(managers: pd.DataFrame, body: Callable[[pd.DataFrame], pd.Series],
     """Name, team and the figure; the flag's why when it is raised."""
     text = (managers["name"].astype(str) + " (" + managers["team"].astype(str) + ")\n"
             + body(managers))
-    why = f"why_{flag}"
+    why = why_column(flag)
     if why in managers:
         raised = managers[flag_column(flag)].to_numpy(dtype=bool)
         text = text.where(~raised, text + "\n⚠ " + managers[why].astype(str))

@@ -65,3 +65,13 @@ def test_names_never_overlap(qtbot) -> None:
     assert 5 < len(named) < 400
     line = chart.fontMetrics().height()
     assert chart.plot_widget.height() / len(named) >= line
+
+
+def test_hovering_a_bar_names_the_manager_and_says_why(qtbot) -> None:
+    chart = CaseloadChart()
+    qtbot.addWidget(chart)
+    chart.set_managers(managers(6), Policy())
+    assert chart.tip_text("OM0005") == (
+        "Officer 5 (East 1)\n65 community RSOs on 1.0 FTE: 65.0 per FTE\n⚠ 65 on 1.0 FTE")
+    assert chart.tip_text("OM0000") == (
+        "Officer 0 (East 1)\n30 community RSOs on 1.0 FTE: 30.0 per FTE")
