@@ -183,7 +183,11 @@ def _lancashire_managers(profile: Profile, rng: np.random.Generator,
     frame["role"] = Role.OFFENDER_MANAGER.value
     frame["active"] = True
     fte = np.ones(n)
-    fte[rng.choice(n, size=len(profile.part_time_fte), replace=False)] = profile.part_time_fte
+    # Part-timers in different BCUs, one each in turn.
+    bcus = frame["bcu"].unique()
+    for turn, part in enumerate(profile.part_time_fte):
+        rows = np.flatnonzero((frame["bcu"] == bcus[turn % len(bcus)]).to_numpy() & (fte == 1))
+        fte[rng.choice(rows)] = part
     frame["fte"] = fte
     # Caseload per FTE: around the BCU's mean, spread both sides of the policy limit, with one
     # newly trained manager far below it and one long-serving manager far above it.
