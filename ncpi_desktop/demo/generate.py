@@ -332,7 +332,7 @@ NOTIFICATION_MONTHS = np.array([0, 120, 84, 60, 24])  # indefinite, 10, 7, 5 and
 
 
 def _timelines(profile: Profile, rng: np.random.Generator, clock: Clock,
-               rsos: pd.DataFrame) -> pd.DataFrame:
+               rsos: pd.DataFrame, policy: Policy) -> pd.DataFrame:
     """Sex, age, notification, registration, entry to the community, leaving it."""
     n = len(rsos)
     status = rsos["status"].to_numpy()
@@ -352,7 +352,8 @@ def _timelines(profile: Profile, rng: np.random.Generator, clock: Clock,
          np.where(rng.random(n) < 0.3, 0, uniform_days(rng, 14, 182, n))], 0).astype(float)
     custody_days = np.where(juvenile, np.minimum(custody_days, 180), custody_days)
     custody_days = np.minimum(custody_days, 12 * YEAR)
-    age_now_juvenile = uniform_days(rng, 13 * YEAR, 17.9 * YEAR, n)
+    adult = policy.arms_adult_age_years * YEAR
+    age_now_juvenile = uniform_days(rng, 13 * YEAR, adult - 30, n)
 
     # Time since entering the community, bounded so notification still runs at the as-at date,
     # registration is not before the register began, and a juvenile was at least 12.
@@ -378,7 +379,7 @@ def _timelines(profile: Profile, rng: np.random.Generator, clock: Clock,
     away = recalled | (status == Status.ABROAD.value) | (status == Status.MISSING.value)
     left = np.where(away, np.floor(in_community * rng.random(n) ** 0.6), np.nan)
 
-    age_at_registration = np.minimum(18 * YEAR + np.floor(rng.gamma(2.2, 9.5 * YEAR, n)),
+    age_at_registration = np.minimum(adult + np.floor(rng.gamma(2.2, 9.5 * YEAR, n)),
                                      75 * YEAR)
     born = np.where(juvenile, age_now_juvenile, registered + age_at_registration)
     born = np.maximum(born, registered + YOUNGEST * YEAR + 1)
@@ -681,7 +682,8 @@ def _visits(profile: Profile, rng: np.random.Generator, clock: Clock, frame: pd.
         if expected < profile.visits:
             spacing *= max(expected / profile.visits, 0.5)
     rso, off, rank = _series(rng, who, last[who], first[who], interval[who], spacing)
-    officers = np.where(rng.random(len(rso)) < 0.015, 1, 2)
+    two, one = policy.officers_per_visit, policy.officers_per_visit - 1
+    officers = np.where(rng.random(len(rso)) < 0.015, one, two)
     outcome = np.full(len(rso), VisitOutcome.COMPLETED.value, dtype=object)
 
     # No access: attempts before some completed visits, failed attempts since the last one for
@@ -706,7 +708,7 @@ def _visits(profile: Profile, rng: np.random.Generator, clock: Clock, frame: pd.
         outcome, np.full(int(tried.sum()) + int(failed_ok.sum()), VisitOutcome.NO_ACCESS.value,
                          dtype=object)])
     officers_all = np.concatenate([
-        officers, np.where(rng.random(int(tried.sum()) + int(failed_ok.sum())) < 0.1, 1, 2)])
+        officers, np.where(rng.random(int(tried.sum()) + int(failed_ok.sum())) < 0.1, one, two)])
     # Same-day duplicates (a failed attempt on a completed visit's day) are dropped.
     failed = outcome_all == VisitOutcome.NO_ACCESS.value
     order = np.lexsort((failed, -off_all, rso_all))
@@ -825,7 +827,7 @@ def generate(profile: Profile, *, as_at: date | None = None,
     holders = pd.concat([_community_holders(profile, rng, managers),
                          _elsewhere_holders(profile, rng, managers)], ignore_index=True)
     holders = holders.iloc[rng.permutation(len(holders))].reset_index(drop=True)
-    frame = _timelines(profile, rng, clock, holders)
+    frame = _timelines(profile, rng, clock, holders, policy)
     _people(profile, rng, managers, frame, policy)
     reactive = _choose_reactive(profile, rng, clock, frame, policy)
     decisions, decided = _decisions(rng, clock, frame, reactive, managers,
