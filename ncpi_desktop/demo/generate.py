@@ -230,8 +230,7 @@ def _national_managers(profile: Profile, rng: np.random.Generator,
                          "left_off": np.nan})
 
 
-def build_managers(profile: Profile, rng: np.random.Generator, policy: Policy,
-                   clock: Clock) -> pd.DataFrame:
+def build_managers(profile: Profile, rng: np.random.Generator, policy: Policy) -> pd.DataFrame:
     """Active offender managers, then a supervisor per BCU, then leavers (holding nothing)."""
     if profile.teams:
         oms = _lancashire_managers(profile, rng, policy)
@@ -395,8 +394,8 @@ def _timelines(profile: Profile, rng: np.random.Generator, clock: Clock,
     return frame
 
 
-def _people(profile: Profile, rng: np.random.Generator, managers: pd.DataFrame,
-            frame: pd.DataFrame, policy: Policy) -> None:
+def _people(profile: Profile, rng: np.random.Generator, frame: pd.DataFrame,
+            policy: Policy) -> None:
     """Names, neighbourhoods, concerns, own intervals, paper records (in place)."""
     n = len(frame)
     female = (frame["sex"] == Sex.FEMALE.value).to_numpy()
@@ -452,8 +451,8 @@ def _people(profile: Profile, rng: np.random.Generator, managers: pd.DataFrame,
     frame["paper"] = paper
 
 
-def _choose_reactive(profile: Profile, rng: np.random.Generator, clock: Clock,
-                     frame: pd.DataFrame, policy: Policy) -> np.ndarray:
+def _choose_reactive(profile: Profile, rng: np.random.Generator, frame: pd.DataFrame,
+                     policy: Policy) -> np.ndarray:
     """Low-risk adult men in the community, three years concern-free, with a named manager."""
     clear = policy.reactive_concern_free_years * YEAR + 60
     concern = frame["concern_off"].to_numpy()
@@ -823,13 +822,13 @@ def generate(profile: Profile, *, as_at: date | None = None,
     clock = Clock(as_at)
     rng = np.random.default_rng(profile.seed)
 
-    managers = build_managers(profile, rng, policy, clock)
+    managers = build_managers(profile, rng, policy)
     holders = pd.concat([_community_holders(profile, rng, managers),
                          _elsewhere_holders(profile, rng, managers)], ignore_index=True)
     holders = holders.iloc[rng.permutation(len(holders))].reset_index(drop=True)
     frame = _timelines(profile, rng, clock, holders, policy)
-    _people(profile, rng, managers, frame, policy)
-    reactive = _choose_reactive(profile, rng, clock, frame, policy)
+    _people(profile, rng, frame, policy)
+    reactive = _choose_reactive(profile, rng, frame, policy)
     decisions, decided = _decisions(rng, clock, frame, reactive, managers,
                                     profile.reactive_from, policy)
     arms = _arms(profile, rng, clock, frame, reactive, policy)
