@@ -305,11 +305,11 @@ class CaseloadPage(Page):
         empty = QWidget(self)
         layout = QVBoxLayout(empty)
         layout.addStretch(1)
-        title = QLabel("This database holds no offender managers or RSOs yet")
+        title = QLabel("No offender managers or RSOs to show yet")
         title.setObjectName("emptyTitle")
         title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel("Open another database with File › Open database… (Ctrl+O), or build the "
-                      "Lancashire 2017 demo from a terminal:\n"
+        text = QLabel("The database is empty, or none is open. Open one with File › Open "
+                      "database… (Ctrl+O), or build the Lancashire 2017 demo from a terminal:\n"
                       "ncpi-desktop demo --profile lancashire-2017 --db lancashire.sqlite3")
         text.setObjectName("muted")
         text.setAlignment(Qt.AlignmentFlag.AlignCenter)
