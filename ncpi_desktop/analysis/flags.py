@@ -33,9 +33,15 @@ def flag_lists(frame: pd.DataFrame, names: list[str] | None = None
         return [[] for _ in range(len(frame))], [[] for _ in range(len(frame))]
     raised = np.column_stack([frame[flag_column(n)].to_numpy(bool) for n in names])
     whys = np.column_stack([frame[why_column(n)].to_numpy(object) for n in names])
-    name_array = np.array(names, dtype=object)
-    flags = [name_array[row].tolist() for row in raised]
-    reasons = [whys[i][row].tolist() for i, row in enumerate(raised)]
+    # Row-major: each row's raised flags come out together, in ``names`` order; slicing one flat
+    # list per row is far cheaper than indexing numpy once per row (100,000 RSOs).
+    rows, columns = np.nonzero(raised)
+    flat_flags = np.array(names, dtype=object)[columns].tolist()
+    flat_whys = whys[rows, columns].tolist()
+    ends = np.cumsum(raised.sum(axis=1)).tolist()
+    starts = [0, *ends[:-1]]
+    flags = [flat_flags[a:b] for a, b in zip(starts, ends, strict=True)]
+    reasons = [flat_whys[a:b] for a, b in zip(starts, ends, strict=True)]
     return flags, reasons
 
 
