@@ -6,11 +6,10 @@ sums over different groupings of the same per-RSO frame.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.arms import arms_status
-from ncpi_desktop.analysis.flags import fmt_number, fmt_percent, set_flag
+from ncpi_desktop.analysis.flags import fmt_number, fmt_percent, set_flag, texts
 from ncpi_desktop.domain.enums import HIGH_RISK_LEVELS, ManagementMode, RiskLevel, Role, Status
 from ncpi_desktop.storage.snapshot import Snapshot
 
@@ -39,7 +38,7 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     """Per RSO: the holder at the as-at date, where they count, and the caseload flags."""
     rsos = snapshot.rsos.copy()
     managers = snapshot.managers.set_index("manager_id")
-    recorded = rsos["manager_id"]
+    recorded = rsos["manager_id"].astype(object)
     held_by_active = recorded.map(managers["active"]).fillna(False).astype(bool)
     named = recorded.notna() & held_by_active
     rsos["recorded_manager_id"] = recorded
@@ -49,6 +48,9 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     rsos["team"] = rsos["manager_id"].map(managers["team"]).where(named, pool_team)
     rsos["bcu"] = rsos["manager_id"].map(managers["bcu"]).where(named, rsos["home_bcu"])
     rsos["manager_name"] = rsos["manager_id"].map(managers["name"])
+    # Text columns stay text even when there are no rows (an empty register maps to float).
+    for column in ("manager_id", "team", "bcu", "manager_name"):
+        rsos[column] = rsos[column].astype(object)
 
     status = rsos["status"]
     community = status == Status.COMMUNITY
@@ -129,11 +131,14 @@ def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
 def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per_fte: float,
                     high_risk_share_limit: float, sums: dict[str, str] | None = None,
                     maxima: dict[str, str] | None = None) -> pd.DataFrame:
-    """One row per active manager: caseload, per FTE, risk mix, ARMS, and the two flags."""
+    """One row per active offender manager (and supervisor holding RSOs): caseload, per FTE,
+    risk mix, ARMS, and the two flags."""
     active = managers[managers["active"]].set_index("manager_id")
     counts = _counts(rsos[rsos["named"]], ["manager_id"], sums, maxima).reindex(
         active.index, fill_value=0)
     frame = active[["name", "bcu", "team", "role", "fte"]].join(counts)
+    # Supervisors do not carry a caseload; they are listed only if they hold RSOs.
+    frame = frame[(frame["role"] == Role.OFFENDER_MANAGER) | (frame["rsos"] > 0)]
     frame = frame.rename(columns={"community": "caseload"})
     frame["per_fte"] = frame["caseload"] / frame["fte"]
     _shares(frame, "caseload")
@@ -141,19 +146,20 @@ def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per
 
     capacity = policy_limit_per_fte * frame["fte"]
     over = frame["caseload"] > capacity + EPSILON
-    fte_text = frame["fte"].map(fmt_number)
-    per_text = frame["per_fte"].map(fmt_number)
-    why = (frame["caseload"].astype(str) + " community RSOs on " + fte_text + " FTE"
-           + np.where(frame["fte"] == 1.0, "", " (" + per_text + " per FTE)")
+    # Part-time managers also get their per-FTE figure; at 1.0 FTE it equals the caseload.
+    per_fte_note = (" (" + texts(frame["per_fte"], fmt_number) + " per FTE)").where(
+        frame["fte"] != 1.0, "")
+    why = (texts(frame["caseload"]) + " community RSOs on " + texts(frame["fte"], fmt_number)
+           + " FTE" + per_fte_note
            + f": above {policy_limit_per_fte:g} per FTE")
-    set_flag(frame, "caseload_over_limit", over, pd.Series(why, index=frame.index))
+    set_flag(frame, "caseload_over_limit", over, why)
 
     high_risk = frame["high"] + frame["very_high"]
     over_share = (frame["caseload"] > 0) & (
         high_risk > high_risk_share_limit * frame["caseload"] + EPSILON)
-    share_text = frame["high_risk_share"].fillna(0).map(fmt_percent)
-    why_share = (high_risk.astype(str) + " of " + frame["caseload"].astype(str)
-                 + " community RSOs high or very high risk (" + share_text + "): above "
+    why_share = (texts(high_risk) + " of " + texts(frame["caseload"])
+                 + " community RSOs high or very high risk ("
+                 + texts(frame["high_risk_share"].fillna(0), fmt_percent) + "): above "
                  + fmt_percent(high_risk_share_limit))
     set_flag(frame, "high_risk_share_over_limit", over_share, why_share)
     return frame

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -50,6 +53,11 @@ def any_flag(frame: pd.DataFrame) -> pd.Series:
     if not columns:
         return pd.Series(False, index=frame.index)
     return frame[columns].any(axis=1)
+
+
+def texts(values: pd.Series, fmt: Callable[[Any], str] = str) -> pd.Series:
+    """Each value formatted, as an object column even when empty (so sentences can be joined)."""
+    return pd.Series([fmt(v) for v in values.tolist()], index=values.index, dtype=object)
 
 
 def fmt_number(value: float) -> str:

@@ -88,10 +88,11 @@ def test_custody_and_missing_are_not_counted_in_the_caseload(figures):
 
 
 def test_leaver_and_supervisor_hold_nothing_and_do_not_count(figures):
-    assert "L" not in set(figures.managers["manager_id"])
-    s = manager(figures, "S")
-    assert s["caseload"] == 0
-    assert pd.isna(s["high_risk_share"])  # nothing under it: not a made-up 0
+    listed = set(figures.managers["manager_id"])
+    assert "L" not in listed and "S" not in listed  # a supervisor holding no RSOs
+    w = manager(figures, "W")
+    assert w["caseload"] == 0
+    assert pd.isna(w["high_risk_share"])  # nothing under it: not a made-up 0
     team = figures.teams.set_index("team").loc["East 1"]
     assert team["offender_managers"] == 2 and team["fte"] == 1.5
 
@@ -148,3 +149,18 @@ def test_figures_follow_stored_policy(tmp_path):
     row = figures.managers.iloc[0]
     assert row["flag_caseload_over_limit"]
     assert row["why_caseload_over_limit"] == "45 community RSOs on 1.0 FTE: above 40 per FTE"
+
+
+@pytest.mark.parametrize("managers_only", [False, True])
+def test_an_empty_register_gives_zeros_and_nulls_not_errors(tmp_path, managers_only):
+    r = Register()
+    if managers_only:
+        r.manager("A", fte=0.5)
+    engine = r.write(tmp_path / "empty.sqlite3")
+    figures = compute_figures(load_snapshot(engine, AS_AT))
+    force = figures.force.iloc[0]
+    assert force["rsos"] == 0 and force["community"] == 0
+    assert pd.isna(force["per_fte"]) if not managers_only else force["per_fte"] == 0
+    assert pd.isna(force["high_risk_share"]) and pd.isna(force["arms_completion"])
+    assert len(figures.managers) == (1 if managers_only else 0)
+    assert not figures.managers.get("flag_caseload_over_limit", pd.Series([])).any()
