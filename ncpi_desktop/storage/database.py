@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from functools import cache
 from pathlib import Path
 
 from platformdirs import user_data_dir
-from sqlalchemy import event, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
-from sqlmodel import create_engine
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Pages of SQLite's cache, as a negative KiB figure (64 MiB): reads of the register are large.
@@ -73,7 +74,9 @@ def open_database(target: str | Path | None, *, create: bool = False) -> Engine:
             raise DatabaseError(f"{path} is a folder, not a database file")
     engine = make_engine(target)
     try:
-        migrate(engine)
+        # Alembic costs about half a second to import and run; most opens find the schema current.
+        if schema_revision(engine) != head_revision():
+            migrate(engine)
     except (SQLAlchemyError, DBAPIError) as exc:
         engine.dispose()
         reason = str(getattr(exc, "orig", exc)).splitlines()[0]
@@ -100,6 +103,21 @@ def migrate(engine: Engine) -> None:
         inspect(connection).get_table_names()
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
+
+
+@cache
+def head_revision() -> str:
+    """The newest migration's id, read from the migration files without importing Alembic."""
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    pattern = re.compile(r"^(down_revision|revision)\s*=\s*['\"]([^'\"]+)['\"]", re.MULTILINE)
+    for path in (MIGRATIONS / "versions").glob("*.py"):
+        for kind, value in pattern.findall(path.read_text(encoding="utf-8")):
+            (revisions if kind == "revision" else parents).add(value)
+    heads = revisions - parents
+    if len(heads) != 1:
+        raise DatabaseError(f"Migrations have {len(heads)} heads; expected one")
+    return heads.pop()
 
 
 def schema_revision(engine: Engine) -> str | None:

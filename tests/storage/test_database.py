@@ -65,3 +65,13 @@ def test_older_schema_is_migrated_when_opened_and_keeps_its_data(tmp_path):
 def test_urls_pass_through_and_paths_become_sqlite_urls(tmp_path):
     assert database_url("postgresql://u@localhost/db") == "postgresql://u@localhost/db"
     assert database_url(tmp_path / "x.sqlite3").startswith("sqlite:////")
+
+
+def test_head_revision_matches_alembic():
+    from alembic.script import ScriptDirectory
+
+    from ncpi_desktop.storage.database import MIGRATIONS, head_revision
+
+    config = _alembic_config(make_engine("sqlite://"))
+    config.set_main_option("script_location", str(MIGRATIONS))
+    assert head_revision() == ScriptDirectory.from_config(config).get_current_head() == HEAD
