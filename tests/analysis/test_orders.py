@@ -75,7 +75,8 @@ def test_ending_within_the_window(register, rsos):
     assert not rsos.loc["OUTSIDE", "flag_order_ending"]
     assert rsos.loc["INSIDE", "why_order_ending"] == (
         "SHPO ends 30/11/2017 (in 52 days): orders ending within 90 days are reviewed")
-    assert rsos.loc["ENDS_TOMORROW", "why_order_ending"].startswith("SHPO ends 10/10/2017 (in 1 day)")
+    assert rsos.loc["ENDS_TOMORROW", "why_order_ending"].startswith(
+        "SHPO ends 10/10/2017 (in 1 day)")
 
 
 def test_orders_in_force_per_rso_and_in_every_group(figures, rsos):

@@ -86,9 +86,10 @@ def test_shares_with_nothing_under_them_are_null(report):
     assert west["community"] == 0 and west["abroad"] == 1
     assert west["high_risk_share"] is None and west["arms_completion"] is None
     assert west["max_days_overdue"] == 0
-    supervisor = next(m for m in report["managers"] if m["manager_id"] == "S")
-    assert supervisor["high_risk_share"] is None and supervisor["arms_completion"] is None
-    assert supervisor["visits_overdue"] == 0 and supervisor["max_days_overdue"] == 0
+    abroad_only = next(m for m in report["managers"] if m["manager_id"] == "W")
+    assert abroad_only["caseload"] == 0
+    assert abroad_only["high_risk_share"] is None and abroad_only["arms_completion"] is None
+    assert abroad_only["visits_overdue"] == 0 and abroad_only["max_days_overdue"] == 0
 
 
 def test_rsos_list_every_rso_with_flags_in_contract_order(report):
