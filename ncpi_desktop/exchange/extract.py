@@ -22,6 +22,7 @@ import codecs
 import csv
 import io
 import json
+import operator
 import re
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
@@ -418,8 +419,10 @@ def parse_csv(name: str, label: str, data: bytes) -> tuple[RawTable | None, list
         return None, [ImportIssue(label, None, None, None,
                                   "is empty (expected a header row naming the columns)")]
     try:
-        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, na_filter=False,
-                            header=None, skip_blank_lines=False, index_col=False)
+        # Every cell stays the text it was: object dtype holds plain str values (pandas' own
+        # string dtype would do the same more slowly), and nothing is read as NaN or a number.
+        frame = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False,
+                            na_filter=False, header=None, skip_blank_lines=False, index_col=False)
     except (pd.errors.ParserError, ValueError, csv.Error):
         return _records_table(name, label, _csv_records(text), strict_width=True)
     frame = frame.fillna("")
@@ -555,19 +558,28 @@ WHOLE_LIMIT = 2**31 - 1
 
 @dataclass
 class _Column:
-    """One column's cells, factorised: ``uniques`` stripped, ``codes`` per row."""
+    """One column's cells, factorised: ``uniques`` stripped, ``codes`` per row. ``stripped`` says
+    whether stripping changed a value (then two distinct values may have become one)."""
 
     codes: np.ndarray
     uniques: np.ndarray
+    stripped: bool = False
 
     @classmethod
     def of(cls, values: pd.Series) -> _Column:
         codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
-        stripped = np.array([str(u).strip() for u in uniques], dtype=object)
-        return cls(np.asarray(codes, dtype=np.intp), stripped)
+        text = [u if isinstance(u, str) else "" for u in uniques]
+        stripped = [u.strip() for u in text]
+        changed = not all(map(operator.is_, stripped, uniques))
+        return cls(np.asarray(codes, dtype=np.intp), np.array(stripped, dtype=object), changed)
 
     def subset(self, keep: np.ndarray) -> _Column:
-        return _Column(self.codes[keep], self.uniques)
+        return _Column(self.codes[keep], self.uniques, self.stripped)
+
+    @property
+    def all_distinct(self) -> bool:
+        """Every row holds its own value (cheap: no hashing beyond the factorisation)."""
+        return not self.stripped and len(self.uniques) == len(self.codes)
 
     def full(self, per_unique: np.ndarray) -> np.ndarray:
         """Per-distinct-value results spread back over the rows."""
@@ -731,7 +743,7 @@ def _choice_key(text: str) -> str:
 
 
 def _validate_table(raw: RawTable, spec: TableSpec, today: np.datetime64
-                    ) -> tuple[ValidTable, dict[str, np.ndarray], dict[str, np.ndarray],
+                    ) -> tuple[ValidTable, dict[str, np.ndarray], dict[str, _Column],
                                list[ImportIssue]]:
     check = _Checker(raw.label, raw.rows)
     positions = _header(raw, spec, check)
@@ -757,21 +769,20 @@ def _validate_table(raw: RawTable, spec: TableSpec, today: np.datetime64
                              "ignored", WARNING)
     out: dict[str, np.ndarray] = {}
     parsed: dict[str, np.ndarray] = {}
-    blanks: dict[str, np.ndarray] = {}
     for column in spec.columns:
         if column.name not in positions:
             continue
         col = columns[positions[column.name]]
-        blanks[column.name] = col.blank
         _check_column(column, col, check, today, out, parsed)
-        if column.unique:
+        if column.unique and not col.all_distinct:
             _unique(check, column.name, out[column.name], col.text)
     if len(spec.key) > 1 and all(k in out for k in spec.key):
         _unique_pair(check, spec.key, out, columns[positions[spec.key[-1]]].text)
     frame = pd.DataFrame({k: pd.Series(v, dtype=bool if v.dtype == bool else object)
                           for k, v in out.items()}, index=pd.RangeIndex(len(rows)))
     table = ValidTable(spec, raw.label, frame, frozenset(out), rows)
-    return table, parsed, blanks, check.issues
+    by_name = {name: columns[position] for name, position in positions.items()}
+    return table, parsed, by_name, check.issues
 
 
 def _unique(check: _Checker, name: str, values: np.ndarray, text: np.ndarray) -> None:
@@ -811,7 +822,7 @@ def validate_extract(extract: Extract, *, known_ids: Mapping[str, Iterable[str]]
     issues = list(extract.issues)
     valid: dict[str, ValidTable] = {}
     parsed: dict[str, dict[str, np.ndarray]] = {}
-    blanks: dict[str, dict[str, np.ndarray]] = {}
+    cells: dict[str, dict[str, _Column]] = {}
     broken = {_issue_table(i) for i in issues if i.severity == ERROR}
     for spec in TABLES.values():
         raw = extract.tables.get(spec.name)
@@ -824,12 +835,12 @@ def validate_extract(extract: Extract, *, known_ids: Mapping[str, Iterable[str]]
                     message = f"has no {spec.filename} (required)"
                 issues.append(ImportIssue(extract.source, None, None, None, message))
             continue
-        table, dates, table_blanks, table_issues = _validate_table(raw, spec, today_d)
+        table, dates, columns, table_issues = _validate_table(raw, spec, today_d)
         valid[spec.name] = table
         parsed[spec.name] = dates
-        blanks[spec.name] = table_blanks
+        cells[spec.name] = columns
         issues.extend(table_issues)
-    _cross_checks(valid, parsed, blanks, known_ids or {}, issues)
+    _cross_checks(valid, parsed, cells, known_ids or {}, issues)
     order = {name: i for i, name in enumerate(TABLES)}
     issues.sort(key=lambda i: (i.severity != ERROR, order.get(_issue_table(i), -1),
                                i.row or 0, _column_order(i)))
@@ -851,7 +862,7 @@ def _column_order(issue: ImportIssue) -> int:
 
 
 def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.ndarray]],
-                  blanks: dict[str, dict[str, np.ndarray]],
+                  cells: dict[str, dict[str, _Column]],
                   known_ids: Mapping[str, Iterable[str]], issues: list[ImportIssue]) -> None:
     """Rules between columns and between tables: references, a risk level for community RSOs, a
     reason for an RSO's own interval, an order ending after it starts."""
@@ -865,18 +876,20 @@ def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.n
     for table in valid.values():
         check = _Checker(table.label, table.rows)
         frame = table.frame
+        columns = cells[table.spec.name]
         for column in table.spec.columns:
-            if column.references is None or column.name not in frame:
+            if column.references is None or column.name not in columns:
                 continue
-            values = frame[column.name].to_numpy(dtype=object)
-            missing = pd.notna(values) & ~pd.Index(values).isin(ids[column.references])
+            col = columns[column.name]
+            known = pd.Index(col.uniques).isin(ids[column.references])
+            missing = col.full(~known & (col.uniques != ""))
             key = REFERENCED_KEY[column.references]
             if missing.any():
-                check.rows(column.name, missing, values,
+                check.rows(column.name, missing, col.text,
                            f"is not a {key} of {TABLES[column.references].filename} or of the "
                            f"database (expected an existing {key})")
         if table.spec.name == "offenders":
-            _offender_checks(table, blanks["offenders"], check)
+            _offender_checks(table, {n: c.blank for n, c in columns.items()}, check)
         if table.spec.name == "orders" and {"starts_on", "ends_on"} <= set(frame):
             starts = parsed["orders"]["starts_on"]
             ends = parsed["orders"]["ends_on"]

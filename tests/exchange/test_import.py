@@ -592,3 +592,27 @@ def test_cancel_rolls_back_and_progress_is_reported(loaded, tmp_path):
 def test_an_import_needs_an_actor(engine, tmp_path):
     with pytest.raises(ValueError, match="who makes it"):
         import_extract(engine, write_folder(tmp_path / "x"), actor=" ")
+
+
+def test_a_cancel_after_an_index_was_dropped_restores_it(loaded, tmp_path, monkeypatch):
+    """A big insert rebuilds SQLite's indexes; a cancel in the middle leaves them as they were,
+    even when no other row was written before the index was dropped."""
+    import ncpi_desktop.exchange.importer as importer
+
+    monkeypatch.setattr(importer, "REINDEX_MIN_ROWS", 1)
+    monkeypatch.setattr(importer, "CHUNK_ROWS", 1)
+    tables = valid_rows()
+    tables["visits"] += [dict(visit_id=f"N{i}", rso_id="R3", visited_on="2017-04-04",
+                              outcome="completed", officers="2") for i in range(5)]
+    schema = "SELECT name, sql FROM sqlite_master ORDER BY name"
+    with loaded.connect() as c:
+        indexes = rows(c, schema)
+    before = db_state(loaded)
+    seen: list[str] = []
+    result = import_extract(loaded, write_folder(tmp_path / "x", tables), actor="t",
+                            progress=lambda _d, _t, what: seen.append(what),
+                            cancel=lambda: any(w.startswith("Writing visits: 2") for w in seen))
+    assert result.cancelled
+    assert db_state(loaded) == before
+    with loaded.connect() as c:
+        assert rows(c, schema) == indexes
