@@ -6,19 +6,26 @@ changes the data only has to call it; every page is then given the same fresh fi
 
 from __future__ import annotations
 
+import getpass
 import html
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
+from PySide6.QtCore import QByteArray, QDate, QSettings, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
+    QDateEdit,
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
+    QMenu,
     QMessageBox,
     QTabWidget,
+    QToolBar,
+    QUndoView,
     QWidget,
 )
 from sqlalchemy.engine import Engine
@@ -28,9 +35,11 @@ from ncpi_desktop import __version__
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.database import DatabaseError, open_database
+from ncpi_desktop.storage.operations import Change, OperationError
 from ncpi_desktop.storage.snapshot import load_snapshot
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
+from ncpi_desktop.ui.undo import OperationCommand
 
 APP_NAME = "NCPI Desktop"
 ORGANISATION = "ncpi"
@@ -82,11 +91,15 @@ class MainWindow(QMainWindow):
         self._figures: Figures | None = None
         self._pages: list[Page] = []
         self._about: QMessageBox | None = None
+        self._menus: dict[str, QMenu] = {}
+        #: One undo stack per window: every named operation done here can be undone (Ctrl+Z).
+        self.undo_stack = QUndoStack(self)
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
         self.setCentralWidget(self.tabs)
         self._build_menus()
+        self._build_toolbar()
         self.as_at_label = QLabel()
         self.location_label = QLabel()
         self.location_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -112,13 +125,71 @@ class MainWindow(QMainWindow):
         self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
         self.quit_action.triggered.connect(self.close)
         file_menu.addAction(self.quit_action)
+        self._menus["File"] = file_menu
+
+        edit_menu = self.menuBar().addMenu("&Edit")
+        self.undo_action = self.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcuts([QKeySequence("Ctrl+Shift+Z"),
+                                       QKeySequence.StandardKey.Redo])
+        edit_menu.addAction(self.undo_action)
+        edit_menu.addAction(self.redo_action)
+        self._menus["Edit"] = edit_menu
+
+        view_menu = self.menuBar().addMenu("&View")
+        self.undo_view = QUndoView(self.undo_stack)
+        self.undo_view.setEmptyLabel("Opened")
+        self.undo_dock = QDockWidget("Undo history", self)
+        self.undo_dock.setObjectName("undo_history")
+        self.undo_dock.setWidget(self.undo_view)
+        self.undo_dock.hide()
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.undo_dock)
+        history_action = self.undo_dock.toggleViewAction()
+        history_action.setText("Undo &history")
+        history_action.setShortcut(QKeySequence("Ctrl+H"))
+        view_menu.addAction(history_action)
+        self._menus["View"] = view_menu
 
         help_menu = self.menuBar().addMenu("&Help")
         self.about_action = QAction("&About", self)
         self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
         self.about_action.triggered.connect(self._on_about)
         help_menu.addAction(self.about_action)
+        self._menus["Help"] = help_menu
 
+    def _build_toolbar(self) -> None:
+        toolbar = QToolBar("As at", self)
+        toolbar.setObjectName("as_at_toolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(QLabel(" As at "))
+        self.as_at_edit = QDateEdit(self)
+        self.as_at_edit.setDisplayFormat("dd/MM/yyyy")
+        self.as_at_edit.setCalendarPopup(True)
+        self.as_at_edit.setToolTip("Every page, chart and report shows the register as it stood "
+                                   "on this date (Ctrl+D)")
+        self.as_at_edit.setDate(QDate(self._as_at.year, self._as_at.month, self._as_at.day))
+        self.as_at_edit.editingFinished.connect(self._on_as_at_edited)
+        self.as_at_edit.dateChanged.connect(self._on_as_at_picked)
+        toolbar.addWidget(self.as_at_edit)
+        today = QAction("Today", self)
+        today.setToolTip("Show the register as it stands today")
+        today.triggered.connect(lambda: self.set_as_at(date.today()))
+        toolbar.addAction(today)
+        focus = QAction("As-at date", self)
+        focus.setShortcut(QKeySequence("Ctrl+D"))
+        focus.triggered.connect(self.as_at_edit.setFocus)
+        self.addAction(focus)
+        self.addToolBar(toolbar)
+
+    def menu(self, title: str) -> QMenu:
+        """The menu called ``title`` ("File", "Edit", "View", "Help", or a new one before Help)."""
+        key = title.replace("&", "")
+        if key not in self._menus:
+            menu = QMenu(title, self)
+            self.menuBar().insertMenu(self._menus["Help"].menuAction(), menu)
+            self._menus[key] = menu
+        return self._menus[key]
     def _restore_geometry(self) -> None:
         geometry = self._settings.value("window/geometry")
         if isinstance(geometry, QByteArray) and self.restoreGeometry(geometry):
@@ -174,6 +245,7 @@ class MainWindow(QMainWindow):
         """Show ``engine``'s database (the window disposes of the previous one)."""
         if self._engine is not None and self._engine is not engine:
             self._engine.dispose()
+        self.undo_stack.clear()  # changes to another database cannot be undone here
         self._engine = engine
         self._location = database_label(engine)[1]
         self.reload()
@@ -191,8 +263,50 @@ class MainWindow(QMainWindow):
 
     def set_as_at(self, as_at: date) -> None:
         """Show the register as it stood at ``as_at``."""
+        if as_at == self._as_at and self._figures is not None:
+            return
         self._as_at = as_at
+        shown = QDate(as_at.year, as_at.month, as_at.day)
+        if self.as_at_edit.date() != shown:
+            self.as_at_edit.blockSignals(True)
+            self.as_at_edit.setDate(shown)
+            self.as_at_edit.blockSignals(False)
         self.reload()
+
+    def _on_as_at_picked(self, value: QDate) -> None:
+        # Typing a date changes it digit by digit: only a pick from the calendar applies at once.
+        if self.as_at_edit.calendarWidget().isVisible():
+            self.set_as_at(value.toPython())
+
+    def _on_as_at_edited(self) -> None:
+        self.set_as_at(self.as_at_edit.date().toPython())
+
+    # --- writes ----------------------------------------------------------------------------------
+
+    @property
+    def actor(self) -> str:
+        """Who is making changes: recorded in the audit and allocation history."""
+        return str(self._settings.value("user/name", "") or getpass.getuser())
+
+    def apply(self, operation: Callable[[Engine, str], Change]) -> Change | None:
+        """Run a named operation as this window's user, make it undoable, refresh every page.
+
+        A refused operation (``OperationError``) is shown as a message and changes nothing.
+        """
+        if self._engine is None:
+            self.show_error("No database", "Open a database first (File > Open database).")
+            return None
+        try:
+            change = operation(self._engine, self.actor)
+        except OperationError as exc:
+            self.show_error("Not done", one_line(exc))
+            return None
+        except SQLAlchemyError as exc:
+            self.show_error("Not saved", one_line(exc))
+            return None
+        self.undo_stack.push(OperationCommand(self._engine, change, self.actor, self.reload))
+        self.reload()
+        return change
 
     def reload(self) -> None:
         """Read a fresh snapshot, compute its figures once, and give them to every page."""
