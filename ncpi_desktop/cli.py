@@ -58,6 +58,19 @@ def build_parser() -> argparse.ArgumentParser:
                       help="name RSOs (by default they appear by id only)")
     pack.add_argument("--actor", default=None,
                       help="who produced the pack (default: the logged-in user)")
+
+    load = commands.add_parser(
+        "import", help="load an extract (CSV folder, .zip or .xlsx): all or nothing")
+    load.add_argument("extract", help="a folder of CSV files, a .zip of one, or an .xlsx workbook")
+    load.add_argument("--db", dest="sub_db", help="database file (created if missing) or URL")
+    load.add_argument("--check", action="store_true",
+                      help="validate and count what would change, without writing")
+    load.add_argument("--actor", default=None,
+                      help="who is importing, for the audit trail (default: the logged-in user)")
+
+    export = commands.add_parser("export", help="write the whole register as an extract")
+    export.add_argument("--db", dest="sub_db", help="database file or URL")
+    export.add_argument("--out", required=True, help="a folder (CSV files), FILE.zip or FILE.xlsx")
     return parser
 
 
@@ -147,6 +160,74 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_import(args: argparse.Namespace) -> int:
+    """Exit 0 when imported (with --check: valid), 1 on validation errors (every one printed,
+    nothing written), 2 when the input is not an extract or the database cannot be used."""
+    import getpass
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    from ncpi_desktop.exchange.extract import ExtractUnusable, read_extract
+    from ncpi_desktop.exchange.importer import import_extract
+    from ncpi_desktop.storage.database import database_url, open_database
+
+    try:
+        extract = read_extract(args.extract)
+    except ExtractUnusable as exc:
+        return _error(str(exc), EXIT_UNUSABLE)
+    target = _target(args)
+    url = make_url(database_url(target))
+    created: Path | None = None
+    if url.get_backend_name() == "sqlite" and url.database:
+        path = Path(url.database)
+        if not path.parent.is_dir():
+            return _error(f"cannot create the database {path}: folder {path.parent} does not "
+                          f"exist", EXIT_UNUSABLE)
+        if not path.exists():
+            if args.check:
+                target = "sqlite://"  # check against an empty register, creating nothing
+            else:
+                created = path
+    actor = args.actor or getpass.getuser()
+    engine = open_database(target, create=created is not None)
+    result = None
+    try:
+        result = import_extract(engine, extract, actor=actor, check=args.check)
+    finally:
+        engine.dispose()
+        if created is not None and (result is None or not result.written):
+            created.unlink(missing_ok=True)  # a refused import leaves no empty database behind
+    for issue in result.errors:
+        print(issue)
+    for issue in result.warnings:
+        print(f"warning: {issue}")
+    if result.errors:
+        return _error(f"{len(result.errors):,} error(s) in {result.source}; nothing was "
+                      f"imported", EXIT_INVALID)
+    for line in result.summary_lines():
+        print(line)
+    if args.check:
+        print(f"{result.source} is valid; nothing was written (--check)")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Exit 0 when written, 2 when the database or the output cannot be used."""
+    from ncpi_desktop.exchange.export import ExportError, export_extract
+    from ncpi_desktop.storage.database import open_database
+
+    engine = open_database(_target(args))
+    try:
+        counts = export_extract(engine, args.out)
+    except ExportError as exc:
+        return _error(str(exc), EXIT_UNUSABLE)
+    finally:
+        engine.dispose()
+    print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
+    return EXIT_OK
+
+
 def _print_progress(done: int, total: int, what: str) -> None:
     print(f"[{done}/{total}] {what}", file=sys.stderr)
 
@@ -160,8 +241,8 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack}.get(args.command,
-                                                                             cmd_gui)
+    handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
+               "export": cmd_export}.get(args.command, cmd_gui)
     try:
         return handler(args)
     except DatabaseError as exc:
