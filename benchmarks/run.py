@@ -63,6 +63,7 @@ class Measured:
 
     status: int
     seconds: float
+    cpu_seconds: float
     peak_mb: float
     stdout: str
     stderr: str
@@ -78,8 +79,8 @@ def run_measured(command: list[str], env: dict[str, str] | None = None) -> Measu
         process.returncode = os.waitstatus_to_exitcode(wait_status)
         out.seek(0)
         err.seek(0)
-        return Measured(process.returncode, seconds, usage.ru_maxrss / 1024, out.read(),
-                        err.read())
+        return Measured(process.returncode, seconds, usage.ru_utime + usage.ru_stime,
+                        usage.ru_maxrss / 1024, out.read(), err.read())
 
 
 @dataclass
@@ -116,10 +117,11 @@ def build_database(ctx: Context) -> list[Row]:
                                ctx.profile, "--db", str(ctx.db)])
         if result.status != 0:
             raise SystemExit(f"building {ctx.profile} failed:\n{result.stderr}")
-        record.write_text(json.dumps({"seconds": result.seconds, "peak_mb": result.peak_mb,
+        record.write_text(json.dumps({"seconds": result.seconds, "cpu": result.cpu_seconds,
+                                      "peak_mb": result.peak_mb,
                                       "built_on": date.today().isoformat(),
                                       "counts": result.stdout.strip()}))
-        note = result.stdout.strip()
+        note = f"CPU {result.cpu_seconds:.1f} s; {result.stdout.strip()}"
     else:
         note = f"reused, built {json.loads(record.read_text())['built_on']} (--rebuild to redo)"
     built = json.loads(record.read_text())
@@ -275,13 +277,17 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(*args.measure)))
         return 0
 
+    load = os.getloadavg()[0]
+    print(f"{os.cpu_count()} cores, load average {load:.1f} at the start: other work on the "
+          "machine slows every figure", file=sys.stderr)
     rows: list[Row] = []
     for profile in args.profile or PROFILES:
         ctx = Context(profile, OUT / f"{profile}.sqlite3", args.rebuild)
         for benchmark in BENCHMARKS:
             print(f"[{profile}] {benchmark.__name__} ...", file=sys.stderr, flush=True)
             rows.extend(benchmark(ctx))
-    print()
+    print(f"\n{os.cpu_count()} cores; load average {load:.1f} at the start, "
+          f"{os.getloadavg()[0]:.1f} at the end\n")
     print_table(rows)
     OUT.mkdir(exist_ok=True)
     (OUT / "results.json").write_text(json.dumps(

@@ -8,7 +8,8 @@ sit in memory as dictionaries all at once.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,8 @@ from ncpi_desktop.storage.database import open_database
 Progress = Callable[[int, int, str], None]
 
 CHUNK_ROWS = 50_000
+#: Tables receiving this many rows or more get their indexes after the rows (SQLite).
+DEFER_INDEXES_ROWS = 50_000
 
 #: Table name -> (model, the register's frame), in the order foreign keys need.
 TABLES: tuple[tuple[str, type[SQLModel], str], ...] = (
@@ -99,15 +102,37 @@ def _date_columns(frame: pd.DataFrame, table: Table) -> set[str]:
             and not isinstance(c.type, sqltypes.DateTime)}
 
 
+@contextmanager
+def _indexes_deferred(connection: Connection, table: Table) -> Iterator[None]:
+    """SQLite: drop the table's secondary indexes, and make them again (from the very SQL the
+    migration stored) once the rows are in: one sorted build instead of a million inserts."""
+    saved = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
+        "AND sql IS NOT NULL", (table.name,)).all()
+    quote = connection.dialect.identifier_preparer.quote
+    for name, _ in saved:
+        connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    yield
+    for _, sql in saved:
+        connection.exec_driver_sql(sql)
+
+
 def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame, *,
-                 driver: bool | None = None, chunk: int = CHUNK_ROWS) -> int:
+                 driver: bool | None = None, chunk: int = CHUNK_ROWS,
+                 defer_indexes_from: int = DEFER_INDEXES_ROWS) -> int:
     """Insert a frame's rows in chunks (executemany) inside the caller's transaction.
 
     On SQLite the rows go to the driver's ``executemany`` with each column already in the form
     SQLAlchemy's types would store (three times faster for 1.5 million visits than binding every
-    value through them); elsewhere, or with ``driver=False``, through ``insert(table)``.
+    value through them), and a table receiving ``defer_indexes_from`` rows or more has its
+    secondary indexes built after the rows; elsewhere, or with ``driver=False``, the rows go
+    through ``insert(table)``.
     """
     use_driver = connection.dialect.name == "sqlite" if driver is None else driver
+    if use_driver and len(frame) >= defer_indexes_from:
+        with _indexes_deferred(connection, table):
+            return insert_frame(connection, table, frame, driver=True, chunk=chunk,
+                                defer_indexes_from=len(frame) + 1)
     keys = list(frame.columns)
     dates = _date_columns(frame, table)
     quote = connection.dialect.identifier_preparer.quote

@@ -93,6 +93,25 @@ def test_driver_and_core_inserts_store_the_same_values(tmp_path):
     assert tables[True] == tables[False]
 
 
+def test_deferred_indexes_come_back_as_the_migration_made_them(tmp_path):
+    register = generate(NATIONAL.scaled(0.003), as_at=AS_AT)
+    schema = {}
+    for defer in (True, False):
+        engine = open_database(tmp_path / f"{defer}.sqlite3", create=True)
+        with engine.begin() as connection:
+            insert_frame(connection, models.Manager.__table__, register.managers)
+            insert_frame(connection, models.Rso.__table__, register.rsos,
+                         defer_indexes_from=0 if defer else len(register.rsos) + 1)
+            schema[defer] = connection.exec_driver_sql(
+                "SELECT type, name, tbl_name, sql FROM sqlite_master ORDER BY name").all()
+            plan = connection.exec_driver_sql(
+                "EXPLAIN QUERY PLAN SELECT * FROM rso WHERE manager_id = 'OM0001'").all()
+        engine.dispose()
+        assert "ix_rso_manager_id" in str(plan)
+    assert schema[True] == schema[False]
+    assert any(row[1] == "ix_rso_status" for row in schema[True])
+
+
 def test_insert_frame_converts_blanks_booleans_and_whole_numbers(tmp_path):
     engine = open_database(tmp_path / "m.sqlite3", create=True)
     managers = pd.DataFrame({"manager_id": ["A", "B"], "name": ["a", "b"], "bcu": ["X", "X"],
