@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.visits import visit_schedule
-from ncpi_desktop.domain.enums import Status
+from ncpi_desktop.domain.enums import ManagementMode, Status
 from ncpi_desktop.storage.history import load_trend_history, resolve_management
 from ncpi_desktop.storage.snapshot import Snapshot
 
@@ -42,6 +42,13 @@ def month_ends(as_at: date, months: int = 12) -> list[date]:
     return [stamp.date() for stamp in ends]
 
 
+#: The RSO columns the rule functions read; the text ones become categoricals (comparing and
+#: mapping 100,000 strings twelve times costs more than the rules themselves).
+_RSO_COLUMNS = ["rso_id", "status", "management", "risk_level", "visit_interval_months",
+                "registered_on", "community_since", "sex", "date_of_birth", "last_concern_on"]
+_CATEGORIES = ["status", "management", "risk_level", "sex"]
+
+
 def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
                   months: int = 12) -> pd.DataFrame:
     """One row per month end (``TREND_COLUMNS``): force-wide ARMS completion (NaN with nobody
@@ -50,9 +57,13 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
     snapshot = resolve_management(snapshot)
     rsos = snapshot.rsos[snapshot.rsos["status"] == Status.COMMUNITY].reset_index(drop=True)
     codes = pd.Index(rsos["rso_id"])
-    base = rsos.assign(rso_id=np.arange(len(rsos)))
-    base["management"] = base.get("recorded_management", base["management"])
-    base = base.drop(columns=["management_decided_on"], errors="ignore")
+    base = rsos[_RSO_COLUMNS].assign(rso_id=np.arange(len(rsos)))
+    base["management"] = rsos.get("recorded_management", rsos["management"])
+    modes = [m.value for m in ManagementMode]
+    for column in _CATEGORIES:
+        base[column] = base[column].astype(pd.CategoricalDtype(
+            modes if column == "management" else None))
+    recorded_mode = base["management"].cat.codes.to_numpy()
 
     def coded(frame: pd.DataFrame) -> pd.DataFrame:
         code = codes.get_indexer(frame["rso_id"])
@@ -60,6 +71,7 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
 
     visits = coded(history["visits"]).sort_values("visited_on")
     decisions = coded(history["decisions"]).sort_values(["decided_on", "id"])
+    decision_mode = pd.Categorical(decisions["mode"], categories=modes).codes
     arms = coded(snapshot.arms).sort_values("completed_on")
 
     latest_visit = np.full(len(rsos), np.datetime64("NaT"), dtype="datetime64[s]")
@@ -68,8 +80,8 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
     taken = 0
     rows = []
     for end in month_ends(snapshot.as_at, months):
-        stamp = np.datetime64(end, "s")
-        upto = int(np.searchsorted(visit_dates, stamp, side="right"))
+        stamp = pd.Timestamp(end)
+        upto = int(np.searchsorted(visit_dates, np.datetime64(end, "s"), side="right"))
         if upto > taken:
             # Dates ascend: after a stable sort by RSO, each RSO's last row is its latest visit.
             order = np.argsort(visit_codes[taken:upto], kind="stable")
@@ -79,27 +91,29 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
             latest_visit[step_codes[last]] = step_dates[last]
             taken = upto
 
-        decided = decisions[decisions["decided_on"] <= pd.Timestamp(end)].drop_duplicates(
-            "rso_id", keep="last")
-        registered = (base["registered_on"] <= pd.Timestamp(end)).to_numpy()
-        month = base[registered]
-        facts = pd.DataFrame({"rso_id": month["rso_id"],
+        # The mode decided by this month end (decisions ascend: the last one per RSO wins).
+        mode = recorded_mode.copy()
+        decided = (decisions["decided_on"] <= stamp).to_numpy()
+        mode[decisions["rso_id"].to_numpy()[decided]] = decision_mode[decided]
+        registered = (base["registered_on"] <= stamp).to_numpy()
+        month = base[registered].assign(
+            management=pd.Categorical.from_codes(mode[registered], dtype=base["management"].dtype),
+            management_decided_on=pd.NaT)  # resolved here: resolve_management leaves it
+        facts = pd.DataFrame({"rso_id": month["rso_id"].to_numpy(),
                               "last_visit_on": latest_visit[registered],
-                              "last_visit_officers": pd.array([pd.NA] * len(month), "Int64"),
+                              "last_visit_officers": pd.arrays.IntegerArray(
+                                  np.zeros(len(month), "int64"), np.ones(len(month), bool)),
                               "last_attempt_on": latest_visit[registered],
                               "failed_attempts": 0})
-        facts = facts[facts["last_visit_on"].notna()]
         derived = dataclasses.replace(
             snapshot, as_at=end, rsos=month.reset_index(drop=True),
-            arms=arms[arms["completed_on"] <= pd.Timestamp(end)],
-            extra={"visits": facts, "decisions": decided[["rso_id", "mode", "decided_on"]]
-                   .assign(reason=None, decided_by=None)})
+            arms=arms[arms["completed_on"] <= stamp], extra={"visits": facts})
         schedule = visit_schedule(derived)
         status = arms_status(derived)
         eligible = int(status["arms_eligible"].sum())
         current = int(status["arms_current"].sum())
         rows.append({
-            "month_end": pd.Timestamp(end), "community": len(month),
+            "month_end": stamp, "community": len(month),
             "arms_eligible": eligible, "arms_current": current,
             "arms_completion": current / eligible if eligible else np.nan,
             "visits_prescribed": int(schedule["visits_prescribed"].sum()),
