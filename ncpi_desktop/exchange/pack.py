@@ -23,8 +23,7 @@ import pandas as pd
 
 from ncpi_desktop.analysis.caseload import EPSILON
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.analysis.flags import fmt_number
-from ncpi_desktop.domain.enums import RiskLevel
+from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.exchange.report import build_report
 
@@ -33,6 +32,9 @@ TITLE = "Sex offender management: performance pack"
 MARKING = "OFFICIAL-SENSITIVE"
 #: Rows of a long RSO list printed in the PDF (the workbook has every row).
 PDF_LIST_ROWS = 25
+#: Rows of a per-team table printed in a section after the summary (a force has a dozen teams;
+#: a national register, hundreds).
+PDF_TEAM_ROWS = 40
 #: Bars in a per-manager chart (the highest first); more no longer read on an A4 page.
 CHART_MAX_BARS = 40
 #: The workbook's sheets, in order.
@@ -79,12 +81,19 @@ class Table:
     pdf: bool = True
     pdf_columns: tuple[str, ...] | None = None
     pdf_rows: int | None = None
+    pdf_frame: pd.DataFrame | None = None  # the rows printed, when not the first ``pdf_rows``
     highlight: dict[str, str] = field(default_factory=dict)
     emphasis: str | None = None
     note: str = ""
     kinds_from: dict[str, str] = field(default_factory=dict)
     #: The PDF prints a two- or three-column table narrower than the page.
     narrow: bool = False
+    #: Columns for the PDF only (a manager as 'Name (id)': the workbook has both separately).
+    pdf_only: tuple[str, ...] = ()
+
+    @property
+    def sheet_columns(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.key not in self.pdf_only)
 
     def kind(self, key: str, row: int) -> Kind:
         """The kind of one cell: the column's, or the row's where ``kinds_from`` says so."""
@@ -103,6 +112,8 @@ class Table:
 
     @property
     def printed_frame(self) -> pd.DataFrame:
+        if self.pdf_frame is not None:
+            return self.pdf_frame
         return self.frame if self.pdf_rows is None else self.frame.head(self.pdf_rows)
 
 
@@ -215,8 +226,9 @@ def format_value(value: Any, kind: Kind) -> str:
         return f"{int(value):,}"
     if kind is Kind.RATIO:
         return f"{float(value):,.1f}"
-    if kind is Kind.FTE:
-        return fmt_number(float(value))
+    if kind is Kind.FTE:  # as the why sentences write it (1.0, 0.75), with thousands separated
+        text = f"{float(value):,.2f}".rstrip("0")
+        return text + "0" if text.endswith(".") else text
     if kind is Kind.PERCENT:
         return f"{float(value) * 100:.1f}%"
     if kind is Kind.POINTS:
@@ -369,7 +381,7 @@ def build_pack(figures: Figures, *, produced_by: str, produced_at: datetime,
     report = build_report(figures)
     context = _Context(figures=figures, report=report, policy=figures.policy, names=names,
                        force=report["force"], managers=_manager_frame(figures, report),
-                       rsos=_rso_frame(figures, report, names))
+                       rsos=_rso_frame(report))
     key_figures = _key_figures(context)
     sections = [s for s in (
         _summary_section(context),
@@ -398,26 +410,45 @@ def _manager_frame(figures: Figures, report: dict[str, Any]) -> pd.DataFrame:
     return managers
 
 
-def _rso_frame(figures: Figures, report: dict[str, Any], names: bool) -> pd.DataFrame | None:
+#: The keys of the report's RSO objects the pack reads.
+RSO_COLUMNS = ("rso_id", "manager_id", "bcu", "team", "status", "risk_level", "management",
+               "next_visit_due", "days_overdue", "flags", "why")
+#: RSO flags the pack lists RSOs by (a boolean column ``has_<flag>`` each).
+LISTED_FLAGS = ("visit_overdue", "reactive_eligible", "reactive_review")
+
+
+def _rso_frame(report: dict[str, Any]) -> pd.DataFrame | None:
+    """The report's ``rsos`` list as a frame of the keys the pack reads, with ``has_<flag>``
+    columns; None when the report does not list RSOs."""
     if "rsos" not in report:
         return None
-    rsos = pd.DataFrame(report["rsos"])
-    if rsos.empty:
-        return rsos.assign(rso_id=pd.Series(dtype=object), risk=pd.Series(dtype=object),
-                           manager=pd.Series(dtype=object), manager_name=pd.Series(dtype=object))
-    manager_names = figures.managers.set_index("manager_id")["name"]
-    rsos["manager_name"] = rsos["manager_id"].map(manager_names)
-    rsos["manager"] = _manager_text(rsos["manager_id"], rsos["manager_name"])
-    rsos["risk"] = rsos["risk_level"].map(risk_label) if "risk_level" in rsos else None
-    if "next_visit_due" in rsos:
-        rsos["next_visit_due"] = pd.to_datetime(rsos["next_visit_due"], format="ISO8601").dt.date
-        rsos["next_visit_due"] = rsos["next_visit_due"].astype(object).where(
-            rsos["next_visit_due"].notna(), None)
-    if names:
+    objects = report["rsos"]
+    present = [k for k in RSO_COLUMNS if not objects or k in objects[0]]
+    rsos = pd.DataFrame({k: pd.Series([o[k] for o in objects], dtype=object) for k in present})
+    exploded = rsos["flags"].explode() if len(rsos) else pd.Series(dtype=object)
+    for flag in LISTED_FLAGS:
+        listed = exploded.index[exploded.to_numpy() == flag]
+        rsos[f"has_{flag}"] = rsos.index.isin(listed)
+    return rsos
+
+
+def _decorated(context: _Context, rows: pd.DataFrame) -> pd.DataFrame:
+    """RSO rows as a list shows them: manager name, risk label, dates, the name if asked for."""
+    rows = rows.copy()
+    figures = context.figures
+    rows["manager_name"] = rows["manager_id"].map(figures.managers.set_index("manager_id")["name"])
+    rows["manager"] = _manager_text(rows["manager_id"], rows["manager_name"])
+    labels = {level.value: level.label for level in RiskLevel}
+    rows["risk"] = rows["risk_level"].map(labels).fillna(risk_label(None)).astype(object)
+    if "next_visit_due" in rows:
+        due = pd.to_datetime(rows["next_visit_due"], format="ISO8601")
+        rows["next_visit_due"] = pd.Series(
+            [d.date() if not pd.isna(d) else None for d in due], index=rows.index, dtype=object)
+    if context.names:
         frame = figures.rsos.set_index("rso_id")
         full = frame["family_name"].fillna("").str.upper() + ", " + frame["given_names"].fillna("")
-        rsos["rso_name"] = rsos["rso_id"].map(full)
-    return rsos
+        rows["rso_name"] = rows["rso_id"].map(full)
+    return rows
 
 
 def _manager_text(ids: pd.Series, names: pd.Series) -> pd.Series:
@@ -430,8 +461,8 @@ def _why(whys: list[str], flags: list[str], flag: str) -> str:
     return next((w for f, w in zip(flags, whys, strict=True) if f == flag), "")
 
 
-def _flagged(rsos: pd.DataFrame, flag: str) -> pd.Series:
-    return rsos["flags"].map(lambda flags: flag in flags).astype(bool)
+def _flagged(rsos: pd.DataFrame, flag: str) -> pd.DataFrame:
+    return rsos[rsos[f"has_{flag}"]]
 
 
 def _rso_list_columns(context: _Context, extra: Sequence[str]) -> list[str]:
@@ -442,12 +473,12 @@ def _rso_list_columns(context: _Context, extra: Sequence[str]) -> list[str]:
 def _rso_table(context: _Context, rows: pd.DataFrame, key: str, caption: str, sheet: str,
                extra: Sequence[str], pdf_extra: Sequence[str], note: str = "") -> Table:
     keys = _rso_list_columns(context, extra)
-    frame = rows.reindex(columns=keys).reset_index(drop=True)
+    frame = _decorated(context, rows).reindex(columns=keys).reset_index(drop=True)
     head = ["rso_id", "rso_name"] if context.names else ["rso_id"]
     columns = _columns(frame, keys)
     return Table(key=key, caption=caption, frame=frame, columns=columns, sheet=sheet,
                  pdf_columns=(*head, "manager", "team", "risk", *pdf_extra),
-                 pdf_rows=PDF_LIST_ROWS, note=note)
+                 pdf_rows=PDF_LIST_ROWS, note=note, pdf_only=("manager",))
 
 
 def _over(value: Any, limit: float) -> bool:
@@ -657,27 +688,23 @@ def _visits_section(context: _Context) -> Section | None:
     if not context.has("visits_overdue", "max_days_overdue") or context.rsos is None:
         return None
     f, p, rsos = context.force, context.policy, context.rsos
-    overdue = rsos[_flagged(rsos, "visit_overdue")] if len(rsos) else rsos
-    active = rsos[(rsos["status"] == "community") & (rsos["management"] == "active")] \
-        if len(rsos) else rsos
-    levels = [lvl.value for lvl in RISK_ORDER]
-    labels = [lvl.label for lvl in RISK_ORDER]
-    if len(active) and active["risk_level"].isna().any() or len(overdue) and \
-            overdue["risk_level"].isna().any():
-        levels.append(None)
-        labels.append("not recorded")
+    overdue = _flagged(rsos, "visit_overdue")
+    labels = {level.value: level.label for level in RiskLevel}
+    risk = rsos["risk_level"].map(labels).fillna(risk_label(None))
+    active = (rsos["status"] == Status.COMMUNITY) & (rsos["management"] == ManagementMode.ACTIVE)
+    days = pd.to_numeric(overdue["days_overdue"]).fillna(0).astype("int64")
+    order = [lvl.label for lvl in RISK_ORDER]
+    if (risk == risk_label(None)).any():
+        order.append(risk_label(None))
+    counts = risk[active].value_counts()
+    overdue_counts = risk[overdue.index].value_counts()
+    most_days = days.groupby(risk[overdue.index]).max()
     rows = []
-    for level, label in zip(levels, labels, strict=True):
-        in_level = (active["risk_level"].isna() if level is None
-                    else active["risk_level"] == level) if len(active) else []
-        over = (overdue["risk_level"].isna() if level is None
-                else overdue["risk_level"] == level) if len(overdue) else []
-        count = int(sum(in_level))
-        n_over = int(sum(over))
-        days = overdue.loc[over, "days_overdue"] if n_over else pd.Series(dtype="int64")
+    for label in order:
+        count, n_over = int(counts.get(label, 0)), int(overdue_counts.get(label, 0))
         rows.append({"risk": label, "active": count, "visits_overdue": n_over,
                      "share_overdue": n_over / count if count else None,
-                     "max_days_overdue": int(days.max()) if n_over else 0})
+                     "max_days_overdue": int(most_days.get(label, 0))})
     by_risk = pd.DataFrame(rows)
     by_risk_table = Table(
         key="overdue_by_risk", caption="Overdue home visits by risk level", frame=by_risk,
@@ -695,7 +722,9 @@ def _visits_section(context: _Context) -> Section | None:
     teams = teams.reindex(columns=team_keys).reset_index(drop=True)
     teams_table = Table(key="overdue_by_team", caption="Overdue home visits by team",
                         frame=teams, columns=_named(_columns(teams, team_keys), "Team"),
-                        sheet="Overdue visits")
+                        sheet="Overdue visits", pdf_rows=PDF_TEAM_ROWS,
+                        note=_list_note_rows(len(teams), PDF_TEAM_ROWS,
+                                             "teams, most overdue first"))
     most = overdue.sort_values(["days_overdue", "rso_id"], ascending=[False, True])
     most_table = _rso_table(
         context, most, "most_overdue", "Most overdue home visits", "Overdue visits",
@@ -748,10 +777,16 @@ def _arms_section(context: _Context) -> Section:
                Column("arms_current", "Current", Kind.INT),
                Column("arms_completion", "Completion", Kind.PERCENT),
                Column("vs_force", "Against force", Kind.POINTS))
+    teams = frame[~frame["is_total"]]
+    lowest = teams.sort_values(["arms_completion", "name"], na_position="last")
+    many = len(teams) > PDF_TEAM_ROWS
     table = Table(key="arms_by_team", caption="ARMS completion by team against the force",
                   frame=frame, columns=columns, sheet="ARMS",
-                  highlight={"arms_completion": "below"}, emphasis="is_total")
-    teams = frame[~frame["is_total"]]
+                  highlight={"arms_completion": "below"}, emphasis="is_total",
+                  pdf_frame=pd.concat([frame[frame["is_total"]], lowest.head(PDF_TEAM_ROWS)])
+                  if many else None,
+                  note=f"The {PDF_TEAM_ROWS} teams with the lowest completion of {len(teams):,}; "
+                       "the workbook lists every team." if many else "")
     below = int(teams["below"].sum())
     paragraph = (f"ARMS is current for {_n(f['arms_current'])} of {_n(f['arms_eligible'])} "
                  f"eligible RSOs across the force ({_pct(force_rate)}). An assessment is due when "
@@ -760,6 +795,8 @@ def _arms_section(context: _Context) -> Section:
                  f"{_plural(len(teams), 'team')} {'is' if below == 1 else 'are'} below the force "
                  f"figure.")
     charted = teams[teams["arms_completion"].notna()]
+    if len(charted) > CHART_MAX_BARS:
+        charted = lowest[lowest["arms_completion"].notna()].head(CHART_MAX_BARS)
     chart = Chart(key="arms_by_team", title="ARMS completion by team",
                   labels=tuple(charted["name"]),
                   values=tuple(charted["arms_completion"].astype(float)),
@@ -767,7 +804,9 @@ def _arms_section(context: _Context) -> Section:
                   category_axis="Team", kind=Kind.PERCENT,
                   line=None if _missing(force_rate) else float(force_rate),
                   line_label=f"Force {_pct(force_rate)}",
-                  legend=("At or above the force", "Below the force"))
+                  legend=("At or above the force", "Below the force"),
+                  note=f"The {len(charted)} teams with the lowest completion of "
+                       f"{len(teams):,}." if len(charted) < len(teams) else "")
     return Section(key="arms", heading="ARMS completion", paragraphs=(paragraph,),
                    tables=(table,), charts=(chart,) if len(charted) else ())
 
@@ -777,8 +816,14 @@ def _reactive_section(context: _Context) -> Section:
     keys = ["name", "bcu", "active", "reactive", "reactive_eligible", "reactive_review"]
     teams = pd.DataFrame(context.report["teams"]).reindex(
         columns=[k for k in keys if k in ("name", "bcu") or k in f])
+    by = [k for k in ("reactive_eligible", "reactive_review") if k in teams.columns]
+    most = teams.sort_values([*by, "name"], ascending=[*(False for _ in by), True])
+    many = len(teams) > PDF_TEAM_ROWS
     table = Table(key="reactive_by_team", caption="Reactive management by team", frame=teams,
-                  columns=_named(_columns(teams, list(teams.columns)), "Team"), sheet="Reactive")
+                  columns=_named(_columns(teams, list(teams.columns)), "Team"), sheet="Reactive",
+                  pdf_frame=most.head(PDF_TEAM_ROWS) if many else None,
+                  note=f"The {PDF_TEAM_ROWS} teams with the most RSOs eligible of "
+                       f"{len(teams):,}; the workbook lists every team." if many else "")
     tables = [table]
     share = f["reactive"] / f["community"] if f["community"] else None
     paragraph = (f"{_plural(f['reactive'], 'RSO is', 'RSOs are')} managed reactively "
@@ -796,7 +841,7 @@ def _reactive_section(context: _Context) -> Section:
                   f"intelligence, no civil order in force, in the community.")
     rsos = context.rsos
     if rsos is not None and context.has("reactive_review"):
-        review = rsos[_flagged(rsos, "reactive_review")] if len(rsos) else rsos
+        review = _flagged(rsos, "reactive_review")
         review = review.assign(why=[_why(w, fl, "reactive_review")
                                     for w, fl in zip(review["why"], review["flags"],
                                                      strict=True)])
@@ -805,7 +850,7 @@ def _reactive_section(context: _Context) -> Section:
                                  extra=["why"], pdf_extra=["why"],
                                  note=_list_note(len(review), "reviews due")))
     if rsos is not None and context.has("reactive_eligible"):
-        eligible = rsos[_flagged(rsos, "reactive_eligible")] if len(rsos) else rsos
+        eligible = _flagged(rsos, "reactive_eligible")
         tables.append(_rso_table(context, eligible.sort_values("rso_id"), "reactive_eligible",
                                  "Eligible for reactive management", "Reactive", extra=[],
                                  pdf_extra=[], note=_list_note(len(eligible), "eligible RSOs")))
@@ -848,6 +893,7 @@ def _orders_section(context: _Context) -> Section | None:
     table = Table(key="orders_ending",
                   caption=f"Civil orders ending within {p.order_review_window_days} days",
                   frame=frame, columns=columns, sheet="Orders ending", pdf_columns=printed,
+                  pdf_only=("manager",),
                   pdf_rows=PDF_LIST_ROWS * 2, note=_list_note_rows(len(frame), PDF_LIST_ROWS * 2,
                                                                    "orders ending"))
     paragraph = (f"{_plural(in_force, 'civil order is', 'civil orders are')} in force; "

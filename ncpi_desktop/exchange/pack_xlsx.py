@@ -106,7 +106,7 @@ def _widths(tables: list[Table], first: int) -> list[float]:
     widths: list[float] = [12.0] * first
     for table in tables:
         sample = table.frame.head(WIDTH_SAMPLE)
-        for i, column in enumerate(table.columns):
+        for i, column in enumerate(table.sheet_columns):
             longest = len(column.label)
             if column.key in sample.columns:
                 for row, value in enumerate(sample[column.key]):
@@ -119,20 +119,20 @@ def _widths(tables: list[Table], first: int) -> list[float]:
 
 def _write_table(sheet: WriteOnlyWorksheet, table: Table) -> None:
     sheet.append([_cell(sheet, table.caption, font=CAPTION_FONT)])
-    sheet.append([_cell(sheet, c.label, font=HEADER_FONT, fill=HEADER_FILL)
-                  for c in table.columns])
+    columns = table.sheet_columns
+    sheet.append([_cell(sheet, c.label, font=HEADER_FONT, fill=HEADER_FILL) for c in columns])
     frame = table.frame
     positions = [frame.columns.get_loc(c.key) if c.key in frame.columns else None
-                 for c in table.columns]
+                 for c in columns]
     highlight = {key: frame.columns.get_loc(flag) for key, flag in table.highlight.items()
                  if flag in frame.columns}
     emphasis = frame.columns.get_loc(table.emphasis) if table.emphasis in frame.columns else None
-    fixed_kinds = [None if c.key in table.kinds_from else c.kind for c in table.columns]
+    fixed_kinds = [None if c.key in table.kinds_from else c.kind for c in columns]
     values = frame.to_numpy(object)
     for row in range(len(frame)):
         total = emphasis is not None and bool(values[row, emphasis])
         cells = []
-        for column, position, kind in zip(table.columns, positions, fixed_kinds, strict=True):
+        for column, position, kind in zip(columns, positions, fixed_kinds, strict=True):
             value = None if position is None else values[row, position]
             kind = kind or table.kind(column.key, row)
             warn = column.key in highlight and bool(values[row, highlight[column.key]])

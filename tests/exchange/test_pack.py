@@ -66,7 +66,9 @@ def test_managers_above_a_limit_carry_the_reports_why(pack, report):
         assert row.per_fte == flagged[row.manager_id]["per_fte"]
     assert table.loc[table["manager_id"] == "OM001", "over_per_fte"].item()
     assert table.loc[table["manager_id"] == "OM002", "over_share"].item()
-    assert pack.section("managers").paragraphs[0].startswith("2 of 4 managers are above a limit")
+    assert pack.section("managers").paragraphs[0].startswith(
+        f"2 of {len(report['managers'])} managers are above a limit: 1 holds more than 50 "
+        "community RSOs per FTE and 1 has a high-risk share above 20%")
 
 
 def test_charts_draw_the_policy_limits(pack, figures):
