@@ -26,6 +26,7 @@ from ncpi_desktop.storage.models import (
     CivilOrder,
     ManagementDecision,
     Manager,
+    ManagerAbsence,
     PolicyValue,
     Rso,
     Visit,
@@ -445,3 +446,345 @@ def _reactive_unmet(engine: Engine, rso_id: str, on: date) -> list[str]:
     if not (snapshot.rsos["rso_id"] == rso_id).any():
         return [f"not registered by {on:%d/%m/%Y}"]
     return unmet_criteria(reactive_status(snapshot), rso_id)
+
+
+# --- rebalancing: bulk moves, leavers, absences and hand back -------------------------------
+#
+# Each operation below writes in one transaction and records the rows it touched before and
+# after (an "image": the RSOs' holders, the allocation rows closed and opened, the manager's
+# active flag, the absence row). Undo writes the before image back, exactly, and its undo writes
+# the after image again: one implementation of exact undo and redo for every rebalancing write.
+
+ABSENCE: Table = ManagerAbsence.__table__  # type: ignore[attr-defined]
+
+#: Reasons a supervisor gives for a move (the reassign dialog's list; "other" takes a text).
+ALLOCATION_REASONS = ("caseload adjustment", "change in risk", "manager left", "manager absent",
+                      "continuity", "other")
+REASON_MANAGER_LEFT = "manager left"
+#: Moves to cover for an absent manager carry this reason; ``hand_back`` finds them by it.
+REASON_MANAGER_ABSENT = "manager absent"
+REASON_MANAGER_RETURNED = "manager returned"
+
+#: (rso_id, to_manager): None moves the RSO to a team pool.
+Move = tuple[RsoId, ManagerId | None]
+#: table name -> primary key -> the row's columns (None: the row does not exist).
+Image = dict[str, dict[Any, dict[str, Any] | None]]
+
+#: The columns an image keeps per table (None: every column): an RSO's holder, a manager's
+#: active flag, whole allocation and absence rows.
+_IMAGED: dict[str, tuple[Table, tuple[str, ...] | None]] = {
+    "rso": (RSO, ("manager_id", "team")),
+    "manager": (MANAGER, ("active",)),
+    "allocation": (ALLOCATION, None),
+    "manager_absence": (ABSENCE, None),
+}
+
+
+def _read_image(connection: Connection, keys: dict[str, Sequence[Any]]) -> Image:
+    image: Image = {}
+    for name, wanted in keys.items():
+        table, columns = _IMAGED[name]
+        key = _key(table)
+        selected = [table.c[c] for c in columns] if columns else list(table.c)
+        rows = connection.execute(select(key.label("_key"), *selected)
+                                  .where(key.in_(list(wanted)))).mappings().all()
+        found = {row["_key"]: {k: v for k, v in row.items() if k != "_key"} for row in rows}
+        image[name] = {k: found.get(k) for k in wanted}
+    return image
+
+
+def _write_image(connection: Connection, image: Image) -> None:
+    """Make the imaged rows what ``image`` says: updated in place, or deleted and re-inserted
+    with their ids (allocation and absence rows)."""
+    for name, rows in image.items():
+        table, columns = _IMAGED[name]
+        key = _key(table)
+        if columns:  # rows that always exist: update the imaged columns, one statement per value
+            by_value: dict[tuple[Any, ...], list[Any]] = {}
+            for k, row in rows.items():
+                assert row is not None
+                by_value.setdefault(tuple(row[c] for c in columns), []).append(k)
+            for values, ids in by_value.items():
+                connection.execute(update(table).where(key.in_(ids))
+                                   .values(dict(zip(columns, values, strict=True))))
+            continue
+        connection.execute(delete(table).where(key.in_(list(rows))))
+        present = [row for row in rows.values() if row is not None]
+        if present:
+            connection.execute(insert(table), present)
+
+
+def _imaged_change(operation: str, summary: str, before: Image, after: Image) -> Change:
+    def undo(engine: Engine, actor: str) -> Change:
+        _rewrite(engine, actor, f"undo {operation}", after, before)
+        return Change(f"undo {operation}", f"Undo: {summary}", after, before, redo)
+
+    def redo(engine: Engine, actor: str) -> Change:
+        _rewrite(engine, actor, f"redo {operation}", before, after)
+        return _imaged_change(operation, summary, before, after)
+
+    return Change(operation, summary, before, after, undo)
+
+
+def _rewrite(engine: Engine, actor: str, operation: str, current: Image, target: Image) -> None:
+    actor = _require_actor(actor)
+    with engine.begin() as connection:
+        _write_image(connection, target)
+        audit(connection, actor, operation, current, target)
+
+
+def _managers(connection: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    rows = connection.execute(
+        select(MANAGER.c.manager_id, MANAGER.c.name, MANAGER.c.team, MANAGER.c.active)
+        .where(MANAGER.c.manager_id.in_(list(ids)))).mappings().all()
+    return {row["manager_id"]: dict(row) for row in rows}
+
+
+def _active_manager(connection: Connection, manager_id: str) -> dict[str, Any]:
+    manager = _managers(connection, [manager_id]).get(manager_id)
+    if manager is None:
+        raise OperationError(f"Unknown offender manager: {manager_id}")
+    if not manager["active"]:
+        raise OperationError(f"{manager_id} is not an active manager")
+    return manager
+
+
+def _open_allocations(connection: Connection, rso_ids: Sequence[str]) -> list[dict[str, Any]]:
+    return [dict(row) for row in connection.execute(
+        select(ALLOCATION.c.id, ALLOCATION.c.rso_id, ALLOCATION.c.manager_id,
+               ALLOCATION.c.starts_on)
+        .where(ALLOCATION.c.rso_id.in_(list(rso_ids)), ALLOCATION.c.ends_on.is_(None))
+        .order_by(ALLOCATION.c.id)).mappings().all()]
+
+
+def _refuse_backdating(open_rows: Sequence[dict[str, Any]], on: date) -> None:
+    """A move takes effect at ``on``: it cannot end an allocation that began after ``on``
+    (that would rewrite history recorded since)."""
+    late = [row for row in open_rows if row["starts_on"] > on]
+    if late:
+        first = min(late, key=lambda row: row["starts_on"])
+        more = f" and {len(late) - 1} other RSO(s)" if len(late) > 1 else ""
+        raise OperationError(
+            f"{first['rso_id']}{more} moved on {first['starts_on']:%d/%m/%Y}, after the "
+            f"effective date {on:%d/%m/%Y}: choose a later as-at date to move them")
+
+
+def check_effective_date(engine: Engine, rso_ids: Sequence[RsoId], on: date) -> None:
+    """Refuse (``OperationError``) a move of ``rso_ids`` effective at ``on`` if any of them has
+    an allocation that began after ``on``; used before ``reassign``, which does not check."""
+    with engine.connect() as connection:
+        _refuse_backdating(_open_allocations(connection, list(dict.fromkeys(rso_ids))), on)
+
+
+def _plan(connection: Connection, moves: Sequence[Move], *, pool_team: str | None = None,
+          from_manager: str | None = None) -> dict[str, tuple[str | None, str]]:
+    """rso_id -> (manager or None, team) for every move that changes something, validated.
+
+    A move to None goes to ``pool_team``'s pool, or to the pool of the team the RSO is in.
+    With ``from_manager`` every RSO must be held by that manager.
+    """
+    targets: dict[str, str | None] = {}
+    for rso_id, to_manager in moves:
+        if rso_id in targets and targets[rso_id] != to_manager:
+            raise OperationError(f"{rso_id} is moved to two places")
+        targets[rso_id] = to_manager
+    holders = _holders(connection, list(targets))
+    missing = [i for i in targets if i not in holders]
+    if missing:
+        raise OperationError(f"Unknown RSO id(s): {', '.join(missing[:10])}")
+    managers = _managers(connection, {t for t in targets.values() if t is not None})
+    plan: dict[str, tuple[str | None, str]] = {}
+    for rso_id, to_manager in targets.items():
+        holder = holders[rso_id]
+        if from_manager is not None and holder["manager_id"] != from_manager:
+            raise OperationError(f"{rso_id} is not held by {from_manager}")
+        if to_manager is None:
+            team = pool_team or holder["team"]
+            if not team:
+                raise OperationError(f"{rso_id} has no team whose pool could receive them")
+            if holder["manager_id"] is None and holder["team"] == team:
+                continue
+            plan[rso_id] = (None, team)
+            continue
+        manager = managers.get(to_manager)
+        if manager is None:
+            raise OperationError(f"Unknown offender manager: {to_manager}")
+        if not manager["active"]:
+            raise OperationError(f"{to_manager} is not an active manager")
+        if to_manager == from_manager:
+            raise OperationError(f"{rso_id} cannot move to {to_manager}, who is giving them up")
+        if holder["manager_id"] != to_manager:
+            plan[rso_id] = (to_manager, manager["team"])
+    return plan
+
+
+def _move(connection: Connection, plan: dict[str, tuple[str | None, str]],
+          open_rows: Sequence[dict[str, Any]], reason: str, actor: str, on: date) -> list[int]:
+    """Close the open allocations at ``on``, open one per moved RSO, set the RSOs' holders.
+    Returns the new allocation ids."""
+    closing = [row["id"] for row in open_rows if row["rso_id"] in plan]
+    if closing:
+        connection.execute(update(ALLOCATION).where(ALLOCATION.c.id.in_(closing))
+                           .values(ends_on=on))
+    recorded = now()
+    rows = [dict(rso_id=rso_id, manager_id=manager_id, team=None if manager_id else team,
+                 starts_on=on, ends_on=None, reason=reason, actor=actor, recorded_at=recorded)
+            for rso_id, (manager_id, team) in plan.items()]
+    opened: list[int] = []
+    if rows:
+        result = connection.execute(
+            insert(ALLOCATION).returning(ALLOCATION.c.id, sort_by_parameter_order=True), rows)
+        opened = [row[0] for row in result.all()]
+    by_holder: dict[tuple[str | None, str], list[str]] = {}
+    for rso_id, holder in plan.items():
+        by_holder.setdefault(holder, []).append(rso_id)
+    for (manager_id, team), ids in by_holder.items():
+        connection.execute(update(RSO).where(RSO.c.rso_id.in_(ids))
+                           .values(manager_id=manager_id, team=team))
+    return opened
+
+
+def _imaged_moves(connection: Connection, plan: dict[str, tuple[str | None, str]], reason: str,
+                  actor: str, on: date, *, managers: Sequence[str] = (),
+                  absences: Sequence[int] = (),
+                  then: Callable[[], Sequence[int]] | None = None) -> tuple[Image, Image]:
+    """Apply ``plan`` (and ``then``, which may write managers and absences and returns any
+    absence ids it created) and return the images before and after."""
+    open_rows = _open_allocations(connection, list(plan))
+    _refuse_backdating(open_rows, on)
+    keys: dict[str, list[Any]] = {
+        "rso": list(plan), "allocation": [row["id"] for row in open_rows],
+        "manager": list(managers), "manager_absence": list(absences)}
+    before = _read_image(connection, keys)
+    keys["allocation"] += _move(connection, plan, open_rows, reason, actor, on)
+    if then is not None:
+        keys["manager_absence"] += list(then())
+    after = _read_image(connection, keys)
+    for name, rows in after.items():
+        before[name] = {k: before[name].get(k) for k in rows}
+    return before, after
+
+
+def _moves_summary(plan: dict[str, tuple[str | None, str]]) -> str:
+    targets = {manager or f"{team} pool" for manager, team in plan.values()}
+    where = next(iter(targets)) if len(targets) == 1 else f"{len(targets)} managers"
+    return f"Move {len(plan)} RSO(s) to {where}"
+
+
+def apply_moves(engine: Engine, moves: Sequence[Move], reason: str, actor: str,
+                on: date | None = None) -> Change:
+    """Move many RSOs, each to its own manager (None: its team's pool), as one change: one
+    transaction, one audit row, one undo step (a proposal's accepted moves)."""
+    reason, actor, on = _require_reason(reason), _require_actor(actor), on or date.today()
+    if not moves:
+        raise OperationError("No moves were chosen")
+    with engine.begin() as connection:
+        plan = _plan(connection, moves)
+        if not plan:
+            raise OperationError("Every RSO chosen is already with that manager")
+        before, after = _imaged_moves(connection, plan, reason, actor, on)
+        audit(connection, actor, "apply moves", before, after)
+    summary = f"{_moves_summary(plan)} ({reason})"
+    return _imaged_change("apply moves", summary, before, after)
+
+
+def _held_by(connection: Connection, manager_id: str) -> list[str]:
+    return list(connection.execute(select(RSO.c.rso_id).where(RSO.c.manager_id == manager_id)
+                                   .order_by(RSO.c.rso_id)).scalars().all())
+
+
+def _leaver_plan(connection: Connection, manager: dict[str, Any],
+                 moves: Sequence[Move]) -> dict[str, tuple[str | None, str]]:
+    """The accepted moves, and every other RSO the manager holds to their team's pool."""
+    held = _held_by(connection, manager["manager_id"])
+    moved = {rso_id for rso_id, _ in moves}
+    rest: list[Move] = [(RsoId(r), None) for r in held if r not in moved]
+    return _plan(connection, [*moves, *rest], pool_team=manager["team"],
+                 from_manager=manager["manager_id"])
+
+
+def manager_leaving(engine: Engine, manager_id: ManagerId, moves: Sequence[Move], reason: str,
+                    actor: str, *, on: date | None = None) -> Change:
+    """A manager leaves: ``moves`` (a proposal's accepted moves) take their RSOs, every RSO not
+    moved goes to their team's pool, and the manager is no longer active. One change."""
+    reason, actor, on = _require_reason(reason), _require_actor(actor), on or date.today()
+    with engine.begin() as connection:
+        manager = _active_manager(connection, manager_id)
+        plan = _leaver_plan(connection, manager, moves)
+
+        def deactivate() -> list[int]:
+            connection.execute(update(MANAGER).where(MANAGER.c.manager_id == manager_id)
+                               .values(active=False))
+            return []
+
+        before, after = _imaged_moves(connection, plan, reason, actor, on,
+                                      managers=[manager_id], then=deactivate)
+        audit(connection, actor, "manager leaving", before, after)
+    summary = f"{manager['name']} leaves: {len(plan)} RSO(s) moved"
+    return _imaged_change("manager leaving", summary, before, after)
+
+
+def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Sequence[Move],
+                   actor: str, *, on: date | None = None, note: str = "") -> Change:
+    """A manager is away from ``on`` until ``until`` (the day they are back): the absence is
+    recorded, ``moves`` take their RSOs to cover and every other RSO they hold goes to their
+    team's pool, all with the reason "manager absent", so that ``hand_back`` finds them."""
+    actor, on = _require_actor(actor), on or date.today()
+    if not isinstance(until, date) or until <= on:
+        raise OperationError(f"The return date must be after the start of the absence "
+                             f"({on:%d/%m/%Y})")
+    with engine.begin() as connection:
+        manager = _active_manager(connection, manager_id)
+        clash = connection.execute(
+            select(ABSENCE.c.ends_on).where(
+                ABSENCE.c.manager_id == manager_id, ABSENCE.c.returned_on.is_(None),
+                ABSENCE.c.starts_on < until, ABSENCE.c.ends_on > on)).scalar()
+        if clash is not None:
+            raise OperationError(f"{manager['name']} is already recorded as absent until "
+                                 f"{clash:%d/%m/%Y}")
+        plan = _leaver_plan(connection, manager, moves)
+
+        def record() -> list[int]:
+            row = dict(manager_id=manager_id, starts_on=on, ends_on=until,
+                       reason=note.strip() or REASON_MANAGER_ABSENT, actor=actor,
+                       recorded_at=now())
+            return [connection.execute(insert(ABSENCE).values(**row)).inserted_primary_key[0]]
+
+        before, after = _imaged_moves(connection, plan, REASON_MANAGER_ABSENT, actor, on,
+                                      then=record)
+        audit(connection, actor, "manager absent", before, after)
+    summary = f"{manager['name']} absent until {until:%d/%m/%Y}: {len(plan)} RSO(s) to cover"
+    return _imaged_change("manager absent", summary, before, after)
+
+
+def hand_back(engine: Engine, absence_id: int, actor: str, *, on: date | None = None) -> Change:
+    """Give a returning manager back the RSOs their absence sent to cover (those still there),
+    and mark the absence returned. One change."""
+    from ncpi_desktop.storage.allocations import covered_rows
+
+    actor, on = _require_actor(actor), on or date.today()
+    with engine.begin() as connection:
+        absence = connection.execute(select(ABSENCE).where(ABSENCE.c.id == absence_id)
+                                     ).mappings().first()
+        if absence is None:
+            raise OperationError(f"No absence {absence_id} is recorded")
+        if absence["returned_on"] is not None:
+            raise OperationError(f"The RSOs were handed back on {absence['returned_on']:%d/%m/%Y}")
+        if on < absence["starts_on"]:
+            raise OperationError(f"The absence starts on {absence['starts_on']:%d/%m/%Y}, "
+                                 f"after {on:%d/%m/%Y}")
+        manager = _active_manager(connection, absence["manager_id"])
+        covered = covered_rows(connection, absence_id=absence_id)
+        plan = _plan(connection, [(RsoId(row["rso_id"]), ManagerId(manager["manager_id"]))
+                                  for row in covered])
+
+        def returned() -> list[int]:
+            connection.execute(update(ABSENCE).where(ABSENCE.c.id == absence_id)
+                               .values(returned_on=on))
+            return []
+
+        before, after = _imaged_moves(connection, plan, REASON_MANAGER_RETURNED, actor, on,
+                                      absences=[absence_id], then=returned)
+        audit(connection, actor, "hand back", before, after)
+    summary = f"Hand back {len(plan)} RSO(s) to {manager['name']}"
+    return _imaged_change("hand back", summary, before, after)
