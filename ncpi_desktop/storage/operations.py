@@ -577,11 +577,11 @@ def check_effective_date(engine: Engine, rso_ids: Sequence[RsoId], on: date) -> 
 
 
 def _plan(connection: Connection, moves: Sequence[Move], *, pool_team: str | None = None,
-          from_manager: str | None = None) -> dict[str, tuple[str | None, str]]:
+          giving_up: str | None = None) -> dict[str, tuple[str | None, str]]:
     """rso_id -> (manager or None, team) for every move that changes something, validated.
 
     A move to None goes to ``pool_team``'s pool, or to the pool of the team the RSO is in.
-    With ``from_manager`` every RSO must be held by that manager.
+    No RSO may move to ``giving_up`` (a manager leaving or going on absence).
     """
     targets: dict[str, str | None] = {}
     for rso_id, to_manager in moves:
@@ -596,8 +596,6 @@ def _plan(connection: Connection, moves: Sequence[Move], *, pool_team: str | Non
     plan: dict[str, tuple[str | None, str]] = {}
     for rso_id, to_manager in targets.items():
         holder = holders[rso_id]
-        if from_manager is not None and holder["manager_id"] != from_manager:
-            raise OperationError(f"{rso_id} is not held by {from_manager}")
         if to_manager is None:
             team = pool_team or holder["team"]
             if not team:
@@ -611,8 +609,9 @@ def _plan(connection: Connection, moves: Sequence[Move], *, pool_team: str | Non
             raise OperationError(f"Unknown offender manager: {to_manager}")
         if not manager["active"]:
             raise OperationError(f"{to_manager} is not an active manager")
-        if to_manager == from_manager:
-            raise OperationError(f"{rso_id} cannot move to {to_manager}, who is giving them up")
+        if to_manager == giving_up:
+            raise OperationError(f"{rso_id} cannot move to {to_manager}, who is giving up "
+                                 "their RSOs")
         if holder["manager_id"] != to_manager:
             plan[rso_id] = (to_manager, manager["team"])
     return plan
@@ -695,18 +694,20 @@ def _held_by(connection: Connection, manager_id: str) -> list[str]:
 
 def _leaver_plan(connection: Connection, manager: dict[str, Any],
                  moves: Sequence[Move]) -> dict[str, tuple[str | None, str]]:
-    """The accepted moves, and every other RSO the manager holds to their team's pool."""
+    """The accepted moves (of the manager's RSOs, and any others the proposal suggests), and
+    every other RSO the manager holds to their team's pool."""
     held = _held_by(connection, manager["manager_id"])
     moved = {rso_id for rso_id, _ in moves}
     rest: list[Move] = [(RsoId(r), None) for r in held if r not in moved]
     return _plan(connection, [*moves, *rest], pool_team=manager["team"],
-                 from_manager=manager["manager_id"])
+                 giving_up=manager["manager_id"])
 
 
 def manager_leaving(engine: Engine, manager_id: ManagerId, moves: Sequence[Move], reason: str,
                     actor: str, *, on: date | None = None) -> Change:
-    """A manager leaves: ``moves`` (a proposal's accepted moves) take their RSOs, every RSO not
-    moved goes to their team's pool, and the manager is no longer active. One change."""
+    """A manager leaves: ``moves`` (a proposal's accepted moves) take their RSOs, every RSO of
+    theirs not moved goes to their team's pool, and the manager is no longer active. One
+    change."""
     reason, actor, on = _require_reason(reason), _require_actor(actor), on or date.today()
     with engine.begin() as connection:
         manager = _active_manager(connection, manager_id)

@@ -160,13 +160,15 @@ def test_a_leaver_hands_every_rso_on_and_becomes_inactive(engine):
     assert_undo_redo_exact(engine, change, before)
 
 
-def test_a_leaver_refuses_moves_of_rsos_they_do_not_hold(engine):
+def test_a_leaver_gives_up_rsos_and_receives_none(engine):
     before = state(engine)
-    with pytest.raises(OperationError, match="R5 is not held by A"):
-        manager_leaving(engine, "A", [("R5", "C")], "manager left", "DS Smith", on=AS_AT)
-    with pytest.raises(OperationError, match="R1 cannot move to A, who is giving them up"):
-        manager_leaving(engine, "A", [("R1", "A")], "manager left", "DS Smith", on=AS_AT)
+    with pytest.raises(OperationError, match="R5 cannot move to A, who is giving up"):
+        manager_leaving(engine, "A", [("R5", "A")], "manager left", "DS Smith", on=AS_AT)
     assert state(engine) == before
+    manager_leaving(engine, "A", [("R1", "B"), ("R5", "C")], "manager left", "DS Smith",
+                    on=AS_AT)
+    assert holders(engine) == {"R1": "B", "R2": None, "R3": None, "R4": None, "R5": "C",
+                               "P1": None}
 
 
 def test_absence_moves_to_cover_and_hand_back_brings_them_home(engine):
