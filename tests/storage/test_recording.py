@@ -10,7 +10,7 @@ from builders import AS_AT, Register
 from sqlalchemy import text
 
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.storage.history import full_snapshot, rso_records
 from ncpi_desktop.storage.operations import (
     OperationError,
     record_arms,
@@ -213,3 +213,18 @@ def test_undo_of_a_record_removed_meanwhile_is_refused(engine):
                   {"v": change.after["record"]["visit_id"]})
     with pytest.raises(OperationError, match="no longer recorded"):
         change.undo(engine, "DC X")
+
+
+def test_rso_records_list_what_was_recorded_up_to_the_date(engine):
+    record_visit(engine, "HIGH", date(2017, 10, 2), "no_access", 2, "DC X", today=TODAY)
+    record_order(engine, "HIGH", "SHPO", date(2017, 1, 1), None, "DC X", today=TODAY)
+    record_arms(engine, "HIGH", date(2017, 9, 1), "high", "DC X", today=TODAY)
+    records = rso_records(engine, "HIGH", AS_AT)
+    assert set(records) == {"allocations", "visits", "arms", "orders", "decisions"}
+    assert records["visits"]["visited_on"].dt.strftime("%Y-%m-%d").tolist() == [
+        "2017-06-02", "2017-10-02"]
+    assert records["visits"]["outcome"].tolist() == ["completed", "no_access"]
+    assert records["orders"]["type"].tolist() == ["SHPO"]
+    assert records["arms"]["outcome"].tolist() == ["high"]
+    earlier = rso_records(engine, "HIGH", date(2017, 8, 1))
+    assert len(earlier["visits"]) == 1 and earlier["arms"].empty
