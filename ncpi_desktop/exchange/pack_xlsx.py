@@ -9,6 +9,7 @@ each table: its caption, a header row, its rows, a blank row.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,9 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from ncpi_desktop.exchange.pack import SHEETS, Kind, Pack, Table, format_value
+from ncpi_desktop.exchange.pack import SHEETS, Kind, Pack, Table, format_value, replacing
+
+Progress = Callable[[int, int, str], None]
 
 #: Number formats by kind; the cell keeps the unrounded value.
 NUMBER_FORMATS: dict[Kind, str] = {
@@ -159,31 +162,54 @@ def _summary_block(sheet: WriteOnlyWorksheet, pack: Pack) -> None:
     sheet.append([])
 
 
-def write_pack_xlsx(pack: Pack, path: str | Path) -> None:
-    """Write the pack's tables to ``path`` on the sheets of ``pack.SHEETS`` that have any."""
+def write_pack_xlsx(pack: Pack, path: str | Path, progress: Progress | None = None) -> None:
+    """Write the pack's tables to ``path`` on the sheets of ``pack.SHEETS`` that have any.
+
+    ``progress(done, total, what)`` is called per sheet; an exception it raises (Cancel) stops
+    the work, and no partial file is left (an earlier file of the same name stays as it was).
+    """
+    report = progress or (lambda _done, _total, _what: None)
+    names = [name for name in SHEETS if pack.sheet_tables(name)]
     workbook = Workbook(write_only=True)
-    for name in SHEETS:
-        tables = pack.sheet_tables(name)
-        if not tables:
-            continue
-        sheet = workbook.create_sheet(name)
-        for i, width in enumerate(_widths(tables, 0 if name != "Summary" else 2), start=1):
-            sheet.column_dimensions[get_column_letter(i)].width = width
-        sheet.oddHeader.left.text = f"{pack.title}: {name}"
-        sheet.oddHeader.right.text = f"As at {pack.as_at_text}  {pack.marking}"
-        sheet.oddFooter.left.text = pack.produced_text
-        sheet.oddFooter.right.text = "Page &P of &N"
-        sheet.freeze_panes = "A4"
-        sheet.append([_cell(sheet, f"{pack.title}: {name}", font=TITLE_FONT)])
-        sheet.append([_cell(sheet, f"As at {pack.as_at_text} · {pack.produced_text} · "
-                                   f"{pack.marking}", font=MUTED_FONT)])
-        sheet.append([])
-        if name == "Summary":
-            _summary_block(sheet, pack)
-        for table in tables:
-            _write_table(sheet, table)
-        if name == "Policy":
-            sheet.append([_cell(sheet, "Rules in force", font=CAPTION_FONT)])
-            for sentence in pack.policy.rules_text():
-                sheet.append([_cell(sheet, sentence)])
-    workbook.save(str(path))
+    try:
+        for done, name in enumerate(names):
+            report(done, len(names) + 1, f"Writing sheet {name}")
+            _write_sheet(workbook, pack, name, pack.sheet_tables(name))
+        report(len(names), len(names) + 1, "Saving the workbook")
+    except BaseException:
+        _discard(workbook)
+        raise
+    with replacing(Path(path)) as partial:
+        workbook.save(str(partial))
+    report(len(names) + 1, len(names) + 1, "Done")
+
+
+def _discard(workbook: Workbook) -> None:
+    """Close the sheets of a workbook that will not be saved: each streams its rows to a
+    temporary file, which must be finished in order rather than by the garbage collector."""
+    for sheet in workbook.worksheets:
+        if not sheet.closed:
+            sheet.close()
+
+
+def _write_sheet(workbook: Workbook, pack: Pack, name: str, tables: list[Table]) -> None:
+    sheet = workbook.create_sheet(name)
+    for i, width in enumerate(_widths(tables, 0 if name != "Summary" else 2), start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = width
+    sheet.oddHeader.left.text = f"{pack.title}: {name}"
+    sheet.oddHeader.right.text = f"As at {pack.as_at_text}  {pack.marking}"
+    sheet.oddFooter.left.text = pack.produced_text
+    sheet.oddFooter.right.text = "Page &P of &N"
+    sheet.freeze_panes = "A4"
+    sheet.append([_cell(sheet, f"{pack.title}: {name}", font=TITLE_FONT)])
+    sheet.append([_cell(sheet, f"As at {pack.as_at_text} · {pack.produced_text} · "
+                               f"{pack.marking}", font=MUTED_FONT)])
+    sheet.append([])
+    if name == "Summary":
+        _summary_block(sheet, pack)
+    for table in tables:
+        _write_table(sheet, table)
+    if name == "Policy":
+        sheet.append([_cell(sheet, "Rules in force", font=CAPTION_FONT)])
+        for sentence in pack.policy.rules_text():
+            sheet.append([_cell(sheet, sentence)])

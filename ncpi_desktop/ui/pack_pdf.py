@@ -42,6 +42,7 @@ from ncpi_desktop.exchange.pack import (
     Section,
     Table,
     format_value,
+    replacing,
 )
 from ncpi_desktop.ui import style
 
@@ -511,13 +512,22 @@ def gui_application() -> QGuiApplication:
 def write_pack_pdf(pack: Pack, path: str | Path, progress: Progress | None = None) -> int:
     """Write the pack as an A4 PDF at ``path``; returns the number of pages.
 
-    Needs a QGuiApplication (fonts); ``progress(done, total, what)`` is called as it goes.
+    Needs a QGuiApplication (fonts). ``progress(done, total, what)`` is called after each chart
+    and page; an exception it raises (Cancel) stops the work. The PDF is written beside ``path``
+    and moved onto it when complete, so a stopped or failed run leaves no partial file (and an
+    earlier pack of the same name as it was).
     """
     if QGuiApplication.instance() is None:
         raise RuntimeError("write_pack_pdf needs a QGuiApplication (fonts and images)")
     report = progress or (lambda _done, _total, _what: None)
+    path = Path(path)
+    with replacing(path) as partial:
+        return _write(pack, partial, report)
+
+
+def _write(pack: Pack, path: Path, report: Progress) -> int:
     charts = [c for s in pack.sections for c in s.charts]
-    steps = len(charts) + 2
+    steps = len(charts) + 2  # until the pages are counted
     body_width_css = _css_px(210 - MARGIN_LEFT - MARGIN_RIGHT)
 
     writer = QPdfWriter(str(path))
@@ -548,7 +558,8 @@ def write_pack_pdf(pack: Pack, path: str | Path, progress: Progress | None = Non
     document.setHtml(pack_html(pack, urls, sizes, ColumnMeasure(writer), body.width()))
     document.setPageSize(QSizeF(body.width(), body.height()))
     pages = document.pageCount()
-    report(len(charts) + 1, steps, f"Writing {pages} pages")
+    steps = len(charts) + 1 + pages
+    report(len(charts) + 1, steps, f"Writing page 1 of {pages}")
 
     painter = QPainter()
     if not painter.begin(writer):
@@ -565,7 +576,9 @@ def write_pack_pdf(pack: Pack, path: str | Path, progress: Progress | None = Non
                                                   body.height()))
             painter.restore()
             _paint_page_furniture(painter, pack, page + 1, pages, width)
+            report(len(charts) + 1 + page + 1, steps,
+                   f"Writing page {min(page + 2, pages)} of {pages}" if page + 1 < pages
+                   else "Done")
     finally:
         painter.end()
-    report(steps, steps, "Done")
     return pages

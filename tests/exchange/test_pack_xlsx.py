@@ -124,6 +124,30 @@ def test_arms_by_team_against_the_force(workbook, pack):
         assert row["vs_force"] == team["arms_completion"] - force
 
 
+class Stop(Exception):
+    pass
+
+
+def test_progress_per_sheet_and_a_stopped_workbook_leaves_nothing(pack, tmp_path):
+    calls: list[tuple[int, int, str]] = []
+    out = tmp_path / "pack.xlsx"
+    write_pack_xlsx(pack, out, progress=lambda *a: calls.append(a))
+    sheets = [name for name in SHEETS if pack.sheet_tables(name)]
+    assert [what for _, _, what in calls] == [
+        *(f"Writing sheet {name}" for name in sheets), "Saving the workbook", "Done"]
+    assert calls[-1][0] == calls[-1][1] == len(sheets) + 1
+
+    def stop(done, total, what):
+        if what == "Writing sheet Managers":
+            raise Stop
+
+    out.write_bytes(b"last month's pack")
+    with pytest.raises(Stop):
+        write_pack_xlsx(pack, out, progress=stop)
+    assert out.read_bytes() == b"last month's pack"
+    assert [p.name for p in tmp_path.iterdir()] == ["pack.xlsx"]
+
+
 def _all_text(path: Path) -> str:
     book = openpyxl.load_workbook(path)
     return " ".join(str(c.value) for s in book for row in s.iter_rows() for c in row

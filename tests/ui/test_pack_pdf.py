@@ -113,10 +113,34 @@ def test_the_charts_are_images_in_the_pdf(written, pack):
     assert len(objects) == len(charts)
 
 
-def test_progress_reaches_the_end(written):
-    _, _, calls = written
-    assert calls[0][0] == 0 and calls[-1][0] == calls[-1][1]
-    assert all(total == calls[0][1] for _, total, _ in calls)
+def test_progress_counts_charts_and_pages_to_the_end(written):
+    _, pages, calls = written
+    done = [d for d, _, _ in calls]
+    assert done == sorted(done) and done[0] == 0
+    assert calls[-1][0] == calls[-1][1] and calls[-1][2] == "Done"
+    assert calls[-1][1] == len([c for c in calls if c[2].startswith("Drawing chart")]) + 1 + pages
+    assert f"Writing page {pages} of {pages}" in [what for _, _, what in calls]
+
+
+class Stop(Exception):
+    pass
+
+
+def test_a_stopped_pdf_leaves_no_partial_file_and_the_old_one_intact(pack, tmp_path, qapp):
+    def stop_at_page_two(done, total, what):
+        if what.startswith("Writing page 2"):
+            raise Stop
+
+    fresh = tmp_path / "fresh.pdf"
+    with pytest.raises(Stop):
+        write_pack_pdf(pack, fresh, progress=stop_at_page_two)
+    assert list(tmp_path.iterdir()) == []
+    old = tmp_path / "old.pdf"
+    old.write_bytes(b"last month's pack")
+    with pytest.raises(Stop):
+        write_pack_pdf(pack, old, progress=stop_at_page_two)
+    assert old.read_bytes() == b"last month's pack"
+    assert [p.name for p in tmp_path.iterdir()] == ["old.pdf"]
 
 
 def test_rso_names_only_when_asked_for(db, tmp_path, qapp):
