@@ -29,11 +29,14 @@ from ncpi_desktop.domain.enums import ManagementMode, Status
 from ncpi_desktop.storage.history import load_trend_history, resolve_management
 from ncpi_desktop.storage.snapshot import Snapshot
 
+#: How far back the trend looks (the issue's "last 12 months": a span to show, not a rule).
+TREND_MONTHS = 12
+
 TREND_COLUMNS = ["month_end", "community", "arms_eligible", "arms_current", "arms_completion",
                  "visits_prescribed", "visits_overdue"]
 
 
-def month_ends(as_at: date, months: int = 12) -> list[date]:
+def month_ends(as_at: date, months: int = TREND_MONTHS) -> list[date]:
     """The last day of each of the ``months`` months up to ``as_at``, oldest first."""
     last = pd.Timestamp(as_at) + pd.offsets.MonthEnd(0)
     if last.date() != as_at:
@@ -50,7 +53,7 @@ _CATEGORIES = ["status", "management", "risk_level", "sex"]
 
 
 def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
-                  months: int = 12) -> pd.DataFrame:
+                  months: int = TREND_MONTHS) -> pd.DataFrame:
     """One row per month end (``TREND_COLUMNS``): force-wide ARMS completion (NaN with nobody
     eligible) and overdue visits, from ``history`` (``storage.history.load_trend_history``
     read from the first month end to the as-at date)."""
@@ -124,7 +127,7 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
     return frame
 
 
-def compute_trend(engine: Engine, snapshot: Snapshot, months: int = 12) -> pd.DataFrame:
+def compute_trend(engine: Engine, snapshot: Snapshot, months: int = TREND_MONTHS) -> pd.DataFrame:
     """``monthly_trend`` for the snapshot's as-at date, reading the history it needs."""
     first = month_ends(snapshot.as_at, months)[0]
     return monthly_trend(snapshot, load_trend_history(engine, first, snapshot.as_at), months)
