@@ -88,7 +88,7 @@ class Table:
     pdf_frame: pd.DataFrame | None = None  # the rows printed, when not the first ``pdf_rows``
     highlight: dict[str, str] = field(default_factory=dict)
     emphasis: str | None = None
-    note: str = ""
+    note: str = ""  # printed under the table in the PDF (what it leaves out)
     kinds_from: dict[str, str] = field(default_factory=dict)
     #: The PDF prints a two- or three-column table narrower than the page.
     narrow: bool = False

@@ -144,9 +144,7 @@ def _write_table(sheet: WriteOnlyWorksheet, table: Table) -> None:
             cells.append(_cell(sheet, value, kind, font=font,
                                fill=WARNING_FILL if warn else None, alignment=wrap))
         sheet.append(cells)
-    if table.note:
-        sheet.append([_cell(sheet, table.note, font=MUTED_FONT)])
-    sheet.append([])
+    sheet.append([])  # (a table's note is about the PDF's shorter list: not here)
 
 
 def _summary_block(sheet: WriteOnlyWorksheet, pack: Pack) -> None:

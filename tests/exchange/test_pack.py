@@ -170,3 +170,50 @@ def test_policy_line_reads_every_value_from_the_policy(figures):
                   p.arms_max_age_months, p.reactive_concern_free_years,
                   p.order_review_window_days):
         assert f"{value:g}" in line
+
+
+def test_overdue_visits_by_risk_level_add_up_to_the_report(pack, report):
+    force = report["force"]
+    section = pack.section("visits")
+    by_risk = section.tables[0].frame
+    assert by_risk["visits_overdue"].sum() == force["visits_overdue"] > 0
+    assert by_risk["max_days_overdue"].max() == force["max_days_overdue"]
+    assert by_risk["risk"].tolist()[:4] == ["very high", "high", "medium", "low"]
+    overdue = [r for r in report["rsos"] if "visit_overdue" in r["flags"]]
+    most = next(t for t in section.tables if t.key == "most_overdue").frame
+    assert len(most) == len(overdue)
+    assert most["days_overdue"].tolist() == sorted((r["days_overdue"] for r in overdue),
+                                                   reverse=True)
+    first = most.iloc[0]
+    expected = next(r for r in overdue if r["rso_id"] == first["rso_id"])
+    assert first["days_overdue"] == force["max_days_overdue"] == expected["days_overdue"]
+    assert first["next_visit_due"] == date.fromisoformat(expected["next_visit_due"])
+    assert first["manager_id"] == expected["manager_id"]
+    teams = next(t for t in section.tables if t.key == "overdue_by_team").frame
+    assert teams["visits_overdue"].sum() == force["visits_overdue"]
+    chart = section.charts[0]
+    assert sum(chart.values) == force["visits_overdue"] and chart.kind is Kind.INT
+
+
+def test_reactive_management_lists_agree_with_the_report(pack, report):
+    force = report["force"]
+    section = pack.section("reactive")
+    by_team = section.tables[0].frame
+    assert by_team["reactive"].sum() == force["reactive"] == 1
+    assert by_team["reactive_eligible"].sum() == force["reactive_eligible"]
+    eligible = next(t for t in section.tables if t.key == "reactive_eligible").frame
+    assert sorted(eligible["rso_id"]) == sorted(
+        r["rso_id"] for r in report["rsos"] if r["reactive_eligible"])
+    review = next(t for t in section.tables if t.key == "reactive_review").frame
+    assert len(review) == force["reactive_review"]
+
+
+def test_key_figures_are_the_force_figures(pack, report):
+    force = report["force"]
+    figures = {k.label: k for k in pack.key_figures}
+    assert figures["RSOs registered"].value == force["rsos"]
+    assert figures["Community RSOs per FTE"].value == force["per_fte"]
+    limit = pack.policy.high_risk_share_limit
+    assert figures["High-risk share"].flagged == (force["high_risk_share"] > limit)
+    assert figures["Visits overdue"].value == force["visits_overdue"]
+    assert figures["Visits overdue"].note == f"most {force['max_days_overdue']:,} days"

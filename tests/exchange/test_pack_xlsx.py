@@ -203,3 +203,29 @@ def test_cli_pack_missing_folder(db, tmp_path, capsys):
     assert main(["pack", "--db", str(db), "--out", str(tmp_path / "no" / "p.xlsx")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "does not exist" in err
+
+
+def test_overdue_visits_sheet_lists_every_overdue_rso_with_dates(workbook, pack):
+    overdue = {r["rso_id"]: r for r in pack.report["rsos"] if "visit_overdue" in r["flags"]}
+    rows = records(workbook["Overdue visits"], "Most overdue home visits", pack, "most_overdue")
+    assert {r["rso_id"] for r in rows} == set(overdue)
+    for row in rows:
+        expected = overdue[row["rso_id"]]
+        assert row["days_overdue"] == expected["days_overdue"]
+        assert row["manager_id"] == expected["manager_id"] and row["team"] == expected["team"]
+        assert row["next_visit_due"] == datetime.fromisoformat(expected["next_visit_due"])
+    header, body = read_table(workbook["Overdue visits"], "Most overdue home visits")
+    due = header.index("Next visit due")
+    assert all(row[due].number_format == "DD/MM/YYYY" for row in body)
+    assert "Manager" not in header  # the PDF's 'Name (id)'; the sheet has both apart
+    by_risk = records(workbook["Overdue visits"], "Overdue home visits by risk level", pack,
+                      "overdue_by_risk")
+    assert sum(r["visits_overdue"] for r in by_risk) == pack.report["force"]["visits_overdue"]
+
+
+def test_orders_ending_sheet(workbook, pack, db):
+    rows = records(workbook["Orders ending"], "Civil orders ending within 90 days", pack,
+                   "orders_ending")
+    assert [(r["type"], r["ends_on"], r["days_to_end"]) for r in rows] == [
+        ("SHPO", datetime(2017, 11, 30), 52)]
+    assert "rso_name" not in rows[0]

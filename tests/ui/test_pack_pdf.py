@@ -88,6 +88,21 @@ def test_the_pdf_carries_the_reports_figures(written, pack):
         assert f"{team['per_fte']:.1f}" in row.split()
 
 
+def test_the_most_overdue_visits_are_printed_by_rso_id(written, pack):
+    path, _, _ = written
+    lines = pdf_text(path, "-layout").splitlines()
+    overdue = sorted((r for r in pack.report["rsos"] if "visit_overdue" in r["flags"]),
+                     key=lambda r: (-r["days_overdue"], r["rso_id"]))
+    for rso in overdue[:5]:
+        row = next(line for line in lines if line.split()[:1] == [rso["rso_id"]])
+        due = datetime.fromisoformat(rso["next_visit_due"]).strftime("%d/%m/%Y")
+        assert row.split()[-2:] == [due, f"{rso['days_overdue']:,}"]
+    force = pack.report["force"]
+    text = flat(pdf_text(path, "-layout"))
+    assert (f"{force['visits_overdue']} community RSOs under active management are overdue a "
+            f"home visit, the most by {force['max_days_overdue']:,} days") in text
+
+
 def test_each_flagged_managers_why_is_printed(written, pack):
     path, _, _ = written
     text = flat(pdf_text(path, "-raw"))
