@@ -158,8 +158,10 @@ def _officer_names(rng: np.random.Generator, n: int) -> np.ndarray:
     female = rng.random(n) < 0.45
     given = np.where(female, given_f[rng.integers(0, len(given_f), n)],
                      given_m[rng.integers(0, len(given_m), n)])
-    # Unique combinations: redraw duplicates' family names from a shifted index.
-    fam = rng.integers(0, len(family), n)
+    # Family names dealt from shuffled decks (no two alike until the deck runs out), then
+    # duplicate full names redrawn from a shifted index.
+    decks = -(-n // len(family))
+    fam = np.concatenate([rng.permutation(len(family)) for _ in range(decks)])[:n]
     full = np.char.add(np.char.add(given, " "), family[fam])
     _, first = np.unique(full, return_index=True)
     dup = np.ones(n, dtype=bool)
