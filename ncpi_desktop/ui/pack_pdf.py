@@ -352,7 +352,8 @@ class ColumnMeasure:
                 whole = max((self._regular.horizontalAdvance(t) for t in cells), default=0.0)
             low = max(header_word, unbroken) + self.padding
             least.append(low)
-            wanted.append(max(low, whole + self.padding))
+            header = self._bold.horizontalAdvance(column.label)
+            wanted.append(max(low, whole + self.padding, min(header, 2 * low) + self.padding))
         # A short text (a name, a team) is given its whole width first; what room is left goes
         # to the long texts (why), which wrap.
         short = [w <= available * SHORT_TEXT for w in wanted]

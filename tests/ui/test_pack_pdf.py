@@ -198,3 +198,19 @@ def test_cli_pack_pdf(db, tmp_path, capsys, qapp):
     for manager in report["managers"]:
         for why in manager["why"]:
             assert why in text
+
+
+def test_an_empty_register_still_makes_a_pack(tmp_path, qapp):
+    from builders import Register
+
+    from ncpi_desktop.exchange.pack_xlsx import write_pack_xlsx
+
+    Register().write(tmp_path / "empty.sqlite3").dispose()
+    pack = build_pack(figures_at(tmp_path / "empty.sqlite3"), produced_by="x",
+                      produced_at=PRODUCED)
+    pages = write_pack_pdf(pack, tmp_path / "empty.pdf")
+    write_pack_xlsx(pack, tmp_path / "empty.xlsx")
+    texts = pages_of(tmp_path / "empty.pdf")
+    assert len(texts) == pages
+    assert "the force had 0 registered RSOs" in flat(texts[0])
+    assert all("Produced 10/10/2017 08:45 by x" in page for page in texts)
