@@ -229,3 +229,19 @@ def test_orders_ending_sheet(workbook, pack, db):
     assert [(r["type"], r["ends_on"], r["days_to_end"]) for r in rows] == [
         ("SHPO", datetime(2017, 11, 30), 52)]
     assert "rso_name" not in rows[0]
+
+
+def test_text_that_looks_like_a_formula_stays_text(tmp_path):
+    from builders import Register
+
+    r = Register()
+    r.manager("OM001", name='=HYPERLINK("http://example.invalid","x")')
+    r.many(3, manager_id="OM001")
+    r.write(tmp_path / "r.sqlite3").dispose()
+    out = tmp_path / "pack.xlsx"
+    write_pack_xlsx(build_pack(figures_at(tmp_path / "r.sqlite3"), produced_by="=1+1",
+                               produced_at=PRODUCED), out)
+    book = openpyxl.load_workbook(out)
+    cells = [c for s in book for row in s.iter_rows() for c in row
+             if isinstance(c.value, str) and c.value.startswith("=")]
+    assert cells and all(c.data_type == "s" for c in cells)
