@@ -437,15 +437,22 @@ def record_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date, 
 def _reactive_unmet(engine: Engine, rso_id: str, on: date) -> list[str]:
     """The reactive criteria ``rso_id`` does not meet at ``on``, by the one implementation."""
     # Imported here: analysis reads storage, so storage may only reach it at call time.
+    import dataclasses
+
     from ncpi_desktop.analysis.reactive import reactive_status, unmet_criteria
     from ncpi_desktop.storage.history import load_decisions, load_orders
     from ncpi_desktop.storage.snapshot import load_snapshot
 
     snapshot = load_snapshot(engine, on, loaders={"orders": load_orders,
                                                   "decisions": load_decisions})
-    if not (snapshot.rsos["rso_id"] == rso_id).any():
+    mine = snapshot.rsos["rso_id"] == rso_id
+    if not mine.any():
         return [f"not registered by {on:%d/%m/%Y}"]
-    return unmet_criteria(reactive_status(snapshot), rso_id)
+    # The rules are per RSO: judging this one alone gives its row of the full frame, quicker.
+    one = dataclasses.replace(
+        snapshot, rsos=snapshot.rsos[mine], arms=snapshot.arms[snapshot.arms["rso_id"] == rso_id],
+        extra={name: frame[frame["rso_id"] == rso_id] for name, frame in snapshot.extra.items()})
+    return unmet_criteria(reactive_status(one), rso_id)
 
 
 # --- rebalancing: bulk moves, leavers, absences and hand back -------------------------------
