@@ -840,7 +840,8 @@ def validate_extract(extract: Extract, *, known_ids: Mapping[str, Iterable[str]]
         parsed[spec.name] = dates
         cells[spec.name] = columns
         issues.extend(table_issues)
-    _cross_checks(valid, parsed, cells, known_ids or {}, issues)
+    unreadable = {name for name in broken if name not in extract.tables}
+    _cross_checks(valid, parsed, cells, known_ids or {}, unreadable, issues)
     order = {name: i for i, name in enumerate(TABLES)}
     issues.sort(key=lambda i: (i.severity != ERROR, order.get(_issue_table(i), -1),
                                i.row or 0, _column_order(i)))
@@ -863,13 +864,19 @@ def _column_order(issue: ImportIssue) -> int:
 
 def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.ndarray]],
                   cells: dict[str, dict[str, _Column]],
-                  known_ids: Mapping[str, Iterable[str]], issues: list[ImportIssue]) -> None:
+                  known_ids: Mapping[str, Iterable[str]], unreadable: set[str],
+                  issues: list[ImportIssue]) -> None:
     """Rules between columns and between tables: references, a risk level for community RSOs, a
-    reason for an RSO's own interval, an order ending after it starts."""
+    reason for an RSO's own interval, an order ending after it starts.
+
+    References to a table whose file could not be read, or that lacks its id column, are not
+    checked: its own error says what is wrong, and every reference would only repeat it."""
     ids: dict[str, pd.Index] = {}
     for table, key in REFERENCED_KEY.items():
-        in_file = valid[table].frame[key].dropna() if table in valid and key in \
-            valid[table].frame else pd.Series([], dtype=object)
+        if table in valid and key not in valid[table].frame:
+            continue
+        in_file = valid[table].frame[key].dropna() if table in valid else pd.Series(
+            [], dtype=object)
         known = pd.Series(list(known_ids.get(table, ())), dtype=object)
         ids[table] = pd.Index(pd.concat([in_file.astype(object), known], ignore_index=True))
 
@@ -878,7 +885,8 @@ def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.n
         frame = table.frame
         columns = cells[table.spec.name]
         for column in table.spec.columns:
-            if column.references is None or column.name not in columns:
+            if column.references is None or column.name not in columns \
+                    or column.references in unreadable or column.references not in ids:
                 continue
             col = columns[column.name]
             known = pd.Index(col.uniques).isin(ids[column.references])

@@ -616,3 +616,25 @@ def test_a_cancel_after_an_index_was_dropped_restores_it(loaded, tmp_path, monke
     assert db_state(loaded) == before
     with loaded.connect() as c:
         assert rows(c, schema) == indexes
+
+
+def test_references_to_an_unreadable_file_are_not_each_reported(loaded, tmp_path):
+    latin1 = csv_text(valid_rows()["managers"]).replace("Ann", "Ånn").encode("latin-1")
+    assert rejected(loaded, tmp_path, valid_rows(), raw={"managers.csv": latin1}) == [
+        'managers.csv: is not UTF-8 text (byte 0xc5 on line 2 is not UTF-8); save it as '
+        '"CSV UTF-8"']
+    tables = valid_rows()
+    for row in tables["offenders"]:
+        del row["rso_id"]
+    assert rejected(loaded, tmp_path / "2", tables) == [
+        "offenders.csv, column rso_id: is missing: the column is required (expected text)"]
+
+
+def test_references_are_checked_against_a_file_with_a_bad_row(loaded, tmp_path):
+    tables = valid_rows()
+    tables["visits"][0]["rso_id"] = "R404"
+    body = csv_text(tables["offenders"]) + "R9,a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q,r,t\r\n"
+    assert rejected(loaded, tmp_path, tables, raw={"offenders.csv": body.encode()}) == [
+        'offenders.csv row 7: has 20 values but the header names 19 columns (extra: "t")',
+        'visits.csv row 2, column rso_id: "R404" is not a rso_id of offenders.csv or of the '
+        "database (expected an existing rso_id)"]
