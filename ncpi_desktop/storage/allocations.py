@@ -144,3 +144,12 @@ def current_allocation_starts(engine: Engine) -> pd.Series:
     frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=["rso_id", "starts_on"])
     frame = frame.drop_duplicates("rso_id", keep="last")
     return pd.Series(to_dates(frame["starts_on"]).to_numpy(), index=frame["rso_id"].to_numpy())
+
+
+def proposal_context(engine: Engine, on: date) -> tuple[list[str], pd.Series | None]:
+    """What every rebalancing proposal as at ``on`` is given, in the window and on the command
+    line alike: the managers absent then (they receive no RSOs) and, for continuity, when each
+    RSO's open allocation began (None when there is no history)."""
+    absent = absent_on(absences(engine), on)
+    starts = current_allocation_starts(engine)
+    return list(dict.fromkeys(absent["manager_id"])), (starts if len(starts) else None)

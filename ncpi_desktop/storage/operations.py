@@ -468,6 +468,8 @@ ABSENCE: Table = ManagerAbsence.__table__  # type: ignore[attr-defined]
 ALLOCATION_REASONS = ("caseload adjustment", "change in risk", "manager left", "manager absent",
                       "continuity", "other")
 REASON_MANAGER_LEFT = "manager left"
+#: The reason on the row recording who held an RSO before its allocation history began.
+REASON_BEFORE_HISTORY = "held before the allocation history began"
 #: Moves to cover for an absent manager carry this reason; ``hand_back`` finds them by it.
 REASON_MANAGER_ABSENT = "manager absent"
 REASON_MANAGER_RETURNED = "manager returned"
@@ -624,18 +626,38 @@ def _plan(connection: Connection, moves: Sequence[Move], *, pool_team: str | Non
     return plan
 
 
+def _without_history(connection: Connection, rso_ids: Sequence[str]) -> list[dict[str, Any]]:
+    """The RSOs of ``rso_ids`` with no allocation row at all, with their holder and dates."""
+    held = select(ALLOCATION.c.rso_id).where(ALLOCATION.c.rso_id.in_(list(rso_ids)))
+    return [dict(row) for row in connection.execute(
+        select(RSO.c.rso_id, RSO.c.manager_id, RSO.c.team, RSO.c.community_since,
+               RSO.c.registered_on)
+        .where(RSO.c.rso_id.in_(list(rso_ids)), RSO.c.rso_id.not_in(held))
+        .order_by(RSO.c.rso_id)).mappings().all()]
+
+
 def _move(connection: Connection, plan: dict[str, tuple[str | None, str]],
           open_rows: Sequence[dict[str, Any]], reason: str, actor: str, on: date) -> list[int]:
     """Close the open allocations at ``on``, open one per moved RSO, set the RSOs' holders.
-    Returns the new allocation ids."""
+    Returns the new allocation ids.
+
+    An RSO with no allocation history at all first gets a closed row for the holder it had,
+    from when it entered the community (or was registered) until ``on``, as an import does, so
+    that the history says whom it came from (the hand back after an absence reads that).
+    """
     closing = [row["id"] for row in open_rows if row["rso_id"] in plan]
     if closing:
         connection.execute(update(ALLOCATION).where(ALLOCATION.c.id.in_(closing))
                            .values(ends_on=on))
     recorded = now()
-    rows = [dict(rso_id=rso_id, manager_id=manager_id, team=None if manager_id else team,
-                 starts_on=on, ends_on=None, reason=reason, actor=actor, recorded_at=recorded)
-            for rso_id, (manager_id, team) in plan.items()]
+    rows = [dict(rso_id=r["rso_id"], manager_id=r["manager_id"],
+                 team=None if r["manager_id"] else r["team"],
+                 starts_on=min(r["community_since"] or r["registered_on"], on), ends_on=on,
+                 reason=REASON_BEFORE_HISTORY, actor=actor, recorded_at=recorded)
+            for r in _without_history(connection, list(plan))]
+    rows += [dict(rso_id=rso_id, manager_id=manager_id, team=None if manager_id else team,
+                  starts_on=on, ends_on=None, reason=reason, actor=actor, recorded_at=recorded)
+             for rso_id, (manager_id, team) in plan.items()]
     opened: list[int] = []
     if rows:
         result = connection.execute(

@@ -234,3 +234,19 @@ def test_current_allocation_starts(engine):
     apply_moves(engine, [("R1", "B")], "continuity", "DS Smith", on=AS_AT)
     starts = current_allocation_starts(engine)
     assert starts["R1"] == datetime(2017, 10, 9) and starts["R2"] == datetime(2015, 1, 1)
+
+
+def test_an_rso_without_history_keeps_its_earlier_holder_in_the_history(engine):
+    with engine.begin() as c:
+        c.execute(text("DELETE FROM allocation WHERE rso_id IN ('R1', 'R2')"))
+    before = state(engine)
+    change = manager_absent(engine, "A", BACK, [("R1", "B")], "DS Smith", on=AS_AT)
+    history = allocation_history(engine, rso_id="R1")
+    assert history[["holder", "reason"]].to_numpy().tolist() == [
+        ["Bob Birtwistle (B)", "manager absent"],
+        ["Alice Ashworth (A)", "held before the allocation history began"]]
+    assert history["starts_on"].iloc[1] == pd.Timestamp(date(2010, 1, 1))
+    earlier = load_snapshot(engine, date(2017, 10, 8), loaders={}).rsos.set_index("rso_id")
+    assert earlier.loc["R1", "manager_id"] == "A"
+    assert sorted(hand_backs_due(engine, BACK)["rso_id"]) == ["R1", "R2", "R3", "R4"]
+    assert_undo_redo_exact(engine, change, before)
