@@ -35,7 +35,7 @@ SHOW_AFTER_MS = 500
 PROGRESS_INTERVAL_S = 0.05
 
 
-class Cancelled(Exception):  # noqa: N818 - it is what happened, not an error
+class Cancelled(Exception):
     """Raised inside the work (by the progress callback with ``cancel_at_progress``, or by the
     work itself) to stop it because the user pressed Cancel."""
 
@@ -71,7 +71,7 @@ class _Thread(QThread):
     def run(self) -> None:
         try:
             self.result = self._work(self._progress, self.cancel_flag.is_set)
-        except BaseException as exc:  # noqa: BLE001 - handed to the GUI thread
+        except BaseException as exc:  # handed to the GUI thread, raised again there if a bug
             self.error = exc
 
 
@@ -224,12 +224,13 @@ def run_job(parent: QWidget | None, title: str, work: Work, *,
             on_failure: Callable[[BaseException], None] | None = None,
             on_cancel: Callable[[], None] | None = None,
             expected: tuple[type[BaseException], ...] = (OSError,),
-            label: str = "Working…", cancel_at_progress: bool = False,
-            show_after_ms: int = SHOW_AFTER_MS) -> Job:
+            label: str = "Working…", cancellable: bool = True,
+            cancel_at_progress: bool = False, show_after_ms: int = SHOW_AFTER_MS) -> Job:
     """Run ``work`` on a thread with a progress dialog over ``parent`` and call back on the GUI
     thread. Without ``on_failure`` an expected error is shown in a message box titled ``title``."""
     job = Job(work, title=title, parent=parent, label=label, expected=expected,
-              cancel_at_progress=cancel_at_progress, show_after_ms=show_after_ms)
+              cancellable=cancellable, cancel_at_progress=cancel_at_progress,
+              show_after_ms=show_after_ms)
     job.succeeded.connect(on_success)
     job.failed.connect(on_failure or (lambda error: show_failure(parent, title, error)))
     if on_cancel is not None:
