@@ -1,0 +1,386 @@
+"""The review's charts (pyqtgraph): overdue visits by risk level per team, ARMS completion by team
+against the force figure, and the 12-month trend of both.
+
+Bars are horizontal, one per team, largest at the top, so team names read on the axis (as on the
+caseload page). Every figure drawn comes from ``Figures`` or ``analysis.trend``; the charts only
+arrange it. Hovering a bar or a month says what it counts.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
+
+from ncpi_desktop.domain.enums import RiskLevel
+from ncpi_desktop.ui import style
+
+BAR_THICKNESS = 0.72
+NAME_SPACING = 3
+TEXT = "#202124"
+AXIS = "#8a8f98"
+#: Overdue visits stacked by risk, most serious first (darkest) so the eye reads them first.
+RISK_COLOURS: dict[str, str] = {
+    RiskLevel.VERY_HIGH.value: "#6d1208",
+    RiskLevel.HIGH.value: "#c8412f",
+    RiskLevel.MEDIUM.value: "#e9a23b",
+    RiskLevel.LOW.value: "#9db8d9",
+}
+RISKS_SERIOUS_FIRST = [level.value for level in reversed(RiskLevel)]
+#: ARMS completion bars: at or above the force figure, and below it.
+AT_OR_ABOVE = style.BAR
+BELOW = "#d9822b"
+TREND_LINE = "#3f6ea8"
+
+
+def _swatch(colour: str, text: str) -> str:
+    return f'<span style="color:{colour}">■</span>&nbsp;{text}'
+
+
+def _plot(parent: QWidget | None = None) -> pg.PlotWidget:
+    plot = pg.PlotWidget(parent, background="w")
+    plot.setMinimumHeight(140)
+    item = plot.getPlotItem()
+    item.setMenuEnabled(False)
+    item.hideButtons()
+    item.getViewBox().setMouseEnabled(x=False, y=False)
+    for name in ("left", "bottom"):
+        axis = item.getAxis(name)
+        axis.setPen(pg.mkPen(AXIS))
+        axis.setTextPen(pg.mkPen(TEXT))
+    return plot
+
+
+class TeamBarChart(QWidget):
+    """One horizontal bar (or stack) per team, top first, names on the axis, hover text."""
+
+    title = ""
+    #: Room above the top bar, in bar heights (for a line's label).
+    headroom = 0.6
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._names: list[str] = []
+        self._tips: list[str] = []
+        self._named: list[str] = []
+        self._plot = _plot()
+        item = self._plot.getPlotItem()
+        item.showGrid(x=True, y=False, alpha=0.25)
+        self._view = item.getViewBox()
+        self._view.invertY(True)
+        item.getAxis("left").setStyle(tickLength=0)
+        self._view.sigResized.connect(self._update_names)
+        self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+        caption = QLabel(self.title)
+        caption.setObjectName("sectionTitle")
+        self.legend = QLabel("")
+        self.legend.setObjectName("muted")
+        self.legend.setTextFormat(Qt.TextFormat.RichText)
+        self.empty_label = QLabel("Nothing to draw")
+        self.empty_label.setObjectName("muted")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self._plot)
+        self._stack.addWidget(self.empty_label)
+        heading = QHBoxLayout()
+        heading.addWidget(caption)
+        heading.addStretch(1)
+        heading.addWidget(self.legend)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(heading)
+        layout.addWidget(self._stack, 1)
+
+    @property
+    def plot_widget(self) -> pg.PlotWidget:
+        return self._plot
+
+    @property
+    def teams(self) -> list[str]:
+        """The teams drawn, top bar first."""
+        return list(self._names)
+
+    @property
+    def named_bars(self) -> list[str]:
+        """The names written on the axis (every n-th when they would overlap)."""
+        return list(self._named)
+
+    def tip_text(self, team: str) -> str:
+        return self._tips[self._names.index(team)]
+
+    def _set_rows(self, names: list[str], tips: list[str], right: float) -> None:
+        self._names, self._tips = names, tips
+        self._stack.setCurrentIndex(0 if names else 1)
+        # Room for the longest name now: the axis would only widen after a first paint.
+        widest = max((self.fontMetrics().horizontalAdvance(n) for n in names), default=0)
+        self._plot.getPlotItem().getAxis("left").setWidth(widest + 12)
+        self._view.setRange(xRange=(0, right if right > 0 else 1),
+                            yRange=(-self.headroom, max(len(names), 1) - 0.4), padding=0)
+        self._update_names()
+
+    def _update_names(self) -> None:
+        count = len(self._names)
+        height = self._view.sceneBoundingRect().height()
+        step = 1
+        if count and height > 0:
+            per_bar = height / (count + 0.2)
+            step = max(1, math.ceil((self.fontMetrics().height() + NAME_SPACING) / per_bar))
+        ticks = [(row, self._names[row]) for row in range(0, count, step)]
+        self._named = [name for _, name in ticks]
+        self._plot.getPlotItem().getAxis("left").setTicks([ticks, []])
+
+    def _row_at(self, scene_pos: QPointF) -> int | None:
+        if not self._names or not self._view.sceneBoundingRect().contains(scene_pos):
+            return None
+        point = self._view.mapSceneToView(scene_pos)
+        row = int(round(point.y()))
+        if 0 <= row < len(self._names) and abs(point.y() - row) <= BAR_THICKNESS / 2 + 0.1:
+            return row
+        return None
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        row = self._row_at(scene_pos)
+        if row is None:
+            QToolTip.hideText()
+            return
+        where = self._plot.mapToGlobal(self._plot.mapFromScene(scene_pos))
+        QToolTip.showText(where, self._tips[row], self._plot)
+
+
+class OverdueByTeamChart(TeamBarChart):
+    """Overdue home visits per team, stacked by risk level (very high first)."""
+
+    title = "Overdue visits by team and risk level"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        item = self._plot.getPlotItem()
+        item.setLabel("bottom", "overdue home visits", color=TEXT)
+        self._bars: dict[str, pg.BarGraphItem] = {}
+        for risk in RISKS_SERIOUS_FIRST:
+            bars = pg.BarGraphItem(x0=[], y=[], height=BAR_THICKNESS, width=[],
+                                   brush=pg.mkBrush(RISK_COLOURS[risk]), pen=pg.mkPen(None))
+            item.addItem(bars)
+            self._bars[risk] = bars
+        self.legend.setText(" &nbsp; ".join(
+            _swatch(RISK_COLOURS[r], RiskLevel(r).label.capitalize()) for r in RISKS_SERIOUS_FIRST))
+        self._totals = np.zeros(0)
+
+    @property
+    def totals(self) -> list[int]:
+        """Overdue visits per team drawn, top first."""
+        return [int(t) for t in self._totals]
+
+    def segment_widths(self, risk: str) -> list[int]:
+        """The width of ``risk``'s segment of each bar, top first."""
+        return [int(w) for w in self._bars[risk].opts["width"]]
+
+    def set_teams(self, frame: pd.DataFrame) -> None:
+        """``frame``: one row per team with ``label``, a count per risk level value
+        (``very_high``... ``low``), ``overdue`` and ``max_days_overdue``; teams with none
+        overdue are left out."""
+        frame = frame[frame["overdue"] > 0].sort_values(
+            ["overdue", "max_days_overdue"], ascending=False, kind="stable")
+        rows = np.arange(len(frame))
+        left = np.zeros(len(frame))
+        for risk in RISKS_SERIOUS_FIRST:
+            width = frame[risk].to_numpy(dtype=float) if risk in frame else np.zeros(len(frame))
+            self._bars[risk].setOpts(x0=left.copy(), y=rows, height=BAR_THICKNESS, width=width)
+            left += width
+        self._totals = left
+        tips = []
+        for _, team in frame.iterrows():  # one row per team: a few hundred at most
+            parts = [f"{int(team[r])} {RiskLevel(r).label}" for r in RISKS_SERIOUS_FIRST
+                     if r in team and int(team[r])]
+            tips.append(f"{team['label']}: {int(team['overdue'])} overdue "
+                        f"({', '.join(parts)})\nmost overdue by {int(team['max_days_overdue'])}"
+                        " days")
+        self._set_rows(frame["label"].astype(str).tolist(), tips,
+                       float(left.max()) * 1.08 if len(left) else 1.0)
+        self.empty_label.setText("No visit is overdue")
+
+
+class ArmsCompletionChart(TeamBarChart):
+    """ARMS completion per team, with a line at the force's completion rate."""
+
+    title = "ARMS completion by team"
+    headroom = 1.3
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        item = self._plot.getPlotItem()
+        item.setLabel("bottom", "% of eligible RSOs with a current ARMS", color=TEXT)
+        self._bars = pg.BarGraphItem(x0=[], y=[], height=BAR_THICKNESS, width=[])
+        item.addItem(self._bars)
+        self._line = pg.InfiniteLine(
+            angle=90, movable=False,
+            pen=pg.mkPen(style.LIMIT_LINE, width=1.5, style=Qt.PenStyle.DashLine),
+            label="", labelOpts={"position": 0.015, "color": style.LIMIT_LINE,
+                                 "anchors": [(0, 0), (0, 0)], "fill": (255, 255, 255, 220)})
+        item.addItem(self._line)
+        self._below: list[bool] = []
+        self.legend.setText(_swatch(AT_OR_ABOVE, "at or above the force") + " &nbsp; "
+                            + _swatch(BELOW, "below the force"))
+
+    @property
+    def below_force(self) -> list[bool]:
+        """Per bar (top first), whether the team is below the force figure."""
+        return list(self._below)
+
+    def force_value(self) -> float:
+        return float(self._line.value())
+
+    def set_teams(self, frame: pd.DataFrame, force_rate: float) -> None:
+        """``frame``: one row per team with ``label``, ``arms_eligible``, ``arms_current`` and
+        ``arms_completion`` (NaN: nobody eligible, not drawn); ``force_rate`` the force's."""
+        frame = frame[frame["arms_completion"].notna()].sort_values(
+            "arms_completion", ascending=False, kind="stable")
+        values = frame["arms_completion"].to_numpy(dtype=float) * 100
+        force = float(force_rate) * 100 if not pd.isna(force_rate) else 0.0
+        self._below = (values < force).tolist()
+        brushes = [pg.mkBrush(BELOW if b else AT_OR_ABOVE) for b in self._below]
+        self._bars.setOpts(x0=np.zeros(len(values)), y=np.arange(len(values)),
+                           height=BAR_THICKNESS, width=values, brushes=brushes,
+                           pens=[pg.mkPen(None)] * len(values))
+        self._line.setValue(force)
+        self._line.label.setFormat(f" force {force:.1f}% ")
+        tips = [f"{label}: {int(current):,} of {int(eligible):,} eligible RSOs have a current "
+                f"ARMS ({rate * 100:.1f}%; force {force:.1f}%)"
+                for label, current, eligible, rate in zip(
+                    frame["label"], frame["arms_current"], frame["arms_eligible"],
+                    frame["arms_completion"], strict=True)]
+        self._set_rows(frame["label"].astype(str).tolist(), tips, 100.0)
+        self.empty_label.setText("Nobody eligible for ARMS")
+
+
+class MonthAxis(pg.AxisItem):
+    """Month ends as "Oct 16" under each point."""
+
+    def __init__(self) -> None:
+        super().__init__("bottom")
+        self.months: list[pd.Timestamp] = []
+
+    def tickStrings(self, values, scale, spacing):  # noqa: ANN001, ANN201 - pyqtgraph API
+        out = []
+        for value in values:
+            position = int(round(value))
+            inside = 0 <= position < len(self.months) and abs(value - position) < 1e-6
+            out.append(self.months[position].strftime("%b %y") if inside else "")
+        return out
+
+
+class TrendChart(QWidget):
+    """ARMS completion (line) and overdue visits (bars) at each of the last 12 month ends."""
+
+    title = "Force, month by month"
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._frame = pd.DataFrame()
+        self._layout_widget = pg.GraphicsLayoutWidget()
+        self._layout_widget.setBackground("w")
+        self._layout_widget.setMinimumHeight(220)
+        self._arms_axis, self._visits_axis = MonthAxis(), MonthAxis()
+        self.arms_plot = self._layout_widget.addPlot(row=0, col=0,
+                                                     axisItems={"bottom": self._arms_axis})
+        self.visits_plot = self._layout_widget.addPlot(row=1, col=0,
+                                                       axisItems={"bottom": self._visits_axis})
+        for plot, title in ((self.arms_plot, "ARMS completion, % of eligible"),
+                            (self.visits_plot, "Overdue home visits")):
+            plot.setMenuEnabled(False)
+            plot.hideButtons()
+            plot.getViewBox().setMouseEnabled(x=False, y=False)
+            plot.showGrid(x=False, y=True, alpha=0.25)
+            plot.setTitle(title, color=TEXT, size="9pt")
+            for name in ("left", "bottom"):
+                plot.getAxis(name).setPen(pg.mkPen(AXIS))
+                plot.getAxis(name).setTextPen(pg.mkPen(TEXT))
+        self._arms_line = self.arms_plot.plot([], [], pen=pg.mkPen(TREND_LINE, width=2),
+                                              symbol="o", symbolSize=6,
+                                              symbolBrush=TREND_LINE, symbolPen=None)
+        self._visits_bars = pg.BarGraphItem(x=[], height=[], width=0.6,
+                                            brush=pg.mkBrush(RISK_COLOURS["high"]),
+                                            pen=pg.mkPen(None))
+        self.visits_plot.addItem(self._visits_bars)
+        self._layout_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+
+        caption = QLabel(self.title)
+        caption.setObjectName("sectionTitle")
+        self.note = QLabel("")
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        self.status = QLabel("The trend is computed from the recorded history when shown…")
+        self.status.setObjectName("muted")
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.status.setWordWrap(True)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(self.status)
+        self._stack.addWidget(self._layout_widget)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(caption)
+        layout.addWidget(self._stack, 1)
+        layout.addWidget(self.note)
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        """The trend drawn (``analysis.trend.TREND_COLUMNS``); empty until one is set."""
+        return self._frame
+
+    def set_message(self, text: str) -> None:
+        """Show ``text`` instead of the plots (computing, or why there is no trend)."""
+        self.status.setText(text)
+        self._stack.setCurrentIndex(0)
+
+    def set_trend(self, frame: pd.DataFrame) -> None:
+        self._frame = frame
+        months = [pd.Timestamp(m) for m in frame["month_end"]]
+        self._arms_axis.months = self._visits_axis.months = months
+        x = np.arange(len(frame), dtype=float)
+        completion = frame["arms_completion"].to_numpy(dtype=float) * 100
+        finite = np.isfinite(completion)
+        self._arms_line.setData(x[finite], completion[finite])
+        overdue = frame["visits_overdue"].to_numpy(dtype=float)
+        self._visits_bars.setOpts(x=x, height=overdue, width=0.6)
+        ticks = [[(float(i), m.strftime("%b %y")) for i, m in enumerate(months)]]
+        for axis in (self._arms_axis, self._visits_axis):
+            axis.setTicks(ticks)
+        self.arms_plot.setRange(xRange=(-0.5, len(frame) - 0.5), yRange=(0, 100), padding=0.02)
+        self.visits_plot.setRange(xRange=(-0.5, len(frame) - 0.5),
+                                  yRange=(0, max(float(overdue.max()) if len(overdue) else 0, 1)
+                                          * 1.1), padding=0.02)
+        if len(frame):
+            first, last = months[0], months[-1]
+            self.note.setText(
+                f"At each month end from {first:%d/%m/%Y} to {last:%d/%m/%Y}, from the recorded "
+                "visits, ARMS and decisions; status, risk and holder as at the as-at date. "
+                "Hover a month for its figures.")
+        self._stack.setCurrentIndex(1)
+
+    def month_tip(self, position: int) -> str:
+        row = self._frame.iloc[position]
+        rate = row["arms_completion"]
+        arms = "nobody eligible" if pd.isna(rate) else f"{rate * 100:.1f}%"
+        return (f"{pd.Timestamp(row['month_end']):%d/%m/%Y}\n"
+                f"ARMS: {int(row['arms_current']):,} of {int(row['arms_eligible']):,} eligible "
+                f"current ({arms})\nOverdue visits: {int(row['visits_overdue']):,} of "
+                f"{int(row['visits_prescribed']):,} with visits prescribed")
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        for plot in (self.arms_plot, self.visits_plot):
+            view = plot.getViewBox()
+            if view.sceneBoundingRect().contains(scene_pos) and len(self._frame):
+                position = int(round(view.mapSceneToView(scene_pos).x()))
+                if 0 <= position < len(self._frame):
+                    where = self._layout_widget.mapToGlobal(
+                        self._layout_widget.mapFromScene(scene_pos))
+                    QToolTip.showText(where, self.month_tip(position), self._layout_widget)
+                    return
+        QToolTip.hideText()
