@@ -1,0 +1,780 @@
+"""The manager's review: the Visits, ARMS, Reactive and Orders pages, the Record menu, and the
+RSO detail panel behind every RSO list.
+
+``install(window)`` is the one hook in the main window. This module also holds what the review
+pages share (``ReviewPage``: lazy refresh, the BCU/team/manager/risk filter, RSO lists that open
+the detail panel), so each page module only says what it shows. The page modules import this one:
+``install`` imports them when it runs.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QByteArray, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSplitter,
+    QStackedWidget,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.analysis.flags import flag_column
+from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
+from ncpi_desktop.storage.database import DatabaseError
+from ncpi_desktop.ui import style
+from ncpi_desktop.ui.caseload_page import SummaryCard
+from ncpi_desktop.ui.page import Page
+from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.tables import data_table, fit_columns
+
+if TYPE_CHECKING:
+    from ncpi_desktop.ui.main_window import MainWindow
+    from ncpi_desktop.ui.rso_detail import RsoDetail
+
+ALL_BCUS = "All BCUs"
+ALL_TEAMS = "All teams"
+ALL_MANAGERS = "All managers"
+ALL_RISKS = "All risk levels"
+RISK_ORDER = tuple(level.value for level in RiskLevel)
+STATUS_ORDER = tuple(status.value for status in Status)
+MANAGEMENT_ORDER = tuple(mode.value for mode in ManagementMode)
+#: Shown in the manager column for an RSO with no named offender manager.
+NO_NAMED_MANAGER = "No named manager"
+#: The item data of a combo box's "all" choice. Never None: PySide6 6.12's ``currentData()``
+#: releases a reference to None it never took, and Python aborts once None's count runs out.
+ANY = ""
+#: Property set on a table view once its ``activated`` signal opens the detail panel.
+HOOKED = "ncpi_rso_detail_hooked"
+
+#: Columns every RSO list starts with.
+RSO_ID = Column("rso_id", "RSO")
+RSO_NAME = Column("rso_name", "Name")
+MANAGER = Column("manager_label", "Offender manager", flags=("no_named_manager",))
+TEAM = Column("team", "Team")
+RISK = Column("risk_level", "Risk", Kind.LABEL, flags=("no_risk_level",), order=RISK_ORDER)
+
+
+def chosen(combo: QComboBox) -> str | None:
+    """The combo box's current data; None for the "all" choice."""
+    return combo.currentData() or None
+
+
+def choose(combo: QComboBox, value: str | None) -> None:
+    """Make ``value`` current (None or an unknown value: the first, "all", choice)."""
+    combo.setCurrentIndex(max(combo.findData(value or ANY), 0))
+
+
+def rso_rows(rsos: pd.DataFrame, columns: Sequence[Column],
+             extra: Sequence[str] = ()) -> pd.DataFrame:
+    """The shown columns of a slice of ``Figures.rsos`` (and the flag/why pairs they colour by),
+    with a display name ("Family, Given") and a manager label ("No named manager" when pooled).
+
+    Only what is shown is copied: the RSO frame has about a hundred columns."""
+    keys: list[str] = ["rso_id"]
+    for column in columns:
+        keys.append(column.key)
+        for name in column.flags:
+            keys += [flag_column(name), f"why_{name}"]
+    keys += list(extra)
+    present = list(dict.fromkeys(k for k in keys if k in rsos.columns))
+    shown = rsos[present].copy()
+    shown["rso_name"] = (rsos["family_name"].astype(object).fillna("") + ", "
+                         + rsos["given_names"].astype(object).fillna(""))
+    if "manager_name" in rsos.columns:
+        shown["manager_label"] = rsos["manager_name"].astype(object).where(
+            rsos["manager_name"].notna(), NO_NAMED_MANAGER)
+    return shown
+
+
+def team_labels(teams: pd.DataFrame) -> pd.DataFrame:
+    """``teams`` with a ``label`` for a chart: the team, with its BCU where the name repeats
+    (the unallocated of two BCUs)."""
+    repeated = teams["team"].duplicated(keep=False).to_numpy()
+    label = np.where(repeated, teams["team"].astype(str) + ", " + teams["bcu"].astype(str),
+                     teams["team"].astype(str))
+    return teams.assign(label=label)
+
+
+def section_title(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("sectionTitle")
+    return label
+
+
+def muted(text: str = "") -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("muted")
+    label.setWordWrap(True)
+    return label
+
+
+def rso_of(view: QTableView, index: QModelIndex | None = None) -> str | None:
+    """The RSO id behind ``index`` (default: the view's current row), if the view lists RSOs."""
+    model = view.model()
+    if not isinstance(model, DataFrameTableModel) or "rso_id" not in model.frame.columns:
+        return None
+    if index is None:
+        rows = view.selectionModel().selectedRows() if view.selectionModel() else []
+        index = rows[0] if rows else view.currentIndex()
+    if not index.isValid() or index.row() >= model.rowCount():
+        return None
+    value = model.frame_row(index.row())["rso_id"]
+    return None if pd.isna(value) else str(value)
+
+
+class ScopeFilter(QWidget):
+    """BCU, team, offender manager and risk level: the slice of the force a page shows.
+
+    Teams follow the chosen BCU, managers the chosen BCU and team. ``mask`` applies the choice
+    to any frame with some of the columns ``bcu``, ``team``, ``manager_id`` and ``risk_level``.
+    """
+
+    #: The user chose another BCU, team, manager or risk level.
+    scope_changed = Signal()
+
+    def __init__(self, *, risk: bool = True, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._figures: Figures | None = None
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(6)
+        self.bcu_combo = self._combo(layout, "BCU", 9)
+        self.team_combo = self._combo(layout, "Team", 10)
+        self.manager_combo = self._combo(layout, "Manager", 18)
+        self.risk_combo: QComboBox | None = None
+        if risk:
+            self.risk_combo = self._combo(layout, "Risk", 10)
+            self.risk_combo.addItem(ALL_RISKS, ANY)
+            for level in reversed(RiskLevel):
+                self.risk_combo.addItem(level.label.capitalize(), level.value)
+            self.risk_combo.currentIndexChanged.connect(self._on_risk_changed)
+        self.bcu_combo.currentIndexChanged.connect(self._on_bcu_changed)
+        self.team_combo.currentIndexChanged.connect(self._on_team_changed)
+        self.manager_combo.currentIndexChanged.connect(self._on_manager_changed)
+
+    @staticmethod
+    def _combo(layout: QHBoxLayout, label: str, width: int) -> QComboBox:
+        if layout.count():
+            layout.addSpacing(6)
+        layout.addWidget(QLabel(label))
+        combo = QComboBox()
+        combo.setMinimumContentsLength(width)
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        layout.addWidget(combo)
+        return combo
+
+    # --- the choice ---------------------------------------------------------------------------
+
+    @property
+    def bcu(self) -> str | None:
+        return chosen(self.bcu_combo)
+
+    @property
+    def team(self) -> str | None:
+        return chosen(self.team_combo)
+
+    @property
+    def manager(self) -> str | None:
+        return chosen(self.manager_combo)
+
+    @property
+    def risk(self) -> str | None:
+        return chosen(self.risk_combo) if self.risk_combo is not None else None
+
+    def set_scope(self, bcu: str | None = None, team: str | None = None,
+                  manager: str | None = None, risk: str | None = None) -> None:
+        """Choose a scope (None: all), as the user would with the combo boxes."""
+        choose(self.bcu_combo, bcu)
+        choose(self.team_combo, team)
+        choose(self.manager_combo, manager)
+        if self.risk_combo is not None:
+            choose(self.risk_combo, risk)
+
+    def describe(self) -> str:
+        """The scope in words: "Force", "East BCU", "Team East 1", "Dean Taylor"."""
+        if self.manager is not None:
+            scope = self.manager_combo.currentText().split(" (")[0]
+        elif self.team is not None:
+            scope = f"Team {self.team}"
+        elif self.bcu is not None:
+            scope = f"{self.bcu} BCU"
+        else:
+            scope = "Force"
+        if self.risk is not None:
+            scope += f" · {self.risk_combo.currentText().lower()} risk"  # type: ignore[union-attr]
+        return scope
+
+    def mask(self, frame: pd.DataFrame, *, risk: bool = True) -> np.ndarray:
+        """Rows of ``frame`` inside the scope (columns it lacks are not filtered on)."""
+        keep = np.ones(len(frame), dtype=bool)
+        chosen = {"bcu": self.bcu, "team": self.team, "manager_id": self.manager,
+                  "risk_level": self.risk if risk else None}
+        for column, value in chosen.items():
+            if value is not None and column in frame.columns:
+                keep &= (frame[column] == value).to_numpy(dtype=bool, na_value=False)
+        return keep
+
+    # --- filling ------------------------------------------------------------------------------
+
+    def set_figures(self, figures: Figures) -> None:
+        """Offer the BCUs, teams and managers of ``figures``, keeping the choice where it
+        still exists. Emits nothing: the page refreshes itself."""
+        self._figures = figures
+        names = sorted(set(figures.bcus["bcu"].dropna()) | set(figures.managers["bcu"].dropna()))
+        self._fill(self.bcu_combo, ALL_BCUS, [(str(n), str(n)) for n in names], self.bcu)
+        self._fill_teams()
+        self._fill_managers()
+
+    @staticmethod
+    def _fill(combo: QComboBox, everything: str, items: list[tuple[str, str]],
+              keep: str | None) -> None:
+        combo.blockSignals(True)
+        combo.clear()
+        combo.addItem(everything, ANY)
+        for text, data in items:
+            combo.addItem(text, data)
+        choose(combo, keep)
+        combo.blockSignals(False)
+
+    def _fill_teams(self) -> None:
+        figures = self._figures
+        assert figures is not None
+        pairs = pd.concat([figures.teams[["bcu", "team"]], figures.managers[["bcu", "team"]]])
+        if self.bcu is not None:
+            pairs = pairs[pairs["bcu"] == self.bcu]
+        names = sorted(set(pairs["team"].dropna()))
+        self._fill(self.team_combo, ALL_TEAMS, [(str(n), str(n)) for n in names], self.team)
+
+    def _fill_managers(self) -> None:
+        figures = self._figures
+        assert figures is not None
+        managers = figures.managers
+        managers = managers[_scope_without_manager(self, managers)]
+        managers = managers.sort_values("name", key=lambda s: s.str.casefold())
+        items = [(f"{name} ({team})", str(manager_id)) for name, team, manager_id in zip(
+            managers["name"], managers["team"], managers["manager_id"], strict=True)]
+        self._fill(self.manager_combo, ALL_MANAGERS, items, self.manager)
+
+    def _on_bcu_changed(self, _index: int) -> None:
+        if self._figures is not None:
+            self._fill_teams()
+            self._fill_managers()
+        self.scope_changed.emit()
+
+    def _on_team_changed(self, _index: int) -> None:
+        if self._figures is not None:
+            self._fill_managers()
+        self.scope_changed.emit()
+
+    def _on_manager_changed(self, _index: int) -> None:
+        self.scope_changed.emit()
+
+    def _on_risk_changed(self, _index: int) -> None:
+        self.scope_changed.emit()
+
+
+def _scope_without_manager(scope: ScopeFilter, managers: pd.DataFrame) -> np.ndarray:
+    keep = np.ones(len(managers), dtype=bool)
+    if scope.bcu is not None:
+        keep &= (managers["bcu"] == scope.bcu).to_numpy(dtype=bool, na_value=False)
+    if scope.team is not None:
+        keep &= (managers["team"] == scope.team).to_numpy(dtype=bool, na_value=False)
+    return keep
+
+
+class ReviewPage(Page):
+    """A review page: the window's one ``Figures`` sliced by a ``ScopeFilter``.
+
+    A page is refreshed when it is shown: a reload (a new as-at date, a recorded visit) only
+    stores the figures of the pages out of sight, so changing the date does not redraw five
+    pages over 100,000 RSOs. Subclasses build ``_build_content`` and fill it in ``_refresh``.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(style.PAGE_STYLE)
+        self._figures: Figures | None = None
+        self._stale = False
+        self._rso_views: list[QTableView] = []
+        self._fitted: set[int] = set()
+        self.scope = ScopeFilter(risk=self.filters_risk)
+        self.scope.scope_changed.connect(self._on_scope_changed)
+        self._stack = QStackedWidget(self)
+        self._stack.addWidget(self._build_content())
+        self._stack.addWidget(self._build_empty())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self._stack)
+        self._stack.setCurrentIndex(1)
+
+    #: Whether the scope filter offers risk levels.
+    filters_risk = True
+
+    # --- what subclasses provide ------------------------------------------------------------
+
+    def _build_content(self) -> QWidget:
+        raise NotImplementedError
+
+    def _refresh(self) -> None:
+        """Show ``self._figures`` (never None here) within the scope."""
+        raise NotImplementedError
+
+    def _clear(self) -> None:
+        """Empty every table (the database holds nothing)."""
+        for view in self._rso_views:
+            model = view.model()
+            if isinstance(model, DataFrameTableModel):
+                model.set_frame(pd.DataFrame(columns=[c.key for c in model.columns]))
+
+    # --- shared building blocks ------------------------------------------------------------
+
+    def _build_empty(self) -> QWidget:
+        empty = QWidget(self)
+        layout = QVBoxLayout(empty)
+        layout.addStretch(1)
+        title = QLabel("Nothing to review yet")
+        title.setObjectName("emptyTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        text = muted("The database is empty, or none is open (File › Open database…).")
+        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        layout.addWidget(text)
+        layout.addStretch(2)
+        return empty
+
+    def _header(self, cards: dict[str, SummaryCard]) -> QHBoxLayout:
+        """The scope title and the summary cards, as on the caseload page."""
+        strip = QHBoxLayout()
+        strip.setSpacing(8)
+        scope = QVBoxLayout()
+        scope.setSpacing(2)
+        self.scope_label = QLabel("Force")
+        self.scope_label.setObjectName("scopeTitle")
+        self.as_at_label = muted()
+        scope.addStretch(1)
+        scope.addWidget(self.scope_label)
+        scope.addWidget(self.as_at_label)
+        scope.addStretch(1)
+        strip.addLayout(scope)
+        strip.addSpacing(6)
+        self.summary = cards
+        for card in cards.values():
+            strip.addWidget(card, 1)
+        return strip
+
+    def rso_table(self, columns: Sequence[Column], sort: str,
+                  descending: bool = False) -> tuple[DataFrameTableModel, QTableView]:
+        """A table listing RSOs, sorted by frame column ``sort`` until the user clicks a header
+        (the sort is stable: rows equal in ``sort`` keep the order of the frame given).
+        Double-click or Enter on a row opens the RSO's detail panel."""
+        model = DataFrameTableModel(columns, parent=self)
+        view = data_table(model)
+        view.sortByColumn(model.column_of(sort), Qt.SortOrder.DescendingOrder if descending
+                          else Qt.SortOrder.AscendingOrder)
+        self._rso_views.append(view)
+        return model, view
+
+    def show_rows(self, view: QTableView, frame: pd.DataFrame,
+                  columns: Sequence[Column] | None = None) -> None:
+        """Give ``view``'s model ``frame``; columns are fitted the first time rows appear."""
+        model = view.model()
+        assert isinstance(model, DataFrameTableModel)
+        model.set_frame(frame, columns)
+        if len(frame) and id(view) not in self._fitted:
+            fit_columns(view)
+            self._fitted.add(id(view))
+
+    def _update_scope_label(self) -> None:
+        figures = self._figures
+        assert figures is not None
+        self.scope_label.setText(self.scope.describe())
+        self.as_at_label.setText(f"as at {figures.snapshot.as_at:%d/%m/%Y}")
+
+    def scoped_rsos(self) -> pd.DataFrame:
+        """``Figures.rsos`` within the scope (all statuses)."""
+        figures = self._figures
+        assert figures is not None
+        return figures.rsos[self.scope.mask(figures.rsos)]
+
+    # --- the window's figures -------------------------------------------------------------
+
+    @property
+    def figures(self) -> Figures | None:
+        return self._figures
+
+    @property
+    def rso_views(self) -> list[QTableView]:
+        """The tables listing RSOs (each opens the detail panel on double-click or Enter)."""
+        return list(self._rso_views)
+
+    def set_figures(self, figures: Figures | None) -> None:
+        self._figures = figures
+        if figures is None:
+            self._stale = False
+            self._stack.setCurrentIndex(1)
+            self._clear()
+            return
+        self._stack.setCurrentIndex(0)
+        if self.isVisible():
+            self._show_figures()
+        else:
+            self._stale = True
+
+    def ensure_current(self) -> None:
+        """Bring the page up to date now if figures arrived while it was out of sight."""
+        if self._stale and self._figures is not None:
+            self._show_figures()
+
+    def _show_figures(self) -> None:
+        self._stale = False
+        assert self._figures is not None
+        self.scope.set_figures(self._figures)
+        self._refresh()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.ensure_current()
+
+    def _on_scope_changed(self) -> None:
+        if self._figures is not None and not self._stale:
+            self._refresh()
+
+    def selected_rso(self) -> str | None:
+        """The RSO selected in the page's focused RSO list (else in the first with a selection)."""
+        focused = [v for v in self._rso_views if v.hasFocus()]
+        for view in focused + self._rso_views:
+            if view.isVisible() or view in focused:
+                rso = rso_of(view)
+                if rso is not None:
+                    return rso
+        return None
+
+    def save_state(self, settings: QSettings) -> None:
+        for name, splitter in self._splitters().items():
+            settings.setValue(f"splitter_{name}", splitter.saveState())
+
+    def restore_state(self, settings: QSettings) -> None:
+        for name, splitter in self._splitters().items():
+            state = settings.value(f"splitter_{name}")
+            if isinstance(state, QByteArray):
+                splitter.restoreState(state)
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {}
+
+
+# --- the trend, computed off the GUI thread ---------------------------------------------
+
+
+class TrendSource(QObject):
+    """The 12-month trend of the window's figures, computed once per snapshot on a thread.
+
+    ``analysis.trend.compute_trend`` reads the history and runs the rules at twelve month ends:
+    a second on Lancashire, several nationally, so it is computed only when a trend chart is
+    shown and never on the GUI thread. ``trend_changed`` carries the frame (None: not available,
+    with ``error`` saying why).
+    """
+
+    trend_changed = Signal(object)
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        self._window = window
+        self._figures: Figures | None = None
+        self._trend: pd.DataFrame | None = None
+        self._running: Figures | None = None
+        self.error = ""
+        self._done.connect(self._on_done)
+        window.figures_changed.connect(self._on_figures_changed)
+
+    _done = Signal(object, object, str)
+
+    @property
+    def trend(self) -> pd.DataFrame | None:
+        """The trend of the current figures, if computed."""
+        return self._trend if self._figures is self._window.figures else None
+
+    @property
+    def busy(self) -> bool:
+        return self._running is not None
+
+    def request(self) -> None:
+        """Compute the trend of the window's figures unless it is known or under way."""
+        figures = self._window.figures
+        engine = self._window.engine
+        if figures is None or engine is None:
+            self._trend, self._figures = None, figures
+            self.error = "No database open"
+            self.trend_changed.emit(None)
+            return
+        if self._figures is figures and self._trend is not None:
+            self.trend_changed.emit(self._trend)
+            return
+        if self._running is not None:
+            return  # the result of the run under way asks again if it is stale
+        self._running = figures
+        snapshot = figures.snapshot
+
+        def work() -> None:
+            from ncpi_desktop.analysis.trend import compute_trend
+
+            try:
+                trend, error = compute_trend(engine, snapshot), ""
+            except (SQLAlchemyError, DatabaseError) as exc:
+                trend, error = None, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+            except Exception as exc:  # noqa: BLE001 - a thread has nobody else to tell
+                trend, error = None, f"{type(exc).__name__}: {exc}"
+            try:
+                self._done.emit(figures, trend, error)
+            except RuntimeError:
+                pass  # the window closed while the trend was computed
+
+        threading.Thread(target=work, name="trend", daemon=True).start()
+
+    def _on_done(self, figures: Figures, trend: pd.DataFrame | None, error: str) -> None:
+        self._running = None
+        if figures is not self._window.figures:
+            self.request()  # the as-at date or the data changed meanwhile
+            return
+        self._figures, self._trend, self.error = figures, trend, error
+        self.trend_changed.emit(trend)
+
+    def _on_figures_changed(self, _figures: object) -> None:
+        self._trend = None
+
+
+class ChartSlot(QWidget):
+    """Where a chart goes: the chart is built the first time the slot is shown, because
+    pyqtgraph takes a third of a second to import and the window must paint before that."""
+
+    #: The chart was built: the page should draw into it.
+    chart_changed = Signal(object)
+
+    def __init__(self, make: Callable[[], QWidget], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._make = make
+        self.chart: QWidget | None = None
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 0)
+        self._loading = muted("Loading chart…")
+        layout.addWidget(self._loading, 0, Qt.AlignmentFlag.AlignCenter)
+
+    def ensure_chart(self) -> QWidget:
+        """Build the chart now if it is not built yet."""
+        if self.chart is None:
+            layout = self.layout()
+            self._loading.deleteLater()
+            layout.removeWidget(self._loading)
+            self.chart = self._make()
+            layout.addWidget(self.chart)
+            self.chart_changed.emit(self.chart)
+        return self.chart
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        if self.chart is None:
+            QTimer.singleShot(0, self._on_first_show)
+
+    def _on_first_show(self) -> None:
+        if self.isVisible():
+            self.ensure_chart()
+
+
+def review_charts():  # noqa: ANN201 - the module, imported when a chart is first shown
+    from ncpi_desktop.ui import review_charts as module
+
+    return module
+
+
+class TrendSlot(ChartSlot):
+    """The 12-month trend chart, fed by the window's ``TrendSource`` while it is in sight."""
+
+    def __init__(self, source: TrendSource | None, parent: QWidget | None = None) -> None:
+        super().__init__(lambda: review_charts().TrendChart(), parent)
+        self._source = source
+        if source is not None:
+            source.trend_changed.connect(self._on_trend_changed)
+        self.chart_changed.connect(lambda _chart: self.refresh())
+
+    def refresh(self) -> None:
+        """Draw the trend of the current figures, asking for it if it is not computed yet."""
+        chart = self.chart
+        if chart is None or not self.isVisible():
+            return
+        if self._source is None:
+            chart.set_message("The trend needs the application window (it reads the history).")
+            return
+        trend = self._source.trend
+        if trend is not None:
+            chart.set_trend(trend)
+            return
+        chart.set_message("Computing the trend from the recorded history…")
+        self._source.request()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
+    def _on_trend_changed(self, trend: pd.DataFrame | None) -> None:
+        if self.chart is None or self._source is None:
+            return
+        if trend is None:
+            self.chart.set_message(f"No trend to show: {self._source.error}")
+        else:
+            self.chart.set_trend(trend)
+
+
+# --- the detail panel and the Record menu ------------------------------------------------
+
+
+class Review(QObject):
+    """What ``install`` adds to a window: pages, the detail panel, the Record menu."""
+
+    def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
+        from ncpi_desktop.ui.arms_page import ArmsPage
+        from ncpi_desktop.ui.orders_page import OrdersPage
+        from ncpi_desktop.ui.reactive_page import ReactivePage
+        from ncpi_desktop.ui.visits_page import VisitsPage
+
+        self.window = window
+        self.trend = TrendSource(window)
+        self.visits_page = VisitsPage(trend=self.trend)
+        self.arms_page = ArmsPage(trend=self.trend)
+        self.reactive_page = ReactivePage()
+        self.orders_page = OrdersPage()
+        self._detail: RsoDetail | None = None
+        for page in self.pages:
+            window.add_page(page)
+        self._build_menu()
+        self.hook_rso_lists()
+        window.tabs.currentChanged.connect(self._on_tab_changed)
+
+    @property
+    def pages(self) -> list[ReviewPage]:
+        return [self.visits_page, self.arms_page, self.reactive_page, self.orders_page]
+
+    # --- RSO lists open the detail panel ----------------------------------------------------
+
+    def hook_rso_lists(self) -> None:
+        """Make every table of every page that lists RSOs open the detail panel on activation
+        (double-click or Enter). Tables that list something else are left alone."""
+        for page in self.window.pages:
+            for view in page.findChildren(QTableView):
+                if not view.property(HOOKED):
+                    view.setProperty(HOOKED, True)
+                    view.activated.connect(
+                        lambda index, v=view: self._on_rso_activated(v, index))
+
+    def _on_tab_changed(self, _index: int) -> None:
+        self.hook_rso_lists()  # pages added after ours, tables built after the first paint
+
+    def _on_rso_activated(self, view: QTableView, index: QModelIndex) -> None:
+        rso = rso_of(view, index)
+        if rso is not None:
+            self.show_detail(rso)
+
+    @property
+    def detail(self) -> RsoDetail | None:
+        """The detail panel, once one was opened."""
+        return self._detail
+
+    def show_detail(self, rso_id: str) -> RsoDetail:
+        """Open (or bring forward) the detail panel on ``rso_id``."""
+        from ncpi_desktop.ui.rso_detail import RsoDetail
+
+        if self._detail is None:
+            self._detail = RsoDetail(self.window, self.record)
+        self._detail.show_rso(rso_id)
+        self._detail.show()
+        if QGuiApplication.platformName() != "offscreen":  # no windows there to bring forward
+            self._detail.raise_()
+            self._detail.activateWindow()
+        return self._detail
+
+    # --- the Record menu -------------------------------------------------------------------
+
+    def _build_menu(self) -> None:
+        menu = self.window.menu("&Record")
+        self.actions: dict[str, QAction] = {}
+        for kind, text, keys, tip in (
+            ("visit", "Home &visit…", "Ctrl+Shift+V", "Record a home visit to the selected RSO"),
+            ("arms", "&ARMS assessment…", "Ctrl+Shift+A",
+             "Record an ARMS assessment of the selected RSO"),
+            ("order", "Civil &order…", "Ctrl+Shift+O", "Record a civil order on the selected RSO"),
+            ("decision", "Management &decision…", "Ctrl+Shift+M",
+             "Record a decision to manage the selected RSO actively or reactively"),
+        ):
+            action = QAction(text, self.window)
+            action.setShortcut(QKeySequence(keys))
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _checked=False, k=kind: self.record(k))
+            menu.addAction(action)
+            self.actions[kind] = action
+        menu.addSeparator()
+        details = QAction("RSO &details…", self.window)
+        details.setShortcut(QKeySequence("Ctrl+I"))
+        details.setStatusTip("Open the selected RSO's details (or double-click any RSO)")
+        details.triggered.connect(self._on_details)
+        menu.addAction(details)
+        self.actions["details"] = details
+
+    def selected_rso(self) -> str | None:
+        """The RSO selected on the current page, whichever page it is."""
+        page = self.window.tabs.currentWidget()
+        if isinstance(page, ReviewPage):
+            return page.selected_rso()
+        if page is None:
+            return None
+        views = page.findChildren(QTableView)
+        focused = [v for v in views if v.hasFocus()]
+        for view in focused + [v for v in views if v.isVisible()]:
+            rso = rso_of(view)
+            if rso is not None:
+                return rso
+        return None
+
+    def _on_details(self) -> None:
+        rso = self.selected_rso()
+        if rso is None:
+            self.window.statusBar().showMessage(
+                "Select an RSO in a list first (or double-click one)", 5000)
+            return
+        self.show_detail(rso)
+
+    def record(self, kind: str, rso_id: str | None = None,
+               parent: QWidget | None = None) -> QWidget:
+        """Open the dialog recording a ``kind`` ("visit", "arms", "order", "decision") for
+        ``rso_id`` (default: the RSO selected on the current page; none: the user types one)."""
+        from ncpi_desktop.ui.record_dialogs import DIALOGS
+
+        rso = rso_id if rso_id is not None else self.selected_rso()
+        dialog = DIALOGS[kind](self.window, rso, parent or self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+
+def install(window: MainWindow) -> None:
+    """Add the review pages (after Caseload), the Record menu and the RSO detail panel."""
+    window.review = Review(window)  # type: ignore[attr-defined]
+
+
+def review_of(window: MainWindow) -> Review:
+    """The review ``install`` added to ``window``."""
+    review = getattr(window, "review", None)
+    if not isinstance(review, Review):
+        raise LookupError("The review is not installed in this window")
+    return review

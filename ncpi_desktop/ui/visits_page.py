@@ -1,0 +1,439 @@
+"""The Visits page: who is overdue a home visit and by how many days, who is due soon, at what
+risk and who holds them (rules 6-9).
+
+Everything is read from the window's ``Figures.rsos`` (``analysis.visits``): the page only
+slices, counts and sorts with pandas. The due-soon window is the policy's by default; the user may
+look further ahead without changing the policy.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import (
+    QComboBox,
+    QHBoxLayout,
+    QLabel,
+    QSpinBox,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ncpi_desktop.analysis.flags import flag_column
+from ncpi_desktop.domain.enums import RiskLevel
+from ncpi_desktop.ui.caseload_page import SummaryCard
+from ncpi_desktop.ui.review import (
+    MANAGER,
+    RISK,
+    RISK_ORDER,
+    RSO_ID,
+    RSO_NAME,
+    TEAM,
+    ChartSlot,
+    ReviewPage,
+    TrendSlot,
+    TrendSource,
+    muted,
+    review_charts,
+    rso_rows,
+    section_title,
+    team_labels,
+)
+from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.tables import data_table, fit_columns
+
+#: What the main list shows.
+OVERDUE_AND_SOON = "overdue"
+WARRANT = "warrant"
+LONE = "lone"
+LIST_CHOICES = {
+    OVERDUE_AND_SOON: "Overdue and due soon",
+    WARRANT: "Warrant of entry to consider",
+    LONE: "Lone visits",
+}
+#: Words for the alert flags in the Alerts column.
+ALERTS = {"warrant_consideration": "Warrant?", "lone_visit": "Lone visit"}
+#: The "team" of RSOs allocated to no team at all.
+NO_TEAM = "Unallocated"
+
+VISIT_COLUMNS = [
+    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    Column("last_visit_on", "Last visit", Kind.DATE,
+           header_tip="Latest completed home visit (a no-access visit does not count)"),
+    Column("next_visit_due", "Due", Kind.DATE, flags=("visit_overdue",),
+           header_tip="Last completed visit + the interval; never visited: entering the "
+                      "community + the first-visit allowance"),
+    Column("overdue_days", "Days overdue", Kind.INT, flags=("visit_overdue",),
+           header_tip="As-at date − due date"),
+    Column("due_in", "Due in", Kind.INT, header_tip="Days until the visit is due"),
+    Column("interval_text", "Interval", header_tip="Visit interval: by risk level, or the RSO's "
+                                                   "own (risk management plan)"),
+    Column("alerts", "Alerts", flags=tuple(ALERTS),
+           header_tip="Warrant of entry to consider (no-access visits in a row); lone visit "
+                      "(latest visit by too few officers). Hover for why."),
+]
+#: The risk summary's rows: most serious first, then every risk level together.
+ALL_RISKS_ROW = "All"
+RISK_SUMMARY_COLUMNS = [
+    Column("risk_level", "Risk", Kind.LABEL, order=(*reversed(RISK_ORDER), ALL_RISKS_ROW)),
+    Column("prescribed", "With visits", Kind.INT,
+           header_tip="Community RSOs under active management (visits prescribed)"),
+    Column("overdue", "Overdue", Kind.INT),
+    Column("max_days_overdue", "Most days", Kind.INT,
+           header_tip="Days overdue of the most overdue visit"),
+    Column("due_soon", "Due soon", Kind.INT),
+]
+TEAM_COLUMNS = [
+    Column("team", "Team"), Column("bcu", "BCU"),
+    Column("overdue", "Overdue", Kind.INT),
+    Column("max_days_overdue", "Most days", Kind.INT,
+           header_tip="Days overdue of the team's most overdue visit"),
+    Column("rso_id", "RSO", header_tip="The RSO whose visit is most overdue"),
+    Column("manager_label", "Held by"),
+]
+MANAGER_COLUMNS = [
+    Column("manager_label", "Offender manager"), Column("team", "Team"),
+    Column("overdue", "Overdue", Kind.INT),
+    Column("max_days_overdue", "Most days", Kind.INT,
+           header_tip="Days overdue of the manager's most overdue visit"),
+    Column("rso_id", "RSO", header_tip="The RSO whose visit is most overdue"),
+]
+
+
+def interval_text(rsos: pd.DataFrame) -> pd.Series:
+    """"6 months", "1 month", "3 months (own)"; blank without an interval."""
+    months = rsos["interval_months"]
+    text = months.astype("string").fillna("").astype(object)
+    unit = np.where(months.fillna(0).to_numpy("int64") == 1, " month", " months")
+    own = np.where(rsos["interval_source"].to_numpy(object) == "own", " (own)", "")
+    return pd.Series(np.where(text != "", text + unit + own, ""), index=rsos.index, dtype=object)
+
+
+def alert_text(rsos: pd.DataFrame) -> pd.Series:
+    """Per RSO, the visit alerts raised, as words ("Warrant? · Lone visit")."""
+    out = np.full(len(rsos), "", dtype=object)
+    for name, word in ALERTS.items():
+        raised = rsos[flag_column(name)].to_numpy(bool)
+        out = np.where(raised, np.where(out != "", out + " · " + word, word), out)
+    return pd.Series(out, index=rsos.index, dtype=object)
+
+
+def most_overdue_by(overdue: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """Per group of ``keys``: overdue count, most days overdue and the RSO overdue longest."""
+    if overdue.empty:
+        return pd.DataFrame(columns=list(dict.fromkeys(
+            [*keys, "overdue", "max_days_overdue", "rso_id", "manager_label"])))
+    ranked = overdue.sort_values(["days_overdue", "rso_id"], ascending=[False, True])
+    shown = list(dict.fromkeys([*keys, "days_overdue", "rso_id", "manager_label"]))
+    first = ranked.drop_duplicates(keys)[shown]
+    counts = ranked.groupby(keys, dropna=False, sort=False).size().rename("overdue")
+    out = first.merge(counts.reset_index(), on=keys, how="left")
+    return out.rename(columns={"days_overdue": "max_days_overdue"})
+
+
+class VisitsPage(ReviewPage):
+    """Overdue and due home visits, within a BCU, team, manager and risk level."""
+
+    title = "Visits"
+    settings_group = "visits"
+
+    def __init__(self, parent: QWidget | None = None, *, trend: TrendSource | None = None) -> None:
+        self._trend_source = trend
+        self._mode = OVERDUE_AND_SOON
+        self._spin_set_by_user = False
+        super().__init__(parent)
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build_content(self) -> QWidget:
+        content = QWidget(self)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.setSpacing(8)
+        layout.addLayout(self._header({
+            "overdue": SummaryCard("Overdue", "Community RSOs under active management whose "
+                                   "next home visit is past due"),
+            "most_overdue": SummaryCard("Most overdue", "Days since the most overdue visit "
+                                        "was due"),
+            "due_soon": SummaryCard("Due soon", "Not overdue, and due within the chosen number "
+                                    "of days"),
+            "warrant": SummaryCard("Warrant of entry", "RSOs with no-access visits in a row: "
+                                   "consider a warrant (SOA 2003 s.96B)"),
+            "lone": SummaryCard("Lone visits", "RSOs whose latest completed visit was made by "
+                                "too few officers"),
+        }))
+
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        filters.addWidget(self.scope)
+        filters.addSpacing(14)
+        filters.addWidget(QLabel("List"))
+        self.list_combo = QComboBox()
+        for key, text in LIST_CHOICES.items():
+            self.list_combo.addItem(text, key)
+        filters.addWidget(self.list_combo)
+        filters.addSpacing(10)
+        self.within_label = QLabel("Due within")
+        filters.addWidget(self.within_label)
+        self.within_spin = QSpinBox()
+        self.within_spin.setRange(0, 366)
+        self.within_spin.setSuffix(" days")
+        self.within_spin.setSpecialValueText("overdue only")
+        self.within_spin.setToolTip("Also list visits due within this many days (the policy's "
+                                    "due-soon window by default)")
+        filters.addWidget(self.within_spin)
+        filters.addStretch(1)
+        layout.addLayout(filters)
+        self.list_combo.currentIndexChanged.connect(self._on_list_changed)
+        self.within_spin.valueChanged.connect(self._on_within_changed)
+
+        # Most overdue first is the earliest due date first; then the due soon in date order.
+        self.visits_model, self.visits_view = self.rso_table(VISIT_COLUMNS, "next_visit_due")
+        self.list_title = section_title("")
+        self.list_note = muted("Double-click or press Enter on an RSO for the details; "
+                               "Record › Home visit (Ctrl+Shift+V) records a visit.")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.setSpacing(4)
+        left_layout.addWidget(self.list_title)
+        left_layout.addWidget(self.visits_view, 1)
+        left_layout.addWidget(self.list_note)
+
+        self.risk_model = DataFrameTableModel(RISK_SUMMARY_COLUMNS, parent=self)
+        self.risk_view = data_table(self.risk_model)
+        self.risk_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # very high first, All last
+        self.risk_view.setSortingEnabled(False)
+        self.risk_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.risk_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.risk_view.setSelectionMode(self.risk_view.SelectionMode.NoSelection)
+        rows = len(RiskLevel) + 1
+        self.risk_view.setFixedHeight(self.risk_view.verticalHeader().defaultSectionSize()
+                                      * rows + self.risk_view.horizontalHeader().sizeHint()
+                                      .height() + 4)
+        risk_box = QWidget()
+        risk_layout = QVBoxLayout(risk_box)
+        risk_layout.setContentsMargins(0, 0, 0, 0)
+        risk_layout.setSpacing(4)
+        risk_layout.addWidget(section_title("Overdue by risk level"))
+        risk_layout.addWidget(self.risk_view)
+
+        self.teams_model, self.teams_view = self.rso_table(TEAM_COLUMNS, "max_days_overdue",
+                                                           descending=True)
+        self.managers_model, self.managers_view = self.rso_table(
+            MANAGER_COLUMNS, "max_days_overdue", descending=True)
+        self.chart_slot = ChartSlot(lambda: review_charts().OverdueByTeamChart())
+        self.chart_slot.chart_changed.connect(self._on_chart_built)
+        self.trend_slot = TrendSlot(self._trend_source)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.setDocumentMode(True)
+        self.side_tabs.addTab(self.teams_view, "Per team")
+        self.side_tabs.addTab(self.managers_view, "Per manager")
+        self.side_tabs.addTab(self.chart_slot, "Chart by team")
+        self.side_tabs.addTab(self.trend_slot, "12-month trend")
+        self.side_tabs.setTabToolTip(0, "Each team's overdue visits and the most overdue")
+
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(8)
+        right_layout.addWidget(risk_box)
+        right_layout.addWidget(self.side_tabs, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([1100, 420])
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+        return content
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.splitter}
+
+    # --- state of the controls ----------------------------------------------------------------
+
+    @property
+    def due_within(self) -> int:
+        """Visits due within this many days are listed with the overdue ones."""
+        return self.within_spin.value()
+
+    def set_due_within(self, days: int) -> None:
+        self.within_spin.setValue(days)
+
+    @property
+    def list_mode(self) -> str:
+        return self._mode
+
+    def set_list_mode(self, mode: str) -> None:
+        self.list_combo.setCurrentIndex(self.list_combo.findData(mode))
+
+    def _on_list_changed(self, _index: int) -> None:
+        self._mode = self.list_combo.currentData()
+        self.within_spin.setEnabled(self._mode == OVERDUE_AND_SOON)
+        self.within_label.setEnabled(self._mode == OVERDUE_AND_SOON)
+        self._on_scope_changed()
+
+    def _on_within_changed(self, _value: int) -> None:
+        self._spin_set_by_user = True
+        self._on_scope_changed()
+
+    # --- showing the figures ------------------------------------------------------------------
+
+    def _refresh(self) -> None:
+        figures = self._figures
+        assert figures is not None
+        policy = figures.policy
+        if not self._spin_set_by_user:
+            self.within_spin.blockSignals(True)
+            self.within_spin.setValue(policy.due_soon_days)
+            self.within_spin.blockSignals(False)
+        self._update_scope_label()
+        rsos = self.scoped_rsos()
+        prescribed = rsos[rsos["visits_prescribed"].to_numpy(bool)]
+        overdue_mask = prescribed["visit_overdue"].to_numpy(bool)
+        within = self.due_within
+        soon_mask = ~overdue_mask & (prescribed["days_to_due"] <= within).to_numpy(
+            dtype=bool, na_value=False)
+        overdue = prescribed[overdue_mask]
+
+        if self._mode == WARRANT:
+            listed = rsos[rsos[flag_column("warrant_consideration")].to_numpy(bool)]
+            title = f"{len(listed):,} RSOs with no-access visits in a row: consider a warrant"
+        elif self._mode == LONE:
+            listed = rsos[rsos[flag_column("lone_visit")].to_numpy(bool)]
+            title = (f"{len(listed):,} RSOs whose latest visit was made by fewer than "
+                     f"{policy.officers_per_visit} officers")
+        else:
+            listed = prescribed[overdue_mask | soon_mask]
+            title = (f"{len(overdue):,} overdue, most overdue first · {int(soon_mask.sum()):,} "
+                     f"due within {within} days")
+        self.list_title.setText(title)
+        self.show_rows(self.visits_view, self._visit_rows(listed))
+
+        self._update_cards(rsos, prescribed, overdue, int(soon_mask.sum()))
+        self._update_risk_summary(prescribed, overdue_mask, soon_mask)
+        overdue = rso_rows(overdue, [TEAM], extra=["bcu", "manager_id", "days_overdue",
+                                                   "risk_level"])
+        overdue["team"] = overdue["team"].fillna(NO_TEAM)
+        self._update_teams(overdue)
+        self._update_managers(overdue)
+        self._overdue = overdue
+        self._draw_chart()
+        self.trend_slot.refresh()
+
+    def _visit_rows(self, listed: pd.DataFrame) -> pd.DataFrame:
+        rows = rso_rows(listed, VISIT_COLUMNS, extra=["days_overdue", "days_to_due",
+                                                      "visit_overdue"])
+        rows["overdue_days"] = listed["days_overdue"].where(listed["visit_overdue"]).astype(
+            "Float64")
+        rows["due_in"] = listed["days_to_due"].where(~listed["visit_overdue"])
+        rows["interval_text"] = interval_text(listed)
+        rows["alerts"] = alert_text(listed)
+        return rows.sort_values(["next_visit_due", "rso_id"], na_position="last", kind="stable")
+
+    def _update_cards(self, rsos: pd.DataFrame, prescribed: pd.DataFrame,
+                      overdue: pd.DataFrame, soon: int) -> None:
+        policy = self._figures.policy  # type: ignore[union-attr]
+        self.summary["overdue"].set_figure(
+            f"{len(overdue):,}", f"of {len(prescribed):,} with home visits prescribed")
+        if len(overdue):
+            worst = overdue.sort_values(["days_overdue", "rso_id"],
+                                        ascending=[False, True]).iloc[0]
+            holder = worst["manager_name"] if pd.notna(worst["manager_name"]) else \
+                f"pooled, {worst['team'] if pd.notna(worst['team']) else 'no team'}"
+            self.summary["most_overdue"].set_figure(
+                f"{int(worst['days_overdue']):,} days", f"{worst['rso_id']} · {holder}")
+        else:
+            self.summary["most_overdue"].set_figure("–", "nothing overdue")
+        self.summary["due_soon"].set_figure(
+            f"{soon:,}", f"within {self.due_within} days (policy: {policy.due_soon_days})")
+        warrant = int(rsos[flag_column("warrant_consideration")].sum())
+        self.summary["warrant"].set_figure(
+            f"{warrant:,}", f"{policy.warrant_after_failed_visits} or more no-access visits "
+                            "in a row")
+        lone = int(rsos[flag_column("lone_visit")].sum())
+        self.summary["lone"].set_figure(
+            f"{lone:,}", f"latest visit by fewer than {policy.officers_per_visit} officers")
+
+    def _update_risk_summary(self, prescribed: pd.DataFrame, overdue_mask: np.ndarray,
+                             soon_mask: np.ndarray) -> None:
+        frame = pd.DataFrame({
+            "risk_level": prescribed["risk_level"].to_numpy(object),
+            "prescribed": 1,
+            "overdue": overdue_mask.astype(int),
+            "days": np.where(overdue_mask, prescribed["days_overdue"].to_numpy("int64"), 0),
+            "due_soon": soon_mask.astype(int),
+        })
+        grouped = frame.groupby("risk_level").agg(
+            prescribed=("prescribed", "sum"), overdue=("overdue", "sum"),
+            max_days_overdue=("days", "max"), due_soon=("due_soon", "sum"))
+        grouped = grouped.reindex(list(reversed(RISK_ORDER)), fill_value=0)
+        total = pd.DataFrame({"prescribed": [len(frame)], "overdue": [int(overdue_mask.sum())],
+                              "max_days_overdue": [int(frame["days"].max()) if len(frame)
+                                                   else 0],
+                              "due_soon": [int(soon_mask.sum())]}, index=[ALL_RISKS_ROW])
+        summary = pd.concat([grouped, total]).rename_axis("risk_level").reset_index()
+        summary.loc[summary["overdue"] == 0, "max_days_overdue"] = np.nan
+        self.risk_model.set_frame(summary)
+        header = self.risk_model.columns[-1]
+        if header.header != f"Due ≤ {self.due_within} d":
+            columns = [*RISK_SUMMARY_COLUMNS[:-1],
+                       Column("due_soon", f"Due ≤ {self.due_within} d", Kind.INT,
+                              header_tip=f"Due within {self.due_within} days")]
+            self.risk_model.set_frame(summary, columns)
+        if id(self.risk_view) not in self._fitted:
+            fit_columns(self.risk_view)
+            self._fitted.add(id(self.risk_view))
+
+    def _update_teams(self, overdue: pd.DataFrame) -> None:
+        figures = self._figures
+        assert figures is not None
+        teams = most_overdue_by(overdue, ["bcu", "team"])
+        known = figures.teams[self.scope.mask(figures.teams, risk=False)][["bcu", "team"]]
+        if self.scope.manager is None:
+            teams = known.merge(teams, on=["bcu", "team"], how="outer")
+        teams["overdue"] = teams["overdue"].fillna(0).astype("int64")
+        self.show_rows(self.teams_view, teams)
+
+    def _update_managers(self, overdue: pd.DataFrame) -> None:
+        figures = self._figures
+        assert figures is not None
+        managers = most_overdue_by(overdue, ["manager_label", "team"])
+        held = figures.managers[self.scope.mask(figures.managers, risk=False)]
+        held = held[held["caseload"] > 0]
+        named = held.rename(columns={"name": "manager_label"})[["manager_label", "team"]]
+        managers = named.merge(managers, on=["manager_label", "team"], how="outer")
+        managers["overdue"] = managers["overdue"].fillna(0).astype("int64")
+        self.show_rows(self.managers_view, managers)
+
+    # --- the chart ------------------------------------------------------------------------------
+
+    @property
+    def chart(self):  # noqa: ANN201 - OverdueByTeamChart once built (pyqtgraph loads late)
+        return self.chart_slot.chart
+
+    def _on_chart_built(self, _chart: object) -> None:
+        self._draw_chart()
+
+    def _draw_chart(self) -> None:
+        chart = self.chart_slot.chart
+        if chart is None or self._figures is None or not hasattr(self, "_overdue"):
+            return
+        overdue = self._overdue
+        if len(overdue):
+            keys = [overdue["bcu"].fillna(""), overdue["team"]]
+            counts = pd.crosstab(keys, overdue["risk_level"])
+            counts = counts.reindex(columns=list(RISK_ORDER), fill_value=0)
+            counts["overdue"] = counts.sum(axis=1)
+            counts["max_days_overdue"] = overdue.groupby(keys)["days_overdue"].max()
+            counts = counts.rename_axis(["bcu", "team"]).reset_index()
+        else:
+            counts = pd.DataFrame(columns=["bcu", "team", *RISK_ORDER, "overdue",
+                                           "max_days_overdue"])
+        chart.set_teams(team_labels(counts))
