@@ -1,0 +1,520 @@
+"""One RSO in full: who they are, how they are managed, every flag with its why, the reactive
+criteria one by one, and their records (allocation history, visits, ARMS, orders, decisions).
+
+The facts and flags are the RSO's row of the window's ``Figures.rsos`` (the same row every page
+shows); the records are read for that RSO alone with ``storage.history.rso_records``. The panel
+follows the window: a new as-at date or a recorded visit refreshes it.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from datetime import date
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtWidgets import (
+    QDialog,
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QSplitter,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from ncpi_desktop.analysis.figures import RSO_FLAGS
+from ncpi_desktop.analysis.flags import flag_column, why_column
+from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
+from ncpi_desktop.domain.enums import ManagementMode, OrderType, Status
+from ncpi_desktop.storage.database import DatabaseError
+from ncpi_desktop.storage.history import rso_records
+from ncpi_desktop.ui import style
+from ncpi_desktop.ui.orders_page import ORDER_NAMES
+from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.tables import data_table, fit_columns
+
+if TYPE_CHECKING:
+    from ncpi_desktop.domain.policy import Policy
+    from ncpi_desktop.ui.main_window import MainWindow
+
+Record = Callable[[str, "str | None", "QWidget | None"], QWidget]
+
+#: Each flag's name as the user reads it.
+FLAG_TITLES = {
+    "no_named_manager": "No named offender manager",
+    "visit_overdue": "Home visit overdue",
+    "arms_due": "ARMS assessment due",
+    "reactive_eligible": "Eligible for reactive management",
+    "reactive_review": "Reactive: review back to active",
+    "order_ending": "Civil order ending soon",
+    "lone_visit": "Lone visit",
+    "warrant_consideration": "Warrant of entry to consider",
+    "no_risk_level": "No risk level",
+    "paper_records_only": "Paper records only",
+}
+#: Flags that are news rather than a problem: shown, but not in the warning colours.
+GOOD_NEWS = {"reactive_eligible"}
+
+DETAIL_STYLE = f"""
+QLabel#rsoTitle {{ font-size: 16pt; font-weight: 600; }}
+QLabel#rsoSubtitle {{ font-size: 10.5pt; }}
+QLabel#muted {{ color: {style.MUTED}; }}
+QLabel#sectionTitle {{ font-size: 11pt; font-weight: 600; }}
+QFrame#facts, QLabel#facts {{
+    background: {style.CARD_BACKGROUND};
+    border: 1px solid {style.CARD_BORDER};
+    border-radius: 6px;
+    padding: 8px;
+}}
+"""
+
+ALLOCATION_COLUMNS = [
+    Column("starts_on", "From", Kind.DATE), Column("ends_on", "Until", Kind.DATE),
+    Column("holder", "Held by"), Column("team", "Team"), Column("reason", "Reason", text_tip=True),
+    Column("actor", "Recorded by"),
+]
+VISIT_COLUMNS = [Column("visited_on", "Date", Kind.DATE), Column("outcome", "Outcome", Kind.LABEL),
+                 Column("officers", "Officers", Kind.INT)]
+ARMS_COLUMNS = [Column("completed_on", "Completed", Kind.DATE),
+                Column("outcome", "Outcome", Kind.LABEL)]
+ORDER_COLUMNS = [Column("type", "Type"), Column("starts_on", "Start", Kind.DATE),
+                 Column("ends_on", "End", Kind.DATE, header_tip="Blank: until further order")]
+DECISION_COLUMNS = [Column("decided_on", "Date", Kind.DATE),
+                    Column("mode", "Management", Kind.LABEL),
+                    Column("decided_by", "Decided by"), Column("reason", "Reason", text_tip=True)]
+RECORDS: dict[str, tuple[str, list[Column]]] = {
+    "visits": ("Home visits", VISIT_COLUMNS),
+    "arms": ("ARMS", ARMS_COLUMNS),
+    "orders": ("Civil orders", ORDER_COLUMNS),
+    "decisions": ("Decisions", DECISION_COLUMNS),
+    "allocations": ("Allocation history", ALLOCATION_COLUMNS),
+}
+
+
+def criteria_titles(policy: Policy) -> dict[str, str]:
+    """Rule 11's criteria, each as the user reads it."""
+    return {
+        "risk": "Risk level low",
+        "arms": "Latest ARMS low and current (adult males)",
+        "concern": f"No offence, concern or adverse intelligence for "
+                   f"{policy.reactive_concern_free_years} years",
+        "order": "No civil order in force",
+        "status": "In the community",
+    }
+
+
+def _esc(value: Any) -> str:
+    return html.escape(str(value), quote=False)
+
+
+def _day(value: Any) -> str:
+    """DD/MM/YYYY, or an empty string for a blank."""
+    if value is None or pd.isna(value):
+        return ""
+    return pd.Timestamp(value).strftime("%d/%m/%Y")
+
+
+def _label(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return ""
+    return str(value).replace("_", " ")
+
+
+def _age(born: Any, on: date) -> str:
+    if born is None or pd.isna(born):
+        return ""
+    born = pd.Timestamp(born)
+    years = on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+    return f" (aged {years})"
+
+
+#: Facts whose value may be long enough to wrap; the others stay on one line.
+WRAPPING = {"Reason", "Interval", "Orders in force"}
+
+
+def _facts(title: str, rows: list[tuple[str, str]]) -> str:
+    """A titled two-column table of facts (values already escaped HTML)."""
+    cells = "".join(
+        f"<tr><td style='color:{style.MUTED}; padding-right:14px; white-space:nowrap'>"
+        f"{_esc(name)}</td><td style='white-space:{'normal' if name in WRAPPING else 'nowrap'}'>"
+        f"{value}</td></tr>" for name, value in rows if value != "")
+    return (f"<div style='font-weight:600; margin-bottom:4px'>{_esc(title)}</div>"
+            f"<table cellspacing='0' cellpadding='2'>{cells}</table>")
+
+
+class RsoDetail(QDialog):
+    """The detail panel: a window beside the main one, showing one RSO at a time."""
+
+    def __init__(self, window: MainWindow, record: Record) -> None:
+        super().__init__(window)
+        self.window_ = window
+        self._record = record
+        self._rso_id: str | None = None
+        self.setWindowTitle("RSO details")
+        self.setModal(False)
+        self.setStyleSheet(DETAIL_STYLE)
+        self.resize(1120, 840)
+
+        self.title_label = QLabel("")
+        self.title_label.setObjectName("rsoTitle")
+        self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.subtitle_label = QLabel("")
+        self.subtitle_label.setObjectName("rsoSubtitle")
+        self.subtitle_label.setWordWrap(True)
+        heading = QVBoxLayout()
+        heading.setSpacing(2)
+        heading.addWidget(self.title_label)
+        heading.addWidget(self.subtitle_label)
+        self.buttons: dict[str, QPushButton] = {}
+        actions = QHBoxLayout()
+        actions.setSpacing(6)
+        for kind, text, tip in (("visit", "Record visit…", "Record a home visit (completed or "
+                                 "no access)"),
+                                ("arms", "Record ARMS…", "Record an ARMS assessment"),
+                                ("order", "Record order…", "Record a civil order"),
+                                ("decision", "Record decision…", "Record a decision to manage "
+                                 "actively or reactively")):
+            button = QPushButton(text)
+            button.setToolTip(tip)
+            button.clicked.connect(lambda _checked=False, k=kind: self.record(k))
+            actions.addWidget(button)
+            self.buttons[kind] = button
+        top = QHBoxLayout()
+        top.addLayout(heading, 1)
+        top.addLayout(actions)
+
+        self.identity_label = self._facts_label()
+        self.management_label = self._facts_label()
+        self.visits_label = self._facts_label()
+        self.arms_label = self._facts_label()
+        facts = QGridLayout()
+        facts.setSpacing(8)
+        facts.addWidget(self.identity_label, 0, 0)
+        facts.addWidget(self.management_label, 0, 1)
+        facts.addWidget(self.visits_label, 1, 0)
+        facts.addWidget(self.arms_label, 1, 1)
+        facts.setColumnStretch(0, 1)
+        facts.setColumnStretch(1, 1)
+        facts.setRowStretch(2, 1)
+        facts.setContentsMargins(0, 0, 0, 0)
+        facts_box = QWidget()
+        facts_box.setLayout(facts)
+
+        self.flags_title = QLabel("Flags")
+        self.flags_title.setObjectName("sectionTitle")
+        self.flags_label = QLabel("")
+        self.flags_label.setWordWrap(True)
+        self.flags_label.setTextFormat(Qt.TextFormat.RichText)
+        self.flags_label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.flags_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.reactive_title = QLabel("Reactive management")
+        self.reactive_title.setObjectName("sectionTitle")
+        self.reactive_label = QLabel("")
+        self.reactive_label.setWordWrap(True)
+        self.reactive_label.setTextFormat(Qt.TextFormat.RichText)
+        self.reactive_label.setAlignment(Qt.AlignmentFlag.AlignTop)
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(0, 0, 0, 0)
+        side_layout.setSpacing(6)
+        side_layout.addWidget(self.flags_title)
+        side_layout.addWidget(self.flags_label)
+        side_layout.addSpacing(6)
+        side_layout.addWidget(self.reactive_title)
+        side_layout.addWidget(self.reactive_label)
+        side_layout.addStretch(1)
+        upper = QWidget()
+        upper_layout = QHBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.setSpacing(12)
+        upper_layout.addWidget(facts_box, 4)
+        upper_layout.addWidget(side, 3)
+        upper_scroll = QScrollArea()
+        upper_scroll.setWidget(upper)
+        upper_scroll.setWidgetResizable(True)
+        upper_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+
+        self.record_tabs = QTabWidget()
+        self.record_tabs.setDocumentMode(True)
+        self.models: dict[str, DataFrameTableModel] = {}
+        self.views: dict[str, Any] = {}
+        for name, (_title, columns) in RECORDS.items():
+            model = DataFrameTableModel(columns, parent=self)
+            view = data_table(model)
+            view.setSortingEnabled(False)
+            view.horizontalHeader().setStretchLastSection(False)
+            self.models[name] = model
+            self.views[name] = view
+            self.record_tabs.addTab(view, _title)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.addWidget(upper_scroll)
+        self.splitter.addWidget(self.record_tabs)
+        self.splitter.setSizes([420, 380])
+        self.splitter.setChildrenCollapsible(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        window.figures_changed.connect(self._on_figures_changed)
+
+    @staticmethod
+    def _facts_label() -> QLabel:
+        label = QLabel("")
+        label.setObjectName("facts")
+        label.setTextFormat(Qt.TextFormat.RichText)
+        label.setWordWrap(True)
+        label.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        return label
+
+    # --- public -------------------------------------------------------------------------------
+
+    @property
+    def rso_id(self) -> str | None:
+        return self._rso_id
+
+    def record(self, kind: str) -> QWidget | None:
+        """Open the dialog recording a ``kind`` for this RSO."""
+        if self._rso_id is None:
+            return None
+        return self._record(kind, self._rso_id, self)
+
+    def show_rso(self, rso_id: str) -> None:
+        """Show ``rso_id`` as at the window's date."""
+        self._rso_id = rso_id
+        self.setWindowTitle(f"RSO {rso_id} — details")
+        figures = self.window_.figures
+        rsos = figures.rsos if figures is not None else pd.DataFrame(columns=["rso_id"])
+        hits = (rsos["rso_id"].to_numpy(object) == rso_id).nonzero()[0]
+        if not len(hits) or figures is None:
+            self._show_missing(rso_id)
+            return
+        row = rsos.iloc[int(hits[0])]
+        self._show_row(row, figures.policy)
+        self._show_records(rso_id)
+
+    @property
+    def flags_text(self) -> str:
+        """The flags section as plain text (what the user reads)."""
+        return _plain(self.flags_label.text())
+
+    @property
+    def reactive_text(self) -> str:
+        """The reactive criteria as plain text: each mark (✓ or ✗) on a line before its text."""
+        return _plain(self.reactive_label.text())
+
+    # --- filling ----------------------------------------------------------------------------
+
+    def _show_missing(self, rso_id: str) -> None:
+        as_at = self.window_.as_at
+        self.title_label.setText(rso_id)
+        self.subtitle_label.setText(f"Not on the register as at {as_at:%d/%m/%Y}")
+        for label in (self.identity_label, self.management_label, self.visits_label,
+                      self.arms_label, self.flags_label, self.reactive_label):
+            label.setText("")
+        for model in self.models.values():
+            model.set_frame(pd.DataFrame(columns=[c.key for c in model.columns]))
+        for button in self.buttons.values():
+            button.setEnabled(False)
+
+    def _show_row(self, row: pd.Series, policy: Policy) -> None:
+        as_at = self.window_.as_at
+        for button in self.buttons.values():
+            button.setEnabled(self.window_.engine is not None)
+        self.title_label.setText(f"{row['rso_id']} — {row['family_name']}, "
+                                 f"{row['given_names']}")
+        risk = f"{_label(row['risk_level']).capitalize()} risk" if pd.notna(
+            row["risk_level"]) else "No risk level"
+        holder = (f"{row['manager_name']} ({row['team']}, {row['bcu']} BCU)"
+                  if pd.notna(row["manager_name"]) else
+                  f"no named manager ({row['team'] if pd.notna(row['team']) else 'no team'})")
+        self.subtitle_label.setText(
+            f"{risk} · {_label(row['status']).capitalize()} · "
+            f"{_label(row['management']).capitalize()} management · {holder} · "
+            f"as at {as_at:%d/%m/%Y}")
+
+        notification = "indefinite" if bool(row["notification_indefinite"]) else \
+            (f"until {_day(row['notification_ends'])}" if _day(row["notification_ends"]) else "")
+        self.identity_label.setText(_facts("Identity", [
+            ("Born", _esc(_day(row["date_of_birth"]) + _age(row["date_of_birth"], as_at))),
+            ("Sex", _esc(_label(row["sex"]))),
+            ("Neighbourhood", _esc(row["neighbourhood"]) if pd.notna(row["neighbourhood"])
+             else ""),
+            ("Registered", _esc(_day(row["registered_on"]))),
+            ("In the community since", _esc(_day(row["community_since"]))),
+            ("Notification", _esc(notification)),
+            ("Records", "on paper only" if bool(row["paper_records_only"]) else ""),
+        ]))
+
+        decided = ""
+        if pd.notna(row.get("management_decided_on")):
+            by = f" by {row['management_decided_by']}" if pd.notna(
+                row.get("management_decided_by")) else ""
+            decided = _esc(f"since {_day(row['management_decided_on'])}{by}")
+        self.management_label.setText(_facts("Management", [
+            ("Status", _esc(_label(row["status"]).capitalize())),
+            ("Risk level", _esc(_label(row["risk_level"]).capitalize()) or "<i>none recorded</i>"),
+            ("Management", _esc(_label(row["management"]).capitalize())),
+            ("Decided", decided),
+            ("Reason", _esc(row["management_reason"]) if pd.notna(row.get("management_reason"))
+             else ""),
+            ("Offender manager", _esc(row["manager_name"]) if pd.notna(row["manager_name"])
+             else "<i>no named manager</i>"),
+            ("Team", _esc(row["team"]) if pd.notna(row["team"]) else ""),
+            ("BCU", _esc(row["bcu"]) if pd.notna(row["bcu"]) else ""),
+        ]))
+        self.visits_label.setText(self._visit_facts(row))
+        self.arms_label.setText(self._arms_facts(row, policy))
+        self._show_flags(row)
+        self._show_reactive(row, policy)
+
+    def _visit_facts(self, row: pd.Series) -> str:
+        interval = ""
+        if pd.notna(row["interval_months"]):
+            months = int(row["interval_months"])
+            interval = f"every {months} month{'s' if months != 1 else ''}"
+            if row["interval_source"] == "own":
+                reason = row["visit_interval_reason"]
+                interval += f" (own interval{': ' + str(reason) if pd.notna(reason) else ''})"
+            else:
+                interval += " (by risk level)"
+        officers = f" by {int(row['last_visit_officers'])} officer" \
+                   f"{'s' if int(row['last_visit_officers']) != 1 else ''}" \
+            if pd.notna(row["last_visit_officers"]) else ""
+        if not bool(row["visits_prescribed"]):
+            due = "<i>none prescribed</i> (" + _esc(
+                "reactive management" if row["management"] == ManagementMode.REACTIVE
+                else f"{_label(row['status'])}") + ")"
+        elif bool(row["visit_overdue"]):
+            due = (f"<span style='color:{style.WARNING_FOREGROUND}; font-weight:600'>"
+                   f"{_esc(_day(row['next_visit_due']))}: {int(row['days_overdue'])} days "
+                   "overdue</span>")
+        elif pd.notna(row["next_visit_due"]):
+            due = _esc(f"{_day(row['next_visit_due'])} (in {int(row['days_to_due'])} days)")
+        else:
+            due = "<i>cannot be computed</i> (no interval)"
+        failed = int(row["failed_attempts"])
+        return _facts("Home visits", [
+            ("Interval", _esc(interval)),
+            ("Last completed visit", _esc(_day(row["last_visit_on"]) + officers)
+             if pd.notna(row["last_visit_on"]) else "<i>never</i>"),
+            ("Latest attempt", _esc(_day(row["last_attempt_on"]))
+             if pd.notna(row["last_attempt_on"]) and row["last_attempt_on"] != row[
+                 "last_visit_on"] else ""),
+            ("No access in a row", _esc(str(failed)) if failed else ""),
+            ("Next visit due", due),
+        ])
+
+    def _arms_facts(self, row: pd.Series, policy: Policy) -> str:
+        if not bool(row["arms_eligible"]):
+            state = ("<i>not eligible</i> (ARMS applies to adult males in the community, "
+                     f"aged {policy.arms_adult_age_years} or over)")
+        elif bool(row["arms_current"]):
+            state = "current"
+        else:
+            state = (f"<span style='color:{style.WARNING_FOREGROUND}; font-weight:600'>due"
+                     "</span>")
+        latest = _esc(f"{_day(row['arms_latest_on'])} ({_label(row['arms_latest_outcome'])})") \
+            if pd.notna(row["arms_latest_on"]) else "<i>none</i>"
+        types = [t for t in str(row["order_types_in_force"] or "").split(", ") if t]
+        orders = _esc(", ".join(f"{t} ({ORDER_NAMES[OrderType(t)].lower()})"
+                                if t in ORDER_NAMES else t for t in types)) or "none"
+        return _facts("ARMS and orders", [
+            ("ARMS", state),
+            ("Latest ARMS", latest),
+            ("Current until", _esc(_day(row["arms_expires_on"]))),
+            ("Orders in force", orders),
+            ("Next order end", _esc(_day(row["order_ends_on"]))),
+        ])
+
+    def _show_flags(self, row: pd.Series) -> None:
+        raised = [name for name in RSO_FLAGS
+                  if flag_column(name) in row.index and bool(row[flag_column(name)])]
+        self.flags_title.setText(f"Flags ({len(raised)})" if raised else "Flags")
+        if not raised:
+            self.flags_label.setText(f"<span style='color:{style.MUTED}'>No flag raised.</span>")
+            return
+        boxes = []
+        for name in raised:
+            good = name in GOOD_NEWS
+            background = "#e3f1e6" if good else style.WARNING_BACKGROUND
+            colour = "#1e5b2c" if good else style.WARNING_FOREGROUND
+            title = FLAG_TITLES.get(name, name.replace("_", " ").capitalize())
+            boxes.append(
+                f"<table width='100%' cellpadding='6' style='background:{background}; "
+                f"margin-bottom:6px'><tr><td><b style='color:{colour}'>{_esc(title)}</b><br>"
+                f"{_esc(row[why_column(name)])}</td></tr></table>")
+        self.flags_label.setText("".join(boxes))
+
+    def _show_reactive(self, row: pd.Series, policy: Policy) -> None:
+        mode = row["management"]
+        titles = criteria_titles(policy)
+        lines = []
+        for criterion in CRITERIA:
+            unmet = row[unmet_column(criterion)]
+            if unmet:
+                lines.append(f"<tr><td style='color:{style.WARNING_FOREGROUND}'>✗</td>"
+                             f"<td>{_esc(titles[criterion])}: <b style='color:"
+                             f"{style.WARNING_FOREGROUND}'>{_esc(unmet)}</b></td></tr>")
+            else:
+                detail = ""
+                if criterion == "concern" and pd.notna(row["concern_free_from"]):
+                    detail = f" (since {_day(row['concern_free_from'])})"
+                lines.append(f"<tr><td style='color:#1e7a34'>✓</td>"
+                             f"<td>{_esc(titles[criterion] + detail)}</td></tr>")
+        if mode == ManagementMode.REACTIVE:
+            head = ("Managed reactively; the criteria " + (
+                "still hold." if bool(row["reactive_meets"]) else
+                "no longer hold: review back to active."))
+        elif row["status"] != Status.COMMUNITY:
+            head = "Not in the community."
+        else:
+            head = ("Managed actively; " + ("meets every criterion for reactive management."
+                                            if bool(row["reactive_meets"]) else
+                                            "not eligible for reactive management."))
+        self.reactive_label.setText(
+            f"<div style='margin-bottom:4px'>{_esc(head)}</div>"
+            f"<table cellpadding='2'>{''.join(lines)}</table>"
+            f"<div style='color:{style.MUTED}; margin-top:4px'>The offender manager must also "
+            "be satisfied, and record the decision with a reason.</div>")
+
+    def _show_records(self, rso_id: str) -> None:
+        engine = self.window_.engine
+        frames: dict[str, pd.DataFrame] = {}
+        if engine is not None:
+            try:
+                frames = rso_records(engine, rso_id, self.window_.as_at)
+            except (SQLAlchemyError, DatabaseError) as exc:
+                self.window_.show_error("Cannot read the RSO's records", str(exc).splitlines()[0])
+        for name, (title, columns) in RECORDS.items():
+            frame = frames.get(name, pd.DataFrame(columns=[c.key for c in columns]))
+            if name == "allocations" and len(frame):
+                frame = frame.assign(holder=frame["manager_name"].astype(object).where(
+                    frame["manager_name"].notna(),
+                    frame["team"].map(lambda t: "team pool" if pd.notna(t) else "unallocated")))
+            if len(frame):
+                frame = frame.iloc[::-1].reset_index(drop=True)  # newest first
+            self.models[name].set_frame(frame)
+            index = list(RECORDS).index(name)
+            self.record_tabs.setTabText(index, f"{title} ({len(frame)})")
+            if len(frame):
+                fit_columns(self.views[name])  # a few rows: measured for each RSO
+
+    def _on_figures_changed(self, _figures: object) -> None:
+        if self._rso_id is not None and self.isVisible():
+            self.show_rso(self._rso_id)
+
+
+def _plain(text: str) -> str:
+    return QTextDocumentFragment.fromHtml(text).toPlainText().strip()
