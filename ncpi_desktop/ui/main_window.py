@@ -39,6 +39,7 @@ from ncpi_desktop.storage.operations import Change, OperationError
 from ncpi_desktop.storage.snapshot import load_snapshot
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
+from ncpi_desktop.ui.review import install as install_review
 from ncpi_desktop.ui.undo import OperationCommand
 
 APP_NAME = "NCPI Desktop"
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
 
         self.caseload_page = CaseloadPage(self)
         self.add_page(self.caseload_page)
+        install_review(self)
         self._restore_geometry()
         self._update_labels()
 
