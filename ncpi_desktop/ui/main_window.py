@@ -37,6 +37,7 @@ from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.database import DatabaseError, open_database
 from ncpi_desktop.storage.operations import Change, OperationError
 from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.ui import export_actions
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
 from ncpi_desktop.ui.review import install as install_review
@@ -109,6 +110,7 @@ class MainWindow(QMainWindow):
 
         self.caseload_page = CaseloadPage(self)
         self.add_page(self.caseload_page)
+        export_actions.install(self)
         install_review(self)
         self._restore_geometry()
         self._update_labels()
