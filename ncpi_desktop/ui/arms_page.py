@@ -85,6 +85,8 @@ class ArmsPage(ReviewPage):
 
     title = "ARMS"
     settings_group = "arms"
+    rso_columns = (*ReviewPage.BASE_COLUMNS, "arms_eligible", "arms_current", "arms_due",
+                   "arms_latest_on", "arms_latest_outcome", "arms_expires_on")
 
     def __init__(self, parent: QWidget | None = None, *, trend: TrendSource | None = None) -> None:
         self._trend_source = trend

@@ -71,7 +71,7 @@ MANAGER_COLUMNS = [
     Column("caseload", "Caseload", Kind.INT, header_tip="Community RSOs held"),
     Column("candidates", "Eligible", Kind.INT,
            header_tip="Active RSOs meeting every criterion for reactive management"),
-    Column("visits_a_year", "Visits/yr freed", Kind.FLOAT1,
+    Column("visits_a_year", "Visits/yr", Kind.FLOAT1,
            header_tip="Home visits a year the eligible RSOs would no longer need"),
     Column("reactive", "Reactive", Kind.INT, header_tip="Managed reactively now"),
     Column("reviews", "Reviews", Kind.INT,
@@ -91,6 +91,10 @@ class ReactivePage(ReviewPage):
 
     title = "Reactive"
     settings_group = "reactive"
+    rso_columns = (*ReviewPage.BASE_COLUMNS, "is_community", "reactive_meets", "reactive_unmet",
+                   "reactive_note", "interval_months", "arms_latest_on", "concern_free_from",
+                   "management_decided_on", "management_decided_by", "management_reason",
+                   *(unmet_column(c) for c in CRITERIA))
 
     def _build_content(self) -> QWidget:
         content = QWidget(self)
@@ -152,7 +156,7 @@ class ReactivePage(ReviewPage):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([900, 620])
+        self.splitter.setSizes([840, 700])
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         return content

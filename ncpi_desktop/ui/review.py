@@ -321,6 +321,11 @@ class ReviewPage(Page):
 
     #: Whether the scope filter offers risk levels.
     filters_risk = True
+    #: The ``Figures.rsos`` columns the page reads besides the flags (None: every column).
+    rso_columns: tuple[str, ...] | None = None
+    #: Columns every RSO list shows or filters on.
+    BASE_COLUMNS = ("rso_id", "family_name", "given_names", "manager_id", "manager_name", "team",
+                    "bcu", "risk_level", "status", "management")
 
     # --- what subclasses provide ------------------------------------------------------------
 
@@ -403,10 +408,18 @@ class ReviewPage(Page):
         self.as_at_label.setText(f"as at {figures.snapshot.as_at:%d/%m/%Y}")
 
     def scoped_rsos(self) -> pd.DataFrame:
-        """``Figures.rsos`` within the scope (all statuses)."""
+        """``Figures.rsos`` within the scope (all statuses), with the page's ``rso_columns``
+        only: the frame has about a hundred columns, and slicing 100,000 rows of all of them
+        at every refresh is most of a refresh's time."""
         figures = self._figures
         assert figures is not None
-        return figures.rsos[self.scope.mask(figures.rsos)]
+        rsos = figures.rsos
+        keep = self.scope.mask(rsos)
+        if self.rso_columns is not None:
+            names = {*self.rso_columns, *(c for c in rsos.columns
+                                          if c.startswith(("flag_", "why_")))}
+            rsos = rsos[[c for c in rsos.columns if c in names]]
+        return rsos if keep.all() else rsos[keep]
 
     # --- the window's figures -------------------------------------------------------------
 

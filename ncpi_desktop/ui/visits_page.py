@@ -139,6 +139,9 @@ class VisitsPage(ReviewPage):
 
     title = "Visits"
     settings_group = "visits"
+    rso_columns = (*ReviewPage.BASE_COLUMNS, "visits_prescribed", "visit_overdue",
+                   "days_overdue", "days_to_due", "last_visit_on", "next_visit_due",
+                   "interval_months", "interval_source")
 
     def __init__(self, parent: QWidget | None = None, *, trend: TrendSource | None = None) -> None:
         self._trend_source = trend
