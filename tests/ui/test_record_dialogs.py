@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from builders import AS_AT
 from PySide6.QtCore import QDate, Qt
@@ -253,3 +254,23 @@ def test_with_nothing_selected_the_user_names_the_rso(qtbot, window: MainWindow,
     assert not dialog.isVisible()
     window.tabs.setCurrentWidget(review.visits_page)
     assert review.visits_page.summary["lone"].value_text == "2"
+
+
+def test_the_trend_is_computed_from_history_when_shown(qtbot, window: MainWindow,
+                                                       review: Review) -> None:
+    page = review.visits_page
+    window.tabs.setCurrentWidget(page)
+    page.side_tabs.setCurrentWidget(page.trend_slot)
+    qtbot.waitUntil(lambda: page.trend_slot.chart is not None
+                    and len(page.trend_slot.chart.frame) == 12, timeout=20000)
+    trend = page.trend_slot.chart.frame
+    assert trend["month_end"].iloc[-1] == pd.Timestamp("2017-09-30")
+    assert int(trend["arms_eligible"].iloc[-1]) == 11
+    assert int(trend["arms_current"].iloc[-1]) == 4
+    assert "ARMS: " in page.trend_slot.chart.month_tip(11)
+    # The ARMS page's trend is the same computation, not a second one.
+    window.tabs.setCurrentWidget(review.arms_page)
+    review.arms_page.chart_tabs.setCurrentWidget(review.arms_page.trend_slot)
+    qtbot.waitUntil(lambda: review.arms_page.trend_slot.chart is not None
+                    and len(review.arms_page.trend_slot.chart.frame) == 12, timeout=20000)
+    assert review.arms_page.trend_slot.chart.frame is trend
