@@ -117,13 +117,14 @@ def import_extract(engine: Engine, source: str | Path | Extract, *, actor: str,
         raise ValueError("An import needs the name of who makes it")
     today = today or date.today()
     run = _Run(actor.strip(), check, progress, cancel, today)
-    if isinstance(source, Extract):
-        extract = source
-    else:
-        run.stage(f"Reading {Path(source).name}")
-        extract = read_extract(source)
-    result = ImportResult(source=extract.source, check=check)
+    name = source.source if isinstance(source, Extract) else Path(source).name
+    result = ImportResult(source=name, check=check)
     try:
+        if isinstance(source, Extract):
+            extract = source
+        else:
+            run.stage(f"Reading {name}")
+            extract = read_extract(source)
         with engine.connect() as connection:
             _begin(connection)
             run.connection = connection

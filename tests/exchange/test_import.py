@@ -638,3 +638,19 @@ def test_references_are_checked_against_a_file_with_a_bad_row(loaded, tmp_path):
         'offenders.csv row 7: has 20 values but the header names 19 columns (extra: "t")',
         'visits.csv row 2, column rso_id: "R404" is not a rso_id of offenders.csv or of the '
         "database (expected an existing rso_id)"]
+
+
+def test_a_cancel_before_anything_was_read(loaded, tmp_path):
+    before = db_state(loaded)
+    result = import_extract(loaded, write_folder(tmp_path / "x"), actor="t", cancel=lambda: True)
+    assert result.cancelled and not result.written and result.source == "x"
+    assert db_state(loaded) == before
+
+
+def test_an_extract_read_once_can_be_checked_then_imported(engine, tmp_path):
+    from ncpi_desktop.exchange.extract import read_extract
+
+    extract = read_extract(write_folder(tmp_path / "x"))
+    check = import_extract(engine, extract, actor="t", check=True)
+    result = import_extract(engine, extract, actor="t")
+    assert check.counts == result.counts and result.written and result.source == "x"
