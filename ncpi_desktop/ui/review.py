@@ -738,7 +738,7 @@ class Review(QObject):
             self.actions[kind] = action
         menu.addSeparator()
         details = QAction("RSO &details…", self.window)
-        details.setShortcut(QKeySequence("Ctrl+I"))
+        details.setShortcut(QKeySequence("Alt+Return"))  # "properties"; Enter on a list too
         details.setStatusTip("Open the selected RSO's details (or double-click any RSO)")
         details.triggered.connect(self._on_details)
         menu.addAction(details)
