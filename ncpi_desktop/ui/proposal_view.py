@@ -1,0 +1,487 @@
+"""Reviewing a rebalancing proposal (``analysis.rebalance.propose``): the moves, with tick boxes,
+what the ticked moves do to every manager in scope, whether every flag can be cleared (or how
+much FTE is missing), and one button that applies the ticked moves as ONE undoable step.
+
+Three uses: balancing a BCU or team; a manager leaving (their RSOs go to the proposal's managers,
+the rest to their team's pool, and they become inactive: ``manager_leaving``); a manager absent
+until a date (the same, to cover, and handed back on return: ``manager_absent``).
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.analysis.rebalance import Proposal, propose
+from ncpi_desktop.domain.enums import Status
+from ncpi_desktop.domain.ids import ManagerId, RsoId
+from ncpi_desktop.storage.operations import (
+    REASON_MANAGER_ABSENT,
+    REASON_MANAGER_LEFT,
+    Change,
+    apply_moves,
+    manager_absent,
+    manager_leaving,
+)
+from ncpi_desktop.ui import style
+from ncpi_desktop.ui.caseload_page import RISK_ORDER, with_rso_names
+from ncpi_desktop.ui.reassign_dialog import (
+    Operation,
+    ReasonPicker,
+    pool_names,
+    preview_columns,
+    preview_moves,
+    with_limit_text,
+)
+from ncpi_desktop.ui.table_model import DISPLAY, Column, DataFrameTableModel, Index, Kind
+from ncpi_desktop.ui.tables import data_table, fit_columns
+
+CHECK = int(Qt.ItemDataRole.CheckStateRole)
+EDIT = int(Qt.ItemDataRole.EditRole)
+#: Pixels a tick box takes in front of the RSO id.
+CHECK_WIDTH = 26
+GOOD_BACKGROUND = "#e3f1e5"
+GOOD_FOREGROUND = "#1d5b2a"
+VERDICT_STYLE = f"""
+QFrame#verdict {{ border-radius: 6px; padding: 4px; }}
+QFrame#verdict[ok="true"] {{ background: {GOOD_BACKGROUND}; color: {GOOD_FOREGROUND}; }}
+QFrame#verdict[ok="false"] {{ background: {style.WARNING_BACKGROUND};
+                              color: {style.WARNING_FOREGROUND}; }}
+QLabel#verdictText {{ font-size: 11pt; }}
+"""
+
+
+class Mode(StrEnum):
+    BALANCE = "balance"
+    LEAVING = "leaving"
+    ABSENT = "absent"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What a balancing proposal covers: the force (each BCU on its own), a BCU, or a team."""
+
+    bcu: str | None = None
+    team: str | None = None
+
+    @property
+    def label(self) -> str:
+        if self.team is not None:
+            return f"Team {self.team} ({self.bcu})"
+        return f"{self.bcu} BCU" if self.bcu is not None else "Force: every BCU on its own"
+
+
+@dataclass(frozen=True)
+class Going:
+    """A manager leaving, or absent until ``until`` (with a note such as "sick leave")."""
+
+    manager_id: str
+    until: date | None = None
+    note: str = ""
+
+
+MOVE_COLUMNS = [
+    Column("rso_id", "RSO", header_tip="Tick the moves to apply"),
+    Column("rso_name", "Name"),
+    Column("risk_level", "Risk", Kind.LABEL, order=RISK_ORDER),
+    Column("from_name", "From"),
+    Column("to_name", "To"),
+    Column("to_team", "To team"),
+    Column("reason", "Why it is proposed", text_tip=True),
+]
+
+
+class TickedMovesModel(DataFrameTableModel):
+    """The proposal's moves with a tick box on each row (kept by RSO id across sorts)."""
+
+    ticks_changed = Signal()
+
+    def __init__(self, columns: list[Column], parent: QObject | None = None) -> None:
+        super().__init__(columns, parent=parent)
+        self._ticked: set[str] = set()
+
+    def set_ticked(self, rso_ids: Iterable[str]) -> None:
+        self._ticked = set(rso_ids) & set(self.frame["rso_id"])
+        if self.rowCount():
+            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0),
+                                  [CHECK])
+        self.ticks_changed.emit()
+
+    @property
+    def ticked(self) -> list[str]:
+        """The ticked RSO ids, in the proposal's order."""
+        frame = self.frame
+        return [r for r in frame.sort_values("order")["rso_id"] if r in self._ticked] \
+            if "order" in frame else sorted(self._ticked)
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        flags = super().flags(index)
+        if index.isValid() and index.column() == 0:
+            flags |= Qt.ItemFlag.ItemIsUserCheckable
+        return flags
+
+    def data(self, index: Index, role: int = DISPLAY) -> Any:
+        if role == CHECK:
+            if not index.isValid() or index.column() != 0:
+                return None
+            ticked = self.frame["rso_id"].iat[index.row()] in self._ticked
+            return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
+        return super().data(index, role)
+
+    def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:
+        if role != CHECK or not index.isValid() or index.column() != 0:
+            return False
+        rso_id = str(self.frame["rso_id"].iat[index.row()])
+        checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
+        (self._ticked.add if checked else self._ticked.discard)(rso_id)
+        self.dataChanged.emit(index, index, [CHECK])
+        self.ticks_changed.emit()
+        return True
+
+
+def scopes(figures: Figures) -> list[Scope]:
+    """The force, then each BCU followed by its teams."""
+    managers = figures.managers
+    out = [Scope()]
+    for bcu in sorted(managers["bcu"].dropna().unique()):
+        out.append(Scope(str(bcu)))
+        teams = managers.loc[managers["bcu"] == bcu, "team"].dropna().unique()
+        out += [Scope(str(bcu), str(team)) for team in sorted(teams)]
+    return out
+
+
+class ProposalView(QDialog):
+    """A proposal for ``scope`` (balancing) or for ``going`` (a leaver, or an absence when
+    ``going.until`` is set). ``apply`` runs an operation the way ``MainWindow.apply`` does and
+    returns its change, or None when it was refused."""
+
+    def __init__(self, figures: Figures, *, on: date,
+                 apply: Callable[[Operation], Change | None],
+                 scope: Scope | None = None, going: Going | None = None,
+                 absent_now: Iterable[str] = (),
+                 allocated_on: pd.Series | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setStyleSheet(style.PAGE_STYLE + VERDICT_STYLE)
+        self.setMinimumSize(1100, 720)
+        self._figures = figures
+        self._on = on
+        self._apply = apply
+        self._going = going
+        self._absent_now = list(absent_now)
+        self._allocated_on = allocated_on
+        self.mode = Mode.BALANCE if going is None else (
+            Mode.ABSENT if going.until is not None else Mode.LEAVING)
+        self.proposal: Proposal | None = None
+        self._moves = pd.DataFrame()
+        managers = figures.managers.set_index("manager_id")
+        self._going_row = managers.loc[going.manager_id] if going is not None else None
+
+        self.title = QLabel("")
+        self.title.setObjectName("scopeTitle")
+        self.scope_combo = QComboBox(self)
+        self._scopes = scopes(figures)
+        for item in self._scopes:
+            indent = "    " if item.team is not None else ""
+            self.scope_combo.addItem(indent + item.label)
+        if going is not None:
+            bcu = str(self._going_row["bcu"])
+            scope = Scope(bcu)
+        self.scope_combo.setCurrentIndex(self._scopes.index(scope) if scope in self._scopes
+                                         else 0)
+        self.scope_combo.setEnabled(self.mode == Mode.BALANCE)
+        self.scope_combo.setToolTip("Moves stay within the BCU, or within the team")
+        header = QHBoxLayout()
+        header.addWidget(self.title, 1)
+        header.addWidget(QLabel("Scope"))
+        header.addWidget(self.scope_combo)
+
+        self.verdict = QFrame(self)
+        self.verdict.setObjectName("verdict")
+        self.verdict_text = QLabel("")
+        self.verdict_text.setObjectName("verdictText")
+        self.verdict_text.setWordWrap(True)
+        self.verdict_text.setTextFormat(Qt.TextFormat.RichText)
+        verdict_layout = QVBoxLayout(self.verdict)
+        verdict_layout.addWidget(self.verdict_text)
+
+        self.moves_model = TickedMovesModel(MOVE_COLUMNS, parent=self)
+        self.moves_view = data_table(self.moves_model, self)
+        self.moves_view.sortByColumn(self.moves_model.column_of("from_name"),
+                                     Qt.SortOrder.AscendingOrder)
+        self.moves_title = QLabel("Moves")
+        self.moves_title.setObjectName("sectionTitle")
+        self.tick_all = QPushButton("Tick all")
+        self.tick_none = QPushButton("Untick all")
+        self.tick_all.clicked.connect(lambda: self.set_ticked(self._moves["rso_id"]))
+        self.tick_none.clicked.connect(lambda: self.set_ticked([]))
+        moves_bar = QHBoxLayout()
+        moves_bar.addWidget(self.moves_title, 1)
+        moves_bar.addWidget(self.tick_all)
+        moves_bar.addWidget(self.tick_none)
+        moves_panel = QWidget()
+        moves_layout = QVBoxLayout(moves_panel)
+        moves_layout.setContentsMargins(0, 0, 0, 0)
+        moves_layout.addLayout(moves_bar)
+        moves_layout.addWidget(self.moves_view, 1)
+
+        self.managers_title = QLabel("Offender managers: before and after the ticked moves")
+        self.managers_title.setObjectName("sectionTitle")
+        self.managers_model = DataFrameTableModel(preview_columns(figures.policy), parent=self)
+        self.managers_view = data_table(self.managers_model, self)
+        self.managers_view.sortByColumn(self.managers_model.column_of("moving"),
+                                        Qt.SortOrder.AscendingOrder)
+        managers_panel = QWidget()
+        managers_layout = QVBoxLayout(managers_panel)
+        managers_layout.setContentsMargins(0, 0, 0, 0)
+        managers_layout.addWidget(self.managers_title)
+        managers_layout.addWidget(self.managers_view, 1)
+
+        splitter = QSplitter(Qt.Orientation.Vertical, self)
+        splitter.addWidget(moves_panel)
+        splitter.addWidget(managers_panel)
+        splitter.setChildrenCollapsible(False)
+        splitter.setSizes([380, 300])
+
+        preset = {Mode.BALANCE: "caseload adjustment", Mode.LEAVING: REASON_MANAGER_LEFT,
+                  Mode.ABSENT: REASON_MANAGER_ABSENT}[self.mode]
+        self.reason_picker = ReasonPicker(self, preset=preset)
+        self.reason_picker.setEnabled(self.mode != Mode.ABSENT)
+        self.note = QLabel("")
+        self.note.setObjectName("muted")
+        self.note.setWordWrap(True)
+        self.apply_button = QPushButton("Apply")
+        self.apply_button.setDefault(True)
+        self.buttons = QDialogButtonBox(self)
+        self.buttons.addButton(self.apply_button, QDialogButtonBox.ButtonRole.AcceptRole)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._on_apply)
+        self.buttons.rejected.connect(self.reject)
+        reason_row = QHBoxLayout()
+        reason_row.addWidget(QLabel("Reason recorded"))
+        reason_row.addWidget(self.reason_picker, 1)
+        reason_row.addWidget(self.buttons)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.verdict)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.note)
+        layout.addLayout(reason_row)
+
+        self.moves_model.ticks_changed.connect(self._on_ticks)
+        self.reason_picker.combo.currentIndexChanged.connect(self._update_apply)
+        self.reason_picker.other.textChanged.connect(self._update_apply)
+        self.scope_combo.currentIndexChanged.connect(self._on_scope)
+        self.run()
+
+    # --- the proposal ---------------------------------------------------------------------
+
+    @property
+    def scope(self) -> Scope:
+        return self._scopes[max(self.scope_combo.currentIndex(), 0)]
+
+    def _on_scope(self, _index: int) -> None:
+        self.run()
+
+    def run(self) -> None:
+        """Propose for the current scope (or the manager going) and show it, every move ticked
+        (in a leaving or absence, only the moves of that manager's RSOs)."""
+        figures, scope = self._figures, self.scope
+        leaving: list[str] = []
+        absent = [m for m in self._absent_now if m in set(figures.managers["manager_id"])]
+        if self._going is not None:
+            (absent if self.mode == Mode.ABSENT else leaving).append(self._going.manager_id)
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            self.proposal = propose(figures, bcu=scope.bcu, team=scope.team, leaving=leaving,
+                                    absent=list(dict.fromkeys(absent)),
+                                    allocated_on=self._allocated_on)
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._moves = self._moves_frame(self.proposal)
+        self.moves_model.set_frame(self._moves)
+        fit_columns(self.moves_view)
+        header = self.moves_view.horizontalHeader()
+        header.resizeSection(0, header.sectionSize(0) + CHECK_WIDTH)  # room for the tick box
+        if self._going is None:
+            self.set_ticked(self._moves["rso_id"])
+        else:
+            mine = self._moves["from_manager_id"] == self._going.manager_id
+            self.set_ticked(self._moves.loc[mine.to_numpy(bool), "rso_id"])
+        self.title.setText(self._title_text())
+        self._show_verdict()
+
+    def _moves_frame(self, proposal: Proposal) -> pd.DataFrame:
+        moves = proposal.moves
+        rsos = self._figures.rsos.set_index("rso_id")
+        shown = with_rso_names(rsos.reindex(moves["rso_id"]).reset_index(), MOVE_COLUMNS[:2])
+        names = self._figures.managers.set_index("manager_id")
+        frame = moves[["rso_id", "from_manager_id", "to_manager_id", "risk_level", "reason",
+                       "group"]].copy()
+        frame["rso_name"] = shown["rso_name"].to_numpy(object)
+        pooled_team = pd.Series(rsos["team"].reindex(moves["rso_id"]).to_numpy(object),
+                                index=frame.index, dtype=object)
+        frame["from_name"] = frame["from_manager_id"].map(names["name"]).astype(object).where(
+            frame["from_manager_id"].notna(), pool_names(pooled_team))
+        frame["to_name"] = frame["to_manager_id"].map(names["name"]).astype(object)
+        frame["to_team"] = frame["to_manager_id"].map(names["team"]).astype(object)
+        frame["order"] = np.arange(len(frame))
+        return frame
+
+    def _title_text(self) -> str:
+        if self._going is None:
+            return f"Rebalancing proposal: {self.scope.label}"
+        row = self._going_row
+        who = f"{row['name']} ({row['team']}, {row['bcu']})"
+        if self.mode == Mode.LEAVING:
+            return f"Manager leaving: {who}"
+        return f"Manager absent until {self._going.until:%d/%m/%Y}: {who}"
+
+    def _show_verdict(self) -> None:
+        proposal = self.proposal
+        assert proposal is not None
+        moves, bound = len(proposal.moves), proposal.lower_bound
+        limit = f"{proposal.policy.caseload_limit_per_fte:g} per FTE"
+        share = f"{proposal.policy.high_risk_share_limit:.0%} high risk"
+        if proposal.feasible:
+            fewest = ("the fewest possible" if moves <= bound else
+                      f"no set of fewer than {bound} can do it")
+            head = (f"✔ {moves} move(s) bring every offender manager within {limit} and "
+                    f"{share} ({fewest})." if moves else
+                    f"✔ Every offender manager is already within {limit} and {share}.")
+            lines = [head]
+        else:
+            short = []
+            for group, fte in proposal.fte_short.items():
+                short.append(f"{group} is short of {fte:.1f} FTE" if fte is not None else
+                             f"{group}'s own high-risk share is above the limit: no number of "
+                             "staff can bring every manager within it")
+            lines = [f"✘ No set of moves clears every flag: {'; '.join(short)}.",
+                     f"The {moves} move(s) below bring the managers as close to {limit} and "
+                     f"{share} as the staff allow (clearing every flag would take at least "
+                     f"{bound} moves and the missing FTE)."]
+            if len(proposal.for_new_post):
+                lines.append(f"{len(proposal.for_new_post)} RSO(s) are left for that new post: "
+                             "they stay where they are until it is filled.")
+        if len(proposal.unplaced):
+            lines.append(f"{len(proposal.unplaced)} RSO(s) must move but no manager in scope "
+                         "may hold them.")
+        self.verdict.setProperty("ok", bool(proposal.feasible))
+        self.verdict.style().unpolish(self.verdict)
+        self.verdict.style().polish(self.verdict)
+        self.verdict_text.setText("<br>".join(html.escape(line) for line in lines))
+
+    @property
+    def verdict_lines(self) -> str:
+        return self.verdict_text.text()
+
+    # --- ticks ----------------------------------------------------------------------------
+
+    def set_ticked(self, rso_ids: Iterable[str]) -> None:
+        self.moves_model.set_ticked(list(rso_ids))
+
+    @property
+    def ticked_moves(self) -> list[tuple[RsoId, ManagerId]]:
+        ticked = set(self.moves_model.ticked)
+        rows = self._moves[self._moves["rso_id"].isin(ticked)]
+        return [(RsoId(r), ManagerId(t)) for r, t in zip(rows["rso_id"], rows["to_manager_id"],
+                                                         strict=True)]
+
+    def _in_scope(self) -> list[str]:
+        managers = self._figures.managers
+        scope = self.scope
+        mask = pd.Series(True, index=managers.index)
+        if scope.bcu is not None:
+            mask &= managers["bcu"] == scope.bcu
+        if scope.team is not None:
+            mask &= managers["team"] == scope.team
+        return list(managers.loc[mask, "manager_id"])
+
+    def _on_ticks(self) -> None:
+        moves = self.ticked_moves
+        frame = pd.DataFrame(moves, columns=["rso_id", "to_manager_id"], dtype=object)
+        self.preview = preview_moves(self._figures, frame, also=self._in_scope())
+        self.managers_model.set_frame(with_limit_text(self.preview))
+        fit_columns(self.managers_view)
+        self.moves_title.setText(f"Moves: {len(moves)} of {len(self._moves)} ticked")
+        self.note.setText(self._note_text(len(moves)))
+        self._update_apply()
+
+    def _note_text(self, ticked: int) -> str:
+        effective = f"Takes effect on {self._on:%d/%m/%Y} (the as-at date). "
+        if self._going is None:
+            return effective + "Applied as one step: Edit › Undo takes every move back."
+        row = self._going_row
+        held = self._figures.rsos
+        held = held[held["manager_id"] == self._going.manager_id]
+        elsewhere = int((held["status"] != Status.COMMUNITY).sum())
+        mine = int((self._moves["from_manager_id"] == self._going.manager_id).sum())
+        theirs = set(held["rso_id"])
+        ticked_mine = sum(1 for r, _ in self.ticked_moves if r in theirs)
+        rest = len(held) - ticked_mine
+        away = f" ({elsewhere} in custody, abroad or missing)" if elsewhere else ""
+        text = (f"{row['name']} holds {len(held)} RSO(s){away}; the proposal moves {mine}. "
+                + (f"The {rest} not ticked go to the {row['team']} pool" if rest else
+                   "Every one of them is ticked"))
+        if self.mode == Mode.LEAVING:
+            return effective + text + f", and {row['name']} is then no longer active."
+        return (effective + text + f". On {self._going.until:%d/%m/%Y} the application lists "
+                "them to hand back (Manage › Hand back).")
+
+    def _update_apply(self, *_args: object) -> None:
+        count = len(self.moves_model.ticked)
+        if self.mode == Mode.BALANCE:
+            self.apply_button.setText(f"Apply {count} move(s)")
+            ok = count > 0
+        elif self.mode == Mode.LEAVING:
+            self.apply_button.setText(f"Record leaving ({count} move(s))")
+            ok = True
+        else:
+            self.apply_button.setText(f"Record absence ({count} move(s) to cover)")
+            ok = True
+        self.apply_button.setEnabled(ok and bool(self.reason_picker.reason))
+
+    # --- applying -------------------------------------------------------------------------
+
+    def operation(self) -> Operation:
+        """The ticked moves as one operation, for ``MainWindow.apply``."""
+        moves, reason, on, going = self.ticked_moves, self.reason_picker.reason, self._on, \
+            self._going
+        if self.mode == Mode.BALANCE:
+            return lambda engine, actor: apply_moves(engine, moves, reason, actor, on)
+        assert going is not None
+        manager_id = ManagerId(going.manager_id)
+        if self.mode == Mode.LEAVING:
+            return lambda engine, actor: manager_leaving(engine, manager_id, moves, reason,
+                                                         actor, on=on)
+        until = going.until
+        assert until is not None
+        return lambda engine, actor: manager_absent(engine, manager_id, until, moves, actor,
+                                                    on=on, note=going.note)
+
+    def _on_apply(self) -> None:
+        if self._apply(self.operation()) is not None:
+            self.accept()
