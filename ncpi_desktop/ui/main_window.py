@@ -40,6 +40,7 @@ from ncpi_desktop.storage.snapshot import load_snapshot
 from ncpi_desktop.ui import export_actions
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
+from ncpi_desktop.ui.rebalancing import install as install_rebalancing
 from ncpi_desktop.ui.review import install as install_review
 from ncpi_desktop.ui.undo import OperationCommand
 
@@ -112,6 +113,7 @@ class MainWindow(QMainWindow):
         self.add_page(self.caseload_page)
         export_actions.install(self)
         install_review(self)
+        install_rebalancing(self)
         self._restore_geometry()
         self._update_labels()
 
