@@ -71,6 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the whole register as an extract")
     export.add_argument("--db", dest="sub_db", help="database file or URL")
     export.add_argument("--out", required=True, help="a folder (CSV files), FILE.zip or FILE.xlsx")
+
+    rebalance = commands.add_parser(
+        "rebalance", help="propose the fewest moves that bring every manager within the limits")
+    rebalance.add_argument("--db", dest="sub_db", help="database file or URL")
+    rebalance.add_argument("--as-at", type=parse_date, default=None,
+                           help="date the figures are as at and the moves take effect "
+                                "(default: today)")
+    scope = rebalance.add_mutually_exclusive_group()
+    scope.add_argument("--bcu", help="one BCU (default: every BCU, each on its own)")
+    scope.add_argument("--team", help="one team (moves stay within it)")
+    rebalance.add_argument("--json", action="store_true", help="print the proposal as JSON")
+    rebalance.add_argument("--apply", action="store_true",
+                           help="apply every proposed move as one change (needs --reason)")
+    rebalance.add_argument("--reason", help="the reason recorded with each move")
+    rebalance.add_argument("--actor", default=None,
+                           help="who is moving them, for the audit trail (default: the "
+                                "logged-in user)")
     return parser
 
 
@@ -230,6 +247,57 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_rebalance(args: argparse.Namespace) -> int:
+    """Print the proposal (--json) without writing; with --apply, apply its moves as one change.
+    Exit 1 for an unknown BCU or team or a refused change, 2 when the database cannot be used."""
+    import getpass
+
+    if not (args.json or args.apply):
+        return _error("say --json to print the proposal, or --apply to apply it", EXIT_INVALID)
+    if args.apply and not (args.reason or "").strip():
+        return _error("--apply needs --reason TEXT", EXIT_INVALID)
+
+    from ncpi_desktop.analysis.figures import compute_figures
+    from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
+    from ncpi_desktop.storage.allocations import proposal_context
+    from ncpi_desktop.storage.database import open_database
+    from ncpi_desktop.storage.operations import OperationError, apply_moves
+    from ncpi_desktop.storage.snapshot import load_snapshot
+
+    as_at = args.as_at or date.today()
+    engine = open_database(_target(args))
+    try:
+        snapshot = load_snapshot(engine, as_at)
+        managers = snapshot.managers
+        for flag, column, what in ((args.bcu, "bcu", "BCU"), (args.team, "team", "team")):
+            known = sorted(managers[column].dropna().unique())
+            if flag is not None and flag not in known:
+                return _error(f"unknown {what} {flag!r}: choose one of {', '.join(known)}",
+                              EXIT_INVALID)
+        absent, allocated_on = proposal_context(engine, as_at)
+        proposal = propose(compute_figures(snapshot), bcu=args.bcu, team=args.team,
+                           absent=absent, allocated_on=allocated_on)
+        if args.json:
+            json.dump(proposal_to_json(proposal), sys.stdout, indent=1)
+            sys.stdout.write("\n")
+        if not args.apply:
+            return EXIT_OK
+        moves = list(zip(proposal.moves["rso_id"], proposal.moves["to_manager_id"],
+                         strict=True))
+        if not moves:
+            print("nothing to move", file=sys.stderr)
+            return EXIT_OK
+        try:
+            change = apply_moves(engine, moves, args.reason, args.actor or getpass.getuser(),
+                                 on=as_at)
+        except OperationError as exc:
+            return _error(str(exc), EXIT_INVALID)
+    finally:
+        engine.dispose()
+    print(f"applied: {change.summary}, from {as_at:%d/%m/%Y}", file=sys.stderr)
+    return EXIT_OK
+
+
 def _print_progress(done: int, total: int, what: str) -> None:
     print(f"[{done}/{total}] {what}", file=sys.stderr)
 
@@ -244,7 +312,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
-               "export": cmd_export}.get(args.command, cmd_gui)
+               "export": cmd_export, "rebalance": cmd_rebalance}.get(args.command, cmd_gui)
     try:
         return handler(args)
     except DatabaseError as exc:

@@ -1,0 +1,119 @@
+"""``ncpi-desktop rebalance``: the proposal as JSON without writing, --apply as one change that
+leaves the report consistent, and one-line errors."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from builders import Register
+from sqlalchemy import text
+
+from ncpi_desktop.cli import main
+from ncpi_desktop.storage.database import make_engine
+
+
+@pytest.fixture
+def db(tmp_path):
+    """East 1: A holds 60 (10 above the limit), B 30; West 1: C 40 (balanced); 2 pooled East."""
+    r = Register()
+    r.manager("A", name="Alex Hart")
+    r.manager("B", name="Bea Lord")
+    r.manager("C", name="Cal Moss", bcu="West", team="West 1")
+    r.many(54, manager_id="A", team="East 1", risk_level="medium")
+    r.many(6, manager_id="A", team="East 1", risk_level="high")
+    r.many(30, manager_id="B", team="East 1", risk_level="low")
+    r.many(40, manager_id="C", team="West 1", bcu="West", risk_level="low")
+    r.many(2, team="East 1", risk_level="low")
+    r.write(tmp_path / "r.sqlite3").dispose()
+    return tmp_path / "r.sqlite3"
+
+
+def tables(path) -> dict[str, list]:
+    engine = make_engine(path)
+    try:
+        with engine.connect() as c:
+            return {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
+                    for t in ("rso", "allocation", "manager", "audit")}
+    finally:
+        engine.dispose()
+
+
+def run(capsys, *args: str) -> tuple[int, str, str]:
+    status = main(["rebalance", *args])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_json_prints_the_proposal_and_writes_nothing(db, capsys):
+    before = tables(db)
+    status, out, _ = run(capsys, "--db", str(db), "--as-at", "2017-10-09", "--bcu", "East",
+                         "--json")
+    assert status == 0
+    proposal = json.loads(out)
+    assert set(proposal) == {"moves", "lower_bound", "feasible", "fte_short", "after"}
+    assert proposal["feasible"] is True and proposal["fte_short"] == {}
+    moves = proposal["moves"]
+    assert len(moves) == proposal["lower_bound"] == 12
+    assert set(moves[0]) == {"rso_id", "from", "to", "reason"}
+    pooled = [m for m in moves if m["from"] is None]
+    assert len(pooled) == 2 and {m["reason"] for m in pooled} == {"allocation of pooled RSO"}
+    assert {(m["from"], m["to"]) for m in moves if m["from"]} == {("A", "B")}
+    after = {row["manager_id"]: row for row in proposal["after"]}
+    assert set(after) == {"A", "B"}
+    assert set(after["A"]) == {"manager_id", "caseload", "per_fte", "high_risk_share"}
+    assert after["A"]["caseload"] == 50 and after["A"]["per_fte"] == 50.0
+    assert after["B"]["caseload"] == 42
+    assert tables(db) == before
+
+
+def test_apply_moves_as_one_change_and_the_report_agrees(db, capsys):
+    status, _, err = run(capsys, "--db", str(db), "--as-at", "09/10/2017", "--team", "East 1",
+                         "--apply", "--reason", "caseload adjustment", "--actor", "DS Smith")
+    assert status == 0
+    assert err == "applied: Move 12 RSO(s) to B (caseload adjustment), from 09/10/2017\n"
+    engine = make_engine(db)
+    with engine.connect() as c:
+        audit = c.execute(text("SELECT actor, operation FROM audit")).all()
+        opened = c.execute(text("SELECT DISTINCT reason, starts_on, actor FROM allocation "
+                                "WHERE ends_on IS NULL")).all()
+    engine.dispose()
+    assert audit == [("DS Smith", "apply moves")]
+    assert opened == [("caseload adjustment", "2017-10-09", "DS Smith")]
+
+    assert main(["report", "--db", str(db), "--as-at", "2017-10-09", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    managers = {m["manager_id"]: m for m in report["managers"]}
+    assert managers["A"]["caseload"] == 50 and managers["A"]["flags"] == []
+    assert managers["B"]["caseload"] == 42 and managers["B"]["flags"] == []
+    assert report["force"]["pooled"] == 0
+
+    status, out, _ = run(capsys, "--db", str(db), "--as-at", "2017-10-09", "--json")
+    assert status == 0 and json.loads(out)["moves"] == []
+
+
+def test_nothing_to_apply_changes_nothing(db, capsys):
+    before = tables(db)
+    status, _, err = run(capsys, "--db", str(db), "--as-at", "2017-10-09", "--bcu", "West",
+                         "--apply", "--reason", "caseload adjustment")
+    assert status == 0 and err == "nothing to move\n"
+    assert tables(db) == before
+
+
+@pytest.mark.parametrize(("args", "status", "message"), [
+    (["--bcu", "North", "--json"], 1, "unknown BCU 'North': choose one of East, West"),
+    (["--team", "East 9", "--json"], 1, "unknown team 'East 9': choose one of East 1, West 1"),
+    (["--apply"], 1, "--apply needs --reason TEXT"),
+    ([], 1, "say --json to print the proposal, or --apply to apply it"),
+])
+def test_errors_are_one_line(db, capsys, args, status, message):
+    before = tables(db)
+    code, out, err = run(capsys, "--db", str(db), *args)
+    assert code == status and out == ""
+    assert err == f"ncpi-desktop: {message}\n"
+    assert tables(db) == before
+
+
+def test_missing_database_is_status_2(tmp_path, capsys):
+    code, _, err = run(capsys, "--db", str(tmp_path / "none.sqlite3"), "--json")
+    assert code == 2 and err.count("\n") == 1 and "No database at" in err
