@@ -140,8 +140,9 @@ def current_allocation_starts(engine: Engine) -> pd.Series:
     """rso_id -> when its open allocation began: continuity for the proposal engine (the most
     recently allocated move first)."""
     with engine.connect() as connection:
-        rows = connection.execute(text(_STARTS_SQL)).fetchall()
-    frame = pd.DataFrame.from_records([tuple(r) for r in rows], columns=["rso_id", "starts_on"])
+        # The driver's own tuples: wrapping 100,000 rows in SQLAlchemy rows costs a second.
+        rows = connection.execute(text(_STARTS_SQL)).cursor.fetchall()  # type: ignore[union-attr]
+    frame = pd.DataFrame.from_records(rows, columns=["rso_id", "starts_on"])
     frame = frame.drop_duplicates("rso_id", keep="last")
     return pd.Series(to_dates(frame["starts_on"]).to_numpy(), index=frame["rso_id"].to_numpy())
 
