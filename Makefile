@@ -23,7 +23,7 @@ $(DEMO_DB): | $(STAMP)
 demo: $(DEMO_DB)
 
 run: $(STAMP) $(DEMO_DB)
-	$(BIN)/ncpi-desktop --db $(DEMO_DB)
+	$(BIN)/ncpi-desktop --db $(DEMO_DB) --as-at 2017-10-09
 
 lint: $(STAMP)
 	$(BIN)/ruff check ncpi_desktop tests benchmarks

@@ -33,6 +33,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--db", help="database file or SQLAlchemy URL (default: user data dir)")
     commands = parser.add_subparsers(dest="command")
 
+    parser.add_argument("--as-at", dest="gui_as_at", type=parse_date, default=None,
+                        help="open the application as at this date (default: today)")
     gui = commands.add_parser("gui", help="open the application (the default)")
     gui.add_argument("--db", dest="sub_db", help=argparse.SUPPRESS)
 
@@ -305,7 +307,7 @@ def _print_progress(done: int, total: int, what: str) -> None:
 def cmd_gui(args: argparse.Namespace) -> int:
     from ncpi_desktop.ui.app import run_app
 
-    return run_app(_target(args))
+    return run_app(_target(args), as_at=args.gui_as_at)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 
 import pytest
 from builders import Register
@@ -67,3 +68,13 @@ def test_impossible_as_at_date_is_rejected(db, capsys):
         main(["report", "--db", str(db), "--as-at", "31/02/2017", "--json"])
     assert caught.value.code == 2
     assert "not a date" in capsys.readouterr().err
+
+
+def test_gui_opens_on_the_database_as_at_the_date_given(db, monkeypatch):
+    import ncpi_desktop.ui.app as app
+
+    opened: list[tuple] = []
+    monkeypatch.setattr(app, "run_app", lambda target, as_at=None: opened.append((target, as_at))
+                        or 0)
+    assert main(["--db", str(db), "--as-at", "09/10/2017"]) == 0
+    assert opened == [(str(db), date(2017, 10, 9))]

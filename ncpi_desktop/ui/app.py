@@ -75,10 +75,10 @@ def build_window(target: str | None, *, settings: QSettings | None = None,
     return window
 
 
-def run_app(target: str | None) -> int:
-    """Open the application on ``target`` and run until the window closes."""
+def run_app(target: str | None, as_at: date | None = None) -> int:
+    """Open the application on ``target`` (as at ``as_at``, default today) until it closes."""
     app = application()
     install_exception_hook()
-    window = build_window(target)
+    window = build_window(target, as_at=as_at)
     window.show()
     return app.exec()
