@@ -49,15 +49,22 @@ high-risk room ``Hmax = floor(share_limit x C)``, and ``f`` RSOs it may not keep
   only one, so ``2 x moves - P >= sum(t_i)``. Hence
   ``lower_bound = max(P + sum(out_i), ceil((P + sum(t_i)) / 2))``, summed over groups.
 
+Where the solver runs, the bound is raised to the optimum of the fewest-moves model's linear
+relaxation (HiGHS), rounded up: every plan that clears the flags is a point of that relaxation.
+
 It bounds the moves needed to clear every flag. Where that needs a new post, the plan's moves to
 the post count too, so a group's proposed moves (among the staff) can be fewer than its bound.
 """
 
 from __future__ import annotations
 
+import ctypes
 import math
+import os
+import sys
 import warnings
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -504,7 +511,7 @@ _HIGHS_OPTIONS = {
 def _milp(c: np.ndarray, integrality: np.ndarray, bounds: Bounds,
           constraints: list[LinearConstraint], time_limit: float) -> Any:
     options: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": 0.0}
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), solver_chatter_to_stderr():
         warnings.filterwarnings("ignore", message="Unrecognized options", category=RuntimeWarning)
         try:
             return milp(c, integrality=integrality, bounds=bounds, constraints=constraints,
@@ -537,6 +544,13 @@ class _Model:
         if result.x is None:
             return None, int(result.status)
         return np.round(np.asarray(result.x)).astype(np.int64), int(result.status)
+
+    def relaxed(self, c: np.ndarray, time_limit: float) -> float | None:
+        """The optimum of ``c`` over the linear relaxation (no integrality), if it solves."""
+        constraints = [LinearConstraint(self.matrix, self.row_lb, self.row_ub)]
+        result = _milp(c, np.zeros(len(self.lb)), Bounds(self.lb, self.ub), constraints,
+                       time_limit)
+        return None if result.x is None or result.status != 0 else float(result.fun)
 
 
 def _build(g: _Group, policy: Policy, mode: Literal["hard", "soft", "new_post"]) -> _Model:
@@ -761,6 +775,9 @@ def _solve_group(g: _Group, policy: Policy, time_limit: float) -> _Result:
         model = _build(g, policy, "hard")
         x, status = _lexicographic(model, g, time_limit)
         if x is not None:
+            relaxed = model.relaxed(model.tiers[1], time_limit)  # fewest moves, fractional
+            if relaxed is not None:
+                bound = max(bound, math.ceil(relaxed - 1e-6) + int(g.pool.sum()))
             return _Result(_solution(g, model, x), bound, None, status == 0, _status(status))
     if g.high_total <= policy.high_risk_share_limit * g.n_total + EPSILON:
         solution = _greedy(g, policy, bound, new_post=True)
@@ -947,6 +964,41 @@ def _match(sources: pd.DataFrame, sinks: pd.DataFrame) -> pd.DataFrame:
 
 
 # --- the public functions --------------------------------------------------------------------
+
+@contextmanager
+def solver_chatter_to_stderr() -> Iterator[None]:
+    """Inside this block, anything printed (the solver too) goes to standard error.
+
+    HiGHS now and then ``printf``s a diagnostic line ("...transformNewIntegerFeasibleSolution
+    tmpSolver.run();") straight to the process's standard output; a command printing a JSON
+    document there (``rebalance --json``) wraps ``propose`` in this so the document stays valid.
+    """
+    stdout_fd, stderr_fd = 1, 2  # C's stdout and stderr, whatever sys.stdout is
+    try:
+        os.fstat(stdout_fd)
+        os.fstat(stderr_fd)
+    except OSError:  # no standard streams (a windowed application)
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(stdout_fd)
+    try:
+        os.dup2(stderr_fd, stdout_fd)
+        yield
+    finally:
+        sys.stdout.flush()
+        _flush_c_stdio()
+        os.dup2(saved, stdout_fd)
+        os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    """Flush C's stdio buffers, so solver output buffered inside the block leaves by stderr."""
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, TypeError, AttributeError):  # no C library by that route (Windows)
+        pass
+
 
 def apply_moves(rsos: pd.DataFrame, moves: pd.DataFrame, managers: pd.DataFrame) -> pd.DataFrame:
     """The ``rso_caseload`` frame as it would be after ``moves`` (rso_id, to_manager_id).
