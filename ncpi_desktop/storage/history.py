@@ -19,15 +19,21 @@ What "as at" means for each table:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 
 import pandas as pd
-from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import VisitOutcome
-from ncpi_desktop.storage.snapshot import Progress, Snapshot, load_snapshot, to_dates
+from ncpi_desktop.storage.snapshot import (
+    Kind,
+    Progress,
+    Snapshot,
+    load_snapshot,
+    read_frame,
+    to_dates,
+)
 
 Loader = Callable[[Connection, date], pd.DataFrame]
 
@@ -58,6 +64,8 @@ GROUP BY l.rso_id, l.last_visit_on
 
 #: Before any recorded date: the lower bound of "every visit" for an RSO never visited.
 _EPOCH = "0001-01-01"
+_VISIT_KINDS: dict[str, Kind] = {"last_visit_on": "date", "last_attempt_on": "date",
+                                 "last_visit_officers": "Int64"}
 
 _ORDERS_SQL = """
 SELECT o.order_id, o.rso_id, o.type, o.starts_on, o.ends_on
@@ -74,38 +82,27 @@ SELECT rso_id, mode, decided_on, reason, decided_by FROM (
 """
 
 
-def _read(connection: Connection, sql: str, **params: object) -> pd.DataFrame:
-    """Rows as plain tuples: pandas probing SQLAlchemy ``Row`` objects costs 4x the read."""
-    result = connection.execute(text(sql), params)
-    columns = list(result.keys())
-    return pd.DataFrame.from_records([tuple(row) for row in result.fetchall()], columns=columns)
+def _read(connection: Connection, sql: str, kinds: Mapping[str, Kind] | None = None,
+          **params: object) -> pd.DataFrame:
+    return read_frame(connection, sql, kinds, **params)
 
 
 def load_visits(connection: Connection, as_at: date) -> pd.DataFrame:
     """One row per RSO with a visit by ``as_at``: last_visit_on and last_visit_officers (NA if
     none completed), last_attempt_on, failed_attempts (the trailing no-access run)."""
-    frame = _read(connection, _VISITS_SQL, as_at=as_at.isoformat(), epoch=_EPOCH,
-                  completed=VisitOutcome.COMPLETED.value, no_access=VisitOutcome.NO_ACCESS.value)
-    for column in ("last_visit_on", "last_attempt_on"):
-        frame[column] = to_dates(frame[column])
-    frame["last_visit_officers"] = frame["last_visit_officers"].astype("Int64")
-    frame["failed_attempts"] = frame["failed_attempts"].astype("int64")
-    return frame
+    return _read(connection, _VISITS_SQL, _VISIT_KINDS, as_at=as_at.isoformat(), epoch=_EPOCH,
+                 completed=VisitOutcome.COMPLETED.value, no_access=VisitOutcome.NO_ACCESS.value)
 
 
 def load_orders(connection: Connection, as_at: date) -> pd.DataFrame:
     """Every civil order started by ``as_at`` (ended ones too: the register shows them)."""
-    frame = _read(connection, _ORDERS_SQL, as_at=as_at.isoformat())
-    for column in ("starts_on", "ends_on"):
-        frame[column] = to_dates(frame[column])
-    return frame
+    return _read(connection, _ORDERS_SQL, {"starts_on": "date", "ends_on": "date"},
+                 as_at=as_at.isoformat())
 
 
 def load_decisions(connection: Connection, as_at: date) -> pd.DataFrame:
     """The latest management decision per RSO made on or before ``as_at``."""
-    frame = _read(connection, _DECISIONS_SQL, as_at=as_at.isoformat())
-    frame["decided_on"] = to_dates(frame["decided_on"])
-    return frame
+    return _read(connection, _DECISIONS_SQL, {"decided_on": "date"}, as_at=as_at.isoformat())
 
 
 #: The frames every snapshot carries in ``Snapshot.extra``.

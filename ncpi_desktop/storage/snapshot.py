@@ -5,10 +5,15 @@ Every screen, chart and export of a window reads the same ``Snapshot``, so their
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import gc
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
+from typing import Literal
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
@@ -17,17 +22,15 @@ from ncpi_desktop.domain.policy import Policy
 
 Progress = Callable[[int, int, str], None]
 
-DATE_COLUMNS = {
-    "rsos": ["date_of_birth", "registered_on", "community_since", "notification_ends",
-             "last_concern_on"],
-    "arms": ["completed_on"],
-    "allocations": ["starts_on", "ends_on"],
-}
-
-
 def to_dates(values: pd.Series) -> pd.Series:
-    """ISO date strings (SQLite) or date objects (PostgreSQL) to datetime64; blanks become NaT."""
-    return pd.to_datetime(values, format="ISO8601", errors="raise").astype("datetime64[s]")
+    """ISO date strings (SQLite) or date objects (PostgreSQL) to datetime64; blanks become NaT.
+
+    Each distinct date is parsed once: 100,000 RSOs have a few thousand dates of birth.
+    """
+    codes, uniques = pd.factorize(np.asarray(values, dtype=object))
+    parsed = pd.to_datetime(pd.Index(uniques, dtype=object), format="ISO8601", errors="raise")
+    table = np.append(parsed.to_numpy("datetime64[s]"), np.datetime64("NaT", "s"))
+    return pd.Series(table[codes], index=values.index, name=values.name)
 
 
 @dataclass(frozen=True)
@@ -45,29 +48,40 @@ class Snapshot:
     def as_at_ts(self) -> pd.Timestamp:
         return pd.Timestamp(self.as_at)
 
+    @cached_property
+    def rso_index(self) -> pd.Index:
+        """The register's rso_ids, hashed once per snapshot: every per-RSO frame (visits, ARMS,
+        orders, decisions) finds its RSOs' rows through it, rather than each building its own
+        index of 100,000 strings."""
+        return pd.Index(self.rsos["rso_id"].to_numpy())
+
+    def rso_rows(self, rso_ids: pd.Series | np.ndarray) -> np.ndarray:
+        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register)."""
+        return self.rso_index.get_indexer(np.asarray(rso_ids))
+
 
 def load_policy(connection: Connection) -> Policy:
     rows = connection.execute(text("SELECT key, value FROM policy_value")).all()
     return Policy().with_values({key: value for key, value in rows})
 
 
+#: The holder at the as-at date: the allocation in force then (the latest started, by one index
+#: seek per RSO on ``ix_allocation_rso_from``), else the RSO's current holder. A window over every
+#: allocation costs three times as much.
 _RSOS_SQL = """
 SELECT r.rso_id, r.family_name, r.given_names, r.date_of_birth, r.sex,
        r.bcu AS home_bcu, r.team AS home_team, r.neighbourhood, r.status, r.risk_level,
-       r.management, r.manager_id AS current_manager_id, r.team AS current_team,
+       r.management, r.manager_id AS current_manager_id,
        r.registered_on, r.community_since, r.notification_ends, r.notification_indefinite,
        r.visit_interval_months, r.visit_interval_reason, r.last_concern_on,
        r.paper_records_only,
-       a.manager_id AS held_manager_id, a.team AS held_team, a.rso_id AS allocated
+       a.manager_id AS held_manager_id, a.team AS held_team, a.id AS allocation_id
 FROM rso r
-LEFT JOIN (
-    SELECT rso_id, manager_id, team FROM (
-        SELECT rso_id, manager_id, team,
-               ROW_NUMBER() OVER (PARTITION BY rso_id ORDER BY starts_on DESC, id DESC) AS rn
-        FROM allocation
-        WHERE starts_on <= :as_at AND (ends_on IS NULL OR ends_on > :as_at)
-    ) latest WHERE rn = 1
-) a ON a.rso_id = r.rso_id
+LEFT JOIN allocation a ON a.id = (
+    SELECT x.id FROM allocation x
+    WHERE x.rso_id = r.rso_id AND x.starts_on <= :as_at
+      AND (x.ends_on IS NULL OR x.ends_on > :as_at)
+    ORDER BY x.starts_on DESC, x.id DESC LIMIT 1)
 WHERE r.registered_on <= :as_at
 """
 
@@ -79,12 +93,70 @@ WHERE a.completed_on <= :as_at AND r.registered_on <= :as_at
 
 _MANAGERS_SQL = "SELECT manager_id, name, bcu, team, fte, role, active FROM manager"
 
+#: How a column read from the database is typed (``read_frame``).
+Kind = Literal["text", "date", "bool", "Int64", "float"]
 
-def _read(connection: Connection, sql: str, **params: object) -> pd.DataFrame:
-    """Rows as plain tuples: pandas probing SQLAlchemy ``Row`` objects costs 4x the read."""
-    result = connection.execute(text(sql), params)
-    columns = list(result.keys())
-    return pd.DataFrame.from_records([tuple(row) for row in result.fetchall()], columns=columns)
+_RSO_KINDS: dict[str, Kind] = {
+    "date_of_birth": "date", "registered_on": "date", "community_since": "date",
+    "notification_ends": "date", "last_concern_on": "date", "notification_indefinite": "bool",
+    "paper_records_only": "bool", "visit_interval_months": "Int64", "allocation_id": "float",
+} | dict.fromkeys(["rso_id", "family_name", "given_names", "sex", "home_bcu", "home_team",
+                   "neighbourhood", "status", "risk_level", "management", "current_manager_id",
+                   "visit_interval_reason", "held_manager_id", "held_team"], "text")
+_ARMS_KINDS: dict[str, Kind] = {"rso_id": "text", "completed_on": "date", "outcome": "text"}
+_MANAGER_KINDS: dict[str, Kind] = {"fte": "float", "active": "bool"}
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building many small objects that hold no
+    cycles (rows of a large read): its repeated passes over them cost as much as building them."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _typed(values: np.ndarray, kind: Kind | None) -> pd.api.extensions.ExtensionArray | np.ndarray:
+    if kind == "text":
+        return pd.array(values, dtype="str")
+    if kind == "date":
+        return to_dates(pd.Series(values, dtype=object)).to_numpy()
+    if kind == "bool":
+        return pd.Series(values, dtype=object).fillna(False).to_numpy(bool)
+    if kind == "Int64":
+        return pd.array(values, dtype="Int64")
+    if kind == "float":
+        return pd.Series(values, dtype=object).astype(float).to_numpy()
+    return pd.Series(values, dtype=object).infer_objects().array  # as pandas types rows
+
+
+def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | None = None,
+               **params: object) -> pd.DataFrame:
+    """The rows of ``sql`` as a frame built column by column from the driver's cursor.
+
+    SQLAlchemy ``Row`` objects and pandas' row-wise inference each cost more than the read
+    itself. ``kinds`` types text, dates, flags, nullable integers and decimals; other columns
+    are typed as pandas types rows (text as str, whole numbers without blanks as int64).
+    """
+    kinds = kinds or {}
+    with paused_gc():
+        result = connection.execute(text(sql), params)
+        try:
+            names = list(result.keys())
+            rows = result.cursor.fetchall()  # type: ignore[union-attr]
+        finally:
+            result.close()
+        table = np.empty((len(rows), len(names)), dtype=object)
+        if rows:
+            table[:] = rows
+        del rows
+        data = {name: _typed(table[:, number].copy(), kinds.get(name))
+                for number, name in enumerate(names)}
+    return pd.DataFrame(data, columns=names)
 
 
 def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = None,
@@ -106,24 +178,16 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
     with engine.connect() as connection:
         policy = load_policy(connection)
         report(0, steps, "Reading offender managers")
-        managers = _read(connection, _MANAGERS_SQL)
-        managers["fte"] = managers["fte"].astype(float)
-        managers["active"] = managers["active"].astype(bool)
+        managers = read_frame(connection, _MANAGERS_SQL, _MANAGER_KINDS)
         report(1, steps, "Reading RSOs")
-        rsos = _read(connection, _RSOS_SQL, as_at=iso)
+        rsos = read_frame(connection, _RSOS_SQL, _RSO_KINDS, as_at=iso)
         report(2, steps, "Reading ARMS assessments")
-        arms = _read(connection, _ARMS_SQL, as_at=iso)
+        arms = read_frame(connection, _ARMS_SQL, _ARMS_KINDS, as_at=iso)
         extra: dict[str, pd.DataFrame] = {}
         for done, (name, loader) in enumerate((loaders or {}).items(), start=3):
             report(done, steps, f"Reading {name}")
             extra[name] = loader(connection, as_at)
     rsos = _resolve_holders(rsos)
-    for column in DATE_COLUMNS["rsos"]:
-        rsos[column] = to_dates(rsos[column])
-    for column in ("notification_indefinite", "paper_records_only"):
-        rsos[column] = rsos[column].fillna(False).astype(bool)
-    rsos["visit_interval_months"] = rsos["visit_interval_months"].astype("Int64")
-    arms["completed_on"] = to_dates(arms["completed_on"])
     report(steps, steps, "Done")
     return Snapshot(as_at=as_at, policy=policy, managers=managers, rsos=rsos, arms=arms,
                     extra=extra)
@@ -131,8 +195,8 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
 
 def _resolve_holders(rsos: pd.DataFrame) -> pd.DataFrame:
     """The holder at the as-at date: the allocation in force then, else the RSO's current one."""
-    allocated = rsos["allocated"].notna()
+    allocated = rsos["allocation_id"].notna()
     rsos["manager_id"] = rsos["held_manager_id"].where(allocated, rsos["current_manager_id"])
-    rsos["team"] = rsos["held_team"].where(allocated, rsos["current_team"])
-    return rsos.drop(columns=["held_manager_id", "held_team", "allocated",
-                              "current_manager_id", "current_team"])
+    rsos["team"] = rsos["held_team"].where(allocated, rsos["home_team"])
+    return rsos.drop(columns=["held_manager_id", "held_team", "allocation_id",
+                              "current_manager_id"])
