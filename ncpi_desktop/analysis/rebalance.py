@@ -386,7 +386,10 @@ def _new_post_lower_bound(g: _Group, policy: Policy) -> int:
     room = np.where(g.receiver, g.cap, np.where(stuck, np.minimum(g.cap, n), 0)).sum()
     high_room = np.where(g.receiver, g.hmax, np.where(stuck, np.minimum(g.hmax, h), 0)).sum()
     high_over = g.high_total - int(high_room)
-    by_share = math.ceil(high_over / policy.high_risk_share_limit - EPSILON) if high_over > 0 else 0
+    share = policy.high_risk_share_limit
+    by_share = 0
+    if high_over > 0:  # the new post holds them at the share limit at most
+        by_share = math.ceil(high_over / share - EPSILON) if share > 0 else g.n_total + 1
     return int(max(0, g.n_total - int(room), by_share))
 
 
@@ -443,7 +446,7 @@ def _greedy(g: _Group, policy: Policy, bound: int, new_post: bool) -> _Solution 
     decides.
     """
     share = policy.high_risk_share_limit
-    if g.sp_ids or share >= 1.0 or g.m == 0 or not g.receiver.any():
+    if g.sp_ids or not 0.0 < share < 1.0 or g.m == 0 or not g.receiver.any():
         return None
     counts = g.counts
     n = counts.sum(axis=1)
@@ -1038,6 +1041,7 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
     RSO. ``leaving``/``absent`` managers end with no community RSOs. ``allocated_on`` (rso_id ->
     date the current allocation began) lets continuity move the newest allocations first.
     ``time_limit`` is per solve, in seconds; a group that hits it keeps the best moves found.
+    Raises ``ValueError`` for a BCU or team with no active manager and no pooled RSO.
     """
     snapshot = source.snapshot if isinstance(source, Figures) else source
     rsos = source.rsos if isinstance(source, Figures) else rso_caseload(snapshot)
@@ -1052,6 +1056,9 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
     pairs = _exclusion_pairs(exclusions)
     since = pd.Series(allocated_on) if isinstance(allocated_on, Mapping) else allocated_on
     register = _prepare(rsos, managers, policy, scope, bcu, team, pairs, going, since)
+    if not register.keys and (bcu is not None or team is not None):
+        named = f"team {team!r}" if team is not None else f"BCU {bcu!r}"
+        raise ValueError(f"No active manager or pooled RSO in {named}")
     results = [_solve_group(g, policy, time_limit) for g in register.groups]
     by_position, unplaced, for_new_post = _assemble(register, results)
 

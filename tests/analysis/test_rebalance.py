@@ -558,3 +558,11 @@ def test_solver_chatter_goes_to_stderr_so_json_on_stdout_stays_valid(capfd: Any)
     out, err = capfd.readouterr()
     assert out == "before\nafter\n"
     assert "HighsMipSolverData" in err
+
+
+def test_an_unknown_bcu_or_team_is_refused() -> None:
+    snapshot = make_snapshot([manager("A")], [rso("R1", "A")])
+    with pytest.raises(ValueError, match="BCU 'Nowhere'"):
+        propose(snapshot, bcu="Nowhere")
+    with pytest.raises(ValueError, match="team 'T9'"):
+        propose(snapshot, team="T9")
