@@ -28,6 +28,17 @@ BAR_THICKNESS = 0.72
 NAME_SPACING = 3
 
 
+
+def name_ticks(names: list[str], height: float, line_height: float) -> list[tuple[int, str]]:
+    """The (row, name) ticks of a horizontal bar chart: every bar's name when the names fit
+    ``height``, else every n-th, so that names never overlap."""
+    count = len(names)
+    step = 1
+    if count and height > 0:
+        per_bar = height / (count + 0.2)  # a fifth of a bar of margin: not a rule
+        step = max(1, math.ceil(line_height / per_bar))
+    return [(row, names[row]) for row in range(0, count, step)]
+
 class ManagerBarChart(QWidget):
     """One bar per manager, a limit line, click to select a manager.
 
@@ -168,14 +179,8 @@ class ManagerBarChart(QWidget):
 
     def _update_names(self) -> None:
         """Name every bar if the names fit, else every n-th, so that names never overlap."""
-        count = len(self._names)
-        height = self._view.sceneBoundingRect().height()
-        step = 1
-        if count and height > 0:
-            per_bar = height / (count + 0.2)  # a fifth of a bar of margin: not a rule
-            line = self.fontMetrics().height() + NAME_SPACING
-            step = max(1, math.ceil(line / per_bar))
-        ticks = [(row, self._names[row]) for row in range(0, count, step)]
+        ticks = name_ticks(self._names, self._view.sceneBoundingRect().height(),
+                           self.fontMetrics().height() + NAME_SPACING)
         self._named = [name for _, name in ticks]
         self._plot.getPlotItem().getAxis("left").setTicks([ticks, []])
 

@@ -8,8 +8,6 @@ arrange it. Hovering a bar or a month says what it counts.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
@@ -18,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QToolTip, QVB
 
 from ncpi_desktop.domain.enums import RiskLevel
 from ncpi_desktop.ui import style
+from ncpi_desktop.ui.charts import name_ticks
 
 BAR_THICKNESS = 0.72
 NAME_SPACING = 3
@@ -125,13 +124,8 @@ class TeamBarChart(QWidget):
         self._update_names()
 
     def _update_names(self) -> None:
-        count = len(self._names)
-        height = self._view.sceneBoundingRect().height()
-        step = 1
-        if count and height > 0:
-            per_bar = height / (count + 0.2)
-            step = max(1, math.ceil((self.fontMetrics().height() + NAME_SPACING) / per_bar))
-        ticks = [(row, self._names[row]) for row in range(0, count, step)]
+        ticks = name_ticks(self._names, self._view.sceneBoundingRect().height(),
+                           self.fontMetrics().height() + NAME_SPACING)
         self._named = [name for _, name in ticks]
         self._plot.getPlotItem().getAxis("left").setTicks([ticks, []])
 
