@@ -1,11 +1,17 @@
 """Importing an extract: all or nothing, in one transaction, updating by id.
 
 ``import_extract`` reads and validates the extract (``exchange.extract``), compares it with the
-database over whole tables to classify every row as added, updated or unchanged, and writes it with
-SQLAlchemy Core executemany (never ORM objects per row). Nothing is deleted: rows the extract does
+database over whole tables to classify every row as added, updated or unchanged, and writes it
+through ``storage.bulk`` (executemany in chunks, never ORM objects per row; on SQLite multi-row
+INSERTs and indexes rebuilt after a big insert). Nothing is deleted: rows the extract does
 not mention stay, and so do the application's own records (allocation history, decisions). A change
 of holder (manager, or team pool for an RSO with no manager) closes the RSO's open allocation and
 opens a new one with the reason "import". One audit row records the import.
+
+On SQLite the import's transaction runs with foreign-key checks off (``bulk.foreign_keys_off``):
+validation has already checked every reference (a visit's rso_id, an RSO's manager_id) against
+the extract and the database, so the per-row look-ups would only repeat it (national extract:
+1.5 s of 15 s CPU). The checks are back on for the connection afterwards.
 
 Updating by id, only the columns the extract gives are compared and written: a column left out of a
 file keeps what the database holds, while a blank cell in a given column means blank (or the
@@ -18,7 +24,7 @@ import is rolled back and writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,8 +32,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import String, bindparam, case, cast, column, insert, select, table, update
+from sqlalchemy import String, bindparam, case, cast, column, select, table, update
 from sqlalchemy.engine import Connection, Engine
+from sqlmodel import SQLModel
 
 from ncpi_desktop.exchange.extract import (
     ERROR,
@@ -40,7 +47,7 @@ from ncpi_desktop.exchange.extract import (
     read_extract,
     validate_extract,
 )
-from ncpi_desktop.storage.models import Allocation
+from ncpi_desktop.storage import bulk
 from ncpi_desktop.storage.operations import audit, now
 
 Progress = Callable[[int, int, str], None]
@@ -125,8 +132,8 @@ def import_extract(engine: Engine, source: str | Path | Extract, *, actor: str,
         else:
             run.stage(f"Reading {name}")
             extract = read_extract(source)
-        with engine.connect() as connection:
-            _begin(connection)
+        with engine.connect() as connection, bulk.foreign_keys_off(connection):
+            bulk.ensure_transaction(connection)
             run.connection = connection
             run.execute(extract, result)
             if result.ok and not check:
@@ -140,15 +147,6 @@ def import_extract(engine: Engine, source: str | Path | Extract, *, actor: str,
         result.written = False
     run.done()
     return result
-
-
-def _begin(connection: Connection) -> None:
-    """Open the transaction now. The sqlite3 module begins one only before its first INSERT,
-    UPDATE or DELETE, which would leave the reads, and an index dropped before the first write,
-    outside it (a DROP INDEX would commit at once and survive a rollback)."""
-    if connection.dialect.name == "sqlite":
-        if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
-            connection.exec_driver_sql("BEGIN")
 
 
 class _Run:
@@ -224,14 +222,15 @@ class _Run:
 
     def write(self, plan: _Plan) -> None:
         spec = plan.spec
-        new = plan.frame[plan.added]
-        if len(new):
-            values = {c: _column_values(new, spec, c) for c in spec.db_columns}
-            dropped = self.drop_indexes(spec.db_table, len(new), len(plan.existing))
-            self.executemany(insert(_table(spec.db_table, values)), values, spec.name)
-            for sql in dropped:
-                self.note(f"Indexing {spec.name}")
-                self.connection.exec_driver_sql(sql)
+        added = int(plan.added.sum())
+        if added:
+            new = plan.frame if added == len(plan.frame) else plan.frame[plan.added]
+            # SQLite: a big insert (and bigger than the table) rebuilds the table's indexes
+            # after its rows, within the transaction, so a rollback restores them.
+            bulk.insert_frame(self.connection, _model_table(spec.db_table),
+                              _with_defaults(new, spec), chunk=CHUNK_ROWS,
+                              defer_indexes_from=max(REINDEX_MIN_ROWS, len(plan.existing)),
+                              progress=self.rows_note(spec.name))
         changed = plan.frame[plan.updated]
         if len(changed):
             columns = [c for c in spec.db_columns if c in plan.frame and c not in spec.key]
@@ -244,29 +243,14 @@ class _Run:
                 values.update({f"key_{k}": _column_values(changed, spec, k) for k in spec.key})
                 self.executemany(statement, values, spec.name)
 
-    def drop_indexes(self, table_name: str, adding: int, existing: int) -> list[str]:
-        """Before a big insert into SQLite, drop the table's secondary indexes and return the SQL
-        that recreates them: building an index once after the insert is several times faster
-        than updating it row by row in random order. Within the import's transaction, so a
-        rollback restores them."""
-        if self.connection.dialect.name != "sqlite" or adding < REINDEX_MIN_ROWS \
-                or adding < existing:
-            return []
-        indexes = self.connection.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? "
-            "AND sql IS NOT NULL", (table_name,)).all()
-        for name, _sql in indexes:
-            self.connection.exec_driver_sql(f'DROP INDEX "{name}"')
-        return [sql for _name, sql in indexes]
+    def rows_note(self, what: str) -> bulk.RowsProgress:
+        """Progress (and a cancel check) between chunks of rows."""
+        return lambda done, total: self.note(f"Writing {what}: {done:,} of {total:,} rows")
 
     def write_allocations(self, plan: _Plan, holders: pd.DataFrame) -> None:
         """First allocations for new RSOs; for a changed holder, close the open allocation and
         open a new one from today (a backfilled row first when the RSO had no history)."""
         today = self.today.isoformat()
-        allocation = Allocation.__table__  # type: ignore[attr-defined]
-        dialect = self.connection.dialect
-        processor = allocation.c.recorded_at.type.dialect_impl(dialect).bind_processor(dialect)
-        recorded = processor(now()) if processor else now()
         target = _table("allocation", _ALLOCATION_COLUMNS)
 
         changed = holders[holders["changed"]]
@@ -293,34 +277,17 @@ class _Run:
                                          [None] * len(first)))
         if not rows:
             return
-        frame = pd.concat(rows, ignore_index=True).astype(object)
-        frame = frame.where(frame.notna(), None)
-        values = {c: frame[c].tolist() for c in ("rso_id", "manager_id", "team", "starts_on",
-                                                  "ends_on")}
-        count = len(frame)
-        values.update(reason=[IMPORT_REASON] * count, actor=[self.actor] * count,
-                      recorded_at=[recorded] * count)
-        self.executemany(insert(target), values, "allocations")
+        frame = pd.concat(rows, ignore_index=True).assign(
+            reason=IMPORT_REASON, actor=self.actor, recorded_at=pd.Timestamp(now()))
+        bulk.insert_frame(self.connection, _model_table("allocation"), frame, chunk=CHUNK_ROWS,
+                          defer_indexes_from=len(frame) + 1,  # the history may be long
+                          progress=self.rows_note("allocations"))
 
     def executemany(self, statement: Any, values: dict[str, list[Any]], what: str) -> None:
         """Run ``statement`` once per row of ``values`` through the driver's executemany, in
-        chunks. The statement is compiled once by SQLAlchemy for the connection's dialect; rows
-        go to the driver as tuples (or dicts), skipping per-row parameter processing, which is
-        most of the cost of a Core executemany of a million rows."""
-        compiled = statement.compile(dialect=self.connection.dialect)
-        sql = str(compiled)
-        count = len(next(iter(values.values())))
-        if self.connection.dialect.positional:
-            names = list(compiled.positiontup or [])
-            rows: Sequence[Any] = list(zip(*(values[n] for n in names), strict=True))
-        else:
-            names = list(values)
-            rows = [dict(zip(names, r, strict=True))
-                    for r in zip(*(values[n] for n in names), strict=True)]
-        for start in range(0, count, CHUNK_ROWS):
-            if start:
-                self.note(f"Writing {what}: {start:,} of {count:,} rows")
-            self.connection.exec_driver_sql(sql, rows[start:start + CHUNK_ROWS])
+        chunks (``storage.bulk.execute_many``)."""
+        bulk.execute_many(self.connection, statement, values, chunk=CHUNK_ROWS,
+                          progress=self.rows_note(what))
 
 
 def _allocation_rows(holders: pd.DataFrame, which: str, starts: list[Any], ends: list[Any]
@@ -339,6 +306,18 @@ def _table(name: str, columns: Iterable[str]) -> Any:
     """A lightweight table whose columns carry no type: values reach the driver as they are
     (ISO text for dates, as SQLite stores them and PostgreSQL casts them)."""
     return table(name, *[column(c) for c in columns])
+
+
+def _model_table(name: str) -> Any:
+    """The register's table (with its column types, which ``bulk.insert_frame`` stores by)."""
+    return SQLModel.metadata.tables[name]
+
+
+def _with_defaults(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """The database columns of ``frame``; a column the file left out takes its default."""
+    given = [c for c in spec.db_columns if c in frame]
+    missing = {c: _default(spec, c) for c in spec.db_columns if c not in frame}
+    return frame[given].assign(**missing) if missing else frame[given]
 
 
 def _column_values(frame: pd.DataFrame, spec: TableSpec, name: str) -> list[Any]:
