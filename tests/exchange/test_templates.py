@@ -1,9 +1,11 @@
 """Extract templates: every column of IMPORT-FORMAT.md, an example row that imports cleanly, and
-the packaged files equal to what the column spec generates."""
+both copies (the package's, and the repository's top-level ``resources/templates``) equal to what
+the column spec generates."""
 
 from __future__ import annotations
 
 import csv
+from pathlib import Path
 
 import pytest
 from extract_files import new_database
@@ -47,6 +49,26 @@ def test_the_packaged_template_is_what_the_spec_generates(name):
         "run python -m ncpi_desktop.exchange.templates to regenerate")
     rows = list(csv.reader(data.decode(ENCODING).splitlines()))
     assert rows[0] == IMPORT_FORMAT[name] and len(rows) == 2
+
+
+#: The copy at the top of the repository (issue 5: the templates "live in resources/").
+REPOSITORY_TEMPLATES = Path(__file__).resolve().parents[2] / "resources" / "templates"
+
+
+@pytest.mark.parametrize("name", list(TABLES))
+def test_the_repository_copy_is_what_the_spec_generates(name):
+    data = (REPOSITORY_TEMPLATES / f"{name}.csv").read_bytes()
+    assert data.decode(ENCODING) == template_text(TABLES[name]), (
+        "run python -m ncpi_desktop.exchange.templates, then "
+        "cp ncpi_desktop/resources/templates/*.csv resources/templates/")
+
+
+def test_the_two_copies_hold_the_same_files():
+    def files(folder: Path) -> list[str]:
+        return sorted(p.name for p in folder.iterdir() if p.is_file())
+
+    assert files(REPOSITORY_TEMPLATES) == files(template_folder()) == sorted(
+        spec.filename for spec in TABLES.values())
 
 
 def test_write_templates_copies_the_five_files(tmp_path):
