@@ -96,13 +96,14 @@ def load_visits(connection: Connection, as_at: date) -> pd.DataFrame:
 
 def load_orders(connection: Connection, as_at: date) -> pd.DataFrame:
     """Every civil order started by ``as_at`` (ended ones too: the register shows them)."""
-    return _read(connection, _ORDERS_SQL, {"starts_on": "date", "ends_on": "date"},
-                 as_at=as_at.isoformat())
+    return _read(connection, _ORDERS_SQL, {"starts_on": "date", "ends_on": "date",
+                                           "type": "label"}, as_at=as_at.isoformat())
 
 
 def load_decisions(connection: Connection, as_at: date) -> pd.DataFrame:
     """The latest management decision per RSO made on or before ``as_at``."""
-    return _read(connection, _DECISIONS_SQL, {"decided_on": "date"}, as_at=as_at.isoformat())
+    return _read(connection, _DECISIONS_SQL, {"decided_on": "date", "mode": "label"},
+                 as_at=as_at.isoformat())
 
 
 #: The frames every snapshot carries in ``Snapshot.extra``.

@@ -49,15 +49,37 @@ class Snapshot:
         return pd.Timestamp(self.as_at)
 
     @cached_property
-    def rso_index(self) -> pd.Index:
-        """The register's rso_ids, hashed once per snapshot: every per-RSO frame (visits, ARMS,
-        orders, decisions) finds its RSOs' rows through it, rather than each building its own
-        index of 100,000 strings."""
-        return pd.Index(self.rsos["rso_id"].to_numpy())
+    def _rso_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The register's rso_ids as fixed-width keys, sorted, and the row of each."""
+        keys = _keys(self.rsos["rso_id"].to_numpy())
+        order = np.argsort(keys, kind="stable")  # linear when the register comes sorted
+        return keys[order], order
 
-    def rso_rows(self, rso_ids: pd.Series | np.ndarray) -> np.ndarray:
-        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register)."""
-        return self.rso_index.get_indexer(np.asarray(rso_ids))
+    def rso_rows(self, rso_ids: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
+        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register).
+
+        Every per-RSO frame (visits, ARMS, orders, decisions) is joined to the register through
+        this: a binary search of fixed-width keys, where hashing 100,000 rso_id strings (a
+        pandas index) would cost several times more.
+        """
+        keys = _keys(np.asarray(rso_ids))
+        ids, order = self._rso_keys
+        rows = np.full(len(keys), -1, dtype=np.int64)
+        if len(ids) and len(keys):
+            at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
+            hit = ids[at] == keys
+            rows[hit] = order[at[hit]]
+        return rows
+
+
+def _keys(ids: np.ndarray) -> np.ndarray:
+    """Ids as numpy values that compare in C: text as fixed-width unicode (blanks as "")."""
+    if ids.dtype != object:
+        return ids
+    blank = pd.isna(ids)
+    if blank.any():
+        ids = np.where(blank, "", ids)
+    return ids.astype(str)
 
 
 def load_policy(connection: Connection) -> Policy:
@@ -94,16 +116,20 @@ WHERE a.completed_on <= :as_at AND r.registered_on <= :as_at
 _MANAGERS_SQL = "SELECT manager_id, name, bcu, team, fte, role, active FROM manager"
 
 #: How a column read from the database is typed (``read_frame``).
-Kind = Literal["text", "date", "bool", "Int64", "float"]
+#: ``label``: text with few distinct values (status, risk level, team, manager id...), stored as
+#: one string object per distinct value: every comparison and hash of the column then touches a
+#: handful of objects instead of 100,000 scattered ones (and the column takes far less memory).
+Kind = Literal["text", "label", "date", "bool", "Int64", "float"]
 
 _RSO_KINDS: dict[str, Kind] = {
     "date_of_birth": "date", "registered_on": "date", "community_since": "date",
     "notification_ends": "date", "last_concern_on": "date", "notification_indefinite": "bool",
     "paper_records_only": "bool", "visit_interval_months": "Int64", "allocation_id": "float",
-} | dict.fromkeys(["rso_id", "family_name", "given_names", "sex", "home_bcu", "home_team",
-                   "neighbourhood", "status", "risk_level", "management", "current_manager_id",
-                   "visit_interval_reason", "held_manager_id", "held_team"], "text")
-_ARMS_KINDS: dict[str, Kind] = {"rso_id": "text", "completed_on": "date", "outcome": "text"}
+} | dict.fromkeys(["rso_id", "family_name", "given_names", "home_bcu", "home_team",
+                   "neighbourhood", "visit_interval_reason", "held_team"], "text",
+                  ) | dict.fromkeys(["sex", "status", "risk_level", "management",
+                                     "current_manager_id", "held_manager_id"], "label")
+_ARMS_KINDS: dict[str, Kind] = {"rso_id": "text", "completed_on": "date", "outcome": "label"}
 _MANAGER_KINDS: dict[str, Kind] = {"fte": "float", "active": "bool"}
 
 
@@ -123,6 +149,9 @@ def paused_gc() -> Iterator[None]:
 def _typed(values: np.ndarray, kind: Kind | None) -> pd.api.extensions.ExtensionArray | np.ndarray:
     if kind == "text":
         return pd.array(values, dtype="str")
+    if kind == "label":
+        codes, uniques = pd.factorize(values)
+        return pd.array(np.append(np.asarray(uniques, dtype=object), None)[codes], dtype="str")
     if kind == "date":
         return to_dates(pd.Series(values, dtype=object)).to_numpy()
     if kind == "bool":
