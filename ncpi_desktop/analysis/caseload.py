@@ -6,8 +6,10 @@ sums over different groupings of the same per-RSO frame.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from ncpi_desktop.analysis.align import is_in
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.flags import fmt_number, fmt_percent, set_flag, texts
 from ncpi_desktop.domain.enums import HIGH_RISK_LEVELS, ManagementMode, RiskLevel, Role, Status
@@ -36,43 +38,58 @@ COUNT_COLUMNS: dict[str, str] = {
 
 def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     """Per RSO: the holder at the as-at date, where they count, and the caseload flags."""
-    rsos = snapshot.rsos.copy()
-    managers = snapshot.managers.set_index("manager_id")
+    rsos = snapshot.rsos.copy(deep=False)
+    managers = snapshot.managers
     recorded = rsos["manager_id"].astype(object)
-    held_by_active = recorded.map(managers["active"]).fillna(False).astype(bool)
-    named = recorded.notna() & held_by_active
+    # Each RSO's holder among the managers (-1: none): one lookup, read for every column below.
+    holder = pd.Index(managers["manager_id"]).get_indexer(recorded.to_numpy())
+    known = holder >= 0
+    held_by_active = np.zeros(len(rsos), dtype=bool)
+    held_by_active[known] = managers["active"].to_numpy(bool)[holder[known]]
+    named = recorded.notna().to_numpy() & held_by_active
+
+    def of_holder(column: str, otherwise: pd.Series | None) -> pd.Series:
+        """The named holder's ``column``; ``otherwise`` (or blank) where there is none."""
+        values = (np.full(len(rsos), np.nan, dtype=object) if otherwise is None
+                  else otherwise.to_numpy(object).copy())
+        values[named] = managers[column].to_numpy(object)[holder[named]]
+        return pd.Series(values, index=rsos.index, dtype=object)
+
     rsos["recorded_manager_id"] = recorded
     rsos["manager_id"] = recorded.where(named)
     rsos["named"] = named
-    pool_team = rsos["team"].fillna(rsos["home_team"])
-    rsos["team"] = rsos["manager_id"].map(managers["team"]).where(named, pool_team)
-    rsos["bcu"] = rsos["manager_id"].map(managers["bcu"]).where(named, rsos["home_bcu"])
-    rsos["manager_name"] = rsos["manager_id"].map(managers["name"])
-    # Text columns stay text even when there are no rows (an empty register maps to float).
-    for column in ("manager_id", "team", "bcu", "manager_name"):
-        rsos[column] = rsos[column].astype(object)
+    rsos["team"] = of_holder("team", rsos["team"].fillna(rsos["home_team"]))
+    rsos["bcu"] = of_holder("bcu", rsos["home_bcu"])
+    rsos["manager_name"] = of_holder("name", None)
 
     status = rsos["status"]
-    community = status == Status.COMMUNITY
+    community = is_in(status, Status.COMMUNITY)
     rsos["is_community"] = community
     for value in (Status.CUSTODY, Status.ABROAD, Status.MISSING):
-        rsos[f"is_{value}"] = status == value
+        rsos[f"is_{value}"] = is_in(status, value)
     for level in RiskLevel:
-        rsos[f"is_{level}"] = community & (rsos["risk_level"] == level)
-    rsos["is_high_risk"] = community & rsos["risk_level"].isin(list(HIGH_RISK_LEVELS))
+        rsos[f"is_{level}"] = community & is_in(rsos["risk_level"], level)
+    rsos["is_high_risk"] = community & is_in(rsos["risk_level"], *HIGH_RISK_LEVELS)
     rsos["is_pooled"] = community & ~named
-    rsos["is_reactive"] = community & (rsos["management"] == ManagementMode.REACTIVE)
-    rsos["is_active"] = community & ~rsos["is_reactive"]
+    rsos["is_reactive"] = community & is_in(rsos["management"], ManagementMode.REACTIVE)
+    rsos["is_active"] = community & ~rsos["is_reactive"].to_numpy()
 
-    rsos = rsos.join(arms_status(snapshot), on="rso_id")
+    arms = arms_status(snapshot)
+    for column in arms.columns:
+        rsos[column] = arms[column].array
 
-    left = recorded.notna() & ~named
-    why_pooled = pd.Series("No named offender manager: unallocated", index=rsos.index)
-    why_pooled = why_pooled.mask(
-        rsos["team"].notna(), "No named offender manager: pooled in team " + rsos["team"])
-    why_pooled = why_pooled.mask(
-        left, "No named offender manager: " + recorded.fillna("") + " is not an active manager")
-    set_flag(rsos, "no_named_manager", rsos["is_pooled"], why_pooled)
+    pooled = rsos["is_pooled"].to_numpy()
+    why = np.full(len(rsos), "", dtype=object)
+    if pooled.any():
+        team = rsos["team"].to_numpy(object)[pooled]
+        left = recorded.notna().to_numpy()[pooled]
+        text = np.full(len(team), "No named offender manager: unallocated", dtype=object)
+        has_team = pd.notna(team)
+        text[has_team] = "No named offender manager: pooled in team " + team[has_team]
+        text[left] = ("No named offender manager: " + recorded.to_numpy(object)[pooled][left]
+                      + " is not an active manager")
+        why[pooled] = text
+    set_flag(rsos, "no_named_manager", pooled, why)
     return rsos
 
 
@@ -134,8 +151,10 @@ def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per
     """One row per active offender manager (and supervisor holding RSOs): caseload, per FTE,
     risk mix, ARMS, and the two flags."""
     active = managers[managers["active"]].set_index("manager_id")
-    counts = _counts(rsos[rsos["named"]], ["manager_id"], sums, maxima).reindex(
-        active.index, fill_value=0)
+    # Only the counted columns are filtered: the per-RSO frame has about a hundred.
+    needed = ["manager_id", *(sums or COUNT_COLUMNS).values(), *(maxima or {}).values()]
+    held = rsos.loc[rsos["named"].to_numpy(bool), needed]
+    counts = _counts(held, ["manager_id"], sums, maxima).reindex(active.index, fill_value=0)
     frame = active[["name", "bcu", "team", "role", "fte"]].join(counts)
     # Supervisors do not carry a caseload; they are listed only if they hold RSOs.
     frame = frame[(frame["role"] == Role.OFFENDER_MANAGER) | (frame["rsos"] > 0)]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
+from ncpi_desktop.analysis.align import is_in
 from ncpi_desktop.analysis.caseload import (
     COUNT_COLUMNS,
     group_figures,
@@ -65,26 +67,26 @@ class Figures:
 
 
 def _arms_due_flag(rsos: pd.DataFrame, policy: Policy) -> None:
-    due = rsos["arms_due"]
-    never = due & rsos["arms_latest_on"].isna()
-    old = due & rsos["arms_latest_on"].notna()
-    why = pd.Series("", index=rsos.index, dtype=object)
+    due = rsos["arms_due"].to_numpy(bool)
+    latest = rsos["arms_latest_on"]
+    never = due & latest.isna().to_numpy()
+    old = due & ~never
+    why = np.full(len(rsos), "", dtype=object)
     why[never] = "No ARMS assessment completed (due for adult males in the community)"
     if old.any():
-        rows = rsos[old]
-        why[old] = ("Latest ARMS on " + fmt_dates(rows["arms_latest_on"]) + " is older than "
+        why[old] = ("Latest ARMS on " + fmt_dates(latest[old]) + " is older than "
                     + str(policy.arms_max_age_months) + " months (expired "
-                    + fmt_dates(rows["arms_expires_on"]) + ")")
+                    + fmt_dates(rsos["arms_expires_on"][old]) + ")").to_numpy(object)
     set_flag(rsos, "arms_due", due, why)
 
 
 def _data_quality_flags(rsos: pd.DataFrame) -> None:
-    missing = (rsos["status"] == Status.COMMUNITY) & rsos["risk_level"].isna()
-    set_flag(rsos, "no_risk_level", missing, pd.Series(
-        "No risk level recorded for an RSO in the community: no visit interval or risk figures",
-        index=rsos.index))
-    set_flag(rsos, "paper_records_only", rsos["paper_records_only"], pd.Series(
-        "Details kept only on paper, not in the system", index=rsos.index))
+    missing = is_in(rsos["status"], Status.COMMUNITY) & rsos["risk_level"].isna().to_numpy()
+    set_flag(rsos, "no_risk_level", missing, np.full(
+        len(rsos), "No risk level recorded for an RSO in the community: no visit interval or risk"
+        " figures", dtype=object))
+    set_flag(rsos, "paper_records_only", rsos["paper_records_only"].to_numpy(), np.full(
+        len(rsos), "Details kept only on paper, not in the system", dtype=object))
 
 
 def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -95,7 +97,7 @@ def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     register = order_register(snapshot, rsos)
     in_force = orders_in_force(register)
     index = pd.Index(rsos["rso_id"], name="rso_id")
-    arms = rsos.set_index("rso_id")[ARMS_COLUMNS]
+    arms = rsos[ARMS_COLUMNS].set_axis(index)
     parts = [visit_status(snapshot),
              reactive_status(snapshot, register, arms=arms, in_force=in_force),
              order_status(snapshot, register, index, in_force=in_force)]

@@ -17,11 +17,29 @@ def why_column(name: str) -> str:
     return f"why_{name}"
 
 
-def set_flag(frame: pd.DataFrame, name: str, mask: pd.Series, why: pd.Series) -> None:
-    """Store flag ``name`` and its sentence (blank where the flag is not raised)."""
-    mask = mask.fillna(False).astype(bool)
-    frame[flag_column(name)] = mask
-    frame[why_column(name)] = why.where(mask, "").astype(object).fillna("")
+def _in_frame_order(frame: pd.DataFrame, values: pd.Series | np.ndarray) -> np.ndarray:
+    """A Series by the frame's index (as assigning it would align it), an array by position."""
+    if isinstance(values, pd.Series):
+        if not values.index.equals(frame.index):
+            values = values.reindex(frame.index)
+        return values.to_numpy()
+    return np.asarray(values)
+
+
+def set_flag(frame: pd.DataFrame, name: str, mask: pd.Series | np.ndarray,
+             why: pd.Series | np.ndarray) -> None:
+    """Store flag ``name`` and its sentence (blank where the flag is not raised).
+
+    ``mask`` and ``why`` are Series on the frame's index or arrays in its row order; ``why`` is
+    read only where the flag is raised (blanks there become "").
+    """
+    raised = pd.Series(_in_frame_order(frame, mask)).fillna(False).to_numpy(bool)
+    texts = np.full(len(raised), "", dtype=object)
+    picked = np.asarray(_in_frame_order(frame, why), dtype=object)[raised]
+    picked[pd.isna(picked)] = ""
+    texts[raised] = picked
+    frame[flag_column(name)] = raised
+    frame[why_column(name)] = pd.Series(texts, index=frame.index, dtype=object)
 
 
 def flag_names(frame: pd.DataFrame) -> list[str]:

@@ -22,6 +22,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
+from ncpi_desktop.analysis.align import aligned, each_value, is_in, row_of_each_rso, take
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.dates import add_years, age_in_years
 from ncpi_desktop.analysis.flags import set_flag
@@ -39,23 +40,38 @@ def unmet_column(criterion: str) -> str:
 
 
 def _join(parts: list[pd.Series], separator: str) -> pd.Series:
-    """Join the non-blank texts of each row, in order, without a per-row loop."""
+    """Join the non-blank texts of each row, in order, without a per-row loop (strings are
+    joined only on the rows where both sides have one)."""
     arrays = [np.asarray(part, dtype=object) for part in parts]
-    out = arrays[0]
+    out = arrays[0].copy()
     for part in arrays[1:]:
-        glue = np.where((out != "") & (part != ""), separator, "")
-        out = out + glue + part
+        has = part != ""
+        both = has & (out != "")
+        only = has & ~both
+        out[only] = part[only]
+        out[both] = out[both] + separator + part[both]
     return pd.Series(out, index=parts[0].index, dtype=object)
 
 
-def _where(mask: pd.Series, make: Callable[[pd.Series], pd.Series]) -> pd.Series:
-    """``make(mask)``'s text on the rows of ``mask`` (in their order), blank elsewhere: sentences
-    are built only for the rows that need one."""
-    rows = mask.to_numpy(bool)
+def _where(mask: pd.Series | np.ndarray, make: Callable[[np.ndarray], object],
+           index: pd.Index | None = None) -> pd.Series:
+    """``make(rows)``'s text on the ``rows`` of ``mask`` (a numpy mask; in their order), blank
+    elsewhere: sentences are built only for the rows that need one."""
+    if isinstance(mask, pd.Series):
+        index = mask.index if index is None else index
+    rows = np.asarray(mask, dtype=bool)
     out = np.full(len(rows), "", dtype=object)
     if rows.any():
-        out[rows] = np.asarray(make(mask), dtype=object)
-    return pd.Series(out, index=mask.index, dtype=object)
+        out[rows] = np.asarray(make(rows), dtype=object)
+    return pd.Series(out, index=index, dtype=object)
+
+
+def _in_register_order(snapshot: Snapshot, frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame indexed by rso_id, in the snapshot's row order (by position when it already is)."""
+    if aligned(frame.index, snapshot.rsos["rso_id"]):
+        return frame
+    rows = row_of_each_rso(snapshot, frame.index)
+    return pd.DataFrame({column: take(frame[column], rows) for column in frame.columns})
 
 
 def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
@@ -79,70 +95,72 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     index = rsos.index
     out = pd.DataFrame(index=index)
 
-    risk = rsos["risk_level"]
-    risk_fails = ~(risk == RiskLevel.LOW).fillna(False).astype(bool)
-    out[unmet_column("risk")] = _where(risk_fails, lambda m: (
-        "risk " + risk[m].astype(object).str.replace("_", " ", regex=False)).fillna(
-        "no risk level"))
+    risk_text = each_value(rsos["risk_level"], lambda value: "no risk level" if value is None
+                           else "risk " + str(value).replace("_", " "))
+    out[unmet_column("risk")] = _where(~is_in(rsos["risk_level"], RiskLevel.LOW),
+                                       lambda rows: risk_text[rows], index)
 
-    arms = (arms_status(snapshot) if arms is None else arms).reindex(rso_ids)
-    arms.index = index
-    adult_male = (rsos["sex"] == Sex.MALE) & (
-        age_in_years(rsos["date_of_birth"], as_at) >= policy.arms_adult_age_years)
-    latest_on = arms["arms_latest_on"]
-    outcome = arms["arms_latest_outcome"]
-    never = latest_on.isna()
-    expired = ~never & (as_at > arms["arms_expires_on"])
-    not_low = ~never & ~(outcome == ArmsOutcome.LOW).fillna(False).astype(bool)
+    arms = _in_register_order(snapshot, arms_status(snapshot) if arms is None else arms)
+    adult_male = is_in(rsos["sex"], Sex.MALE) & (
+        age_in_years(rsos["date_of_birth"], as_at) >= policy.arms_adult_age_years).to_numpy()
+    latest_on = arms["arms_latest_on"].set_axis(index)
+    outcome = arms["arms_latest_outcome"].set_axis(index)
+    never = latest_on.isna().to_numpy()
+    expired = ~never & (as_at > arms["arms_expires_on"]).to_numpy()
+    not_low = ~never & ~is_in(outcome, ArmsOutcome.LOW)
+    outcome_text = each_value(outcome, lambda value: f"ARMS outcome {value}")
     arms_text = _join([
-        _where(adult_male & not_low, lambda m: "ARMS outcome " + outcome[m].astype(object)),
-        _where(adult_male & expired, lambda m: "ARMS of " + fmt_dates(latest_on[m])
-               + " older than " + str(policy.arms_max_age_months) + " months")], ", ")
+        _where(adult_male & not_low, lambda rows: outcome_text[rows], index),
+        _where(adult_male & expired, lambda rows: "ARMS of " + fmt_dates(latest_on[rows])
+               + " older than " + str(policy.arms_max_age_months) + " months", index)], ", ")
     arms_text[adult_male & never] = "no ARMS assessment"
     out[unmet_column("arms")] = arms_text
 
-    future = rsos["last_concern_on"] > as_at
-    starts = pd.concat([rsos["registered_on"], rsos["community_since"],
-                        rsos["last_concern_on"].mask(future)], axis=1).max(axis=1)
-    out["concern_free_from"] = starts.astype("datetime64[s]")
+    concern = rsos["last_concern_on"].to_numpy("datetime64[s]").copy()
+    concern[concern > np.datetime64(as_at, "s")] = np.datetime64("NaT")
+    starts = np.fmax(np.fmax(rsos["registered_on"].to_numpy("datetime64[s]"),
+                             rsos["community_since"].to_numpy("datetime64[s]")), concern)
+    out["concern_free_from"] = starts
     out["concern_free_on"] = add_years(out["concern_free_from"], policy.reactive_concern_free_years)
-    out[unmet_column("concern")] = _where(out["concern_free_on"] > as_at, lambda m: (
-        "concern-free only since " + fmt_dates(out.loc[m, "concern_free_from"]) + " ("
+    out[unmet_column("concern")] = _where(out["concern_free_on"] > as_at, lambda rows: (
+        "concern-free only since " + fmt_dates(out.loc[rows, "concern_free_from"]) + " ("
         + str(policy.reactive_concern_free_years) + " years on "
-        + fmt_dates(out.loc[m, "concern_free_on"]) + ")"))
+        + fmt_dates(out.loc[rows, "concern_free_on"]) + ")"))
 
     if in_force is None:
         in_force = orders_in_force(order_register(snapshot) if register is None else register)
-    types = in_force["order_types_in_force"].reindex(rso_ids)
-    types.index = index
-    out[unmet_column("order")] = _where(types.notna(), lambda m: types[m] + " in force")
+    types = take(in_force["order_types_in_force"], row_of_each_rso(snapshot, in_force.index),
+                 index).astype(object)
+    out[unmet_column("order")] = _where(types.notna(), lambda rows: types[rows] + " in force")
 
-    status = rsos["status"]
-    community = (status == Status.COMMUNITY).fillna(False).astype(bool)
-    out[unmet_column("status")] = _where(~community, lambda m: (
-        "not in the community (" + status[m].astype(object) + ")"))
+    community = is_in(rsos["status"], Status.COMMUNITY)
+    status_text = each_value(rsos["status"], lambda value: np.nan if value is None
+                             else f"not in the community ({value})")
+    out[unmet_column("status")] = _where(~community, lambda rows: status_text[rows], index)
 
     fails = [out[unmet_column(c)].to_numpy(object) != "" for c in CRITERIA]
-    out["reactive_meets"] = ~np.logical_or.reduce(fails)
+    meets = ~np.logical_or.reduce(fails)
+    out["reactive_meets"] = meets
     unmet = _join([out[unmet_column(c)] for c in CRITERIA], "; ")
     out["reactive_unmet"] = unmet
-    out["reactive_note"] = pd.Series(np.where(
-        out["reactive_meets"], "meets every criterion for reactive management",
-        "not eligible because: " + unmet.to_numpy(object)), index=index, dtype=object)
+    note = np.full(len(meets), "meets every criterion for reactive management", dtype=object)
+    note[~meets] = "not eligible because: " + unmet.to_numpy(object)[~meets]
+    out["reactive_note"] = pd.Series(note, index=index, dtype=object)
 
     mode = rsos["management"]
-    eligible = community & (mode == ManagementMode.ACTIVE) & out["reactive_meets"]
-    set_flag(out, "reactive_eligible", eligible, _where(eligible, lambda m: (
+    eligible = community & is_in(mode, ManagementMode.ACTIVE) & meets
+    set_flag(out, "reactive_eligible", eligible, _where(eligible, lambda rows: (
         "Meets every criterion for reactive management: low risk"
-        + pd.Series(np.where(adult_male[m], "; ARMS low on " + fmt_dates(latest_on[m])
-                             + ", current", ""), index=m.index[m], dtype=object)
-        + "; concern-free since " + fmt_dates(out.loc[m, "concern_free_from"]) + " ("
-        + str(policy.reactive_concern_free_years) + " years or more); no civil order in force")))
+        + np.where(adult_male[rows], "; ARMS low on " + fmt_dates(latest_on[rows]).to_numpy(object)
+                   + ", current", "").astype(object)
+        + "; concern-free since " + fmt_dates(out.loc[rows, "concern_free_from"]).to_numpy(object)
+        + " (" + str(policy.reactive_concern_free_years)
+        + " years or more); no civil order in force"), index))
 
-    review = community & (mode == ManagementMode.REACTIVE) & ~out["reactive_meets"]
-    set_flag(out, "reactive_review", review, _where(review, lambda m: (
-        "Managed reactively but no longer meets the criteria: " + out.loc[m, "reactive_unmet"]
-        + ": review back to active management")))
+    review = community & is_in(mode, ManagementMode.REACTIVE) & ~meets
+    set_flag(out, "reactive_review", review, _where(review, lambda rows: (
+        "Managed reactively but no longer meets the criteria: "
+        + unmet.to_numpy(object)[rows] + ": review back to active management"), index))
     out.index = pd.Index(rso_ids, name="rso_id")
     return out
 

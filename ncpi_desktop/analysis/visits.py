@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ncpi_desktop.analysis.align import each_value, is_in, row_of_each_rso, take
 from ncpi_desktop.analysis.dates import add_months
 from ncpi_desktop.analysis.flags import set_flag
 from ncpi_desktop.domain.enums import ManagementMode, Status
@@ -51,15 +52,16 @@ def _months(values: pd.Series) -> pd.Series:
         index=values.index, dtype=object)
 
 
-def _visit_facts(snapshot: Snapshot, rso_ids: pd.Series) -> pd.DataFrame:
-    """The per-RSO visit aggregate aligned by position to ``rso_ids`` (no visits: blanks)."""
+def _visit_facts(snapshot: Snapshot) -> pd.DataFrame:
+    """The per-RSO visit aggregate in the register's row order (no visits: blanks)."""
     visits = snapshot.extra.get("visits")
     if visits is None:
         raise ValueError("The snapshot has no visit history: load it with full_snapshot")
-    facts = visits.set_index("rso_id").reindex(rso_ids.to_numpy()).reset_index(drop=True)
+    rows = row_of_each_rso(snapshot, visits["rso_id"])
+    facts = pd.DataFrame({column: take(visits[column], rows) for column in VISIT_FACTS})
     facts["failed_attempts"] = facts["failed_attempts"].fillna(0).astype("int64")
     facts["last_visit_officers"] = facts["last_visit_officers"].astype("Int64")
-    return facts[VISIT_FACTS]
+    return facts
 
 
 def _by_rso(frame: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
@@ -74,13 +76,15 @@ def _schedule(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     policy = snapshot.policy
     as_at = snapshot.as_at_ts
     rsos = snapshot.rsos.reset_index(drop=True)
-    out = _visit_facts(snapshot, rsos["rso_id"])
+    out = _visit_facts(snapshot)
 
     entered = rsos["community_since"].fillna(rsos["registered_on"])
     out["entered_on"] = entered
-    out["visits_prescribed"] = ((rsos["status"] == Status.COMMUNITY)
-                                & (rsos["management"] == ManagementMode.ACTIVE)).to_numpy(bool)
-    by_risk = rsos["risk_level"].map(policy.visit_intervals()).astype("Int64")
+    out["visits_prescribed"] = (is_in(rsos["status"], Status.COMMUNITY)
+                                & is_in(rsos["management"], ManagementMode.ACTIVE))
+    intervals = policy.visit_intervals()
+    by_risk = pd.Series(each_value(rsos["risk_level"], intervals.get),
+                        index=rsos.index).astype("Int64")
     own = rsos["visit_interval_months"].astype("Int64")
     out["interval_months"] = own.fillna(by_risk)
     out["interval_source"] = pd.Series(
@@ -122,7 +126,7 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
     ``lone_visit``, each with the sentence saying which rule fired and with which numbers."""
     policy = snapshot.policy
     rsos, out = _schedule(snapshot)
-    community = (rsos["status"] == Status.COMMUNITY).to_numpy(bool)
+    community = is_in(rsos["status"], Status.COMMUNITY)
 
     overdue = out["visit_overdue"]
     why = pd.Series("", index=out.index, dtype=object)
