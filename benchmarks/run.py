@@ -9,7 +9,14 @@ flatter the next; peak memory is the process's own high-water mark (``ru_maxrss`
 children). Other work on the machine slows every figure: the load average is printed with them.
 
 A benchmark is a function ``(Context) -> list[Row]`` listed in ``BENCHMARKS``: later issues add
-theirs to the list. Results are also written to ``bench-out/results.json``.
+theirs to the list. Results are also written to ``bench-out/results.json``. Wall and CPU seconds
+are given side by side: on a shared machine the first says what a user waits, the second what the
+work costs.
+
+Issue 5 adds the import of each profile's register exported as an extract, beside ``sqlite3``'s
+own ``.import`` of the same files (``bench_import.py``), and the time to produce the performance
+pack (``bench_pack.py``); issue 4 the rebalancing proposal (``bench_rebalance.py``). Each runs in
+a fresh process; one that fails shows as a FAILED row with its error, not as a crash.
 """
 
 from __future__ import annotations
@@ -39,6 +46,11 @@ ANALYSIS_SECONDS = 1.0
 SORT_SECONDS = 0.2
 PEAK_MB = 600.0
 FIRST_PAINT_SECONDS = {"lancashire-2017": 1.5, "national": 3.0}
+#: Issue 5, part 6: the national extract's import, and its ratio to sqlite3's own .import.
+IMPORT_SECONDS = {"national": 60.0}
+IMPORT_RATIO = {"national": 3.0}
+#: Units of a child benchmark's (name, value, unit) rows; any other third element is a note.
+UNITS = {"s", "MB", "x", "moves", "BCUs", "rows", "pages"}
 
 
 @dataclass
@@ -49,9 +61,12 @@ class Row:
     unit: str
     target: float | None = None
     note: str = ""
+    failed: bool = False
 
     @property
     def verdict(self) -> str:
+        if self.failed:
+            return "FAILED"
         if self.value is None:
             return "FAILED" if self.target is not None else ""
         if self.target is None:
@@ -193,7 +208,8 @@ def first_paint(ctx: Context) -> list[Row]:
     for line in result.stdout.splitlines():
         if line.startswith("first paint:") and line.split()[2] != "failed":
             seconds = float(line.split()[2])
-    note = "cold start to the painted caseload page"
+    note = (f"cold start to the painted caseload page; process CPU {result.cpu_seconds:.2f} s "
+            f"of {result.seconds:.2f} s")
     if seconds is None:
         note = (result.stderr.strip().splitlines() or ["failed"])[-1]
     return [Row(ctx.profile, "first paint", seconds, "s", FIRST_PAINT_SECONDS[ctx.profile], note),
@@ -201,12 +217,103 @@ def first_paint(ctx: Context) -> list[Row]:
                 "MB", PEAK_MB, "first-paint process, ru_maxrss")]
 
 
+def extract_import(ctx: Context) -> list[Row]:
+    """The register exported as an extract, imported into an empty database, beside sqlite3's
+    own .import of the same CSV files (issue 5, part 6)."""
+    try:
+        from bench_import import bench_import
+
+        m = bench_import(ctx.db)
+    except Exception as exc:  # noqa: BLE001 - a failed benchmark is a row, not a crash
+        return [Row(ctx.profile, "import extract", None, "s", IMPORT_SECONDS.get(ctx.profile),
+                    f"{type(exc).__name__}: {exc}", failed=True)]
+    base, ours = m["sqlite3"], m["import"]
+    rows = sum(ours["rows"].values())
+    slowest = sorted(ours["stages"].items(), key=lambda kv: -kv[1])[:4]
+    stages = ", ".join(f"{name} {cpu:.1f}" for name, cpu in slowest)
+    ratio = IMPORT_RATIO.get(ctx.profile)
+    return [
+        Row(ctx.profile, "sqlite3 .import of the extract's CSVs", base["seconds"], "s", None,
+            f"CPU {base['cpu']:.1f} s; plain tables, no keys; {base['peak_mb']:.0f} MB; "
+            f"{m['extract_note']}"),
+        Row(ctx.profile, "import extract (import_extract)", ours["seconds"], "s",
+            IMPORT_SECONDS.get(ctx.profile),
+            f"CPU {ours['cpu']:.1f} s; {rows:,} rows into an empty database; CPU s by stage: "
+            f"{stages}"),
+        Row(ctx.profile, "import / sqlite3 .import, wall", m["ratio_wall"], "x", ratio),
+        Row(ctx.profile, "import / sqlite3 .import, CPU", m["ratio_cpu"], "x", ratio),
+        Row(ctx.profile, "import peak memory", ours["peak_mb"], "MB", None,
+            "fresh process, ru_maxrss"),
+    ]
+
+
+def pack(ctx: Context) -> list[Row]:
+    """Producing the performance pack, PDF and XLSX (issue 5, part 6; bench_pack.py)."""
+    return _child_rows(ctx, "pack")
+
+
+def rebalance(ctx: Context) -> list[Row]:
+    """The rebalancing proposal for every BCU (issue 4; bench_rebalance.py)."""
+    return _child_rows(ctx, "rebalance")
+
+
+def _child_rows(ctx: Context, kind: str) -> list[Row]:
+    """Run another issue's benchmark module in a fresh process and turn what it returns into
+    rows: ``(name, value, unit)`` or ``(name, seconds, note)``."""
+    env = dict(os.environ)
+    env.setdefault("QT_QPA_PLATFORM", "offscreen")
+    result = run_measured([sys.executable, __file__, "--child", kind, str(ctx.db),
+                           ctx.as_at.isoformat() if ctx.as_at else ""], env=env)
+    marked = [line for line in result.stdout.splitlines() if line.startswith(RESULT)]
+    for line in result.stdout.splitlines():
+        if not line.startswith(RESULT):
+            print(f"  {line}", file=sys.stderr)
+    if result.status != 0 or not marked:
+        error = (result.stderr.strip().splitlines() or ["no result"])[-1]
+        return [Row(ctx.profile, kind, None, "s", None, error, failed=True)]
+    payload = json.loads(marked[-1][len(RESULT):])
+    rows = []
+    for item in payload["rows"]:
+        name, value, *rest = item
+        third = str(rest[0]) if rest else ""
+        unit, note = (third, "") if third in UNITS else ("s", third)
+        rows.append(Row(ctx.profile, str(name), None if value is None else float(value), unit,
+                        None, note))
+    if rows and payload.get("target") is not None:
+        rows[0].target = float(payload["target"])
+    if rows:
+        rows[0].note += (f"{'; ' if rows[0].note else ''}whole process: {result.seconds:.1f} s, "
+                         f"CPU {result.cpu_seconds:.1f} s, {result.peak_mb:,.0f} MB")
+    return rows
+
+
 BENCHMARKS: list[Callable[[Context], list[Row]]] = [
-    build_database, load_and_analysis, sorts, peak_memory, first_paint,
+    build_database, load_and_analysis, sorts, peak_memory, first_paint, extract_import, pack,
+    rebalance,
 ]
 
 
 # --- the measuring child --------------------------------------------------------------------
+
+#: Marks the line of a child's output that carries its result.
+RESULT = "RESULT "
+
+
+def child(kind: str, db: str, as_at_text: str) -> dict[str, Any]:
+    """In a fresh process: another issue's benchmark on ``db``; its rows, and its target if it
+    declares one (the first row's). Called defensively: those modules may still be changing."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    as_at = date.fromisoformat(as_at_text) if as_at_text else None
+    if kind == "pack":
+        import bench_pack as module
+
+        rows = module.bench_pack(db, as_at)
+    else:
+        import bench_rebalance as module
+
+        rows = module.bench_rebalance(db)
+    return {"rows": [list(r) for r in rows], "target": getattr(module, "TARGET_SECONDS", None)}
+
 
 def _as_at_of(db: Path) -> date:
     """The date the demo register is as at (recorded by the build in the audit)."""
@@ -278,6 +385,10 @@ def _format(value: float | None, unit: str) -> str:
         return "-"
     if unit == "MB":
         return f"{value:,.0f} MB"
+    if unit == "x":
+        return f"{value:.2f}x"
+    if unit != "s":
+        return f"{value:,.0f} {unit}"
     return f"{value:.3f} s" if value < 10 else f"{value:.1f} s"
 
 
@@ -300,9 +411,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="append", choices=PROFILES,
                         help="only this profile (repeatable)")
     parser.add_argument("--measure", nargs=2, metavar=("DB", "AS_AT"), help=argparse.SUPPRESS)
+    parser.add_argument("--child", nargs=3, metavar=("KIND", "DB", "AS_AT"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.measure:
         print(json.dumps(measure(*args.measure)))
+        return 0
+    if args.child:
+        print(RESULT + json.dumps(child(*args.child)))
         return 0
 
     load = os.getloadavg()[0]
