@@ -2,7 +2,8 @@
 
 Every table (managers, RSOs, and later pages) uses ``DataFrameTableModel`` so that formatting,
 flag colours and sorting behave the same everywhere. Cells are read from numpy arrays cached per
-column; sorting reorders the frame with pandas (a stable sort, blanks last) and resets the model,
+column; sorting ranks the sort column's distinct values (text by its case-folded order), sorts
+the ranks stably (blanks last), takes the frame's rows in that order and resets the model,
 which is two orders of magnitude faster than ``QSortFilterProxyModel`` on 100,000 rows.
 """
 
@@ -253,12 +254,17 @@ class DataFrameTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def _sorted(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` by the sort column: a stable sort of that one column's keys (numbers),
+        then the rows taken in that order; what ``frame.sort_values`` with the key gives."""
         if self._sort is None or frame.empty:
             return frame
         key, ascending = self._sort
         column = next(c for c in self._columns if c.key == key)
-        return frame.sort_values(key, ascending=ascending, kind="stable", na_position="last",
-                                 key=_sort_key(column))
+        values = frame[key].reset_index(drop=True)
+        make_key = _sort_key(column)
+        keys = values if make_key is None else make_key(values)
+        order = keys.sort_values(ascending=ascending, kind="stable", na_position="last").index
+        return frame.take(order.to_numpy())
 
     # --- QAbstractTableModel ----------------------------------------------------------------
 
@@ -321,7 +327,21 @@ def _sort_key(column: Column) -> Callable[[pd.Series], pd.Series] | None:
     """Text sorts without regard to case; a LABEL with an ``order`` sorts by rank."""
     if column.order:
         ranks = {value: rank for rank, value in enumerate(column.order)}
-        return lambda values: values.map(ranks)
+        return lambda values: _per_value(values, lambda uniques: uniques.map(ranks))
     if column.kind in (Kind.TEXT, Kind.LABEL):
-        return lambda values: values.astype("str").str.casefold().where(values.notna())
+        return lambda values: _per_value(values, _folded_ranks)
     return None
+
+
+def _per_value(values: pd.Series, rank: Callable[[pd.Index], Any]) -> pd.Series:
+    """``rank`` of each distinct value, given to every row holding it (NaN for a blank): the sort
+    then orders numbers, where comparing 100,000 strings one pair at a time takes a second."""
+    codes, uniques = pd.factorize(values)
+    table = np.append(np.asarray(rank(pd.Index(uniques)), dtype=float), np.nan)
+    return pd.Series(table[codes], index=values.index)
+
+
+def _folded_ranks(uniques: pd.Index) -> np.ndarray:
+    """The rank of each text among the case-folded texts (equal when they fold alike)."""
+    folded = uniques.astype("str").str.casefold().to_numpy(object).astype(str)
+    return np.unique(folded, return_inverse=True)[1].reshape(-1)
