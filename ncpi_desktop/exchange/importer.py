@@ -60,6 +60,8 @@ CHUNK_ROWS = 50_000
 #: From this many new rows (and more than the table holds), SQLite's indexes are rebuilt after
 #: the insert instead of being updated row by row.
 REINDEX_MIN_ROWS = 50_000
+#: Rows fetched from the database at a time when a table is read whole.
+READ_ROWS = 100_000
 
 _ALLOCATION_COLUMNS = ("rso_id", "manager_id", "team", "starts_on", "ends_on", "reason", "actor",
                        "recorded_at")
@@ -359,29 +361,42 @@ class _Plan:
 def read_table(connection: Connection, spec: TableSpec) -> pd.DataFrame:
     """A register table with the extract's columns, as ``ValidTable`` holds them (dates as ISO
     text, yes/no as booleans, blanks as None): what an import compares with and what an export
-    writes. Rows come from the driver's cursor as plain tuples: building a frame from a million
-    SQLAlchemy rows costs several times more."""
+    writes. Rows come from the driver's cursor as plain tuples (building a frame from a million
+    SQLAlchemy rows costs several times more), ``READ_ROWS`` at a time, each batch made a 2-D
+    array in C (transposing with ``zip(*rows)`` cost more than the fetch), so a million tuples
+    never sit in memory at once."""
     kinds = {c.name: c.kind for c in spec.columns}
     kinds.update({c.flag_column: "yesno" for c in spec.columns if c.flag_column})
     source = _table(spec.db_table, spec.db_columns)
     selected = [cast(source.c[c], String).label(c) if kinds[c] in ("date", "date_or_indefinite")
                 else source.c[c] for c in spec.db_columns]
     sql = str(select(*selected).compile(dialect=connection.dialect))
+    width = len(spec.db_columns)
+    blocks = [np.empty((0, width), dtype=object)]
     result = connection.exec_driver_sql(sql)
     try:
-        rows = result.cursor.fetchall()  # type: ignore[union-attr]
+        cursor = result.cursor
+        while rows := cursor.fetchmany(READ_ROWS):  # type: ignore[union-attr]
+            block = np.empty((len(rows), width), dtype=object)
+            block[:] = rows
+            blocks.append(block)
+            del rows
     finally:
         result.close()
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(spec.db_columns)
+    data = np.concatenate(blocks)
+    del blocks
     frame: dict[str, Any] = {}
-    for name, values in zip(spec.db_columns, columns, strict=True):
+    for position, name in enumerate(spec.db_columns):
+        values = data[:, position].copy()
         if kinds[name] == "yesno":
-            frame[name] = np.array(values, dtype=bool)
+            frame[name] = values.astype(bool)
         elif kinds[name] == "decimal":
-            frame[name] = pd.Series([None if v is None else float(v) for v in values],
-                                    dtype=object)
+            numbers = pd.to_numeric(pd.Series(values, dtype=object)).to_numpy(float)
+            out = numbers.astype(object)
+            out[np.isnan(numbers)] = None
+            frame[name] = pd.Series(out, dtype=object)
         else:
-            frame[name] = pd.Series(np.array(values, dtype=object), dtype=object)
+            frame[name] = pd.Series(values, dtype=object)
     return pd.DataFrame(frame, columns=spec.db_columns)
 
 
@@ -393,18 +408,30 @@ def _plan(connection: Connection, valid: ValidTable) -> _Plan:
     if existing.empty:
         added = np.ones(len(frame), dtype=bool)
         return _Plan(spec, frame, added, ~added, existing)
-    compared = [c for c in frame.columns if c not in key]
-    merged = frame[key + compared].merge(existing[key + compared], on=key, how="left",
-                                         suffixes=("", "__db"), indicator=True)
-    found = (merged["_merge"] == "both").to_numpy()
-    same = np.ones(len(frame), dtype=bool)
-    for name in compared:
-        new = merged[name].astype(object)
-        old = merged[f"{name}__db"].astype(object)
-        equal = (new == old).fillna(False).to_numpy(bool) | (
-            new.isna().to_numpy() & old.isna().to_numpy())
-        same &= equal
+    position = _positions(existing, frame, key)
+    found = position >= 0
+    same = found.copy()
+    take = np.where(found, position, 0)
+    for name in (c for c in frame.columns if c not in key):
+        same &= _equal(frame[name].to_numpy(), existing[name].to_numpy()[take])
     return _Plan(spec, frame, ~found, found & ~same, existing)
+
+
+def _positions(existing: pd.DataFrame, frame: pd.DataFrame, key: list[str]) -> np.ndarray:
+    """For each row of ``frame``, the position of the row of ``existing`` with its key, or -1
+    (keys are unique in the database, so one hash lookup per row)."""
+    if len(key) == 1:
+        return pd.Index(existing[key[0]]).get_indexer(frame[key[0]])
+    return pd.MultiIndex.from_frame(existing[key]).get_indexer(
+        pd.MultiIndex.from_frame(frame[key]))
+
+
+def _equal(new: np.ndarray, old: np.ndarray) -> np.ndarray:
+    """Element by element, as Python compares values: None equals None (a blank left blank),
+    1 equals 1.0. Neither side holds NaN: blanks are None in both."""
+    if new.dtype != old.dtype:
+        new, old = new.astype(object), old.astype(object)
+    return np.asarray(new == old, dtype=bool)
 
 
 def _holder_changes(connection: Connection, offenders: ValidTable, plan: _Plan) -> pd.DataFrame:
