@@ -54,12 +54,6 @@ SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 RowsProgress = Callable[[int, int], None]
 
 
-def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
-    """Frame rows as dicts with NaN/NaT as None and numpy scalars as Python values."""
-    clean = frame.astype(object).where(frame.notna(), None)
-    return clean.to_dict("records")
-
-
 def bulk_insert(connection: Connection, model: type[SQLModel],
                 rows: pd.DataFrame | Sequence[dict[str, Any]] | Iterable[dict[str, Any]],
                 chunk: int = CHUNK_ROWS) -> int:
