@@ -38,6 +38,7 @@ from ncpi_desktop.ui.history_view import HistoryDialog
 from ncpi_desktop.ui.proposal_view import Going, ProposalView, Scope
 from ncpi_desktop.ui.reassign_dialog import ReassignDialog
 from ncpi_desktop.ui.table_model import DataFrameTableModel
+from ncpi_desktop.ui.tables import add_export_entry
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.main_window import MainWindow
@@ -86,6 +87,13 @@ class Rebalancing(QObject):
         self.dialog: QDialog | None = None
         self._build_actions()
         self.rso_list(self.page.rsos_view)
+        # Every other page's table that lists RSOs (Visits, ARMS, Reactive, Orders...) too.
+        for page in window.pages:
+            for view in page.findChildren(QTableView):
+                model = view.model()
+                if view is not self.page.rsos_view and isinstance(model, DataFrameTableModel) \
+                        and any(column.key == "rso_id" for column in model.columns):
+                    self.rso_list(view)
         self._hook_managers(self.page.managers_view)
         self.hand_back_button = QPushButton("")
         self.hand_back_button.setFlat(True)
@@ -177,6 +185,8 @@ class Rebalancing(QObject):
             rso_id = str(view.model().frame["rso_id"].iat[index.row()])
             menu.addAction(f"Allocation history of {rso_id}…").triggered.connect(
                 lambda: self.history(rso_id=rso_id))
+        menu.addSeparator()
+        add_export_entry(menu, view)  # this menu replaces the tables' own "Export table…"
         menu.popup(view.viewport().mapToGlobal(pos))
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:

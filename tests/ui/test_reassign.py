@@ -305,3 +305,20 @@ def test_rsos_already_with_the_target_are_not_moved_again(qtbot, window: MainWin
     dialog.accept()
     assert window.undo_action.text() == "&Undo Reassign 2 RSO(s) to OM2"
     assert figure(window, "OM2", "caseload") == 52
+
+
+def test_every_pages_rso_list_takes_several_rows_for_reassignment(qtbot, settings, engine):
+    from PySide6.QtWidgets import QAbstractItemView, QTableView
+
+    from ncpi_desktop.ui.main_window import MainWindow
+    from ncpi_desktop.ui.table_model import DataFrameTableModel
+
+    window = MainWindow(settings=settings, as_at=AS_AT)
+    qtbot.addWidget(window)
+    rso_views = [view for page in window.pages if page is not window.caseload_page
+                 for view in page.findChildren(QTableView)
+                 if isinstance(view.model(), DataFrameTableModel)
+                 and any(c.key == "rso_id" for c in view.model().columns)]
+    assert rso_views  # the Visits, ARMS, Reactive and Orders lists
+    for view in rso_views:
+        assert view.selectionMode() == QAbstractItemView.SelectionMode.ExtendedSelection
