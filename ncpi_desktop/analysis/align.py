@@ -17,27 +17,39 @@ import pandas as pd
 from ncpi_desktop.storage.snapshot import Snapshot
 
 
-def row_of_each_rso(snapshot: Snapshot, rso_ids: pd.Series | pd.Index,
+def row_of_each_rso(snapshot: Snapshot, keyed: pd.DataFrame | pd.Index,
                     latest: pd.Series | None = None) -> np.ndarray:
-    """For each row of ``snapshot.rsos``: the position in ``rso_ids`` of its RSO, or -1.
+    """For each row of ``snapshot.rsos``: the position in ``keyed`` (a frame with rso_id, and
+    the database row key when read with the register; or an index of rso_ids) of its RSO, or -1.
 
     Where an RSO appears more than once, the position with the greatest ``latest`` (a date
-    column beside ``rso_ids``; the last such row among equals) is taken.
+    column beside ``keyed``; the last such row among equals) is taken.
     """
-    found = snapshot.rso_rows(rso_ids)
+    found = (snapshot.rows_of(keyed) if isinstance(keyed, pd.DataFrame)
+             else snapshot.rso_rows(keyed))
     rows = np.full(len(snapshot.rsos), -1, dtype=np.int64)
     positions = np.flatnonzero(found >= 0)
-    if latest is None:
-        order = np.argsort(found[positions], kind="stable")
-    else:
+    found = found[positions]
+    if latest is not None and len(positions):
         when = latest.to_numpy("datetime64[s]").view(np.int64)[positions]
         when = np.where(when == np.iinfo(np.int64).min, np.iinfo(np.int64).max, when)  # NaT last
-        order = np.lexsort((when, found[positions]))
-    positions = positions[order]
-    keys = found[positions]
-    last = np.r_[keys[1:] != keys[:-1], True] if len(keys) else np.zeros(0, dtype=bool)
-    rows[keys[last]] = positions[last]
+        newest = np.full(len(rows), np.iinfo(np.int64).min)
+        np.maximum.at(newest, found, when)
+        keep = when == newest[found]
+        positions, found = positions[keep], found[keep]
+    np.maximum.at(rows, found, positions)  # of equals, the last
     return rows
+
+
+def in_register_order(snapshot: Snapshot, frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame indexed by rso_id, in the snapshot's row order: as it is when it already is,
+    else gathered (blanks for an RSO it has no row for)."""
+    if aligned(frame.index, snapshot.rsos["rso_id"]):
+        return frame
+    rows = row_of_each_rso(snapshot, frame.index)
+    index = pd.Index(snapshot.rsos["rso_id"], name="rso_id")
+    return pd.DataFrame({column: take(frame[column], rows, index) for column in frame.columns},
+                        index=index)
 
 
 def aligned(left: pd.Series | pd.Index | np.ndarray, right: pd.Series | pd.Index | np.ndarray,
@@ -78,3 +90,16 @@ def each_value(values: pd.Series, fmt: Callable[[Any], Any]) -> np.ndarray:
     codes, uniques = pd.factorize(values)
     table = np.array([fmt(value) for value in uniques] + [fmt(None)], dtype=object)
     return table[codes]
+
+
+def distinct(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
+    """Each distinct row of ``keys`` once (first occurrences, blanks a value like any other),
+    and for every row of ``keys`` the position of its distinct row: a sentence made of a few
+    columns is then built once per distinct combination (a thousand dates) instead of once per
+    RSO, and given to every row by ``texts[inverse]``."""
+    codes = np.zeros(len(keys), dtype=np.int64)
+    for column in keys.columns:
+        part, uniques = pd.factorize(keys[column])
+        codes = pd.factorize(codes * (len(uniques) + 1) + part + 1)[0]
+    first = np.unique(codes, return_index=True)[1]
+    return codes, keys.iloc[first]

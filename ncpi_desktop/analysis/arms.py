@@ -17,7 +17,7 @@ def arms_status(snapshot: Snapshot) -> pd.DataFrame:
     policy = snapshot.policy
     as_at = snapshot.as_at_ts
     arms = snapshot.arms
-    latest = row_of_each_rso(snapshot, arms["rso_id"], latest=arms["completed_on"])
+    latest = row_of_each_rso(snapshot, arms, latest=arms["completed_on"])
     out = pd.DataFrame(index=pd.Index(rsos["rso_id"], name="rso_id"))
     adult = (age_in_years(rsos["date_of_birth"], as_at) >= policy.arms_adult_age_years).to_numpy()
     out["arms_eligible"] = (is_in(rsos["status"], Status.COMMUNITY)

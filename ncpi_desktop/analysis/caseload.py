@@ -13,7 +13,7 @@ from ncpi_desktop.analysis.align import is_in
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.flags import fmt_number, fmt_percent, set_flag, texts
 from ncpi_desktop.domain.enums import HIGH_RISK_LEVELS, ManagementMode, RiskLevel, Role, Status
-from ncpi_desktop.storage.snapshot import Snapshot
+from ncpi_desktop.storage.snapshot import ROW_KEY, Snapshot
 
 #: Comparisons with a policy limit allow for float rounding (35 RSOs on 0.7 FTE is exactly 50).
 EPSILON = 1e-9
@@ -38,7 +38,7 @@ COUNT_COLUMNS: dict[str, str] = {
 
 def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     """Per RSO: the holder at the as-at date, where they count, and the caseload flags."""
-    rsos = snapshot.rsos.copy(deep=False)
+    rsos = snapshot.rsos.drop(columns=[ROW_KEY], errors="ignore")  # storage's, not a figure
     managers = snapshot.managers
     recorded = rsos["manager_id"].astype(object)
     # Each RSO's holder among the managers (-1: none): one lookup, read for every column below.
@@ -58,7 +58,9 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     rsos["recorded_manager_id"] = recorded
     rsos["manager_id"] = recorded.where(named)
     rsos["named"] = named
-    rsos["team"] = of_holder("team", rsos["team"].fillna(rsos["home_team"]))
+    held_team = rsos["team"].to_numpy(object)
+    rsos["team"] = of_holder("team", pd.Series(np.where(
+        pd.isna(held_team), rsos["home_team"].to_numpy(object), held_team), dtype=object))
     rsos["bcu"] = of_holder("bcu", rsos["home_bcu"])
     rsos["manager_name"] = of_holder("name", None)
 

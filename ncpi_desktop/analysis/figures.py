@@ -21,7 +21,11 @@ from ncpi_desktop.analysis.caseload import (
     rso_caseload,
 )
 from ncpi_desktop.analysis.flags import set_flag
-from ncpi_desktop.analysis.orders import order_register, order_status, orders_in_force
+from ncpi_desktop.analysis.orders import (
+    order_status,
+    orders_in_force_by_row,
+    register_with_rows,
+)
 from ncpi_desktop.analysis.reactive import reactive_status
 from ncpi_desktop.analysis.visits import fmt_dates, visit_status
 from ncpi_desktop.domain.enums import Status
@@ -94,13 +98,14 @@ def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     order register (holders as in the caseload)."""
     snapshot = resolve_management(snapshot)
     rsos = rso_caseload(snapshot).reset_index(drop=True)
-    register = order_register(snapshot, rsos)
-    in_force = orders_in_force(register)
+    register, register_rows = register_with_rows(snapshot, rsos)
+    in_force = orders_in_force_by_row(snapshot, register, register_rows)
     index = pd.Index(rsos["rso_id"], name="rso_id")
     arms = rsos[ARMS_COLUMNS].set_axis(index)
     parts = [visit_status(snapshot),
              reactive_status(snapshot, register, arms=arms, in_force=in_force),
-             order_status(snapshot, register, index, in_force=in_force)]
+             order_status(snapshot, register, index, in_force=in_force,
+                          register_rows=register_rows)]
     # Every part is in the snapshot's row order, as the caseload frame is: joined by position.
     for part in parts:
         if len(part) != len(rsos) or (len(rsos) and part.index[-1] != index[-1]):

@@ -32,12 +32,12 @@ def _orders(snapshot: Snapshot) -> pd.DataFrame:
     return orders
 
 
-def _holder_rows(snapshot: Snapshot, rsos: pd.DataFrame, rso_ids: pd.Series) -> np.ndarray:
-    """The row of ``rsos`` holding each of ``rso_ids`` (-1: none); through the snapshot's index
-    when ``rsos`` is in the snapshot's row order (the caseload frame is)."""
+def _holder_rows(snapshot: Snapshot, rsos: pd.DataFrame, orders: pd.DataFrame) -> np.ndarray:
+    """The row of ``rsos`` holding the RSO of each order (-1: none); through the snapshot when
+    ``rsos`` is in the snapshot's row order (the caseload frame is)."""
     if aligned(rsos["rso_id"], snapshot.rsos["rso_id"]):
-        return snapshot.rso_rows(rso_ids)
-    return pd.Index(rsos["rso_id"]).get_indexer(rso_ids.to_numpy())
+        return snapshot.rows_of(orders)
+    return pd.Index(rsos["rso_id"]).get_indexer(orders["rso_id"].to_numpy())
 
 
 def order_register(snapshot: Snapshot, rsos: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -47,6 +47,13 @@ def order_register(snapshot: Snapshot, rsos: pd.DataFrame | None = None) -> pd.D
     manager, team and BCU the RSO counts in); without it, the snapshot's recorded holder.
     Columns: ``REGISTER_COLUMNS``; ``days_to_end`` is NA for an order until further order.
     """
+    return register_with_rows(snapshot, rsos)[0]
+
+
+def register_with_rows(snapshot: Snapshot, rsos: pd.DataFrame | None = None,
+                       ) -> tuple[pd.DataFrame, np.ndarray]:
+    """``order_register``, and for each of its orders the row of ``rsos`` (or of the snapshot's
+    register) holding its RSO (-1: none)."""
     policy = snapshot.policy
     as_at = snapshot.as_at_ts
     orders = _orders(snapshot)
@@ -56,7 +63,7 @@ def order_register(snapshot: Snapshot, rsos: pd.DataFrame | None = None) -> pd.D
             snapshot.managers.set_index("manager_id")["name"])
     else:
         holders = rsos
-    rows = _holder_rows(snapshot, holders, orders["rso_id"])
+    rows = _holder_rows(snapshot, holders, orders)
     register = orders.copy(deep=False)
     for column in HOLDER_COLUMNS:
         register[column] = take(holders[column], rows, register.index)
@@ -68,12 +75,37 @@ def order_register(snapshot: Snapshot, rsos: pd.DataFrame | None = None) -> pd.D
                                ).fillna(False).astype(bool)
     # In force first, then by end date (blanks last), then by order id: a stable sort by the
     # first two keys keeps the order-id order the orders came in, when they came in that order.
-    keys = [register["in_force"], register["ends_on"], register["order_id"]]
+    keys = ["in_force", "ends_on", "order_id"]
     if register["order_id"].is_monotonic_increasing:
         keys = keys[:2]
-    register = register.sort_values([k.name for k in keys], ascending=[False, True, True][
-        :len(keys)], na_position="last", kind="stable")
-    return register[REGISTER_COLUMNS].reset_index(drop=True)
+    register = register.sort_values(keys, ascending=[False, True, True][:len(keys)],
+                                    na_position="last", kind="stable")
+    order = register.index.to_numpy()
+    return register[REGISTER_COLUMNS].reset_index(drop=True), rows[order]
+
+
+def _types_in_force(groups: np.ndarray, count: int, types: pd.Series,
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (codes 0..count-1 of the orders in force; -1: none): how many orders, and their
+    types once each in alphabetical order ('SHPO, SRO')."""
+    kind, names = pd.factorize(types, sort=True)
+    grouped = groups >= 0
+    counts = np.bincount(groups[grouped], minlength=count)
+    # Each (group, type) once, by group then type; its rank among its group's types.
+    typed = grouped & (kind >= 0)
+    width = max(len(names), 1)
+    pairs = np.unique(groups[typed].astype(np.int64) * width + kind[typed])
+    pair_group, pair_type = np.divmod(pairs, width)
+    first = np.r_[True, pair_group[1:] != pair_group[:-1]] if len(pairs) else np.zeros(0, bool)
+    starts = np.maximum.accumulate(np.where(first, np.arange(len(pairs)), 0))
+    rank = np.arange(len(pairs)) - starts
+    names = np.asarray(names, dtype=object)
+    text = np.full(count, "", dtype=object)
+    for k in range(int(rank.max()) + 1 if len(rank) else 0):
+        nth = rank == k
+        holders, name = pair_group[nth], names[pair_type[nth]]
+        text[holders] = (text[holders] + ", " + name) if k else name
+    return counts, text
 
 
 def orders_in_force(register: pd.DataFrame) -> pd.DataFrame:
@@ -81,38 +113,43 @@ def orders_in_force(register: pd.DataFrame) -> pd.DataFrame:
     ('SHPO, SRO': each type once, in alphabetical order)."""
     in_force = register[register["in_force"].to_numpy(bool)]
     rso, rso_ids = pd.factorize(in_force["rso_id"], sort=True)
-    kind, types = pd.factorize(in_force["type"], sort=True)
-    named = rso >= 0
-    counts = np.bincount(rso[named], minlength=len(rso_ids))
-    # Each (RSO, type) once, by RSO then type; its rank among its RSO's types.
-    typed = named & (kind >= 0)
-    pairs = np.unique(rso[typed].astype(np.int64) * max(len(types), 1) + kind[typed])
-    pair_rso, pair_type = np.divmod(pairs, max(len(types), 1))
-    first = np.r_[True, pair_rso[1:] != pair_rso[:-1]] if len(pairs) else np.zeros(0, bool)
-    starts = np.maximum.accumulate(np.where(first, np.arange(len(pairs)), 0))
-    rank = np.arange(len(pairs)) - starts
-    names = np.asarray(types, dtype=object)
-    text = np.full(len(rso_ids), "", dtype=object)
-    for k in range(int(rank.max()) + 1 if len(rank) else 0):
-        nth = rank == k
-        holders, name = pair_rso[nth], names[pair_type[nth]]
-        text[holders] = (text[holders] + ", " + name) if k else name
+    counts, text = _types_in_force(rso, len(rso_ids), in_force["type"])
     index = pd.Index(rso_ids, name="rso_id")
     return pd.DataFrame({"orders_in_force": counts.astype(np.int64),
                          "order_types_in_force": pd.Series(text, index=index, dtype=object)},
                         index=index)
 
 
+def orders_in_force_by_row(snapshot: Snapshot, register: pd.DataFrame, rows: np.ndarray,
+                           ) -> pd.DataFrame:
+    """``orders_in_force`` in the snapshot's row order (index: the register's rso_ids; blank for
+    an RSO with no order in force), from the register's ``rows`` (``register_with_rows``):
+    grouped by row number, without reading an rso_id."""
+    in_force = register["in_force"].to_numpy(bool)
+    count = len(snapshot.rsos)
+    counts, text = _types_in_force(np.where(in_force, rows, -1), count, register["type"])
+    held = counts > 0
+    index = pd.Index(snapshot.rsos["rso_id"], name="rso_id")
+    return pd.DataFrame({
+        "orders_in_force": pd.Series(np.where(held, counts, np.nan), index=index),
+        "order_types_in_force": pd.Series(np.where(held, text, np.nan), index=index,
+                                          dtype=object)}, index=index)
+
+
 def order_status(snapshot: Snapshot, register: pd.DataFrame, index: pd.Index,
-                 in_force: pd.DataFrame | None = None) -> pd.DataFrame:
+                 in_force: pd.DataFrame | None = None,
+                 register_rows: np.ndarray | None = None) -> pd.DataFrame:
     """Per RSO (``index`` of rso_ids): orders in force, the next end among them, and the
     ``order_ending`` flag for an order in force ending within the review window.
-    ``in_force`` is ``orders_in_force(register)`` if already computed."""
+    ``in_force`` is ``orders_in_force(register)`` and ``register_rows`` the register's rows
+    (``register_with_rows``, with ``index`` the snapshot's rso_ids) if already computed."""
     policy = snapshot.policy
     in_force = orders_in_force(register) if in_force is None else in_force
 
     def rows_of(rso_ids: pd.Series | pd.Index) -> np.ndarray:
         """For each of ``index``, the position in ``rso_ids`` (-1: none)."""
+        if aligned(rso_ids, index):
+            return np.arange(len(index))
         if aligned(index, snapshot.rsos["rso_id"]):
             return row_of_each_rso(snapshot, rso_ids)
         return pd.Index(rso_ids).get_indexer(index)
@@ -123,9 +160,18 @@ def order_status(snapshot: Snapshot, register: pd.DataFrame, index: pd.Index,
         "int64")
     out["order_types_in_force"] = take(in_force["order_types_in_force"], rows, index).fillna(
         "").astype(object)
-    ending = register[register["ending_soon"]].sort_values(["rso_id", "ends_on", "order_id"])
-    first = ending.drop_duplicates("rso_id")
-    rows = rows_of(first["rso_id"])
+    soon = register["ending_soon"].to_numpy(bool)
+    if register_rows is not None and aligned(index, snapshot.rsos["rso_id"]):
+        # The first to end of each RSO's orders ending soon, grouped by row number.
+        ending = register[soon].assign(row=register_rows[soon])
+        first = ending.sort_values(["row", "ends_on", "order_id"]).drop_duplicates("row")
+        first = first[first["row"].to_numpy() >= 0]
+        rows = np.full(len(index), -1, dtype=np.int64)
+        rows[first["row"].to_numpy()] = np.arange(len(first))
+    else:
+        ending = register[soon].sort_values(["rso_id", "ends_on", "order_id"])
+        first = ending.drop_duplicates("rso_id")
+        rows = rows_of(first["rso_id"])
     out["order_ends_on"] = take(first["ends_on"], rows, index)
     mask = rows >= 0
     why = np.full(len(index), "", dtype=object)

@@ -22,7 +22,7 @@ from collections.abc import Callable
 import numpy as np
 import pandas as pd
 
-from ncpi_desktop.analysis.align import aligned, each_value, is_in, row_of_each_rso, take
+from ncpi_desktop.analysis.align import distinct, each_value, in_register_order, is_in
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.dates import add_years, age_in_years
 from ncpi_desktop.analysis.flags import set_flag
@@ -66,12 +66,15 @@ def _where(mask: pd.Series | np.ndarray, make: Callable[[np.ndarray], object],
     return pd.Series(out, index=index, dtype=object)
 
 
-def _in_register_order(snapshot: Snapshot, frame: pd.DataFrame) -> pd.DataFrame:
-    """A frame indexed by rso_id, in the snapshot's row order (by position when it already is)."""
-    if aligned(frame.index, snapshot.rsos["rso_id"]):
-        return frame
-    rows = row_of_each_rso(snapshot, frame.index)
-    return pd.DataFrame({column: take(frame[column], rows) for column in frame.columns})
+def _by_distinct(mask: np.ndarray, make: Callable[[pd.DataFrame], object], keys: pd.DataFrame,
+                 index: pd.Index) -> pd.Series:
+    """``make``'s text on the rows of ``mask``, blank elsewhere, built once per distinct row of
+    ``keys`` (the columns the text is made of) among them."""
+    out = np.full(len(mask), "", dtype=object)
+    if mask.any():
+        inverse, rows = distinct(keys[mask])
+        out[mask] = np.asarray(make(rows), dtype=object)[inverse]
+    return pd.Series(out, index=index, dtype=object)
 
 
 def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
@@ -91,7 +94,6 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     policy = snapshot.policy
     as_at = snapshot.as_at_ts
     rsos = snapshot.rsos.reset_index(drop=True)
-    rso_ids = rsos["rso_id"].to_numpy()
     index = rsos.index
     out = pd.DataFrame(index=index)
 
@@ -100,7 +102,7 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     out[unmet_column("risk")] = _where(~is_in(rsos["risk_level"], RiskLevel.LOW),
                                        lambda rows: risk_text[rows], index)
 
-    arms = _in_register_order(snapshot, arms_status(snapshot) if arms is None else arms)
+    arms = in_register_order(snapshot, arms_status(snapshot) if arms is None else arms)
     adult_male = is_in(rsos["sex"], Sex.MALE) & (
         age_in_years(rsos["date_of_birth"], as_at) >= policy.arms_adult_age_years).to_numpy()
     latest_on = arms["arms_latest_on"].set_axis(index)
@@ -108,6 +110,7 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     never = latest_on.isna().to_numpy()
     expired = ~never & (as_at > arms["arms_expires_on"]).to_numpy()
     not_low = ~never & ~is_in(outcome, ArmsOutcome.LOW)
+
     outcome_text = each_value(outcome, lambda value: f"ARMS outcome {value}")
     arms_text = _join([
         _where(adult_male & not_low, lambda rows: outcome_text[rows], index),
@@ -122,15 +125,17 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
                              rsos["community_since"].to_numpy("datetime64[s]")), concern)
     out["concern_free_from"] = starts
     out["concern_free_on"] = add_years(out["concern_free_from"], policy.reactive_concern_free_years)
-    out[unmet_column("concern")] = _where(out["concern_free_on"] > as_at, lambda rows: (
-        "concern-free only since " + fmt_dates(out.loc[rows, "concern_free_from"]) + " ("
-        + str(policy.reactive_concern_free_years) + " years on "
-        + fmt_dates(out.loc[rows, "concern_free_on"]) + ")"))
+    out[unmet_column("concern")] = _by_distinct(
+        (out["concern_free_on"] > as_at).to_numpy(), lambda keys: (
+            "concern-free only since " + fmt_dates(keys["concern_free_from"]) + " ("
+            + str(policy.reactive_concern_free_years) + " years on "
+            + fmt_dates(keys["concern_free_on"]) + ")"),
+        out[["concern_free_from", "concern_free_on"]], index)
 
     if in_force is None:
         in_force = orders_in_force(order_register(snapshot) if register is None else register)
-    types = take(in_force["order_types_in_force"], row_of_each_rso(snapshot, in_force.index),
-                 index).astype(object)
+    types = in_register_order(snapshot, in_force)["order_types_in_force"].set_axis(index).astype(
+        object)
     out[unmet_column("order")] = _where(types.notna(), lambda rows: types[rows] + " in force")
 
     community = is_in(rsos["status"], Status.COMMUNITY)
@@ -138,10 +143,10 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
                              else f"not in the community ({value})")
     out[unmet_column("status")] = _where(~community, lambda rows: status_text[rows], index)
 
-    fails = [out[unmet_column(c)].to_numpy(object) != "" for c in CRITERIA]
-    meets = ~np.logical_or.reduce(fails)
+    texts = [out[unmet_column(c)] for c in CRITERIA]
+    meets = ~np.logical_or.reduce([text.to_numpy(object) != "" for text in texts])
     out["reactive_meets"] = meets
-    unmet = _join([out[unmet_column(c)] for c in CRITERIA], "; ")
+    unmet = _join(texts, "; ")
     out["reactive_unmet"] = unmet
     note = np.full(len(meets), "meets every criterion for reactive management", dtype=object)
     note[~meets] = "not eligible because: " + unmet.to_numpy(object)[~meets]
@@ -161,7 +166,7 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     set_flag(out, "reactive_review", review, _where(review, lambda rows: (
         "Managed reactively but no longer meets the criteria: "
         + unmet.to_numpy(object)[rows] + ": review back to active management"), index))
-    out.index = pd.Index(rso_ids, name="rso_id")
+    out.index = pd.Index(rsos["rso_id"], name="rso_id")
     return out
 
 

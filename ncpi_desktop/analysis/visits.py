@@ -57,7 +57,7 @@ def _visit_facts(snapshot: Snapshot) -> pd.DataFrame:
     visits = snapshot.extra.get("visits")
     if visits is None:
         raise ValueError("The snapshot has no visit history: load it with full_snapshot")
-    rows = row_of_each_rso(snapshot, visits["rso_id"])
+    rows = row_of_each_rso(snapshot, visits)
     facts = pd.DataFrame({column: take(visits[column], rows) for column in VISIT_FACTS})
     facts["failed_attempts"] = facts["failed_attempts"].fillna(0).astype("int64")
     facts["last_visit_officers"] = facts["last_visit_officers"].astype("Int64")
@@ -67,7 +67,7 @@ def _visit_facts(snapshot: Snapshot) -> pd.DataFrame:
 def _by_rso(frame: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
     """Label a positional frame with the snapshot's rso_ids (work is done on a RangeIndex:
     aligning 100,000 string labels at every step costs more than the rules)."""
-    frame.index = pd.Index(rsos["rso_id"].to_numpy(), name="rso_id")
+    frame.index = pd.Index(rsos["rso_id"], name="rso_id")
     return frame
 
 
@@ -83,13 +83,15 @@ def _schedule(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     out["visits_prescribed"] = (is_in(rsos["status"], Status.COMMUNITY)
                                 & is_in(rsos["management"], ManagementMode.ACTIVE))
     intervals = policy.visit_intervals()
-    by_risk = pd.Series(each_value(rsos["risk_level"], intervals.get),
-                        index=rsos.index).astype("Int64")
+    months = each_value(rsos["risk_level"], lambda level: intervals.get(level, -1))
+    months = months.astype(np.int64)
+    by_risk = pd.Series(pd.arrays.IntegerArray(months, months < 0), index=rsos.index)
     own = rsos["visit_interval_months"].astype("Int64")
     out["interval_months"] = own.fillna(by_risk)
-    out["interval_source"] = pd.Series(
-        np.where(own.notna(), "own", np.where(by_risk.notna(), "risk level", "")),
-        index=rsos.index, dtype=object)
+    source = np.full(len(rsos), "", dtype=object)
+    source[by_risk.notna().to_numpy()] = "risk level"
+    source[own.notna().to_numpy()] = "own"
+    out["interval_source"] = pd.Series(source, index=rsos.index, dtype=object)
 
     visited = out["last_visit_on"].notna() & (out["last_visit_on"] >= entered)
     out["visited_since_entry"] = visited

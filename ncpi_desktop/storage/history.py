@@ -22,6 +22,7 @@ import dataclasses
 from collections.abc import Callable, Mapping
 from datetime import date
 
+import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
@@ -33,6 +34,7 @@ from ncpi_desktop.storage.snapshot import (
     load_snapshot,
     read_frame,
     to_dates,
+    with_row_key,
 )
 
 Loader = Callable[[Connection, date], pd.DataFrame]
@@ -45,13 +47,13 @@ Loader = Callable[[Connection, date], pd.DataFrame]
 #: ``MATERIALIZED`` (SQLite 3.35+, PostgreSQL 12+) keeps the seek from being repeated per visit.
 _VISITS_SQL = """
 WITH latest AS MATERIALIZED (
-    SELECT r.rso_id,
+    SELECT r.rso_id{r_key},
            (SELECT v.visited_on FROM visit v
             WHERE v.rso_id = r.rso_id AND v.visited_on <= :as_at AND v.outcome = :completed
             ORDER BY v.visited_on DESC LIMIT 1) AS last_visit_on
     FROM rso r WHERE r.registered_on <= :as_at
 )
-SELECT l.rso_id, l.last_visit_on, MAX(v.visited_on) AS last_attempt_on,
+SELECT l.rso_id{l_key}, l.last_visit_on, MAX(v.visited_on) AS last_attempt_on,
        MAX(CASE WHEN v.outcome = :completed AND v.visited_on = l.last_visit_on
                 THEN v.officers END) AS last_visit_officers,
        SUM(CASE WHEN v.outcome = :no_access AND v.visited_on > COALESCE(l.last_visit_on, :epoch)
@@ -59,7 +61,7 @@ SELECT l.rso_id, l.last_visit_on, MAX(v.visited_on) AS last_attempt_on,
 FROM latest l
 JOIN visit v ON v.rso_id = l.rso_id
             AND v.visited_on >= COALESCE(l.last_visit_on, :epoch) AND v.visited_on <= :as_at
-GROUP BY l.rso_id, l.last_visit_on
+GROUP BY l.rso_id{l_key}, l.last_visit_on
 """
 
 #: Before any recorded date: the lower bound of "every visit" for an RSO never visited.
@@ -68,17 +70,17 @@ _VISIT_KINDS: dict[str, Kind] = {"last_visit_on": "date", "last_attempt_on": "da
                                  "last_visit_officers": "Int64"}
 
 _ORDERS_SQL = """
-SELECT o.order_id, o.rso_id, o.type, o.starts_on, o.ends_on
+SELECT o.order_id, o.rso_id{r_key}, o.type, o.starts_on, o.ends_on
 FROM civil_order o JOIN rso r ON r.rso_id = o.rso_id
 WHERE o.starts_on <= :as_at AND r.registered_on <= :as_at
 """
 
 _DECISIONS_SQL = """
-SELECT rso_id, mode, decided_on, reason, decided_by FROM (
+SELECT d.rso_id{r_key}, d.mode, d.decided_on, d.reason, d.decided_by FROM (
     SELECT rso_id, mode, decided_on, reason, decided_by,
            ROW_NUMBER() OVER (PARTITION BY rso_id ORDER BY decided_on DESC, id DESC) AS rn
     FROM management_decision WHERE decided_on <= :as_at
-) latest WHERE rn = 1
+) d LEFT JOIN rso r ON r.rso_id = d.rso_id WHERE d.rn = 1
 """
 
 
@@ -90,20 +92,21 @@ def _read(connection: Connection, sql: str, kinds: Mapping[str, Kind] | None = N
 def load_visits(connection: Connection, as_at: date) -> pd.DataFrame:
     """One row per RSO with a visit by ``as_at``: last_visit_on and last_visit_officers (NA if
     none completed), last_attempt_on, failed_attempts (the trailing no-access run)."""
-    return _read(connection, _VISITS_SQL, _VISIT_KINDS, as_at=as_at.isoformat(), epoch=_EPOCH,
+    return _read(connection, with_row_key(connection, _VISITS_SQL), _VISIT_KINDS,
+                 as_at=as_at.isoformat(), epoch=_EPOCH,
                  completed=VisitOutcome.COMPLETED.value, no_access=VisitOutcome.NO_ACCESS.value)
 
 
 def load_orders(connection: Connection, as_at: date) -> pd.DataFrame:
     """Every civil order started by ``as_at`` (ended ones too: the register shows them)."""
-    return _read(connection, _ORDERS_SQL, {"starts_on": "date", "ends_on": "date",
-                                           "type": "label"}, as_at=as_at.isoformat())
+    return _read(connection, with_row_key(connection, _ORDERS_SQL),
+                 {"starts_on": "date", "ends_on": "date", "type": "label"}, as_at=as_at.isoformat())
 
 
 def load_decisions(connection: Connection, as_at: date) -> pd.DataFrame:
     """The latest management decision per RSO made on or before ``as_at``."""
-    return _read(connection, _DECISIONS_SQL, {"decided_on": "date", "mode": "label"},
-                 as_at=as_at.isoformat())
+    return _read(connection, with_row_key(connection, _DECISIONS_SQL),
+                 {"decided_on": "date", "mode": "label"}, as_at=as_at.isoformat())
 
 
 #: The frames every snapshot carries in ``Snapshot.extra``.
@@ -124,14 +127,21 @@ def resolve_management(snapshot: Snapshot) -> Snapshot:
     decisions = snapshot.extra.get("decisions")
     if decisions is None or "management_decided_on" in snapshot.rsos.columns:
         return snapshot
-    rsos = snapshot.rsos.copy()
-    latest = decisions.set_index("rso_id").reindex(rsos["rso_id"].to_numpy())
+    rsos = snapshot.rsos.copy(deep=False)
+    # The latest decision of each RSO (one per RSO), by register row.
+    found = snapshot.rows_of(decisions)
+    row = np.full(len(rsos), -1, dtype=np.int64)
+    row[found[found >= 0]] = np.flatnonzero(found >= 0)
+
+    def decided(column: str) -> np.ndarray:
+        return decisions[column].array.take(row, allow_fill=True).to_numpy()
+
     rsos["recorded_management"] = rsos["management"]
-    decided = latest["mode"].to_numpy(object)
-    rsos["management"] = rsos["management"].where(pd.isna(decided), decided)
-    rsos["management_decided_on"] = latest["decided_on"].to_numpy("datetime64[s]")
-    rsos["management_decided_by"] = latest["decided_by"].to_numpy(object)
-    rsos["management_reason"] = latest["reason"].to_numpy(object)
+    mode = decided("mode").astype(object)
+    rsos["management"] = rsos["management"].where(pd.isna(mode), mode)
+    rsos["management_decided_on"] = decided("decided_on").astype("datetime64[s]")
+    rsos["management_decided_by"] = decided("decided_by").astype(object)
+    rsos["management_reason"] = decided("reason").astype(object)
     return dataclasses.replace(snapshot, rsos=rsos)
 
 

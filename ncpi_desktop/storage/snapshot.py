@@ -49,37 +49,56 @@ class Snapshot:
         return pd.Timestamp(self.as_at)
 
     @cached_property
-    def _rso_keys(self) -> tuple[np.ndarray, np.ndarray]:
+    def _id_keys(self) -> tuple[np.ndarray, np.ndarray]:
         """The register's rso_ids as fixed-width keys, sorted, and the row of each."""
-        keys = _keys(self.rsos["rso_id"].to_numpy())
-        order = np.argsort(keys, kind="stable")  # linear when the register comes sorted
-        return keys[order], order
+        return _sorted_keys(_keys(self.rsos["rso_id"].to_numpy()))
+
+    @cached_property
+    def _row_keys(self) -> tuple[np.ndarray, np.ndarray]:
+        """The register's database row keys (``ROW_KEY``), sorted, and the row of each."""
+        return _sorted_keys(self.rsos[ROW_KEY].to_numpy())
 
     def rso_rows(self, rso_ids: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
-        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register).
+        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register):
+        a binary search of fixed-width keys, where hashing 100,000 rso_id strings (a pandas
+        index) costs several times more."""
+        return _search(self._id_keys, _keys(np.asarray(rso_ids)))
 
-        Every per-RSO frame (visits, ARMS, orders, decisions) is joined to the register through
-        this: a binary search of fixed-width keys, where hashing 100,000 rso_id strings (a
-        pandas index) would cost several times more.
+    def rows_of(self, frame: pd.DataFrame) -> np.ndarray:
+        """The row of ``rsos`` holding the RSO of each row of ``frame`` (-1: none).
+
+        Frames read with the register carry the RSO's database row key (``ROW_KEY``, SQLite):
+        integers are matched without touching a string. Others are matched by rso_id.
         """
-        keys = _keys(np.asarray(rso_ids))
-        ids, order = self._rso_keys
-        rows = np.full(len(keys), -1, dtype=np.int64)
-        if len(ids) and len(keys):
-            at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
-            hit = ids[at] == keys
-            rows[hit] = order[at[hit]]
-        return rows
+        if ROW_KEY in frame.columns and ROW_KEY in self.rsos.columns:
+            return _search(self._row_keys, frame[ROW_KEY].to_numpy())
+        return self.rso_rows(frame["rso_id"])
 
 
 def _keys(ids: np.ndarray) -> np.ndarray:
-    """Ids as numpy values that compare in C: text as fixed-width unicode (blanks as "")."""
+    """Ids as numpy values that compare in C: text as fixed-width unicode."""
     if ids.dtype != object:
         return ids
-    blank = pd.isna(ids)
-    if blank.any():
-        ids = np.where(blank, "", ids)
-    return ids.astype(str)
+    keys = ids.astype(str)
+    if np.isin(keys, ["nan", "None"]).any():  # a blank, or an id that reads like one
+        keys = np.where(pd.isna(ids), "\x00", keys)  # a blank matches nothing
+    return keys
+
+
+def _sorted_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    order = np.argsort(keys, kind="stable")  # linear when the register comes in key order
+    return keys[order], order
+
+
+def _search(sorted_keys: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarray:
+    """For each key, the row it sorts from in ``sorted_keys`` (-1 when absent)."""
+    ids, order = sorted_keys
+    rows = np.full(len(keys), -1, dtype=np.int64)
+    if len(ids) and len(keys):
+        at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
+        hit = ids[at] == keys
+        rows[hit] = order[at[hit]]
+    return rows
 
 
 def load_policy(connection: Connection) -> Policy:
@@ -91,7 +110,7 @@ def load_policy(connection: Connection) -> Policy:
 #: seek per RSO on ``ix_allocation_rso_from``), else the RSO's current holder. A window over every
 #: allocation costs three times as much.
 _RSOS_SQL = """
-SELECT r.rso_id, r.family_name, r.given_names, r.date_of_birth, r.sex,
+SELECT r.rso_id{r_key}, r.family_name, r.given_names, r.date_of_birth, r.sex,
        r.bcu AS home_bcu, r.team AS home_team, r.neighbourhood, r.status, r.risk_level,
        r.management, r.manager_id AS current_manager_id,
        r.registered_on, r.community_since, r.notification_ends, r.notification_indefinite,
@@ -108,12 +127,27 @@ WHERE r.registered_on <= :as_at
 """
 
 _ARMS_SQL = """
-SELECT a.rso_id, a.completed_on, a.outcome FROM arms a
+SELECT a.rso_id{r_key}, a.completed_on, a.outcome FROM arms a
 JOIN rso r ON r.rso_id = a.rso_id
 WHERE a.completed_on <= :as_at AND r.registered_on <= :as_at
 """
 
 _MANAGERS_SQL = "SELECT manager_id, name, bcu, team, fte, role, active FROM manager"
+
+#: The column holding the RSO's row key in the database, beside rso_id in the register and in
+#: every frame read with it, where the database has one (SQLite's rowid): frames are joined to
+#: the register by integers (``Snapshot.rows_of``); elsewhere (PostgreSQL) by rso_id.
+ROW_KEY = "rso_key"
+
+
+def with_row_key(connection: Connection, sql: str) -> str:
+    """``sql`` with ``{r_key}`` (after a selected column) selecting the row key of ``rso r`` as
+    ``ROW_KEY``, and ``{l_key}`` passing it on from a subquery ``l``, where the database has
+    row keys; with neither where it has not."""
+    if connection.dialect.name == "sqlite":
+        return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}")
+    return sql.format(r_key="", l_key="")
+
 
 #: How a column read from the database is typed (``read_frame``).
 #: ``label``: text with few distinct values (status, risk level, team, manager id...), stored as
@@ -209,9 +243,10 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
         report(0, steps, "Reading offender managers")
         managers = read_frame(connection, _MANAGERS_SQL, _MANAGER_KINDS)
         report(1, steps, "Reading RSOs")
-        rsos = read_frame(connection, _RSOS_SQL, _RSO_KINDS, as_at=iso)
+        rsos = read_frame(connection, with_row_key(connection, _RSOS_SQL), _RSO_KINDS, as_at=iso)
         report(2, steps, "Reading ARMS assessments")
-        arms = read_frame(connection, _ARMS_SQL, _ARMS_KINDS, as_at=iso)
+        arms = read_frame(connection, with_row_key(connection, _ARMS_SQL), _ARMS_KINDS,
+                          as_at=iso)
         extra: dict[str, pd.DataFrame] = {}
         for done, (name, loader) in enumerate((loaders or {}).items(), start=3):
             report(done, steps, f"Reading {name}")
