@@ -55,7 +55,8 @@ WITH latest AS MATERIALIZED (
             ORDER BY v.visited_on DESC LIMIT 1) AS last_visit_on
     FROM rso r WHERE r.registered_on <= :as_at
 )
-SELECT l.rso_id{l_key}, l.last_visit_on, v.visited_on, v.outcome, v.officers
+SELECT l.rso_id{l_key}, {day}(l.last_visit_on) AS last_visit_on,
+       {day}(v.visited_on) AS visited_on, v.outcome, v.officers
 FROM latest l
 JOIN visit v ON v.rso_id = l.rso_id
             AND v.visited_on >= COALESCE(l.last_visit_on, :epoch) AND v.visited_on <= :as_at
@@ -67,13 +68,15 @@ _VISIT_KINDS: dict[str, Kind] = {"rso_id": "text", "last_visit_on": "date", "vis
                                  "outcome": "label"}
 
 _ORDERS_SQL = """
-SELECT o.order_id, o.rso_id{r_key}, o.type, o.starts_on, o.ends_on
+SELECT o.order_id, o.rso_id{r_key}, o.type, {day}(o.starts_on) AS starts_on,
+       {day}(o.ends_on) AS ends_on
 FROM civil_order o JOIN rso r ON r.rso_id = o.rso_id
 WHERE o.starts_on <= :as_at AND r.registered_on <= :as_at
 """
 
 _DECISIONS_SQL = """
-SELECT d.rso_id{r_key}, d.mode, d.decided_on, d.reason, d.decided_by FROM (
+SELECT d.rso_id{r_key}, d.mode, {day}(d.decided_on) AS decided_on, d.reason, d.decided_by
+FROM (
     SELECT rso_id, mode, decided_on, reason, decided_by,
            ROW_NUMBER() OVER (PARTITION BY rso_id ORDER BY decided_on DESC, id DESC) AS rn
     FROM management_decision WHERE decided_on <= :as_at

@@ -110,12 +110,14 @@ def load_policy(connection: Connection) -> Policy:
 #: seek per RSO on ``ix_allocation_rso_from``), else the RSO's current holder. A window over every
 #: allocation costs three times as much.
 _RSOS_SQL = """
-SELECT r.rso_id{r_key}, r.family_name, r.given_names, r.date_of_birth, r.sex,
+SELECT r.rso_id{r_key}, r.family_name, r.given_names,
+       {day}(r.date_of_birth) AS date_of_birth, r.sex,
        r.bcu AS home_bcu, r.team AS home_team, r.neighbourhood, r.status, r.risk_level,
        r.management, r.manager_id AS current_manager_id,
-       r.registered_on, r.community_since, r.notification_ends, r.notification_indefinite,
-       r.visit_interval_months, r.visit_interval_reason, r.last_concern_on,
-       r.paper_records_only,
+       {day}(r.registered_on) AS registered_on, {day}(r.community_since) AS community_since,
+       {day}(r.notification_ends) AS notification_ends, r.notification_indefinite,
+       r.visit_interval_months, r.visit_interval_reason,
+       {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only,
        a.manager_id AS held_manager_id, a.team AS held_team, a.id AS allocation_id
 FROM rso r
 LEFT JOIN allocation a ON a.id = (
@@ -127,7 +129,7 @@ WHERE r.registered_on <= :as_at
 """
 
 _ARMS_SQL = """
-SELECT a.rso_id{r_key}, a.completed_on, a.outcome FROM arms a
+SELECT a.rso_id{r_key}, {day}(a.completed_on) AS completed_on, a.outcome FROM arms a
 JOIN rso r ON r.rso_id = a.rso_id
 WHERE a.completed_on <= :as_at AND r.registered_on <= :as_at
 """
@@ -141,29 +143,34 @@ ROW_KEY = "rso_key"
 
 
 def with_row_key(connection: Connection, sql: str) -> str:
-    """``sql`` with ``{r_key}`` (after a selected column) selecting the row key of ``rso r`` as
-    ``ROW_KEY``, and ``{l_key}`` passing it on from a subquery ``l``, where the database has
-    row keys; with neither where it has not."""
+    """``sql`` for the connection's database: ``{r_key}`` (after a selected column) selects the
+    row key of ``rso r`` as ``ROW_KEY`` and ``{l_key}`` passes it on from a subquery ``l``,
+    where the database has row keys; ``{day}(column)`` gives a date as SQLite's Julian day
+    number (a float, which ``read_frame`` turns into a date without parsing text), and as the
+    date itself elsewhere."""
     if connection.dialect.name == "sqlite":
-        return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}")
-    return sql.format(r_key="", l_key="")
+        return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}",
+                          day="julianday")
+    return sql.format(r_key="", l_key="", day="")
 
 
 #: How a column read from the database is typed (``read_frame``).
 #: ``label``: text with few distinct values (status, risk level, team, manager id...), stored as
 #: one string object per distinct value: every comparison and hash of the column then touches a
 #: handful of objects instead of 100,000 scattered ones (and the column takes far less memory).
-Kind = Literal["text", "label", "date", "bool", "Int64", "float"]
+Kind = Literal["text", "label", "date", "bool", "int", "Int64", "float"]
 
 _RSO_KINDS: dict[str, Kind] = {
     "date_of_birth": "date", "registered_on": "date", "community_since": "date",
     "notification_ends": "date", "last_concern_on": "date", "notification_indefinite": "bool",
     "paper_records_only": "bool", "visit_interval_months": "Int64", "allocation_id": "float",
+    ROW_KEY: "int",
 } | dict.fromkeys(["rso_id", "family_name", "given_names", "home_bcu", "home_team",
-                   "neighbourhood", "visit_interval_reason", "held_team"], "text",
-                  ) | dict.fromkeys(["sex", "status", "risk_level", "management",
-                                     "current_manager_id", "held_manager_id"], "label")
-_ARMS_KINDS: dict[str, Kind] = {"rso_id": "text", "completed_on": "date", "outcome": "label"}
+                   "neighbourhood", "visit_interval_reason", "held_team", "current_manager_id",
+                   "held_manager_id"], "text",
+                  ) | dict.fromkeys(["sex", "status", "risk_level", "management"], "label")
+_ARMS_KINDS: dict[str, Kind] = {"rso_id": "text", ROW_KEY: "int", "completed_on": "date",
+                                 "outcome": "label"}
 _MANAGER_KINDS: dict[str, Kind] = {"fte": "float", "active": "bool"}
 
 
@@ -187,7 +194,11 @@ def _typed(values: np.ndarray, kind: Kind | None) -> pd.api.extensions.Extension
         codes, uniques = pd.factorize(values)
         return pd.array(np.append(np.asarray(uniques, dtype=object), None)[codes], dtype="str")
     if kind == "date":
+        if pd.api.types.infer_dtype(values, skipna=True) == "floating":
+            return _from_julian_days(values)
         return to_dates(pd.Series(values, dtype=object)).to_numpy()
+    if kind == "int":
+        return values.astype(np.int64)
     if kind == "bool":
         return pd.Series(values, dtype=object).fillna(False).to_numpy(bool)
     if kind == "Int64":
@@ -195,6 +206,21 @@ def _typed(values: np.ndarray, kind: Kind | None) -> pd.api.extensions.Extension
     if kind == "float":
         return pd.Series(values, dtype=object).astype(float).to_numpy()
     return pd.Series(values, dtype=object).infer_objects().array  # as pandas types rows
+
+
+#: The Julian day number of 1970-01-01 00:00 (SQLite's ``julianday``).
+_UNIX_EPOCH_JULIAN_DAY = 2440587.5
+_SECONDS_PER_DAY = 86400
+
+
+def _from_julian_days(values: np.ndarray) -> np.ndarray:
+    """Julian day numbers (NaN: blank) as datetime64[s], to the second."""
+    blank = np.equal(values, None)
+    days = np.where(blank, np.nan, values).astype(float)
+    seconds = np.rint((np.where(blank, _UNIX_EPOCH_JULIAN_DAY, days) - _UNIX_EPOCH_JULIAN_DAY)
+                      * _SECONDS_PER_DAY).astype(np.int64).view("datetime64[s]")
+    seconds[blank] = np.datetime64("NaT")
+    return seconds
 
 
 def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | None = None,
@@ -258,9 +284,12 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
 
 
 def _resolve_holders(rsos: pd.DataFrame) -> pd.DataFrame:
-    """The holder at the as-at date: the allocation in force then, else the RSO's current one."""
-    allocated = rsos["allocation_id"].notna()
-    rsos["manager_id"] = rsos["held_manager_id"].where(allocated, rsos["current_manager_id"])
+    """The holder at the as-at date: the allocation in force then, else the RSO's current one
+    (one string object per manager id, as a ``label`` column has)."""
+    allocated = rsos["allocation_id"].notna().to_numpy()
+    held = np.where(allocated, rsos["held_manager_id"].to_numpy(object),
+                    rsos["current_manager_id"].to_numpy(object))
+    rsos["manager_id"] = _typed(held, "label")
     rsos["team"] = rsos["held_team"].where(allocated, rsos["home_team"])
     return rsos.drop(columns=["held_manager_id", "held_team", "allocation_id",
                               "current_manager_id"])
