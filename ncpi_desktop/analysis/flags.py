@@ -33,7 +33,9 @@ def set_flag(frame: pd.DataFrame, name: str, mask: pd.Series | np.ndarray,
     ``mask`` and ``why`` are Series on the frame's index or arrays in its row order; ``why`` is
     read only where the flag is raised (blanks there become "").
     """
-    raised = pd.Series(_in_frame_order(frame, mask)).fillna(False).to_numpy(bool)
+    raised = _in_frame_order(frame, mask)
+    if raised.dtype != bool:
+        raised = pd.Series(raised).fillna(False).to_numpy(bool)
     texts = np.full(len(raised), "", dtype=object)
     picked = np.asarray(_in_frame_order(frame, why), dtype=object)[raised]
     picked[pd.isna(picked)] = ""

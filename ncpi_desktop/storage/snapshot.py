@@ -205,7 +205,7 @@ def _typed(values: np.ndarray, kind: Kind | None) -> pd.api.extensions.Extension
         return pd.array(values, dtype="Int64")
     if kind == "float":
         return pd.Series(values, dtype=object).astype(float).to_numpy()
-    return pd.Series(values, dtype=object).infer_objects().array  # as pandas types rows
+    return pd.Series(values.copy(), dtype=object).infer_objects().array  # as pandas types rows
 
 
 #: The Julian day number of 1970-01-01 00:00 (SQLite's ``julianday``).
@@ -239,11 +239,12 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
             rows = result.cursor.fetchall()  # type: ignore[union-attr]
         finally:
             result.close()
-        table = np.empty((len(rows), len(names)), dtype=object)
+        # Column-major, so that each column is one contiguous array.
+        table = np.empty((len(names), len(rows)), dtype=object)
         if rows:
-            table[:] = rows
+            table.T[:] = rows
         del rows
-        data = {name: _typed(table[:, number].copy(), kinds.get(name))
+        data = {name: _typed(table[number], kinds.get(name))
                 for number, name in enumerate(names)}
     return pd.DataFrame(data, columns=names)
 
