@@ -84,6 +84,21 @@ def is_in(values: pd.Series, *wanted: str) -> np.ndarray:
     return hit
 
 
+def matcher(values: pd.Series) -> Callable[..., np.ndarray]:
+    """``is_in`` for a column asked about several values: the column is factorised once and each
+    question compares small integers."""
+    codes, uniques = pd.factorize(values)
+    known = np.asarray(uniques, dtype=object)
+
+    def rows_with(*wanted: str) -> np.ndarray:
+        hit = np.zeros(len(codes), dtype=bool)
+        for code in np.flatnonzero(np.isin(known, np.array(wanted, dtype=object))):
+            hit |= codes == code
+        return hit
+
+    return rows_with
+
+
 def each_value(values: pd.Series, fmt: Callable[[Any], Any]) -> np.ndarray:
     """``fmt`` of each row's value, computed once per distinct value (a few risk levels or
     statuses over 100,000 rows); ``fmt(None)`` for blanks."""
