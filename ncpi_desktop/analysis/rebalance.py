@@ -66,12 +66,10 @@ import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_array
 
 from ncpi_desktop.analysis.caseload import (
     COUNT_COLUMNS,
@@ -83,6 +81,9 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.enums import Role
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.snapshot import Snapshot
+
+if TYPE_CHECKING:  # scipy is imported when a proposal is solved: not at the application's start
+    from scipy.sparse import csr_array
 
 Scope = Literal["bcu", "team"]
 
@@ -511,16 +512,21 @@ _HIGHS_OPTIONS = {
 }
 
 
-def _milp(c: np.ndarray, integrality: np.ndarray, bounds: Bounds,
-          constraints: list[LinearConstraint], time_limit: float) -> Any:
+def _milp(c: np.ndarray, integrality: np.ndarray, bounds: tuple[np.ndarray, np.ndarray],
+          constraints: list[tuple[Any, Any, Any]], time_limit: float) -> Any:
+    """``milp`` over ``lb <= x <= ub`` (``bounds``) and ``lb <= A x <= ub`` (``constraints``)."""
+    from scipy.optimize import Bounds, LinearConstraint, milp
+
     options: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": 0.0}
     with warnings.catch_warnings(), solver_chatter_to_stderr():
         warnings.filterwarnings("ignore", message="Unrecognized options", category=RuntimeWarning)
         try:
-            return milp(c, integrality=integrality, bounds=bounds, constraints=constraints,
+            return milp(c, integrality=integrality, bounds=Bounds(*bounds),
+                        constraints=[LinearConstraint(*row) for row in constraints],
                         options={**options, **_HIGHS_OPTIONS})
         except AttributeError:  # a HiGHS without these options: run with its defaults
-            return milp(c, integrality=integrality, bounds=bounds, constraints=constraints,
+            return milp(c, integrality=integrality, bounds=Bounds(*bounds),
+                        constraints=[LinearConstraint(*row) for row in constraints],
                         options=options)
 
 
@@ -540,9 +546,9 @@ class _Model:
     def solve(self, c: np.ndarray, time_limit: float,
               extra: Iterable[tuple[np.ndarray, float]] = ()) -> tuple[np.ndarray | None, int]:
         """Minimise ``c``; ``extra`` adds ``c_i . x <= bound_i`` rows. Returns (x, status)."""
-        constraints = [LinearConstraint(self.matrix, self.row_lb, self.row_ub)]
-        constraints += [LinearConstraint(ci[None, :], -np.inf, bound) for ci, bound in extra]
-        result = _milp(c, np.ones(len(self.lb)), Bounds(self.lb, self.ub), constraints,
+        constraints = [(self.matrix, self.row_lb, self.row_ub)]
+        constraints += [(ci[None, :], -np.inf, bound) for ci, bound in extra]
+        result = _milp(c, np.ones(len(self.lb)), (self.lb, self.ub), constraints,
                        time_limit)
         if result.x is None:
             return None, int(result.status)
@@ -550,8 +556,8 @@ class _Model:
 
     def relaxed(self, c: np.ndarray, time_limit: float) -> float | None:
         """The optimum of ``c`` over the linear relaxation (no integrality), if it solves."""
-        constraints = [LinearConstraint(self.matrix, self.row_lb, self.row_ub)]
-        result = _milp(c, np.zeros(len(self.lb)), Bounds(self.lb, self.ub), constraints,
+        constraints = [(self.matrix, self.row_lb, self.row_ub)]
+        result = _milp(c, np.zeros(len(self.lb)), (self.lb, self.ub), constraints,
                        time_limit)
         return None if result.x is None or result.status != 0 else float(result.fun)
 
@@ -667,6 +673,8 @@ def _build(g: _Group, policy: Policy, mode: Literal["hard", "soft", "new_post"])
         add(np.full(to_post.sum(), r), o_y + y_index[to_post], weight[y_cls[to_post]])
         row_lb.append(-np.inf)
         row_ub.append(EPSILON)
+
+    from scipy.sparse import csr_array
 
     matrix = csr_array((np.concatenate(vals), (np.concatenate(rows_i), np.concatenate(cols_i))),
                        shape=(len(row_lb), n_vars))

@@ -42,7 +42,6 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.exchange.export import ExportError, export_extract, export_frame
 from ncpi_desktop.exchange.pack import MARKING, build_pack
-from ncpi_desktop.exchange.pack_xlsx import write_pack_xlsx
 from ncpi_desktop.exchange.templates import write_templates
 from ncpi_desktop.ui.import_dialog import (
     DIALOG_STYLE,
@@ -554,6 +553,8 @@ class ExchangeActions(QObject):
                 return write_atomically(path, lambda target: write_pack_pdf(pack, target,
                                                                             progress))
             progress(0, 0, "Writing the workbook")
+            from ncpi_desktop.exchange.pack_xlsx import write_pack_xlsx  # openpyxl: when used
+
             write_atomically(path, lambda target: write_pack_xlsx(pack, target))
             return None
 
