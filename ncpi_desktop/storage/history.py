@@ -19,7 +19,7 @@ What "as at" means for each table:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from datetime import date
 
 import numpy as np
@@ -30,15 +30,16 @@ from ncpi_desktop.domain.enums import VisitOutcome
 from ncpi_desktop.storage.snapshot import (
     ROW_KEY,
     Kind,
+    Loader,
     Progress,
+    RegisterCache,
     Snapshot,
+    WholeTable,
     load_snapshot,
     read_frame,
     to_dates,
     with_row_key,
 )
-
-Loader = Callable[[Connection, date], pd.DataFrame]
 
 #: Per RSO: latest completed visit and its officers, latest attempt of any outcome, and the
 #: no-access visits after the latest completed one (all of them if none was completed).
@@ -67,20 +68,18 @@ _EPOCH = "0001-01-01"
 _VISIT_KINDS: dict[str, Kind] = {"rso_id": "text", "last_visit_on": "date", "visited_on": "date",
                                  "outcome": "label"}
 
+#: Every civil order, with its RSO's registration date (``orders_at`` selects at a date).
 _ORDERS_SQL = """
 SELECT o.order_id, o.rso_id{r_key}, o.type, {day}(o.starts_on) AS starts_on,
-       {day}(o.ends_on) AS ends_on
+       {day}(o.ends_on) AS ends_on, {day}(r.registered_on) AS registered_on
 FROM civil_order o JOIN rso r ON r.rso_id = o.rso_id
-WHERE o.starts_on <= :as_at AND r.registered_on <= :as_at
 """
 
+#: Every management decision (``decisions_at`` selects each RSO's latest by a date).
 _DECISIONS_SQL = """
-SELECT d.rso_id{r_key}, d.mode, {day}(d.decided_on) AS decided_on, d.reason, d.decided_by
-FROM (
-    SELECT rso_id, mode, decided_on, reason, decided_by,
-           ROW_NUMBER() OVER (PARTITION BY rso_id ORDER BY decided_on DESC, id DESC) AS rn
-    FROM management_decision WHERE decided_on <= :as_at
-) d LEFT JOIN rso r ON r.rso_id = d.rso_id WHERE d.rn = 1
+SELECT d.id AS decision_id, d.rso_id{r_key}, d.mode, {day}(d.decided_on) AS decided_on,
+       d.reason, d.decided_by
+FROM management_decision d LEFT JOIN rso r ON r.rso_id = d.rso_id
 """
 
 
@@ -122,17 +121,41 @@ def _visit_facts(tail: pd.DataFrame) -> pd.DataFrame:
     return facts
 
 
-def load_orders(connection: Connection, as_at: date) -> pd.DataFrame:
-    """Every civil order started by ``as_at`` (ended ones too: the register shows them)."""
+def _read_orders(connection: Connection) -> pd.DataFrame:
     return _read(connection, with_row_key(connection, _ORDERS_SQL),
-                 {"starts_on": "date", "ends_on": "date", "type": "label"}, as_at=as_at.isoformat())
+                 {"starts_on": "date", "ends_on": "date", "registered_on": "date",
+                  "type": "label"})
 
 
-def load_decisions(connection: Connection, as_at: date) -> pd.DataFrame:
-    """The latest management decision per RSO made on or before ``as_at``."""
+def _orders_at(orders: pd.DataFrame, as_at: date) -> pd.DataFrame:
+    """Every civil order started by ``as_at`` of an RSO registered by then (ended ones too:
+    the register shows them)."""
+    day = np.datetime64(as_at, "s")
+    kept = ((orders["starts_on"].to_numpy("datetime64[s]") <= day)
+            & (orders["registered_on"].to_numpy("datetime64[s]") <= day))
+    return orders[kept].drop(columns=["registered_on"]).reset_index(drop=True)
+
+
+def _read_decisions(connection: Connection) -> pd.DataFrame:
     return _read(connection, with_row_key(connection, _DECISIONS_SQL),
-                 {"decided_on": "date", "mode": "label"}, as_at=as_at.isoformat())
+                 {"decided_on": "date", "mode": "label", "decision_id": "int"})
 
+
+def _decisions_at(decisions: pd.DataFrame, as_at: date) -> pd.DataFrame:
+    """The latest management decision of each RSO made on or before ``as_at`` (of two on one
+    day, the later recorded), in rso_id order."""
+    made = decisions[decisions["decided_on"].to_numpy("datetime64[s]")
+                     <= np.datetime64(as_at, "s")]
+    order = np.lexsort((made["decision_id"].to_numpy(),
+                        made["decided_on"].to_numpy("datetime64[s]"),
+                        made["rso_id"].to_numpy(str)))
+    ids = made["rso_id"].to_numpy(str)[order]
+    last = np.append(ids[1:] != ids[:-1], True) if len(ids) else np.zeros(0, dtype=bool)
+    return made.iloc[order[last]].drop(columns=["decision_id"]).reset_index(drop=True)
+
+
+load_orders = WholeTable(_read_orders, _orders_at)
+load_decisions = WholeTable(_read_decisions, _decisions_at)
 
 #: The frames every snapshot carries in ``Snapshot.extra``.
 HISTORY_LOADERS: dict[str, Loader] = {
@@ -170,10 +193,12 @@ def resolve_management(snapshot: Snapshot) -> Snapshot:
     return dataclasses.replace(snapshot, rsos=rsos)
 
 
-def full_snapshot(engine: Engine, as_at: date, progress: Progress | None = None) -> Snapshot:
+def full_snapshot(engine: Engine, as_at: date, progress: Progress | None = None,
+                  cache: RegisterCache | None = None) -> Snapshot:
     """The snapshot every page, chart and report reads: the register and its history at
-    ``as_at``, with management modes as decided by then."""
-    snapshot = load_snapshot(engine, as_at, progress=progress, loaders=HISTORY_LOADERS)
+    ``as_at``, with management modes as decided by then (``cache``: see ``load_snapshot``)."""
+    snapshot = load_snapshot(engine, as_at, progress=progress, loaders=HISTORY_LOADERS,
+                             cache=cache)
     return resolve_management(snapshot)
 
 

@@ -106,9 +106,8 @@ def load_policy(connection: Connection) -> Policy:
     return Policy().with_values({key: value for key, value in rows})
 
 
-#: The holder at the as-at date: the allocation in force then (the latest started, by one index
-#: seek per RSO on ``ix_allocation_rso_from``), else the RSO's current holder. A window over every
-#: allocation costs three times as much.
+#: Every RSO on record, with what does not depend on the date: the register as at a date is
+#: these rows filtered (``rsos_at``), each with its holder then from the allocations.
 _RSOS_SQL = """
 SELECT r.rso_id{r_key}, r.family_name, r.given_names,
        {day}(r.date_of_birth) AS date_of_birth, r.sex,
@@ -117,21 +116,23 @@ SELECT r.rso_id{r_key}, r.family_name, r.given_names,
        {day}(r.registered_on) AS registered_on, {day}(r.community_since) AS community_since,
        {day}(r.notification_ends) AS notification_ends, r.notification_indefinite,
        r.visit_interval_months, r.visit_interval_reason,
-       {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only,
-       a.manager_id AS held_manager_id, a.team AS held_team, a.id AS allocation_id
+       {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only
 FROM rso r
-LEFT JOIN allocation a ON a.id = (
-    SELECT x.id FROM allocation x
-    WHERE x.rso_id = r.rso_id AND x.starts_on <= :as_at
-      AND (x.ends_on IS NULL OR x.ends_on > :as_at)
-    ORDER BY x.starts_on DESC, x.id DESC LIMIT 1)
-WHERE r.registered_on <= :as_at
 """
 
+#: Every allocation, from which ``holders_at`` finds the one in force at a date.
+_ALLOCATIONS_SQL = """
+SELECT a.id AS allocation_id, a.rso_id{r_key}, a.manager_id AS held_manager_id,
+       a.team AS held_team, {day}(a.starts_on) AS starts_on, {day}(a.ends_on) AS ends_on
+FROM allocation a JOIN rso r ON r.rso_id = a.rso_id
+"""
+
+#: Every ARMS assessment, with its RSO's registration date (``arms_at`` keeps those made by a
+#: date, of RSOs registered by then).
 _ARMS_SQL = """
-SELECT a.rso_id{r_key}, {day}(a.completed_on) AS completed_on, a.outcome FROM arms a
-JOIN rso r ON r.rso_id = a.rso_id
-WHERE a.completed_on <= :as_at AND r.registered_on <= :as_at
+SELECT a.rso_id{r_key}, {day}(a.completed_on) AS completed_on, a.outcome,
+       {day}(r.registered_on) AS registered_on
+FROM arms a JOIN rso r ON r.rso_id = a.rso_id
 """
 
 _MANAGERS_SQL = "SELECT manager_id, name, bcu, team, fte, role, active FROM manager"
@@ -163,14 +164,15 @@ Kind = Literal["text", "label", "date", "bool", "int", "Int64", "float"]
 _RSO_KINDS: dict[str, Kind] = {
     "date_of_birth": "date", "registered_on": "date", "community_since": "date",
     "notification_ends": "date", "last_concern_on": "date", "notification_indefinite": "bool",
-    "paper_records_only": "bool", "visit_interval_months": "Int64", "allocation_id": "float",
-    ROW_KEY: "int",
+    "paper_records_only": "bool", "visit_interval_months": "Int64", ROW_KEY: "int",
 } | dict.fromkeys(["rso_id", "family_name", "given_names", "home_bcu", "home_team",
-                   "neighbourhood", "visit_interval_reason", "held_team", "current_manager_id",
-                   "held_manager_id"], "text",
+                   "neighbourhood", "visit_interval_reason", "current_manager_id"], "text",
                   ) | dict.fromkeys(["sex", "status", "risk_level", "management"], "label")
 _ARMS_KINDS: dict[str, Kind] = {"rso_id": "text", ROW_KEY: "int", "completed_on": "date",
-                                 "outcome": "label"}
+                                 "outcome": "label", "registered_on": "date"}
+_ALLOCATION_KINDS: dict[str, Kind] = {"allocation_id": "int", "rso_id": "text", ROW_KEY: "int",
+                                      "held_manager_id": "label", "held_team": "label",
+                                      "starts_on": "date", "ends_on": "date"}
 _MANAGER_KINDS: dict[str, Kind] = {"fte": "float", "active": "bool"}
 
 
@@ -249,48 +251,168 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
     return pd.DataFrame(data, columns=names)
 
 
-def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = None,
-                  loaders: dict[str, Callable[[Connection, date], pd.DataFrame]] | None = None,
-                  ) -> Snapshot:
-    """Read the frames as at ``as_at`` in one read transaction.
+def rows_in(target: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
+    """The row of ``target`` (a register frame) holding the RSO of each row of ``frame`` (-1:
+    none): by the database row key where both carry it, else by rso_id."""
+    if ROW_KEY in frame.columns and ROW_KEY in target.columns:
+        return _search(_sorted_keys(target[ROW_KEY].to_numpy()), frame[ROW_KEY].to_numpy())
+    return _search(_sorted_keys(_keys(target["rso_id"].to_numpy())),
+                   _keys(frame["rso_id"].to_numpy()))
 
-    ``loaders`` adds further frames (``Snapshot.extra``) read in the same transaction; by default
-    the recorded history (``storage.history.HISTORY_LOADERS``: visits, orders, decisions), which
-    every rule needs. Pass ``{}`` to read the register alone.
+
+def _day(as_at: date) -> np.datetime64:
+    return np.datetime64(as_at, "s")
+
+
+def _on_or_before(values: pd.Series, as_at: date) -> np.ndarray:
+    """True where the date is on or before ``as_at`` (a blank date never is)."""
+    return values.to_numpy("datetime64[s]") <= _day(as_at)
+
+
+def holders_at(rsos: pd.DataFrame, allocations: pd.DataFrame, as_at: date) -> pd.DataFrame:
+    """``rsos`` with each RSO's holder at ``as_at``: ``manager_id`` and ``team`` of the allocation
+    in force then (started by then and not ended: ``starts_on <= as_at < ends_on``, no end date
+    meaning open; of several, the latest started, then the latest made), else the RSO's current
+    holder and home team. One string object per manager id, as a ``label`` column has."""
+    day = _day(as_at)
+    starts = allocations["starts_on"].to_numpy("datetime64[s]")
+    ends = allocations["ends_on"].to_numpy("datetime64[s]")
+    live = np.flatnonzero((starts <= day) & (np.isnat(ends) | (ends > day)))
+    rows = rows_in(rsos, allocations.iloc[live])
+    known = rows >= 0
+    live, rows = live[known], rows[known]
+    # The latest started (then the latest made) allocation in force of each RSO: the last of
+    # its run once sorted by RSO, start and id.
+    order = np.lexsort((allocations["allocation_id"].to_numpy()[live], starts[live], rows))
+    last = np.append(rows[order][1:] != rows[order][:-1], True) if len(order) else order
+    chosen, at_rows = live[order[last]], rows[order[last]]
+    held = rsos["current_manager_id"].to_numpy(object).copy()
+    held[at_rows] = allocations["held_manager_id"].to_numpy(object)[chosen]
+    team = rsos["home_team"].to_numpy(object).copy()
+    team[at_rows] = allocations["held_team"].to_numpy(object)[chosen]
+    out = rsos.drop(columns=["current_manager_id"])
+    out["manager_id"] = _typed(held, "label")
+    out["team"] = pd.array(team, dtype="str")
+    return out
+
+
+def rsos_at(rsos: pd.DataFrame, allocations: pd.DataFrame, as_at: date) -> pd.DataFrame:
+    """The register as at ``as_at``: the RSOs registered by then, each with its holder then."""
+    registered = rsos[_on_or_before(rsos["registered_on"], as_at)].reset_index(drop=True)
+    return holders_at(registered, allocations, as_at)
+
+
+def arms_at(arms: pd.DataFrame, as_at: date) -> pd.DataFrame:
+    """The ARMS assessments completed by ``as_at`` of RSOs registered by then."""
+    kept = _on_or_before(arms["completed_on"], as_at) & _on_or_before(arms["registered_on"], as_at)
+    return arms[kept].drop(columns=["registered_on"]).reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class WholeTable:
+    """A table of the history read whole, once per ``Register``, and selected at each as-at
+    date in pandas (``at``): for tables read at several dates in turn."""
+
+    read: Callable[[Connection], pd.DataFrame]
+    at: Callable[[pd.DataFrame, date], pd.DataFrame]
+
+
+#: A frame of ``Snapshot.extra``: read at the date with SQL (``(connection, as_at) -> frame``),
+#: or a ``WholeTable``.
+Loader = Callable[[Connection, date], pd.DataFrame] | WholeTable
+
+
+def database_stamp(connection: Connection) -> object:
+    """What changes whenever the database does: every write the application makes (named
+    operations, their undo, imports, policy changes) adds an audit row, so the latest audit
+    row's id changes with each."""
+    return connection.execute(text("SELECT max(id) FROM audit")).scalar()
+
+
+@dataclass(frozen=True)
+class Register:
+    """What a snapshot reads that does not depend on the as-at date: the policy, the managers,
+    every RSO, allocation and ARMS assessment, and the whole tables of the history read so far
+    (``tables``). ``stamp`` is the database's ``database_stamp`` when it was read."""
+
+    stamp: object
+    policy: Policy
+    managers: pd.DataFrame
+    rsos: pd.DataFrame
+    allocations: pd.DataFrame
+    arms: pd.DataFrame
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+
+def read_register(connection: Connection, progress: Progress | None = None) -> Register:
+    """Read the date-independent frames (``Register``) on ``connection``."""
+    report = progress or (lambda _done, _total, _what: None)
+    stamp = database_stamp(connection)
+    policy = load_policy(connection)
+    report(0, 4, "Reading offender managers")
+    managers = read_frame(connection, _MANAGERS_SQL, _MANAGER_KINDS)
+    report(1, 4, "Reading RSOs")
+    rsos = read_frame(connection, with_row_key(connection, _RSOS_SQL), _RSO_KINDS)
+    report(2, 4, "Reading allocations")
+    allocations = read_frame(connection, with_row_key(connection, _ALLOCATIONS_SQL),
+                             _ALLOCATION_KINDS)
+    report(3, 4, "Reading ARMS assessments")
+    arms = read_frame(connection, with_row_key(connection, _ARMS_SQL), _ARMS_KINDS)
+    return Register(stamp=stamp, policy=policy, managers=managers, rsos=rsos,
+                    allocations=allocations, arms=arms)
+
+
+class RegisterCache:
+    """The last ``Register`` read from one database, reused for snapshot after snapshot (as a
+    window's as-at date changes) until the database changes (its ``database_stamp`` moves).
+
+    One cache per database: a window makes a new one when it opens another.
+    """
+
+    def __init__(self) -> None:
+        self._register: Register | None = None
+
+    def register(self, connection: Connection, progress: Progress | None = None) -> Register:
+        stamp = database_stamp(connection)
+        if self._register is None or self._register.stamp != stamp:
+            self._register = read_register(connection, progress)
+        return self._register
+
+    def clear(self) -> None:
+        self._register = None
+
+
+def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = None,
+                  loaders: Mapping[str, Loader] | None = None,
+                  cache: RegisterCache | None = None) -> Snapshot:
+    """Read the frames as at ``as_at`` on one connection.
+
+    ``loaders`` adds further frames (``Snapshot.extra``); by default the recorded history
+    (``storage.history.HISTORY_LOADERS``: visits, orders, decisions), which every rule needs.
+    Pass ``{}`` to read the register alone. With ``cache``, the date-independent frames read for
+    an earlier date are reused while the database has not changed.
     """
     if loaders is None:
         from ncpi_desktop.storage.history import HISTORY_LOADERS  # history builds on this module
 
         loaders = HISTORY_LOADERS
-    steps = 3 + len(loaders or {})
+    steps = 1 + len(loaders)
     report = progress or (lambda _done, _total, _what: None)
-    iso = as_at.isoformat()
     with engine.connect() as connection:
-        policy = load_policy(connection)
-        report(0, steps, "Reading offender managers")
-        managers = read_frame(connection, _MANAGERS_SQL, _MANAGER_KINDS)
-        report(1, steps, "Reading RSOs")
-        rsos = read_frame(connection, with_row_key(connection, _RSOS_SQL), _RSO_KINDS, as_at=iso)
-        report(2, steps, "Reading ARMS assessments")
-        arms = read_frame(connection, with_row_key(connection, _ARMS_SQL), _ARMS_KINDS,
-                          as_at=iso)
+        report(0, steps, "Reading the register")
+        register = (cache.register(connection) if cache is not None
+                    else read_register(connection))
         extra: dict[str, pd.DataFrame] = {}
-        for done, (name, loader) in enumerate((loaders or {}).items(), start=3):
+        for done, (name, loader) in enumerate(loaders.items(), start=1):
             report(done, steps, f"Reading {name}")
-            extra[name] = loader(connection, as_at)
-    rsos = _resolve_holders(rsos)
+            if isinstance(loader, WholeTable):
+                if name not in register.tables:
+                    register.tables[name] = loader.read(connection)
+                extra[name] = loader.at(register.tables[name], as_at)
+            else:
+                extra[name] = loader(connection, as_at)
+    rsos = rsos_at(register.rsos, register.allocations, as_at)
+    arms = arms_at(register.arms, as_at)
     report(steps, steps, "Done")
-    return Snapshot(as_at=as_at, policy=policy, managers=managers, rsos=rsos, arms=arms,
-                    extra=extra)
-
-
-def _resolve_holders(rsos: pd.DataFrame) -> pd.DataFrame:
-    """The holder at the as-at date: the allocation in force then, else the RSO's current one
-    (one string object per manager id, as a ``label`` column has)."""
-    allocated = rsos["allocation_id"].notna().to_numpy()
-    held = np.where(allocated, rsos["held_manager_id"].to_numpy(object),
-                    rsos["current_manager_id"].to_numpy(object))
-    rsos["manager_id"] = _typed(held, "label")
-    rsos["team"] = rsos["held_team"].where(allocated, rsos["home_team"])
-    return rsos.drop(columns=["held_manager_id", "held_team", "allocation_id",
-                              "current_manager_id"])
+    return Snapshot(as_at=as_at, policy=register.policy, managers=register.managers, rsos=rsos,
+                    arms=arms, extra=extra)

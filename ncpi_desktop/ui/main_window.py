@@ -36,7 +36,7 @@ from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.database import DatabaseError, open_database
 from ncpi_desktop.storage.operations import Change, OperationError
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.snapshot import RegisterCache, load_snapshot
 from ncpi_desktop.ui import export_actions
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
@@ -90,6 +90,8 @@ class MainWindow(QMainWindow):
         self._settings = settings if settings is not None else app_settings()
         self._as_at = as_at or date.today()
         self._engine: Engine | None = None
+        #: The open database's date-independent frames, reused as the as-at date changes.
+        self._register_cache = RegisterCache()
         self._location = ""
         self._figures: Figures | None = None
         self._pages: list[Page] = []
@@ -253,6 +255,7 @@ class MainWindow(QMainWindow):
             self._engine.dispose()
         self.undo_stack.clear()  # changes to another database cannot be undone here
         self._engine = engine
+        self._register_cache = RegisterCache()
         self._location = database_label(engine)[1]
         self.reload()
         self.database_changed.emit(self._location)
@@ -320,7 +323,7 @@ class MainWindow(QMainWindow):
         if self._engine is not None:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
             try:
-                snapshot = load_snapshot(self._engine, self._as_at)
+                snapshot = load_snapshot(self._engine, self._as_at, cache=self._register_cache)
                 if not (snapshot.managers.empty and snapshot.rsos.empty):
                     figures = compute_figures(snapshot)
             except (DatabaseError, SQLAlchemyError) as exc:
