@@ -13,10 +13,12 @@ theirs to the list. Results are also written to ``bench-out/results.json``. Wall
 are given side by side: on a shared machine the first says what a user waits, the second what the
 work costs.
 
-Issue 5 adds the import of each profile's register exported as an extract, beside ``sqlite3``'s
-own ``.import`` of the same files (``bench_import.py``), and the time to produce the performance
-pack (``bench_pack.py``); issue 4 the rebalancing proposal (``bench_rebalance.py``). Each runs in
-a fresh process; one that fails shows as a FAILED row with its error, not as a crash.
+Issue 3 adds overdue visits and reactive eligibility, and changing the as-at date in the window
+(``bench_review.py``). Issue 5 adds the import of each profile's register exported as an
+extract, beside ``sqlite3``'s own ``.import`` of the same files (``bench_import.py``), and the
+time to produce the performance pack (``bench_pack.py``); issue 4 the rebalancing proposal
+(``bench_rebalance.py``). Each runs in a fresh process; one that fails shows as a FAILED row
+with its error, not as a crash.
 """
 
 from __future__ import annotations
@@ -257,6 +259,12 @@ def rebalance(ctx: Context) -> list[Row]:
     return _child_rows(ctx, "rebalance")
 
 
+def review(ctx: Context) -> list[Row]:
+    """Overdue visits and reactive eligibility, and changing the as-at date in the window
+    (issue 3, part 7; bench_review.py)."""
+    return _child_rows(ctx, "review")
+
+
 def _child_rows(ctx: Context, kind: str) -> list[Row]:
     """Run another issue's benchmark module in a fresh process and turn what it returns into
     rows: ``(name, value, unit)`` or ``(name, seconds, note)``."""
@@ -281,6 +289,9 @@ def _child_rows(ctx: Context, kind: str) -> list[Row]:
                         None, note))
     if rows and payload.get("target") is not None:
         rows[0].target = float(payload["target"])
+    for row in rows:  # targets by row name, where a module has several
+        if row.figure in payload.get("targets", {}):
+            row.target = float(payload["targets"][row.figure])
     if rows:
         rows[0].note += (f"{'; ' if rows[0].note else ''}whole process: {result.seconds:.1f} s, "
                          f"CPU {result.cpu_seconds:.1f} s, {result.peak_mb:,.0f} MB")
@@ -288,8 +299,8 @@ def _child_rows(ctx: Context, kind: str) -> list[Row]:
 
 
 BENCHMARKS: list[Callable[[Context], list[Row]]] = [
-    build_database, load_and_analysis, sorts, peak_memory, first_paint, extract_import, pack,
-    rebalance,
+    build_database, load_and_analysis, sorts, peak_memory, first_paint, review, extract_import,
+    pack, rebalance,
 ]
 
 
@@ -308,6 +319,11 @@ def child(kind: str, db: str, as_at_text: str) -> dict[str, Any]:
         import bench_pack as module
 
         rows = module.bench_pack(db, as_at)
+    elif kind == "review":
+        import bench_review as module
+
+        return {"rows": [list(r) for r in module.bench_review(db, as_at)],
+                "targets": module.TARGETS}
     else:
         import bench_rebalance as module
 
