@@ -8,13 +8,30 @@ column is what ``reindex`` would give: blanks (NaN, NaT, NA) where a register ro
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import pandas as pd
+from pandas.api.extensions import ExtensionArray
 
 from ncpi_desktop.storage.snapshot import Snapshot
+
+#: The register's text columns of a few distinct values each that the rules test over and over.
+LABEL_COLUMNS = ["sex", "status", "risk_level", "management"]
+
+
+def with_coded_labels(snapshot: Snapshot) -> Snapshot:
+    """The snapshot with its ``LABEL_COLUMNS`` as categoricals, each factorised once: every rule
+    testing a status, risk level, sex or management mode then looks a few codes up instead of
+    comparing 100,000 strings. For computing with only: figures show the register's columns."""
+    rsos = snapshot.rsos.copy(deep=False)
+    for column in LABEL_COLUMNS:
+        if column in rsos.columns and not isinstance(rsos[column].dtype, pd.CategoricalDtype):
+            codes, uniques = factorised(rsos[column])
+            rsos[column] = pd.Categorical.from_codes(codes, categories=uniques)
+    return dataclasses.replace(snapshot, rsos=rsos)
 
 
 def row_of_each_rso(snapshot: Snapshot, keyed: pd.DataFrame | pd.Index,
@@ -55,14 +72,30 @@ def in_register_order(snapshot: Snapshot, frame: pd.DataFrame) -> pd.DataFrame:
 def aligned(left: pd.Series | pd.Index | np.ndarray, right: pd.Series | pd.Index | np.ndarray,
             ) -> bool:
     """Whether two id columns list the same ids in the same order (frames join by position).
-    Columns sharing one array (a frame and its copies) are known to without comparing."""
+    Columns sharing one array (a frame and its copies) are known to without comparing; text
+    held by pyarrow is compared there, without making a Python string of every id."""
     if len(left) != len(right):
         return False
-    a, b = np.asarray(left), np.asarray(right)
-    if a.dtype == b.dtype and a.strides == b.strides and (
-            a.size == 0 or a.ctypes.data == b.ctypes.data):
+    a, b = held(left), held(right)
+    if a is b:
         return True
-    return bool((a.astype(object) == b.astype(object)).all())
+    if isinstance(a, np.ndarray) and isinstance(b, np.ndarray):
+        if a.dtype == b.dtype and a.strides == b.strides and (
+                a.size == 0 or a.ctypes.data == b.ctypes.data):
+            return True
+    elif type(a) is type(b) and a.dtype == b.dtype:
+        return bool(a.equals(b))
+    return bool((np.asarray(a, dtype=object) == np.asarray(b, dtype=object)).all())
+
+
+def held(values: pd.Series | pd.Index | np.ndarray) -> np.ndarray | ExtensionArray:
+    """The array holding ``values``, as it is: the numpy array where numpy holds them (text of
+    the "python" storage is an object array), else pandas' extension array (pyarrow text,
+    categoricals, nullable integers), which converting to numpy would copy."""
+    array = values.array if isinstance(values, (pd.Series, pd.Index)) else values
+    if isinstance(array, pd.arrays.NumpyExtensionArray):
+        return array.to_numpy()
+    return array
 
 
 def take(values: pd.Series, rows: np.ndarray, index: pd.Index | None = None) -> pd.Series:
@@ -72,12 +105,25 @@ def take(values: pd.Series, rows: np.ndarray, index: pd.Index | None = None) -> 
     return pd.Series(taken, index=index, dtype=object if values.dtype == object else None)
 
 
-def is_in(values: pd.Series, *wanted: str) -> np.ndarray:
-    """Rows whose value is one of ``wanted`` (blanks never are), as a numpy mask: one numpy
-    comparison per value rather than pandas' string machinery."""
+def factorised(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """``pd.factorize`` of a column: each row's code (-1: blank) and the distinct values (an
+    object array). A categorical gives the codes it holds; numpy-held text is factorised as the
+    object array it is (pandas' text path copies it and finds its blanks first: twice the time).
+    """
     if isinstance(values.dtype, pd.CategoricalDtype):
+        return values.cat.codes.to_numpy(), np.asarray(values.cat.categories, dtype=object)
+    codes, uniques = pd.factorize(held(values))
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def is_in(values: pd.Series, *wanted: str) -> np.ndarray:
+    """Rows whose value is one of ``wanted`` (blanks never are), as a numpy mask: on the codes of
+    a categorical, else one numpy comparison per value rather than pandas' string machinery."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return matcher(values)(*wanted)
+    array = held(values)
+    if not isinstance(array, np.ndarray):
         return values.isin(list(wanted)).to_numpy(bool)
-    array = values.to_numpy(object)
     hit = np.zeros(len(array), dtype=bool)
     for value in wanted:
         hit |= array == value
@@ -86,15 +132,11 @@ def is_in(values: pd.Series, *wanted: str) -> np.ndarray:
 
 def matcher(values: pd.Series) -> Callable[..., np.ndarray]:
     """``is_in`` for a column asked about several values: the column is factorised once and each
-    question compares small integers."""
-    codes, uniques = pd.factorize(values)
-    known = np.asarray(uniques, dtype=object)
+    question looks its few distinct values up by code."""
+    codes, known = factorised(values)
 
     def rows_with(*wanted: str) -> np.ndarray:
-        hit = np.zeros(len(codes), dtype=bool)
-        for code in np.flatnonzero(np.isin(known, np.array(wanted, dtype=object))):
-            hit |= codes == code
-        return hit
+        return np.append(np.isin(known, np.array(wanted, dtype=object)), False)[codes]
 
     return rows_with
 
@@ -102,7 +144,7 @@ def matcher(values: pd.Series) -> Callable[..., np.ndarray]:
 def each_value(values: pd.Series, fmt: Callable[[Any], Any]) -> np.ndarray:
     """``fmt`` of each row's value, computed once per distinct value (a few risk levels or
     statuses over 100,000 rows); ``fmt(None)`` for blanks."""
-    codes, uniques = pd.factorize(values)
+    codes, uniques = factorised(values)
     table = np.array([fmt(value) for value in uniques] + [fmt(None)], dtype=object)
     return table[codes]
 

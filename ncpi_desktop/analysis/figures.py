@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ncpi_desktop.analysis.align import is_in
+from ncpi_desktop.analysis.align import LABEL_COLUMNS, with_coded_labels
 from ncpi_desktop.analysis.caseload import (
     COUNT_COLUMNS,
     group_figures,
@@ -28,7 +28,6 @@ from ncpi_desktop.analysis.orders import (
 )
 from ncpi_desktop.analysis.reactive import reactive_status
 from ncpi_desktop.analysis.visits import fmt_dates, visit_status
-from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.history import resolve_management
 from ncpi_desktop.storage.snapshot import Snapshot
@@ -85,19 +84,21 @@ def _arms_due_flag(rsos: pd.DataFrame, policy: Policy) -> None:
 
 
 def _data_quality_flags(rsos: pd.DataFrame) -> None:
-    missing = is_in(rsos["status"], Status.COMMUNITY) & rsos["risk_level"].isna().to_numpy()
-    set_flag(rsos, "no_risk_level", missing, np.full(
-        len(rsos), "No risk level recorded for an RSO in the community: no visit interval or risk"
-        " figures", dtype=object))
-    set_flag(rsos, "paper_records_only", rsos["paper_records_only"].to_numpy(), np.full(
-        len(rsos), "Details kept only on paper, not in the system", dtype=object))
+    missing = rsos["is_community"].to_numpy(bool) & rsos["risk_level"].isna().to_numpy()
+    set_flag(rsos, "no_risk_level", missing, "No risk level recorded for an RSO in the"
+             " community: no visit interval or risk figures")
+    set_flag(rsos, "paper_records_only", rsos["paper_records_only"].to_numpy(),
+             "Details kept only on paper, not in the system")
 
 
 def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per RSO: caseload, visits, ARMS, reactive and order columns with every flag; and the
     order register (holders as in the caseload)."""
-    snapshot = resolve_management(snapshot)
+    resolved = resolve_management(snapshot)
+    snapshot = with_coded_labels(resolved)
     rsos = rso_caseload(snapshot).reset_index(drop=True)
+    for column in LABEL_COLUMNS:  # the register's text, not the codes computed with
+        rsos[column] = resolved.rsos[column].array
     register, register_rows = register_with_rows(snapshot, rsos)
     in_force = orders_in_force_by_row(snapshot, register, register_rows)
     index = pd.Index(rsos["rso_id"], name="rso_id")

@@ -27,21 +27,33 @@ def _in_frame_order(frame: pd.DataFrame, values: pd.Series | np.ndarray) -> np.n
 
 
 def set_flag(frame: pd.DataFrame, name: str, mask: pd.Series | np.ndarray,
-             why: pd.Series | np.ndarray) -> None:
+             why: pd.Series | np.ndarray | str) -> None:
     """Store flag ``name`` and its sentence (blank where the flag is not raised).
 
-    ``mask`` and ``why`` are Series on the frame's index or arrays in its row order; ``why`` is
-    read only where the flag is raised (blanks there become "").
+    ``mask`` and ``why`` are Series on the frame's index or arrays in its row order, or ``why``
+    is the one sentence of every raised row; ``why`` is read only where the flag is raised
+    (blanks there become "").
     """
     raised = _in_frame_order(frame, mask)
     if raised.dtype != bool:
         raised = pd.Series(raised).fillna(False).to_numpy(bool)
-    texts = np.full(len(raised), "", dtype=object)
-    picked = np.asarray(_in_frame_order(frame, why), dtype=object)[raised]
-    picked[pd.isna(picked)] = ""
-    texts[raised] = picked
+    texts = repeated("", len(raised))
+    if isinstance(why, str):
+        texts[raised] = why
+    else:
+        picked = np.asarray(_in_frame_order(frame, why), dtype=object)[raised]
+        picked[pd.isna(picked)] = ""
+        texts[raised] = picked
     frame[flag_column(name)] = raised
     frame[why_column(name)] = pd.Series(texts, index=frame.index, dtype=object)
+
+
+def repeated(text: str, length: int) -> np.ndarray:
+    """An object array of ``length`` rows each holding ``text``: the one string, where
+    ``np.full`` would make a copy of it for every row."""
+    out = np.empty(length, dtype=object)
+    out.fill(text)
+    return out
 
 
 def flag_names(frame: pd.DataFrame) -> list[str]:
