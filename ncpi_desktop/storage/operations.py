@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -19,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, OrderType, VisitOutcome
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.models import (
     Allocation,
     Arms,
@@ -37,21 +37,6 @@ AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
 MANAGER = Manager.__table__  # type: ignore[attr-defined]
 RSO = Rso.__table__  # type: ignore[attr-defined]
 POLICY_VALUE = PolicyValue.__table__  # type: ignore[attr-defined]
-
-
-class OperationError(ValueError):
-    """The operation was refused; nothing was written. The message says why."""
-
-
-@dataclass(frozen=True)
-class Change:
-    """What an operation did, and how to take it back."""
-
-    operation: str
-    summary: str
-    before: dict[str, Any]
-    after: dict[str, Any]
-    undo: Callable[[Engine, str], Change] = field(repr=False, compare=False)
 
 
 def now() -> datetime:

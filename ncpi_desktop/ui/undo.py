@@ -7,7 +7,7 @@ from collections.abc import Callable
 from PySide6.QtGui import QUndoCommand
 from sqlalchemy.engine import Engine
 
-from ncpi_desktop.storage.operations import Change
+from ncpi_desktop.storage.change import Change
 
 
 class OperationCommand(QUndoCommand):
