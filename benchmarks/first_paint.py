@@ -20,17 +20,20 @@ EXIT_FAILED = 2
 
 
 def child(target: str) -> int:
-    """In the fresh process: open the window on ``target`` and report its first table paint."""
+    """In the fresh process: open the window on ``target`` as ``ncpi-desktop`` does
+    (``ui.app.run_app``) and report its first table paint."""
     import tempfile
 
+    # isort: off
+    # The application's modules first, as ``ncpi-desktop`` imports them (ui/__init__.py).
+    from ncpi_desktop.ui.app import application, build_window
+    from ncpi_desktop.ui.main_window import MainWindow
     from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
+    # isort: on
 
     settings_folder = tempfile.mkdtemp(prefix="ncpi-bench-settings-")
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, settings_folder)
-
-    from ncpi_desktop.ui.app import application, build_window
-    from ncpi_desktop.ui.main_window import MainWindow
 
     def fail(_window: MainWindow, title: str, message: str) -> None:
         """A benchmark has nobody to click OK: an error ends the run instead of waiting."""
@@ -39,7 +42,7 @@ def child(target: str) -> int:
 
     MainWindow.show_error = fail  # type: ignore[method-assign]
     app = application()
-    window = build_window(target)
+    window = build_window(target, defer=True)  # as run_app builds it
     viewport = window.caseload_page.managers_view.viewport()
 
     def painted() -> None:

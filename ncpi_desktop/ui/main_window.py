@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QDate, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QDate, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
     QApplication,
@@ -34,14 +34,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop import __version__
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.database import DatabaseError, open_database
-from ncpi_desktop.storage.operations import Change, OperationError
 from ncpi_desktop.storage.snapshot import RegisterCache, load_snapshot
-from ncpi_desktop.ui import export_actions
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
-from ncpi_desktop.ui.rebalancing import install as install_rebalancing
-from ncpi_desktop.ui.review import install as install_review
 from ncpi_desktop.ui.undo import OperationCommand
 
 APP_NAME = "NCPI Desktop"
@@ -85,7 +82,10 @@ class MainWindow(QMainWindow):
     database_changed = Signal(str)
 
     def __init__(self, *, settings: QSettings | None = None, as_at: date | None = None,
-                 parent: QWidget | None = None) -> None:
+                 parent: QWidget | None = None, defer: bool = False) -> None:
+        """``defer``: build only the caseload page now, and the other pages, menus and actions
+        (``finish_building``) once the window has first painted: the application starts that
+        way, so the caseload page shows sooner."""
         super().__init__(parent)
         self._settings = settings if settings is not None else app_settings()
         self._as_at = as_at or date.today()
@@ -113,11 +113,38 @@ class MainWindow(QMainWindow):
 
         self.caseload_page = CaseloadPage(self)
         self.add_page(self.caseload_page)
+        self._built = False
+        if defer:
+            self.tabs.installEventFilter(self)
+        else:
+            self.finish_building()
+        self._restore_geometry()
+        self._update_labels()
+
+    @property
+    def built(self) -> bool:
+        """Every page, menu and action is in place (see ``finish_building``)."""
+        return self._built
+
+    def finish_building(self) -> None:
+        """Add the review pages, rebalancing, and the import and export actions (once)."""
+        if self._built:
+            return
+        self._built = True
+        from ncpi_desktop.ui import export_actions
+        from ncpi_desktop.ui.rebalancing import install as install_rebalancing
+        from ncpi_desktop.ui.review import install as install_review
+
         export_actions.install(self)
         install_review(self)
         install_rebalancing(self)
-        self._restore_geometry()
-        self._update_labels()
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if watched is self.tabs and event.type() == QEvent.Type.Paint:
+            self.tabs.removeEventFilter(self)
+            # Two turns of the event loop: the first lets this paint reach the screen.
+            QTimer.singleShot(0, lambda: QTimer.singleShot(0, self.finish_building))
+        return super().eventFilter(watched, event)
 
     # --- building ---------------------------------------------------------------------------
 
@@ -280,7 +307,7 @@ class MainWindow(QMainWindow):
             self.as_at_edit.blockSignals(True)
             self.as_at_edit.setDate(shown)
             self.as_at_edit.blockSignals(False)
-        self.reload()
+        self.reload(reread=False)
 
     def _on_as_at_picked(self, value: QDate) -> None:
         # Typing a date changes it digit by digit: only a pick from the calendar applies at once.
@@ -317,8 +344,14 @@ class MainWindow(QMainWindow):
         self.reload()
         return change
 
-    def reload(self) -> None:
-        """Read a fresh snapshot, compute its figures once, and give them to every page."""
+    def reload(self, *, reread: bool = True) -> None:
+        """Read a fresh snapshot, compute its figures once, and give them to every page.
+
+        ``reread=False`` (a change of the as-at date) reuses the register read before unless
+        the application has written to the database since; by default everything is read again.
+        """
+        if reread:
+            self._register_cache.clear()
         figures = None
         if self._engine is not None:
             QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

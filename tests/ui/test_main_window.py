@@ -196,3 +196,28 @@ def test_install_exception_hook(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
     app_module.install_exception_hook()
     assert sys.excepthook is show_exception
+
+
+def test_the_application_shows_the_caseload_page_first_then_the_rest(
+        qtbot, engine: Engine, settings: QSettings) -> None:
+    window = build_window(engine.url.database, settings=settings, as_at=AS_AT, defer=True)
+    qtbot.addWidget(window)
+    assert not window.built
+    assert [window.tabs.tabText(i) for i in range(window.tabs.count())] == ["Caseload"]
+    assert window.caseload_page.managers_model.rowCount() == 4  # figures before the first paint
+    window.show()
+    qtbot.waitUntil(lambda: window.built)
+    titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
+    assert titles[0] == "Caseload" and len(titles) > 1
+    assert all(page.figures is window.figures for page in window.pages)
+    menus = [action.text().replace("&", "") for action in window.menuBar().actions()]
+    assert menus == [action.text().replace("&", "") for action in _built_menus(qtbot, settings)]
+    if window.engine is not None:
+        window.engine.dispose()
+
+
+def _built_menus(qtbot, settings: QSettings) -> list:
+    """The menu bar of a window built at once."""
+    window = MainWindow(settings=settings, as_at=AS_AT)
+    qtbot.addWidget(window)
+    return window.menuBar().actions()
