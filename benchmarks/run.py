@@ -24,6 +24,7 @@ with its error, not as a crash.
 from __future__ import annotations
 
 import argparse
+import compileall
 import hashlib
 import json
 import os
@@ -437,6 +438,9 @@ def main(argv: list[str] | None = None) -> int:
         print(RESULT + json.dumps(child(*args.child)))
         return 0
 
+    # An installed application runs from compiled bytecode; where PYTHONDONTWRITEBYTECODE is set
+    # (as on CI machines) every fresh process would compile the package again, so compile it once.
+    compileall.compile_dir(ROOT / "ncpi_desktop", quiet=1)
     load = os.getloadavg()[0]
     print(f"{os.cpu_count()} cores, load average {load:.1f} at the start: other work on the "
           "machine slows every figure", file=sys.stderr)
