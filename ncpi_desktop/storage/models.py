@@ -64,7 +64,10 @@ class Allocation(SQLModel, table=True):
 
 class Visit(SQLModel, table=True):
     __tablename__ = "visit"
-    __table_args__ = (Index("ix_visit_rso_date", "rso_id", "visited_on"),)
+    #: Covering: each RSO's latest completed visit and the visits since are read from the index
+    #: alone (migrations 0003 and 0004).
+    __table_args__ = (Index("ix_visit_rso_date_covering", "rso_id", "visited_on", "outcome",
+                            "officers"),)
 
     visit_id: str = Field(primary_key=True)
     rso_id: str = Field(foreign_key="rso.rso_id")

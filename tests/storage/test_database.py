@@ -15,7 +15,7 @@ from ncpi_desktop.storage.database import (
     schema_revision,
 )
 
-HEAD = "0003"
+HEAD = "0004"
 
 
 def test_new_database_is_created_at_the_newest_schema(tmp_path):
@@ -75,3 +75,19 @@ def test_head_revision_matches_alembic():
     config = _alembic_config(make_engine("sqlite://"))
     config.set_main_option("script_location", str(MIGRATIONS))
     assert head_revision() == ScriptDirectory.from_config(config).get_current_head() == HEAD
+
+
+def test_the_migrated_schema_is_the_models_schema(tmp_path):
+    """A database made by the migrations has exactly the tables, columns and indexes the models
+    declare: the code and the files it reads agree."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+    from sqlmodel import SQLModel
+
+    import ncpi_desktop.storage.models  # noqa: F401 - registers the tables
+
+    engine = open_database(tmp_path / "schema.sqlite3", create=True)
+    with engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), SQLModel.metadata) == []
+    indexes = {index["name"] for index in inspect(engine).get_indexes("visit")}
+    assert "ix_visit_rso_date_covering" in indexes and "ix_visit_rso_date" not in indexes
