@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import gc
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -13,6 +10,7 @@ import pandas as pd
 
 from ncpi_desktop.analysis.figures import RSO_FLAGS, Figures
 from ncpi_desktop.analysis.flags import flag_lists
+from ncpi_desktop.storage.snapshot import paused_gc
 
 #: The keys of a force, BCU or team object, in REPORT-JSON.md order.
 GROUP_KEYS = [
@@ -74,24 +72,11 @@ def rso_objects(figures: Figures) -> list[dict[str, Any]]:
     rows = rsos[needed].iloc[order]
     rows = rows.assign(arms_due=rows["flag_arms_due"],
                        reactive_eligible=rows["flag_reactive_eligible"])
-    with _no_gc():
+    with paused_gc():
         columns = [_column(rows[key]) for key in RSO_KEYS]
         flags, why = flag_lists(rows, RSO_FLAGS)
         return [dict(zip(RSO_KEYS, values, strict=True)) | {"flags": f, "why": w}
                 for *values, f, w in zip(*columns, flags, why, strict=True)]
-
-
-@contextmanager
-def _no_gc() -> Iterator[None]:
-    """Pause the cyclic garbage collector while building 100,000 small objects that hold no
-    cycles: its repeated passes over them cost as much as building them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def build_report(figures: Figures, group_keys: list[str] | None = None,
