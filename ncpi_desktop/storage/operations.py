@@ -76,104 +76,23 @@ def reassign(engine: Engine, rso_ids: Sequence[RsoId], to_manager: ManagerId | N
              actor: str, *, to_team: str | None = None, on: date | None = None) -> Change:
     """Move RSOs to a named manager (or, with ``to_manager=None``, to ``to_team``'s pool).
 
-    Closes each RSO's open allocation at ``on`` (default today) and opens a new one.
+    Closes each RSO's open allocation at ``on`` (default today) and opens a new one: the same
+    writes as ``apply_moves`` (one implementation), audited and undone as one reassignment.
     """
-    reason = _require_reason(reason)
-    on = on or date.today()
+    reason, actor, on = _require_reason(reason), _require_actor(actor), on or date.today()
     ids = list(dict.fromkeys(rso_ids))
     if not ids:
         raise OperationError("No RSOs were chosen to reassign")
+    if to_manager is None and not to_team:
+        raise OperationError("Choose a manager, or a team whose pool receives the RSOs")
     with engine.begin() as connection:
-        before = _holders(connection, ids)
-        missing = [i for i in ids if i not in before]
-        if missing:
-            raise OperationError(f"Unknown RSO id(s): {', '.join(missing[:10])}")
-        if to_manager is not None:
-            manager = connection.execute(
-                select(MANAGER.c.manager_id, MANAGER.c.team, MANAGER.c.active)
-                .where(MANAGER.c.manager_id == to_manager)).mappings().first()
-            if manager is None:
-                raise OperationError(f"Unknown offender manager: {to_manager}")
-            if not manager["active"]:
-                raise OperationError(f"{to_manager} is not an active manager")
-            team = manager["team"]
-        elif not to_team:
-            raise OperationError("Choose a manager, or a team whose pool receives the RSOs")
-        else:
-            team = to_team
-        closed = connection.execute(
-            select(ALLOCATION.c.id).where(ALLOCATION.c.rso_id.in_(ids),
-                                          ALLOCATION.c.ends_on.is_(None))).scalars().all()
-        connection.execute(update(ALLOCATION).where(ALLOCATION.c.id.in_(closed))
-                           .values(ends_on=on))
-        recorded = now()
-        new_rows = [dict(rso_id=i, manager_id=to_manager, team=None if to_manager else team,
-                         starts_on=on, ends_on=None, reason=reason, actor=actor,
-                         recorded_at=recorded) for i in ids]
-        opened = [connection.execute(insert(ALLOCATION).values(**row)).inserted_primary_key[0]
-                  for row in new_rows]
-        connection.execute(update(RSO).where(RSO.c.rso_id.in_(ids))
-                           .values(manager_id=to_manager, team=team))
-        after = {i: {"rso_id": i, "manager_id": to_manager, "team": team} for i in ids}
-        audit(connection, actor, "reassign", {"holders": before, "closed": list(closed)},
-              {"holders": after, "opened": opened, "reason": reason, "on": on})
-
-    target = to_manager or f"{team} pool"
-    summary = f"Reassign {len(ids)} RSO(s) to {target}"
-
-    def undo(engine_: Engine, actor_: str) -> Change:
-        return _restore_allocation(engine_, before, list(closed), opened, actor_, summary)
-
-    return Change("reassign", summary, before, after, undo)
-
-
-def _restore_allocation(engine: Engine, holders: dict[str, dict[str, Any]],
-                        reopen: list[int], remove: list[int], actor: str, of: str) -> Change:
-    """The exact inverse of a reassignment: its allocation rows go, the closed ones reopen."""
-    with engine.begin() as connection:
-        current = _holders(connection, list(holders))
-        removed = [dict(r) for r in connection.execute(
-            select(ALLOCATION).where(ALLOCATION.c.id.in_(remove))).mappings().all()]
-        closed_on = {r["id"]: r["ends_on"] for r in connection.execute(
-            select(ALLOCATION.c.id, ALLOCATION.c.ends_on)
-            .where(ALLOCATION.c.id.in_(reopen))).mappings().all()}
-        connection.execute(delete(ALLOCATION).where(ALLOCATION.c.id.in_(remove)))
-        connection.execute(update(ALLOCATION).where(ALLOCATION.c.id.in_(reopen))
-                           .values(ends_on=None))
-        for rso_id, holder in holders.items():
-            connection.execute(update(RSO).where(RSO.c.rso_id == rso_id)
-                               .values(manager_id=holder["manager_id"], team=holder["team"]))
-        audit(connection, actor, "undo reassign", {"holders": current, "removed": removed},
-              {"holders": holders, "reopened": reopen})
-    summary = f"Undo: {of}"
-
-    def redo(engine_: Engine, actor_: str) -> Change:
-        return _reapply_allocation(engine_, current, removed, closed_on, actor_, of)
-
-    return Change("undo reassign", summary, current, holders, redo)
-
-
-def _reapply_allocation(engine: Engine, holders: dict[str, dict[str, Any]],
-                        rows: list[dict[str, Any]], closed_on: dict[int, Any], actor: str,
-                        of: str) -> Change:
-    """Redo a reassignment after its undo: the same rows, with their ids, come back."""
-    with engine.begin() as connection:
-        before = _holders(connection, list(holders))
-        for row in rows:
-            connection.execute(insert(ALLOCATION).values(**row))
-        for allocation_id, ends_on in closed_on.items():
-            connection.execute(update(ALLOCATION).where(ALLOCATION.c.id == allocation_id)
-                               .values(ends_on=ends_on))
-        for rso_id, holder in holders.items():
-            connection.execute(update(RSO).where(RSO.c.rso_id == rso_id)
-                               .values(manager_id=holder["manager_id"], team=holder["team"]))
-        audit(connection, actor, "redo reassign", {"holders": before}, {"holders": holders})
-
-    def undo(engine_: Engine, actor_: str) -> Change:
-        return _restore_allocation(engine_, before, list(closed_on), [r["id"] for r in rows],
-                                   actor_, of)
-
-    return Change("reassign", of, before, holders, undo)
+        plan = _plan(connection, [(RsoId(i), to_manager) for i in ids], pool_team=to_team)
+        if not plan:
+            raise OperationError("Every RSO chosen is already there")
+        before, after = _imaged_moves(connection, plan, reason, actor, on)
+        audit(connection, actor, "reassign", before, after)
+    target = to_manager or f"{to_team} pool"
+    return _imaged_change("reassign", f"Reassign {len(plan)} RSO(s) to {target}", before, after)
 
 
 # --- policy ---------------------------------------------------------------------------------

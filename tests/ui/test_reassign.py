@@ -187,8 +187,15 @@ def test_ctrl_r_on_a_multi_selection_reassigns_and_undo_restores(qtbot, window: 
     assert figure(window, "OM4", "caseload") == 16
     assert window.undo_action.text() == "&Undo Reassign 6 RSO(s) to OM4"
     with engine.connect() as c:
-        rows = c.execute(text("SELECT reason, starts_on, actor FROM allocation")).all()
-    assert {tuple(r) for r in rows} == {("caseload adjustment", "2017-10-09", window.actor)}
+        rows = c.execute(text("SELECT rso_id, manager_id, reason, starts_on, ends_on, actor "
+                              "FROM allocation ORDER BY id")).all()
+    opened = [r for r in rows if r.ends_on is None]
+    assert sorted(r.rso_id for r in opened) == moving and {r.manager_id for r in opened} == {"OM4"}
+    assert {(r.reason, r.starts_on, r.actor) for r in opened} == {
+        ("caseload adjustment", "2017-10-09", window.actor)}
+    # These RSOs had no allocation history: a closed row first says whom they came from.
+    assert {(r.rso_id, r.manager_id, r.ends_on) for r in rows if r.ends_on is not None} == {
+        (rso_id, "OM1", "2017-10-09") for rso_id in moving}
 
     window.undo_action.trigger()
     assert figure(window, "OM1", "per_fte") == 52.0 and figure(window, "OM4", "caseload") == 10
@@ -269,14 +276,22 @@ def test_allocation_history_per_rso_and_per_manager(qtbot, window: MainWindow):
     rso_history = rb.history(rso_id=moving[0])
     qtbot.addWidget(rso_history)
     model = rso_history.model
-    assert model.rowCount() == 1
+    # Newest first; the RSO had no allocation history, so the move also recorded whom it
+    # came from.
+    assert model.rowCount() == 2
     assert cell(model, 0, "holder") == "Bob Birtwistle (OM2)"
     assert cell(model, 0, "starts_on") == "09/10/2017" and cell(model, 0, "ends_on") == ""
     assert cell(model, 0, "reason") == "continuity" and cell(model, 0, "actor") == window.actor
+    assert cell(model, 1, "holder") == "Alice Ashworth (OM1)"
+    assert cell(model, 1, "ends_on") == "09/10/2017"
+    assert cell(model, 1, "reason") == "held before the allocation history began"
     manager_history = rb.history(manager_id="OM2")
     assert sorted(manager_history.model.frame["rso_id"]) == moving
     assert manager_history.windowTitle() == "Allocation history: Bob Birtwistle (OM2)"
     assert manager_history.count.text().startswith("2 allocation(s) of 2 RSO(s); 2 held now")
+    old_holder = rb.history(manager_id="OM1")
+    qtbot.addWidget(old_holder)
+    assert set(moving) <= set(old_holder.model.frame["rso_id"])
 
 
 def test_dragging_a_selected_row_drags_the_selection(qtbot, window: MainWindow, monkeypatch):
