@@ -144,9 +144,16 @@ def matcher(values: pd.Series) -> Callable[..., np.ndarray]:
 def each_value(values: pd.Series, fmt: Callable[[Any], Any]) -> np.ndarray:
     """``fmt`` of each row's value, computed once per distinct value (a few risk levels or
     statuses over 100,000 rows); ``fmt(None)`` for blanks."""
+    codes, table = value_table(values, fmt)
+    return table[codes]
+
+
+def value_table(values: pd.Series, fmt: Callable[[Any], Any]) -> tuple[np.ndarray, np.ndarray]:
+    """``each_value`` as each row's code in a table of ``fmt`` of the distinct values (blanks
+    last, coded ``len(table) - 1``): ``table[codes]`` is ``each_value(values, fmt)``."""
     codes, uniques = factorised(values)
     table = np.array([fmt(value) for value in uniques] + [fmt(None)], dtype=object)
-    return table[codes]
+    return np.where(codes < 0, len(uniques), codes), table
 
 
 def distinct(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
@@ -154,9 +161,22 @@ def distinct(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
     and for every row of ``keys`` the position of its distinct row: a sentence made of a few
     columns is then built once per distinct combination (a thousand dates) instead of once per
     RSO, and given to every row by ``texts[inverse]``."""
-    codes = np.zeros(len(keys), dtype=np.int64)
-    for column in keys.columns:
-        part, uniques = pd.factorize(keys[column])
-        codes = pd.factorize(codes * (len(uniques) + 1) + part + 1)[0]
-    first = np.unique(codes, return_index=True)[1]
-    return codes, keys.iloc[first]
+    inverse, first = distinct_codes(*[pd.factorize(keys[column])[0] for column in keys.columns])
+    return inverse, keys.iloc[first]
+
+
+def distinct_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``distinct`` of rows keyed by integer codes (one array per key, -1 a code like any other):
+    each row's distinct combination, numbered 0, 1, ... in order of first appearance, and the
+    first row of each."""
+    combined = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    for part in codes:
+        width = int(part.max(initial=-1)) + 2
+        combined = pd.factorize(combined * width + part.astype(np.int64) + 1)[0]
+    if not len(combined):
+        return combined, combined
+    # Numbered in order of first appearance: a row is the first of its combination exactly
+    # where the number exceeds every number before it.
+    newest = np.maximum.accumulate(combined)
+    first = np.flatnonzero(np.r_[True, combined[1:] > newest[:-1]])
+    return combined, first

@@ -42,7 +42,10 @@ def add_years(dates: pd.Series, years: int) -> pd.Series:
 
 
 def age_in_years(born: pd.Series, on: pd.Timestamp) -> pd.Series:
-    """Whole years of age on a date."""
-    had_birthday = (born.dt.month < on.month) | (
-        (born.dt.month == on.month) & (born.dt.day <= on.day))
-    return on.year - born.dt.year - (~had_birthday).astype(int)
+    """Whole years of age on a date (NaN without a date of birth), worked out once per distinct
+    date of birth: 100,000 RSOs have a few thousand."""
+    codes, uniques = pd.factorize(born)
+    days = pd.DatetimeIndex(uniques)
+    had_birthday = (days.month < on.month) | ((days.month == on.month) & (days.day <= on.day))
+    ages = on.year - days.year - (~had_birthday).astype(int)
+    return pd.Series(np.append(ages.to_numpy(float), np.nan)[codes], index=born.index)

@@ -18,14 +18,22 @@ The criteria, each with the text the user reads when it is not met:
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from ncpi_desktop.analysis.align import distinct, each_value, in_register_order, is_in
+from ncpi_desktop.analysis.align import (
+    distinct,
+    distinct_codes,
+    factorised,
+    in_register_order,
+    is_in,
+    value_table,
+)
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.dates import add_years, age_in_years
-from ncpi_desktop.analysis.flags import set_flag
+from ncpi_desktop.analysis.flags import repeated, set_flag
 from ncpi_desktop.analysis.orders import order_register, orders_in_force
 from ncpi_desktop.analysis.visits import fmt_dates
 from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, RiskLevel, Sex, Status
@@ -39,42 +47,67 @@ def unmet_column(criterion: str) -> str:
     return f"reactive_unmet_{criterion}"
 
 
-def _join(parts: list[pd.Series], separator: str) -> pd.Series:
+class _Texts(NamedTuple):
+    """A text column as each row's code (-1: blank) in a table of its distinct texts: a
+    sentence thousands of RSOs share (a risk level, an ARMS date) is built once."""
+
+    codes: np.ndarray
+    table: np.ndarray
+
+    def where(self, mask: np.ndarray) -> _Texts:
+        """These texts on the rows of ``mask``, blank elsewhere."""
+        return _Texts(np.where(mask, self.codes, -1), self.table)
+
+    def at(self, rows: np.ndarray | slice = slice(None)) -> np.ndarray:
+        """The texts of ``rows`` (blanks as "")."""
+        return np.append(self.table, "")[self.codes[rows]]
+
+    def column(self, index: pd.Index) -> pd.Series:
+        """Every row's text, as an object column on ``index``."""
+        return pd.Series(self.at(), index=index, dtype=object)
+
+
+def _join(parts: list[np.ndarray], separator: str) -> np.ndarray:
     """Join the non-blank texts of each row, in order, without a per-row loop (strings are
     joined only on the rows where both sides have one)."""
-    arrays = [np.asarray(part, dtype=object) for part in parts]
-    out = arrays[0].copy()
-    for part in arrays[1:]:
+    out = np.asarray(parts[0], dtype=object).copy()
+    for part in parts[1:]:
+        part = np.asarray(part, dtype=object)
         has = part != ""
         both = has & (out != "")
         only = has & ~both
         out[only] = part[only]
         out[both] = out[both] + separator + part[both]
-    return pd.Series(out, index=parts[0].index, dtype=object)
+    return out
 
 
-def _where(mask: pd.Series | np.ndarray, make: Callable[[np.ndarray], object],
+def _joined(parts: list[_Texts], separator: str) -> _Texts:
+    """``_join`` of coded texts, once per distinct combination of them."""
+    combination, first = distinct_codes(*[part.codes for part in parts])
+    return _Texts(combination, _join([part.at(first) for part in parts], separator))
+
+
+def _where(mask: np.ndarray, make: Callable[[np.ndarray], object],
            index: pd.Index | None = None) -> pd.Series:
     """``make(rows)``'s text on the ``rows`` of ``mask`` (a numpy mask; in their order), blank
     elsewhere: sentences are built only for the rows that need one."""
-    if isinstance(mask, pd.Series):
-        index = mask.index if index is None else index
     rows = np.asarray(mask, dtype=bool)
-    out = np.full(len(rows), "", dtype=object)
+    out = repeated("", len(rows))
     if rows.any():
         out[rows] = np.asarray(make(rows), dtype=object)
     return pd.Series(out, index=index, dtype=object)
 
 
 def _by_distinct(mask: np.ndarray, make: Callable[[pd.DataFrame], object], keys: pd.DataFrame,
-                 index: pd.Index) -> pd.Series:
+                 ) -> _Texts:
     """``make``'s text on the rows of ``mask``, blank elsewhere, built once per distinct row of
     ``keys`` (the columns the text is made of) among them."""
-    out = np.full(len(mask), "", dtype=object)
-    if mask.any():
-        inverse, rows = distinct(keys[mask])
-        out[mask] = np.asarray(make(rows), dtype=object)[inverse]
-    return pd.Series(out, index=index, dtype=object)
+    codes = np.full(len(mask), -1, dtype=np.int64)
+    if not mask.any():
+        return _Texts(codes, np.empty(0, dtype=object))
+    inverse, rows = distinct(keys[mask])
+    codes[mask] = inverse
+    return _Texts(codes, np.asarray(make(rows), dtype=object))
 
 
 def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
@@ -97,10 +130,10 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     index = rsos.index
     out = pd.DataFrame(index=index)
 
-    risk_text = each_value(rsos["risk_level"], lambda value: "no risk level" if value is None
-                           else "risk " + str(value).replace("_", " "))
-    out[unmet_column("risk")] = _where(~is_in(rsos["risk_level"], RiskLevel.LOW),
-                                       lambda rows: risk_text[rows], index)
+    risk = _Texts(*value_table(rsos["risk_level"], lambda value: "no risk level" if value is None
+                               else "risk " + str(value).replace("_", " ")))
+    risk = risk.where(~is_in(rsos["risk_level"], RiskLevel.LOW))
+    out[unmet_column("risk")] = risk.column(index)
 
     arms = in_register_order(snapshot, arms_status(snapshot) if arms is None else arms)
     adult_male = is_in(rsos["sex"], Sex.MALE) & (
@@ -110,14 +143,16 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     never = latest_on.isna().to_numpy()
     expired = ~never & (as_at > arms["arms_expires_on"]).to_numpy()
     not_low = ~never & ~is_in(outcome, ArmsOutcome.LOW)
-
-    outcome_text = each_value(outcome, lambda value: f"ARMS outcome {value}")
-    arms_text = _join([
-        _where(adult_male & not_low, lambda rows: outcome_text[rows], index),
-        _where(adult_male & expired, lambda rows: "ARMS of " + fmt_dates(latest_on[rows])
-               + " older than " + str(policy.arms_max_age_months) + " months", index)], ", ")
-    arms_text[adult_male & never] = "no ARMS assessment"
-    out[unmet_column("arms")] = arms_text
+    outcome_text = _Texts(*value_table(outcome, lambda value: f"ARMS outcome {value}"))
+    day, days = factorised(latest_on)
+    old = _Texts(day, ("ARMS of " + fmt_dates(pd.Series(days, dtype="datetime64[s]"))
+                       + " older than " + str(policy.arms_max_age_months) + " months"
+                       ).to_numpy(object))
+    arms_text = _joined([outcome_text.where(adult_male & not_low), old.where(adult_male & expired)],
+                        ", ")
+    arms_text = _Texts(np.where(adult_male & never, len(arms_text.table), arms_text.codes),
+                       np.append(arms_text.table, "no ARMS assessment"))
+    out[unmet_column("arms")] = arms_text.column(index)
 
     concern = rsos["last_concern_on"].to_numpy("datetime64[s]").copy()
     concern[concern > np.datetime64(as_at, "s")] = np.datetime64("NaT")
@@ -125,47 +160,54 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
                              rsos["community_since"].to_numpy("datetime64[s]")), concern)
     out["concern_free_from"] = starts
     out["concern_free_on"] = add_years(out["concern_free_from"], policy.reactive_concern_free_years)
-    out[unmet_column("concern")] = _by_distinct(
+    concern_text = _by_distinct(
         (out["concern_free_on"] > as_at).to_numpy(), lambda keys: (
             "concern-free only since " + fmt_dates(keys["concern_free_from"]) + " ("
             + str(policy.reactive_concern_free_years) + " years on "
             + fmt_dates(keys["concern_free_on"]) + ")"),
-        out[["concern_free_from", "concern_free_on"]], index)
+        out[["concern_free_from", "concern_free_on"]])
+    out[unmet_column("concern")] = concern_text.column(index)
 
     if in_force is None:
         in_force = orders_in_force(order_register(snapshot) if register is None else register)
-    types = in_register_order(snapshot, in_force)["order_types_in_force"].set_axis(index).astype(
-        object)
-    out[unmet_column("order")] = _where(types.notna(), lambda rows: types[rows] + " in force")
+    types, names = factorised(in_register_order(snapshot, in_force)["order_types_in_force"])
+    order_text = _Texts(types, np.asarray(names + " in force", dtype=object))
+    out[unmet_column("order")] = order_text.column(index)
 
     community = is_in(rsos["status"], Status.COMMUNITY)
-    status_text = each_value(rsos["status"], lambda value: np.nan if value is None
-                             else f"not in the community ({value})")
-    out[unmet_column("status")] = _where(~community, lambda rows: status_text[rows], index)
+    status_text = _Texts(*value_table(rsos["status"], lambda value: np.nan if value is None
+                                      else f"not in the community ({value})"))
+    status_text = status_text.where(~community)
+    out[unmet_column("status")] = status_text.column(index)
 
-    texts = [out[unmet_column(c)] for c in CRITERIA]
-    meets = ~np.logical_or.reduce([text.to_numpy(object) != "" for text in texts])
-    out["reactive_meets"] = meets
-    unmet = _join(texts, "; ")
-    out["reactive_unmet"] = unmet
-    note = np.full(len(meets), "meets every criterion for reactive management", dtype=object)
-    note[~meets] = "not eligible because: " + unmet.to_numpy(object)[~meets]
-    out["reactive_note"] = pd.Series(note, index=index, dtype=object)
+    unmet = _joined([risk, arms_text, concern_text, order_text, status_text], "; ")
+    meets = unmet.table == ""
+    out["reactive_meets"] = meets[unmet.codes]
+    out["reactive_unmet"] = unmet.column(index)
+    note = np.where(meets, "meets every criterion for reactive management",
+                    "not eligible because: " + unmet.table).astype(object)
+    out["reactive_note"] = pd.Series(note[unmet.codes], index=index, dtype=object)
 
     mode = rsos["management"]
+    meets = meets[unmet.codes]
     eligible = community & is_in(mode, ManagementMode.ACTIVE) & meets
-    set_flag(out, "reactive_eligible", eligible, _where(eligible, lambda rows: (
-        "Meets every criterion for reactive management: low risk"
-        + np.where(adult_male[rows], "; ARMS low on " + fmt_dates(latest_on[rows]).to_numpy(object)
-                   + ", current", "").astype(object)
-        + "; concern-free since " + fmt_dates(out.loc[rows, "concern_free_from"]).to_numpy(object)
-        + " (" + str(policy.reactive_concern_free_years)
-        + " years or more); no civil order in force"), index))
+    concern_free_from = out["concern_free_from"]
+
+    def eligible_text(rows: np.ndarray) -> np.ndarray:
+        arms_low = repeated("", int(rows.sum()))
+        male = adult_male[rows]
+        arms_low[male] = ("; ARMS low on " + fmt_dates(latest_on[rows][male]).to_numpy(object)
+                          + ", current")
+        return ("Meets every criterion for reactive management: low risk" + arms_low
+                + "; concern-free since " + fmt_dates(concern_free_from[rows]).to_numpy(object)
+                + f" ({policy.reactive_concern_free_years} years or more); no civil order in force")
+
+    set_flag(out, "reactive_eligible", eligible, _where(eligible, eligible_text, index))
 
     review = community & is_in(mode, ManagementMode.REACTIVE) & ~meets
     set_flag(out, "reactive_review", review, _where(review, lambda rows: (
-        "Managed reactively but no longer meets the criteria: "
-        + unmet.to_numpy(object)[rows] + ": review back to active management"), index))
+        "Managed reactively but no longer meets the criteria: " + unmet.at(rows)
+        + ": review back to active management"), index))
     out.index = pd.Index(rsos["rso_id"], name="rso_id")
     return out
 

@@ -36,8 +36,21 @@ def fmt_dates(values: pd.Series) -> pd.Series:
     Formats each distinct date once: a national register has 100,000 rows but a few thousand dates.
     """
     codes, uniques = pd.factorize(values)
-    texts = np.append(pd.DatetimeIndex(uniques).strftime("%d/%m/%Y").to_numpy(object), "")
+    texts = np.append(_dd_mm_yyyy(pd.DatetimeIndex(uniques)), "")
     return pd.Series(texts[codes], index=values.index, dtype=object)
+
+
+#: "00" to "99": a day or month as the users read it, or half of a year.
+_TWO_DIGITS = np.array([f"{number:02d}" for number in range(100)], dtype=object)
+
+
+def _dd_mm_yyyy(days: pd.DatetimeIndex) -> np.ndarray:
+    """``days.strftime("%d/%m/%Y")`` put together from the texts of their days, months and
+    years (strftime formats every date in Python: a few thousand dates take milliseconds)."""
+    years, year = np.unique(days.year.to_numpy(), return_inverse=True)
+    year_text = np.array([f"{number:04d}" for number in years.tolist()], dtype=object)
+    return (_TWO_DIGITS[days.day.to_numpy()] + "/" + _TWO_DIGITS[days.month.to_numpy()] + "/"
+            + year_text[year])
 
 
 def _text(values: pd.Series) -> pd.Series:
