@@ -9,12 +9,14 @@ from pathlib import Path
 import pytest
 from builders import AS_AT, Register
 from PySide6.QtCore import QSettings
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.storage.database import make_engine
 from ncpi_desktop.storage.snapshot import load_snapshot
-from ncpi_desktop.ui.main_window import app_settings
+from ncpi_desktop.ui.main_window import MainWindow, app_settings
+from ncpi_desktop.ui.rebalancing import Rebalancing
 
 #: The offscreen platform warns whenever a shown top-level window's size constraints change; a
 #: real platform does not. Only that message is ignored, and only for these tests.
@@ -94,3 +96,26 @@ def figures(register_file: Path) -> Figures:
         return compute_figures(load_snapshot(engine, AS_AT))
     finally:
         engine.dispose()
+
+
+@pytest.fixture
+def window(qtbot, settings: QSettings, engine: Engine) -> MainWindow:
+    """The main window over a private copy of the test register, as at AS_AT."""
+    window = MainWindow(settings=settings, as_at=AS_AT)
+    qtbot.addWidget(window)
+    window.set_database(engine)
+    return window
+
+
+def rebalancing(window: MainWindow) -> Rebalancing:
+    """The rebalancing ``install`` added to ``window``."""
+    found = window.findChild(Rebalancing)
+    assert found is not None
+    return found
+
+
+def state(engine: Engine) -> dict[str, list]:
+    """Every row of the tables a move, a leaver or an absence writes."""
+    with engine.connect() as c:
+        return {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
+                for t in ("rso", "allocation", "manager", "manager_absence")}

@@ -5,35 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import pytest
 from builders import AS_AT
+from conftest import rebalancing, state
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.ui.absence_dialog import GoingDialog, HandBackDialog
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.proposal_view import Mode, ProposalView
-from ncpi_desktop.ui.rebalancing import Rebalancing
-
-
-@pytest.fixture
-def window(qtbot, settings, engine: Engine) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT)
-    qtbot.addWidget(window)
-    window.set_database(engine)
-    return window
-
-
-def rebalancing(window: MainWindow) -> Rebalancing:
-    found = window.findChild(Rebalancing)
-    assert found is not None
-    return found
-
-
-def state(engine: Engine) -> dict[str, list]:
-    with engine.connect() as c:
-        return {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
-                for t in ("rso", "allocation", "manager", "manager_absence")}
 
 
 def test_the_going_dialog_needs_a_manager_and_a_later_date(qtbot, figures):

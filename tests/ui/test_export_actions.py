@@ -11,24 +11,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import AS_AT
 from openpyxl import load_workbook
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
-from sqlalchemy.engine import Engine
 
 from ncpi_desktop.exchange.pack import SHEETS
 from ncpi_desktop.ui.export_actions import ExchangeActions, focused_table, view_frame
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.tables import table_menu
-
-
-@pytest.fixture
-def window(qtbot, engine: Engine, settings: QSettings) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT)
-    qtbot.addWidget(window)
-    window.set_database(engine)
-    return window
 
 
 @pytest.fixture

@@ -36,14 +36,6 @@ def warnings(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def window(qtbot, engine: Engine, settings: QSettings) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT)
-    qtbot.addWidget(window)
-    window.set_database(engine)
-    return window
-
-
-@pytest.fixture
 def actions(window: MainWindow) -> ExchangeActions:
     found = window.findChild(ExchangeActions)
     assert found is not None

@@ -35,14 +35,6 @@ def warnings(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
     return shown
 
 
-@pytest.fixture
-def window(qtbot, engine: Engine, settings: QSettings) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT)
-    qtbot.addWidget(window)
-    window.set_database(engine)
-    return window
-
-
 def test_title_status_bar_and_one_figures(window: MainWindow, engine: Engine) -> None:
     assert window.windowTitle() == "register.sqlite3 — NCPI Desktop"
     assert window.as_at_label.text() == "As at 09/10/2017"

@@ -3,36 +3,14 @@ the verdict, and applying only the ticked moves as one undoable step."""
 
 from __future__ import annotations
 
-import pytest
-from builders import AS_AT
+from conftest import rebalancing, state
 from PySide6.QtCore import Qt
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.proposal_view import CHECK, Mode, ProposalView, Scope, scopes
-from ncpi_desktop.ui.rebalancing import Rebalancing
 from ncpi_desktop.ui.table_model import DISPLAY, FLAGGED
-
-
-@pytest.fixture
-def window(qtbot, settings, engine: Engine) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT)
-    qtbot.addWidget(window)
-    window.set_database(engine)
-    return window
-
-
-def rebalancing(window: MainWindow) -> Rebalancing:
-    found = window.findChild(Rebalancing)
-    assert found is not None
-    return found
-
-
-def state(engine: Engine) -> dict[str, list]:
-    with engine.connect() as c:
-        return {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
-                for t in ("rso", "allocation", "manager", "manager_absence")}
 
 
 def holders(engine: Engine) -> dict[str, str | None]:

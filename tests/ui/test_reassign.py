@@ -7,8 +7,8 @@ import warnings
 from datetime import date
 
 import pandas as pd
-import pytest
 from builders import AS_AT
+from conftest import rebalancing
 from PySide6.QtCore import QItemSelectionModel, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -26,26 +26,11 @@ from ncpi_desktop.ui.reassign_dialog import (
 )
 from ncpi_desktop.ui.rebalancing import (
     RSO_MIME,
-    Rebalancing,
     mime_rsos,
     rso_mime,
     selected_rsos,
 )
 from ncpi_desktop.ui.table_model import DISPLAY, FLAGGED
-
-
-@pytest.fixture
-def window(qtbot, settings, engine: Engine) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT)
-    qtbot.addWidget(window)
-    window.set_database(engine)
-    return window
-
-
-def rebalancing(window: MainWindow) -> Rebalancing:
-    found = window.findChild(Rebalancing)
-    assert found is not None
-    return found
 
 
 def held(figures: Figures, manager_id: str) -> list[str]:
