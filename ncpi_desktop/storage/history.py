@@ -56,7 +56,7 @@ WITH latest AS MATERIALIZED (
             ORDER BY v.visited_on DESC LIMIT 1) AS last_visit_on
     FROM rso r WHERE r.registered_on <= :as_at
 )
-SELECT {l_id}, {day}(l.last_visit_on) AS last_visit_on,
+SELECT l.rso_id{l_key}, {day}(l.last_visit_on) AS last_visit_on,
        {day}(v.visited_on) AS visited_on, v.outcome, v.officers
 FROM latest l
 JOIN visit v ON v.rso_id = l.rso_id

@@ -145,15 +145,14 @@ ROW_KEY = "rso_key"
 
 def with_row_key(connection: Connection, sql: str) -> str:
     """``sql`` for the connection's database: ``{r_key}`` (after a selected column) selects the
-    row key of ``rso r`` as ``ROW_KEY`` where the database has row keys; ``{l_id}`` selects
-    the RSO of a subquery ``l`` that selected ``{r_key}``: by its row key where there is one
-    (a frame of many rows per RSO then carries no rso_id text), else by rso_id;
-    ``{day}(column)`` gives a date as SQLite's Julian day number (a float, which ``read_frame``
-    turns into a date without parsing text), and as the date itself elsewhere."""
+    row key of ``rso r`` as ``ROW_KEY`` and ``{l_key}`` passes it on from a subquery ``l``,
+    where the database has row keys; ``{day}(column)`` gives a date as SQLite's Julian day
+    number (a float, which ``read_frame`` turns into a date without parsing text), and as the
+    date itself elsewhere."""
     if connection.dialect.name == "sqlite":
-        return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_id=f"l.{ROW_KEY}",
+        return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}",
                           day="julianday")
-    return sql.format(r_key="", l_id="l.rso_id", day="")
+    return sql.format(r_key="", l_key="", day="")
 
 
 #: How a column read from the database is typed (``read_frame``).
