@@ -42,7 +42,7 @@ def child(target: str) -> int:
 
     MainWindow.show_error = fail  # type: ignore[method-assign]
     app = application()
-    window = build_window(target, defer=True)  # as run_app builds it
+    window = build_window(target, defer=True, background=True)  # as run_app builds it
     viewport = window.caseload_page.managers_view.viewport()
 
     def painted() -> None:

@@ -58,12 +58,13 @@ def install_exception_hook() -> None:
 
 
 def build_window(target: str | None, *, settings: QSettings | None = None,
-                 as_at: date | None = None, defer: bool = False) -> MainWindow:
+                 as_at: date | None = None, defer: bool = False,
+                 background: bool = False) -> MainWindow:
     """The main window over ``target`` (path or URL; None: the default database, created empty
     on first use). A database that cannot be opened is explained, and the window opens empty.
-    ``defer``: the pages after Caseload are built once the window has painted (``MainWindow``).
+    ``defer`` and ``background``: see ``MainWindow`` (the application uses both).
     """
-    window = MainWindow(settings=settings, as_at=as_at, defer=defer)
+    window = MainWindow(settings=settings, as_at=as_at, defer=defer, background=background)
     try:
         if target is None:
             engine = open_database(default_database_path(), create=True)
@@ -81,6 +82,6 @@ def run_app(target: str | None, as_at: date | None = None) -> int:
     """Open the application on ``target`` (as at ``as_at``, default today) until it closes."""
     app = application()
     install_exception_hook()
-    window = build_window(target, as_at=as_at, defer=True)
+    window = build_window(target, as_at=as_at, defer=True, background=True)
     window.show()
     return app.exec()

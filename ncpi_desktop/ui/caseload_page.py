@@ -185,6 +185,7 @@ class CaseloadPage(Page):
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._build_content())
         self._stack.addWidget(self._build_empty())
+        self._stack.addWidget(self._build_loading())
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self._stack)
@@ -318,6 +319,26 @@ class CaseloadPage(Page):
         layout.addWidget(text)
         layout.addStretch(2)
         return empty
+
+    def _build_loading(self) -> QWidget:
+        loading = QWidget(self)
+        layout = QVBoxLayout(loading)
+        layout.addStretch(1)
+        title = QLabel("Reading the register…")
+        title.setObjectName("emptyTitle")
+        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        layout.addWidget(title)
+        layout.addStretch(2)
+        return loading
+
+    def show_loading(self) -> None:
+        """Say the figures are being read, where there are none on show yet."""
+        if self._figures is None:
+            self._stack.setCurrentIndex(2)
+
+    @property
+    def showing_loading(self) -> bool:
+        return self._stack.currentIndex() == 2
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"outer": self.outer_splitter, "left": self.left_splitter}

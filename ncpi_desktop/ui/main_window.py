@@ -11,7 +11,9 @@ import html
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import shiboken6
 from PySide6.QtCore import QByteArray, QDate, QEvent, QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence, QUndoStack
 from PySide6.QtWidgets import (
@@ -36,10 +38,13 @@ from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.database import DatabaseError, open_database
-from ncpi_desktop.storage.snapshot import RegisterCache, load_snapshot
+from ncpi_desktop.storage.snapshot import Progress, RegisterCache, load_snapshot
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
 from ncpi_desktop.ui.undo import OperationCommand
+
+if TYPE_CHECKING:
+    from ncpi_desktop.ui.workers import Job
 
 APP_NAME = "NCPI Desktop"
 ORGANISATION = "ncpi"
@@ -67,6 +72,18 @@ def database_label(engine: Engine) -> tuple[str, str]:
     return f"{url.database or url.host} on {url.host}", shown
 
 
+def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None,
+                 progress: Progress | None = None) -> Figures | None:
+    """The figures of ``engine``'s register as at ``as_at`` (None when it holds nobody):
+    what a window shows. A plain function, run on a worker thread for a background reload."""
+    report = progress or (lambda _done, _total, _what: None)
+    snapshot = load_snapshot(engine, as_at, progress=report, cache=cache)
+    if snapshot.managers.empty and snapshot.rsos.empty:
+        return None
+    report(0, 0, "Computing the figures")
+    return compute_figures(snapshot)
+
+
 def one_line(error: BaseException) -> str:
     """The first line of an error's message, for a message box (never a traceback)."""
     text = str(error).strip()
@@ -82,18 +99,27 @@ class MainWindow(QMainWindow):
     database_changed = Signal(str)
 
     def __init__(self, *, settings: QSettings | None = None, as_at: date | None = None,
-                 parent: QWidget | None = None, defer: bool = False) -> None:
+                 parent: QWidget | None = None, defer: bool = False,
+                 background: bool = False) -> None:
         """``defer``: build only the caseload page now, and the other pages, menus and actions
-        (``finish_building``) once the window has first painted: the application starts that
-        way, so the caseload page shows sooner."""
+        (``finish_building``) once the window has first painted with its figures.
+        ``background``: read the database and compute the figures on a worker thread, with a
+        progress dialog and Cancel, while the window stays responsive. The application starts
+        with both; without them (tests, scripts) everything happens at once, in order."""
         super().__init__(parent)
         self._settings = settings if settings is not None else app_settings()
         self._as_at = as_at or date.today()
+        self._background = background
+        self._defer = defer
+        #: Counts reloads: a background read finishing after a newer reload began is dropped.
+        self._generation = 0
         self._engine: Engine | None = None
         #: The open database's date-independent frames, reused as the as-at date changes.
         self._register_cache = RegisterCache()
         self._location = ""
         self._figures: Figures | None = None
+        self._loading: Job | None = None
+        self._finish_pending = False
         self._pages: list[Page] = []
         self._about: QMessageBox | None = None
         self._menus: dict[str, QMenu] = {}
@@ -114,9 +140,7 @@ class MainWindow(QMainWindow):
         self.caseload_page = CaseloadPage(self)
         self.add_page(self.caseload_page)
         self._built = False
-        if defer:
-            self.tabs.installEventFilter(self)
-        else:
+        if not defer:
             self.finish_building()
         self._restore_geometry()
         self._update_labels()
@@ -173,6 +197,13 @@ class MainWindow(QMainWindow):
         self._menus["Edit"] = edit_menu
 
         view_menu = self.menuBar().addMenu("&View")
+        self.reload_action = QAction("&Reload", self)
+        self.reload_action.setShortcut(QKeySequence.StandardKey.Refresh)
+        self.reload_action.setToolTip("Read the database again (changes made elsewhere, such as "
+                                      "by another user of a shared database)")
+        self.reload_action.triggered.connect(lambda: self.reload())
+        view_menu.addAction(self.reload_action)
+        view_menu.addSeparator()
         self.undo_view = QUndoView(self.undo_stack)
         self.undo_view.setEmptyLabel("Opened")
         self.undo_dock = QDockWidget("Undo history", self)
@@ -302,12 +333,15 @@ class MainWindow(QMainWindow):
         if as_at == self._as_at and self._figures is not None:
             return
         self._as_at = as_at
+        self._show_as_at_date(as_at)
+        self.reload(reread=False)
+
+    def _show_as_at_date(self, as_at: date) -> None:
         shown = QDate(as_at.year, as_at.month, as_at.day)
         if self.as_at_edit.date() != shown:
             self.as_at_edit.blockSignals(True)
             self.as_at_edit.setDate(shown)
             self.as_at_edit.blockSignals(False)
-        self.reload(reread=False)
 
     def _on_as_at_picked(self, value: QDate) -> None:
         # Typing a date changes it digit by digit: only a pick from the calendar applies at once.
@@ -349,25 +383,77 @@ class MainWindow(QMainWindow):
 
         ``reread=False`` (a change of the as-at date) reuses the register read before unless
         the application has written to the database since; by default everything is read again.
+        With ``background`` the reading happens on a worker thread and the pages change when
+        it is done (a Cancel keeps what was shown, at its date).
         """
         if reread:
             self._register_cache.clear()
+        self._generation += 1
+        self._update_labels()  # the database and date being read
+        if self._engine is None:
+            self._show_figures(None)
+            return
+        engine, as_at, cache = self._engine, self._as_at, self._register_cache
+        if self._background:
+            self.caseload_page.show_loading()
+            self._reload_in_background(engine, as_at, cache, self._generation)
+            return
         figures = None
-        if self._engine is not None:
-            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-            try:
-                snapshot = load_snapshot(self._engine, self._as_at, cache=self._register_cache)
-                if not (snapshot.managers.empty and snapshot.rsos.empty):
-                    figures = compute_figures(snapshot)
-            except (DatabaseError, SQLAlchemyError) as exc:
-                self.show_error("Cannot read database", one_line(exc))
-            finally:
-                QApplication.restoreOverrideCursor()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+        try:
+            figures = read_figures(engine, as_at, cache)
+        except (DatabaseError, SQLAlchemyError) as exc:
+            self.show_error("Cannot read database", one_line(exc))
+        finally:
+            QApplication.restoreOverrideCursor()
+        self._show_figures(figures)
+
+    @property
+    def loading(self) -> bool:
+        """A background read is under way (its figures are not shown yet)."""
+        return self._loading is not None and self._loading.is_running
+
+    def _reload_in_background(self, engine: Engine, as_at: date, cache: RegisterCache,
+                              generation: int) -> None:
+        from ncpi_desktop.ui.workers import run_job
+
+        def current() -> bool:
+            return shiboken6.isValid(self) and generation == self._generation
+
+        def succeeded(figures: Figures | None) -> None:
+            if current():
+                self._show_figures(figures)
+
+        def failed(error: BaseException) -> None:
+            if current():
+                self.show_error("Cannot read database", one_line(error))
+                self._show_figures(None)
+
+        def cancelled() -> None:
+            if current():  # back to the date of the figures on show
+                shown = self._figures.snapshot.as_at if self._figures is not None else None
+                if shown is not None and shown != self._as_at:
+                    self._as_at = shown
+                    self._show_as_at_date(shown)
+                self._update_labels()
+                self.statusBar().showMessage("Reading the database was cancelled", 5000)
+
+        self._loading = run_job(
+            self, "Reading the register",
+            lambda progress, _cancel: read_figures(engine, as_at, cache, progress),
+            on_success=succeeded, on_failure=failed, on_cancel=cancelled,
+            expected=(DatabaseError, SQLAlchemyError), label="Reading the register…",
+            cancel_at_progress=True)
+
+    def _show_figures(self, figures: Figures | None) -> None:
         self._figures = figures
         for page in self._pages:
             page.set_figures(figures)
         self._update_labels()
         self.figures_changed.emit(figures)
+        if self._defer and not self._built and not self._finish_pending:
+            self._finish_pending = True  # once these figures have painted
+            self.tabs.installEventFilter(self)
 
     def _update_labels(self) -> None:
         name = database_label(self._engine)[0] if self._engine is not None else "No database"
@@ -430,6 +516,9 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_state()
+        self._generation += 1  # a read still under way is of no use now
+        if self._loading is not None and self._loading.is_running:
+            self._loading.cancel()
         if self._engine is not None:
             self._engine.dispose()
         super().closeEvent(event)

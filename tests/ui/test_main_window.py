@@ -65,7 +65,7 @@ def test_reload_shows_a_write(window: MainWindow, engine: Engine, tmp_path: Path
 
     with engine.begin() as connection:
         connection.execute(text("UPDATE manager SET fte = 1.0 WHERE manager_id = 'OM1'"))
-    window.reload()
+    window.reload_action.trigger()  # View > Reload (F5)
     model = window.caseload_page.managers_model
     row = model.row_of("manager_id", "OM1")
     assert model.data(model.index(row, model.column_of("per_fte"))) == "26.0"
@@ -213,3 +213,92 @@ def _built_menus(qtbot, settings: QSettings) -> list:
     window = MainWindow(settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
     return window.menuBar().actions()
+
+
+@pytest.fixture
+def background_window(qtbot, settings: QSettings) -> MainWindow:
+    window = MainWindow(settings=settings, as_at=AS_AT, background=True)
+    qtbot.addWidget(window)
+    return window
+
+
+def test_a_background_read_shows_progress_then_the_figures(
+        qtbot, background_window: MainWindow, engine: Engine) -> None:
+    window = background_window
+    window.set_database(engine)
+    assert window.loading and window.caseload_page.showing_loading
+    qtbot.waitUntil(lambda: window.figures is not None)
+    assert not window.loading and not window.caseload_page.showing_loading
+    assert window.caseload_page.managers_model.rowCount() == 4
+    with qtbot.waitSignal(window.figures_changed):
+        window.set_as_at(date(2017, 1, 31))
+    assert window.figures is not None and window.figures.snapshot.as_at == date(2017, 1, 31)
+    assert window.as_at_label.text() == "As at 31/01/2017"
+
+
+def test_a_cancelled_read_keeps_the_figures_and_their_date(
+        qtbot, background_window: MainWindow, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    from ncpi_desktop.ui import main_window as module
+
+    window = background_window
+    window.set_database(engine)
+    qtbot.waitUntil(lambda: window.figures is not None)
+    shown = window.figures
+    release = threading.Event()
+    read = module.read_figures
+
+    def slow(engine_, as_at, cache=None, progress=None):
+        release.wait(5)
+        return read(engine_, as_at, cache, progress)  # reports progress: cancelled there
+
+    monkeypatch.setattr(module, "read_figures", slow)
+    window.set_as_at(date(2016, 1, 31))
+    assert window.loading and window.as_at == date(2016, 1, 31)
+    window._loading.cancel()
+    release.set()
+    qtbot.waitUntil(lambda: not window.loading)
+    assert window.figures is shown
+    assert window.as_at == AS_AT and window.as_at_edit.date().toPython() == AS_AT
+    assert window.as_at_label.text() == "As at 09/10/2017"
+
+
+def test_only_the_newest_read_is_shown(qtbot, background_window: MainWindow,
+                                       engine: Engine) -> None:
+    window = background_window
+    window.set_database(engine)
+    window.set_as_at(date(2017, 1, 31))
+    window.set_as_at(date(2016, 6, 30))
+    qtbot.waitUntil(lambda: window.figures is not None
+                    and window.figures.snapshot.as_at == date(2016, 6, 30))
+    qtbot.wait(200)  # the older reads finish too, and are dropped
+    assert window.figures.snapshot.as_at == date(2016, 6, 30)
+
+
+def test_a_database_that_cannot_be_read_says_so(
+        qtbot, background_window: MainWindow, engine: Engine,
+        warnings: list[tuple[str, str]]) -> None:
+    from sqlalchemy import text
+
+    window = background_window
+    window.set_database(engine)
+    qtbot.waitUntil(lambda: window.figures is not None)
+    with engine.begin() as connection:
+        connection.execute(text("DROP TABLE arms"))
+    window.reload()
+    qtbot.waitUntil(lambda: not window.loading)
+    assert window.figures is None
+    assert warnings and warnings[-1][0] == "Cannot read database"
+    assert "arms" in warnings[-1][1]
+
+
+def test_closing_during_a_read_shows_nothing_afterwards(
+        qtbot, background_window: MainWindow, engine: Engine,
+        warnings: list[tuple[str, str]]) -> None:
+    window = background_window
+    window.set_database(engine)
+    window.close()
+    qtbot.waitUntil(lambda: not window.loading)
+    assert warnings == [] and window.figures is None
