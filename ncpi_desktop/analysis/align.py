@@ -180,3 +180,23 @@ def distinct_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     newest = np.maximum.accumulate(combined)
     first = np.flatnonzero(np.r_[True, combined[1:] > newest[:-1]])
     return combined, first
+
+
+def texts_by_distinct(mask: np.ndarray, keys: pd.DataFrame,
+                      make: Callable[[pd.DataFrame], Any]) -> np.ndarray:
+    """``make``'s texts on the rows of ``mask``, "" elsewhere, made once per distinct row of
+    ``keys`` (the columns the text is made of, one row per row of ``mask``)."""
+    codes, table = coded_by_distinct(mask, keys, make)
+    return np.append(table, "")[codes]
+
+
+def coded_by_distinct(mask: np.ndarray, keys: pd.DataFrame, make: Callable[[pd.DataFrame], Any],
+                      ) -> tuple[np.ndarray, np.ndarray]:
+    """``texts_by_distinct`` as each row's code (-1 outside ``mask``) in the table of texts
+    ``make`` made of the distinct rows of ``keys``."""
+    codes = np.full(len(mask), -1, dtype=np.int64)
+    if not mask.any():
+        return codes, np.empty(0, dtype=object)
+    inverse, rows = distinct(keys)
+    codes[mask] = inverse
+    return codes, np.asarray(make(rows), dtype=object)

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.align import (
-    distinct,
+    coded_by_distinct,
     distinct_codes,
     factorised,
     in_register_order,
@@ -98,18 +98,6 @@ def _where(mask: np.ndarray, make: Callable[[np.ndarray], object],
     return pd.Series(out, index=index, dtype=object)
 
 
-def _by_distinct(mask: np.ndarray, make: Callable[[pd.DataFrame], object], keys: pd.DataFrame,
-                 ) -> _Texts:
-    """``make``'s text on the rows of ``mask``, blank elsewhere, built once per distinct row of
-    ``keys`` (the columns the text is made of) among them."""
-    codes = np.full(len(mask), -1, dtype=np.int64)
-    if not mask.any():
-        return _Texts(codes, np.empty(0, dtype=object))
-    inverse, rows = distinct(keys[mask])
-    codes[mask] = inverse
-    return _Texts(codes, np.asarray(make(rows), dtype=object))
-
-
 def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
                     arms: pd.DataFrame | None = None,
                     in_force: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -160,12 +148,12 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
                              rsos["community_since"].to_numpy("datetime64[s]")), concern)
     out["concern_free_from"] = starts
     out["concern_free_on"] = add_years(out["concern_free_from"], policy.reactive_concern_free_years)
-    concern_text = _by_distinct(
-        (out["concern_free_on"] > as_at).to_numpy(), lambda keys: (
+    recent = (out["concern_free_on"] > as_at).to_numpy()
+    concern_text = _Texts(*coded_by_distinct(
+        recent, out.loc[recent, ["concern_free_from", "concern_free_on"]], lambda keys: (
             "concern-free only since " + fmt_dates(keys["concern_free_from"]) + " ("
             + str(policy.reactive_concern_free_years) + " years on "
-            + fmt_dates(keys["concern_free_on"]) + ")"),
-        out[["concern_free_from", "concern_free_on"]])
+            + fmt_dates(keys["concern_free_on"]) + ")")))
     out[unmet_column("concern")] = concern_text.column(index)
 
     if in_force is None:

@@ -20,9 +20,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ncpi_desktop.analysis.align import each_value, is_in, row_of_each_rso, take
+from ncpi_desktop.analysis.align import (
+    each_value,
+    is_in,
+    row_of_each_rso,
+    take,
+    texts_by_distinct,
+)
 from ncpi_desktop.analysis.dates import add_months
-from ncpi_desktop.analysis.flags import set_flag
+from ncpi_desktop.analysis.flags import set_flag, texts
 from ncpi_desktop.domain.enums import ManagementMode, Status
 from ncpi_desktop.storage.history import resolve_management
 from ncpi_desktop.storage.snapshot import Snapshot
@@ -53,16 +59,15 @@ def _dd_mm_yyyy(days: pd.DatetimeIndex) -> np.ndarray:
             + year_text[year])
 
 
-def _text(values: pd.Series) -> pd.Series:
-    return values.astype("string").fillna("").astype(object)
+def _text(values: pd.Series) -> np.ndarray:
+    """Each value as text ("" for a blank)."""
+    return each_value(values, lambda value: "" if value is None else str(value))
 
 
-def _months(values: pd.Series) -> pd.Series:
+def _months(values: pd.Series) -> np.ndarray:
     """'every 3 months' / 'every 1 month' as text, per row."""
-    number = _text(values)
-    return "every " + number + pd.Series(
-        np.where(values.fillna(0).to_numpy("int64") == 1, " month", " months"),
-        index=values.index, dtype=object)
+    return each_value(values, lambda number: "every " + ("" if number is None else str(number))
+                      + (" month" if number == 1 else " months"))
 
 
 def _visit_facts(snapshot: Snapshot) -> pd.DataFrame:
@@ -87,39 +92,44 @@ def _by_rso(frame: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
 def _schedule(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     snapshot = resolve_management(snapshot)
     policy = snapshot.policy
-    as_at = snapshot.as_at_ts
+    as_at = np.datetime64(snapshot.as_at_ts, "s")
     rsos = snapshot.rsos.reset_index(drop=True)
     out = _visit_facts(snapshot)
 
     entered = rsos["community_since"].fillna(rsos["registered_on"])
     out["entered_on"] = entered
-    out["visits_prescribed"] = (is_in(rsos["status"], Status.COMMUNITY)
-                                & is_in(rsos["management"], ManagementMode.ACTIVE))
+    prescribed = (is_in(rsos["status"], Status.COMMUNITY)
+                  & is_in(rsos["management"], ManagementMode.ACTIVE))
+    out["visits_prescribed"] = prescribed
     intervals = policy.visit_intervals()
-    months = each_value(rsos["risk_level"], lambda level: intervals.get(level, -1))
-    months = months.astype(np.int64)
-    by_risk = pd.Series(pd.arrays.IntegerArray(months, months < 0), index=rsos.index)
+    by_risk = each_value(rsos["risk_level"], lambda level: intervals.get(level, -1))
+    by_risk = by_risk.astype(np.int64)
     own = rsos["visit_interval_months"].astype("Int64")
-    out["interval_months"] = own.fillna(by_risk)
-    source = np.full(len(rsos), "", dtype=object)
-    source[by_risk.notna().to_numpy()] = "risk level"
-    source[own.notna().to_numpy()] = "own"
-    out["interval_source"] = pd.Series(source, index=rsos.index, dtype=object)
+    has_own = own.notna().to_numpy()
+    months = np.where(has_own, own.to_numpy(np.int64, na_value=-1), by_risk)
+    out["interval_months"] = pd.arrays.IntegerArray(months, months < 0)
+    source = np.where(has_own, 2, np.where(by_risk >= 0, 1, 0))
+    out["interval_source"] = pd.Series(np.array(["", "risk level", "own"], dtype=object)[source],
+                                       index=rsos.index, dtype=object)
 
-    visited = out["last_visit_on"].notna() & (out["last_visit_on"] >= entered)
+    last_visit = out["last_visit_on"].to_numpy("datetime64[s]")
+    visited = last_visit >= entered.to_numpy("datetime64[s]")  # never, without a visit (NaT)
     out["visited_since_entry"] = visited
     after_visit = add_months(out["last_visit_on"], out["interval_months"]).where(
-        out["interval_months"].notna())
-    first_due = entered + pd.Timedelta(days=policy.first_visit_allowance_days)
-    due = after_visit.where(visited, first_due).where(out["visits_prescribed"])
-    out["next_visit_due"] = due.astype("datetime64[s]")
+        out["interval_months"].notna()).to_numpy("datetime64[s]")
+    first_due = (entered + pd.Timedelta(days=policy.first_visit_allowance_days)).to_numpy(
+        "datetime64[s]")
+    due = np.where(prescribed, np.where(visited, after_visit, first_due), np.datetime64("NaT"))
+    out["next_visit_due"] = due
 
-    days = (as_at - out["next_visit_due"]).dt.days
-    out["visit_overdue"] = (days > 0).fillna(False).astype(bool)
-    out["days_overdue"] = days.where(out["visit_overdue"], 0).fillna(0).astype("int64")
-    out["days_to_due"] = (-days).astype("Int64")
-    out["visit_due_soon"] = (
-        ~out["visit_overdue"] & (-days <= policy.due_soon_days)).fillna(False).astype(bool)
+    is_due = ~np.isnat(due)
+    days = np.zeros(len(due), dtype=np.int64)
+    days[is_due] = (as_at - due[is_due]) // np.timedelta64(1, "D")
+    overdue = is_due & (days > 0)
+    out["visit_overdue"] = overdue
+    out["days_overdue"] = np.where(overdue, days, 0)
+    out["days_to_due"] = pd.arrays.IntegerArray(-days, ~is_due)
+    out["visit_due_soon"] = is_due & ~overdue & (-days <= policy.due_soon_days)
     return rsos, out
 
 
@@ -138,51 +148,69 @@ def visit_schedule(snapshot: Snapshot) -> pd.DataFrame:
 
 def visit_status(snapshot: Snapshot) -> pd.DataFrame:
     """``visit_schedule`` with the flags ``visit_overdue``, ``warrant_consideration`` and
-    ``lone_visit``, each with the sentence saying which rule fired and with which numbers."""
+    ``lone_visit``, each with the sentence saying which rule fired and with which numbers.
+
+    Each sentence is made once per distinct combination of what it says (5,000 overdue RSOs
+    nationally have a thousand sentences)."""
     policy = snapshot.policy
     rsos, out = _schedule(snapshot)
     community = is_in(rsos["status"], Status.COMMUNITY)
 
-    overdue = out["visit_overdue"]
-    why = pd.Series("", index=out.index, dtype=object)
-    if overdue.any():
-        rows = out[overdue]
-        risk = _text(rsos.loc[overdue, "risk_level"].str.replace("_", " ", regex=False))
+    def columns(mask: np.ndarray, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+        return pd.DataFrame({name: frame[name].array[mask] for name in names})
+
+    overdue = out["visit_overdue"].to_numpy()
+    keys = columns(overdue, out, ["interval_source", "interval_months", "next_visit_due",
+                                  "days_overdue", "entered_on", "visited_since_entry"]).join(
+        columns(overdue, rsos, ["risk_level", "visit_interval_reason"]))
+    # Only what the sentence says tells two RSOs' sentences apart.
+    own = (keys["interval_source"] == "own").to_numpy()
+    keys["risk_level"] = keys["risk_level"].where(~own)
+    keys["visit_interval_reason"] = keys["visit_interval_reason"].where(own)
+    keys["entered_on"] = keys["entered_on"].where(~keys["visited_since_entry"])
+
+    def overdue_text(rows: pd.DataFrame) -> np.ndarray:
+        risk = each_value(rows["risk_level"],
+                          lambda level: "" if level is None else level.replace("_", " "))
+        every = _months(rows["interval_months"])
         basis = np.where(rows["interval_source"] == "own",
-                         "own interval, " + _months(rows["interval_months"]) + ": "
-                         + _text(rsos.loc[overdue, "visit_interval_reason"]),
-                         risk + " risk, " + _months(rows["interval_months"]))
-        tail = ": " + rows["days_overdue"].astype(str) + " days overdue"
+                         "own interval, " + every + ": " + _text(rows["visit_interval_reason"]),
+                         risk + " risk, " + every)
+        tail = ": " + texts(rows["days_overdue"]) + " days overdue"
         due_text = fmt_dates(rows["next_visit_due"])
         after_visit = "Next visit was due " + due_text + " (" + basis + ")" + tail
         first = ("Never visited since entering the community on " + fmt_dates(rows["entered_on"])
                  + ": first visit was due " + due_text + " (within "
                  + str(policy.first_visit_allowance_days) + " days)" + tail)
-        why[overdue] = np.where(rows["visited_since_entry"], after_visit, first)
-    set_flag(out, "visit_overdue", overdue, why)
+        return np.where(rows["visited_since_entry"], after_visit, first)
 
-    warrant = community & (out["failed_attempts"] >= policy.warrant_after_failed_visits)
-    why = pd.Series("", index=out.index, dtype=object)
-    if warrant.any():
-        rows = out[warrant]
+    set_flag(out, "visit_overdue", overdue, texts_by_distinct(overdue, keys, overdue_text))
+
+    warrant = community & (out["failed_attempts"].to_numpy() >= policy.warrant_after_failed_visits)
+
+    def warrant_text(rows: pd.DataFrame) -> pd.Series:
         since = np.where(rows["last_visit_on"].notna(),
                          " since the last completed visit on " + fmt_dates(rows["last_visit_on"]),
                          " and no completed visit")
-        why[warrant] = (rows["failed_attempts"].astype(str) + " no-access visits in a row (latest "
-                        + fmt_dates(rows["last_attempt_on"]) + ")" + since
-                        + ": consider a warrant of entry (SOA 2003 s.96B; "
-                        + str(policy.warrant_after_failed_visits) + " or more)")
-    set_flag(out, "warrant_consideration", warrant, why)
+        return (texts(rows["failed_attempts"]) + " no-access visits in a row (latest "
+                + fmt_dates(rows["last_attempt_on"]) + ")" + since
+                + ": consider a warrant of entry (SOA 2003 s.96B; "
+                + str(policy.warrant_after_failed_visits) + " or more)")
+
+    keys = columns(warrant, out, ["failed_attempts", "last_visit_on", "last_attempt_on"])
+    set_flag(out, "warrant_consideration", warrant,
+             texts_by_distinct(warrant, keys, warrant_text))
 
     officers = out["last_visit_officers"]
-    lone = community & (officers < policy.officers_per_visit).fillna(False).astype(bool)
-    why = pd.Series("", index=out.index, dtype=object)
-    if lone.any():
-        rows = out[lone]
+    lone = community & (officers < policy.officers_per_visit).fillna(False).to_numpy(bool)
+
+    def lone_text(rows: pd.DataFrame) -> pd.Series:
         count = rows["last_visit_officers"].astype("int64")
-        why[lone] = ("Latest completed visit on " + fmt_dates(rows["last_visit_on"])
-                     + " made by " + count.astype(str)
-                     + np.where(count == 1, " officer", " officers")
-                     + ": home visits need " + str(policy.officers_per_visit))
-    set_flag(out, "lone_visit", lone, why)
+        return ("Latest completed visit on " + fmt_dates(rows["last_visit_on"])
+                + " made by " + texts(count)
+                + np.where(count == 1, " officer", " officers")
+                + ": home visits need " + str(policy.officers_per_visit))
+
+    keys = columns(lone, out, ["last_visit_on", "last_visit_officers"])
+    set_flag(out, "lone_visit", lone, texts_by_distinct(lone, keys, lone_text))
     return _by_rso(out, rsos)
