@@ -40,7 +40,7 @@ from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Role, Status
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.ui import style
-from ncpi_desktop.ui.page import Page
+from ncpi_desktop.ui.page import Page, message_page
 from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind, format_value
 from ncpi_desktop.ui.tables import data_table, fit_columns
 
@@ -303,33 +303,14 @@ class CaseloadPage(Page):
         return content
 
     def _build_empty(self) -> QWidget:
-        empty = QWidget(self)
-        layout = QVBoxLayout(empty)
-        layout.addStretch(1)
-        title = QLabel("No offender managers or RSOs to show yet")
-        title.setObjectName("emptyTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = QLabel("The database is empty, or none is open. Open one with File › Open "
-                      "database… (Ctrl+O), or build the Lancashire 2017 demo from a terminal:\n"
-                      "ncpi-desktop demo --profile lancashire-2017 --db lancashire.sqlite3")
-        text.setObjectName("muted")
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        layout.addWidget(title)
-        layout.addWidget(text)
-        layout.addStretch(2)
-        return empty
+        return message_page(
+            self, "No offender managers or RSOs to show yet",
+            "The database is empty, or none is open. Open one with File › Open database… "
+            "(Ctrl+O), or build the Lancashire 2017 demo from a terminal:\n"
+            "ncpi-desktop demo --profile lancashire-2017 --db lancashire.sqlite3")
 
     def _build_loading(self) -> QWidget:
-        loading = QWidget(self)
-        layout = QVBoxLayout(loading)
-        layout.addStretch(1)
-        title = QLabel("Reading the register…")
-        title.setObjectName("emptyTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(title)
-        layout.addStretch(2)
-        return loading
+        return message_page(self, "Reading the register…")
 
     def show_loading(self) -> None:
         """Say the figures are being read, where there are none on show yet."""

@@ -6,8 +6,8 @@ snapshot is reloaded, and saves and restores its own view state (splitters, colu
 
 from __future__ import annotations
 
-from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QWidget
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from ncpi_desktop.analysis.figures import Figures
 
@@ -29,3 +29,24 @@ class Page(QWidget):
 
     def restore_state(self, settings: QSettings) -> None:
         """Read what ``save_state`` wrote; missing keys leave the defaults."""
+
+
+def message_page(parent: QWidget, title: str, text: str = "") -> QWidget:
+    """What a page shows instead of its content: a title, and a muted line under it (selectable,
+    so a command in it can be copied)."""
+    page = QWidget(parent)
+    layout = QVBoxLayout(page)
+    layout.addStretch(1)
+    heading = QLabel(title)
+    heading.setObjectName("emptyTitle")
+    heading.setAlignment(Qt.AlignmentFlag.AlignCenter)
+    layout.addWidget(heading)
+    if text:
+        note = QLabel(text)
+        note.setObjectName("muted")
+        note.setWordWrap(True)
+        note.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        note.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout.addWidget(note)
+    layout.addStretch(2)
+    return page

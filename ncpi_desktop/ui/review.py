@@ -35,7 +35,7 @@ from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.ui import style
 from ncpi_desktop.ui.caseload_page import SummaryCard
-from ncpi_desktop.ui.page import Page
+from ncpi_desktop.ui.page import Page, message_page
 from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
 from ncpi_desktop.ui.tables import data_table, fit_columns
 
@@ -346,18 +346,8 @@ class ReviewPage(Page):
     # --- shared building blocks ------------------------------------------------------------
 
     def _build_empty(self) -> QWidget:
-        empty = QWidget(self)
-        layout = QVBoxLayout(empty)
-        layout.addStretch(1)
-        title = QLabel("Nothing to review yet")
-        title.setObjectName("emptyTitle")
-        title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        text = muted("The database is empty, or none is open (File › Open database…).")
-        text.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        layout.addWidget(title)
-        layout.addWidget(text)
-        layout.addStretch(2)
-        return empty
+        return message_page(self, "Nothing to review yet",
+                            "The database is empty, or none is open (File › Open database…).")
 
     def _header(self, cards: dict[str, SummaryCard]) -> QHBoxLayout:
         """The scope title and the summary cards, as on the caseload page."""
