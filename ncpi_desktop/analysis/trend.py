@@ -2,10 +2,11 @@
 
 How, and why this way: the figures at each month end come from the same rule functions as the
 pages (``analysis.visits.visit_schedule``, ``analysis.arms.arms_status``), each given a snapshot
-derived for that month end from ONE read (``storage.history.load_trend_history``) plus the
-as-at snapshot the window already holds. Twelve full snapshot loads would read the register and
-its 1,500,000 visits twelve times; the derived snapshots carry RSO ids as integer codes, so the
-rule functions align and sort integers rather than 100,000 strings twelve times.
+derived for that month end from ONE read (``storage.history.load_trend_history``, which the
+caller makes: analysis reads no database) plus the as-at snapshot the window already holds.
+Twelve full snapshot loads would read the register and its 1,500,000 visits twelve times; the
+derived snapshots carry RSO ids as integer codes, so the rule functions align and sort integers
+rather than 100,000 strings twelve times.
 
 The month ends are the last days of the ``months`` months up to the as-at date (the as-at date
 itself when it is a month end). What the register does not date is taken as at the as-at date:
@@ -21,12 +22,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.visits import visit_schedule
 from ncpi_desktop.domain.enums import ManagementMode, Status
-from ncpi_desktop.storage.history import load_trend_history, resolve_management
+from ncpi_desktop.storage.history import resolve_management
 from ncpi_desktop.storage.snapshot import Snapshot
 
 #: How far back the trend looks (the issue's "last 12 months": a span to show, not a rule).
@@ -125,9 +125,3 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
     frame = pd.DataFrame(rows, columns=TREND_COLUMNS)
     frame["month_end"] = frame["month_end"].astype("datetime64[s]")
     return frame
-
-
-def compute_trend(engine: Engine, snapshot: Snapshot, months: int = TREND_MONTHS) -> pd.DataFrame:
-    """``monthly_trend`` for the snapshot's as-at date, reading the history it needs."""
-    first = month_ends(snapshot.as_at, months)[0]
-    return monthly_trend(snapshot, load_trend_history(engine, first, snapshot.as_at), months)

@@ -27,12 +27,14 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
 from ncpi_desktop.storage.database import DatabaseError
+from ncpi_desktop.storage.snapshot import Snapshot
 from ncpi_desktop.ui import style
 from ncpi_desktop.ui.caseload_page import SummaryCard
 from ncpi_desktop.ui.page import Page, message_page
@@ -481,10 +483,20 @@ class ReviewPage(Page):
 # --- the trend, computed off the GUI thread ---------------------------------------------
 
 
+def trend_of(engine: Engine, snapshot: Snapshot) -> pd.DataFrame:
+    """``analysis.trend.monthly_trend`` of ``snapshot``, over the history it needs, read from
+    the first month end to the as-at date."""
+    from ncpi_desktop.analysis.trend import month_ends, monthly_trend
+    from ncpi_desktop.storage.history import load_trend_history
+
+    first = month_ends(snapshot.as_at)[0]
+    return monthly_trend(snapshot, load_trend_history(engine, first, snapshot.as_at))
+
+
 class TrendSource(QObject):
     """The 12-month trend of the window's figures, computed once per snapshot on a thread.
 
-    ``analysis.trend.compute_trend`` reads the history and runs the rules at twelve month ends:
+    ``trend_of`` reads the history and runs the rules at twelve month ends:
     a second on Lancashire, several nationally, so it is computed only when a trend chart is
     shown and never on the GUI thread. ``trend_changed`` carries the frame (None: not available,
     with ``error`` saying why).
@@ -531,10 +543,8 @@ class TrendSource(QObject):
         snapshot = figures.snapshot
 
         def work() -> None:
-            from ncpi_desktop.analysis.trend import compute_trend
-
             try:
-                trend, error = compute_trend(engine, snapshot), ""
+                trend, error = trend_of(engine, snapshot), ""
             except (SQLAlchemyError, DatabaseError) as exc:
                 trend, error = None, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             except Exception as exc:  # noqa: BLE001 - a thread has nobody else to tell

@@ -10,13 +10,19 @@ import pytest
 from builders import AS_AT, Register
 
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.analysis.trend import compute_trend
+from ncpi_desktop.analysis.trend import month_ends, monthly_trend
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.storage.history import full_snapshot, load_trend_history
 from ncpi_desktop.storage.operations import OperationError, record_decision, record_visit
 
 pytestmark = pytest.mark.skipif(postgres.available() is not None,
                                 reason=str(postgres.available()))
+
+
+def compute_trend(engine, snapshot):
+    """The trend as the window computes it: the history read once, then the rules."""
+    first = month_ends(snapshot.as_at)[0]
+    return monthly_trend(snapshot, load_trend_history(engine, first, snapshot.as_at))
 
 
 def register() -> Register:

@@ -10,8 +10,14 @@ import pytest
 from builders import AS_AT, Register
 
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.analysis.trend import TREND_COLUMNS, compute_trend, month_ends
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.analysis.trend import TREND_COLUMNS, month_ends, monthly_trend
+from ncpi_desktop.storage.history import full_snapshot, load_trend_history
+
+
+def compute_trend(engine, snapshot):
+    """The trend as the window computes it: the history read once, then the rules."""
+    first = month_ends(snapshot.as_at)[0]
+    return monthly_trend(snapshot, load_trend_history(engine, first, snapshot.as_at))
 
 
 def test_month_ends():
