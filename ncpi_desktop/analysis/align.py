@@ -28,10 +28,19 @@ def with_coded_labels(snapshot: Snapshot) -> Snapshot:
     comparing 100,000 strings. For computing with only: figures show the register's columns."""
     rsos = snapshot.rsos.copy(deep=False)
     for column in LABEL_COLUMNS:
-        if column in rsos.columns and not isinstance(rsos[column].dtype, pd.CategoricalDtype):
-            codes, uniques = factorised(rsos[column])
-            rsos[column] = pd.Categorical.from_codes(codes, categories=uniques)
+        if column in rsos.columns:
+            rsos[column] = as_categorical(rsos[column])
     return dataclasses.replace(snapshot, rsos=rsos)
+
+
+def as_categorical(values: pd.Series) -> pd.Series:
+    """``values`` as a categorical (as it is if it is one), factorised once for the many
+    questions asked of it."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        return values
+    codes, uniques = factorised(values)
+    return pd.Series(pd.Categorical.from_codes(codes, categories=uniques), index=values.index,
+                     name=values.name)
 
 
 def row_of_each_rso(snapshot: Snapshot, keyed: pd.DataFrame | pd.Index,
@@ -170,9 +179,15 @@ def distinct_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     each row's distinct combination, numbered 0, 1, ... in order of first appearance, and the
     first row of each."""
     combined = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
+    span = 1  # combined < span
     for part in codes:
         width = int(part.max(initial=-1)) + 2
-        combined = pd.factorize(combined * width + part.astype(np.int64) + 1)[0]
+        if span * width >= 2**62:  # renumber before the combination could overflow
+            combined = pd.factorize(combined)[0]
+            span = int(combined.max(initial=0)) + 1
+        combined = combined * width + part.astype(np.int64) + 1
+        span *= width
+    combined = pd.factorize(combined)[0]
     if not len(combined):
         return combined, combined
     # Numbered in order of first appearance: a row is the first of its combination exactly

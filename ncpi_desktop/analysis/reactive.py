@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.align import (
-    coded_by_distinct,
+    as_categorical,
     distinct_codes,
     factorised,
     in_register_order,
@@ -67,24 +67,34 @@ class _Texts(NamedTuple):
         return pd.Series(self.at(), index=index, dtype=object)
 
 
-def _join(parts: list[np.ndarray], separator: str) -> np.ndarray:
-    """Join the non-blank texts of each row, in order, without a per-row loop (strings are
-    joined only on the rows where both sides have one)."""
-    out = np.asarray(parts[0], dtype=object).copy()
+def _joined(parts: list[_Texts], separator: str) -> _Texts:
+    """Each row's non-blank texts of ``parts`` joined by ``separator``, in order: joined once
+    per distinct combination of them, each part's texts given their separator once."""
+    combination, first = distinct_codes(*[part.codes for part in parts])
+    out = parts[0].at(first).copy()
     for part in parts[1:]:
-        part = np.asarray(part, dtype=object)
-        has = part != ""
+        text = part.at(first)
+        after = _Texts(part.codes, (separator + pd.Series(part.table, dtype=object)).to_numpy(
+            object)).at(first)  # a blank (NaN) stays one
+        has = text != ""
         both = has & (out != "")
         only = has & ~both
-        out[only] = part[only]
-        out[both] = out[both] + separator + part[both]
-    return out
+        out[only] = text[only]
+        out[both] = out[both] + after[both]
+    return _Texts(combination, out)
 
 
-def _joined(parts: list[_Texts], separator: str) -> _Texts:
-    """``_join`` of coded texts, once per distinct combination of them."""
-    combination, first = distinct_codes(*[part.codes for part in parts])
-    return _Texts(combination, _join([part.at(first) for part in parts], separator))
+def _per_value(codes: np.ndarray, mask: np.ndarray, make: Callable[[np.ndarray], object],
+               ) -> _Texts:
+    """Texts on the rows of ``mask``, blank elsewhere, made once per distinct value among them:
+    ``codes`` number each row's value (-1: none), and ``make(used)`` gives the texts of the
+    values numbered ``used``."""
+    values = codes[mask]
+    count = int(codes.max(initial=-1)) + 1
+    used = np.flatnonzero(np.bincount(values[values >= 0], minlength=count))
+    number = np.full(count + 1, -1, dtype=np.int64)  # number[-1]: none
+    number[used] = np.arange(len(used))
+    return _Texts(np.where(mask, number[codes], -1), np.asarray(make(used), dtype=object))
 
 
 def _where(mask: np.ndarray, make: Callable[[np.ndarray], object],
@@ -126,18 +136,18 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     arms = in_register_order(snapshot, arms_status(snapshot) if arms is None else arms)
     adult_male = is_in(rsos["sex"], Sex.MALE) & (
         age_in_years(rsos["date_of_birth"], as_at) >= policy.arms_adult_age_years).to_numpy()
-    latest_on = arms["arms_latest_on"].set_axis(index)
-    outcome = arms["arms_latest_outcome"].set_axis(index)
-    never = latest_on.isna().to_numpy()
+    latest_on = arms["arms_latest_on"].to_numpy("datetime64[s]")
+    outcome = as_categorical(arms["arms_latest_outcome"])
+    never = np.isnat(latest_on)
     expired = ~never & (as_at > arms["arms_expires_on"]).to_numpy()
     not_low = ~never & ~is_in(outcome, ArmsOutcome.LOW)
     outcome_text = _Texts(*value_table(outcome, lambda value: f"ARMS outcome {value}"))
-    day, days = factorised(latest_on)
-    old = _Texts(day, ("ARMS of " + fmt_dates(pd.Series(days, dtype="datetime64[s]"))
-                       + " older than " + str(policy.arms_max_age_months) + " months"
-                       ).to_numpy(object))
-    arms_text = _joined([outcome_text.where(adult_male & not_low), old.where(adult_male & expired)],
-                        ", ")
+    # Dates as codes into the distinct dates, each formatted once.
+    arms_day, arms_days = pd.factorize(latest_on)
+    arms_dates = fmt_dates(pd.Series(arms_days)).to_numpy(object)
+    old = _per_value(arms_day, adult_male & expired, lambda used: (
+        "ARMS of " + arms_dates[used] + f" older than {policy.arms_max_age_months} months"))
+    arms_text = _joined([outcome_text.where(adult_male & not_low), old], ", ")
     arms_text = _Texts(np.where(adult_male & never, len(arms_text.table), arms_text.codes),
                        np.append(arms_text.table, "no ARMS assessment"))
     out[unmet_column("arms")] = arms_text.column(index)
@@ -146,14 +156,20 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     concern[concern > np.datetime64(as_at, "s")] = np.datetime64("NaT")
     starts = np.fmax(np.fmax(rsos["registered_on"].to_numpy("datetime64[s]"),
                              rsos["community_since"].to_numpy("datetime64[s]")), concern)
+    start, start_days = pd.factorize(starts)
+    free_days = add_years(pd.Series(start_days), policy.reactive_concern_free_years).to_numpy(
+        "datetime64[s]")
+    free_on = np.append(free_days, np.datetime64("NaT", "s"))[start]
     out["concern_free_from"] = starts
-    out["concern_free_on"] = add_years(out["concern_free_from"], policy.reactive_concern_free_years)
-    recent = (out["concern_free_on"] > as_at).to_numpy()
-    concern_text = _Texts(*coded_by_distinct(
-        recent, out.loc[recent, ["concern_free_from", "concern_free_on"]], lambda keys: (
-            "concern-free only since " + fmt_dates(keys["concern_free_from"]) + " ("
-            + str(policy.reactive_concern_free_years) + " years on "
-            + fmt_dates(keys["concern_free_on"]) + ")")))
+    out["concern_free_on"] = free_on
+
+    def start_dates(used: np.ndarray) -> np.ndarray:
+        return fmt_dates(pd.Series(start_days[used])).to_numpy(object)
+
+    concern_text = _per_value(start, free_on > np.datetime64(as_at, "s"), lambda used: (
+        "concern-free only since " + start_dates(used) + " ("
+        + str(policy.reactive_concern_free_years) + " years on "
+        + fmt_dates(pd.Series(free_days[used])).to_numpy(object) + ")"))
     out[unmet_column("concern")] = concern_text.column(index)
 
     if in_force is None:
@@ -179,16 +195,15 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     mode = rsos["management"]
     meets = meets[unmet.codes]
     eligible = community & is_in(mode, ManagementMode.ACTIVE) & meets
-    concern_free_from = out["concern_free_from"]
+    arms_low = _Texts(np.where(adult_male, arms_day, -1),
+                      "; ARMS low on " + arms_dates + ", current")
+    since = _per_value(start, eligible, lambda used: (
+        "; concern-free since " + start_dates(used) + f" ({policy.reactive_concern_free_years}"
+        " years or more); no civil order in force"))
 
     def eligible_text(rows: np.ndarray) -> np.ndarray:
-        arms_low = repeated("", int(rows.sum()))
-        male = adult_male[rows]
-        arms_low[male] = ("; ARMS low on " + fmt_dates(latest_on[rows][male]).to_numpy(object)
-                          + ", current")
-        return ("Meets every criterion for reactive management: low risk" + arms_low
-                + "; concern-free since " + fmt_dates(concern_free_from[rows]).to_numpy(object)
-                + f" ({policy.reactive_concern_free_years} years or more); no civil order in force")
+        return ("Meets every criterion for reactive management: low risk" + arms_low.at(rows)
+                + since.at(rows))
 
     set_flag(out, "reactive_eligible", eligible, _where(eligible, eligible_text, index))
 
