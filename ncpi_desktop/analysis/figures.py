@@ -10,10 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
-from ncpi_desktop.analysis.align import LABEL_COLUMNS, with_coded_labels
+from ncpi_desktop.analysis.align import LABEL_COLUMNS, texts_by_distinct, with_coded_labels
 from ncpi_desktop.analysis.caseload import (
     COUNT_COLUMNS,
     group_figures,
@@ -74,12 +73,12 @@ def _arms_due_flag(rsos: pd.DataFrame, policy: Policy) -> None:
     latest = rsos["arms_latest_on"]
     never = due & latest.isna().to_numpy()
     old = due & ~never
-    why = np.full(len(rsos), "", dtype=object)
+    keys = rsos.loc[old, ["arms_latest_on", "arms_expires_on"]]
+    why = texts_by_distinct(old, keys, lambda rows: (
+        "Latest ARMS on " + fmt_dates(rows["arms_latest_on"]) + " is older than "
+        + str(policy.arms_max_age_months) + " months (expired "
+        + fmt_dates(rows["arms_expires_on"]) + ")"))
     why[never] = "No ARMS assessment completed (due for adult males in the community)"
-    if old.any():
-        why[old] = ("Latest ARMS on " + fmt_dates(latest[old]) + " is older than "
-                    + str(policy.arms_max_age_months) + " months (expired "
-                    + fmt_dates(rsos["arms_expires_on"][old]) + ")").to_numpy(object)
     set_flag(rsos, "arms_due", due, why)
 
 

@@ -63,25 +63,27 @@ def register_with_rows(snapshot: Snapshot, rsos: pd.DataFrame | None = None,
             snapshot.managers.set_index("manager_id")["name"])
     else:
         holders = rsos
-    rows = _holder_rows(snapshot, holders, orders)
-    register = orders.copy(deep=False)
+    # In force first, then by end date (blanks last), then by order id: the order is found on
+    # numpy keys first (the ids' own order when they come in it, as they do) and the register
+    # put together in it.
+    ends = orders["ends_on"]
+    in_force = ((orders["starts_on"] <= as_at) & (ends.isna() | (as_at < ends))).to_numpy()
+    end_days = ends.to_numpy("datetime64[s]")
+    end_key = np.where(np.isnat(end_days), np.iinfo(np.int64).max, end_days.view(np.int64))
+    ids = orders["order_id"]
+    id_key = np.arange(len(ids)) if ids.is_monotonic_increasing else ids.to_numpy(str)
+    order = np.lexsort((id_key, end_key, ~in_force))
+    register = orders.iloc[order].reset_index(drop=True)
+    rows = _holder_rows(snapshot, holders, orders)[order]
     for column in HOLDER_COLUMNS:
         register[column] = take(holders[column], rows, register.index)
     ends = register["ends_on"]
-    register["in_force"] = (register["starts_on"] <= as_at) & (ends.isna() | (as_at < ends))
+    register["in_force"] = in_force[order]
     days = (ends - as_at).dt.days
     register["days_to_end"] = days.astype("Int64")
     register["ending_soon"] = (register["in_force"] & (days <= policy.order_review_window_days)
                                ).fillna(False).astype(bool)
-    # In force first, then by end date (blanks last), then by order id: a stable sort by the
-    # first two keys keeps the order-id order the orders came in, when they came in that order.
-    keys = ["in_force", "ends_on", "order_id"]
-    if register["order_id"].is_monotonic_increasing:
-        keys = keys[:2]
-    register = register.sort_values(keys, ascending=[False, True, True][:len(keys)],
-                                    na_position="last", kind="stable")
-    order = register.index.to_numpy()
-    return register[REGISTER_COLUMNS].reset_index(drop=True), rows[order]
+    return register[REGISTER_COLUMNS], rows
 
 
 def _types_in_force(groups: np.ndarray, count: int, types: pd.Series,
