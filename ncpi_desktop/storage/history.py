@@ -56,8 +56,11 @@ WITH latest AS MATERIALIZED (
             ORDER BY v.visited_on DESC LIMIT 1) AS last_visit_on
     FROM rso r WHERE r.registered_on <= :as_at
 )
-SELECT l.rso_id{l_key}, {day}(l.last_visit_on) AS last_visit_on,
-       {day}(v.visited_on) AS visited_on, v.outcome, v.officers
+SELECT l.rso_id{l_key}, {day}(v.visited_on) AS visited_on, v.officers,
+       CASE WHEN v.outcome = :completed AND v.visited_on = l.last_visit_on
+            THEN 1 ELSE 0 END AS at_last,
+       CASE WHEN v.outcome = :no_access AND v.visited_on > COALESCE(l.last_visit_on, :epoch)
+            THEN 1 ELSE 0 END AS failed
 FROM latest l
 JOIN visit v ON v.rso_id = l.rso_id
             AND v.visited_on >= COALESCE(l.last_visit_on, :epoch) AND v.visited_on <= :as_at
@@ -65,8 +68,8 @@ JOIN visit v ON v.rso_id = l.rso_id
 
 #: Before any recorded date: the lower bound of "every visit" for an RSO never visited.
 _EPOCH = "0001-01-01"
-_VISIT_KINDS: dict[str, Kind] = {"rso_id": "text", "last_visit_on": "date", "visited_on": "date",
-                                 "outcome": "label"}
+_VISIT_KINDS: dict[str, Kind] = {"rso_id": "text", ROW_KEY: "int", "visited_on": "date",
+                                 "officers": "int", "at_last": "bool", "failed": "bool"}
 
 #: Every civil order, with its RSO's registration date (``orders_at`` selects at a date).
 _ORDERS_SQL = """
@@ -92,32 +95,35 @@ def load_visits(connection: Connection, as_at: date) -> pd.DataFrame:
     """One row per RSO with a visit by ``as_at``: last_visit_on and last_visit_officers (NA if
     none completed), last_attempt_on, failed_attempts (the trailing no-access run)."""
     tail = _read(connection, with_row_key(connection, _VISITS_SQL), _VISIT_KINDS,
-                 as_at=as_at.isoformat(), epoch=_EPOCH, completed=VisitOutcome.COMPLETED.value)
+                 as_at=as_at.isoformat(), epoch=_EPOCH, completed=VisitOutcome.COMPLETED.value,
+                 no_access=VisitOutcome.NO_ACCESS.value)
     return _visit_facts(tail)
 
 
 def _visit_facts(tail: pd.DataFrame) -> pd.DataFrame:
     """Per RSO (in the order they first come), from its visits since its latest completed one
-    (that one included): the facts ``load_visits`` gives."""
+    (that one included; ``at_last`` marks it, ``failed`` the no-access visits after it): the
+    facts ``load_visits`` gives."""
     rso, _ = pd.factorize(tail[ROW_KEY] if ROW_KEY in tail.columns else tail["rso_id"])
     count = int(rso.max()) + 1 if len(rso) else 0
     first = np.unique(rso, return_index=True)[1]
     visited = tail["visited_on"].to_numpy("datetime64[s]").view(np.int64)
-    last = tail["last_visit_on"].to_numpy("datetime64[s]").view(np.int64)  # NaT: the minimum
-    outcome = tail["outcome"].to_numpy(object)
+    at_last = tail["at_last"].to_numpy(bool)
     latest = np.full(count, np.iinfo(np.int64).min)
     np.maximum.at(latest, rso, visited)
-    at_last = (outcome == VisitOutcome.COMPLETED.value) & (visited == last)
+    last = np.full(count, np.iinfo(np.int64).min)  # NaT: no completed visit
+    last[rso[at_last]] = visited[at_last]
     officers = np.zeros(count, dtype=np.int64)
     np.maximum.at(officers, rso[at_last], tail["officers"].to_numpy(np.int64)[at_last])
     held = np.zeros(count, dtype=bool)
     held[rso[at_last]] = True
-    failed = (outcome == VisitOutcome.NO_ACCESS.value) & (visited > last)
     facts = tail.iloc[first][[c for c in ("rso_id", ROW_KEY) if c in tail.columns]
-                             + ["last_visit_on"]].reset_index(drop=True)
+                             ].reset_index(drop=True)
+    facts["last_visit_on"] = last.view("datetime64[s]")
     facts["last_attempt_on"] = latest.view("datetime64[s]")
     facts["last_visit_officers"] = pd.arrays.IntegerArray(officers, ~held)
-    facts["failed_attempts"] = np.bincount(rso[failed], minlength=count).astype(np.int64)
+    facts["failed_attempts"] = np.bincount(rso[tail["failed"].to_numpy(bool)],
+                                           minlength=count).astype(np.int64)
     return facts
 
 
