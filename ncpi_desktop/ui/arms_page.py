@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.ui.caseload_page import SummaryCard
@@ -95,11 +95,7 @@ class ArmsPage(ReviewPage):
         super().__init__(parent)
 
     def _build_content(self) -> QWidget:
-        content = QWidget(self)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(12, 10, 12, 8)
-        layout.setSpacing(8)
-        layout.addLayout(self._header({
+        content, layout, filters = self._scaffold({
             "completion": SummaryCard("ARMS completion", "Eligible community RSOs with a current "
                                       "ARMS assessment, in this scope"),
             "force": SummaryCard("Force", "The force's completion rate, for comparison"),
@@ -107,11 +103,8 @@ class ArmsPage(ReviewPage):
                                "is too old"),
             "not_eligible": SummaryCard("Not eligible", "Community RSOs ARMS does not apply to "
                                         "(women, under-18s): left out of the rate"),
-        }))
-        filters = QHBoxLayout()
-        filters.addWidget(self.scope)
+        })
         filters.addStretch(1)
-        layout.addLayout(filters)
 
         # Never assessed first, then the oldest (the frame is given oldest first).
         self.due_model, self.due_view = self.rso_table(DUE_COLUMNS, "arms_state")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ncpi_desktop.analysis.visits import fmt_dates
 from ncpi_desktop.domain.enums import OrderType
@@ -67,21 +67,14 @@ class OrdersPage(ReviewPage):
     filters_risk = False
 
     def _build_content(self) -> QWidget:
-        content = QWidget(self)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(12, 10, 12, 8)
-        layout.setSpacing(8)
-        layout.addLayout(self._header({
+        content, layout, filters = self._scaffold({
             "in_force": SummaryCard("In force", "Civil orders in force at the as-at date"),
             "rsos": SummaryCard("RSOs under an order", "RSOs with at least one order in force: "
                                 "none of them can be managed reactively"),
             "ending": SummaryCard("Ending soon", "Orders in force ending within the review "
                                   "window"),
             "until_further": SummaryCard(UNTIL_FURTHER_ORDER, "Orders in force with no end date"),
-        }))
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
-        filters.addWidget(self.scope)
+        })
         filters.addSpacing(14)
         filters.addWidget(QLabel("Type"))
         self.type_combo = QComboBox()
@@ -97,7 +90,6 @@ class OrdersPage(ReviewPage):
         self.show_combo.addItem("Every order (with ended)", EVERY)
         filters.addWidget(self.show_combo)
         filters.addStretch(1)
-        layout.addLayout(filters)
         self.type_combo.currentIndexChanged.connect(self._on_scope_changed)
         self.show_combo.currentIndexChanged.connect(self._on_scope_changed)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
@@ -97,11 +97,7 @@ class ReactivePage(ReviewPage):
                    *(unmet_column(c) for c in CRITERIA))
 
     def _build_content(self) -> QWidget:
-        content = QWidget(self)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(12, 10, 12, 8)
-        layout.setSpacing(8)
-        layout.addLayout(self._header({
+        content, layout, filters = self._scaffold({
             "reactive": SummaryCard("Managed reactively", "RSOs under reactive management "
                                     "(they stay in the caseload count)"),
             "eligible": SummaryCard("Eligible", "Active community RSOs meeting every criterion "
@@ -110,11 +106,8 @@ class ReactivePage(ReviewPage):
                                    "criteria: review back to active"),
             "not_eligible": SummaryCard("Not eligible", "Active community RSOs who do not meet "
                                         "every criterion"),
-        }))
-        filters = QHBoxLayout()
-        filters.addWidget(self.scope)
+        })
         filters.addStretch(1)
-        layout.addLayout(filters)
 
         # By manager: each offender manager finds their own RSOs together.
         self.eligible_model, self.eligible_view = self.rso_table(ELIGIBLE_COLUMNS,

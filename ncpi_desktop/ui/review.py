@@ -351,6 +351,21 @@ class ReviewPage(Page):
         return message_page(self, "Nothing to review yet",
                             "The database is empty, or none is open (File › Open database…).")
 
+    def _scaffold(self, cards: dict[str, SummaryCard]) -> tuple[QWidget, QVBoxLayout, QHBoxLayout]:
+        """The page's content widget and its layout, holding the summary strip (``cards``) and
+        a row of filters that starts with the scope's; the page adds its own filters to the
+        row, then its lists to the layout."""
+        content = QWidget(self)
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(12, 10, 12, 8)
+        layout.setSpacing(8)
+        layout.addLayout(self._header(cards))
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        filters.addWidget(self.scope)
+        layout.addLayout(filters)
+        return content, layout, filters
+
     def _header(self, cards: dict[str, SummaryCard]) -> QHBoxLayout:
         """The scope title and the summary cards, as on the caseload page."""
         strip = QHBoxLayout()

@@ -13,7 +13,6 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QSpinBox,
     QSplitter,
@@ -152,11 +151,7 @@ class VisitsPage(ReviewPage):
     # --- building ---------------------------------------------------------------------------
 
     def _build_content(self) -> QWidget:
-        content = QWidget(self)
-        layout = QVBoxLayout(content)
-        layout.setContentsMargins(12, 10, 12, 8)
-        layout.setSpacing(8)
-        layout.addLayout(self._header({
+        content, layout, filters = self._scaffold({
             "overdue": SummaryCard("Overdue", "Community RSOs under active management whose "
                                    "next home visit is past due"),
             "most_overdue": SummaryCard("Most overdue", "Days since the most overdue visit "
@@ -167,11 +162,8 @@ class VisitsPage(ReviewPage):
                                    "consider a warrant (SOA 2003 s.96B)"),
             "lone": SummaryCard("Lone visits", "RSOs whose latest completed visit was made by "
                                 "too few officers"),
-        }))
+        })
 
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
-        filters.addWidget(self.scope)
         filters.addSpacing(14)
         filters.addWidget(QLabel("List"))
         self.list_combo = QComboBox()
@@ -189,7 +181,6 @@ class VisitsPage(ReviewPage):
                                     "due-soon window by default)")
         filters.addWidget(self.within_spin)
         filters.addStretch(1)
-        layout.addLayout(filters)
         self.list_combo.currentIndexChanged.connect(self._on_list_changed)
         self.within_spin.valueChanged.connect(self._on_within_changed)
 
