@@ -4,3 +4,25 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).parent))
+
+
+import pytest  # noqa: E402 - after the platform is chosen and the path is set
+from sqlalchemy.engine import Engine  # noqa: E402
+
+from ncpi_desktop.demo.build import build_demo  # noqa: E402
+from ncpi_desktop.storage.database import open_database  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def lancashire_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The Lancashire 2017 demo, built once per session: read it, do not write to it."""
+    path = tmp_path_factory.mktemp("demo") / "lancashire-2017.sqlite3"
+    build_demo(path, "lancashire-2017")
+    return path
+
+
+@pytest.fixture(scope="session")
+def lancashire(lancashire_path: Path) -> Engine:
+    engine = open_database(lancashire_path)
+    yield engine
+    engine.dispose()

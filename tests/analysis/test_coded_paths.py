@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
-from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.align import (
     LABEL_COLUMNS,
@@ -28,20 +26,9 @@ from ncpi_desktop.analysis.caseload import _counts
 from ncpi_desktop.analysis.dates import age_in_years
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.analysis.visits import fmt_dates
-from ncpi_desktop.demo.build import build_demo
-from ncpi_desktop.storage.database import open_database
 from ncpi_desktop.storage.history import full_snapshot
 
 AS_AT = date(2017, 10, 9)
-
-
-@pytest.fixture(scope="module")
-def lancashire(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path: Path = tmp_path_factory.mktemp("coded") / "lancashire.sqlite3"
-    build_demo(path, "lancashire-2017")
-    engine = open_database(path)
-    yield engine
-    engine.dispose()
 
 
 def test_dates_formatted_from_tables_equal_strftime():

@@ -6,33 +6,20 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.dates import add_months
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.demo.build import build_demo
 from ncpi_desktop.domain.enums import VisitOutcome
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.storage.database import open_database
 from ncpi_desktop.storage.history import full_snapshot, load_visits
 from ncpi_desktop.storage.snapshot import ROW_KEY, Snapshot, read_frame
 
 AS_AT = date(2017, 10, 9)
-
-
-@pytest.fixture(scope="module")
-def lancashire(tmp_path_factory: pytest.TempPathFactory) -> Engine:
-    path: Path = tmp_path_factory.mktemp("invariants") / "lancashire.sqlite3"
-    build_demo(path, "lancashire-2017")
-    engine = open_database(path)
-    yield engine
-    engine.dispose()
 
 
 def _without_row_keys(snapshot: Snapshot) -> Snapshot:
