@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -93,6 +94,18 @@ def texts(values: pd.Series, fmt: Callable[[Any], str] = str) -> pd.Series:
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
     table = np.array([fmt(value) for value in uniques.tolist()], dtype=object)
     return pd.Series(table[codes], index=values.index, dtype=object)
+
+
+def python_value(value: Any) -> Any:
+    """A frame's cell as a plain Python value (numpy scalars unwrapped); None where missing
+    (None, NA, NaT, NaN). Timestamps and other objects are returned as they are."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def fmt_number(value: float) -> str:

@@ -78,6 +78,7 @@ from ncpi_desktop.analysis.caseload import (
     rso_caseload,
 )
 from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.analysis.flags import python_value
 from ncpi_desktop.domain.enums import Role
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.snapshot import Snapshot
@@ -1244,24 +1245,15 @@ def _left_behind(rsos: pd.DataFrame, staff: pd.DataFrame, going: set[str]) -> pd
     return held[["rso_id", "manager_id", "status"]].reset_index(drop=True)
 
 
-def _plain(value: Any) -> Any:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
-
-
 def proposal_to_json(proposal: Proposal) -> dict[str, Any]:
     """The ``rebalance --json`` document: moves, lower bound, feasible, FTE short, figures after."""
-    moves = [{"rso_id": _plain(r), "from": _plain(f), "to": _plain(t), "reason": _plain(w)}
+    moves = [{"rso_id": python_value(r), "from": python_value(f), "to": python_value(t),
+              "reason": python_value(w)}
              for r, f, t, w in zip(proposal.moves["rso_id"], proposal.moves["from_manager_id"],
                                    proposal.moves["to_manager_id"], proposal.moves["reason"],
                                    strict=True)]
-    after = [{"manager_id": _plain(i), "caseload": int(n), "per_fte": _plain(p),
-              "high_risk_share": _plain(s)}
+    after = [{"manager_id": python_value(i), "caseload": int(n), "per_fte": python_value(p),
+              "high_risk_share": python_value(s)}
              for i, n, p, s in zip(proposal.after["manager_id"], proposal.after["caseload"],
                                    proposal.after["per_fte"], proposal.after["high_risk_share"],
                                    strict=True)]

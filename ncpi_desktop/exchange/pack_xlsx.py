@@ -8,13 +8,11 @@ each table: its caption, a header row, its rows, a blank row.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -22,6 +20,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from ncpi_desktop.analysis.flags import python_value
 from ncpi_desktop.exchange.pack import SHEETS, Kind, Pack, Table, format_value, replacing
 
 Progress = Callable[[int, int, str], None]
@@ -52,11 +51,8 @@ WIDTH_SAMPLE = 200
 
 def cell_value(value: Any, kind: Kind = Kind.TEXT) -> Any:
     """A value as the workbook stores it: Python numbers, dates and text; blank for none."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
+    value = python_value(value)
+    if value is None:
         return None
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()

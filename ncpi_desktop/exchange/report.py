@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.figures import RSO_FLAGS, Figures
-from ncpi_desktop.analysis.flags import flag_lists
+from ncpi_desktop.analysis.flags import flag_lists, python_value
 from ncpi_desktop.storage.snapshot import paused_gc
 
 #: The keys of a force, BCU or team object, in REPORT-JSON.md order.
@@ -36,15 +35,8 @@ RSO_KEYS = [
 
 def _plain(value: Any) -> Any:
     """JSON-safe: numpy scalars to Python, NaN/NA to None, timestamps to YYYY-MM-DD."""
-    if value is None or value is pd.NA or value is pd.NaT:
-        return None
-    if isinstance(value, pd.Timestamp):
-        return value.date().isoformat()
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    return value
+    value = python_value(value)
+    return value.date().isoformat() if isinstance(value, pd.Timestamp) else value
 
 
 def _objects(frame: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
