@@ -52,6 +52,25 @@ RSO_FLAGS = [
     "order_ending", "lone_visit", "warrant_consideration", "no_risk_level", "paper_records_only",
 ]
 
+#: Each RSO flag's name as the user reads it, on the screens and in the pack (RSO_FLAGS order).
+RSO_FLAG_TITLES: dict[str, str] = {
+    "no_named_manager": "No named offender manager",
+    "visit_overdue": "Home visit overdue",
+    "arms_due": "ARMS assessment due",
+    "reactive_eligible": "Eligible for reactive management",
+    "reactive_review": "Reactive: review back to active",
+    "order_ending": "Civil order ending soon",
+    "lone_visit": "Lone visit",
+    "warrant_consideration": "Warrant of entry to consider",
+    "no_risk_level": "No risk level",
+    "paper_records_only": "Paper records only",
+}
+
+
+def flag_title(name: str) -> str:
+    """``name``'s title (``RSO_FLAG_TITLES``), or the name in words for any other flag."""
+    return RSO_FLAG_TITLES.get(name, name.replace("_", " ").capitalize())
+
 
 @dataclass(frozen=True)
 class Figures:

@@ -26,7 +26,7 @@ from typing import Any
 import pandas as pd
 
 from ncpi_desktop.analysis.caseload import EPSILON
-from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.analysis.figures import RSO_FLAG_TITLES, Figures, flag_title
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.exchange.report import build_report
@@ -584,19 +584,6 @@ def _summary_section(context: _Context) -> Section:
                    tables=tuple(tables), new_page=False)
 
 
-#: RSO flags (REPORT-JSON.md) as the pack names them.
-RSO_FLAG_LABELS: dict[str, str] = {
-    "no_named_manager": "No named offender manager",
-    "visit_overdue": "Home visit overdue",
-    "arms_due": "ARMS assessment due",
-    "reactive_eligible": "Eligible for reactive management",
-    "reactive_review": "Reactive: review back to active",
-    "order_ending": "Civil order ending soon",
-    "lone_visit": "Last visit by a lone officer",
-    "warrant_consideration": "Consider a warrant of entry",
-    "no_risk_level": "No risk level recorded",
-    "paper_records_only": "Details on paper only",
-}
 
 
 def _rso_flag_counts(context: _Context) -> Table | None:
@@ -604,10 +591,10 @@ def _rso_flag_counts(context: _Context) -> Table | None:
         return None
     exploded = context.rsos["flags"].explode().dropna()
     counts = exploded.value_counts()
-    order = [*RSO_FLAG_LABELS, *sorted(set(counts.index) - set(RSO_FLAG_LABELS))]
+    order = [*RSO_FLAG_TITLES, *sorted(set(counts.index) - set(RSO_FLAG_TITLES))]
     frame = pd.DataFrame({
         "flag": order,
-        "label": [RSO_FLAG_LABELS.get(k, k.replace("_", " ").capitalize()) for k in order],
+        "label": [flag_title(k) for k in order],
         "rsos": [int(counts.get(k, 0)) for k in order],
     })
     columns = (Column("label", "Flag", Kind.TEXT), Column("rsos", "RSOs", Kind.INT),

@@ -30,7 +30,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from ncpi_desktop.analysis.figures import RSO_FLAGS
+from ncpi_desktop.analysis.figures import RSO_FLAGS, flag_title
 from ncpi_desktop.analysis.flags import flag_column, why_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
 from ncpi_desktop.domain.enums import ManagementMode, OrderType, Status
@@ -47,19 +47,6 @@ if TYPE_CHECKING:
 
 Record = Callable[[str, "str | None", "QWidget | None"], QWidget]
 
-#: Each flag's name as the user reads it.
-FLAG_TITLES = {
-    "no_named_manager": "No named offender manager",
-    "visit_overdue": "Home visit overdue",
-    "arms_due": "ARMS assessment due",
-    "reactive_eligible": "Eligible for reactive management",
-    "reactive_review": "Reactive: review back to active",
-    "order_ending": "Civil order ending soon",
-    "lone_visit": "Lone visit",
-    "warrant_consideration": "Warrant of entry to consider",
-    "no_risk_level": "No risk level",
-    "paper_records_only": "Paper records only",
-}
 #: Flags that are news rather than a problem: shown, but not in the warning colours.
 GOOD_NEWS = {"reactive_eligible"}
 
@@ -450,7 +437,7 @@ class RsoDetail(QDialog):
             good = name in GOOD_NEWS
             background = "#e3f1e6" if good else style.WARNING_BACKGROUND
             colour = "#1e5b2c" if good else style.WARNING_FOREGROUND
-            title = FLAG_TITLES.get(name, name.replace("_", " ").capitalize())
+            title = flag_title(name)
             boxes.append(
                 f"<table width='100%' cellpadding='6' style='background:{background}; "
                 f"margin-bottom:6px'><tr><td><b style='color:{colour}'>{_esc(title)}</b><br>"
