@@ -158,6 +158,28 @@ class SummaryCard(QFrame):
         return self._note.text()
 
 
+def summary_strip(cards: dict[str, SummaryCard]) -> tuple[QHBoxLayout, QLabel, QLabel]:
+    """The strip across the top of the caseload and review pages: the scope's title ("Force")
+    and its as-at line, then ``cards``. Returns the strip, the title and the as-at label."""
+    strip = QHBoxLayout()
+    strip.setSpacing(8)
+    scope = QVBoxLayout()
+    scope.setSpacing(2)
+    title = QLabel("Force")
+    title.setObjectName("scopeTitle")
+    as_at = QLabel("")
+    as_at.setObjectName("muted")
+    scope.addStretch(1)
+    scope.addWidget(title)
+    scope.addWidget(as_at)
+    scope.addStretch(1)
+    strip.addLayout(scope)
+    strip.addSpacing(6)
+    for card in cards.values():
+        strip.addWidget(card, 1)
+    return strip, title, as_at
+
+
 class CaseloadPage(Page):
     """The caseload page. ``set_figures`` shows a snapshot; the rest follows the user's clicks."""
 
@@ -199,20 +221,6 @@ class CaseloadPage(Page):
         layout.setContentsMargins(12, 10, 12, 8)
         layout.setSpacing(8)
 
-        strip = QHBoxLayout()
-        strip.setSpacing(8)
-        scope = QVBoxLayout()
-        scope.setSpacing(2)
-        self.scope_label = QLabel("Force")
-        self.scope_label.setObjectName("scopeTitle")
-        self.as_at_label = QLabel("")
-        self.as_at_label.setObjectName("muted")
-        scope.addStretch(1)
-        scope.addWidget(self.scope_label)
-        scope.addWidget(self.as_at_label)
-        scope.addStretch(1)
-        strip.addLayout(scope)
-        strip.addSpacing(6)
         self.summary: dict[str, SummaryCard] = {
             "rsos": SummaryCard("RSOs", "Every registered RSO, whatever their status"),
             "community": SummaryCard("In the community", "RSOs managed in the community: "
@@ -225,8 +233,7 @@ class CaseloadPage(Page):
             "arms_completion": SummaryCard("ARMS completion", "Eligible community RSOs with a "
                                            "current ARMS assessment"),
         }
-        for card in self.summary.values():
-            strip.addWidget(card, 1)
+        strip, self.scope_label, self.as_at_label = summary_strip(self.summary)
         layout.addLayout(strip)
 
         filters = QHBoxLayout()

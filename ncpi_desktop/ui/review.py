@@ -36,7 +36,7 @@ from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.snapshot import Snapshot
 from ncpi_desktop.ui import style
-from ncpi_desktop.ui.caseload_page import SummaryCard
+from ncpi_desktop.ui.caseload_page import SummaryCard, summary_strip
 from ncpi_desktop.ui.page import Page, message_page
 from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
 from ncpi_desktop.ui.tables import data_table, fit_columns
@@ -368,22 +368,9 @@ class ReviewPage(Page):
 
     def _header(self, cards: dict[str, SummaryCard]) -> QHBoxLayout:
         """The scope title and the summary cards, as on the caseload page."""
-        strip = QHBoxLayout()
-        strip.setSpacing(8)
-        scope = QVBoxLayout()
-        scope.setSpacing(2)
-        self.scope_label = QLabel("Force")
-        self.scope_label.setObjectName("scopeTitle")
-        self.as_at_label = muted()
-        scope.addStretch(1)
-        scope.addWidget(self.scope_label)
-        scope.addWidget(self.as_at_label)
-        scope.addStretch(1)
-        strip.addLayout(scope)
-        strip.addSpacing(6)
+        strip, self.scope_label, self.as_at_label = summary_strip(cards)
+        self.as_at_label.setWordWrap(True)
         self.summary = cards
-        for card in cards.values():
-            strip.addWidget(card, 1)
         return strip
 
     def rso_table(self, columns: Sequence[Column], sort: str,
