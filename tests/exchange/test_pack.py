@@ -217,3 +217,17 @@ def test_key_figures_are_the_force_figures(pack, report):
     assert figures["High-risk share"].flagged == (force["high_risk_share"] > limit)
     assert figures["Visits overdue"].value == force["visits_overdue"]
     assert figures["Visits overdue"].note == f"most {force['max_days_overdue']:,} days"
+
+
+def test_flags_raised_are_counted_under_the_titles_the_screens_show(pack, report):
+    from ncpi_desktop.analysis.figures import RSO_FLAGS, flag_title
+
+    table = next(t for t in pack.tables() if t.key == "rso_flags")
+    counts = dict(zip(table.frame["flag"], table.frame["rsos"], strict=True))
+    titles = dict(zip(table.frame["flag"], table.frame["label"], strict=True))
+    assert list(table.frame["flag"])[:len(RSO_FLAGS)] == RSO_FLAGS
+    assert titles["warrant_consideration"] == flag_title("warrant_consideration") \
+        == "Warrant of entry to consider"
+    assert all(titles[name] == flag_title(name) for name in RSO_FLAGS)
+    for name in RSO_FLAGS:
+        assert counts[name] == sum(name in rso["flags"] for rso in report["rsos"])
