@@ -15,6 +15,7 @@ import pandas as pd
 from ncpi_desktop.analysis.align import LABEL_COLUMNS, texts_by_distinct, with_coded_labels
 from ncpi_desktop.analysis.caseload import (
     COUNT_COLUMNS,
+    caseload_figures,
     group_figures,
     manager_figures,
     rso_caseload,
@@ -81,6 +82,9 @@ class Figures:
     bcus: pd.DataFrame
     force: pd.DataFrame  # one row
     orders: pd.DataFrame = field(default_factory=pd.DataFrame)  # the central register
+    #: False for the caseload figures alone (``compute_caseload_figures``): rules 1-5, pooled,
+    #: reactive count and ARMS completion, without the visit, order and review columns.
+    complete: bool = True
 
     @property
     def policy(self) -> Policy:
@@ -149,3 +153,11 @@ def compute_figures(snapshot: Snapshot) -> Figures:
         bcus=group_figures(rsos, managers, ["bcu"], **kwargs),
         force=group_figures(rsos, managers, [], **kwargs),
         orders=register)
+
+
+def compute_caseload_figures(snapshot: Snapshot) -> Figures:
+    """The caseload figures alone (``complete`` False), from a snapshot that needs no visits or
+    orders: what the caseload page shows, computed by the same ``analysis.caseload`` as the
+    full figures. The application shows these first, while the rest of the history is read."""
+    snapshot = resolve_management(snapshot)
+    return Figures(snapshot=snapshot, complete=False, **caseload_figures(snapshot))

@@ -34,10 +34,11 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop import __version__
-from ncpi_desktop.analysis.figures import Figures, compute_figures
+from ncpi_desktop.analysis.figures import Figures, compute_caseload_figures, compute_figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.database import DatabaseError, open_database
+from ncpi_desktop.storage.history import HISTORY_LOADERS
 from ncpi_desktop.storage.snapshot import Progress, RegisterCache, load_snapshot
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
@@ -50,6 +51,9 @@ APP_NAME = "NCPI Desktop"
 ORGANISATION = "ncpi"
 APPLICATION = "ncpi-desktop"
 DATABASE_FILTER = "Databases (*.sqlite3 *.sqlite *.db);;All files (*)"
+#: What the caseload figures need of the history: the management decisions (the reactive count),
+#: under the name the full read finds them by in the register cache.
+CASELOAD_LOADERS = {"decisions": HISTORY_LOADERS["decisions"]}
 
 
 def app_settings() -> QSettings:
@@ -73,15 +77,22 @@ def database_label(engine: Engine) -> tuple[str, str]:
 
 
 def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None,
-                 progress: Progress | None = None) -> Figures | None:
+                 progress: Progress | None = None, *,
+                 caseload_only: bool = False) -> Figures | None:
     """The figures of ``engine``'s register as at ``as_at`` (None when it holds nobody):
-    what a window shows. A plain function, run on a worker thread for a background reload."""
+    what a window shows. A plain function, run on a worker thread for a background reload.
+
+    ``caseload_only``: the caseload figures alone (``Figures.complete`` False), read without the
+    visits and orders: what the caseload page needs, a few times quicker to get on a large
+    register. The same ``cache`` then serves the full read that follows.
+    """
     report = progress or (lambda _done, _total, _what: None)
-    snapshot = load_snapshot(engine, as_at, progress=report, cache=cache)
+    loaders = CASELOAD_LOADERS if caseload_only else None
+    snapshot = load_snapshot(engine, as_at, progress=report, loaders=loaders, cache=cache)
     if snapshot.managers.empty and snapshot.rsos.empty:
         return None
     report(0, 0, "Computing the figures")
-    return compute_figures(snapshot)
+    return compute_caseload_figures(snapshot) if caseload_only else compute_figures(snapshot)
 
 
 def one_line(error: BaseException) -> str:
@@ -384,7 +395,9 @@ class MainWindow(QMainWindow):
         ``reread=False`` (a change of the as-at date) reuses the register read before unless
         the application has written to the database since; by default everything is read again.
         With ``background`` the reading happens on a worker thread and the pages change when
-        it is done (a Cancel keeps what was shown, at its date).
+        it is done (a Cancel keeps what was shown, at its date). When nothing is on show yet
+        (the application starting), the caseload page is given its figures first, and every page
+        its full figures once the visits and orders are read too.
         """
         if reread:
             self._register_cache.clear()
@@ -396,7 +409,8 @@ class MainWindow(QMainWindow):
         engine, as_at, cache = self._engine, self._as_at, self._register_cache
         if self._background:
             self.caseload_page.show_loading()
-            self._reload_in_background(engine, as_at, cache, self._generation)
+            self._reload_in_background(engine, as_at, cache, self._generation,
+                                       caseload_first=self._figures is None)
             return
         figures = None
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
@@ -414,18 +428,31 @@ class MainWindow(QMainWindow):
         return self._loading is not None and self._loading.is_running
 
     def _reload_in_background(self, engine: Engine, as_at: date, cache: RegisterCache,
-                              generation: int) -> None:
-        from ncpi_desktop.ui.workers import run_job
+                              generation: int, *, caseload_first: bool = False,
+                              quiet: bool = False) -> None:
+        """Read on a worker thread. ``caseload_first``: read the caseload figures, show them on
+        the caseload page, then read the full figures ``quiet``ly: without a dialog over the
+        page that is already in use, and the status bar saying so."""
+        from ncpi_desktop.ui.workers import NEVER, SHOW_AFTER_MS, run_job
 
         def current() -> bool:
             return shiboken6.isValid(self) and generation == self._generation
 
         def succeeded(figures: Figures | None) -> None:
-            if current():
+            if not current():
+                return
+            if quiet:
+                self.statusBar().clearMessage()
+            if caseload_first and figures is not None:
+                self._show_caseload_first(figures)
+                self._reload_in_background(engine, as_at, cache, generation, quiet=True)
+            else:
                 self._show_figures(figures)
 
         def failed(error: BaseException) -> None:
             if current():
+                if quiet:
+                    self.statusBar().clearMessage()
                 self.show_error("Cannot read database", one_line(error))
                 self._show_figures(None)
 
@@ -438,12 +465,21 @@ class MainWindow(QMainWindow):
                 self._update_labels()
                 self.statusBar().showMessage("Reading the database was cancelled", 5000)
 
+        if quiet:
+            self.statusBar().showMessage("Reading visits and civil orders for the other pages…")
         self._loading = run_job(
             self, "Reading the register",
-            lambda progress, _cancel: read_figures(engine, as_at, cache, progress),
+            lambda progress, _cancel: read_figures(engine, as_at, cache, progress,
+                                                   caseload_only=caseload_first),
             on_success=succeeded, on_failure=failed, on_cancel=cancelled,
             expected=(DatabaseError, SQLAlchemyError), label="Reading the register…",
-            cancel_at_progress=True)
+            cancel_at_progress=True, show_after_ms=NEVER if quiet else SHOW_AFTER_MS)
+
+    def _show_caseload_first(self, figures: Figures) -> None:
+        """The caseload figures alone, on the caseload page only, while the rest is read: the
+        other pages, the exports and ``figures`` wait for the full figures."""
+        self.caseload_page.set_figures(figures)
+        self._update_labels()
 
     def _show_figures(self, figures: Figures | None) -> None:
         self._figures = figures

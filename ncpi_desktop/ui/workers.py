@@ -30,6 +30,9 @@ Work = Callable[[Progress, Cancel], Any]
 
 #: How long work may run before the progress dialog appears (milliseconds).
 SHOW_AFTER_MS = 500
+#: ``show_after_ms`` for work that never shows its dialog: work the user carries on beside, which
+#: says what it is doing elsewhere (the status bar).
+NEVER = 2**31 - 1
 #: Progress reports closer together than this are dropped, unless the text changes or the work
 #: is done (an import reports every chunk of rows; the dialog needs a few updates a second).
 PROGRESS_INTERVAL_S = 0.05

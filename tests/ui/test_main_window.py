@@ -250,9 +250,9 @@ def test_a_cancelled_read_keeps_the_figures_and_their_date(
     release = threading.Event()
     read = module.read_figures
 
-    def slow(engine_, as_at, cache=None, progress=None):
+    def slow(engine_, as_at, cache=None, progress=None, **options):
         release.wait(5)
-        return read(engine_, as_at, cache, progress)  # reports progress: cancelled there
+        return read(engine_, as_at, cache, progress, **options)  # cancelled at its progress
 
     monkeypatch.setattr(module, "read_figures", slow)
     window.set_as_at(date(2016, 1, 31))
@@ -263,6 +263,47 @@ def test_a_cancelled_read_keeps_the_figures_and_their_date(
     assert window.figures is shown
     assert window.as_at == AS_AT and window.as_at_edit.date().toPython() == AS_AT
     assert window.as_at_label.text() == "As at 09/10/2017"
+
+
+def test_the_first_read_shows_the_caseload_page_then_every_page(
+        qtbot, background_window: MainWindow, engine: Engine,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Opening a database, the caseload page is filled from the register alone; the visits and
+    orders are read after it, quietly, and then every page has the full figures."""
+    import threading
+
+    from ncpi_desktop.ui import main_window as module
+
+    window = background_window
+    release = threading.Event()
+    read = module.read_figures
+    reads: list[bool] = []
+
+    def held(engine_, as_at, cache=None, progress=None, *, caseload_only=False):
+        reads.append(caseload_only)
+        if not caseload_only:
+            release.wait(5)
+        return read(engine_, as_at, cache, progress, caseload_only=caseload_only)
+
+    monkeypatch.setattr(module, "read_figures", held)
+    window.set_database(engine)
+    page = window.caseload_page
+    qtbot.waitUntil(lambda: page.figures is not None)
+    assert not page.figures.complete and not page.showing_loading
+    assert page.managers_model.rowCount() == 4
+    assert window.figures is None and window.loading  # the rest is being read
+    assert "Reading visits" in window.statusBar().currentMessage()
+    assert not window._loading.dialog.isVisible()  # no dialog over a page in use
+    release.set()
+    qtbot.waitUntil(lambda: window.figures is not None)
+    assert window.figures.complete and page.figures is window.figures
+    assert not window.loading and window.statusBar().currentMessage() == ""
+    assert reads == [True, False]
+
+    reads.clear()  # with figures on show, a new date is read whole, once
+    with qtbot.waitSignal(window.figures_changed):
+        window.set_as_at(date(2017, 1, 31))
+    assert reads == [False] and window.figures.snapshot.as_at == date(2017, 1, 31)
 
 
 def test_only_the_newest_read_is_shown(qtbot, background_window: MainWindow,
