@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -144,3 +144,26 @@ class ManagerAbsence(SQLModel, table=True):
     actor: str
     recorded_at: datetime
     returned_on: date | None = None
+
+
+class RegisterVersion(SQLModel, table=True):
+    """One row counting the changes to the tables the register is read from: on SQLite a
+    trigger on each of them adds one with every row written (migration 0005), whoever writes."""
+
+    __tablename__ = "register_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    n: int
+
+
+class RegisterCacheEntry(SQLModel, table=True):
+    """One frame of the register as stored for the next start (``storage.register_store``),
+    valid only while ``version`` is ``RegisterVersion.n``. On SQLite every change to the
+    register's tables deletes these rows in the same transaction (migration 0005)."""
+
+    __tablename__ = "register_cache"
+
+    name: str = Field(sa_type=Text, primary_key=True)
+    version: int
+    format: int
+    data: bytes = Field(sa_type=LargeBinary)

@@ -15,7 +15,7 @@ from ncpi_desktop.storage.database import (
     schema_revision,
 )
 
-HEAD = "0004"
+HEAD = "0005"
 
 
 def test_new_database_is_created_at_the_newest_schema(tmp_path):
