@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import OperationalError
 
 from ncpi_desktop.domain.policy import Policy
 
@@ -329,11 +330,38 @@ def database_stamp(connection: Connection) -> object:
     return connection.execute(text("SELECT max(id) FROM audit")).scalar()
 
 
+def register_version(connection: Connection) -> int | None:
+    """SQLite: ``register_version.n``, which the triggers of migration 0005 move with every row
+    written to the tables the register is read from, whoever writes it (the application, an
+    import, the sqlite3 command line). None elsewhere, or in a database without the table."""
+    if connection.dialect.name != "sqlite":
+        return None
+    try:
+        return connection.exec_driver_sql("SELECT n FROM register_version").scalar()
+    except OperationalError:  # a schema older than 0005, opened without migrating
+        return None
+
+
+def register_stamp(connection: Connection) -> object:
+    """What changes whenever the register may have: the ``database_stamp``, and on SQLite the
+    ``register_version``, which writes made outside the application move too."""
+    if connection.dialect.name != "sqlite":
+        return database_stamp(connection)
+    return database_stamp(connection), register_version(connection)
+
+
+#: Where a ``Register`` was read from: its tables, or the copy stored in the database
+#: (``storage.register_store``).
+RegisterSource = Literal["tables", "store"]
+
+
 @dataclass(frozen=True)
 class Register:
     """What a snapshot reads that does not depend on the as-at date: the policy, the managers,
     every RSO, allocation and ARMS assessment, and the whole tables of the history read so far
-    (``tables``). ``stamp`` is the database's ``database_stamp`` when it was read."""
+    (``tables``). ``stamp`` is the database's ``register_stamp`` when it was read; ``version``
+    its ``register_version`` if the tables did not change while they were read (else None:
+    such a register is never stored); ``source`` says whence it came."""
 
     stamp: object
     policy: Policy
@@ -342,12 +370,15 @@ class Register:
     allocations: pd.DataFrame
     arms: pd.DataFrame
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    version: int | None = None
+    source: RegisterSource = "tables"
 
 
 def read_register(connection: Connection, progress: Progress | None = None) -> Register:
-    """Read the date-independent frames (``Register``) on ``connection``."""
+    """Read the date-independent frames (``Register``) from their tables on ``connection``."""
     report = progress or (lambda _done, _total, _what: None)
-    stamp = database_stamp(connection)
+    stamp = register_stamp(connection)
+    version = register_version(connection)
     policy = load_policy(connection)
     report(0, 4, "Reading offender managers")
     managers = read_frame(connection, _MANAGERS_SQL, _MANAGER_KINDS)
@@ -358,28 +389,65 @@ def read_register(connection: Connection, progress: Progress | None = None) -> R
                              _ALLOCATION_KINDS)
     report(3, 4, "Reading ARMS assessments")
     arms = read_frame(connection, with_row_key(connection, _ARMS_SQL), _ARMS_KINDS)
+    if version is not None and register_version(connection) != version:
+        version = None  # a write landed between the reads: the frames may not agree
     return Register(stamp=stamp, policy=policy, managers=managers, rsos=rsos,
-                    allocations=allocations, arms=arms)
+                    allocations=allocations, arms=arms, version=version)
 
 
 class RegisterCache:
     """The last ``Register`` read from one database, reused for snapshot after snapshot (as a
-    window's as-at date changes) until the database changes (its ``database_stamp`` moves).
+    window's as-at date changes) until the database changes (its ``register_stamp`` moves).
+
+    On SQLite a register not in memory is taken from the copy stored in the database
+    (``storage.register_store``) while that is current, and read from the tables otherwise;
+    ``store`` stores one read from the tables for the next start.
 
     One cache per database: a window makes a new one when it opens another.
     """
 
     def __init__(self) -> None:
         self._register: Register | None = None
+        #: The register ``store`` last stored (it may run on another thread while a newer
+        #: register replaces it here).
+        self._stored: Register | None = None
 
     def register(self, connection: Connection, progress: Progress | None = None) -> Register:
-        stamp = database_stamp(connection)
+        stamp = register_stamp(connection)
         if self._register is None or self._register.stamp != stamp:
-            self._register = read_register(connection, progress)
+            register = None
+            if connection.dialect.name == "sqlite":
+                from ncpi_desktop.storage.register_store import stored_register  # imports this
+
+                register = stored_register(connection)
+            self._register = register if register is not None else read_register(
+                connection, progress)
         return self._register
+
+    @property
+    def source(self) -> RegisterSource | None:
+        """Where the register in memory came from ("store" or "tables"); None: none yet."""
+        return self._register.source if self._register is not None else None
+
+    def store(self, engine: Engine) -> bool:
+        """Store the register in memory in its database for the next start
+        (``register_store.store_register``), if it was read from the tables and the database
+        has not changed since; True if it was stored now. A no-op (False) on PostgreSQL, for a
+        register that came from the store or is stored already, or one the database has moved
+        past; never raises for a database that cannot be written."""
+        register = self._register
+        if register is None or register.source != "tables" or register is self._stored:
+            return False
+        from ncpi_desktop.storage.register_store import store_register
+
+        if not store_register(engine, register):
+            return False
+        self._stored = register
+        return True
 
     def clear(self) -> None:
         self._register = None
+        self._stored = None
 
 
 def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = None,

@@ -1,0 +1,393 @@
+"""The register stored inside its own SQLite database, so that the next start reads it back in a
+fraction of the time the tables take.
+
+Reading the register from its tables (``snapshot.read_register`` and the whole tables of the
+history) means turning some 2.5 million values into Python objects one by one: about 3 s of CPU
+for a national register. Stored as columns of plain numbers and text it reads back in a tenth
+of that. What is stored is exactly the frames a read of the tables gives (managers, RSOs,
+allocations, ARMS, and every ``WholeTable`` of ``history.HISTORY_LOADERS``); the policy is small
+and is read afresh.
+
+A stored copy can never be stale. Migration 0005 puts a trigger on every table the frames come
+from, which counts each row written in ``register_version.n`` and deletes the stored frames, in
+the writer's own transaction, whoever the writer is (an operation, its undo, an import, the
+sqlite3 command line). The frames are stored with the ``n`` they were read at and used only
+while ``n`` is still that, their format and the code that reads them unchanged, and the triggers
+all present. Anything else (a damaged blob, an older format, a database that cannot be written)
+means reading the tables, as without the store.
+
+Only SQLite: on PostgreSQL nothing is stored or read (a shared server has no triggers here).
+
+Each frame is one blob (``frame_to_bytes``): a JSON header naming its columns, then one or more
+flat arrays per column (text as int32 codes into its distinct values, stored once as UTF-8 with
+their lengths; nullable integers as values and mask; numpy columns as they are), then a CRC-32.
+Never pickle: reading a blob builds nothing but numpy arrays of numbers and Python strings.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zlib
+from collections.abc import Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DataError, OperationalError
+
+from ncpi_desktop.storage import history, snapshot
+from ncpi_desktop.storage.snapshot import (
+    ROW_KEY,
+    Register,
+    WholeTable,
+    load_policy,
+    register_stamp,
+    register_version,
+)
+
+#: The layout of a stored frame; bump it when ``frame_to_bytes`` changes.
+FORMAT = 1
+
+#: The tables the stored frames are read from, each with the triggers of migration 0005.
+REGISTER_TABLES = ("manager", "rso", "allocation", "arms", "civil_order",
+                   "management_decision", "policy_value")
+TRIGGERS = frozenset(f"register_changed_{table}_{event}" for table in REGISTER_TABLES
+                     for event in ("insert", "update", "delete"))
+
+#: The frames of a ``Register`` stored under their own names; its whole tables under
+#: ``TABLE_PREFIX`` + the loader's name.
+REGISTER_FRAMES = ("managers", "rsos", "allocations", "arms")
+TABLE_PREFIX = "tables."
+
+#: How long a store waits for another writer, in milliseconds: the store is optional, so it
+#: gives up rather than keep the caller waiting.
+STORE_BUSY_TIMEOUT_MS = 250
+
+_MAGIC = b"NCPIREG\x00"
+_SEPARATOR = "\x00"
+_ALIGN = 8
+#: numpy kinds stored as raw bytes: bool, signed and unsigned integers, floats, datetime64 and
+#: timedelta64 (never object).
+_RAW_KINDS = frozenset("biufMm")
+
+
+class _Unreadable(ValueError):
+    """A stored blob that is not one ``frame_to_bytes`` wrote with this code."""
+
+
+# --- frames as bytes ----------------------------------------------------------------------------
+
+def frame_to_bytes(frame: pd.DataFrame) -> bytes | None:
+    """``frame`` as one blob that ``frame_from_bytes`` turns back into an equal frame (same
+    columns, dtypes and values, blanks included), or None if it holds a column this cannot
+    store exactly: only pandas "str" text, nullable Int64, numpy numbers, booleans and dates,
+    and object columns holding nothing but None are stored."""
+    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 \
+            or frame.index.step != 1:
+        return None
+    names = list(frame.columns)
+    if not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
+        return None
+    columns: list[list[Any]] = []
+    arrays: list[np.ndarray] = []
+    for position in range(len(names)):
+        encoded = _encode_column(frame.iloc[:, position])
+        if encoded is None:
+            return None
+        kind, extra, parts = encoded
+        columns.append([names[position], kind, extra,
+                        [[part.dtype.str, len(part)] for part in parts]])
+        arrays.extend(parts)
+    header = json.dumps({"rows": len(frame), "recipe": recipe(), "columns": columns},
+                        ensure_ascii=True).encode("ascii")
+    chunks = [_MAGIC, len(header).to_bytes(8, "little"), header]
+    size = sum(map(len, chunks))
+    for array in arrays:
+        chunks.append(bytes(-size % _ALIGN))
+        size += -size % _ALIGN
+        data = np.ascontiguousarray(array).tobytes()
+        chunks.append(data)
+        size += len(data)
+    body = b"".join(chunks)
+    return body + zlib.crc32(body).to_bytes(4, "little")
+
+
+def _encode_column(column: pd.Series) -> tuple[str, Any, list[np.ndarray]] | None:
+    dtype = column.dtype
+    if isinstance(dtype, pd.StringDtype):
+        if not (isinstance(dtype.na_value, float) and np.isnan(dtype.na_value)):
+            return None
+        codes, uniques = pd.factorize(column.to_numpy(object), use_na_sentinel=True)
+        distinct = list(uniques)  # str, every one: the dtype holds nothing else
+        # The distinct values one after another, split again at a separator none of them
+        # holds (str.split makes them in C), else by their lengths.
+        joined = "".join(distinct)
+        separated = _SEPARATOR not in joined
+        try:
+            text = (_SEPARATOR.join(distinct) if separated else joined).encode("utf-8")
+        except UnicodeEncodeError:  # a lone surrogate: not text SQLite gave
+            return None
+        lengths = (np.zeros(0, dtype=np.int64) if separated
+                   else np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct)))
+        return "str", [dtype.storage, len(distinct), separated], [
+            codes.astype(np.int32), lengths, np.frombuffer(text, dtype=np.uint8)]
+    if isinstance(dtype, pd.Int64Dtype):
+        return "Int64", None, [column.to_numpy(dtype=np.int64, na_value=0),
+                               column.isna().to_numpy(dtype=bool)]
+    if isinstance(dtype, np.dtype) and dtype.kind in _RAW_KINDS:
+        return "numpy", None, [column.to_numpy()]
+    if (isinstance(dtype, np.dtype) and dtype.kind == "O"
+            and all(value is None for value in column.to_numpy(object))):
+        return "none", None, []
+    return None
+
+
+def frame_from_bytes(data: bytes) -> pd.DataFrame:
+    """The frame ``frame_to_bytes`` stored in ``data``. Raises ``ValueError`` for a blob it
+    did not write (damaged, cut short, another layout, or written by other code)."""
+    view = memoryview(data)
+    if len(view) < len(_MAGIC) + 12 or bytes(view[:len(_MAGIC)]) != _MAGIC:
+        raise _Unreadable("not a stored frame")
+    if zlib.crc32(view[:-4]) != int.from_bytes(view[-4:], "little"):
+        raise _Unreadable("damaged (CRC)")
+    body = view[:-4]
+    size = int.from_bytes(body[len(_MAGIC):len(_MAGIC) + 8], "little")
+    start = len(_MAGIC) + 8
+    if start + size > len(body):
+        raise _Unreadable("header cut short")
+    header = json.loads(bytes(body[start:start + size]).decode("ascii"))
+    if header["recipe"] != recipe():
+        raise _Unreadable("written by other code")
+    rows = int(header["rows"])
+    offset = start + size
+    data_columns: dict[str, Any] = {}
+    names: list[str] = []
+    for name, kind, extra, parts in header["columns"]:
+        arrays = []
+        for dtype_text, count in parts:
+            dtype = np.dtype(dtype_text)
+            if dtype.kind not in _RAW_KINDS:
+                raise _Unreadable(f"unexpected dtype {dtype_text}")
+            offset += -offset % _ALIGN
+            nbytes = dtype.itemsize * int(count)
+            if count < 0 or offset + nbytes > len(body):
+                raise _Unreadable("cut short")
+            arrays.append(np.frombuffer(body, dtype=dtype, count=int(count),
+                                        offset=offset).copy())
+            offset += nbytes
+        data_columns[name] = _decode_column(kind, extra, arrays, rows)
+        names.append(name)
+    if offset != len(body):
+        raise _Unreadable("trailing bytes")
+    return pd.DataFrame(data_columns, columns=names)
+
+
+def _decode_column(kind: str, extra: Any, arrays: list[np.ndarray], rows: int) -> Any:
+    if kind == "str":
+        storage, count, separated = extra
+        codes, lengths, text_bytes = arrays
+        text = text_bytes.tobytes().decode("utf-8")
+        if separated:
+            distinct = text.split(_SEPARATOR) if count else []
+        else:
+            if lengths.sum() != len(text) or (lengths < 0).any():
+                raise _Unreadable("text column does not add up")
+            ends = np.cumsum(lengths)
+            distinct = [text[a:b] for a, b in zip((ends - lengths).tolist(), ends.tolist(),
+                                                   strict=True)]
+        if len(distinct) != count or len(codes) != rows:
+            raise _Unreadable("text column does not add up")
+        if len(codes) and (codes.min() < -1 or codes.max() >= count):
+            raise _Unreadable("text code out of range")
+        table = np.empty(count + 1, dtype=object)  # the last: a blank (code -1)
+        table[:-1] = distinct
+        # One string object per distinct value, as a "label" column read from the tables has.
+        return pd.array(table[codes], dtype=pd.StringDtype(storage=storage, na_value=np.nan))
+    if kind == "Int64":
+        values, mask = arrays
+        if len(values) != rows or len(mask) != rows:
+            raise _Unreadable("Int64 column does not add up")
+        return pd.arrays.IntegerArray(values, mask)
+    if kind == "numpy":
+        (values,) = arrays
+        if len(values) != rows:
+            raise _Unreadable("column does not add up")
+        return values
+    if kind == "none" and not arrays:
+        return np.full(rows, None, dtype=object)
+    raise _Unreadable(f"unknown column kind {kind!r}")
+
+
+@cache
+def recipe() -> str:
+    """What the stored frames were made by: the layout and the code reading the register (the
+    package version and the source of the modules that read and store it). A stored copy made
+    by other code (an upgrade, a change in development) is not used: it might lack a column
+    the code now reads, or type one differently."""
+    from ncpi_desktop import __version__
+
+    digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+    for module in (snapshot, history):
+        digest.update(_source(module.__file__))
+    digest.update(_source(__file__))
+    return digest.hexdigest()[:32]
+
+
+def _source(path: str | None) -> bytes:
+    try:
+        return Path(path).read_bytes() if path else b""
+    except OSError:  # a frozen build may ship no source: its version says enough
+        return b""
+
+
+# --- the register in the database ---------------------------------------------------------------
+
+def whole_tables() -> dict[str, WholeTable]:
+    """The history's tables read whole with the register (``history.HISTORY_LOADERS``)."""
+    return {name: loader for name, loader in history.HISTORY_LOADERS.items()
+            if isinstance(loader, WholeTable)}
+
+
+def _frames(register: Register, tables: Mapping[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    frames = {name: getattr(register, name) for name in REGISTER_FRAMES}
+    frames.update({TABLE_PREFIX + name: frame for name, frame in tables.items()})
+    return frames
+
+
+def _expected_names() -> set[str]:
+    return set(REGISTER_FRAMES) | {TABLE_PREFIX + name for name in whole_tables()}
+
+
+def triggers_present(connection: Connection) -> bool:
+    """Every trigger that deletes the stored copy on a change is in place (a table rebuilt
+    by hand, or by a migration that forgot them, would leave the copy unguarded)."""
+    names = connection.exec_driver_sql(
+        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'register%'"
+    ).scalars().all()
+    return TRIGGERS <= set(names)
+
+
+def stored_register(connection: Connection) -> Register | None:
+    """The register stored in the database (``store_register``), if there is one and it is
+    current: stored at the present ``register_version.n``, in this format, by this code, whole,
+    with every trigger in place and the RSOs' row keys unchanged. None otherwise (read the
+    tables), and always on PostgreSQL."""
+    if connection.dialect.name != "sqlite":
+        return None
+    try:
+        stamp = register_stamp(connection)
+        version = register_version(connection)
+        if version is None or not triggers_present(connection):
+            return None
+        # One statement: the frames and the count they are checked against are read together.
+        rows = connection.exec_driver_sql(
+            "SELECT c.name, c.version, c.format, c.data, v.n "
+            "FROM register_cache c CROSS JOIN register_version v").all()
+        names = [row[0] for row in rows]
+        if (len(names) != len(set(names)) or set(names) != _expected_names()
+                or any(row[1] != version or row[4] != version or row[2] != FORMAT
+                       for row in rows)):
+            return None
+        frames = _decoded({row[0]: row[3] for row in rows})
+        if frames is None or not _row_keys_unchanged(connection, frames["rsos"]):
+            return None
+        policy = load_policy(connection)
+    except OperationalError:  # an older schema (no such table), or the file went away
+        return None
+    tables = {name[len(TABLE_PREFIX):]: frame for name, frame in frames.items()
+              if name.startswith(TABLE_PREFIX)}
+    return Register(stamp=stamp, policy=policy, managers=frames["managers"],
+                    rsos=frames["rsos"], allocations=frames["allocations"],
+                    arms=frames["arms"], tables=tables, version=version, source="store")
+
+
+def _decoded(blobs: Mapping[str, bytes]) -> dict[str, pd.DataFrame] | None:
+    try:
+        return {name: frame_from_bytes(bytes(blob)) for name, blob in blobs.items()}
+    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
+        return None  # a damaged or foreign blob: read the tables instead
+
+
+def _row_keys_unchanged(connection: Connection, rsos: pd.DataFrame) -> bool:
+    """The RSOs' row keys (SQLite rowids, which visits are joined by) are still those stored.
+
+    No row changes without the triggers firing, but VACUUM (or a dump and reload) may renumber
+    rowids, and only where a deleted row left a gap: the count and the largest then no longer
+    agree with those stored."""
+    if ROW_KEY not in rsos.columns:
+        return False
+    count, largest = connection.exec_driver_sql("SELECT count(*), max(rowid) FROM rso").one()
+    keys = rsos[ROW_KEY].to_numpy()
+    stored_largest = int(keys.max()) if len(keys) else None
+    return count == len(rsos) and largest == stored_largest
+
+
+def store_register(engine: Engine, register: Register) -> bool:
+    """Store ``register`` in its database for the next start; True if it was stored.
+
+    ``register`` must have been read from the tables (``snapshot.read_register``) of this
+    database, which is still as it was then (``register_version.n`` has not moved). The whole
+    tables of the history it does not hold yet are read first (and added to it), so that what
+    is stored is complete. Nothing is stored, and False returned, if the register has changed
+    since, a frame cannot be stored exactly, the database cannot be written (read-only, locked
+    by another writer, full) or is not SQLite.
+    """
+    if engine.dialect.name != "sqlite" or register.version is None:
+        return False
+    try:
+        with engine.connect() as connection:
+            missing = {name: loader.read(connection) for name, loader in whole_tables().items()
+                       if name not in register.tables}
+            if register_version(connection) != register.version:
+                return False  # changed since it was read (or while reading the tables)
+            blobs = _encoded(_frames(register, {**register.tables, **missing}))
+            if blobs is None:
+                return False
+            if not _write(connection, register.version, blobs):
+                return False
+    except (OperationalError, DataError):  # read-only, locked, full, a blob too big
+        return False
+    register.tables.update(missing)
+    return True
+
+
+def _encoded(frames: Mapping[str, pd.DataFrame]) -> dict[str, bytes] | None:
+    blobs: dict[str, bytes] = {}
+    for name, frame in frames.items():
+        blob = frame_to_bytes(frame)
+        if blob is None:
+            return None
+        blobs[name] = blob
+    return blobs
+
+
+def _write(connection: Connection, version: int, blobs: Mapping[str, bytes]) -> bool:
+    """In one transaction holding the write lock: check the register is still at ``version``,
+    replace the stored rows."""
+    before = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
+    connection.exec_driver_sql(f"PRAGMA busy_timeout = {STORE_BUSY_TIMEOUT_MS}")
+    try:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        try:
+            if register_version(connection) != version:
+                connection.rollback()
+                return False
+            connection.exec_driver_sql("DELETE FROM register_cache")
+            connection.exec_driver_sql(
+                "INSERT INTO register_cache (name, version, format, data) VALUES (?, ?, ?, ?)",
+                _rows(blobs, version))
+            connection.commit()
+        except BaseException:
+            connection.rollback()
+            raise
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout = {int(before)}")
+    return True
+
+
+def _rows(blobs: Mapping[str, bytes], version: int) -> Iterable[tuple[str, int, int, bytes]]:
+    return [(name, version, FORMAT, blob) for name, blob in blobs.items()]
