@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import postgres
 import pytest
+from alembic import command
 from builders import AS_AT, Register
+from sqlalchemy import inspect, text
 
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.storage.database import open_database
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.database import _alembic_config, open_database, schema_revision
+from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.storage.register_store import store_register, stored_register
+from ncpi_desktop.storage.snapshot import (
+    RegisterCache,
+    database_stamp,
+    load_snapshot,
+    read_register,
+    register_stamp,
+)
 
 pytestmark = pytest.mark.skipif(postgres.available() is not None,
                                 reason=str(postgres.available()))
@@ -46,3 +56,35 @@ def test_postgres_report_equals_sqlite_report(postgres_url, tmp_path):
         engine.dispose()
     assert actual == expected
     assert actual["force"]["community"] == 78
+
+
+def test_postgres_has_the_register_cache_tables_but_never_stores_or_reads_a_copy(postgres_url):
+    """On a shared server nothing is stored: no triggers guard a copy there, so the register is
+    always read from its tables, as before."""
+    engine = open_database(postgres_url, create=True)
+    config = _alembic_config(engine)
+    with engine.begin() as connection:  # back to 0004: opening brings it to 0005 again
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    assert "register_cache" not in inspect(engine).get_table_names()
+    engine.dispose()
+    engine = open_database(postgres_url)
+    try:
+        assert schema_revision(engine) == "0005"
+        assert {"register_cache", "register_version"} <= set(inspect(engine).get_table_names())
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT n FROM register_version")).scalar() == 0
+            assert connection.execute(text(
+                "SELECT count(*) FROM pg_trigger WHERE NOT tgisinternal")).scalar() == 0
+            assert register_stamp(connection) == database_stamp(connection)
+            register = read_register(connection)
+            assert register.version is None
+            assert stored_register(connection) is None
+        assert not store_register(engine, register)
+        cache = RegisterCache()
+        full_snapshot(engine, AS_AT, cache=cache)
+        assert cache.source == "tables" and not cache.store(engine)
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT count(*) FROM register_cache")).scalar() == 0
+    finally:
+        engine.dispose()
