@@ -130,6 +130,7 @@ class MainWindow(QMainWindow):
         self._location = ""
         self._figures: Figures | None = None
         self._loading: Job | None = None
+        self._storing: Job | None = None
         self._finish_pending = False
         self._pages: list[Page] = []
         self._about: QMessageBox | None = None
@@ -448,6 +449,7 @@ class MainWindow(QMainWindow):
                 self._reload_in_background(engine, as_at, cache, generation, quiet=True)
             else:
                 self._show_figures(figures)
+                self._store_register(engine, cache)
 
         def failed(error: BaseException) -> None:
             if current():
@@ -474,6 +476,23 @@ class MainWindow(QMainWindow):
             on_success=succeeded, on_failure=failed, on_cancel=cancelled,
             expected=(DatabaseError, SQLAlchemyError), label="Reading the register…",
             cancel_at_progress=True, show_after_ms=NEVER if quiet else SHOW_AFTER_MS)
+
+    def _store_register(self, engine: Engine, cache: RegisterCache) -> None:
+        """Keep the register just read in the database, on a worker thread, so the next start
+        reads it at once (``RegisterCache.store``: SQLite only; nothing to do when it came from
+        there). A database that cannot be written is simply not given one."""
+        from ncpi_desktop.ui.workers import NEVER, run_job
+
+        self._storing = run_job(self, "Keeping the register for the next start",
+                                lambda _progress, _cancel: cache.store(engine),
+                                on_success=lambda _stored: None, expected=(SQLAlchemyError,),
+                                on_failure=lambda _error: None, cancellable=False,
+                                show_after_ms=NEVER)
+
+    @property
+    def storing(self) -> bool:
+        """The register is being stored in the database for the next start."""
+        return self._storing is not None and self._storing.is_running
 
     def _show_caseload_first(self, figures: Figures) -> None:
         """The caseload figures alone, on the caseload page only, while the rest is read: the

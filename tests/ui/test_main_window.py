@@ -17,6 +17,7 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop import __version__
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.database import make_engine
 from ncpi_desktop.ui import app as app_module
 from ncpi_desktop.ui.app import build_window, show_exception
 from ncpi_desktop.ui.main_window import MainWindow
@@ -304,6 +305,30 @@ def test_the_first_read_shows_the_caseload_page_then_every_page(
     with qtbot.waitSignal(window.figures_changed):
         window.set_as_at(date(2017, 1, 31))
     assert reads == [False] and window.figures.snapshot.as_at == date(2017, 1, 31)
+
+
+def test_the_register_read_is_kept_for_the_next_start(
+        qtbot, background_window: MainWindow, engine: Engine, settings: QSettings) -> None:
+    """After reading the register's tables the application keeps the register in the database;
+    the next start reads it back from there and shows the same figures."""
+    import pandas as pd
+
+    window = background_window
+    window.set_database(engine)
+    qtbot.waitUntil(lambda: window.figures is not None and not window.storing)
+    assert window._register_cache.source == "tables"
+    with engine.connect() as connection:
+        kept = set(connection.exec_driver_sql("SELECT name FROM register_cache").scalars())
+    assert {"rsos", "allocations", "arms", "managers"} <= kept
+
+    next_start = MainWindow(settings=settings, as_at=AS_AT, background=True)
+    qtbot.addWidget(next_start)
+    next_start.set_database(make_engine(engine.url.database))
+    qtbot.waitUntil(lambda: next_start.figures is not None and not next_start.storing)
+    assert next_start._register_cache.source == "store"
+    pd.testing.assert_frame_equal(next_start.figures.managers, window.figures.managers)
+    pd.testing.assert_frame_equal(next_start.figures.rsos, window.figures.rsos)
+    next_start.engine.dispose()
 
 
 def test_only_the_newest_read_is_shown(qtbot, background_window: MainWindow,
