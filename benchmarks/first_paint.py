@@ -5,10 +5,10 @@
 Starts the application in a fresh Python process and prints ``first paint: X.XX s``: the time
 from starting that process until the managers table of the caseload page, filled from DBPATH,
 has been painted. Then ``every page: X.XX s``: until the full figures (visits, orders, the
-review's flags) are on every page and every page is built. The child then waits while the
-application keeps the register in the database for the next start, as it does after every read
-of the register's tables (``storage.register_store``), so the next run starts as a user's next
-start would. ``--fresh`` first deletes that stored copy, as any change to the register does:
+review's flags) are on every page and every page is built. The child then closes the window,
+which keeps the register in the database for the next start as the application does after a
+read of the register's tables (``storage.register_store``), so the next run starts as a user's
+next start would. ``--fresh`` first deletes that stored copy, as any change to the register does:
 the run then measures the first start after a change. Without a display the offscreen platform
 is used. Window state is kept in a temporary folder, so the user's saved layout neither helps
 nor changes.
@@ -58,15 +58,10 @@ def child(target: str) -> int:
         figures = window.figures
         if window.built and figures is not None and figures.complete:
             print(EVERY_PAGE_MARK, flush=True)
-            stored()
+            window.close()  # keeps the register for the next start, as closing the app does
+            app.quit()
         else:
             QTimer.singleShot(POLL_MS, every_page)
-
-    def stored() -> None:
-        if window.storing:
-            QTimer.singleShot(POLL_MS, stored)
-        else:
-            app.quit()
 
     def painted() -> None:
         print(MARK, flush=True)

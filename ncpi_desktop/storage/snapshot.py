@@ -429,6 +429,14 @@ class RegisterCache:
         """Where the register in memory came from ("store" or "tables"); None: none yet."""
         return self._register.source if self._register is not None else None
 
+    @property
+    def unstored(self) -> bool:
+        """The register in memory was read from the tables and is not stored yet: ``store``
+        has something to do (SQLite; a register read while the tables changed never is)."""
+        register = self._register
+        return (register is not None and register.source == "tables"
+                and register.version is not None and register is not self._stored)
+
     def store(self, engine: Engine) -> bool:
         """Store the register in memory in its database for the next start
         (``register_store.store_register``), if it was read from the tables and the database

@@ -51,6 +51,9 @@ APP_NAME = "NCPI Desktop"
 ORGANISATION = "ncpi"
 APPLICATION = "ncpi-desktop"
 DATABASE_FILTER = "Databases (*.sqlite3 *.sqlite *.db);;All files (*)"
+#: The register read from its tables is kept in the database for the next start once the window
+#: has read nothing new for this long (milliseconds), or when it closes.
+STORE_AFTER_MS = 10_000
 #: What the caseload figures need of the history: the management decisions (the reactive count),
 #: under the name the full read finds them by in the register cache.
 CASELOAD_LOADERS = {"decisions": HISTORY_LOADERS["decisions"]}
@@ -131,6 +134,11 @@ class MainWindow(QMainWindow):
         self._figures: Figures | None = None
         self._loading: Job | None = None
         self._storing: Job | None = None
+        self._store_pending: tuple[Engine, RegisterCache] | None = None
+        self._store_timer = QTimer(self)
+        self._store_timer.setSingleShot(True)
+        self._store_timer.setInterval(STORE_AFTER_MS)
+        self._store_timer.timeout.connect(self._store_in_background)
         self._finish_pending = False
         self._pages: list[Page] = []
         self._about: QMessageBox | None = None
@@ -321,6 +329,7 @@ class MainWindow(QMainWindow):
 
     def set_database(self, engine: Engine) -> None:
         """Show ``engine``'s database (the window disposes of the previous one)."""
+        self._store_now()
         if self._engine is not None and self._engine is not engine:
             self._engine.dispose()
         self.undo_stack.clear()  # changes to another database cannot be undone here
@@ -449,7 +458,7 @@ class MainWindow(QMainWindow):
                 self._reload_in_background(engine, as_at, cache, generation, quiet=True)
             else:
                 self._show_figures(figures)
-                self._store_register(engine, cache)
+                self._store_later(engine, cache)
 
         def failed(error: BaseException) -> None:
             if current():
@@ -477,22 +486,45 @@ class MainWindow(QMainWindow):
             expected=(DatabaseError, SQLAlchemyError), label="Reading the register…",
             cancel_at_progress=True, show_after_ms=NEVER if quiet else SHOW_AFTER_MS)
 
-    def _store_register(self, engine: Engine, cache: RegisterCache) -> None:
-        """Keep the register just read in the database, on a worker thread, so the next start
-        reads it at once (``RegisterCache.store``: SQLite only; nothing to do when it came from
-        there). A database that cannot be written is simply not given one."""
+    def _store_later(self, engine: Engine, cache: RegisterCache) -> None:
+        """Keep the register just read in the database for the next start, once the window has
+        read nothing new for ``STORE_AFTER_MS`` (a run of changes, each of which deletes the
+        kept copy, then stores it once), or when it closes or opens another database."""
+        if cache.unstored:
+            self._store_pending = (engine, cache)
+            self._store_timer.start()
+
+    def _store_in_background(self) -> None:
+        """The pending store, on a worker thread with no dialog (``RegisterCache.store``:
+        SQLite only, and nothing to do when the register came from the kept copy)."""
         from ncpi_desktop.ui.workers import NEVER, run_job
 
+        if self._store_pending is None:
+            return
+        engine, cache = self._store_pending
+        self._store_pending = None
         self._storing = run_job(self, "Keeping the register for the next start",
                                 lambda _progress, _cancel: cache.store(engine),
                                 on_success=lambda _stored: None, expected=(SQLAlchemyError,),
                                 on_failure=lambda _error: None, cancellable=False,
                                 show_after_ms=NEVER)
 
+    def _store_now(self) -> None:
+        """The pending store, at once (the window is closing or opening another database)."""
+        self._store_timer.stop()
+        if self._store_pending is not None:
+            engine, cache = self._store_pending
+            self._store_pending = None
+            try:
+                cache.store(engine)
+            except SQLAlchemyError:  # never in the way of closing: next start reads the tables
+                pass
+
     @property
     def storing(self) -> bool:
-        """The register is being stored in the database for the next start."""
-        return self._storing is not None and self._storing.is_running
+        """The register is to be kept, or being kept, in the database for the next start."""
+        return self._store_pending is not None or (
+            self._storing is not None and self._storing.is_running)
 
     def _show_caseload_first(self, figures: Figures) -> None:
         """The caseload figures alone, on the caseload page only, while the rest is read: the
@@ -574,6 +606,8 @@ class MainWindow(QMainWindow):
         self._generation += 1  # a read still under way is of no use now
         if self._loading is not None and self._loading.is_running:
             self._loading.cancel()
+        self.hide()  # gone at once, while the register is kept for the next start
+        self._store_now()
         if self._engine is not None:
             self._engine.dispose()
         super().closeEvent(event)

@@ -315,17 +315,24 @@ def test_the_register_read_is_kept_for_the_next_start(
 
     window = background_window
     window.set_database(engine)
-    qtbot.waitUntil(lambda: window.figures is not None and not window.storing)
+    qtbot.waitUntil(lambda: window.figures is not None)
     assert window._register_cache.source == "tables"
-    with engine.connect() as connection:
-        kept = set(connection.exec_driver_sql("SELECT name FROM register_cache").scalars())
-    assert {"rsos", "allocations", "arms", "managers"} <= kept
+
+    def kept() -> set[str]:
+        with engine.connect() as connection:
+            return set(connection.exec_driver_sql("SELECT name FROM register_cache").scalars())
+
+    assert window.storing and kept() == set()  # once nothing new has been read for a while
+    window.close()  # or when the window closes
+    assert not window.storing
+    assert {"rsos", "allocations", "arms", "managers"} <= kept()
 
     next_start = MainWindow(settings=settings, as_at=AS_AT, background=True)
     qtbot.addWidget(next_start)
     next_start.set_database(make_engine(engine.url.database))
-    qtbot.waitUntil(lambda: next_start.figures is not None and not next_start.storing)
+    qtbot.waitUntil(lambda: next_start.figures is not None)
     assert next_start._register_cache.source == "store"
+    assert not next_start.storing  # nothing new to keep
     pd.testing.assert_frame_equal(next_start.figures.managers, window.figures.managers)
     pd.testing.assert_frame_equal(next_start.figures.rsos, window.figures.rsos)
     next_start.engine.dispose()
