@@ -7,3 +7,4 @@ pandas and SQLAlchemy), so the application starts quicker when they come first.
 
 import ncpi_desktop.analysis.figures  # noqa: F401 - imported before PySide6, see above
 import ncpi_desktop.storage.history  # noqa: F401 - imported before PySide6, see above
+import ncpi_desktop.storage.register_store  # noqa: F401 - read at start-up, see above
