@@ -7,8 +7,14 @@ import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from ncpi_desktop.storage.database import DatabaseError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ncpi_desktop.storage.snapshot import Snapshot
 
 EXIT_OK = 0
 EXIT_INVALID = 1
@@ -102,15 +108,22 @@ def _error(message: str, status: int) -> int:
     return status
 
 
+def _read_snapshot(engine: Engine, as_at: date) -> Snapshot:
+    """The snapshot a command computes from: the register from its start-up copy in the
+    database while that is current (``storage.register_store``), else from its tables."""
+    from ncpi_desktop.storage.snapshot import RegisterCache, load_snapshot
+
+    return load_snapshot(engine, as_at, cache=RegisterCache())
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.exchange.report import build_report
     from ncpi_desktop.storage.database import open_database
-    from ncpi_desktop.storage.snapshot import load_snapshot
 
     engine = open_database(_target(args))
     try:
-        snapshot = load_snapshot(engine, args.as_at or date.today())
+        snapshot = _read_snapshot(engine, args.as_at or date.today())
     finally:
         engine.dispose()
     report = build_report(compute_figures(snapshot))
@@ -140,11 +153,10 @@ def cmd_pack(args: argparse.Namespace) -> int:
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.exchange.pack import build_pack
     from ncpi_desktop.storage.database import open_database
-    from ncpi_desktop.storage.snapshot import load_snapshot
 
     engine = open_database(_target(args))
     try:
-        snapshot = load_snapshot(engine, args.as_at or date.today())
+        snapshot = _read_snapshot(engine, args.as_at or date.today())
     finally:
         engine.dispose()
     pack = build_pack(compute_figures(snapshot), produced_by=args.actor or getpass.getuser(),
@@ -264,12 +276,11 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     from ncpi_desktop.storage.allocations import proposal_context
     from ncpi_desktop.storage.database import open_database
     from ncpi_desktop.storage.operations import OperationError, apply_moves
-    from ncpi_desktop.storage.snapshot import load_snapshot
 
     as_at = args.as_at or date.today()
     engine = open_database(_target(args))
     try:
-        snapshot = load_snapshot(engine, as_at)
+        snapshot = _read_snapshot(engine, as_at)
         managers = snapshot.managers
         for flag, column, what in ((args.bcu, "bcu", "BCU"), (args.team, "team", "team")):
             known = sorted(managers[column].dropna().unique())

@@ -78,3 +78,47 @@ def test_gui_opens_on_the_database_as_at_the_date_given(db, monkeypatch):
                         or 0)
     assert main(["--db", str(db), "--as-at", "09/10/2017"]) == 0
     assert opened == [(str(db), date(2017, 10, 9))]
+
+
+def test_report_reads_the_kept_register_and_never_a_stale_one(lancashire_path, tmp_path, capsys,
+                                                              monkeypatch):
+    """With the start-up copy of the register in the database the report is read from it, and
+    says exactly what a read of the tables says; after a change the copy is not used."""
+    import shutil
+    import sqlite3
+
+    from ncpi_desktop.storage import register_store
+    from ncpi_desktop.storage.database import open_database
+    from ncpi_desktop.storage.snapshot import RegisterCache
+
+    path = tmp_path / "lancashire.sqlite3"
+    shutil.copyfile(lancashire_path, path)
+
+    def report() -> dict:
+        assert main(["report", "--db", str(path), "--as-at", "2017-10-09", "--json"]) == 0
+        return json.loads(capsys.readouterr().out)
+
+    from_tables = report()
+    engine = open_database(path)
+    cache = RegisterCache()
+    with engine.connect() as connection:
+        cache.register(connection)
+    assert cache.store(engine)
+    engine.dispose()
+    found = []
+    stored = register_store.stored_register
+    monkeypatch.setattr(register_store, "stored_register",
+                        lambda connection: found.append(stored(connection)) or found[-1])
+
+    assert report() == from_tables
+    assert found and found[-1] is not None  # read from the copy
+
+    manager = from_tables["managers"][0]
+    with sqlite3.connect(path) as outside:  # another program halves a manager's hours
+        outside.execute("UPDATE manager SET fte = fte / 2 WHERE manager_id = ?",
+                        (manager["manager_id"],))
+    outside.close()
+    changed = {m["manager_id"]: m for m in report()["managers"]}[manager["manager_id"]]
+    assert found[-1] is None  # the copy went with the change
+    assert changed["fte"] == pytest.approx(manager["fte"] / 2)
+    assert changed["per_fte"] == pytest.approx(manager["per_fte"] * 2)
