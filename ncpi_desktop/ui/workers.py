@@ -136,6 +136,10 @@ class Job(QObject):
         self.dialog.setWindowTitle(title)
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(show_after_ms)
+        if show_after_ms >= NEVER:
+            # QProgressDialog shows itself after 4 s whatever the duration until it is given a
+            # value; reset() stops that timer.
+            self.dialog.reset()
         self.dialog.setMinimumWidth(420)
         self.dialog.canceled.connect(self.cancel)
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from ncpi_desktop.ui.workers import Cancelled, Job, run_job
+from ncpi_desktop.ui.workers import NEVER, Cancelled, Job, run_job
 
 
 @pytest.fixture
@@ -71,6 +71,25 @@ def test_quick_work_never_shows_the_dialog(qtbot, parent) -> None:
     job = Job(lambda progress, cancel: progress(1, 1, "Done"), title="Quick", parent=parent)
     with qtbot.waitSignal(job.done):
         job.start()
+    assert not job.dialog.isVisible()
+
+
+def test_work_that_never_shows_its_dialog_does_not_after_four_seconds(qtbot, parent) -> None:
+    """Work the user carries on beside (``NEVER``): no dialog over the window however long it
+    takes, with or without progress (Qt shows a progress dialog after 4 s by default)."""
+    release = threading.Event()
+
+    def work(progress, cancel):
+        release.wait(10)
+        progress(1, 2, "Halfway")
+        release.wait(10)
+
+    job = Job(work, title="Quiet", parent=parent, show_after_ms=NEVER)
+    job.start()
+    qtbot.wait(4500)
+    assert not job.dialog.isVisible()
+    with qtbot.waitSignal(job.done):
+        release.set()
     assert not job.dialog.isVisible()
 
 
