@@ -120,13 +120,18 @@ def execute_many(connection: Connection, statement: Any, columns: Mapping[str, S
 
 
 def ensure_transaction(connection: Connection) -> None:
-    """SQLite: open the transaction now. The sqlite3 module begins one only before its first
-    INSERT, UPDATE or DELETE, which would leave earlier reads, and an index dropped before the
-    first write, outside it (a DROP INDEX would commit at once and survive a rollback)."""
+    """SQLite: open the write transaction now. The sqlite3 module begins one only before its
+    first INSERT, UPDATE or DELETE, which would leave earlier reads, and an index dropped before
+    the first write, outside it (a DROP INDEX would commit at once and survive a rollback).
+
+    ``BEGIN IMMEDIATE`` takes the write lock at once, waiting (the driver's timeout) for any
+    other writer to finish: a plain ``BEGIN`` that has read first is refused "database is
+    locked" at its first write, without waiting, if another connection is writing then (such
+    as the application keeping the register's start-up copy)."""
     if connection.dialect.name == "sqlite":
         dbapi = connection.connection.dbapi_connection
         if not dbapi.in_transaction:  # type: ignore[union-attr]
-            connection.exec_driver_sql("BEGIN")
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 @contextmanager

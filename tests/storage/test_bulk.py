@@ -224,3 +224,28 @@ def test_an_import_leaves_every_reference_sound_and_the_checks_on(tmp_path):
     assert not import_extract(engine, bad, actor="t", today=AS_AT).written
     assert _foreign_keys(engine) == 1
     engine.dispose()
+
+
+def test_a_bulk_write_waits_for_another_writer_instead_of_failing(tmp_path):
+    """Another connection writing when an import begins (the application keeping the
+    register's start-up copy, say): the import waits for it, reads, and writes."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "w.sqlite3"
+    engine = open_database(path, create=True)
+    other = sqlite3.connect(path, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    other.execute("DELETE FROM register_cache")
+    released = threading.Timer(0.3, other.commit)
+    released.start()
+    with engine.connect() as connection, bulk.foreign_keys_off(connection):
+        bulk.ensure_transaction(connection)
+        connection.exec_driver_sql("SELECT count(*) FROM manager").scalar()  # reads first
+        bulk.insert_frame(connection, models.Manager.__table__, MANAGERS)
+        connection.commit()
+    released.join()
+    other.close()
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("SELECT count(*) FROM manager").scalar() == 3
+    engine.dispose()
