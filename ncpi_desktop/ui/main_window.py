@@ -351,8 +351,8 @@ class MainWindow(QMainWindow):
 
     def set_as_at(self, as_at: date) -> None:
         """Show the register as it stood at ``as_at``."""
-        if as_at == self._as_at and self._figures is not None:
-            return
+        if as_at == self._as_at and (self._figures is not None or self.loading):
+            return  # shown, or being read
         self._as_at = as_at
         self._show_as_at_date(as_at)
         self.reload(reread=False)
@@ -405,13 +405,17 @@ class MainWindow(QMainWindow):
         ``reread=False`` (a change of the as-at date) reuses the register read before unless
         the application has written to the database since; by default everything is read again.
         With ``background`` the reading happens on a worker thread and the pages change when
-        it is done (a Cancel keeps what was shown, at its date). When nothing is on show yet
-        (the application starting), the caseload page is given its figures first, and every page
-        its full figures once the visits and orders are read too.
+        it is done (a Cancel keeps what was shown, at its date); a read still under way is
+        cancelled. When the application starts (nothing on show, the other pages not built
+        yet) the caseload page is given its figures first, and every page its full figures once
+        the visits and orders are read too.
         """
         if reread:
             self._register_cache.clear()
         self._generation += 1
+        if self.loading:  # of no use now: its figures would be dropped
+            self._loading.cancel()
+        self.statusBar().clearMessage()  # what the last read was doing
         self._update_labels()  # the database and date being read
         if self._engine is None:
             self._show_figures(None)
@@ -419,8 +423,9 @@ class MainWindow(QMainWindow):
         engine, as_at, cache = self._engine, self._as_at, self._register_cache
         if self._background:
             self.caseload_page.show_loading()
+            # At start-up, before the other pages are built, the caseload page comes first.
             self._reload_in_background(engine, as_at, cache, self._generation,
-                                       caseload_first=self._figures is None)
+                                       caseload_first=self._figures is None and not self._built)
             return
         figures = None
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)

@@ -223,6 +223,14 @@ def background_window(qtbot, settings: QSettings) -> MainWindow:
     return window
 
 
+@pytest.fixture
+def starting_window(qtbot, settings: QSettings) -> MainWindow:
+    """A window as the application starts it: other pages built after the first paint."""
+    window = MainWindow(settings=settings, as_at=AS_AT, background=True, defer=True)
+    qtbot.addWidget(window)
+    return window
+
+
 def test_a_background_read_shows_progress_then_the_figures(
         qtbot, background_window: MainWindow, engine: Engine) -> None:
     window = background_window
@@ -267,7 +275,7 @@ def test_a_cancelled_read_keeps_the_figures_and_their_date(
 
 
 def test_the_first_read_shows_the_caseload_page_then_every_page(
-        qtbot, background_window: MainWindow, engine: Engine,
+        qtbot, starting_window: MainWindow, engine: Engine,
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Opening a database, the caseload page is filled from the register alone; the visits and
     orders are read after it, quietly, and then every page has the full figures."""
@@ -275,7 +283,7 @@ def test_the_first_read_shows_the_caseload_page_then_every_page(
 
     from ncpi_desktop.ui import main_window as module
 
-    window = background_window
+    window = starting_window
     release = threading.Event()
     read = module.read_figures
     reads: list[bool] = []
@@ -305,6 +313,63 @@ def test_the_first_read_shows_the_caseload_page_then_every_page(
     with qtbot.waitSignal(window.figures_changed):
         window.set_as_at(date(2017, 1, 31))
     assert reads == [False] and window.figures.snapshot.as_at == date(2017, 1, 31)
+
+
+@pytest.fixture
+def held_reads(monkeypatch: pytest.MonkeyPatch):
+    """``read_figures`` recording each read (True: caseload only) and holding every full read
+    until ``release`` is set."""
+    import threading
+
+    from ncpi_desktop.ui import main_window as module
+
+    release = threading.Event()
+    read = module.read_figures
+    reads: list[bool] = []
+
+    def held(engine_, as_at, cache=None, progress=None, *, caseload_only=False):
+        reads.append(caseload_only)
+        if not caseload_only:
+            release.wait(5)
+        return read(engine_, as_at, cache, progress, caseload_only=caseload_only)
+
+    monkeypatch.setattr(module, "read_figures", held)
+    return reads, release
+
+
+def test_a_second_read_during_the_first_replaces_it(qtbot, starting_window: MainWindow,
+                                                     engine: Engine, held_reads) -> None:
+    """While the rest is read after the caseload page: the same date again reads nothing more;
+    a reload cancels the read under way and only its own figures and message are shown."""
+    reads, release = held_reads
+    window = starting_window
+    window.set_database(engine)
+    qtbot.waitUntil(lambda: reads == [True, False])
+    window.set_as_at(AS_AT)  # focus leaving the date field, or Today on today: nothing to do
+    assert reads == [True, False]
+    first = window._loading
+    cancelled: list[bool] = []
+    first.cancelled.connect(lambda: cancelled.append(True))
+    window.reload()  # F5
+    qtbot.waitUntil(lambda: reads == [True, False, True, False])
+    release.set()
+    qtbot.waitUntil(lambda: window.figures is not None and not window.loading)
+    assert cancelled == [True] and not first.is_running
+    assert window.figures.complete and window.statusBar().currentMessage() == ""
+
+
+def test_a_window_already_built_reads_every_figure_at_once(
+        qtbot, starting_window: MainWindow, engine: Engine, held_reads) -> None:
+    """Once the other pages exist (a database that was empty, then imported into), the caseload
+    page is not given figures the other pages lack."""
+    reads, release = held_reads
+    release.set()
+    window = starting_window
+    window.finish_building()
+    window.set_database(engine)
+    qtbot.waitUntil(lambda: window.figures is not None)
+    assert reads == [False]
+    assert all(page.figures is window.figures for page in window.pages)
 
 
 def test_the_register_read_is_kept_for_the_next_start(
