@@ -224,17 +224,28 @@ def _decode_column(kind: str, extra: Any, arrays: list[np.ndarray], rows: int) -
 
 @cache
 def recipe() -> str:
-    """What the stored frames were made by: the layout and the code reading the register (the
-    package version and the source of the modules that read and store it). A stored copy made
-    by other code (an upgrade, a change in development) is not used: it might lack a column
-    the code now reads, or type one differently."""
+    """What the stored frames were made by: the layout, the code reading the register (the
+    package version and the source of the modules that read and store it) and the pandas it
+    types them with (the versions of pandas and numpy, and the dtype pandas gives text). A
+    stored copy made by other code (an upgrade, a change in development, another pandas) is not
+    used: it might lack a column the code now reads, or type one differently."""
     from ncpi_desktop import __version__
 
     digest = hashlib.sha256(f"{FORMAT}:{__version__}".encode())
+    digest.update(_pandas_setup().encode())
     for module in (snapshot, history):
         digest.update(_source(module.__file__))
     digest.update(_source(__file__))
     return digest.hexdigest()[:32]
+
+
+def _pandas_setup() -> str:
+    """The versions of pandas and numpy, and how pandas types text: the dtype of a "str" array
+    (its storage, python or pyarrow, and its blank) and of text it infers (``str`` under
+    pandas' ``future.infer_string``, else object), read without the deprecated option."""
+    text = pd.array(["a"], dtype="str").dtype
+    inferred = pd.Series(["a"], dtype=object).infer_objects().dtype
+    return f"pandas {pd.__version__}; numpy {np.__version__}; {text!r}; {inferred!r}"
 
 
 def _source(path: str | None) -> bytes:
@@ -308,8 +319,10 @@ def stored_register(connection: Connection) -> Register | None:
 def _decoded(blobs: Mapping[str, bytes]) -> dict[str, pd.DataFrame] | None:
     try:
         return {name: frame_from_bytes(bytes(blob)) for name, blob in blobs.items()}
-    except (ValueError, TypeError, KeyError, IndexError, OverflowError):
-        return None  # a damaged or foreign blob: read the tables instead
+    except Exception:  # noqa: BLE001 - any error at all decoding a blob
+        # A damaged or foreign blob, whatever it makes pandas or numpy raise (ImportError for
+        # text stored as pyarrow strings where pyarrow is absent): read the tables instead.
+        return None
 
 
 def _row_keys_unchanged(connection: Connection, rsos: pd.DataFrame) -> bool:

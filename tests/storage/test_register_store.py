@@ -10,6 +10,7 @@ import shutil
 import sqlite3
 import subprocess
 import sys
+import warnings
 from datetime import date
 from pathlib import Path
 
@@ -461,6 +462,68 @@ def test_a_copy_made_by_other_code_is_ignored(engine, monkeypatch) -> None:
     assert loaded(engine) is not None
     monkeypatch.setattr(register_store, "recipe", lambda: "another version of the code")
     assert loaded(engine) is None
+
+
+@pytest.fixture
+def fresh_recipe():
+    """``register_store.recipe`` worked out afresh in the test and after it."""
+    register_store.recipe.cache_clear()
+    yield
+    register_store.recipe.cache_clear()
+
+
+@pytest.mark.parametrize("setup", ["pandas", "numpy", "text"])
+def test_a_copy_made_under_another_pandas_setup_is_ignored(engine, monkeypatch, fresh_recipe,
+                                                           setup) -> None:
+    store(engine)
+    assert loaded(engine) is not None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # pandas 3 deprecates the option it still honours
+        with pd.option_context("future.infer_string", setup != "text"):
+            if setup == "pandas":
+                monkeypatch.setattr(pd, "__version__", "2.2.3")
+            elif setup == "numpy":
+                monkeypatch.setattr(np, "__version__", "1.26.4")
+            register_store.recipe.cache_clear()
+            assert loaded(engine) is None
+            register_store.recipe.cache_clear()
+
+
+def test_a_blob_that_cannot_be_read_here_is_ignored_whatever_the_error(engine,
+                                                                      monkeypatch) -> None:
+    """A copy written where text columns were pyarrow-backed, read where pyarrow is absent
+    (pandas raises ImportError), or any other surprise in a blob: the tables are read."""
+    encode = register_store._encode_column
+
+    def as_written_with_pyarrow(column: pd.Series):
+        encoded = encode(column)
+        if encoded is not None and encoded[0] == "str":
+            encoded[1][0] = "pyarrow"
+        return encoded
+
+    with monkeypatch.context() as patch:
+        patch.setattr(register_store, "_encode_column", as_written_with_pyarrow)
+        store(engine)
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        assert loaded(engine) is None
+        cache = RegisterCache()
+        assert_snapshots_equal(full_snapshot(engine, AS_AT, cache=cache),
+                               full_snapshot(engine, AS_AT))
+        assert cache.source == "tables"
+
+    store(engine)
+    assert loaded(engine) is not None
+
+    def surprise(*_args: object) -> None:
+        raise RuntimeError("not what this code wrote")
+
+    monkeypatch.setattr(register_store, "_decode_column", surprise)
+    assert loaded(engine) is None
+    cache = RegisterCache()
+    full_snapshot(engine, AS_AT, cache=cache)
+    assert cache.source == "tables"
 
 
 def test_renumbered_row_keys_are_noticed(engine, tmp_path) -> None:
