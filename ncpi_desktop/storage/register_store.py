@@ -150,20 +150,11 @@ def frame_from_bytes(data: bytes) -> pd.DataFrame:
     """The frame ``frame_to_bytes`` stored in ``data``. Raises ``ValueError`` for a blob it
     did not write (damaged, cut short, another layout, or written by other code)."""
     view = memoryview(data)
-    if len(view) < len(_MAGIC) + 12 or bytes(view[:len(_MAGIC)]) != _MAGIC:
-        raise _Unreadable("not a stored frame")
+    header, offset = _header(view)
     if zlib.crc32(view[:-4]) != int.from_bytes(view[-4:], "little"):
         raise _Unreadable("damaged (CRC)")
     body = view[:-4]
-    size = int.from_bytes(body[len(_MAGIC):len(_MAGIC) + 8], "little")
-    start = len(_MAGIC) + 8
-    if start + size > len(body):
-        raise _Unreadable("header cut short")
-    header = json.loads(bytes(body[start:start + size]).decode("ascii"))
-    if header["recipe"] != recipe():
-        raise _Unreadable("written by other code")
     rows = int(header["rows"])
-    offset = start + size
     data_columns: dict[str, Any] = {}
     names: list[str] = []
     for name, kind, extra, parts in header["columns"]:
@@ -184,6 +175,22 @@ def frame_from_bytes(data: bytes) -> pd.DataFrame:
     if offset != len(body):
         raise _Unreadable("trailing bytes")
     return pd.DataFrame(data_columns, columns=names)
+
+
+def _header(view: memoryview) -> tuple[dict[str, Any], int]:
+    """The header of a stored frame, and where its arrays start, once it is known to be one
+    this code wrote: what costs nothing to check (the magic, the recipe) is checked before
+    anything that reads the whole blob (its CRC)."""
+    if len(view) < len(_MAGIC) + 12 or bytes(view[:len(_MAGIC)]) != _MAGIC:
+        raise _Unreadable("not a stored frame")
+    size = int.from_bytes(view[len(_MAGIC):len(_MAGIC) + 8], "little")
+    start = len(_MAGIC) + 8
+    if start + size > len(view) - 4:
+        raise _Unreadable("header cut short")
+    header = json.loads(bytes(view[start:start + size]).decode("ascii"))
+    if not isinstance(header, dict) or header.get("recipe") != recipe():
+        raise _Unreadable("written by other code")
+    return header, start + size
 
 
 def _decode_column(kind: str, extra: Any, arrays: list[np.ndarray], rows: int) -> Any:
@@ -318,6 +325,8 @@ def stored_register(connection: Connection) -> Register | None:
 
 def _decoded(blobs: Mapping[str, bytes]) -> dict[str, pd.DataFrame] | None:
     try:
+        for blob in blobs.values():  # every header before any blob is read through
+            _header(memoryview(blob))
         return {name: frame_from_bytes(bytes(blob)) for name, blob in blobs.items()}
     except Exception:  # noqa: BLE001 - any error at all decoding a blob
         # A damaged or foreign blob, whatever it makes pandas or numpy raise (ImportError for

@@ -464,6 +464,27 @@ def test_a_copy_made_by_other_code_is_ignored(engine, monkeypatch) -> None:
     assert loaded(engine) is None
 
 
+def test_a_foreign_copy_is_refused_on_its_headers_before_any_blob_is_checked(
+        engine, monkeypatch) -> None:
+    """Each blob's header names the code that made it: a copy made by other code is refused
+    without a CRC of its (for a national register, some 25 MB of) blobs."""
+    store(engine)
+    checked: list[int] = []
+    crc32 = register_store.zlib.crc32
+
+    def counting_crc32(data, *args):  # noqa: ANN001, ANN202 - stands in for zlib.crc32
+        checked.append(len(data))
+        return crc32(data, *args)
+
+    monkeypatch.setattr(register_store.zlib, "crc32", counting_crc32)
+    assert loaded(engine) is not None
+    assert len(checked) == len(stored_rows(engine)), "a current copy: every blob is checked"
+    checked.clear()
+    monkeypatch.setattr(register_store, "recipe", lambda: "another version of the code")
+    assert loaded(engine) is None
+    assert checked == []
+
+
 @pytest.fixture
 def fresh_recipe():
     """``register_store.recipe`` worked out afresh in the test and after it."""
