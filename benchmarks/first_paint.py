@@ -23,6 +23,8 @@ import time
 
 MARK = "ncpi-first-paint-done"
 EVERY_PAGE_MARK = "ncpi-every-page-done"
+#: Where the first paint's register came from: "store" (the start-up copy) or "tables".
+SOURCE_PREFIX = "register read from: "
 #: How often the child looks whether every page has its figures (milliseconds).
 POLL_MS = 10
 EXIT_FAILED = 2
@@ -65,6 +67,7 @@ def child(target: str) -> int:
 
     def painted() -> None:
         print(MARK, flush=True)
+        print(f"{SOURCE_PREFIX}{window.register_source}", flush=True)
         every_page()
 
     class FirstPaint(QObject):
@@ -110,15 +113,20 @@ def main(argv: list[str]) -> int:
                                stdout=subprocess.PIPE, env=environment, text=True)
     assert process.stdout is not None
     marks: dict[str, float] = {}
+    source = None
     for line in process.stdout:
         if line.strip() in (MARK, EVERY_PAGE_MARK):
             marks[line.strip()] = time.perf_counter() - started
+        elif line.startswith(SOURCE_PREFIX):
+            source = line.strip()
     process.stdout.close()
     process.wait()
     if MARK not in marks:
         print(f"first paint: failed (exit status {process.returncode})", file=sys.stderr)
         return EXIT_FAILED
     print(f"first paint: {marks[MARK]:.2f} s")
+    if source:
+        print(source)
     if EVERY_PAGE_MARK in marks:
         print(f"every page: {marks[EVERY_PAGE_MARK]:.2f} s")
     return 0

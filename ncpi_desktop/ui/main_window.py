@@ -526,6 +526,12 @@ class MainWindow(QMainWindow):
                 pass
 
     @property
+    def register_source(self) -> str | None:
+        """Where the register on show came from: "store" (the start-up copy kept in the
+        database), "tables", or None (nothing read yet)."""
+        return self._register_cache.source
+
+    @property
     def storing(self) -> bool:
         """The register is to be kept, or being kept, in the database for the next start."""
         return self._store_pending is not None or (
