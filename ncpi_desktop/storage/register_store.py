@@ -11,16 +11,19 @@ and is read afresh.
 A stored copy can never be stale. Migration 0005 puts a trigger on every table the frames come
 from, which counts each row written in ``register_version.n`` and deletes the stored frames, in
 the writer's own transaction, whoever the writer is (an operation, its undo, an import, the
-sqlite3 command line). The frames are stored with the ``n`` they were read at and used only
-while ``n`` is still that, their format and the code that reads them unchanged, and the triggers
-all present. Anything else (a damaged blob, an older format, a database that cannot be written)
-means reading the tables, as without the store.
+sqlite3 command line). A change to the schema (a column renamed, added or dropped, a table
+rebuilt by a migration) fires no trigger, but moves SQLite's schema cookie (``PRAGMA
+schema_version``). The frames are stored with the ``n`` and the schema cookie they were read at
+and used only while both are still those, their format and the code that reads them unchanged,
+and the triggers all present. Anything else (a damaged blob, an older format, a database that
+cannot be written) means reading the tables, as without the store.
 
 Only SQLite: on PostgreSQL nothing is stored or read (a shared server has no triggers here).
 
-Each frame is one blob (``frame_to_bytes``): a JSON header naming its columns, then one or more
-flat arrays per column (text as int32 codes into its distinct values, stored once as UTF-8 with
-their lengths; nullable integers as values and mask; numpy columns as they are), then a CRC-32.
+Each frame is one blob (``frame_to_bytes``): a JSON header naming the code that made it, the
+schema cookie and the frame's columns, then one or more flat arrays per column (text as int32
+codes into its distinct values, stored once as UTF-8 with their lengths; nullable integers as
+values and mask; numpy columns as they are), then a CRC-32.
 Never pickle: reading a blob builds nothing but numpy arrays of numbers and Python strings.
 """
 
@@ -47,6 +50,7 @@ from ncpi_desktop.storage.snapshot import (
     load_policy,
     register_stamp,
     register_version,
+    schema_version,
 )
 
 #: The layout of a stored frame; bump it when ``frame_to_bytes`` changes.
@@ -81,11 +85,12 @@ class _Unreadable(ValueError):
 
 # --- frames as bytes ----------------------------------------------------------------------------
 
-def frame_to_bytes(frame: pd.DataFrame) -> bytes | None:
+def frame_to_bytes(frame: pd.DataFrame, *, schema: int | None = None) -> bytes | None:
     """``frame`` as one blob that ``frame_from_bytes`` turns back into an equal frame (same
     columns, dtypes and values, blanks included), or None if it holds a column this cannot
     store exactly: only pandas "str" text, nullable Int64, numpy numbers, booleans and dates,
-    and object columns holding nothing but None are stored."""
+    and object columns holding nothing but None are stored. ``schema``: the schema cookie of
+    the database it was read from, which ``frame_from_bytes`` must be given to read it."""
     if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 \
             or frame.index.step != 1:
         return None
@@ -102,8 +107,8 @@ def frame_to_bytes(frame: pd.DataFrame) -> bytes | None:
         columns.append([names[position], kind, extra,
                         [[part.dtype.str, len(part)] for part in parts]])
         arrays.extend(parts)
-    header = json.dumps({"rows": len(frame), "recipe": recipe(), "columns": columns},
-                        ensure_ascii=True).encode("ascii")
+    header = json.dumps({"rows": len(frame), "recipe": recipe(), "schema": schema,
+                         "columns": columns}, ensure_ascii=True).encode("ascii")
     chunks = [_MAGIC, len(header).to_bytes(8, "little"), header]
     size = sum(map(len, chunks))
     for array in arrays:
@@ -146,11 +151,12 @@ def _encode_column(column: pd.Series) -> tuple[str, Any, list[np.ndarray]] | Non
     return None
 
 
-def frame_from_bytes(data: bytes) -> pd.DataFrame:
-    """The frame ``frame_to_bytes`` stored in ``data``. Raises ``ValueError`` for a blob it
-    did not write (damaged, cut short, another layout, or written by other code)."""
+def frame_from_bytes(data: bytes, *, schema: int | None = None) -> pd.DataFrame:
+    """The frame ``frame_to_bytes`` stored in ``data`` under ``schema``. Raises ``ValueError``
+    for a blob it did not write (damaged, cut short, another layout, written by other code or
+    under another schema)."""
     view = memoryview(data)
-    header, offset = _header(view)
+    header, offset = _header(view, schema)
     if zlib.crc32(view[:-4]) != int.from_bytes(view[-4:], "little"):
         raise _Unreadable("damaged (CRC)")
     body = view[:-4]
@@ -177,10 +183,10 @@ def frame_from_bytes(data: bytes) -> pd.DataFrame:
     return pd.DataFrame(data_columns, columns=names)
 
 
-def _header(view: memoryview) -> tuple[dict[str, Any], int]:
+def _header(view: memoryview, schema: int | None) -> tuple[dict[str, Any], int]:
     """The header of a stored frame, and where its arrays start, once it is known to be one
-    this code wrote: what costs nothing to check (the magic, the recipe) is checked before
-    anything that reads the whole blob (its CRC)."""
+    this code wrote under ``schema``: what costs nothing to check (the magic, the recipe, the
+    schema cookie) is checked before anything that reads the whole blob (its CRC)."""
     if len(view) < len(_MAGIC) + 12 or bytes(view[:len(_MAGIC)]) != _MAGIC:
         raise _Unreadable("not a stored frame")
     size = int.from_bytes(view[len(_MAGIC):len(_MAGIC) + 8], "little")
@@ -190,6 +196,8 @@ def _header(view: memoryview) -> tuple[dict[str, Any], int]:
     header = json.loads(bytes(view[start:start + size]).decode("ascii"))
     if not isinstance(header, dict) or header.get("recipe") != recipe():
         raise _Unreadable("written by other code")
+    if header.get("schema") != schema:
+        raise _Unreadable("written under another schema")
     return header, start + size
 
 
@@ -291,9 +299,9 @@ def triggers_present(connection: Connection) -> bool:
 
 def stored_register(connection: Connection) -> Register | None:
     """The register stored in the database (``store_register``), if there is one and it is
-    current: stored at the present ``register_version.n``, in this format, by this code, whole,
-    with every trigger in place and the RSOs' row keys unchanged. None otherwise (read the
-    tables), and always on PostgreSQL."""
+    current: stored at the present ``register_version.n`` and schema cookie, in this format, by
+    this code, whole, with every trigger in place and the RSOs' row keys unchanged. None
+    otherwise (read the tables), and always on PostgreSQL."""
     if connection.dialect.name != "sqlite":
         return None
     try:
@@ -301,16 +309,19 @@ def stored_register(connection: Connection) -> Register | None:
         version = register_version(connection)
         if version is None or not triggers_present(connection):
             return None
-        # One statement: the frames and the count they are checked against are read together.
+        # One statement: the frames and the count and schema cookie they are checked against
+        # are read together.
         rows = connection.exec_driver_sql(
-            "SELECT c.name, c.version, c.format, c.data, v.n "
-            "FROM register_cache c CROSS JOIN register_version v").all()
+            "SELECT c.name, c.version, c.format, c.data, v.n, s.schema_version "
+            "FROM register_cache c CROSS JOIN register_version v "
+            "CROSS JOIN pragma_schema_version s").all()
         names = [row[0] for row in rows]
         if (len(names) != len(set(names)) or set(names) != _expected_names()
                 or any(row[1] != version or row[4] != version or row[2] != FORMAT
                        for row in rows)):
             return None
-        frames = _decoded({row[0]: row[3] for row in rows})
+        schema = rows[0][5]
+        frames = _decoded({row[0]: row[3] for row in rows}, schema)
         if frames is None or not _row_keys_unchanged(connection, frames["rsos"]):
             return None
         policy = load_policy(connection)
@@ -320,14 +331,16 @@ def stored_register(connection: Connection) -> Register | None:
               if name.startswith(TABLE_PREFIX)}
     return Register(stamp=stamp, policy=policy, managers=frames["managers"],
                     rsos=frames["rsos"], allocations=frames["allocations"],
-                    arms=frames["arms"], tables=tables, version=version, source="store")
+                    arms=frames["arms"], tables=tables, version=version,
+                    schema_version=schema, source="store")
 
 
-def _decoded(blobs: Mapping[str, bytes]) -> dict[str, pd.DataFrame] | None:
+def _decoded(blobs: Mapping[str, bytes], schema: int) -> dict[str, pd.DataFrame] | None:
     try:
         for blob in blobs.values():  # every header before any blob is read through
-            _header(memoryview(blob))
-        return {name: frame_from_bytes(bytes(blob)) for name, blob in blobs.items()}
+            _header(memoryview(blob), schema)
+        return {name: frame_from_bytes(bytes(blob), schema=schema)
+                for name, blob in blobs.items()}
     except Exception:  # noqa: BLE001 - any error at all decoding a blob
         # A damaged or foreign blob, whatever it makes pandas or numpy raise (ImportError for
         # text stored as pyarrow strings where pyarrow is absent): read the tables instead.
@@ -352,13 +365,15 @@ def store_register(engine: Engine, register: Register) -> bool:
     """Store ``register`` in its database for the next start; True if it was stored.
 
     ``register`` must have been read from the tables (``snapshot.read_register``) of this
-    database, which is still as it was then (``register_version.n`` has not moved). The whole
+    database, which is still as it was then (``register_version.n`` and the schema cookie
+    have not moved). The whole
     tables of the history it does not hold yet are read first (and added to it), so that what
     is stored is complete. Nothing is stored, and False returned, if the register has changed
     since, a frame cannot be stored exactly, the database cannot be written (read-only, locked
     by another writer, full) or is not SQLite.
     """
-    if engine.dialect.name != "sqlite" or register.version is None:
+    schema = register.schema_version
+    if engine.dialect.name != "sqlite" or register.version is None or schema is None:
         return False
     try:
         with engine.connect() as connection:
@@ -366,10 +381,10 @@ def store_register(engine: Engine, register: Register) -> bool:
                        if name not in register.tables}
             if register_version(connection) != register.version:
                 return False  # changed since it was read (or while reading the tables)
-            blobs = _encoded(_frames(register, {**register.tables, **missing}))
+            blobs = _encoded(_frames(register, {**register.tables, **missing}), schema)
             if blobs is None:
                 return False
-            if not _write(connection, register.version, blobs):
+            if not _write(connection, register.version, schema, blobs):
                 return False
     except (OperationalError, DataError):  # read-only, locked, full, a blob too big
         return False
@@ -377,25 +392,28 @@ def store_register(engine: Engine, register: Register) -> bool:
     return True
 
 
-def _encoded(frames: Mapping[str, pd.DataFrame]) -> dict[str, bytes] | None:
+def _encoded(frames: Mapping[str, pd.DataFrame], schema: int) -> dict[str, bytes] | None:
     blobs: dict[str, bytes] = {}
     for name, frame in frames.items():
-        blob = frame_to_bytes(frame)
+        blob = frame_to_bytes(frame, schema=schema)
         if blob is None:
             return None
         blobs[name] = blob
     return blobs
 
 
-def _write(connection: Connection, version: int, blobs: Mapping[str, bytes]) -> bool:
-    """In one transaction holding the write lock: check the register is still at ``version``,
-    replace the stored rows."""
+def _write(connection: Connection, version: int, schema: int,
+           blobs: Mapping[str, bytes]) -> bool:
+    """In one transaction holding the write lock: check the register is still at ``version``
+    and the schema cookie still ``schema`` (the blobs' headers hold it), replace the stored
+    rows (which moves neither: they are rows, not schema)."""
     before = connection.exec_driver_sql("PRAGMA busy_timeout").scalar()
     connection.exec_driver_sql(f"PRAGMA busy_timeout = {STORE_BUSY_TIMEOUT_MS}")
     try:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
         try:
-            if register_version(connection) != version:
+            if (register_version(connection) != version
+                    or schema_version(connection) != schema):
                 connection.rollback()
                 return False
             connection.exec_driver_sql("DELETE FROM register_cache")

@@ -342,6 +342,15 @@ def register_version(connection: Connection) -> int | None:
         return None
 
 
+def schema_version(connection: Connection) -> int | None:
+    """SQLite: the schema cookie (``PRAGMA schema_version``), which every change to the schema
+    moves (a table created, altered, dropped or rebuilt; VACUUM), and nothing else does: such a
+    change fires no trigger, so ``register_version`` does not see it. None elsewhere."""
+    if connection.dialect.name != "sqlite":
+        return None
+    return connection.exec_driver_sql("PRAGMA main.schema_version").scalar()
+
+
 def register_stamp(connection: Connection) -> object:
     """What changes whenever the register may have: the ``database_stamp``, and on SQLite the
     ``register_version``, which writes made outside the application move too."""
@@ -361,7 +370,8 @@ class Register:
     every RSO, allocation and ARMS assessment, and the whole tables of the history read so far
     (``tables``). ``stamp`` is the database's ``register_stamp`` when it was read; ``version``
     its ``register_version`` if the tables did not change while they were read (else None:
-    such a register is never stored); ``source`` says whence it came."""
+    such a register is never stored), and ``schema_version`` the database's ``schema_version``
+    then; ``source`` says whence it came."""
 
     stamp: object
     policy: Policy
@@ -371,6 +381,7 @@ class Register:
     arms: pd.DataFrame
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     version: int | None = None
+    schema_version: int | None = None
     source: RegisterSource = "tables"
 
 
@@ -379,6 +390,7 @@ def read_register(connection: Connection, progress: Progress | None = None) -> R
     report = progress or (lambda _done, _total, _what: None)
     stamp = register_stamp(connection)
     version = register_version(connection)
+    schema = schema_version(connection)
     policy = load_policy(connection)
     report(0, 4, "Reading offender managers")
     managers = read_frame(connection, _MANAGERS_SQL, _MANAGER_KINDS)
@@ -389,10 +401,12 @@ def read_register(connection: Connection, progress: Progress | None = None) -> R
                              _ALLOCATION_KINDS)
     report(3, 4, "Reading ARMS assessments")
     arms = read_frame(connection, with_row_key(connection, _ARMS_SQL), _ARMS_KINDS)
-    if version is not None and register_version(connection) != version:
+    if version is not None and (register_version(connection) != version
+                                or schema_version(connection) != schema):
         version = None  # a write landed between the reads: the frames may not agree
     return Register(stamp=stamp, policy=policy, managers=managers, rsos=rsos,
-                    allocations=allocations, arms=arms, version=version)
+                    allocations=allocations, arms=arms, version=version,
+                    schema_version=schema)
 
 
 class RegisterCache:

@@ -485,6 +485,78 @@ def test_a_foreign_copy_is_refused_on_its_headers_before_any_blob_is_checked(
     assert checked == []
 
 
+def schema_cookie(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return connection.exec_driver_sql("PRAGMA schema_version").scalar_one()
+
+
+def rebuilt_with_its_triggers(outside: sqlite3.Connection) -> None:
+    """``rso`` rebuilt as a migration rebuilds a table on SQLite (a copy, the old one dropped,
+    the copy renamed), its values changed on the way, and its triggers made again: no trigger
+    fires on any of it."""
+    table, *triggers = [row[0] for row in outside.execute(
+        "SELECT sql FROM sqlite_master WHERE tbl_name = 'rso' AND type IN ('table', 'trigger') "
+        "ORDER BY type = 'trigger'")]
+    outside.executescript(
+        f"{table.replace('CREATE TABLE rso', 'CREATE TABLE rso_new', 1)};"
+        "INSERT INTO rso_new SELECT * FROM rso; UPDATE rso_new SET risk_level = 'low';"
+        "DROP TABLE rso; ALTER TABLE rso_new RENAME TO rso;" + ";".join(triggers))
+
+
+@pytest.mark.parametrize("change", [
+    "ALTER TABLE rso RENAME COLUMN risk_level TO risk_level_2016;"
+    "ALTER TABLE rso ADD COLUMN risk_level TEXT",
+    "ALTER TABLE rso ADD COLUMN notes TEXT; ALTER TABLE rso DROP COLUMN notes",
+    rebuilt_with_its_triggers,
+], ids=["renamed-and-added", "added-and-dropped", "rebuilt"])
+def test_a_change_to_the_schema_makes_the_stored_copy_unused(engine, change) -> None:
+    """A change to the tables themselves fires no trigger: the count stays and the copy is
+    not deleted, but SQLite's schema cookie moves, and a copy stored under another is unused."""
+    cookie = schema_cookie(engine)
+    store(engine)
+    assert schema_cookie(engine) == cookie, "storing the copy does not change the schema"
+    n, rows = version(engine), stored_rows(engine)
+    with sqlite3.connect(sqlite_path(engine)) as outside:
+        if callable(change):
+            change(outside)
+        else:
+            outside.executescript(change)
+    outside.close()
+    assert version(engine) == n and stored_rows(engine) == rows, "no trigger fired"
+    assert loaded(engine) is None
+    cache = RegisterCache()
+    fresh = full_snapshot(engine, AS_AT, cache=cache)
+    assert cache.source == "tables"
+    assert_snapshots_equal(fresh, full_snapshot(engine, AS_AT))
+    if change != "ALTER TABLE rso ADD COLUMN notes TEXT; ALTER TABLE rso DROP COLUMN notes":
+        assert set(fresh.rsos["risk_level"].dropna()) <= {"low"}
+    assert cache.store(engine)
+    assert loaded(engine) is not None, "stored again, under the new schema"
+
+
+def test_a_register_read_before_a_change_to_the_schema_is_not_stored(engine) -> None:
+    with engine.connect() as connection:
+        register = read_register(connection)
+    with sqlite3.connect(sqlite_path(engine)) as outside:
+        outside.execute("ALTER TABLE rso RENAME COLUMN risk_level TO risk_level_2016")
+        outside.execute("ALTER TABLE rso ADD COLUMN risk_level TEXT")
+    outside.close()
+    assert not store_register(engine, register)
+    assert stored_rows(engine) == []
+
+    def change_midway(done: int, _total: int, _what: str) -> None:
+        if done == 2:
+            with sqlite3.connect(sqlite_path(engine)) as outside:
+                outside.execute("ALTER TABLE rso ADD COLUMN notes TEXT")
+            outside.close()
+
+    with engine.connect() as connection:
+        register = read_register(connection, progress=change_midway)
+    assert register.version is None
+    assert not store_register(engine, register)
+    assert stored_rows(engine) == []
+
+
 @pytest.fixture
 def fresh_recipe():
     """``register_store.recipe`` worked out afresh in the test and after it."""
