@@ -89,7 +89,9 @@ def _alembic_config(engine: Engine):  # noqa: ANN202 - alembic is imported lazil
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # A ConfigParser value: "%" (a URL-escaped character, "100%.sqlite3") is written "%%".
+    config.set_main_option("sqlalchemy.url",
+                           engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 

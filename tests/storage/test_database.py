@@ -26,6 +26,15 @@ def test_new_database_is_created_at_the_newest_schema(tmp_path):
     assert schema_revision(engine) == HEAD
 
 
+def test_a_path_with_a_percent_sign_opens(tmp_path):
+    """Alembic's configuration would read "%" in the URL as the start of an interpolation."""
+    path = tmp_path / "100% register.sqlite3"
+    open_database(path, create=True).dispose()
+    engine = open_database(path)
+    assert schema_revision(engine) == HEAD
+    engine.dispose()
+
+
 def test_missing_database_is_an_error_unless_created(tmp_path):
     with pytest.raises(DatabaseError, match="No database at"):
         open_database(tmp_path / "absent.sqlite3")
