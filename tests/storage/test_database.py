@@ -7,6 +7,7 @@ from alembic import command
 from sqlalchemy import inspect, text
 
 from ncpi_desktop.storage.database import (
+    OPTIONAL_REVISIONS,
     DatabaseError,
     _alembic_config,
     database_url,
@@ -69,6 +70,26 @@ def test_older_schema_is_migrated_when_opened_and_keeps_its_data(tmp_path):
     assert "manager_absence" in inspect(engine).get_table_names()
     with engine.connect() as connection:
         assert connection.execute(text("SELECT name FROM manager")).scalar() == "Alex Hart"
+
+
+def test_a_read_only_database_missing_a_migration_it_needs_gives_a_one_line_error(
+        tmp_path, read_only):
+    """Only migrations the application can run without (``OPTIONAL_REVISIONS``) may be left
+    out when the database cannot be written: a database at 0001 lacks tables the application
+    reads."""
+    path = tmp_path / "read-only" / "old.sqlite3"
+    path.parent.mkdir()
+    engine = make_engine(path)
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.upgrade(config, "0001")
+    engine.dispose()
+    with read_only(path), pytest.raises(DatabaseError) as caught:
+        open_database(path)
+    assert "\n" not in str(caught.value)
+    assert "readonly database" in str(caught.value)
+    assert OPTIONAL_REVISIONS == {"0005"}
 
 
 def test_urls_pass_through_and_paths_become_sqlite_urls(tmp_path):

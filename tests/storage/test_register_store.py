@@ -421,6 +421,42 @@ def test_a_read_only_database_opens_loads_and_is_not_stored(engine, tmp_path) ->
     assert stored_rows(open_database(path)) == []
 
 
+def test_a_read_only_database_at_0004_opens_loads_and_stores_nothing(engine, tmp_path,
+                                                                      read_only) -> None:
+    """Migration 0005 only adds the start-up copy: a database left at 0004 that cannot be
+    written to add it opens as it is, shows what a migrated copy of it shows, and gets no
+    start-up copy (as a read-only database at the newest schema gets none)."""
+    config = _alembic_config(engine)
+    with engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0004")
+    engine.dispose()
+    path = tmp_path / "read-only" / "old.sqlite3"
+    path.parent.mkdir()
+    shutil.copyfile(sqlite_path(engine), path)
+    migrated = open_database(sqlite_path(engine))
+    assert schema_revision(migrated) == "0005"
+    expected = full_snapshot(migrated, AS_AT)
+    migrated.dispose()
+    before = path.read_bytes()
+    with read_only(path):
+        old = open_database(path)
+        try:
+            assert schema_revision(old) == "0004"
+            cache = RegisterCache()
+            assert_snapshots_equal(full_snapshot(old, AS_AT, cache=cache), expected)
+            assert cache.source == "tables"
+            assert not cache.store(old)
+            with old.connect() as connection:
+                assert stored_register(connection) is None
+                register = read_register(connection)
+            assert register.version is None
+            assert not store_register(old, register)
+        finally:
+            old.dispose()
+    assert path.read_bytes() == before
+
+
 def test_a_locked_database_is_not_stored_and_nothing_waits_long(engine) -> None:
     with engine.connect() as connection:
         register = read_register(connection)
