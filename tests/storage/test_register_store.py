@@ -5,7 +5,6 @@ anything it was made from changes, whoever changes it."""
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -24,7 +23,7 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.storage import history, register_store, snapshot
+from ncpi_desktop.storage import register_store, snapshot
 from ncpi_desktop.storage.database import (
     _alembic_config,
     make_engine,
@@ -722,14 +721,46 @@ def test_a_0004_database_is_migrated_with_its_data_and_guarded(tmp_path) -> None
     engine.dispose()
 
 
-def test_every_table_the_register_is_read_from_has_the_triggers() -> None:
-    """A table added to the register's reads without triggers would leave the stored copy
-    stale after a change to it."""
-    sql = [snapshot._RSOS_SQL, snapshot._ALLOCATIONS_SQL, snapshot._ARMS_SQL,
-           snapshot._MANAGERS_SQL, history._ORDERS_SQL, history._DECISIONS_SQL,
-           "SELECT key, value FROM policy_value"]
-    read = {name for query in sql for name in re.findall(r"\b(?:FROM|JOIN)\s+(\w+)", query)}
+def tables_read(engine: Engine, read) -> set[str]:  # noqa: ANN001 - read(connection)
+    """The tables SQLite reports read (its authorizer) by the statements ``read`` runs on a new
+    connection (none of them prepared before, so every one is reported)."""
+    names: set[str] = set()
+
+    def note(action: int, table: str | None, *_: object) -> int:
+        if action == sqlite3.SQLITE_READ and table:
+            names.add(table)
+        return sqlite3.SQLITE_OK
+
+    fresh = make_engine(sqlite_path(engine))
+    try:
+        with fresh.connect() as connection:
+            driver = connection.connection.driver_connection
+            driver.set_authorizer(note)
+            try:
+                read(connection)
+            finally:
+                driver.set_authorizer(None)
+    finally:
+        fresh.dispose()
+    return names
+
+
+def test_every_table_the_register_is_read_from_has_the_triggers(engine) -> None:
+    """The tables the stored frames are read from are those the code's own queries read (the
+    register, the policy, the whole tables of the history), as SQLite reports them, so that a
+    new query or a table joined into one is covered; each has the triggers. A table read
+    without them would leave the stored copy stale after a change to it."""
+    def read_all(connection) -> None:  # noqa: ANN001 - a Connection
+        read_register(connection)
+        for loader in register_store.whole_tables().values():
+            loader.read(connection)
+
+    stamp = tables_read(engine, snapshot.register_stamp)  # what says whether it is current
+    read = tables_read(engine, read_all) - stamp
+    assert stamp == {"audit", "register_version"}
     assert read == set(register_store.REGISTER_TABLES)
+    assert {f"register_changed_{table}_{event}" for table in read
+            for event in ("insert", "update", "delete")} <= triggers(engine)
     assert set(register_store.whole_tables()) == {"orders", "decisions"}
 
 
