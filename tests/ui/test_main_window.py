@@ -274,47 +274,6 @@ def test_a_cancelled_read_keeps_the_figures_and_their_date(
     assert window.as_at_label.text() == "As at 09/10/2017"
 
 
-def test_the_first_read_shows_the_caseload_page_then_every_page(
-        qtbot, starting_window: MainWindow, engine: Engine,
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Opening a database, the caseload page is filled from the register alone; the visits and
-    orders are read after it, quietly, and then every page has the full figures."""
-    import threading
-
-    from ncpi_desktop.ui import main_window as module
-
-    window = starting_window
-    release = threading.Event()
-    read = module.read_figures
-    reads: list[bool] = []
-
-    def held(engine_, as_at, cache=None, progress=None, *, caseload_only=False):
-        reads.append(caseload_only)
-        if not caseload_only:
-            release.wait(5)
-        return read(engine_, as_at, cache, progress, caseload_only=caseload_only)
-
-    monkeypatch.setattr(module, "read_figures", held)
-    window.set_database(engine)
-    page = window.caseload_page
-    qtbot.waitUntil(lambda: page.figures is not None)
-    assert not page.figures.complete and not page.showing_loading
-    assert page.managers_model.rowCount() == 4
-    assert window.figures is None and window.loading  # the rest is being read
-    assert "Reading visits" in window.statusBar().currentMessage()
-    assert not window._loading.dialog.isVisible()  # no dialog over a page in use
-    release.set()
-    qtbot.waitUntil(lambda: window.figures is not None)
-    assert window.figures.complete and page.figures is window.figures
-    assert not window.loading and window.statusBar().currentMessage() == ""
-    assert reads == [True, False]
-
-    reads.clear()  # with figures on show, a new date is read whole, once
-    with qtbot.waitSignal(window.figures_changed):
-        window.set_as_at(date(2017, 1, 31))
-    assert reads == [False] and window.figures.snapshot.as_at == date(2017, 1, 31)
-
-
 @pytest.fixture
 def held_reads(monkeypatch: pytest.MonkeyPatch):
     """``read_figures`` recording each read (True: caseload only) and holding every full read
@@ -335,6 +294,32 @@ def held_reads(monkeypatch: pytest.MonkeyPatch):
 
     monkeypatch.setattr(module, "read_figures", held)
     return reads, release
+
+
+def test_the_first_read_shows_the_caseload_page_then_every_page(
+        qtbot, starting_window: MainWindow, engine: Engine, held_reads) -> None:
+    """Opening a database, the caseload page is filled from the register alone; the visits and
+    orders are read after it, quietly, and then every page has the full figures."""
+    reads, release = held_reads
+    window = starting_window
+    window.set_database(engine)
+    page = window.caseload_page
+    qtbot.waitUntil(lambda: page.figures is not None)
+    assert not page.figures.complete and not page.showing_loading
+    assert page.managers_model.rowCount() == 4
+    assert window.figures is None and window.loading  # the rest is being read
+    assert "Reading visits" in window.statusBar().currentMessage()
+    assert not window._loading.dialog.isVisible()  # no dialog over a page in use
+    release.set()
+    qtbot.waitUntil(lambda: window.figures is not None)
+    assert window.figures.complete and page.figures is window.figures
+    assert not window.loading and window.statusBar().currentMessage() == ""
+    assert reads == [True, False]
+
+    reads.clear()  # with figures on show, a new date is read whole, once
+    with qtbot.waitSignal(window.figures_changed):
+        window.set_as_at(date(2017, 1, 31))
+    assert reads == [False] and window.figures.snapshot.as_at == date(2017, 1, 31)
 
 
 def test_a_second_read_during_the_first_replaces_it(qtbot, starting_window: MainWindow,
