@@ -223,9 +223,6 @@ FROM rso r JOIN visit v ON v.rso_id = r.rso_id AND v.visited_on > :start
 WHERE r.registered_on <= :as_at AND v.outcome = :completed
 """
 
-_ALL_DECISIONS_SQL = """
-SELECT id, rso_id, mode, decided_on FROM management_decision WHERE decided_on <= :as_at
-"""
 
 
 def load_trend_history(engine: Engine, start: date, as_at: date) -> dict[str, pd.DataFrame]:
@@ -236,10 +233,12 @@ def load_trend_history(engine: Engine, start: date, as_at: date) -> dict[str, pd
     with engine.connect() as connection:
         visits = _read(connection, _TREND_VISITS_SQL, start=start.isoformat(),
                        as_at=as_at.isoformat(), completed=VisitOutcome.COMPLETED.value)
-        decisions = _read(connection, _ALL_DECISIONS_SQL, as_at=as_at.isoformat())
+        decisions = _read_decisions(connection)  # every decision, as the snapshot reads them
     visits = visits[visits["visited_on"].notna()].reset_index(drop=True)
     visits["visited_on"] = to_dates(visits["visited_on"])
-    decisions["decided_on"] = to_dates(decisions["decided_on"])
+    made = decisions["decided_on"].to_numpy("datetime64[s]") <= np.datetime64(as_at, "s")
+    decisions = (decisions.loc[made, ["decision_id", "rso_id", "mode", "decided_on"]]
+                 .rename(columns={"decision_id": "id"}).reset_index(drop=True))
     return {"visits": visits, "decisions": decisions}
 
 
