@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.analysis.align import each_value
 from ncpi_desktop.exchange.extract import INDEFINITE, TABLES, TableSpec
 from ncpi_desktop.exchange.importer import read_table
 
@@ -61,7 +62,7 @@ def _as_text(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
         if column.kind == "yesno":
             text = np.where(values.astype(bool), "yes", "no").astype(object)
         elif column.kind in ("decimal", "whole"):
-            text = _per_distinct(values, _number_text)
+            text = each_value(pd.Series(values, dtype=object), _number_text)
         else:
             text = values.copy()
             text[pd.isna(values)] = ""
@@ -72,14 +73,8 @@ def _as_text(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
                         columns=spec.column_names)
 
 
-def _per_distinct(values: np.ndarray, text: Callable[[Any], str]) -> np.ndarray:
-    """``text`` of each value, worked out once per distinct value (a column of officer counts
-    has a handful among a million and a half rows); blanks as ""."""
-    codes, distinct = pd.factorize(values, use_na_sentinel=True)
-    return np.array([text(v) for v in distinct] + [""], dtype=object)[codes]
-
-
 def _number_text(value: Any) -> str:
+    """A number as the extract writes it (blank: ""), worked out once per distinct value."""
     if value is None or (isinstance(value, float) and value != value):
         return ""
     value = float(value)
