@@ -126,7 +126,7 @@ def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     index = pd.Index(rsos["rso_id"], name="rso_id")
     arms = rsos[ARMS_COLUMNS].set_axis(index)
     parts = [visit_status(snapshot),
-             reactive_status(snapshot, register, arms=arms, in_force=in_force),
+             reactive_status(snapshot, arms=arms, in_force=in_force),
              order_status(snapshot, register, index, in_force=in_force,
                           register_rows=register_rows)]
     # Every part is in the snapshot's row order, as the caseload frame is: joined by position.

@@ -40,20 +40,16 @@ def _holder_rows(snapshot: Snapshot, rsos: pd.DataFrame, orders: pd.DataFrame) -
     return pd.Index(rsos["rso_id"]).get_indexer(orders["rso_id"].to_numpy())
 
 
-def order_register(snapshot: Snapshot, rsos: pd.DataFrame | None = None) -> pd.DataFrame:
-    """Every order started by the as-at date, one row each, with its RSO's holder then.
+def register_with_rows(snapshot: Snapshot, rsos: pd.DataFrame | None = None,
+                       ) -> tuple[pd.DataFrame, np.ndarray]:
+    """Every order started by the as-at date, one row each, with its RSO's holder then; and for
+    each of its orders the row of ``rsos`` (or of the snapshot's register) holding its RSO
+    (-1: none).
 
     ``rsos`` is the per-RSO frame giving the holder (``analysis.caseload.rso_caseload``: the named
     manager, team and BCU the RSO counts in); without it, the snapshot's recorded holder.
     Columns: ``REGISTER_COLUMNS``; ``days_to_end`` is NA for an order until further order.
     """
-    return register_with_rows(snapshot, rsos)[0]
-
-
-def register_with_rows(snapshot: Snapshot, rsos: pd.DataFrame | None = None,
-                       ) -> tuple[pd.DataFrame, np.ndarray]:
-    """``order_register``, and for each of its orders the row of ``rsos`` (or of the snapshot's
-    register) holding its RSO (-1: none)."""
     policy = snapshot.policy
     as_at = snapshot.as_at_ts
     orders = _orders(snapshot)
@@ -110,23 +106,12 @@ def _types_in_force(groups: np.ndarray, count: int, types: pd.Series,
     return counts, text
 
 
-def orders_in_force(register: pd.DataFrame) -> pd.DataFrame:
-    """Per RSO with an order in force (index rso_id, ascending): how many, and their types
-    ('SHPO, SRO': each type once, in alphabetical order)."""
-    in_force = register[register["in_force"].to_numpy(bool)]
-    rso, rso_ids = pd.factorize(in_force["rso_id"], sort=True)
-    counts, text = _types_in_force(rso, len(rso_ids), in_force["type"])
-    index = pd.Index(rso_ids, name="rso_id")
-    return pd.DataFrame({"orders_in_force": counts.astype(np.int64),
-                         "order_types_in_force": pd.Series(text, index=index, dtype=object)},
-                        index=index)
-
-
 def orders_in_force_by_row(snapshot: Snapshot, register: pd.DataFrame, rows: np.ndarray,
                            ) -> pd.DataFrame:
-    """``orders_in_force`` in the snapshot's row order (index: the register's rso_ids; blank for
-    an RSO with no order in force), from the register's ``rows`` (``register_with_rows``):
-    grouped by row number, without reading an rso_id."""
+    """Per RSO in the snapshot's row order (index: the register's rso_ids): how many orders are
+    in force and their types ('SHPO, SRO': each type once, in alphabetical order); blank for an
+    RSO with none. From the register's ``rows`` (``register_with_rows``): grouped by row
+    number, without reading an rso_id."""
     in_force = register["in_force"].to_numpy(bool)
     count = len(snapshot.rsos)
     counts, text = _types_in_force(np.where(in_force, rows, -1), count, register["type"])
@@ -138,42 +123,29 @@ def orders_in_force_by_row(snapshot: Snapshot, register: pd.DataFrame, rows: np.
                                           dtype=object)}, index=index)
 
 
-def order_status(snapshot: Snapshot, register: pd.DataFrame, index: pd.Index,
-                 in_force: pd.DataFrame | None = None,
-                 register_rows: np.ndarray | None = None) -> pd.DataFrame:
-    """Per RSO (``index`` of rso_ids): orders in force, the next end among them, and the
-    ``order_ending`` flag for an order in force ending within the review window.
-    ``in_force`` is ``orders_in_force(register)`` and ``register_rows`` the register's rows
-    (``register_with_rows``, with ``index`` the snapshot's rso_ids) if already computed."""
+def order_status(snapshot: Snapshot, register: pd.DataFrame, index: pd.Index, *,
+                 in_force: pd.DataFrame, register_rows: np.ndarray) -> pd.DataFrame:
+    """Per RSO (``index``: the snapshot's rso_ids, in its row order): orders in force, the next
+    end among them, and the ``order_ending`` flag for an order in force ending within the review
+    window. ``register`` and its ``register_rows`` are ``register_with_rows``'s, ``in_force``
+    is ``orders_in_force_by_row``'s."""
     policy = snapshot.policy
-    in_force = orders_in_force(register) if in_force is None else in_force
-
-    def rows_of(rso_ids: pd.Series | pd.Index) -> np.ndarray:
-        """For each of ``index``, the position in ``rso_ids`` (-1: none)."""
-        if aligned(rso_ids, index):
-            return np.arange(len(index))
-        if aligned(index, snapshot.rsos["rso_id"]):
-            return row_of_each_rso(snapshot, rso_ids)
-        return pd.Index(rso_ids).get_indexer(index)
-
-    rows = rows_of(in_force.index)
+    if not aligned(index, snapshot.rsos["rso_id"]):
+        raise ValueError("order_status is given the snapshot's rso_ids, in its row order")
+    rows = (np.arange(len(index)) if aligned(in_force.index, index)
+            else row_of_each_rso(snapshot, in_force.index))
     out = pd.DataFrame(index=index)
     out["orders_in_force"] = take(in_force["orders_in_force"], rows, index).fillna(0).astype(
         "int64")
     out["order_types_in_force"] = take(in_force["order_types_in_force"], rows, index).fillna(
         "").astype(object)
     soon = register["ending_soon"].to_numpy(bool)
-    if register_rows is not None and aligned(index, snapshot.rsos["rso_id"]):
-        # The first to end of each RSO's orders ending soon, grouped by row number.
-        ending = register[soon].assign(row=register_rows[soon])
-        first = ending.sort_values(["row", "ends_on", "order_id"]).drop_duplicates("row")
-        first = first[first["row"].to_numpy() >= 0]
-        rows = np.full(len(index), -1, dtype=np.int64)
-        rows[first["row"].to_numpy()] = np.arange(len(first))
-    else:
-        ending = register[soon].sort_values(["rso_id", "ends_on", "order_id"])
-        first = ending.drop_duplicates("rso_id")
-        rows = rows_of(first["rso_id"])
+    # The first to end of each RSO's orders ending soon, grouped by row number.
+    ending = register[soon].assign(row=register_rows[soon])
+    first = ending.sort_values(["row", "ends_on", "order_id"]).drop_duplicates("row")
+    first = first[first["row"].to_numpy() >= 0]
+    rows = np.full(len(index), -1, dtype=np.int64)
+    rows[first["row"].to_numpy()] = np.arange(len(first))
     out["order_ends_on"] = take(first["ends_on"], rows, index)
     mask = rows >= 0
     why = np.full(len(index), "", dtype=object)

@@ -34,7 +34,7 @@ from ncpi_desktop.analysis.align import (
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.dates import add_years, age_in_years
 from ncpi_desktop.analysis.flags import repeated, set_flag
-from ncpi_desktop.analysis.orders import order_register, orders_in_force
+from ncpi_desktop.analysis.orders import orders_in_force_by_row, register_with_rows
 from ncpi_desktop.analysis.visits import fmt_dates
 from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, RiskLevel, Sex, Status
 from ncpi_desktop.storage.history import resolve_management
@@ -108,8 +108,7 @@ def _where(mask: np.ndarray, make: Callable[[np.ndarray], object],
     return pd.Series(out, index=index, dtype=object)
 
 
-def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
-                    arms: pd.DataFrame | None = None,
+def reactive_status(snapshot: Snapshot, arms: pd.DataFrame | None = None,
                     in_force: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per RSO (index rso_id, in the snapshot's row order): each criterion's unmet text (blank
     when met), ``reactive_meets``, ``reactive_unmet`` ('risk medium; ARMS outcome medium'),
@@ -117,9 +116,9 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     ``reactive_eligible`` (active RSOs in the community meeting every criterion) and
     ``reactive_review`` (reactive RSOs in the community that no longer do).
 
-    ``register`` (``analysis.orders.order_register``), ``arms`` (``analysis.arms.arms_status``)
-    and ``in_force`` (``analysis.orders.orders_in_force``) of the same snapshot may be passed
-    when already built.
+    ``arms`` (``analysis.arms.arms_status``) and ``in_force``
+    (``analysis.orders.orders_in_force_by_row``) of the same snapshot may be passed when
+    already built.
     """
     snapshot = resolve_management(snapshot)
     policy = snapshot.policy
@@ -173,7 +172,7 @@ def reactive_status(snapshot: Snapshot, register: pd.DataFrame | None = None,
     out[unmet_column("concern")] = concern_text.column(index)
 
     if in_force is None:
-        in_force = orders_in_force(order_register(snapshot) if register is None else register)
+        in_force = orders_in_force_by_row(snapshot, *register_with_rows(snapshot))
     types, names = factorised(in_register_order(snapshot, in_force)["order_types_in_force"])
     order_text = _Texts(types, np.asarray(names + " in force", dtype=object))
     out[unmet_column("order")] = order_text.column(index)

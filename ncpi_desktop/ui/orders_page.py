@@ -1,7 +1,7 @@
 """The Orders page: every civil order in one central register (rule 12), which the inspectors
 found the force did not have.
 
-Rows are ``Figures.orders`` (``analysis.orders.order_register``): every order started by the
+Rows are ``Figures.orders`` (``analysis.orders.register_with_rows``): every order started by the
 as-at date, with its RSO's holder then. An RSO under an order in force cannot be reactive.
 """
 
