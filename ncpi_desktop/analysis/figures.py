@@ -47,13 +47,8 @@ REVIEW_MAXIMA: dict[str, str] = {"max_days_overdue": "days_overdue"}
 ARMS_COLUMNS = ["arms_eligible", "arms_latest_on", "arms_latest_outcome", "arms_expires_on",
                 "arms_current", "arms_due"]
 
-#: RSO flags in REPORT-JSON.md order (the order the report and the detail panel list them).
-RSO_FLAGS = [
-    "no_named_manager", "visit_overdue", "arms_due", "reactive_eligible", "reactive_review",
-    "order_ending", "lone_visit", "warrant_consideration", "no_risk_level", "paper_records_only",
-]
-
-#: Each RSO flag's name as the user reads it, on the screens and in the pack (RSO_FLAGS order).
+#: Each RSO flag's name as the user reads it, on the screens and in the pack; in REPORT-JSON.md
+#: order (the order the report, the detail panel and the pack list them).
 RSO_FLAG_TITLES: dict[str, str] = {
     "no_named_manager": "No named offender manager",
     "visit_overdue": "Home visit overdue",
@@ -66,7 +61,8 @@ RSO_FLAG_TITLES: dict[str, str] = {
     "no_risk_level": "No risk level",
     "paper_records_only": "Paper records only",
 }
-
+#: The RSO flags, in REPORT-JSON.md order.
+RSO_FLAGS = list(RSO_FLAG_TITLES)
 
 def flag_title(name: str) -> str:
     """``name``'s title (``RSO_FLAG_TITLES``), or the name in words for any other flag."""
