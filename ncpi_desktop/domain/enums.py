@@ -62,3 +62,19 @@ class Sex(StrEnum):
 class Role(StrEnum):
     OFFENDER_MANAGER = "offender_manager"
     SUPERVISOR = "supervisor"
+
+
+#: Orders of the vocabularies' values for sorting and listing (lowest risk first).
+RISK_ORDER: tuple[str, ...] = tuple(level.value for level in RiskLevel)
+STATUS_ORDER: tuple[str, ...] = tuple(status.value for status in Status)
+MANAGEMENT_ORDER: tuple[str, ...] = tuple(mode.value for mode in ManagementMode)
+
+#: The civil order types in words.
+ORDER_NAMES: dict[OrderType, str] = {
+    OrderType.SHPO: "Sexual harm prevention order",
+    OrderType.SRO: "Sexual risk order",
+    OrderType.SOPO: "Sexual offences prevention order",
+    OrderType.RSHO: "Risk of sexual harm order",
+    OrderType.FTO: "Foreign travel order",
+    OrderType.NO: "Notification order",
+}
