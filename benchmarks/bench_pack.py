@@ -30,7 +30,7 @@ def bench_pack(db_path: str | Path, as_at: date | None = None
     """(name, seconds, note) for each step of producing the pack from ``db_path``: wall
     seconds, with the process's CPU seconds in the note (other work on the machine slows the
     first, not the second)."""
-    from ncpi_desktop.ui.pack_pdf import gui_application, write_pack_pdf
+    from ncpi_desktop.ui.exports.pack_pdf import gui_application, write_pack_pdf
 
     _app = gui_application()  # fonts; offscreen without a display
     as_at = as_at or date.today()

@@ -407,13 +407,13 @@ def measure(db: str, as_at_text: str) -> dict[str, Any]:
     # The tables' own sorts: what a click on a column header costs.
     from PySide6.QtGui import QGuiApplication
 
-    from ncpi_desktop.ui.caseload_page import (
+    from ncpi_desktop.ui.models.table_model import DataFrameTableModel
+    from ncpi_desktop.ui.pages.caseload import (
         RSO_COLUMNS,
         flag_text,
         manager_columns,
         with_rso_names,
     )
-    from ncpi_desktop.ui.table_model import DataFrameTableModel
 
     _app = QGuiApplication.instance() or QGuiApplication([])
     managers_model = DataFrameTableModel(

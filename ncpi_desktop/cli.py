@@ -168,7 +168,7 @@ def cmd_pack(args: argparse.Namespace) -> int:
             write_pack_xlsx(pack, out)
             print(f"wrote {out}")
             return EXIT_OK
-        from ncpi_desktop.ui.pack_pdf import gui_application, write_pack_pdf
+        from ncpi_desktop.ui.exports.pack_pdf import gui_application, write_pack_pdf
 
         _app = gui_application()  # fonts need one; offscreen when there is no display
         pages = write_pack_pdf(pack, out)

@@ -80,7 +80,7 @@ def fmt_number(value: float, *, thousands: bool = False) -> str:
 
 
 def fmt_percent(share: float) -> str:
-    """A share for a sentence: 0.2 -> '20%', 0.155 -> '15.5%'."""
+    """A share for a sentence: 0.25 -> '25%', 0.155 -> '15.5%'."""
     text = f"{share * 100:.1f}".removesuffix(".0")
     return f"{text}%"
 

@@ -40,12 +40,12 @@ from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.database import DatabaseError, open_database
 from ncpi_desktop.storage.history import HISTORY_LOADERS
 from ncpi_desktop.storage.snapshot import Progress, RegisterCache, load_snapshot
-from ncpi_desktop.ui.caseload_page import CaseloadPage
-from ncpi_desktop.ui.page import Page
-from ncpi_desktop.ui.undo import OperationCommand
+from ncpi_desktop.ui.core.undo import OperationCommand
+from ncpi_desktop.ui.pages.caseload import CaseloadPage
+from ncpi_desktop.ui.pages.page import Page
 
 if TYPE_CHECKING:
-    from ncpi_desktop.ui.workers import Job
+    from ncpi_desktop.ui.core.workers import Job
 
 APP_NAME = "NCPI Desktop"
 ORGANISATION = "ncpi"
@@ -175,9 +175,9 @@ class MainWindow(QMainWindow):
         if self._built:
             return
         self._built = True
-        from ncpi_desktop.ui import export_actions
-        from ncpi_desktop.ui.rebalancing import install as install_rebalancing
-        from ncpi_desktop.ui.review import install as install_review
+        from ncpi_desktop.ui.menus import exchange as export_actions
+        from ncpi_desktop.ui.menus.manage import install as install_rebalancing
+        from ncpi_desktop.ui.pages.review import install as install_review
 
         export_actions.install(self)
         install_review(self)
@@ -448,7 +448,7 @@ class MainWindow(QMainWindow):
         """Read on a worker thread. ``caseload_first``: read the caseload figures, show them on
         the caseload page, then read the full figures ``quiet``ly: without a dialog over the
         page that is already in use, and the status bar saying so."""
-        from ncpi_desktop.ui.workers import NEVER, SHOW_AFTER_MS, run_job
+        from ncpi_desktop.ui.core.workers import NEVER, SHOW_AFTER_MS, run_job
 
         def current() -> bool:
             return shiboken6.isValid(self) and generation == self._generation
@@ -502,7 +502,7 @@ class MainWindow(QMainWindow):
     def _store_in_background(self) -> None:
         """The pending store, on a worker thread with no dialog (``RegisterCache.store``:
         SQLite only, and nothing to do when the register came from the kept copy)."""
-        from ncpi_desktop.ui.workers import NEVER, run_job
+        from ncpi_desktop.ui.core.workers import NEVER, run_job
 
         if self._store_pending is None:
             return

@@ -130,7 +130,7 @@ def test_add_months_once_per_distinct_date_equals_one_by_one():
 def test_table_model_sort_is_the_pandas_sort():
     from PySide6.QtCore import Qt
 
-    from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
+    from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
 
     rng = np.random.default_rng(5)
     names = np.array(["Smith", "smith", "SMITH", "Ávila", "avila", "Zed", "Óscar", None],

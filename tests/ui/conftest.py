@@ -16,7 +16,7 @@ from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.storage.database import make_engine
 from ncpi_desktop.storage.snapshot import load_snapshot
 from ncpi_desktop.ui.main_window import MainWindow, app_settings
-from ncpi_desktop.ui.rebalancing import Rebalancing
+from ncpi_desktop.ui.menus.manage import Rebalancing
 
 #: The offscreen platform warns whenever a shown top-level window's size constraints change; a
 #: real platform does not. Only that message is ignored, and only for these tests.

@@ -10,9 +10,9 @@ from conftest import rebalancing, state
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from ncpi_desktop.ui.absence_dialog import GoingDialog, HandBackDialog
+from ncpi_desktop.ui.dialogs.absence import GoingDialog, HandBackDialog
+from ncpi_desktop.ui.dialogs.proposal import Mode, ProposalView
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.proposal_view import Mode, ProposalView
 
 
 def test_the_going_dialog_needs_a_manager_and_a_later_date(qtbot, figures):

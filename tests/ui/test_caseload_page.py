@@ -8,9 +8,9 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QColor
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.caseload_page import CaseloadPage
-from ncpi_desktop.ui.table_model import BACKGROUND, DISPLAY, TOOLTIP, DataFrameTableModel
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.models.table_model import BACKGROUND, DISPLAY, TOOLTIP, DataFrameTableModel
+from ncpi_desktop.ui.pages.caseload import CaseloadPage
 
 DESC = Qt.SortOrder.DescendingOrder
 ASC = Qt.SortOrder.AscendingOrder

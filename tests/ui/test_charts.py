@@ -6,7 +6,7 @@ import pandas as pd
 from PySide6.QtWidgets import QWidget
 
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.ui.charts import CaseloadChart, HighRiskShareChart
+from ncpi_desktop.ui.charts.manager_bars import CaseloadChart, HighRiskShareChart
 
 
 def managers(count: int) -> pd.DataFrame:

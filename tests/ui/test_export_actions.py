@@ -16,9 +16,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ncpi_desktop.exchange.pack import SHEETS
-from ncpi_desktop.ui.export_actions import ExchangeActions, focused_table, view_frame
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.tables import table_menu
+from ncpi_desktop.ui.menus.exchange import ExchangeActions, focused_table, view_frame
+from ncpi_desktop.ui.widgets.tables import table_menu
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def test_the_context_menu_exports_the_focused_table_to_xlsx(
     out = tmp_path / "rsos"  # no suffix: the chosen filter's is added
     save_as(monkeypatch, out, "Excel workbook (*.xlsx)")
     jobs = []
-    from ncpi_desktop.ui import export_actions
+    from ncpi_desktop.ui.menus import exchange as export_actions
 
     real = export_actions.export_view
     monkeypatch.setattr(export_actions, "export_view", lambda v: jobs.append(real(v)))
@@ -208,8 +208,8 @@ def test_every_table_has_the_export_menu_unless_its_page_gives_its_own(qtbot) ->
     from PySide6.QtCore import QPoint
     from PySide6.QtWidgets import QMenu
 
-    from ncpi_desktop.ui.table_model import Column, DataFrameTableModel
-    from ncpi_desktop.ui.tables import data_table
+    from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+    from ncpi_desktop.ui.widgets.tables import data_table
 
     model = DataFrameTableModel([Column("a", "A")], pd.DataFrame({"a": ["x", "y"]}))
     view = data_table(model)

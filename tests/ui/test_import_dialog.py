@@ -17,10 +17,10 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.exchange.export import export_extract
 from ncpi_desktop.exchange.importer import ImportResult
-from ncpi_desktop.ui import import_dialog
-from ncpi_desktop.ui.export_actions import ExchangeActions
-from ncpi_desktop.ui.import_dialog import ImportFlow, split_message
+from ncpi_desktop.ui.dialogs import import_extract as import_dialog
+from ncpi_desktop.ui.dialogs.import_extract import ImportFlow, split_message
 from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.menus.exchange import ExchangeActions
 
 
 @pytest.fixture
@@ -227,7 +227,7 @@ def test_a_bad_extract_lists_every_error_and_changes_nothing(
     saved = tmp_path / "errors.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *_a, **_k: (str(saved), "CSV file (*.csv)")))
-    from ncpi_desktop.ui.export_actions import export_view
+    from ncpi_desktop.ui.menus.exchange import export_view
 
     job = export_view(dialog.view)
     with qtbot.waitSignal(job.done, timeout=10000):

@@ -15,7 +15,7 @@ from exchange.pack_register import FAMILY_NAMES, figures_at, write_register
 
 from ncpi_desktop.cli import main
 from ncpi_desktop.exchange.pack import Chart, Kind, Pack, build_pack, format_value
-from ncpi_desktop.ui.pack_pdf import render_chart, write_pack_pdf
+from ncpi_desktop.ui.exports.pack_pdf import render_chart, write_pack_pdf
 
 PRODUCED = datetime(2017, 10, 10, 8, 45)
 

@@ -8,9 +8,9 @@ from PySide6.QtCore import Qt
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.ui.dialogs.proposal import CHECK, Mode, ProposalView, Scope, scopes
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.proposal_view import CHECK, Mode, ProposalView, Scope, scopes
-from ncpi_desktop.ui.table_model import DISPLAY, FLAGGED
+from ncpi_desktop.ui.models.table_model import DISPLAY, FLAGGED
 
 
 def holders(engine: Engine) -> dict[str, str | None]:

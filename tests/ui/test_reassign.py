@@ -17,20 +17,20 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.storage.operations import reassign
-from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.reassign_dialog import (
+from ncpi_desktop.ui.dialogs.reassign import (
     ReassignDialog,
     manager_choices,
     preview_moves,
     reason_text,
 )
-from ncpi_desktop.ui.rebalancing import (
+from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.menus.manage import (
     RSO_MIME,
     mime_rsos,
     rso_mime,
     selected_rsos,
 )
-from ncpi_desktop.ui.table_model import DISPLAY, FLAGGED
+from ncpi_desktop.ui.models.table_model import DISPLAY, FLAGGED
 
 
 def held(figures: Figures, manager_id: str) -> list[str]:
@@ -311,7 +311,7 @@ def test_every_pages_rso_list_takes_several_rows_for_reassignment(qtbot, setting
     from PySide6.QtWidgets import QAbstractItemView, QTableView
 
     from ncpi_desktop.ui.main_window import MainWindow
-    from ncpi_desktop.ui.table_model import DataFrameTableModel
+    from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 
     window = MainWindow(settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)

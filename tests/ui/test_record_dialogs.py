@@ -19,16 +19,16 @@ from sqlalchemy.engine import Engine
 from test_review_pages import cell, column, review_file  # noqa: F401 - the session fixture
 
 from ncpi_desktop.storage.database import make_engine
-from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.record_dialogs import (
+from ncpi_desktop.ui.dialogs.record import (
     RecordArmsDialog,
     RecordDecisionDialog,
     RecordDialog,
     RecordOrderDialog,
     RecordVisitDialog,
 )
-from ncpi_desktop.ui.review import Review, review_of
-from ncpi_desktop.ui.table_model import TOOLTIP
+from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.models.table_model import TOOLTIP
+from ncpi_desktop.ui.pages.review import Review, review_of
 
 
 @pytest.fixture

@@ -18,13 +18,13 @@ from PySide6.QtGui import QColor
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.storage.database import make_engine
 from ncpi_desktop.storage.snapshot import load_snapshot
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.arms_page import ArmsPage
-from ncpi_desktop.ui.orders_page import ENDING, EVERY, IN_FORCE, OrdersPage
-from ncpi_desktop.ui.reactive_page import ReactivePage
-from ncpi_desktop.ui.review import ReviewPage
-from ncpi_desktop.ui.table_model import BACKGROUND, DISPLAY, TOOLTIP, DataFrameTableModel
-from ncpi_desktop.ui.visits_page import LONE, WARRANT, VisitsPage
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.models.table_model import BACKGROUND, DISPLAY, TOOLTIP, DataFrameTableModel
+from ncpi_desktop.ui.pages.arms import ArmsPage
+from ncpi_desktop.ui.pages.orders import ENDING, EVERY, IN_FORCE, OrdersPage
+from ncpi_desktop.ui.pages.reactive import ReactivePage
+from ncpi_desktop.ui.pages.review import ReviewPage
+from ncpi_desktop.ui.pages.visits import LONE, WARRANT, VisitsPage
 
 
 def review_register() -> Register:

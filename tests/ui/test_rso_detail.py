@@ -13,10 +13,10 @@ from PySide6.QtWidgets import QApplication, QTableView
 from test_record_dialogs import review, review_engine, window  # noqa: F401 - fixtures
 from test_review_pages import column, review_file  # noqa: F401 - fixtures
 
+from ncpi_desktop.ui.dialogs.record import RecordVisitDialog
+from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.record_dialogs import RecordVisitDialog
-from ncpi_desktop.ui.review import Review
-from ncpi_desktop.ui.rso_detail import RsoDetail
+from ncpi_desktop.ui.pages.review import Review
 
 
 def activate_by_double_click(qtbot, view: QTableView, rso: str) -> None:

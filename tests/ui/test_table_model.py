@@ -9,8 +9,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QTableView
 
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.table_model import (
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.models.table_model import (
     ALIGNMENT,
     BACKGROUND,
     DISPLAY,

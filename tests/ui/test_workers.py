@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt, QThread
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from ncpi_desktop.ui.workers import NEVER, Cancelled, Job, run_job
+from ncpi_desktop.ui.core.workers import NEVER, Cancelled, Job, run_job
 
 
 @pytest.fixture

@@ -45,9 +45,8 @@ from ncpi_desktop.storage.operations import (
     manager_absent,
     manager_leaving,
 )
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.caseload_page import RISK_ORDER, with_rso_names
-from ncpi_desktop.ui.reassign_dialog import (
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.dialogs.reassign import (
     Operation,
     ReasonPicker,
     pool_names,
@@ -55,8 +54,9 @@ from ncpi_desktop.ui.reassign_dialog import (
     preview_moves,
     with_limit_text,
 )
-from ncpi_desktop.ui.table_model import DISPLAY, Column, DataFrameTableModel, Index, Kind
-from ncpi_desktop.ui.tables import data_table, fit_columns
+from ncpi_desktop.ui.models.table_model import DISPLAY, Column, DataFrameTableModel, Index, Kind
+from ncpi_desktop.ui.pages.caseload import RISK_ORDER, with_rso_names
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 CHECK = int(Qt.ItemDataRole.CheckStateRole)
 EDIT = int(Qt.ItemDataRole.EditRole)

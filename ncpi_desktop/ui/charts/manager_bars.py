@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidge
 
 from ncpi_desktop.analysis.flags import flag_column, fmt_number, why_column
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.ui import style
+from ncpi_desktop.ui.core import style
 
 BAR_THICKNESS = 0.72
 #: Pixels between two names on the axis; when bars are closer, only every n-th bar is named

@@ -13,7 +13,7 @@ from PySide6.QtCore import SIGNAL, QPoint, Qt
 from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from ncpi_desktop.ui.table_model import DataFrameTableModel, format_value
+from ncpi_desktop.ui.models.table_model import DataFrameTableModel, format_value
 
 #: Rows measured when fitting columns: spread over the table, so long values anywhere count.
 SAMPLE_ROWS = 120
@@ -50,7 +50,7 @@ def data_table(model: DataFrameTableModel, parent: QWidget | None = None) -> QTa
 
 def add_export_entry(menu: QMenu, view: QTableView) -> QAction:
     """Add "Export table…" (``view`` as shown, to .xlsx or .csv) to a table's menu."""
-    from ncpi_desktop.ui.export_actions import export_view  # it builds dialogs out of tables
+    from ncpi_desktop.ui.menus.exchange import export_view  # it builds dialogs out of tables
 
     action = menu.addAction("Export table…")
     action.triggered.connect(lambda: export_view(view))

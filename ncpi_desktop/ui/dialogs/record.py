@@ -46,8 +46,8 @@ from ncpi_desktop.storage.operations import (
     record_order,
     record_visit,
 )
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.orders_page import ORDER_NAMES
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.pages.orders import ORDER_NAMES
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.main_window import MainWindow

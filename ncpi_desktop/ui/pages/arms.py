@@ -13,8 +13,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import Status
-from ncpi_desktop.ui.caseload_page import SummaryCard
-from ncpi_desktop.ui.review import (
+from ncpi_desktop.ui.models.table_model import Column, Kind, format_value
+from ncpi_desktop.ui.pages.caseload import SummaryCard
+from ncpi_desktop.ui.pages.review import (
     MANAGER,
     RISK,
     RSO_ID,
@@ -30,7 +31,6 @@ from ncpi_desktop.ui.review import (
     section_title,
     team_labels,
 )
-from ncpi_desktop.ui.table_model import Column, Kind, format_value
 
 #: The "team" of RSOs allocated to no team at all.
 NO_TEAM = "Unallocated"

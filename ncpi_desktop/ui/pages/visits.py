@@ -23,8 +23,9 @@ from PySide6.QtWidgets import (
 
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import RiskLevel
-from ncpi_desktop.ui.caseload_page import SummaryCard
-from ncpi_desktop.ui.review import (
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.pages.caseload import SummaryCard
+from ncpi_desktop.ui.pages.review import (
     MANAGER,
     RISK,
     RISK_ORDER,
@@ -41,8 +42,7 @@ from ncpi_desktop.ui.review import (
     section_title,
     team_labels,
 )
-from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.tables import data_table, fit_columns
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: What the main list shows.
 OVERDUE_AND_SOON = "overdue"

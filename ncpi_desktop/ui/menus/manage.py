@@ -33,12 +33,12 @@ from ncpi_desktop.storage.allocations import (
     hand_backs_due,
     proposal_context,
 )
-from ncpi_desktop.ui.absence_dialog import GoingDialog, HandBackDialog
-from ncpi_desktop.ui.history_view import HistoryDialog
-from ncpi_desktop.ui.proposal_view import Going, ProposalView, Scope
-from ncpi_desktop.ui.reassign_dialog import ReassignDialog
-from ncpi_desktop.ui.table_model import DataFrameTableModel
-from ncpi_desktop.ui.tables import add_export_entry
+from ncpi_desktop.ui.dialogs.absence import GoingDialog, HandBackDialog
+from ncpi_desktop.ui.dialogs.allocation_history import HistoryDialog
+from ncpi_desktop.ui.dialogs.proposal import Going, ProposalView, Scope
+from ncpi_desktop.ui.dialogs.reassign import ReassignDialog
+from ncpi_desktop.ui.models.table_model import DataFrameTableModel
+from ncpi_desktop.ui.widgets.tables import add_export_entry
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.main_window import MainWindow

@@ -16,8 +16,9 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
 from ncpi_desktop.domain.enums import ManagementMode, Status
-from ncpi_desktop.ui.caseload_page import SummaryCard
-from ncpi_desktop.ui.review import (
+from ncpi_desktop.ui.models.table_model import Column, Kind
+from ncpi_desktop.ui.pages.caseload import SummaryCard
+from ncpi_desktop.ui.pages.review import (
     MANAGER,
     RISK,
     RSO_ID,
@@ -29,7 +30,6 @@ from ncpi_desktop.ui.review import (
     rso_rows,
     section_title,
 )
-from ncpi_desktop.ui.table_model import Column, Kind
 
 #: Months in a year: turns a visit interval in months into visits a year.
 MONTHS_A_YEAR = 12

@@ -35,15 +35,15 @@ from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.snapshot import Snapshot
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.caseload_page import SummaryCard, summary_strip
-from ncpi_desktop.ui.page import Page, message_page
-from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.tables import data_table, fit_columns
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.pages.caseload import SummaryCard, summary_strip
+from ncpi_desktop.ui.pages.page import Page, message_page
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
+    from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
     from ncpi_desktop.ui.main_window import MainWindow
-    from ncpi_desktop.ui.rso_detail import RsoDetail
 
 ALL_BCUS = "All BCUs"
 ALL_TEAMS = "All teams"
@@ -608,7 +608,7 @@ class ChartSlot(QWidget):
 
 
 def review_charts():  # noqa: ANN201 - the module, imported when a chart is first shown
-    from ncpi_desktop.ui import review_charts as module
+    from ncpi_desktop.ui.charts import review_charts as module
 
     return module
 
@@ -659,10 +659,10 @@ class Review(QObject):
 
     def __init__(self, window: MainWindow) -> None:
         super().__init__(window)
-        from ncpi_desktop.ui.arms_page import ArmsPage
-        from ncpi_desktop.ui.orders_page import OrdersPage
-        from ncpi_desktop.ui.reactive_page import ReactivePage
-        from ncpi_desktop.ui.visits_page import VisitsPage
+        from ncpi_desktop.ui.pages.arms import ArmsPage
+        from ncpi_desktop.ui.pages.orders import OrdersPage
+        from ncpi_desktop.ui.pages.reactive import ReactivePage
+        from ncpi_desktop.ui.pages.visits import VisitsPage
 
         self.window = window
         self.trend = TrendSource(window)
@@ -708,7 +708,7 @@ class Review(QObject):
 
     def show_detail(self, rso_id: str) -> RsoDetail:
         """Open (or bring forward) the detail panel on ``rso_id``."""
-        from ncpi_desktop.ui.rso_detail import RsoDetail
+        from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
 
         if self._detail is None:
             self._detail = RsoDetail(self.window, self.record)
@@ -773,7 +773,7 @@ class Review(QObject):
                parent: QWidget | None = None) -> QWidget:
         """Open the dialog recording a ``kind`` ("visit", "arms", "order", "decision") for
         ``rso_id`` (default: the RSO selected on the current page; none: the user types one)."""
-        from ncpi_desktop.ui.record_dialogs import DIALOGS
+        from ncpi_desktop.ui.dialogs.record import DIALOGS
 
         rso = rso_id if rso_id is not None else self.selected_rso()
         dialog = DIALOGS[kind](self.window, rso, parent or self.window)

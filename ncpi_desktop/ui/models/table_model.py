@@ -22,7 +22,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersisten
 from PySide6.QtGui import QColor, QFont
 
 from ncpi_desktop.analysis.flags import flag_column, fmt_number, why_column
-from ncpi_desktop.ui import style
+from ncpi_desktop.ui.core import style
 
 # PySide6 passes the role to data() as a plain int: compare with ints, not enum members.
 DISPLAY = int(Qt.ItemDataRole.DisplayRole)

@@ -43,15 +43,21 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop.exchange.export import ExportError, export_extract, export_frame
 from ncpi_desktop.exchange.pack import MARKING, build_pack
 from ncpi_desktop.exchange.templates import write_templates
-from ncpi_desktop.ui.import_dialog import (
+from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
+from ncpi_desktop.ui.dialogs.import_extract import (
     DIALOG_STYLE,
     ImportFlow,
     last_folder,
     plural,
     remember_folder,
 )
-from ncpi_desktop.ui.table_model import HORIZONTAL, Column, DataFrameTableModel, Kind, format_value
-from ncpi_desktop.ui.workers import Cancel, Job, Progress, run_job
+from ncpi_desktop.ui.models.table_model import (
+    HORIZONTAL,
+    Column,
+    DataFrameTableModel,
+    Kind,
+    format_value,
+)
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.main_window import MainWindow
@@ -548,7 +554,7 @@ class ExchangeActions(QObject):
             progress(0, 0, "Gathering the figures")
             pack = build_pack(figures, produced_by=actor, produced_at=produced_at, names=names)
             if pdf:
-                from ncpi_desktop.ui.pack_pdf import write_pack_pdf
+                from ncpi_desktop.ui.exports.pack_pdf import write_pack_pdf
 
                 return write_atomically(path, lambda target: write_pack_pdf(pack, target,
                                                                             progress))

@@ -39,13 +39,13 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Role, Status
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.page import Page, message_page
-from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind, format_value
-from ncpi_desktop.ui.tables import data_table, fit_columns
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
+from ncpi_desktop.ui.pages.page import Page, message_page
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
-    from ncpi_desktop.ui.charts import ManagerBarChart
+    from ncpi_desktop.ui.charts.manager_bars import ManagerBarChart
 
 #: The manager flags shown on this page, with the word the Flags column uses for each.
 MANAGER_FLAGS: dict[str, str] = {
@@ -348,7 +348,7 @@ class CaseloadPage(Page):
         """Build the charts if they are not built yet (imports pyqtgraph)."""
         if self._charts:
             return
-        from ncpi_desktop.ui.charts import CaseloadChart, HighRiskShareChart
+        from ncpi_desktop.ui.charts.manager_bars import CaseloadChart, HighRiskShareChart
 
         for slot, chart_type in zip(self._chart_slots, (CaseloadChart, HighRiskShareChart),
                                     strict=True):

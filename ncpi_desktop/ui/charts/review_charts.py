@@ -15,8 +15,8 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import RiskLevel
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.charts import name_ticks
+from ncpi_desktop.ui.charts.manager_bars import name_ticks
+from ncpi_desktop.ui.core import style
 
 BAR_THICKNESS = 0.72
 NAME_SPACING = 3

@@ -13,8 +13,9 @@ from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
 from ncpi_desktop.analysis.visits import fmt_dates
 from ncpi_desktop.domain.enums import OrderType
-from ncpi_desktop.ui.caseload_page import SummaryCard
-from ncpi_desktop.ui.review import (
+from ncpi_desktop.ui.models.table_model import Column, Kind
+from ncpi_desktop.ui.pages.caseload import SummaryCard
+from ncpi_desktop.ui.pages.review import (
     ANY,
     NO_NAMED_MANAGER,
     RSO_ID,
@@ -26,7 +27,6 @@ from ncpi_desktop.ui.review import (
     muted,
     section_title,
 )
-from ncpi_desktop.ui.table_model import Column, Kind
 
 #: What the register shows.
 IN_FORCE = "in_force"

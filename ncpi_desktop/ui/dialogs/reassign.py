@@ -48,10 +48,10 @@ from ncpi_desktop.storage.operations import (
     check_effective_date,
     reassign,
 )
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.caseload_page import RISK_ORDER, STATUS_ORDER, with_rso_names
-from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind, format_value
-from ncpi_desktop.ui.tables import data_table, fit_columns
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
+from ncpi_desktop.ui.pages.caseload import RISK_ORDER, STATUS_ORDER, with_rso_names
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: The manager flags a preview reports, with the words a sentence uses for each.
 LIMITS: dict[str, str] = {

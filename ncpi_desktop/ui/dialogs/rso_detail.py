@@ -36,10 +36,10 @@ from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
 from ncpi_desktop.domain.enums import ManagementMode, OrderType, Status
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.history import rso_records
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.orders_page import ORDER_NAMES
-from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.tables import data_table, fit_columns
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.pages.orders import ORDER_NAMES
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
     from ncpi_desktop.domain.policy import Policy

@@ -44,7 +44,7 @@ from ncpi_desktop.exchange.pack import (
     format_value,
     replacing,
 )
-from ncpi_desktop.ui import style
+from ncpi_desktop.ui.core import style
 
 Progress = Callable[[int, int, str], None]
 

@@ -37,10 +37,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop.exchange.extract import TABLES, WARNING, ExtractUnusable, ImportIssue, quote
 from ncpi_desktop.exchange.importer import ImportResult, import_extract
 from ncpi_desktop.storage.database import DatabaseError
-from ncpi_desktop.ui import style
-from ncpi_desktop.ui.table_model import Column, DataFrameTableModel, Kind, format_value
-from ncpi_desktop.ui.tables import data_table, fit_columns
-from ncpi_desktop.ui.workers import Cancel, Job, Progress, run_job
+from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.main_window import MainWindow
@@ -275,7 +275,7 @@ class ImportErrorsDialog(QDialog):
         QGuiApplication.clipboard().setText(table_text(self.model))
 
     def _on_save(self) -> None:
-        from ncpi_desktop.ui.export_actions import export_view
+        from ncpi_desktop.ui.menus.exchange import export_view
 
         export_view(self.view, name=f"Import errors {Path(self.result.source).stem}")
 

@@ -1,0 +1,1 @@
+"""Charts: the per-manager bar charts and the review pages' charts (pyqtgraph)."""

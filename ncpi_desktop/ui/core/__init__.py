@@ -1,0 +1,1 @@
+"""What every room of the window stands on: the style, work off the GUI thread, undo."""

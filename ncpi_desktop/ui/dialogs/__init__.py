@@ -1,0 +1,1 @@
+"""Dialogs: recording, reassigning, proposals, absences, imports, an RSO's detail."""

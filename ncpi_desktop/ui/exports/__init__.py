@@ -1,0 +1,1 @@
+"""What the window writes out: the performance pack as a PDF."""

@@ -1,0 +1,1 @@
+"""The window's pages (tabs): Caseload, Visits, ARMS, Reactive, Orders."""

@@ -1,0 +1,1 @@
+"""Small widgets the pages and dialogs share: tables, summary cards, the scope filter."""
