@@ -11,7 +11,8 @@ import pytest
 from conftest import report_of
 
 from ncpi_desktop.demo.build import build_demo, insert_frame, write_register
-from ncpi_desktop.demo.generate import apportion, generate, pick
+from ncpi_desktop.demo.generate import generate
+from ncpi_desktop.demo.generate.arrays import apportion, pick
 from ncpi_desktop.demo.names import POLICE_FORCES
 from ncpi_desktop.demo.profiles import NATIONAL, PROFILES
 from ncpi_desktop.domain.policy import Policy
