@@ -26,7 +26,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from run import OUT, ROOT, run_measured
+from common import OUT, ROOT, run_measured
 
 DEFAULT_DB = OUT / "national.sqlite3"
 TARGET_SECONDS = 60.0
