@@ -26,6 +26,9 @@ import tempfile
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from ncpi_desktop.formats import uk_date
 
 #: Targets on the 2-core reference machine (issue 3, part 7), by row name.
 TARGETS = {"overdue visits and reactive eligibility": 1.0, "as-at change (slowest of 3)": 2.0}
@@ -73,7 +76,7 @@ def bench_review(db_path: str | Path, as_at: date | None = None) -> list[tuple[s
                  f"{a_cpu:.2f} s CPU; {len(snapshot.rsos):,} RSOs: {overdue:,} overdue, "
                  f"{eligible:,} eligible for reactive management"))
     rows.append(("visit history read (load_visits)", wall,
-                 f"{cpu:.2f} s CPU; {len(visits):,} RSOs with visits as at {as_at:%d/%m/%Y}"))
+                 f"{cpu:.2f} s CPU; {len(visits):,} RSOs with visits as at {uk_date(as_at)}"))
     rows.extend(_as_at_changes(db_path, as_at))
     return rows
 
@@ -83,8 +86,7 @@ def _as_at_changes(db_path: str | Path, as_at: date) -> list[tuple[str, float, s
     if sys.platform.startswith("linux") and not (
             os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtCore import QSettings
 
     from ncpi_desktop.storage.database import open_database
     from ncpi_desktop.ui.app import application
@@ -103,26 +105,9 @@ def _as_at_changes(db_path: str | Path, as_at: date) -> list[tuple[str, float, s
     window.show()
     app.processEvents()
 
-    def until_shown(day: date) -> None:
-        """Run the event loop, idle as the application's is, until the window shows ``day``'s
-        figures; then let the pages repaint."""
-        loop = QEventLoop()
-
-        def check() -> None:
-            if not window.loading and window.figures is not None \
-                    and window.figures.snapshot.as_at == day:
-                loop.quit()
-
-        poll = QTimer()
-        poll.timeout.connect(check)
-        poll.start(10)
-        loop.exec()
-        poll.stop()
-        QApplication.processEvents()  # the pages repaint with the new figures
-
     started = time.perf_counter(), time.process_time()
     window.set_database(open_database(db_path))
-    until_shown(as_at)
+    _until_shown(window, as_at)
     opened = time.perf_counter() - started[0], time.process_time() - started[1]
     window.caseload_page.ensure_charts()  # built after the first paint: not part of a change
     app.processEvents()
@@ -130,15 +115,36 @@ def _as_at_changes(db_path: str | Path, as_at: date) -> list[tuple[str, float, s
     for day in (_months_back(as_at, 6), _months_back(as_at, 12), as_at):
         started = time.perf_counter(), time.process_time()
         window.set_as_at(day)
-        until_shown(day)
+        _until_shown(window, day)
         wall, cpu = time.perf_counter() - started[0], time.process_time() - started[1]
         changes.append((wall, cpu, day))
     window.close()
     slowest = max(changes)
-    each = ", ".join(f"{day:%d/%m/%Y} {wall:.2f} s ({cpu:.2f} CPU)" for wall, cpu, day in changes)
+    each = ", ".join(f"{uk_date(day)} {wall:.2f} s ({cpu:.2f} CPU)" for wall, cpu, day in changes)
     return [("as-at change (slowest of 3)", slowest[0], f"{slowest[1]:.2f} s CPU; {each}"),
             ("window opened on the database", opened[0],
-             f"{opened[1]:.2f} s CPU; reads the whole register, as at {as_at:%d/%m/%Y}")]
+             f"{opened[1]:.2f} s CPU; reads the whole register, as at {uk_date(as_at)}")]
+
+
+def _until_shown(window: Any, day: date) -> None:
+    """Run the event loop, idle as the application's is, until ``window`` shows ``day``'s
+    figures; then let the pages repaint."""
+    from PySide6.QtCore import QEventLoop, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    loop = QEventLoop()
+
+    def check() -> None:
+        if not window.loading and window.figures is not None \
+                and window.figures.snapshot.as_at == day:
+            loop.quit()
+
+    poll = QTimer()
+    poll.timeout.connect(check)
+    poll.start(10)
+    loop.exec()
+    poll.stop()
+    QApplication.processEvents()  # the pages repaint with the new figures
 
 
 def main() -> None:
