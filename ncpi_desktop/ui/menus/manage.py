@@ -1,8 +1,8 @@
 """Rebalancing in the main window: the Manage menu, Ctrl+R on any RSO list, drag and drop of
 RSOs onto a manager (table row or chart bar), context menus, and the hand-back reminder.
 
-``install(window)`` wires it all from the pages' public attributes; a later page with an RSO list
-calls ``rso_list(window, view)`` so that Ctrl+R, the context menu and dragging work there too.
+``Rebalancing(context, caseload_page)`` wires it all from the caseload page's public attributes
+and every other page's tables that list RSOs; ``rso_list(view)`` makes another table one too.
 
 Every move takes effect on the window's as-at date (see ``reassign_dialog``): what the user
 previews and then sees is the register as at that date.
@@ -11,7 +11,6 @@ previews and then sees is the register as at that date.
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,15 +32,14 @@ from ncpi_desktop.storage.allocations import (
     hand_backs_due,
     proposal_context,
 )
+from ncpi_desktop.ui.core.context import AppContext
 from ncpi_desktop.ui.dialogs.absence import GoingDialog, HandBackDialog
 from ncpi_desktop.ui.dialogs.allocation_history import HistoryDialog
 from ncpi_desktop.ui.dialogs.proposal import Going, ProposalView, Scope
 from ncpi_desktop.ui.dialogs.reassign import ReassignDialog
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
+from ncpi_desktop.ui.pages.caseload import CaseloadPage
 from ncpi_desktop.ui.widgets.tables import add_export_entry
-
-if TYPE_CHECKING:
-    from ncpi_desktop.ui.main_window import MainWindow
 
 #: The drag payload: RSO ids, one per line.
 RSO_MIME = "application/x-ncpi-rso-ids"
@@ -70,13 +68,13 @@ def selected_rsos(view: QTableView) -> list[str]:
 
 
 class Rebalancing(QObject):
-    """The window's rebalancing controller (one per window: ``window.findChild(Rebalancing)``)."""
+    """The window's rebalancing controller (one per window)."""
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
+    def __init__(self, context: AppContext, caseload_page: CaseloadPage) -> None:
+        super().__init__(context)
         self.setObjectName("rebalancing")
-        self.window = window
-        self.page = window.caseload_page
+        self.context = context
+        self.page = caseload_page
         self._rso_views: list[QTableView] = []
         self._last_view: QTableView | None = None
         self._press: tuple[QTableView, QPoint] | None = None
@@ -88,7 +86,7 @@ class Rebalancing(QObject):
         self._build_actions()
         self.rso_list(self.page.rsos_view)
         # Every other page's table that lists RSOs (Visits, ARMS, Reactive, Orders...) too.
-        for page in window.pages:
+        for page in context.pages():
             for view in page.findChildren(QTableView):
                 model = view.model()
                 if view is not self.page.rsos_view and isinstance(model, DataFrameTableModel) \
@@ -100,20 +98,20 @@ class Rebalancing(QObject):
         self.hand_back_button.setStyleSheet("color: #8e1b10; font-weight: 600;")
         self.hand_back_button.clicked.connect(self.hand_back)
         self.hand_back_button.hide()
-        window.statusBar().addWidget(self.hand_back_button)
-        window.figures_changed.connect(self._on_figures)
+        context.add_status_widget(self.hand_back_button)
+        context.figures_changed.connect(self._on_figures)
         QApplication.instance().focusChanged.connect(self._on_focus)
-        self._on_figures(window.figures)
+        self._on_figures(context.figures)
 
     # --- actions ------------------------------------------------------------------------------
 
     def _build_actions(self) -> None:
-        window = self.window
-        menu = window.menu("&Manage")
+        parent = self.context.dialog_parent
+        menu = self.context.menu("&Manage")
 
         def action(text: str, slot: object, shortcut: str | None = None,
                    tip: str = "") -> QAction:
-            item = QAction(text, window)
+            item = QAction(text, parent)
             if shortcut:
                 item.setShortcut(QKeySequence(shortcut))
             item.setStatusTip(tip)
@@ -156,7 +154,7 @@ class Rebalancing(QObject):
         """The RSO list used last: a hooked one, or any table of this window listing RSOs
         (so Ctrl+R works on every page's RSO list without the page knowing)."""
         try:
-            if new is None or new.window() is not self.window:
+            if new is None or new.window() is not self.context.dialog_parent:
                 return
             for view in self._rso_views:
                 if new is view or view.isAncestorOf(new):
@@ -316,10 +314,10 @@ class Rebalancing(QObject):
     @property
     def on(self) -> date:
         """The effective date of every move made here: the window's as-at date."""
-        return self.window.as_at
+        return self.context.as_at
 
     def _absent_now(self) -> dict[str, date]:
-        engine = self.window.engine
+        engine = self.context.engine
         if engine is None:
             return {}
         frame = absent_on(absences(engine), self.on)
@@ -339,8 +337,8 @@ class Rebalancing(QObject):
             self.dialog = None
 
     def _ready(self) -> bool:
-        if self.window.figures is None or self.window.engine is None:
-            self.window.show_error("Nothing to rebalance", "Open a database with offender "
+        if self.context.figures is None or self.context.engine is None:
+            self.context.show_error("Nothing to rebalance", "Open a database with offender "
                                    "managers and RSOs first (File › Open database).")
             return False
         return True
@@ -349,7 +347,7 @@ class Rebalancing(QObject):
         """Ctrl+R: reassign the RSOs selected in the RSO list used last."""
         ids = self.current_rsos()
         if not ids:
-            self.window.show_error("No RSOs selected", "Select one or more RSOs in a list "
+            self.context.show_error("No RSOs selected", "Select one or more RSOs in a list "
                                    "(a manager's RSOs, or Pooled), then press Ctrl+R.")
             return
         self.reassign(ids)
@@ -357,11 +355,11 @@ class Rebalancing(QObject):
     def reassign(self, rso_ids: list[str], to_manager: str | None = None) -> ReassignDialog | None:
         if not self._ready():
             return None
-        figures = self.window.figures
+        figures = self.context.figures
         assert figures is not None
         dialog = ReassignDialog(figures, rso_ids, on=self.on, to_manager=to_manager,
-                                absent=self._absent_now(), parent=self.window)
-        dialog.accepted.connect(lambda: self.window.apply(dialog.operation()))
+                                absent=self._absent_now(), parent=self.context.dialog_parent)
+        dialog.accepted.connect(lambda: self.context.apply(dialog.operation()))
         self._show(dialog)
         return dialog
 
@@ -369,7 +367,7 @@ class Rebalancing(QObject):
                 ) -> ProposalView | None:
         if not self._ready():
             return None
-        figures, engine = self.window.figures, self.window.engine
+        figures, engine = self.context.figures, self.context.engine
         assert figures is not None and engine is not None
         if scope is None and going is None:
             scope = Scope(self.page.current_bcu, self.page.current_team)
@@ -382,9 +380,9 @@ class Rebalancing(QObject):
         absent, starts = proposal_context(engine, self.on)
         if going is not None:
             absent = [m for m in absent if m != going.manager_id]
-        view = ProposalView(figures, on=self.on, apply=self.window.apply, scope=scope,
+        view = ProposalView(figures, on=self.on, apply=self.context.apply, scope=scope,
                             going=going, absent_now=absent, allocated_on=starts,
-                            parent=self.window)
+                            parent=self.context.dialog_parent)
         self._show(view)
         return view
 
@@ -392,11 +390,11 @@ class Rebalancing(QObject):
         """Manager leaving or absent: who (and until when), then the proposal for their RSOs."""
         if not self._ready():
             return None
-        figures = self.window.figures
+        figures = self.context.figures
         assert figures is not None
         dialog = GoingDialog(figures, on=self.on, absence=absence,
                              manager_id=manager_id or self.page.selected_manager,
-                             parent=self.window)
+                             parent=self.context.dialog_parent)
 
         def next_step() -> None:
             chosen = dialog.manager_id
@@ -412,10 +410,10 @@ class Rebalancing(QObject):
     def hand_back(self) -> HandBackDialog | None:
         if not self._ready():
             return None
-        engine, figures = self.window.engine, self.window.figures
+        engine, figures = self.context.engine, self.context.figures
         assert engine is not None and figures is not None
-        dialog = HandBackDialog(engine, figures, on=self.on, apply=self.window.apply,
-                                parent=self.window)
+        dialog = HandBackDialog(engine, figures, on=self.on, apply=self.context.apply,
+                                parent=self.context.dialog_parent)
         self._show(dialog)
         return dialog
 
@@ -423,7 +421,7 @@ class Rebalancing(QObject):
                 manager_id: str | None = None) -> HistoryDialog | None:
         """The allocation history of an RSO or a manager (default: the RSO selected in the list
         used last, else the manager selected on the caseload page)."""
-        engine, figures = self.window.engine, self.window.figures
+        engine, figures = self.context.engine, self.context.figures
         if engine is None or figures is None:
             return None
         if rso_id is None and manager_id is None:
@@ -434,7 +432,7 @@ class Rebalancing(QObject):
             else:
                 manager_id = self.page.selected_manager
         if rso_id is None and manager_id is None:
-            self.window.show_error("Allocation history", "Select an RSO or an offender "
+            self.context.show_error("Allocation history", "Select an RSO or an offender "
                                    "manager first.")
             return None
         title = ""
@@ -443,7 +441,7 @@ class Rebalancing(QObject):
                                             == manager_id]
             title = f"{row['name'].iat[0]} ({manager_id})" if len(row) else manager_id
         dialog = HistoryDialog(engine, rso_id=rso_id, manager_id=manager_id, title=title,
-                               parent=self.window)
+                               parent=self.context.dialog_parent)
         dialog.setWindowModality(Qt.WindowModality.NonModal)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         self.dialog = dialog
@@ -455,7 +453,7 @@ class Rebalancing(QObject):
 
     def _on_figures(self, _figures: object) -> None:
         self._hook_charts()
-        engine = self.window.engine
+        engine = self.context.engine
         due = hand_backs_due(engine, self.on) if engine is not None else pd.DataFrame()
         self.hand_back_action.setEnabled(len(due) > 0)
         if len(due):
@@ -476,8 +474,3 @@ def _bar_at(chart: object, pos: QPoint) -> str | None:
     nearest = int(np.argmin(np.abs(centres - pos.y())))
     spacing = float(np.median(np.diff(centres))) if len(ids) > 1 else 40.0
     return ids[nearest] if abs(centres[nearest] - pos.y()) <= abs(spacing) / 2 else None
-
-
-def install(window: MainWindow) -> Rebalancing:
-    """Add rebalancing to ``window``: Manage menu, Ctrl+R, drag and drop, hand-back reminder."""
-    return Rebalancing(window)
