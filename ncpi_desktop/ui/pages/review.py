@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QByteArray, QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
@@ -28,6 +28,7 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.settings import splitter_state
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
 from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.caseload import SummaryCard, summary_strip
@@ -459,12 +460,12 @@ class ReviewPage(Page):
 
     def save_state(self, settings: QSettings) -> None:
         for name, splitter in self._splitters().items():
-            settings.setValue(f"splitter_{name}", splitter.saveState())
+            splitter_state(name).write(settings, splitter.saveState())
 
     def restore_state(self, settings: QSettings) -> None:
         for name, splitter in self._splitters().items():
-            state = settings.value(f"splitter_{name}")
-            if isinstance(state, QByteArray):
+            state = splitter_state(name).read(settings)
+            if state is not None:
                 splitter.restoreState(state)
 
     def _splitters(self) -> dict[str, QSplitter]:
