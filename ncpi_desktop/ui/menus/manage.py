@@ -5,7 +5,7 @@ proposal, leaver/absence, hand-back and history dialogs, and the hand-back remin
 the caseload page's and every other page's RSO lists selectable, draggable onto a manager (table
 row or chart bar) and right-clickable, and ask it for the dialogs.
 
-Every move takes effect on the window's as-at date (see ``reassign_dialog``): what the user
+Every move takes effect on the window's as-at date (see ``dialogs.reassign``): what the user
 previews and then sees is the register as at that date.
 """
 
