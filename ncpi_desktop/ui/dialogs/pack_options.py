@@ -50,6 +50,26 @@ class PackDialog(QDialog):
         intro.setWordWrap(True)
         layout.addWidget(intro)
 
+        layout.addLayout(self._build_form(path))
+
+        self.buttons = QDialogButtonBox(self)
+        self.export_button = self.buttons.addButton(
+            "Export", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.export_button.setDefault(True)
+        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self._on_accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
+
+        self._formats.buttonToggled.connect(self._on_format)
+        self.names_box.toggled.connect(self._on_names)
+        self.browse_button.clicked.connect(self._on_browse)
+        self.path_edit.textChanged.connect(
+            lambda text: self.export_button.setEnabled(bool(text.strip())))
+        self.resize(640, self.sizeHint().height())
+
+    def _build_form(self, path: Path) -> QFormLayout:
+        """Format, RSO names or not, and where."""
         form = QFormLayout()
         form.setHorizontalSpacing(12)
         formats = QVBoxLayout()
@@ -83,23 +103,7 @@ class PackDialog(QDialog):
         where.addWidget(self.path_edit, 1)
         where.addWidget(self.browse_button)
         form.addRow("Save as", where)
-        layout.addLayout(form)
-
-        self.buttons = QDialogButtonBox(self)
-        self.export_button = self.buttons.addButton(
-            "Export", QDialogButtonBox.ButtonRole.AcceptRole)
-        self.export_button.setDefault(True)
-        self.buttons.addButton(QDialogButtonBox.StandardButton.Cancel)
-        self.buttons.accepted.connect(self._on_accept)
-        self.buttons.rejected.connect(self.reject)
-        layout.addWidget(self.buttons)
-
-        self._formats.buttonToggled.connect(self._on_format)
-        self.names_box.toggled.connect(self._on_names)
-        self.browse_button.clicked.connect(self._on_browse)
-        self.path_edit.textChanged.connect(
-            lambda text: self.export_button.setEnabled(bool(text.strip())))
-        self.resize(640, self.sizeHint().height())
+        return form
 
     @property
     def suffix(self) -> str:
