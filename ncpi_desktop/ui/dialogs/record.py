@@ -36,7 +36,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, OrderType, VisitOutcome
+from ncpi_desktop.domain.enums import (
+    ORDER_NAMES,
+    ArmsOutcome,
+    ManagementMode,
+    OrderType,
+    VisitOutcome,
+)
 from ncpi_desktop.domain.ids import RsoId
 from ncpi_desktop.storage.operations import (
     Change,
@@ -47,7 +53,6 @@ from ncpi_desktop.storage.operations import (
     record_visit,
 )
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.pages.orders import ORDER_NAMES
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.core.context import AppContext

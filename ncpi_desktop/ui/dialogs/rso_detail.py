@@ -33,12 +33,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop.analysis.figures import RSO_FLAGS, flag_title
 from ncpi_desktop.analysis.flags import flag_column, why_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
-from ncpi_desktop.domain.enums import ManagementMode, OrderType, Status
+from ncpi_desktop.domain.enums import ORDER_NAMES, ManagementMode, OrderType, Status
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.history import rso_records
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.pages.orders import ORDER_NAMES
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
