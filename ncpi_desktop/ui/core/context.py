@@ -187,6 +187,10 @@ class AppContext(QObject):
         """The page in front."""
         return self._tabs.currentWidget()
 
+    def current_title(self) -> str:
+        """The title of the page in front (its tab's text)."""
+        return self._tabs.tabText(self._tabs.currentIndex())
+
     def pages(self) -> list[QWidget]:
         """Every page, in tab order."""
         return [self._tabs.widget(i) for i in range(self._tabs.count())]

@@ -85,8 +85,8 @@ def _safe_name(text: str) -> str:
 def _page_title(view: QTableView) -> str:
     context = AppContext.of(view)
     page = context.current_page() if context is not None else None
-    if page is not None and page.isAncestorOf(view):
-        return str(getattr(page, "title", "") or "")
+    if context is not None and page is not None and page.isAncestorOf(view):
+        return context.current_title()
     return ""
 
 
