@@ -3,7 +3,7 @@
 ``trend_of`` reads the history and runs the rules at twelve month ends: a second on Lancashire,
 several nationally. ``TrendSource`` computes it once per snapshot, only when a trend chart asks,
 as a job of ``core.workers`` (the one way work leaves the GUI thread), and hands it to every
-chart that shows it.
+chart that shows it. The job stops between reading and computing when the application quits.
 """
 
 from __future__ import annotations
@@ -18,27 +18,34 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.snapshot import Snapshot
 from ncpi_desktop.ui.core.context import AppContext
-from ncpi_desktop.ui.core.workers import NEVER, Cancel, Job, Progress, run_job
+from ncpi_desktop.ui.core.workers import NEVER, Cancel, Cancelled, Job, Progress, run_job
 
 #: The trend, or None and why not.
 Outcome = tuple[pd.DataFrame | None, str]
 
 
-def trend_of(engine: Engine, snapshot: Snapshot) -> pd.DataFrame:
+def trend_of(engine: Engine, snapshot: Snapshot,
+             cancel: Cancel = lambda: False) -> pd.DataFrame:
     """``analysis.trend.monthly_trend`` of ``snapshot``, over the history it needs, read from
-    the first month end to the as-at date."""
+    the first month end to the as-at date (``Cancelled`` once read if ``cancel()``)."""
     from ncpi_desktop.analysis.trend import month_ends, monthly_trend
     from ncpi_desktop.storage.history import load_trend_history
 
     first = month_ends(snapshot.as_at)[0]
-    return monthly_trend(snapshot, load_trend_history(engine, first, snapshot.as_at))
+    history = load_trend_history(engine, first, snapshot.as_at)
+    if cancel():
+        raise Cancelled
+    return monthly_trend(snapshot, history)
 
 
-def trend_or_why(engine: Engine, snapshot: Snapshot) -> Outcome:
+def trend_or_why(engine: Engine, snapshot: Snapshot,
+                 cancel: Cancel = lambda: False) -> Outcome:
     """``trend_of``, or None and the first line of why it failed: a chart says so in place of
     the trend, so no failure of the trend is a crash (a job re-raises what it does not expect)."""
     try:
-        return trend_of(engine, snapshot), ""
+        return trend_of(engine, snapshot, cancel), ""
+    except Cancelled:
+        raise
     except (SQLAlchemyError, DatabaseError) as exc:
         return None, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
     except Exception as exc:  # noqa: BLE001 - shown in the chart's place, not raised
@@ -90,15 +97,19 @@ class TrendSource(QObject):
         self._running = figures
         snapshot = figures.snapshot
 
-        def work(_progress: Progress, _cancel: Cancel) -> Outcome:
-            return trend_or_why(engine, snapshot)
+        def work(_progress: Progress, cancel: Cancel) -> Outcome:
+            return trend_or_why(engine, snapshot, cancel)
 
         def done(outcome: Outcome) -> None:
             if shiboken6.isValid(self):  # else the window closed while the trend was computed
                 self._on_done(figures, *outcome)
 
+        def cancelled() -> None:  # the application is quitting
+            if shiboken6.isValid(self):
+                self._running = None
+
         self.job = run_job(None, "Computing the trend", work, on_success=done,
-                           cancellable=False, show_after_ms=NEVER)
+                           on_cancel=cancelled, show_after_ms=NEVER)
 
     def _on_done(self, figures: Figures, trend: pd.DataFrame | None, error: str) -> None:
         self._running = None
