@@ -12,7 +12,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ncpi_desktop import __version__
 from ncpi_desktop.storage.database import DatabaseError, default_database_path, open_database
-from ncpi_desktop.ui.main_window import APP_NAME, APPLICATION, ORGANISATION, MainWindow, one_line
+from ncpi_desktop.ui.core.context import one_line
+from ncpi_desktop.ui.core.settings import APP_NAME, APPLICATION, ORGANISATION
+from ncpi_desktop.ui.main_window import MainWindow
 
 #: Message boxes opened by the exception hook, kept alive until closed.
 _open_error_boxes: list[QMessageBox] = []

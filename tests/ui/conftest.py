@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.storage.database import make_engine
 from ncpi_desktop.storage.snapshot import load_snapshot
-from ncpi_desktop.ui.main_window import MainWindow, app_settings
+from ncpi_desktop.ui.core.settings import app_settings
+from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.menus.manage import Rebalancing
 
 #: The offscreen platform warns whenever a shown top-level window's size constraints change; a
@@ -108,8 +109,8 @@ def window(qtbot, settings: QSettings, engine: Engine) -> MainWindow:
 
 
 def rebalancing(window: MainWindow) -> Rebalancing:
-    """The rebalancing ``install`` added to ``window``."""
-    found = window.findChild(Rebalancing)
+    """The rebalancing the window built."""
+    found = window.features.rebalancing
     assert found is not None
     return found
 

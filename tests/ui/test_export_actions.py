@@ -16,14 +16,15 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ncpi_desktop.exchange.pack import SHEETS
+from ncpi_desktop.ui.exports.table_export import focused_table, view_frame
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.menus.exchange import ExchangeActions, focused_table, view_frame
+from ncpi_desktop.ui.menus.exchange import ExchangeActions
 from ncpi_desktop.ui.widgets.tables import table_menu
 
 
 @pytest.fixture
 def actions(window: MainWindow) -> ExchangeActions:
-    found = window.findChild(ExchangeActions)
+    found = window.features.exchange
     assert found is not None
     return found
 
@@ -105,7 +106,7 @@ def test_the_context_menu_exports_the_focused_table_to_xlsx(
     out = tmp_path / "rsos"  # no suffix: the chosen filter's is added
     save_as(monkeypatch, out, "Excel workbook (*.xlsx)")
     jobs = []
-    from ncpi_desktop.ui.menus import exchange as export_actions
+    from ncpi_desktop.ui.exports import table_export as export_actions
 
     real = export_actions.export_view
     monkeypatch.setattr(export_actions, "export_view", lambda v: jobs.append(real(v)))

@@ -37,7 +37,7 @@ def warnings(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def actions(window: MainWindow) -> ExchangeActions:
-    found = window.findChild(ExchangeActions)
+    found = window.features.exchange
     assert found is not None
     return found
 
@@ -227,7 +227,7 @@ def test_a_bad_extract_lists_every_error_and_changes_nothing(
     saved = tmp_path / "errors.csv"
     monkeypatch.setattr(QFileDialog, "getSaveFileName",
                         staticmethod(lambda *_a, **_k: (str(saved), "CSV file (*.csv)")))
-    from ncpi_desktop.ui.menus.exchange import export_view
+    from ncpi_desktop.ui.exports.table_export import export_view
 
     job = export_view(dialog.view)
     with qtbot.waitSignal(job.done, timeout=10000):
@@ -299,7 +299,7 @@ def test_a_file_that_is_not_an_extract_is_refused(qtbot, flow: ImportFlow,
 def test_import_needs_a_database(qtbot, settings: QSettings) -> None:
     window = MainWindow(settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
-    actions = window.findChild(ExchangeActions)
+    actions = window.features.exchange
     assert not actions.import_action.isEnabled()
     assert not actions.pack_action.isEnabled()
     assert actions.template_action.isEnabled()

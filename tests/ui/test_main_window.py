@@ -250,7 +250,7 @@ def test_a_cancelled_read_keeps_the_figures_and_their_date(
         monkeypatch: pytest.MonkeyPatch) -> None:
     import threading
 
-    from ncpi_desktop.ui import main_window as module
+    from ncpi_desktop.ui.core import loader as module
 
     window = background_window
     window.set_database(engine)
@@ -266,7 +266,7 @@ def test_a_cancelled_read_keeps_the_figures_and_their_date(
     monkeypatch.setattr(module, "read_figures", slow)
     window.set_as_at(date(2016, 1, 31))
     assert window.loading and window.as_at == date(2016, 1, 31)
-    window._loading.cancel()
+    window.loader.job.cancel()
     release.set()
     qtbot.waitUntil(lambda: not window.loading)
     assert window.figures is shown
@@ -280,7 +280,7 @@ def held_reads(monkeypatch: pytest.MonkeyPatch):
     until ``release`` is set."""
     import threading
 
-    from ncpi_desktop.ui import main_window as module
+    from ncpi_desktop.ui.core import loader as module
 
     release = threading.Event()
     read = module.read_figures
@@ -309,7 +309,7 @@ def test_the_first_read_shows_the_caseload_page_then_every_page(
     assert page.managers_model.rowCount() == 4
     assert window.figures is None and window.loading  # the rest is being read
     assert "Reading visits" in window.statusBar().currentMessage()
-    assert not window._loading.dialog.isVisible()  # no dialog over a page in use
+    assert not window.loader.job.dialog.isVisible()  # no dialog over a page in use
     release.set()
     qtbot.waitUntil(lambda: window.figures is not None)
     assert window.figures.complete and page.figures is window.figures
@@ -332,7 +332,7 @@ def test_a_second_read_during_the_first_replaces_it(qtbot, starting_window: Main
     qtbot.waitUntil(lambda: reads == [True, False])
     window.set_as_at(AS_AT)  # focus leaving the date field, or Today on today: nothing to do
     assert reads == [True, False]
-    first = window._loading
+    first = window.loader.job
     cancelled: list[bool] = []
     first.cancelled.connect(lambda: cancelled.append(True))
     window.reload()  # F5
@@ -366,7 +366,7 @@ def test_the_register_read_is_kept_for_the_next_start(
     window = background_window
     window.set_database(engine)
     qtbot.waitUntil(lambda: window.figures is not None)
-    assert window._register_cache.source == "tables"
+    assert window.loader.cache.source == "tables"
 
     def kept() -> set[str]:
         with engine.connect() as connection:
@@ -381,7 +381,7 @@ def test_the_register_read_is_kept_for_the_next_start(
     qtbot.addWidget(next_start)
     next_start.set_database(make_engine(engine.url.database))
     qtbot.waitUntil(lambda: next_start.figures is not None)
-    assert next_start._register_cache.source == "store"
+    assert next_start.loader.cache.source == "store"
     assert not next_start.storing  # nothing new to keep
     pd.testing.assert_frame_equal(next_start.figures.managers, window.figures.managers)
     pd.testing.assert_frame_equal(next_start.figures.rsos, window.figures.rsos)

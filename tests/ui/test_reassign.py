@@ -24,7 +24,7 @@ from ncpi_desktop.ui.dialogs.reassign import (
     reason_text,
 )
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.menus.manage import (
+from ncpi_desktop.ui.menus.rso_lists import (
     RSO_MIME,
     mime_rsos,
     rso_mime,
@@ -232,12 +232,12 @@ def test_dropping_on_a_chart_bar_picks_that_manager(qtbot, window: MainWindow):
     window.show()
     qtbot.waitExposed(window)
     rb = rebalancing(window)
-    rb._hook_charts()
+    rb.lists.hook_charts()
     centre = chart.bar_center("OM4")
-    assert rb.manager_at(chart.plot_widget.viewport(), centre) == "OM4"
+    assert rb.lists.manager_at(chart.plot_widget.viewport(), centre) == "OM4"
     drop(chart.plot_widget.viewport(), centre, held(window.figures, "OM1")[:1])
     assert isinstance(rb.dialog, ReassignDialog) and rb.dialog.to_manager == "OM4"
-    assert rb.manager_at(chart.plot_widget.viewport(), QPoint(5, -500)) is None
+    assert rb.lists.manager_at(chart.plot_widget.viewport(), QPoint(5, -500)) is None
 
 
 def test_a_move_before_a_later_allocation_is_refused(qtbot, window: MainWindow, monkeypatch):
@@ -288,7 +288,7 @@ def test_dragging_a_selected_row_drags_the_selection(qtbot, window: MainWindow, 
     select_rows(view, [0, 1, 2])
     started: list[list[str]] = []
     rb = rebalancing(window)
-    monkeypatch.setattr(rb, "start_drag", lambda v: started.append(selected_rsos(v)))
+    monkeypatch.setattr(rb.lists, "start_drag", lambda v: started.append(selected_rsos(v)))
     start = view.visualRect(model.index(1, 1)).center()
     qtbot.mousePress(view.viewport(), Qt.MouseButton.LeftButton, pos=start)
     qtbot.mouseMove(view.viewport(), start + QPoint(0, 40))

@@ -26,9 +26,9 @@ from ncpi_desktop.ui.dialogs.record import (
     RecordOrderDialog,
     RecordVisitDialog,
 )
+from ncpi_desktop.ui.features import Features
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.models.table_model import TOOLTIP
-from ncpi_desktop.ui.pages.review import Review, review_of
 
 
 @pytest.fixture
@@ -52,8 +52,8 @@ def window(qtbot, settings, review_engine: Engine) -> MainWindow:
 
 
 @pytest.fixture
-def review(window: MainWindow) -> Review:
-    return review_of(window)
+def review(window: MainWindow) -> Features:
+    return window.features
 
 
 @pytest.fixture
@@ -72,8 +72,8 @@ def select_rso(window: MainWindow, page, view, rso: str) -> None:
     view.setFocus()
 
 
-def open_dialog(qtbot, review: Review, kind: str) -> RecordDialog:
-    review.actions[kind].trigger()
+def open_dialog(qtbot, review: Features, kind: str) -> RecordDialog:
+    review.record.actions[kind].trigger()
     dialog = QApplication.activeModalWidget()
     assert isinstance(dialog, RecordDialog)
     qtbot.waitExposed(dialog)
@@ -85,19 +85,19 @@ def set_date(edit, value: date) -> None:
 
 
 def test_review_pages_follow_caseload_with_a_record_menu(window: MainWindow,
-                                                         review: Review) -> None:
+                                                         review: Features) -> None:
     titles = [window.tabs.tabText(i) for i in range(window.tabs.count())]
     assert titles[:5] == ["Caseload", "Visits", "ARMS", "Reactive", "Orders"]
     menu = window.menu("Record")
     assert [a.text() for a in menu.actions() if a.text()] == [
         "Home &visit…", "&ARMS assessment…", "Civil &order…", "Management &decision…",
         "RSO &details…"]
-    assert review.actions["visit"].shortcut() == QKeySequence("Ctrl+Shift+V")
-    assert review.actions["arms"].shortcut() == QKeySequence("Ctrl+Shift+A")
+    assert review.record.actions["visit"].shortcut() == QKeySequence("Ctrl+Shift+V")
+    assert review.record.actions["arms"].shortcut() == QKeySequence("Ctrl+Shift+A")
 
 
 def test_recording_a_visit_clears_it_from_overdue_and_undo_brings_it_back(
-        qtbot, window: MainWindow, review: Review) -> None:
+        qtbot, window: MainWindow, review: Features) -> None:
     page = review.visits_page
     select_rso(window, page, page.visits_view, "LATE")
     assert page.summary["overdue"].value_text == "3"
@@ -124,7 +124,7 @@ def test_recording_a_visit_clears_it_from_overdue_and_undo_brings_it_back(
 
 
 def test_changing_the_as_at_date_changes_every_page(qtbot, window: MainWindow,
-                                                    review: Review) -> None:
+                                                    review: Features) -> None:
     page = review.visits_page
     window.tabs.setCurrentWidget(page)
     assert page.as_at_label.text() == "as at 09/10/2017"
@@ -150,7 +150,7 @@ def test_changing_the_as_at_date_changes_every_page(qtbot, window: MainWindow,
 
 
 def test_a_reactive_decision_is_refused_with_the_unmet_criteria(
-        qtbot, window: MainWindow, review: Review, refusals: list[str]) -> None:
+        qtbot, window: MainWindow, review: Features, refusals: list[str]) -> None:
     page = review.visits_page
     select_rso(window, page, page.visits_view, "LATE")
     dialog = open_dialog(qtbot, review, "decision")
@@ -171,7 +171,7 @@ def test_a_reactive_decision_is_refused_with_the_unmet_criteria(
     dialog.reject()
 
 
-def test_a_decision_needs_a_reason(qtbot, window: MainWindow, review: Review) -> None:
+def test_a_decision_needs_a_reason(qtbot, window: MainWindow, review: Features) -> None:
     page = review.reactive_page
     select_rso(window, page, page.eligible_view, "ELIGIBLE")
     dialog = open_dialog(qtbot, review, "decision")
@@ -183,7 +183,7 @@ def test_a_decision_needs_a_reason(qtbot, window: MainWindow, review: Review) ->
 
 
 def test_an_eligible_rso_goes_reactive_and_back_with_undo(qtbot, window: MainWindow,
-                                                          review: Review) -> None:
+                                                          review: Features) -> None:
     page = review.reactive_page
     select_rso(window, page, page.eligible_view, "ELIGIBLE")
     dialog = open_dialog(qtbot, review, "decision")
@@ -200,7 +200,7 @@ def test_an_eligible_rso_goes_reactive_and_back_with_undo(qtbot, window: MainWin
 
 
 def test_recording_an_arms_assessment_raises_completion(qtbot, window: MainWindow,
-                                                        review: Review) -> None:
+                                                        review: Features) -> None:
     page = review.arms_page
     select_rso(window, page, page.due_view, "LATE")
     dialog = open_dialog(qtbot, review, "arms")
@@ -215,7 +215,7 @@ def test_recording_an_arms_assessment_raises_completion(qtbot, window: MainWindo
 
 
 def test_recording_an_order_makes_the_rso_ineligible_for_reactive(
-        qtbot, window: MainWindow, review: Review) -> None:
+        qtbot, window: MainWindow, review: Features) -> None:
     page = review.reactive_page
     select_rso(window, page, page.eligible_view, "ELIGIBLE")
     dialog = open_dialog(qtbot, review, "order")
@@ -235,7 +235,7 @@ def test_recording_an_order_makes_the_rso_ineligible_for_reactive(
 
 
 def test_with_nothing_selected_the_user_names_the_rso(qtbot, window: MainWindow,
-                                                      review: Review) -> None:
+                                                      review: Features) -> None:
     window.tabs.setCurrentWidget(review.orders_page)
     review.orders_page.orders_view.clearSelection()
     dialog = open_dialog(qtbot, review, "visit")
@@ -257,7 +257,7 @@ def test_with_nothing_selected_the_user_names_the_rso(qtbot, window: MainWindow,
 
 
 def test_the_trend_is_computed_from_history_when_shown(qtbot, window: MainWindow,
-                                                       review: Review) -> None:
+                                                       review: Features) -> None:
     page = review.visits_page
     window.tabs.setCurrentWidget(page)
     page.side_tabs.setCurrentWidget(page.trend_slot)

@@ -15,8 +15,8 @@ from test_review_pages import column, review_file  # noqa: F401 - fixtures
 
 from ncpi_desktop.ui.dialogs.record import RecordVisitDialog
 from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
+from ncpi_desktop.ui.features import Features
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.pages.review import Review
 
 
 def activate_by_double_click(qtbot, view: QTableView, rso: str) -> None:
@@ -35,15 +35,15 @@ def activate_by_enter(qtbot, view: QTableView, rso: str) -> None:
     qtbot.keyClick(view, Qt.Key.Key_Return)
 
 
-def detail_of(qtbot, review: Review) -> RsoDetail:  # noqa: F811
-    detail = review.detail
+def detail_of(qtbot, review: Features) -> RsoDetail:  # noqa: F811
+    detail = review.record.detail
     assert detail is not None
     qtbot.waitExposed(detail)
     return detail
 
 
 def test_double_click_opens_the_detail_with_every_flag_and_why(  # noqa: F811
-        qtbot, window: MainWindow, review: Review) -> None:  # noqa: F811
+        qtbot, window: MainWindow, review: Features) -> None:  # noqa: F811
     page = review.visits_page
     window.tabs.setCurrentWidget(page)
     activate_by_double_click(qtbot, page.visits_view, "WARRANT")
@@ -63,7 +63,7 @@ def test_double_click_opens_the_detail_with_every_flag_and_why(  # noqa: F811
 
 
 def test_enter_opens_the_detail_with_the_reactive_criteria_and_allocations(  # noqa: F811
-        qtbot, window: MainWindow, review: Review) -> None:  # noqa: F811
+        qtbot, window: MainWindow, review: Features) -> None:  # noqa: F811
     page = review.visits_page
     window.tabs.setCurrentWidget(page)
     activate_by_enter(qtbot, page.visits_view, "LATE")
@@ -81,7 +81,7 @@ def test_enter_opens_the_detail_with_the_reactive_criteria_and_allocations(  # n
 
 
 def test_every_rso_list_opens_the_detail(qtbot, window: MainWindow,  # noqa: F811
-                                         review: Review) -> None:  # noqa: F811
+                                         review: Features) -> None:  # noqa: F811
     lists = [(review.arms_page, review.arms_page.due_view, "LATER"),
              (review.reactive_page, review.reactive_page.reviews_view, "REVIEW"),
              (review.orders_page, review.orders_page.orders_view, "ORDERED")]
@@ -89,7 +89,7 @@ def test_every_rso_list_opens_the_detail(qtbot, window: MainWindow,  # noqa: F81
         window.tabs.setCurrentWidget(page)
         activate_by_enter(qtbot, view, rso)
         assert detail_of(qtbot, review).rso_id == rso
-    detail = review.detail
+    detail = review.record.detail
     assert "Civil order ending soon\nSHPO ends 01/11/2017 (in 23 days)" in detail.flags_text
     # The caseload page's RSO list too (another page: hooked from the review's install).
     caseload = window.caseload_page
@@ -106,8 +106,8 @@ def test_every_rso_list_opens_the_detail(qtbot, window: MainWindow,  # noqa: F81
 
 
 def test_record_from_the_detail_and_see_it_refresh(qtbot, window: MainWindow,  # noqa: F811
-                                                   review: Review) -> None:  # noqa: F811
-    detail = review.show_detail("LATE")
+                                                   review: Features) -> None:  # noqa: F811
+    detail = review.record.show_detail("LATE")
     qtbot.waitExposed(detail)
     assert "Home visit overdue" in detail.flags_text
     qtbot.mouseClick(detail.buttons["visit"], Qt.MouseButton.LeftButton)
@@ -123,8 +123,8 @@ def test_record_from_the_detail_and_see_it_refresh(qtbot, window: MainWindow,  #
 
 
 def test_the_detail_follows_the_as_at_date(qtbot, window: MainWindow,  # noqa: F811
-                                           review: Review) -> None:  # noqa: F811
-    detail = review.show_detail("ORDERED")
+                                           review: Features) -> None:  # noqa: F811
+    detail = review.record.show_detail("ORDERED")
     qtbot.waitExposed(detail)
     window.set_as_at(date(2009, 6, 1))  # before anyone was registered
     assert detail.subtitle_label.text() == "Not on the register as at 01/06/2009"
@@ -135,9 +135,9 @@ def test_the_detail_follows_the_as_at_date(qtbot, window: MainWindow,  # noqa: F
 
 
 @pytest.mark.parametrize("rso", ["WOMAN", "ELIGIBLE"])
-def test_eligible_rsos_read_as_good_news(qtbot, window: MainWindow, review: Review,  # noqa: F811
+def test_eligible_rsos_read_as_good_news(qtbot, window: MainWindow, review: Features,  # noqa: F811
                                          rso: str) -> None:
-    detail = review.show_detail(rso)
+    detail = review.record.show_detail(rso)
     assert detail.flags_text.startswith("Eligible for reactive management\nMeets every "
                                         "criterion for reactive management: low risk")
     assert "Managed actively; meets every criterion" in detail.reactive_text

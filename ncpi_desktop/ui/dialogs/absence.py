@@ -28,12 +28,12 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.domain.enums import RISK_ORDER, STATUS_ORDER
 from ncpi_desktop.storage.allocations import hand_backs_due
 from ncpi_desktop.storage.operations import Change, hand_back
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.dialogs.reassign import Operation, manager_choices
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.pages.caseload import RISK_ORDER, STATUS_ORDER
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: An absence's default length when the dialog opens: four weeks.

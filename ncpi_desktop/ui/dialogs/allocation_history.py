@@ -8,10 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.domain.enums import RISK_ORDER
 from ncpi_desktop.storage.allocations import allocation_history
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.pages.caseload import RISK_ORDER
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 RSO_HISTORY_COLUMNS = [

@@ -38,12 +38,13 @@ from ncpi_desktop.exchange.extract import TABLES, WARNING, ExtractUnusable, Impo
 from ncpi_desktop.exchange.importer import ImportResult, import_extract
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.settings import last_folder, remember_folder
 from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
-    from ncpi_desktop.ui.main_window import MainWindow
+    from ncpi_desktop.ui.core.context import AppContext
 
 EXTRACT_FILTER = ("Extracts: .zip, .xlsx, or any .csv file of an extract folder "
                   "(*.zip *.xlsx *.csv);;All files (*)")
@@ -275,7 +276,7 @@ class ImportErrorsDialog(QDialog):
         QGuiApplication.clipboard().setText(table_text(self.model))
 
     def _on_save(self) -> None:
-        from ncpi_desktop.ui.menus.exchange import export_view
+        from ncpi_desktop.ui.exports.table_export import export_view
 
         export_view(self.view, name=f"Import errors {Path(self.result.source).stem}")
 
@@ -362,9 +363,9 @@ class ImportFlow(QObject):
     #: The run ended without a result (cancelled, or the input could not be read).
     stopped = Signal(str)
 
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context)
+        self._context = context
         self.job: Job | None = None
         self.errors_dialog: ImportErrorsDialog | None = None
         self.summary_dialog: ImportSummaryDialog | None = None
@@ -374,15 +375,15 @@ class ImportFlow(QObject):
 
     def choose_file(self) -> None:
         """A .zip, an .xlsx, or any CSV of an extract folder (which imports the whole folder)."""
-        path, _ = QFileDialog.getOpenFileName(self._window, "Import extract",
+        path, _ = QFileDialog.getOpenFileName(self._context.dialog_parent, "Import extract",
                                               last_folder("import"), EXTRACT_FILTER)
         if path:
             chosen = Path(path)
             self.start(chosen.parent if chosen.suffix.lower() == ".csv" else chosen)
 
     def choose_folder(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self._window, "Import extract folder",
-                                                  last_folder("import"))
+        folder = QFileDialog.getExistingDirectory(self._context.dialog_parent,
+                                                  "Import extract folder", last_folder("import"))
         if folder:
             self.start(Path(folder))
 
@@ -390,21 +391,22 @@ class ImportFlow(QObject):
 
     def start(self, path: Path) -> Job | None:
         """Check the extract at ``path``; the errors or the summary follow."""
-        window = self._window
-        engine = window.engine
+        context = self._context
+        engine = context.engine
         if engine is None:
-            window.show_error("No database", "Open a database first (File › Open database).")
+            context.show_error("No database", "Open a database first (File › Open database).")
             return None
         remember_folder("import", path if path.is_dir() else path.parent)
         self._path = path
-        actor = window.actor
+        actor = context.actor
 
         def work(progress: Progress, cancel: Cancel) -> ImportResult:
             return import_extract(engine, path, actor=actor, check=True, progress=progress,
                                   cancel=cancel)
 
-        self.job = run_job(window, "Checking the extract", work, on_success=self._on_checked,
-                           on_failure=self._on_failure, expected=EXPECTED,
+        self.job = run_job(context.dialog_parent, "Checking the extract", work,
+                           on_success=self._on_checked, on_failure=self._on_failure,
+                           expected=EXPECTED,
                            label=f"Checking {path.name}…")
         return self.job
 
@@ -413,7 +415,7 @@ class ImportFlow(QObject):
         text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if isinstance(error, OSError) and error.strerror:
             text = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
-        self._window.show_error(title, text)
+        self._context.show_error(title, text)
         self.stopped.emit(text)
 
     def _on_checked(self, result: ImportResult) -> None:
@@ -422,38 +424,39 @@ class ImportFlow(QObject):
             self.stopped.emit("cancelled")
             return
         if result.errors:
-            self.errors_dialog = ImportErrorsDialog(result, self._window)
+            self.errors_dialog = ImportErrorsDialog(result, self._context.dialog_parent)
             self.errors_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.errors_dialog.open()
             self._status(f"{result.source} not imported: {plural(len(result.errors), 'error')}; "
                          "nothing was changed.")
         else:
-            self.summary_dialog = ImportSummaryDialog(result, self._window.location or
-                                                      "the database", self._window)
+            self.summary_dialog = ImportSummaryDialog(result, self._context.location or
+                                                      "the database", self._context.dialog_parent)
             self.summary_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.summary_dialog.accepted.connect(self._on_confirmed)
             self.summary_dialog.open()
         self.checked.emit(result)
 
     def _on_confirmed(self) -> None:
-        window = self._window
-        engine, path = window.engine, self._path
+        context = self._context
+        engine, path = context.engine, self._path
         if engine is None or path is None:
             return
-        actor = window.actor
+        actor = context.actor
 
         def work(progress: Progress, cancel: Cancel) -> ImportResult:
             return import_extract(engine, path, actor=actor, progress=progress, cancel=cancel)
 
-        self.job = run_job(window, "Importing the extract", work, on_success=self._on_imported,
-                           on_failure=self._on_failure, expected=EXPECTED,
+        self.job = run_job(context.dialog_parent, "Importing the extract", work,
+                           on_success=self._on_imported, on_failure=self._on_failure,
+                           expected=EXPECTED,
                            label=f"Importing {path.name}…")
 
     def _on_imported(self, result: ImportResult) -> None:
-        window = self._window
+        context = self._context
         if result.written:
-            window.undo_stack.clear()
-            window.reload()
+            context.undo_stack.clear()
+            context.reload()
             parts = [f"{TABLE_LABELS.get(n, n)} {c.added:,} new, {c.updated:,} changed"
                      for n, c in result.counts.items() if c.added or c.updated]
             parts.append(plural(result.holder_changes, "change of manager",
@@ -463,23 +466,10 @@ class ImportFlow(QObject):
         elif result.cancelled:
             self._status("Import cancelled: nothing was changed.")
         elif result.errors:  # the extract or the database changed since the check
-            self.errors_dialog = ImportErrorsDialog(result, window)
+            self.errors_dialog = ImportErrorsDialog(result, context.dialog_parent)
             self.errors_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.errors_dialog.open()
         self.imported.emit(result)
 
     def _status(self, text: str) -> None:
-        self._window.statusBar().showMessage(text)
-
-
-def last_folder(kind: str) -> str:
-    """The folder the user last chose for ``kind`` of file (import, pack, …)."""
-    from ncpi_desktop.ui.main_window import app_settings
-
-    return str(app_settings().value(f"exchange/{kind}_folder", "") or "")
-
-
-def remember_folder(kind: str, folder: Path) -> None:
-    from ncpi_desktop.ui.main_window import app_settings
-
-    app_settings().setValue(f"exchange/{kind}_folder", str(folder))
+        self._context.show_status(text)

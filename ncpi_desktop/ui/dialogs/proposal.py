@@ -174,7 +174,7 @@ def scopes(figures: Figures) -> list[Scope]:
 
 class ProposalView(QDialog):
     """A proposal for ``scope`` (balancing) or for ``going`` (a leaver, or an absence when
-    ``going.until`` is set). ``apply`` runs an operation the way ``MainWindow.apply`` does and
+    ``going.until`` is set). ``apply`` runs an operation the way ``AppContext.apply`` does and
     returns its change, or None when it was refused."""
 
     def __init__(self, figures: Figures, *, on: date,
@@ -467,7 +467,7 @@ class ProposalView(QDialog):
     # --- applying -------------------------------------------------------------------------
 
     def operation(self) -> Operation:
-        """The ticked moves as one operation, for ``MainWindow.apply``."""
+        """The ticked moves as one operation, for ``AppContext.apply``."""
         moves, reason, on, going = self.ticked_moves, self.reason_picker.reason, self._on, \
             self._going
         if self.mode == Mode.BALANCE:

@@ -485,7 +485,7 @@ class ReassignDialog(QDialog):
         return [RsoId(i) for i in self.rso_ids if i not in already]
 
     def operation(self) -> Operation:
-        """The move, for ``MainWindow.apply``: refused if an RSO moved after the as-at date."""
+        """The move, for ``AppContext.apply``: refused if an RSO moved after the as-at date."""
         ids = self._to_move()
         target, reason, on = ManagerId(self.to_manager or ""), self.reason, self._on
 

@@ -1,7 +1,7 @@
 """Dialogs recording a home visit, an ARMS assessment, a civil order and a management decision.
 
 Each dialog only collects what the user says; the write is the named operation in
-``storage.operations`` run through ``MainWindow.apply``, so it is validated, one transaction,
+``storage.operations`` run through ``AppContext.apply``, so it is validated, one transaction,
 audited, undoable (Ctrl+Z) and every page is refreshed. A refused operation (a reactive decision
 for an RSO who does not meet the criteria, say) leaves the dialog open with the reason in it.
 """
@@ -36,7 +36,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, OrderType, VisitOutcome
+from ncpi_desktop.domain.enums import (
+    ORDER_NAMES,
+    ArmsOutcome,
+    ManagementMode,
+    OrderType,
+    VisitOutcome,
+)
 from ncpi_desktop.domain.ids import RsoId
 from ncpi_desktop.storage.operations import (
     Change,
@@ -47,10 +53,9 @@ from ncpi_desktop.storage.operations import (
     record_visit,
 )
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.pages.orders import ORDER_NAMES
 
 if TYPE_CHECKING:
-    from ncpi_desktop.ui.main_window import MainWindow
+    from ncpi_desktop.ui.core.context import AppContext
 
 Operation = Callable[[Engine, str], Change]
 
@@ -98,10 +103,10 @@ class RecordDialog(QDialog):
     #: The verb on the button that records.
     button_text = "Record"
 
-    def __init__(self, window: MainWindow, rso_id: str | None,
+    def __init__(self, context: AppContext, rso_id: str | None,
                  parent: QWidget | None = None) -> None:
-        super().__init__(parent or window)
-        self.window_ = window
+        super().__init__(parent or context.dialog_parent)
+        self.context = context
         self.change: Change | None = None
         self.setWindowTitle(self.title)
         self.setStyleSheet(DIALOG_STYLE)
@@ -173,7 +178,7 @@ class RecordDialog(QDialog):
 
     @property
     def policy(self):  # noqa: ANN201 - the window's Policy
-        return self.window_.policy
+        return self.context.policy
 
     @property
     def rso_id(self) -> str:
@@ -181,7 +186,7 @@ class RecordDialog(QDialog):
 
     def rso_row(self) -> pd.Series | None:
         """The RSO's row of the window's figures (None: unknown at the as-at date)."""
-        figures = self.window_.figures
+        figures = self.context.figures
         if figures is None or not self.rso_id:
             return None
         rsos = figures.rsos
@@ -192,7 +197,7 @@ class RecordDialog(QDialog):
         row = self.rso_row()
         if row is None:
             self.rso_label.setText("" if not self.rso_id else
-                                   f"Not on the register as at {self.window_.as_at:%d/%m/%Y}")
+                                   f"Not on the register as at {self.context.as_at:%d/%m/%Y}")
         else:
             holder = row["manager_name"] if pd.notna(row["manager_name"]) else \
                 "no named manager"
@@ -211,7 +216,7 @@ class RecordDialog(QDialog):
 
     def after_as_at(self, value: date, what: str) -> str:
         """A note when ``value`` is after the date the window shows."""
-        as_at = self.window_.as_at
+        as_at = self.context.as_at
         if value <= as_at:
             return ""
         return (f"The window shows the register as at {as_at:%d/%m/%Y}: {what} on "
@@ -248,14 +253,13 @@ class RecordDialog(QDialog):
                 refused.append(exc)
                 raise
 
-        change = self.window_.apply(run)
+        change = self.context.apply(run)
         if change is None:
             reason = str(refused[0]).strip() if refused else "Nothing was recorded."
             self.show_error(reason.splitlines()[0] if reason else "Nothing was recorded.")
             return
         self.change = change
-        self.window_.statusBar().showMessage(f"Recorded: {change.summary} (Ctrl+Z undoes it)",
-                                             8000)
+        self.context.show_status(f"Recorded: {change.summary} (Ctrl+Z undoes it)", 8000)
         super().accept()
 
 
@@ -411,7 +415,7 @@ class RecordDecisionDialog(RecordDialog):
         self.reason_edit.setPlaceholderText("Why: what the offender manager is satisfied of "
                                             "(required)")
         self.reason_edit.setFixedHeight(80)
-        self.by_edit = QLineEdit(self.window_.actor)
+        self.by_edit = QLineEdit(self.context.actor)
         self.by_edit.setToolTip("Who made the decision (the change is recorded as yours)")
         form.addRow("Manage", modes)
         form.addRow("Decided on", self.date_edit)
@@ -430,7 +434,7 @@ class RecordDecisionDialog(RecordDialog):
             return ""
         notes = []
         row = self.rso_row()
-        as_at = self.window_.as_at
+        as_at = self.context.as_at
         if self.mode == ManagementMode.REACTIVE and row is not None:
             if bool(row["reactive_meets"]):
                 notes.append(f"As at {as_at:%d/%m/%Y} this RSO meets every criterion for "

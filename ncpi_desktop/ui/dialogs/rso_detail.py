@@ -33,17 +33,16 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop.analysis.figures import RSO_FLAGS, flag_title
 from ncpi_desktop.analysis.flags import flag_column, why_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
-from ncpi_desktop.domain.enums import ManagementMode, OrderType, Status
+from ncpi_desktop.domain.enums import ORDER_NAMES, ManagementMode, OrderType, Status
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.history import rso_records
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.pages.orders import ORDER_NAMES
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
     from ncpi_desktop.domain.policy import Policy
-    from ncpi_desktop.ui.main_window import MainWindow
+    from ncpi_desktop.ui.core.context import AppContext
 
 Record = Callable[[str, "str | None", "QWidget | None"], QWidget]
 
@@ -140,9 +139,9 @@ def _facts(title: str, rows: list[tuple[str, str]]) -> str:
 class RsoDetail(QDialog):
     """The detail panel: a window beside the main one, showing one RSO at a time."""
 
-    def __init__(self, window: MainWindow, record: Record) -> None:
-        super().__init__(window)
-        self.window_ = window
+    def __init__(self, context: AppContext, record: Record) -> None:
+        super().__init__(context.dialog_parent)
+        self.context = context
         self._record = record
         self._rso_id: str | None = None
         self.setWindowTitle("RSO details")
@@ -253,7 +252,7 @@ class RsoDetail(QDialog):
         layout.setSpacing(10)
         layout.addLayout(top)
         layout.addWidget(self.splitter, 1)
-        window.figures_changed.connect(self._on_figures_changed)
+        context.figures_changed.connect(self._on_figures_changed)
 
     @staticmethod
     def _facts_label() -> QLabel:
@@ -281,7 +280,7 @@ class RsoDetail(QDialog):
         """Show ``rso_id`` as at the window's date."""
         self._rso_id = rso_id
         self.setWindowTitle(f"RSO {rso_id} — details")
-        figures = self.window_.figures
+        figures = self.context.figures
         rsos = figures.rsos if figures is not None else pd.DataFrame(columns=["rso_id"])
         hits = (rsos["rso_id"].to_numpy(object) == rso_id).nonzero()[0]
         if not len(hits) or figures is None:
@@ -304,7 +303,7 @@ class RsoDetail(QDialog):
     # --- filling ----------------------------------------------------------------------------
 
     def _show_missing(self, rso_id: str) -> None:
-        as_at = self.window_.as_at
+        as_at = self.context.as_at
         self.title_label.setText(rso_id)
         self.subtitle_label.setText(f"Not on the register as at {as_at:%d/%m/%Y}")
         for label in (self.identity_label, self.management_label, self.visits_label,
@@ -316,9 +315,9 @@ class RsoDetail(QDialog):
             button.setEnabled(False)
 
     def _show_row(self, row: pd.Series, policy: Policy) -> None:
-        as_at = self.window_.as_at
+        as_at = self.context.as_at
         for button in self.buttons.values():
-            button.setEnabled(self.window_.engine is not None)
+            button.setEnabled(self.context.engine is not None)
         self.title_label.setText(f"{row['rso_id']} — {row['family_name']}, "
                                  f"{row['given_names']}")
         risk = f"{_label(row['risk_level']).capitalize()} risk" if pd.notna(
@@ -477,13 +476,13 @@ class RsoDetail(QDialog):
             "be satisfied, and record the decision with a reason.</div>")
 
     def _show_records(self, rso_id: str) -> None:
-        engine = self.window_.engine
+        engine = self.context.engine
         frames: dict[str, pd.DataFrame] = {}
         if engine is not None:
             try:
-                frames = rso_records(engine, rso_id, self.window_.as_at)
+                frames = rso_records(engine, rso_id, self.context.as_at)
             except (SQLAlchemyError, DatabaseError) as exc:
-                self.window_.show_error("Cannot read the RSO's records", str(exc).splitlines()[0])
+                self.context.show_error("Cannot read the RSO's records", str(exc).splitlines()[0])
         for name, (title, columns) in RECORDS.items():
             frame = frames.get(name, pd.DataFrame(columns=[c.key for c in columns]))
             if name == "allocations" and len(frame):

@@ -1,1 +1,2 @@
-"""The window's menus beyond its own: File's imports and exports, Manage, Record."""
+"""The window's menus and what they run: its own items (File, Edit, View, Help), File's imports
+and exports, Manage (rebalancing, with the RSO lists' drag and drop), Record."""

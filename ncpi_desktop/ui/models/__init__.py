@@ -1,1 +1,1 @@
-"""Qt table models over pandas frames."""
+"""What the views read: table models over pandas frames, and the 12-month trend source."""

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import (
-    QByteArray,
     QEvent,
     QItemSelectionModel,
     QObject,
@@ -40,6 +39,7 @@ from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Role, Status
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.settings import CHART_TAB, MANAGERS_HEADER, splitter_state
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
 from ncpi_desktop.ui.pages.page import Page, message_page
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
@@ -660,19 +660,19 @@ class CaseloadPage(Page):
 
     def save_state(self, settings: QSettings) -> None:
         for name, splitter in self._splitters().items():
-            settings.setValue(f"splitter_{name}", splitter.saveState())
-        settings.setValue("managers_header", self.managers_view.horizontalHeader().saveState())
-        settings.setValue("chart_tab", self.chart_tabs.currentIndex())
+            splitter_state(name).write(settings, splitter.saveState())
+        MANAGERS_HEADER.write(settings, self.managers_view.horizontalHeader().saveState())
+        CHART_TAB.write(settings, self.chart_tabs.currentIndex())
 
     def restore_state(self, settings: QSettings) -> None:
         for name, splitter in self._splitters().items():
-            state = settings.value(f"splitter_{name}")
-            if isinstance(state, QByteArray):
+            state = splitter_state(name).read(settings)
+            if state is not None:
                 splitter.restoreState(state)
-        self.chart_tabs.setCurrentIndex(int(settings.value("chart_tab", 0) or 0))
+        self.chart_tabs.setCurrentIndex(CHART_TAB.read(settings))
         header = self.managers_view.horizontalHeader()
-        state = settings.value("managers_header")
-        if isinstance(state, QByteArray) and header.restoreState(state):
+        state = MANAGERS_HEADER.read(settings)
+        if state is not None and header.restoreState(state):
             self._restored_header = True
             section = header.sortIndicatorSection()
             if 0 <= section < self.managers_model.columnCount():

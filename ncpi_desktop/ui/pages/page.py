@@ -1,7 +1,8 @@
 """What the main window needs of a page, so later issues add pages without touching the window.
 
 A page is given the window's one ``Figures`` (or None for an empty database) every time the
-snapshot is reloaded, and saves and restores its own view state (splitters, column widths).
+snapshot is reloaded, and saves and restores its own view state (splitters, column widths) in its
+own group of the settings (``settings_group``), with the keys of ``core.settings``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,11 @@ class Page(QWidget):
     title = ""
     #: The QSettings group the page's state is kept under.
     settings_group = ""
+
+    @property
+    def state_group(self) -> str:
+        """The settings group the page's view state is kept in."""
+        return self.settings_group or type(self).__name__
 
     def set_figures(self, figures: Figures | None) -> None:
         """Show ``figures``; None means the database holds nothing yet."""

@@ -1,22 +1,18 @@
-"""The manager's review: the Visits, ARMS, Reactive and Orders pages, the Record menu, and the
-RSO detail panel behind every RSO list.
+"""What the manager's review pages (Visits, ARMS, Reactive, Orders) share.
 
-``install(window)`` is the one hook in the main window. This module also holds what the review
-pages share (``ReviewPage``: lazy refresh, the BCU/team/manager/risk filter, RSO lists that open
-the detail panel), so each page module only says what it shows. The page modules import this one:
-``install`` imports them when it runs.
+``ReviewPage``: lazy refresh, the BCU/team/manager/risk filter, RSO lists that open the detail
+panel; and the chart slots that build a chart when first shown (``TrendSlot`` draws the 12-month
+trend of ``models.trend.TrendSource``). Each page module only says what it shows.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import QByteArray, QModelIndex, QObject, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QGuiApplication, QKeySequence, QShowEvent
+from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
@@ -27,23 +23,17 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
-from ncpi_desktop.storage.database import DatabaseError
-from ncpi_desktop.storage.snapshot import Snapshot
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.settings import splitter_state
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.caseload import SummaryCard, summary_strip
 from ncpi_desktop.ui.pages.page import Page, message_page
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
-
-if TYPE_CHECKING:
-    from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
-    from ncpi_desktop.ui.main_window import MainWindow
 
 ALL_BCUS = "All BCUs"
 ALL_TEAMS = "All teams"
@@ -470,104 +460,19 @@ class ReviewPage(Page):
 
     def save_state(self, settings: QSettings) -> None:
         for name, splitter in self._splitters().items():
-            settings.setValue(f"splitter_{name}", splitter.saveState())
+            splitter_state(name).write(settings, splitter.saveState())
 
     def restore_state(self, settings: QSettings) -> None:
         for name, splitter in self._splitters().items():
-            state = settings.value(f"splitter_{name}")
-            if isinstance(state, QByteArray):
+            state = splitter_state(name).read(settings)
+            if state is not None:
                 splitter.restoreState(state)
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {}
 
 
-# --- the trend, computed off the GUI thread ---------------------------------------------
-
-
-def trend_of(engine: Engine, snapshot: Snapshot) -> pd.DataFrame:
-    """``analysis.trend.monthly_trend`` of ``snapshot``, over the history it needs, read from
-    the first month end to the as-at date."""
-    from ncpi_desktop.analysis.trend import month_ends, monthly_trend
-    from ncpi_desktop.storage.history import load_trend_history
-
-    first = month_ends(snapshot.as_at)[0]
-    return monthly_trend(snapshot, load_trend_history(engine, first, snapshot.as_at))
-
-
-class TrendSource(QObject):
-    """The 12-month trend of the window's figures, computed once per snapshot on a thread.
-
-    ``trend_of`` reads the history and runs the rules at twelve month ends:
-    a second on Lancashire, several nationally, so it is computed only when a trend chart is
-    shown and never on the GUI thread. ``trend_changed`` carries the frame (None: not available,
-    with ``error`` saying why).
-    """
-
-    trend_changed = Signal(object)
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        self._window = window
-        self._figures: Figures | None = None
-        self._trend: pd.DataFrame | None = None
-        self._running: Figures | None = None
-        self.error = ""
-        self._done.connect(self._on_done)
-        window.figures_changed.connect(self._on_figures_changed)
-
-    _done = Signal(object, object, str)
-
-    @property
-    def trend(self) -> pd.DataFrame | None:
-        """The trend of the current figures, if computed."""
-        return self._trend if self._figures is self._window.figures else None
-
-    @property
-    def busy(self) -> bool:
-        return self._running is not None
-
-    def request(self) -> None:
-        """Compute the trend of the window's figures unless it is known or under way."""
-        figures = self._window.figures
-        engine = self._window.engine
-        if figures is None or engine is None:
-            self._trend, self._figures = None, figures
-            self.error = "No database open"
-            self.trend_changed.emit(None)
-            return
-        if self._figures is figures and self._trend is not None:
-            self.trend_changed.emit(self._trend)
-            return
-        if self._running is not None:
-            return  # the result of the run under way asks again if it is stale
-        self._running = figures
-        snapshot = figures.snapshot
-
-        def work() -> None:
-            try:
-                trend, error = trend_of(engine, snapshot), ""
-            except (SQLAlchemyError, DatabaseError) as exc:
-                trend, error = None, (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-            except Exception as exc:  # noqa: BLE001 - a thread has nobody else to tell
-                trend, error = None, f"{type(exc).__name__}: {exc}"
-            try:
-                self._done.emit(figures, trend, error)
-            except RuntimeError:
-                pass  # the window closed while the trend was computed
-
-        threading.Thread(target=work, name="trend", daemon=True).start()
-
-    def _on_done(self, figures: Figures, trend: pd.DataFrame | None, error: str) -> None:
-        self._running = None
-        if figures is not self._window.figures:
-            self.request()  # the as-at date or the data changed meanwhile
-            return
-        self._figures, self._trend, self.error = figures, trend, error
-        self.trend_changed.emit(trend)
-
-    def _on_figures_changed(self, _figures: object) -> None:
-        self._trend = None
+# --- charts ---------------------------------------------------------------------------------
 
 
 class ChartSlot(QWidget):
@@ -649,147 +554,3 @@ class TrendSlot(ChartSlot):
             self.chart.set_message(f"No trend to show: {self._source.error}")
         else:
             self.chart.set_trend(trend)
-
-
-# --- the detail panel and the Record menu ------------------------------------------------
-
-
-class Review(QObject):
-    """What ``install`` adds to a window: pages, the detail panel, the Record menu."""
-
-    def __init__(self, window: MainWindow) -> None:
-        super().__init__(window)
-        from ncpi_desktop.ui.pages.arms import ArmsPage
-        from ncpi_desktop.ui.pages.orders import OrdersPage
-        from ncpi_desktop.ui.pages.reactive import ReactivePage
-        from ncpi_desktop.ui.pages.visits import VisitsPage
-
-        self.window = window
-        self.trend = TrendSource(window)
-        self.visits_page = VisitsPage(trend=self.trend)
-        self.arms_page = ArmsPage(trend=self.trend)
-        self.reactive_page = ReactivePage()
-        self.orders_page = OrdersPage()
-        self._detail: RsoDetail | None = None
-        for page in self.pages:
-            window.add_page(page)
-        self._build_menu()
-        self.hook_rso_lists()
-        window.tabs.currentChanged.connect(self._on_tab_changed)
-
-    @property
-    def pages(self) -> list[ReviewPage]:
-        return [self.visits_page, self.arms_page, self.reactive_page, self.orders_page]
-
-    # --- RSO lists open the detail panel ----------------------------------------------------
-
-    def hook_rso_lists(self) -> None:
-        """Make every table of every page that lists RSOs open the detail panel on activation
-        (double-click or Enter). Tables that list something else are left alone."""
-        for page in self.window.pages:
-            for view in page.findChildren(QTableView):
-                if not view.property(HOOKED):
-                    view.setProperty(HOOKED, True)
-                    view.activated.connect(
-                        lambda index, v=view: self._on_rso_activated(v, index))
-
-    def _on_tab_changed(self, _index: int) -> None:
-        self.hook_rso_lists()  # pages added after ours, tables built after the first paint
-
-    def _on_rso_activated(self, view: QTableView, index: QModelIndex) -> None:
-        rso = rso_of(view, index)
-        if rso is not None:
-            self.show_detail(rso)
-
-    @property
-    def detail(self) -> RsoDetail | None:
-        """The detail panel, once one was opened."""
-        return self._detail
-
-    def show_detail(self, rso_id: str) -> RsoDetail:
-        """Open (or bring forward) the detail panel on ``rso_id``."""
-        from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
-
-        if self._detail is None:
-            self._detail = RsoDetail(self.window, self.record)
-        self._detail.show_rso(rso_id)
-        self._detail.show()
-        if QGuiApplication.platformName() != "offscreen":  # no windows there to bring forward
-            self._detail.raise_()
-            self._detail.activateWindow()
-        return self._detail
-
-    # --- the Record menu -------------------------------------------------------------------
-
-    def _build_menu(self) -> None:
-        menu = self.window.menu("&Record")
-        self.actions: dict[str, QAction] = {}
-        for kind, text, keys, tip in (
-            ("visit", "Home &visit…", "Ctrl+Shift+V", "Record a home visit to the selected RSO"),
-            ("arms", "&ARMS assessment…", "Ctrl+Shift+A",
-             "Record an ARMS assessment of the selected RSO"),
-            ("order", "Civil &order…", "Ctrl+Shift+O", "Record a civil order on the selected RSO"),
-            ("decision", "Management &decision…", "Ctrl+Shift+M",
-             "Record a decision to manage the selected RSO actively or reactively"),
-        ):
-            action = QAction(text, self.window)
-            action.setShortcut(QKeySequence(keys))
-            action.setStatusTip(tip)
-            action.triggered.connect(lambda _checked=False, k=kind: self.record(k))
-            menu.addAction(action)
-            self.actions[kind] = action
-        menu.addSeparator()
-        details = QAction("RSO &details…", self.window)
-        details.setShortcut(QKeySequence("Alt+Return"))  # "properties"; Enter on a list too
-        details.setStatusTip("Open the selected RSO's details (or double-click any RSO)")
-        details.triggered.connect(self._on_details)
-        menu.addAction(details)
-        self.actions["details"] = details
-
-    def selected_rso(self) -> str | None:
-        """The RSO selected on the current page, whichever page it is."""
-        page = self.window.tabs.currentWidget()
-        if isinstance(page, ReviewPage):
-            return page.selected_rso()
-        if page is None:
-            return None
-        views = page.findChildren(QTableView)
-        focused = [v for v in views if v.hasFocus()]
-        for view in focused + [v for v in views if v.isVisible()]:
-            rso = rso_of(view)
-            if rso is not None:
-                return rso
-        return None
-
-    def _on_details(self) -> None:
-        rso = self.selected_rso()
-        if rso is None:
-            self.window.statusBar().showMessage(
-                "Select an RSO in a list first (or double-click one)", 5000)
-            return
-        self.show_detail(rso)
-
-    def record(self, kind: str, rso_id: str | None = None,
-               parent: QWidget | None = None) -> QWidget:
-        """Open the dialog recording a ``kind`` ("visit", "arms", "order", "decision") for
-        ``rso_id`` (default: the RSO selected on the current page; none: the user types one)."""
-        from ncpi_desktop.ui.dialogs.record import DIALOGS
-
-        rso = rso_id if rso_id is not None else self.selected_rso()
-        dialog = DIALOGS[kind](self.window, rso, parent or self.window)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.open()
-        return dialog
-
-
-def install(window: MainWindow) -> None:
-    """Add the review pages (after Caseload), the Record menu and the RSO detail panel."""
-    window.review = Review(window)  # type: ignore[attr-defined]
-
-
-def review_of(window: MainWindow) -> Review:
-    """The review ``install`` added to ``window``."""
-    review = getattr(window, "review", None)
-    if not isinstance(review, Review):
-        raise LookupError("The review is not installed in this window")
-    return review

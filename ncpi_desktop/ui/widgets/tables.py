@@ -50,7 +50,7 @@ def data_table(model: DataFrameTableModel, parent: QWidget | None = None) -> QTa
 
 def add_export_entry(menu: QMenu, view: QTableView) -> QAction:
     """Add "Export table…" (``view`` as shown, to .xlsx or .csv) to a table's menu."""
-    from ncpi_desktop.ui.menus.exchange import export_view  # it builds dialogs out of tables
+    from ncpi_desktop.ui.exports.table_export import export_view  # looked up here: replaceable
 
     action = menu.addAction("Export table…")
     action.triggered.connect(lambda: export_view(view))

@@ -1,0 +1,196 @@
+"""What a page, a dialog or a menu of the window needs, and nothing more: the app context.
+
+The main window owns one ``AppContext`` and keeps it current (the open database, the as-at date,
+the figures on show); every feature is handed the context, never the window, so no feature
+knows the window's insides and the window is imported by the application alone. The context
+offers the narrow services features use: run a named operation (``apply``, undoable), read again
+(``reload``), say something (``show_error``, ``show_status``), a menu of the menu bar, the page
+in front, and a parent for dialogs.
+"""
+
+from __future__ import annotations
+
+import getpass
+from collections.abc import Callable
+from datetime import date
+
+from PySide6.QtCore import QObject, QSettings, Qt, Signal
+from PySide6.QtGui import QUndoStack
+from PySide6.QtWidgets import QMainWindow, QMenu, QTabWidget, QWidget
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.change import Change, OperationError
+from ncpi_desktop.ui.core.settings import USER_NAME
+from ncpi_desktop.ui.core.undo import OperationCommand
+
+#: A named operation (``storage.operations``) waiting for its engine and actor.
+Operation = Callable[[Engine, str], Change]
+
+
+def one_line(error: BaseException) -> str:
+    """The first line of an error's message, for a message box (never a traceback)."""
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+class AppContext(QObject):
+    """The window's state and services, as its features see them.
+
+    State (read-only here; the window sets it): ``engine``, ``location``, ``as_at``, ``figures``
+    (with their ``policy``), ``settings``, ``undo_stack``. Signals: ``figures_changed`` after
+    every reload (None: nothing to show), ``database_changed`` when another database is opened,
+    ``page_changed`` when another page comes to the front.
+    """
+
+    #: The figures every page shows changed (a reload); None when there is nothing to show.
+    figures_changed = Signal(object)
+    #: Another database was opened: its full location.
+    database_changed = Signal(str)
+    #: Another page (tab) came to the front: its index.
+    page_changed = Signal(int)
+
+    def __init__(self, window: QMainWindow, tabs: QTabWidget, settings: QSettings, as_at: date,
+                 *, reload: Callable[[], None],
+                 show_error: Callable[[str, str], None]) -> None:
+        super().__init__(window)
+        self.setObjectName("app_context")
+        self._window = window
+        self._tabs = tabs
+        self._reload = reload
+        self._show_error = show_error
+        self.settings = settings
+        #: One undo stack per window: every named operation done here can be undone (Ctrl+Z).
+        self.undo_stack = QUndoStack(window)
+        self._engine: Engine | None = None
+        self._location = ""
+        self._as_at = as_at
+        self._figures: Figures | None = None
+        self._menus: dict[str, QMenu] = {}
+        tabs.currentChanged.connect(self.page_changed)
+
+    @classmethod
+    def of(cls, widget: QWidget | None) -> AppContext | None:
+        """The context of the window ``widget`` is in (or of a dialog over it), if any."""
+        while widget is not None:
+            found = widget.findChild(cls, "", Qt.FindChildOption.FindDirectChildrenOnly)
+            if isinstance(found, cls):
+                return found
+            widget = widget.parentWidget()
+        return None
+
+    # --- state -----------------------------------------------------------------------------
+
+    @property
+    def engine(self) -> Engine | None:
+        return self._engine
+
+    @property
+    def location(self) -> str:
+        """Where the open database is (path or URL without password); empty when none is."""
+        return self._location
+
+    @property
+    def as_at(self) -> date:
+        """The date every page, chart and export shows the register at."""
+        return self._as_at
+
+    @property
+    def figures(self) -> Figures | None:
+        """The figures on show (None: no database, an empty one, or still being read)."""
+        return self._figures
+
+    @property
+    def policy(self) -> Policy:
+        return self._figures.policy if self._figures is not None else Policy()
+
+    @property
+    def actor(self) -> str:
+        """Who is making changes: recorded in the audit and allocation history."""
+        return USER_NAME.read(self.settings) or getpass.getuser()
+
+    def set_database(self, engine: Engine | None, location: str) -> None:
+        """The window opened ``engine`` (it emits ``database_changed`` once it has read it)."""
+        self._engine, self._location = engine, location
+
+    def set_as_at(self, as_at: date) -> None:
+        self._as_at = as_at
+
+    def set_figures(self, figures: Figures | None) -> None:
+        """The window shows ``figures`` (it emits ``figures_changed`` once its pages have them)."""
+        self._figures = figures
+
+    # --- services ---------------------------------------------------------------------------
+
+    @property
+    def dialog_parent(self) -> QWidget:
+        """The window, as the parent of a dialog or a message box."""
+        return self._window
+
+    def reload(self) -> None:
+        """Read the database again and give every page the fresh figures."""
+        self._reload()
+
+    def apply(self, operation: Operation) -> Change | None:
+        """Run a named operation as this window's user, make it undoable, refresh every page.
+
+        A refused operation (``OperationError``) is shown as a message and changes nothing.
+        """
+        engine = self._engine
+        if engine is None:
+            self.show_error("No database", "Open a database first (File > Open database).")
+            return None
+        try:
+            change = operation(engine, self.actor)
+        except OperationError as exc:
+            self.show_error("Not done", one_line(exc))
+            return None
+        except SQLAlchemyError as exc:
+            self.show_error("Not saved", one_line(exc))
+            return None
+        self.undo_stack.push(OperationCommand(engine, change, self.actor, self.reload))
+        self.reload()
+        return change
+
+    def show_error(self, title: str, message: str) -> None:
+        """A one-line problem the user can act on (not a crash)."""
+        self._show_error(title, message)
+
+    def show_status(self, message: str, timeout_ms: int = 0) -> None:
+        """A line in the status bar (until the next one, or for ``timeout_ms``)."""
+        self._window.statusBar().showMessage(message, timeout_ms)
+
+    def clear_status(self) -> None:
+        self._window.statusBar().clearMessage()
+
+    def add_status_widget(self, widget: QWidget) -> None:
+        """A widget at the left of the status bar (a reminder the user can click)."""
+        self._window.statusBar().addWidget(widget)
+
+    def menu(self, title: str) -> QMenu:
+        """The menu called ``title`` ("File", "Edit", "View", "Help", or a new one before
+        Help; an ampersand in ``title`` marks the new menu's shortcut letter)."""
+        key = title.replace("&", "")
+        if key not in self._menus:
+            menu = QMenu(title, self._window)
+            help_menu = self._menus.get("Help")
+            if help_menu is None:
+                self._window.menuBar().addMenu(menu)
+            else:
+                self._window.menuBar().insertMenu(help_menu.menuAction(), menu)
+            self._menus[key] = menu
+        return self._menus[key]
+
+    def current_page(self) -> QWidget | None:
+        """The page in front."""
+        return self._tabs.currentWidget()
+
+    def current_title(self) -> str:
+        """The title of the page in front (its tab's text)."""
+        return self._tabs.tabText(self._tabs.currentIndex())
+
+    def pages(self) -> list[QWidget]:
+        """Every page, in tab order."""
+        return [self._tabs.widget(i) for i in range(self._tabs.count())]

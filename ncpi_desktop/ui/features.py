@@ -1,0 +1,68 @@
+"""What the main window adds once it has first painted: the review pages, and the menus.
+
+``build_features`` is the one place that says which features a window has and in which order
+they are built; each is handed the window's ``AppContext`` (and the caseload page, for the
+features that work on it), never the window. ``Features`` keeps them, so a test or a later
+feature reaches one by name (``window.features.record``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from PySide6.QtGui import QAction
+
+from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.menus.exchange import ExchangeActions
+from ncpi_desktop.ui.menus.manage import Rebalancing
+from ncpi_desktop.ui.menus.record import RecordActions
+from ncpi_desktop.ui.models.trend import TrendSource
+from ncpi_desktop.ui.pages.arms import ArmsPage
+from ncpi_desktop.ui.pages.caseload import CaseloadPage
+from ncpi_desktop.ui.pages.orders import OrdersPage
+from ncpi_desktop.ui.pages.page import Page
+from ncpi_desktop.ui.pages.reactive import ReactivePage
+from ncpi_desktop.ui.pages.review import ReviewPage
+from ncpi_desktop.ui.pages.visits import VisitsPage
+
+
+@dataclass(frozen=True)
+class Features:
+    """The window's features beyond the caseload page and its own menus."""
+
+    #: File › Import, templates and exports.
+    exchange: ExchangeActions
+    #: The 12-month trend the Visits and ARMS pages chart.
+    trend: TrendSource
+    visits_page: VisitsPage
+    arms_page: ArmsPage
+    reactive_page: ReactivePage
+    orders_page: OrdersPage
+    #: The Record menu and the RSO detail panel.
+    record: RecordActions
+    #: The Manage menu, Ctrl+R, dragging RSOs onto managers, the hand-back reminder.
+    rebalancing: Rebalancing
+
+    @property
+    def pages(self) -> list[ReviewPage]:
+        return [self.visits_page, self.arms_page, self.reactive_page, self.orders_page]
+
+
+def build_features(context: AppContext, caseload_page: CaseloadPage,
+                   add_page: Callable[[Page], None], *, before_quit: QAction) -> Features:
+    """Add the exchange items to File (``before_quit``), the review pages after Caseload
+    (through ``add_page``), then Record and Manage: Manage hooks the RSO lists of every page."""
+    exchange = ExchangeActions(context, before=before_quit)
+    trend = TrendSource(context)
+    visits_page = VisitsPage(trend=trend)
+    arms_page = ArmsPage(trend=trend)
+    reactive_page = ReactivePage()
+    orders_page = OrdersPage()
+    for page in (visits_page, arms_page, reactive_page, orders_page):
+        add_page(page)
+    record = RecordActions(context)
+    rebalancing = Rebalancing(context, caseload_page)
+    return Features(exchange=exchange, trend=trend, visits_page=visits_page,
+                    arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
+                    record=record, rebalancing=rebalancing)

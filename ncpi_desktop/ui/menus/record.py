@@ -1,0 +1,127 @@
+"""The Record menu and the RSO detail panel behind every RSO list.
+
+``RecordActions`` adds Record › Home visit, ARMS assessment, Civil order, Management decision and
+RSO details, each for the RSO selected on the page in front, and makes every table that lists
+RSOs open the detail panel on double-click or Enter.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QObject, Qt
+from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import QTableView, QWidget
+
+from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.dialogs.record import DIALOGS
+from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
+from ncpi_desktop.ui.pages.review import HOOKED, ReviewPage, rso_of
+
+#: What Record offers: (kind, text, shortcut, status tip).
+RECORDS = (
+    ("visit", "Home &visit…", "Ctrl+Shift+V", "Record a home visit to the selected RSO"),
+    ("arms", "&ARMS assessment…", "Ctrl+Shift+A", "Record an ARMS assessment of the selected RSO"),
+    ("order", "Civil &order…", "Ctrl+Shift+O", "Record a civil order on the selected RSO"),
+    ("decision", "Management &decision…", "Ctrl+Shift+M",
+     "Record a decision to manage the selected RSO actively or reactively"),
+)
+
+
+class RecordActions(QObject):
+    """The window's Record menu and its RSO detail panel."""
+
+    def __init__(self, context: AppContext) -> None:
+        super().__init__(context)
+        self.context = context
+        self._detail: RsoDetail | None = None
+        self.actions: dict[str, QAction] = {}
+        self._build_menu()
+        self.hook_rso_lists()
+        context.page_changed.connect(self._on_page_changed)
+
+    # --- RSO lists open the detail panel ----------------------------------------------------
+
+    def hook_rso_lists(self) -> None:
+        """Make every table of every page that lists RSOs open the detail panel on activation
+        (double-click or Enter). Tables that list something else are left alone."""
+        for page in self.context.pages():
+            for view in page.findChildren(QTableView):
+                if not view.property(HOOKED):
+                    view.setProperty(HOOKED, True)
+                    view.activated.connect(
+                        lambda index, v=view: self._on_rso_activated(v, index))
+
+    def _on_page_changed(self, _index: int) -> None:
+        self.hook_rso_lists()  # pages added after ours, tables built after the first paint
+
+    def _on_rso_activated(self, view: QTableView, index: QModelIndex) -> None:
+        rso = rso_of(view, index)
+        if rso is not None:
+            self.show_detail(rso)
+
+    @property
+    def detail(self) -> RsoDetail | None:
+        """The detail panel, once one was opened."""
+        return self._detail
+
+    def show_detail(self, rso_id: str) -> RsoDetail:
+        """Open (or bring forward) the detail panel on ``rso_id``."""
+        if self._detail is None:
+            self._detail = RsoDetail(self.context, self.record)
+        self._detail.show_rso(rso_id)
+        self._detail.show()
+        if QGuiApplication.platformName() != "offscreen":  # no windows there to bring forward
+            self._detail.raise_()
+            self._detail.activateWindow()
+        return self._detail
+
+    # --- the Record menu -------------------------------------------------------------------
+
+    def _build_menu(self) -> None:
+        menu = self.context.menu("&Record")
+        parent = self.context.dialog_parent
+        for kind, text, keys, tip in RECORDS:
+            action = QAction(text, parent)
+            action.setShortcut(QKeySequence(keys))
+            action.setStatusTip(tip)
+            action.triggered.connect(lambda _checked=False, k=kind: self.record(k))
+            menu.addAction(action)
+            self.actions[kind] = action
+        menu.addSeparator()
+        details = QAction("RSO &details…", parent)
+        details.setShortcut(QKeySequence("Alt+Return"))  # "properties"; Enter on a list too
+        details.setStatusTip("Open the selected RSO's details (or double-click any RSO)")
+        details.triggered.connect(self._on_details)
+        menu.addAction(details)
+        self.actions["details"] = details
+
+    def selected_rso(self) -> str | None:
+        """The RSO selected on the current page, whichever page it is."""
+        page = self.context.current_page()
+        if isinstance(page, ReviewPage):
+            return page.selected_rso()
+        if page is None:
+            return None
+        views = page.findChildren(QTableView)
+        focused = [v for v in views if v.hasFocus()]
+        for view in focused + [v for v in views if v.isVisible()]:
+            rso = rso_of(view)
+            if rso is not None:
+                return rso
+        return None
+
+    def _on_details(self) -> None:
+        rso = self.selected_rso()
+        if rso is None:
+            self.context.show_status("Select an RSO in a list first (or double-click one)", 5000)
+            return
+        self.show_detail(rso)
+
+    def record(self, kind: str, rso_id: str | None = None,
+               parent: QWidget | None = None) -> QWidget:
+        """Open the dialog recording a ``kind`` ("visit", "arms", "order", "decision") for
+        ``rso_id`` (default: the RSO selected on the current page; none: the user types one)."""
+        rso = rso_id if rso_id is not None else self.selected_rso()
+        dialog = DIALOGS[kind](self.context, rso, parent or self.context.dialog_parent)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
