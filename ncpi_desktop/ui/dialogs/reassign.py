@@ -177,8 +177,8 @@ def preview_sentences(preview: pd.DataFrame) -> list[str]:
                  f" → {format_value(Kind.PERCENT, row['high_risk_share']) or '–'}")
         words = _limit_words(row) or ["within both limits"]
         sentences.append(
-            f"{row['name']}: {format_value(Kind.FLOAT1, row['per_fte_before'])} → "
-            f"{format_value(Kind.FLOAT1, row['per_fte'])} per FTE, {share}; "
+            f"{row['name']}: {format_value(Kind.RATIO, row['per_fte_before'])} → "
+            f"{format_value(Kind.RATIO, row['per_fte'])} per FTE, {share}; "
             + ", ".join(words) + ".")
     return sentences
 
@@ -197,9 +197,9 @@ def preview_columns(policy: Policy) -> list[Column]:
                header_tip="Community RSOs before the move"),
         Column("caseload", "after", Kind.INT, caseload,
                header_tip="Community RSOs after the move"),
-        Column("per_fte_before", "Per FTE before", Kind.FLOAT1, was_caseload,
+        Column("per_fte_before", "Per FTE before", Kind.RATIO, was_caseload,
                header_tip=f"Flagged above {limit}"),
-        Column("per_fte", "after", Kind.FLOAT1, caseload, header_tip=f"Flagged above {limit}"),
+        Column("per_fte", "after", Kind.RATIO, caseload, header_tip=f"Flagged above {limit}"),
         Column("high_risk_share_before", "High-risk before", Kind.PERCENT, was_high,
                header_tip=f"High plus very high; flagged above {share}"),
         Column("high_risk_share", "after", Kind.PERCENT, high,
@@ -284,7 +284,7 @@ def manager_choices(figures: Figures, *, bcu: str | None, exclude: Iterable[str]
     notes = choices["manager_id"].map(
         lambda m: f" (absent until {absent[m]:%d/%m/%Y})" if m in absent else "")
     choices["label"] = (choices["name"] + " · " + choices["team"] + ", " + choices["bcu"]
-                        + " · " + choices["per_fte"].map(lambda v: format_value(Kind.FLOAT1, v))
+                        + " · " + choices["per_fte"].map(lambda v: format_value(Kind.RATIO, v))
                         + " per FTE" + notes)
     return choices[["manager_id", "name", "bcu", "team", "label"]].reset_index(drop=True)
 

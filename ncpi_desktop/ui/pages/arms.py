@@ -55,7 +55,7 @@ def completion_columns(first: list[Column]) -> list[Column]:
         Column("arms_current", "Current", Kind.INT, header_tip="Eligible with a current ARMS"),
         Column("arms_due", "Due", Kind.INT, header_tip="Eligible without a current ARMS"),
         Column("arms_completion", "Completion", Kind.PERCENT, header_tip="Current ÷ eligible"),
-        Column("vs_force", "vs force (points)", Kind.FLOAT1,
+        Column("vs_force", "vs force (points)", Kind.RATIO,
                header_tip="Completion minus the force's completion, in percentage points"),
     ]
 

@@ -69,7 +69,7 @@ def manager_columns(policy: Policy) -> list[Column]:
         Column("fte", "FTE", Kind.FTE, header_tip="Full-time equivalent"),
         Column("caseload", "Caseload", Kind.INT, CASELOAD,
                header_tip="Community RSOs held (custody, abroad and missing are not counted)"),
-        Column("per_fte", "Per FTE", Kind.FLOAT1, CASELOAD,
+        Column("per_fte", "Per FTE", Kind.RATIO, CASELOAD,
                header_tip=f"Caseload ÷ FTE; flagged above {limit}"),
         Column("high", "High", Kind.INT, header_tip="High-risk community RSOs"),
         Column("very_high", "Very high", Kind.INT, header_tip="Very-high-risk community RSOs"),
@@ -500,7 +500,7 @@ class CaseloadPage(Page):
             n("community"),
             f"{n('custody')} custody · {n('abroad')} abroad · {n('missing')} missing")
         self.summary["per_fte"].set_figure(
-            format_value(Kind.FLOAT1, row["per_fte"]),
+            format_value(Kind.RATIO, row["per_fte"]),
             f"on {format_value(Kind.FTE, row['fte'])} FTE · limit "
             f"{policy.caseload_limit_per_fte:g}")
         self.summary["high_risk_share"].set_figure(

@@ -43,7 +43,7 @@ ELIGIBLE_COLUMNS = [
            header_tip="Latest ARMS assessment, low and current (blank: ARMS does not apply)"),
     Column("concern_free_from", "Concern-free since", Kind.DATE,
            header_tip="The latest of registration, entering the community and the last concern"),
-    Column("visits_a_year", "Visits/yr", Kind.FLOAT1,
+    Column("visits_a_year", "Visits/yr", Kind.RATIO,
            header_tip="Home visits a year no longer prescribed under reactive management "
                       "(12 ÷ the visit interval in months)"),
     Column("why_reactive_eligible", "Why eligible", text_tip=True),
@@ -71,7 +71,7 @@ MANAGER_COLUMNS = [
     Column("caseload", "Caseload", Kind.INT, header_tip="Community RSOs held"),
     Column("candidates", "Eligible", Kind.INT,
            header_tip="Active RSOs meeting every criterion for reactive management"),
-    Column("visits_a_year", "Visits/yr", Kind.FLOAT1,
+    Column("visits_a_year", "Visits/yr", Kind.RATIO,
            header_tip="Home visits a year the eligible RSOs would no longer need"),
     Column("reactive", "Reactive", Kind.INT, header_tip="Managed reactively now"),
     Column("reviews", "Reviews", Kind.INT,
