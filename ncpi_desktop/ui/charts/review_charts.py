@@ -15,6 +15,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import RiskLevel
+from ncpi_desktop.formats import uk_date
 from ncpi_desktop.ui.charts.manager_bars import name_ticks
 from ncpi_desktop.ui.core import style
 
@@ -353,7 +354,7 @@ class TrendChart(QWidget):
         if len(frame):
             first, last = months[0], months[-1]
             self.note.setText(
-                f"At each month end from {first:%d/%m/%Y} to {last:%d/%m/%Y}, from the recorded "
+                f"At each month end from {uk_date(first)} to {uk_date(last)}, from the recorded "
                 "visits, ARMS and decisions; status, risk and holder as at the as-at date. "
                 "Hover a month for its figures.")
         self._stack.setCurrentIndex(1)
@@ -362,7 +363,7 @@ class TrendChart(QWidget):
         row = self._frame.iloc[position]
         rate = row["arms_completion"]
         arms = "nobody eligible" if pd.isna(rate) else f"{rate * 100:.1f}%"
-        return (f"{pd.Timestamp(row['month_end']):%d/%m/%Y}\n"
+        return (f"{uk_date(pd.Timestamp(row['month_end']))}\n"
                 f"ARMS: {int(row['arms_current']):,} of {int(row['arms_eligible']):,} eligible "
                 f"current ({arms})\nOverdue visits: {int(row['visits_overdue']):,} of "
                 f"{int(row['visits_prescribed']):,} with visits prescribed")

@@ -36,10 +36,11 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.exchange.extract import TABLES, WARNING, ExtractUnusable, ImportIssue, quote
 from ncpi_desktop.exchange.importer import ImportResult, import_extract
+from ncpi_desktop.formats import Kind, format_value
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
@@ -91,11 +92,12 @@ def split_message(message: str) -> tuple[str, str]:
     """(problem, expected) of an issue's message "is not a date (expected YYYY-MM-DD …)"."""
     match = _EXPECTED_PART.match(message)
     if match is None:
-        return uk_dates(message), ""
-    return uk_dates(match["problem"] + match["tail"]), uk_dates(match["expected"])
+        return uk_dates_in_text(message), ""
+    return (uk_dates_in_text(match["problem"] + match["tail"]),
+            uk_dates_in_text(match["expected"]))
 
 
-def uk_dates(text: str) -> str:
+def uk_dates_in_text(text: str) -> str:
     """Dates the messages write as YYYY-MM-DD, written DD/MM/YYYY as everywhere on screen."""
     return _ISO_DATE.sub(r"\3/\2/\1", text)
 

@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.rebalance import Proposal, propose
-from ncpi_desktop.domain.enums import Status
+from ncpi_desktop.domain.enums import RISK_ORDER, Status
 from ncpi_desktop.domain.ids import ManagerId, RsoId
+from ncpi_desktop.formats import Kind, uk_date
 from ncpi_desktop.storage.operations import (
     REASON_MANAGER_ABSENT,
     REASON_MANAGER_LEFT,
@@ -54,8 +55,8 @@ from ncpi_desktop.ui.dialogs.reassign import (
     preview_moves,
     with_limit_text,
 )
-from ncpi_desktop.ui.models.table_model import DISPLAY, Column, DataFrameTableModel, Index, Kind
-from ncpi_desktop.ui.pages.caseload import RISK_ORDER, with_rso_names
+from ncpi_desktop.ui.models.frames import rso_names
+from ncpi_desktop.ui.models.table_model import DISPLAY, Column, DataFrameTableModel, Index
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 CHECK = int(Qt.ItemDataRole.CheckStateRole)
@@ -337,11 +338,10 @@ class ProposalView(QDialog):
     def _moves_frame(self, proposal: Proposal) -> pd.DataFrame:
         moves = proposal.moves
         rsos = self._figures.rsos.set_index("rso_id")
-        shown = with_rso_names(rsos.reindex(moves["rso_id"]).reset_index(), MOVE_COLUMNS[:2])
         names = self._figures.managers.set_index("manager_id")
         frame = moves[["rso_id", "from_manager_id", "to_manager_id", "risk_level", "reason",
                        "group"]].copy()
-        frame["rso_name"] = shown["rso_name"].to_numpy(object)
+        frame["rso_name"] = rso_names(rsos.reindex(moves["rso_id"])).to_numpy(object)
         pooled_team = pd.Series(rsos["team"].reindex(moves["rso_id"]).to_numpy(object),
                                 index=frame.index, dtype=object)
         frame["from_name"] = frame["from_manager_id"].map(names["name"]).astype(object).where(
@@ -358,7 +358,7 @@ class ProposalView(QDialog):
         who = f"{row['name']} ({row['team']}, {row['bcu']})"
         if self.mode == Mode.LEAVING:
             return f"Manager leaving: {who}"
-        return f"Manager absent until {self._going.until:%d/%m/%Y}: {who}"
+        return f"Manager absent until {uk_date(self._going.until)}: {who}"
 
     def _show_verdict(self) -> None:
         proposal = self.proposal
@@ -431,7 +431,7 @@ class ProposalView(QDialog):
         self._update_apply()
 
     def _note_text(self, ticked: int) -> str:
-        effective = f"Takes effect on {self._on:%d/%m/%Y} (the as-at date). "
+        effective = f"Takes effect on {uk_date(self._on)} (the as-at date). "
         if self._going is None:
             return effective + "Applied as one step: Edit › Undo takes every move back."
         row = self._going_row
@@ -448,7 +448,7 @@ class ProposalView(QDialog):
                    "Every one of them is ticked"))
         if self.mode == Mode.LEAVING:
             return effective + text + f", and {row['name']} is then no longer active."
-        return (effective + text + f". On {self._going.until:%d/%m/%Y} the application lists "
+        return (effective + text + f". On {uk_date(self._going.until)} the application lists "
                 "them to hand back (Manage › Hand back).")
 
     def _update_apply(self, *_args: object) -> None:

@@ -39,9 +39,10 @@ from ncpi_desktop.analysis.caseload import COUNT_COLUMNS, manager_figures
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import flag_column, why_column
 from ncpi_desktop.analysis.rebalance import apply_moves
-from ncpi_desktop.domain.enums import Role
+from ncpi_desktop.domain.enums import RISK_ORDER, STATUS_ORDER, Role
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.formats import Kind, format_value, uk_date
 from ncpi_desktop.storage.operations import (
     ALLOCATION_REASONS,
     Change,
@@ -49,8 +50,8 @@ from ncpi_desktop.storage.operations import (
     reassign,
 )
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
-from ncpi_desktop.ui.pages.caseload import RISK_ORDER, STATUS_ORDER, with_rso_names
+from ncpi_desktop.ui.models.frames import rso_rows
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: The manager flags a preview reports, with the words a sentence uses for each.
@@ -282,7 +283,7 @@ def manager_choices(figures: Figures, *, bcu: str | None, exclude: Iterable[str]
     choices = choices.sort_values(["_other_bcu", "bcu", "team", "name"], kind="stable")
     absent = absent or {}
     notes = choices["manager_id"].map(
-        lambda m: f" (absent until {absent[m]:%d/%m/%Y})" if m in absent else "")
+        lambda m: f" (absent until {uk_date(absent[m])})" if m in absent else "")
     choices["label"] = (choices["name"] + " · " + choices["team"] + ", " + choices["bcu"]
                         + " · " + choices["per_fte"].map(lambda v: format_value(Kind.RATIO, v))
                         + " per FTE" + notes)
@@ -317,7 +318,7 @@ class ReassignDialog(QDialog):
         self.title = QLabel(self._title_text())
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
-        moving = with_rso_names(self._moving, MOVING_COLUMNS[:-1])
+        moving = rso_rows(self._moving, MOVING_COLUMNS[:-1], manager_label=False)
         moving["holder"] = self._moving["manager_name"].astype(object).where(
             self._moving["named"].to_numpy(bool), pool_names(self._moving["team"]))
         self.moving_model = DataFrameTableModel(MOVING_COLUMNS, moving, parent=self)
@@ -407,10 +408,10 @@ class ReassignDialog(QDialog):
                 + (f" ({mix} risk)" if mix else ""))
 
     def _effective_text(self) -> str:
-        text = (f"From {self._on:%d/%m/%Y}, the as-at date these figures are for; the "
+        text = (f"From {uk_date(self._on)}, the as-at date these figures are for; the "
                 "allocation history records the move from that date.")
         if self._on != date.today():
-            text += f" (Today is {date.today():%d/%m/%Y}: set the as-at date to today to move " \
+            text += f" (Today is {uk_date(date.today())}: set the as-at date to today to move " \
                     "them from today.)"
         return text
 

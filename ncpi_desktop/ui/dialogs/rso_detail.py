@@ -33,12 +33,12 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop.analysis.figures import RSO_FLAGS, flag_title
 from ncpi_desktop.analysis.flags import flag_column, why_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
-from ncpi_desktop.domain.enums import ManagementMode, OrderType, Status
+from ncpi_desktop.domain.enums import ORDER_NAMES, ManagementMode, OrderType, Status
+from ncpi_desktop.formats import Kind, format_value, uk_date
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.history import rso_records
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.pages.orders import ORDER_NAMES
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
@@ -104,9 +104,7 @@ def _esc(value: Any) -> str:
 
 def _day(value: Any) -> str:
     """DD/MM/YYYY, or an empty string for a blank."""
-    if value is None or pd.isna(value):
-        return ""
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
+    return format_value(Kind.DATE, value)
 
 
 def _label(value: Any) -> str:
@@ -306,7 +304,7 @@ class RsoDetail(QDialog):
     def _show_missing(self, rso_id: str) -> None:
         as_at = self.window_.as_at
         self.title_label.setText(rso_id)
-        self.subtitle_label.setText(f"Not on the register as at {as_at:%d/%m/%Y}")
+        self.subtitle_label.setText(f"Not on the register as at {uk_date(as_at)}")
         for label in (self.identity_label, self.management_label, self.visits_label,
                       self.arms_label, self.flags_label, self.reactive_label):
             label.setText("")
@@ -329,7 +327,7 @@ class RsoDetail(QDialog):
         self.subtitle_label.setText(
             f"{risk} · {_label(row['status']).capitalize()} · "
             f"{_label(row['management']).capitalize()} management · {holder} · "
-            f"as at {as_at:%d/%m/%Y}")
+            f"as at {uk_date(as_at)}")
 
         notification = "indefinite" if bool(row["notification_indefinite"]) else \
             (f"until {_day(row['notification_ends'])}" if _day(row["notification_ends"]) else "")

@@ -15,21 +15,13 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
-from ncpi_desktop.domain.enums import ManagementMode, Status
-from ncpi_desktop.ui.models.table_model import Column, Kind
-from ncpi_desktop.ui.pages.caseload import SummaryCard
-from ncpi_desktop.ui.pages.review import (
-    MANAGER,
-    RISK,
-    RSO_ID,
-    RSO_NAME,
-    STATUS_ORDER,
-    TEAM,
-    ReviewPage,
-    muted,
-    rso_rows,
-    section_title,
-)
+from ncpi_desktop.domain.enums import STATUS_ORDER, ManagementMode, Status
+from ncpi_desktop.formats import Kind
+from ncpi_desktop.ui.models.frames import MANAGER, RISK, RSO_ID, RSO_NAME, TEAM, rso_rows
+from ncpi_desktop.ui.models.table_model import Column
+from ncpi_desktop.ui.pages.review import ReviewPage
+from ncpi_desktop.ui.widgets.labels import muted, section_title
+from ncpi_desktop.ui.widgets.summary import SummaryCard
 
 #: Months in a year: turns a visit interval in months into visits a year.
 MONTHS_A_YEAR = 12

@@ -22,26 +22,27 @@ from PySide6.QtWidgets import (
 )
 
 from ncpi_desktop.analysis.flags import flag_column
-from ncpi_desktop.domain.enums import RiskLevel
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.pages.caseload import SummaryCard
-from ncpi_desktop.ui.pages.review import (
+from ncpi_desktop.domain.enums import RISK_ORDER, RiskLevel
+from ncpi_desktop.formats import Kind
+from ncpi_desktop.ui.models.frames import (
     MANAGER,
     RISK,
-    RISK_ORDER,
     RSO_ID,
     RSO_NAME,
     TEAM,
+    rso_rows,
+    team_labels,
+)
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.pages.review import (
     ChartSlot,
     ReviewPage,
     TrendSlot,
     TrendSource,
-    muted,
     review_charts,
-    rso_rows,
-    section_title,
-    team_labels,
 )
+from ncpi_desktop.ui.widgets.labels import muted, section_title
+from ncpi_desktop.ui.widgets.summary import SummaryCard
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: What the main list shows.
