@@ -3,6 +3,7 @@ manager or the pool (column specs), and the words the page writes about them. Pu
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.figures import Figures
@@ -112,3 +113,28 @@ def counts_text(managers: pd.DataFrame) -> str:
     oms = int((managers["role"] == Role.OFFENDER_MANAGER).sum()) if "role" in managers else 0
     return (f"{oms:,} offender managers · {over[0]:,} above the caseload limit · "
             f"{over[1]:,} above the high-risk share")
+
+
+class Holdings:
+    """The RSOs behind a manager or the pool, taken from one snapshot's ``Figures.rsos``.
+
+    The pool and the managers' positions are found once per snapshot, on first use, so that a
+    click on a manager does not scan 100,000 rows."""
+
+    def __init__(self, rsos: pd.DataFrame) -> None:
+        self._rsos = rsos
+        self._pool: pd.DataFrame | None = None
+        self._positions: dict[str, np.ndarray] | None = None
+
+    def pool(self) -> pd.DataFrame:
+        """The community RSOs with no named manager."""
+        if self._pool is None:
+            self._pool = self._rsos[self._rsos["is_pooled"].to_numpy(dtype=bool)]
+        return self._pool
+
+    def held_by(self, manager_id: str) -> pd.DataFrame:
+        """The RSOs ``manager_id`` holds."""
+        if self._positions is None:
+            self._positions = self._rsos.groupby("manager_id", sort=False).indices
+        positions = self._positions.get(manager_id)
+        return self._rsos.iloc[positions if positions is not None else []]

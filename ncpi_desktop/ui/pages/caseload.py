@@ -10,12 +10,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 from PySide6.QtCore import (
     QByteArray,
     QEvent,
-    QItemSelectionModel,
     QObject,
     QSettings,
     Qt,
@@ -40,6 +38,7 @@ from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.models.caseload import (
     POOLED_COLUMNS,
     RSO_COLUMNS,
+    Holdings,
     counts_text,
     flag_text,
     holding_text,
@@ -52,7 +51,7 @@ from ncpi_desktop.ui.widgets.caseload_summary import caseload_cards, show_scope_
 from ncpi_desktop.ui.widgets.rso_list import RsoList
 from ncpi_desktop.ui.widgets.scope_filter import ScopeFilter
 from ncpi_desktop.ui.widgets.summary import SummaryCard, summary_strip
-from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns, select_key
 
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QComboBox
@@ -82,8 +81,7 @@ class CaseloadPage(Page):
         self._selecting = False
         self._columns_fitted = False
         self._restored_header = False
-        self._pool: pd.DataFrame | None = None
-        self._positions: dict[str, np.ndarray] | None = None
+        self._holdings: Holdings | None = None
 
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._build_content())
@@ -212,8 +210,7 @@ class CaseloadPage(Page):
         """Show a new snapshot's figures, keeping the filters and selection where they still
         apply."""
         self._figures = figures
-        self._pool = None
-        self._positions = None
+        self._holdings = None if figures is None else Holdings(figures.rsos)
         if figures is None:
             self._stack.setCurrentIndex(1)
             self.managers_model.set_frame(pd.DataFrame(columns=["manager_id"]))
@@ -248,13 +245,10 @@ class CaseloadPage(Page):
         if self._figures is not None:
             self._apply_filter()
 
-    def _in_filter(self, frame: pd.DataFrame) -> np.ndarray:
-        return self.scope.mask(frame)
-
     def _apply_filter(self) -> None:
         figures = self._figures
         assert figures is not None
-        managers = figures.managers[self._in_filter(figures.managers)].copy()
+        managers = figures.managers[self.scope.mask(figures.managers)].copy()
         managers["flag_text"] = flag_text(managers)
         self._managers = managers
         self.managers_model.set_frame(managers, self._manager_columns)
@@ -280,23 +274,10 @@ class CaseloadPage(Page):
                            figures.policy)
 
     def _pooled_rsos(self) -> pd.DataFrame:
-        """The pooled RSOs within the filter (the pool is taken once per snapshot)."""
-        if self._pool is None:
-            figures = self._figures
-            assert figures is not None
-            rsos = figures.rsos
-            self._pool = rsos[rsos["is_pooled"].to_numpy(dtype=bool)]
-        return self._pool[self._in_filter(self._pool)]
-
-    def _held_by(self, manager_id: str) -> pd.DataFrame:
-        """The RSOs a manager holds: positions grouped once per snapshot, so that a click on a
-        manager does not scan 100,000 rows."""
-        figures = self._figures
-        assert figures is not None
-        if self._positions is None:
-            self._positions = figures.rsos.groupby("manager_id", sort=False).indices
-        positions = self._positions.get(manager_id)
-        return figures.rsos.iloc[positions if positions is not None else []]
+        """The pooled RSOs within the filter."""
+        assert self._holdings is not None
+        pool = self._holdings.pool()
+        return pool[self.scope.mask(pool)]
 
     def _update_counts(self) -> None:
         self.count_label.setText(counts_text(self._managers))
@@ -330,7 +311,8 @@ class CaseloadPage(Page):
         if figures is None or manager_id is None:
             self.rso_list.clear(PICK_A_MANAGER)
         else:
-            rsos = self._held_by(manager_id)
+            assert self._holdings is not None
+            rsos = self._holdings.held_by(manager_id)
             self.rso_list.show_rsos(rsos, RSO_COLUMNS,
                                    holding_text(figures.managers, manager_id, rsos))
         if changed:
@@ -356,21 +338,9 @@ class CaseloadPage(Page):
 
     def _select_row(self, manager_id: str | None) -> None:
         """Make the table's selection show ``manager_id`` without re-entering the handlers."""
-        view = self.managers_view
         self._selecting = True
         try:
-            row = None if manager_id is None else self.managers_model.row_of("manager_id",
-                                                                             manager_id)
-            if row is None:
-                view.clearSelection()
-            else:
-                index = self.managers_model.index(row, 0)
-                view.selectionModel().select(
-                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows)
-                view.selectionModel().setCurrentIndex(
-                    index, QItemSelectionModel.SelectionFlag.NoUpdate)
-                view.scrollTo(index)
+            select_key(self.managers_view, "manager_id", manager_id)
         finally:
             self._selecting = False
 

@@ -10,7 +10,7 @@ from functools import partial
 
 import numpy as np
 import pandas as pd
-from PySide6.QtCore import SIGNAL, QModelIndex, QPoint, Qt
+from PySide6.QtCore import SIGNAL, QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
@@ -62,6 +62,22 @@ def rso_of(view: QTableView, index: QModelIndex | None = None) -> str | None:
         return None
     value = model.frame_row(index.row())["rso_id"]
     return None if pd.isna(value) else str(value)
+
+
+def select_key(view: QTableView, key: str, value: object) -> None:
+    """Select and show the first row whose frame column ``key`` holds ``value`` (None, or a value
+    no row holds, clears the selection)."""
+    model = view.model()
+    assert isinstance(model, DataFrameTableModel)
+    row = None if value is None else model.row_of(key, value)
+    if row is None:
+        view.clearSelection()
+        return
+    index = model.index(row, 0)
+    view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                 | QItemSelectionModel.SelectionFlag.Rows)
+    view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+    view.scrollTo(index)
 
 
 def add_export_entry(menu: QMenu, view: QTableView) -> QAction:
