@@ -200,10 +200,32 @@ class ProposalView(QDialog):
         managers = figures.managers.set_index("manager_id")
         self._going_row = managers.loc[going.manager_id] if going is not None else None
 
+        header = self._build_header(scope, going)
+        self._build_verdict()
+        splitter = self._build_lists()
+        reason_row = self._build_reason_row()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.verdict)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.note)
+        layout.addLayout(reason_row)
+
+        self.moves_model.ticks_changed.connect(self._on_ticks)
+        self.reason_picker.combo.currentIndexChanged.connect(self._update_apply)
+        self.reason_picker.other.textChanged.connect(self._update_apply)
+        self.scope_combo.currentIndexChanged.connect(self._on_scope)
+        self.run()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build_header(self, scope: Scope | None, going: Going | None) -> QHBoxLayout:
+        """The title and the scope (the BCU of the manager going, who chooses no scope)."""
         self.title = QLabel("")
         self.title.setObjectName("scopeTitle")
         self.scope_combo = QComboBox(self)
-        self._scopes = scopes(figures)
+        self._scopes = scopes(self._figures)
         for item in self._scopes:
             indent = "    " if item.team is not None else ""
             self.scope_combo.addItem(indent + item.label)
@@ -218,7 +240,10 @@ class ProposalView(QDialog):
         header.addWidget(self.title, 1)
         header.addWidget(QLabel("Scope"))
         header.addWidget(self.scope_combo)
+        return header
 
+    def _build_verdict(self) -> None:
+        """The box saying whether the ticked moves bring everyone within the limits."""
         self.verdict = QFrame(self)
         self.verdict.setObjectName("verdict")
         self.verdict_text = QLabel("")
@@ -228,6 +253,8 @@ class ProposalView(QDialog):
         verdict_layout = QVBoxLayout(self.verdict)
         verdict_layout.addWidget(self.verdict_text)
 
+    def _build_lists(self) -> QSplitter:
+        """The moves, with tick boxes, over the managers before and after them."""
         self.moves_model = TickedMovesModel(MOVE_COLUMNS, parent=self)
         self.moves_view = data_table(self.moves_model, self)
         self.moves_view.sortByColumn(self.moves_model.column_of("from_name"),
@@ -250,7 +277,8 @@ class ProposalView(QDialog):
 
         self.managers_title = QLabel("Offender managers: before and after the ticked moves")
         self.managers_title.setObjectName("sectionTitle")
-        self.managers_model = DataFrameTableModel(preview_columns(figures.policy), parent=self)
+        self.managers_model = DataFrameTableModel(preview_columns(self._figures.policy),
+                                                  parent=self)
         self.managers_view = data_table(self.managers_model, self)
         self.managers_view.sortByColumn(self.managers_model.column_of("moving"),
                                         Qt.SortOrder.AscendingOrder)
@@ -265,7 +293,10 @@ class ProposalView(QDialog):
         splitter.addWidget(managers_panel)
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([380, 300])
+        return splitter
 
+    def _build_reason_row(self) -> QHBoxLayout:
+        """The reason recorded with the moves, and Apply or Cancel."""
         preset = {Mode.BALANCE: "caseload adjustment", Mode.LEAVING: REASON_MANAGER_LEFT,
                   Mode.ABSENT: REASON_MANAGER_ABSENT}[self.mode]
         self.reason_picker = ReasonPicker(self, preset=preset)
@@ -284,19 +315,7 @@ class ProposalView(QDialog):
         reason_row.addWidget(QLabel("Reason recorded"))
         reason_row.addWidget(self.reason_picker, 1)
         reason_row.addWidget(self.buttons)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(header)
-        layout.addWidget(self.verdict)
-        layout.addWidget(splitter, 1)
-        layout.addWidget(self.note)
-        layout.addLayout(reason_row)
-
-        self.moves_model.ticks_changed.connect(self._on_ticks)
-        self.reason_picker.combo.currentIndexChanged.connect(self._update_apply)
-        self.reason_picker.other.textChanged.connect(self._update_apply)
-        self.scope_combo.currentIndexChanged.connect(self._on_scope)
-        self.run()
+        return reason_row
 
     # --- the proposal ---------------------------------------------------------------------
 

@@ -148,6 +148,18 @@ class RsoDetail(QDialog):
         self.setStyleSheet(DETAIL_STYLE)
         self.resize(1120, 840)
 
+        top = self._build_top()
+        self._build_splitter()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        window.figures_changed.connect(self._on_figures_changed)
+
+    def _build_top(self) -> QHBoxLayout:
+        """The RSO's name and status, and the Record buttons."""
         self.title_label = QLabel("")
         self.title_label.setObjectName("rsoTitle")
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -175,7 +187,10 @@ class RsoDetail(QDialog):
         top = QHBoxLayout()
         top.addLayout(heading, 1)
         top.addLayout(actions)
+        return top
 
+    def _build_facts(self) -> QWidget:
+        """Identity, management, visits and ARMS, in a grid."""
         self.identity_label = self._facts_label()
         self.management_label = self._facts_label()
         self.visits_label = self._facts_label()
@@ -192,7 +207,10 @@ class RsoDetail(QDialog):
         facts.setContentsMargins(0, 0, 0, 0)
         facts_box = QWidget()
         facts_box.setLayout(facts)
+        return facts_box
 
+    def _build_side(self) -> QWidget:
+        """The flags raised and the reactive criteria."""
         self.flags_title = QLabel("Flags")
         self.flags_title.setObjectName("sectionTitle")
         self.flags_label = QLabel("")
@@ -216,17 +234,10 @@ class RsoDetail(QDialog):
         side_layout.addWidget(self.reactive_title)
         side_layout.addWidget(self.reactive_label)
         side_layout.addStretch(1)
-        upper = QWidget()
-        upper_layout = QHBoxLayout(upper)
-        upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.setSpacing(12)
-        upper_layout.addWidget(facts_box, 4)
-        upper_layout.addWidget(side, 3)
-        upper_scroll = QScrollArea()
-        upper_scroll.setWidget(upper)
-        upper_scroll.setWidgetResizable(True)
-        upper_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        return side
 
+    def _build_records(self) -> QTabWidget:
+        """The visits, ARMS, orders, decisions and allocations, a tab each."""
         self.record_tabs = QTabWidget()
         self.record_tabs.setDocumentMode(True)
         self.models: dict[str, DataFrameTableModel] = {}
@@ -239,19 +250,26 @@ class RsoDetail(QDialog):
             self.models[name] = model
             self.views[name] = view
             self.record_tabs.addTab(view, _title)
+        return self.record_tabs
+
+    def _build_splitter(self) -> None:
+        """The facts (scrolling) over the records."""
+        upper = QWidget()
+        upper_layout = QHBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.setSpacing(12)
+        upper_layout.addWidget(self._build_facts(), 4)
+        upper_layout.addWidget(self._build_side(), 3)
+        upper_scroll = QScrollArea()
+        upper_scroll.setWidget(upper)
+        upper_scroll.setWidgetResizable(True)
+        upper_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper_scroll)
-        self.splitter.addWidget(self.record_tabs)
+        self.splitter.addWidget(self._build_records())
         self.splitter.setSizes([420, 380])
         self.splitter.setChildrenCollapsible(False)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 12, 14, 12)
-        layout.setSpacing(10)
-        layout.addLayout(top)
-        layout.addWidget(self.splitter, 1)
-        window.figures_changed.connect(self._on_figures_changed)
 
     @staticmethod
     def _facts_label() -> QLabel:
