@@ -64,15 +64,7 @@ class GoingDialog(QDialog):
         self.manager.setCompleter(completer)
         self.manager.setCurrentIndex(self.manager.findData(manager_id) if manager_id else -1)
 
-        self.until = QDateEdit(self)
-        self.until.setDisplayFormat(QT_DATE_FORMAT)
-        self.until.setCalendarPopup(True)
-        first = on + timedelta(days=1)
-        self.until.setMinimumDate(QDate(first.year, first.month, first.day))
-        back = on + timedelta(days=DEFAULT_ABSENCE_DAYS)
-        self.until.setDate(QDate(back.year, back.month, back.day))
-        self.note = QLineEdit(self)
-        self.note.setPlaceholderText("e.g. sick leave, training course (optional)")
+        self._build_until(on)
 
         title = QLabel("Manager absent until a date" if absence else "Manager leaving")
         title.setObjectName("sectionTitle")
@@ -105,6 +97,18 @@ class GoingDialog(QDialog):
         self.manager.currentIndexChanged.connect(self._update)
         self.manager.editTextChanged.connect(self._update)
         self._update()
+
+    def _build_until(self, on: date) -> None:
+        """When an absent manager is back (the day after ``on`` at the earliest), and why."""
+        self.until = QDateEdit(self)
+        self.until.setDisplayFormat(QT_DATE_FORMAT)
+        self.until.setCalendarPopup(True)
+        first = on + timedelta(days=1)
+        self.until.setMinimumDate(QDate(first.year, first.month, first.day))
+        back = on + timedelta(days=DEFAULT_ABSENCE_DAYS)
+        self.until.setDate(QDate(back.year, back.month, back.day))
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText("e.g. sick leave, training course (optional)")
 
     @property
     def manager_id(self) -> str | None:

@@ -315,6 +315,32 @@ class ReassignDialog(QDialog):
         self._choices = manager_choices(figures, bcu=bcu, exclude=exclude, absent=absent)
         self._preview = pd.DataFrame()
 
+        self._build_moving()
+        form = self._build_form()
+        self._build_preview()
+        bottom = self._build_bottom()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.moving_view)
+        layout.addLayout(form)
+        layout.addWidget(self.preview_title)
+        layout.addWidget(self.preview_view, 1)
+        layout.addWidget(self.summary)
+        layout.addLayout(bottom)
+
+        self.target.currentIndexChanged.connect(self._on_target)
+        self.target.lineEdit().editingFinished.connect(self._on_target_typed)
+        self.reason_picker.combo.currentIndexChanged.connect(self._update_ok)
+        self.reason_picker.other.textChanged.connect(self._update_ok)
+        if to_manager is not None:
+            self.set_target(to_manager)
+        self._update_ok()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build_moving(self) -> None:
+        """The title and the RSOs moving, with who holds them now."""
         self.title = QLabel(self._title_text())
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
@@ -326,6 +352,8 @@ class ReassignDialog(QDialog):
         fit_columns(self.moving_view)
         self.moving_view.setMaximumHeight(self._rows_height(self.moving_view, min(len(moving), 8)))
 
+    def _build_form(self) -> QFormLayout:
+        """Who the RSOs go to (typed or chosen), the reason and the effective date."""
         self.target = QComboBox(self)
         self.target.setEditable(True)
         self.target.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -347,10 +375,13 @@ class ReassignDialog(QDialog):
         form.addRow("Move to", self.target)
         form.addRow("Reason", self.reason_picker)
         form.addRow("Effective", self.effective)
+        return form
 
+    def _build_preview(self) -> None:
+        """The managers before and after the move."""
         self.preview_title = QLabel("Before and after")
         self.preview_title.setObjectName("sectionTitle")
-        self.preview_model = DataFrameTableModel(preview_columns(figures.policy), parent=self)
+        self.preview_model = DataFrameTableModel(preview_columns(self._figures.policy), parent=self)
         self.preview_view = data_table(self.preview_model, self)
         # Those giving RSOs first, those receiving last.
         self.preview_view.sortByColumn(self.preview_model.column_of("moving"),
@@ -359,6 +390,8 @@ class ReassignDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+    def _build_bottom(self) -> QHBoxLayout:
+        """Why the move cannot be made yet, and Reassign or Cancel."""
         self.buttons = QDialogButtonBox(self)
         self.ok_button = QPushButton(f"Reassign {len(self.rso_ids)} RSO(s)")
         self.ok_button.setDefault(True)
@@ -371,23 +404,7 @@ class ReassignDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.hint, 1)
         bottom.addWidget(self.buttons)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.moving_view)
-        layout.addLayout(form)
-        layout.addWidget(self.preview_title)
-        layout.addWidget(self.preview_view, 1)
-        layout.addWidget(self.summary)
-        layout.addLayout(bottom)
-
-        self.target.currentIndexChanged.connect(self._on_target)
-        self.target.lineEdit().editingFinished.connect(self._on_target_typed)
-        self.reason_picker.combo.currentIndexChanged.connect(self._update_ok)
-        self.reason_picker.other.textChanged.connect(self._update_ok)
-        if to_manager is not None:
-            self.set_target(to_manager)
-        self._update_ok()
+        return bottom
 
     # --- text -----------------------------------------------------------------------------
 
