@@ -125,19 +125,16 @@ def measure(db: str, as_at_text: str) -> dict[str, Any]:
     # The tables' own sorts: what a click on a column header costs.
     from PySide6.QtGui import QGuiApplication
 
+    from ncpi_desktop.ui.models.caseload import RSO_COLUMNS, flag_text, manager_columns
+    from ncpi_desktop.ui.models.frames import rso_rows
     from ncpi_desktop.ui.models.table_model import DataFrameTableModel
-    from ncpi_desktop.ui.pages.caseload import (
-        RSO_COLUMNS,
-        flag_text,
-        manager_columns,
-        with_rso_names,
-    )
 
     _app = QGuiApplication.instance() or QGuiApplication([])
     managers_model = DataFrameTableModel(
         manager_columns(figures.policy),
         figures.managers.assign(flag_text=flag_text(figures.managers)))
-    rsos_model = DataFrameTableModel(RSO_COLUMNS, with_rso_names(figures.rsos, RSO_COLUMNS))
+    rsos_model = DataFrameTableModel(
+        RSO_COLUMNS, rso_rows(figures.rsos, RSO_COLUMNS, manager_label=False))
     visits = snapshot.extra.get("visits")
     return {
         "as_at": as_at.isoformat(), "loader": loader,

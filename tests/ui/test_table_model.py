@@ -31,7 +31,7 @@ COLUMNS = [
     Column("name", "Name", text_tip=True),
     Column("fte", "FTE", Kind.FTE),
     Column("caseload", "Caseload", Kind.INT, ("over",)),
-    Column("per_fte", "Per FTE", Kind.FLOAT1, ("over",)),
+    Column("per_fte", "Per FTE", Kind.RATIO, ("over",)),
     Column("share", "High-risk %", Kind.PERCENT, ("share", "over")),
     Column("risk", "Risk", Kind.LABEL, order=("low", "medium", "high", "very_high")),
     Column("since", "Since", Kind.DATE),
@@ -174,7 +174,7 @@ def test_format_value_blanks() -> None:
     assert format_value(Kind.INT, pd.NA) == ""
     assert format_value(Kind.DATE, pd.NaT) == ""
     assert format_value(Kind.TEXT, None) == ""
-    assert format_value(Kind.FLOAT1, float("inf")) == "∞"
+    assert format_value(Kind.RATIO, float("inf")) == "∞"
 
 
 def test_sorting_100k_rows_is_fast(qtbot) -> None:

@@ -12,16 +12,13 @@ import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import RiskLevel
-from ncpi_desktop.ui.charts.manager_bars import name_ticks
+from ncpi_desktop.formats import uk_date
+from ncpi_desktop.ui.charts.bars import BAR_THICKNESS, HorizontalBarChart, limit_line
 from ncpi_desktop.ui.core import style
 
-BAR_THICKNESS = 0.72
-NAME_SPACING = 3
-TEXT = "#202124"
-AXIS = "#8a8f98"
 #: Overdue visits stacked by risk, most serious first (darkest) so the eye reads them first.
 RISK_COLOURS: dict[str, str] = {
     RiskLevel.VERY_HIGH.value: "#6d1208",
@@ -40,111 +37,16 @@ def _swatch(colour: str, text: str) -> str:
     return f'<span style="color:{colour}">■</span>&nbsp;{text}'
 
 
-def _plot(parent: QWidget | None = None) -> pg.PlotWidget:
-    plot = pg.PlotWidget(parent, background="w")
-    plot.setMinimumHeight(140)
-    item = plot.getPlotItem()
-    item.setMenuEnabled(False)
-    item.hideButtons()
-    item.getViewBox().setMouseEnabled(x=False, y=False)
-    for name in ("left", "bottom"):
-        axis = item.getAxis(name)
-        axis.setPen(pg.mkPen(AXIS))
-        axis.setTextPen(pg.mkPen(TEXT))
-    return plot
-
-
-class TeamBarChart(QWidget):
+class TeamBarChart(HorizontalBarChart):
     """One horizontal bar (or stack) per team, top first, names on the axis, hover text."""
-
-    title = ""
-    #: Room above the top bar, in bar heights (for a line's label).
-    headroom = 0.6
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._names: list[str] = []
-        self._tips: list[str] = []
-        self._named: list[str] = []
-        self._plot = _plot()
-        item = self._plot.getPlotItem()
-        item.showGrid(x=True, y=False, alpha=0.25)
-        self._view = item.getViewBox()
-        self._view.invertY(True)
-        item.getAxis("left").setStyle(tickLength=0)
-        self._view.sigResized.connect(self._update_names)
-        self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
-
-        caption = QLabel(self.title)
-        caption.setObjectName("sectionTitle")
-        self.legend = QLabel("")
-        self.legend.setObjectName("muted")
-        self.legend.setTextFormat(Qt.TextFormat.RichText)
-        self.empty_label = QLabel("Nothing to draw")
-        self.empty_label.setObjectName("muted")
-        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(self._plot)
-        self._stack.addWidget(self.empty_label)
-        heading = QHBoxLayout()
-        heading.addWidget(caption)
-        heading.addStretch(1)
-        heading.addWidget(self.legend)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(2)
-        layout.addLayout(heading)
-        layout.addWidget(self._stack, 1)
-
-    @property
-    def plot_widget(self) -> pg.PlotWidget:
-        return self._plot
 
     @property
     def teams(self) -> list[str]:
         """The teams drawn, top bar first."""
-        return list(self._names)
+        return list(self._keys)
 
-    @property
-    def named_bars(self) -> list[str]:
-        """The names written on the axis (every n-th when they would overlap)."""
-        return list(self._named)
-
-    def tip_text(self, team: str) -> str:
-        return self._tips[self._names.index(team)]
-
-    def _set_rows(self, names: list[str], tips: list[str], right: float) -> None:
-        self._names, self._tips = names, tips
-        self._stack.setCurrentIndex(0 if names else 1)
-        # Room for the longest name now: the axis would only widen after a first paint.
-        widest = max((self.fontMetrics().horizontalAdvance(n) for n in names), default=0)
-        self._plot.getPlotItem().getAxis("left").setWidth(widest + 12)
-        self._view.setRange(xRange=(0, right if right > 0 else 1),
-                            yRange=(-self.headroom, max(len(names), 1) - 0.4), padding=0)
-        self._update_names()
-
-    def _update_names(self) -> None:
-        ticks = name_ticks(self._names, self._view.sceneBoundingRect().height(),
-                           self.fontMetrics().height() + NAME_SPACING)
-        self._named = [name for _, name in ticks]
-        self._plot.getPlotItem().getAxis("left").setTicks([ticks, []])
-
-    def _row_at(self, scene_pos: QPointF) -> int | None:
-        if not self._names or not self._view.sceneBoundingRect().contains(scene_pos):
-            return None
-        point = self._view.mapSceneToView(scene_pos)
-        row = int(round(point.y()))
-        if 0 <= row < len(self._names) and abs(point.y() - row) <= BAR_THICKNESS / 2 + 0.1:
-            return row
-        return None
-
-    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        row = self._row_at(scene_pos)
-        if row is None:
-            QToolTip.hideText()
-            return
-        where = self._plot.mapToGlobal(self._plot.mapFromScene(scene_pos))
-        QToolTip.showText(where, self._tips[row], self._plot)
+    def _set_teams(self, names: list[str], tips: list[str], right: float) -> None:
+        self._set_rows(names, names, tips, right)
 
 
 class OverdueByTeamChart(TeamBarChart):
@@ -155,7 +57,7 @@ class OverdueByTeamChart(TeamBarChart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         item = self._plot.getPlotItem()
-        item.setLabel("bottom", "overdue home visits", color=TEXT)
+        item.setLabel("bottom", "overdue home visits", color=style.CHART_TEXT)
         self._bars: dict[str, pg.BarGraphItem] = {}
         for risk in RISKS_SERIOUS_FIRST:
             bars = pg.BarGraphItem(x0=[], y=[], height=BAR_THICKNESS, width=[],
@@ -195,7 +97,7 @@ class OverdueByTeamChart(TeamBarChart):
             tips.append(f"{team['label']}: {int(team['overdue'])} overdue "
                         f"({', '.join(parts)})\nmost overdue by {int(team['max_days_overdue'])}"
                         " days")
-        self._set_rows(frame["label"].astype(str).tolist(), tips,
+        self._set_teams(frame["label"].astype(str).tolist(), tips,
                        float(left.max()) * 1.08 if len(left) else 1.0)
         self.empty_label.setText("No visit is overdue")
 
@@ -209,14 +111,10 @@ class ArmsCompletionChart(TeamBarChart):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         item = self._plot.getPlotItem()
-        item.setLabel("bottom", "% of eligible RSOs with a current ARMS", color=TEXT)
+        item.setLabel("bottom", "% of eligible RSOs with a current ARMS", color=style.CHART_TEXT)
         self._bars = pg.BarGraphItem(x0=[], y=[], height=BAR_THICKNESS, width=[])
         item.addItem(self._bars)
-        self._line = pg.InfiniteLine(
-            angle=90, movable=False,
-            pen=pg.mkPen(style.LIMIT_LINE, width=1.5, style=Qt.PenStyle.DashLine),
-            label="", labelOpts={"position": 0.015, "color": style.LIMIT_LINE,
-                                 "anchors": [(0, 0), (0, 0)], "fill": (255, 255, 255, 220)})
+        self._line = limit_line(0.015)
         item.addItem(self._line)
         self._below: list[bool] = []
         self.legend.setText(_swatch(AT_OR_ABOVE, "at or above the force") + " &nbsp; "
@@ -249,7 +147,7 @@ class ArmsCompletionChart(TeamBarChart):
                 for label, current, eligible, rate in zip(
                     frame["label"], frame["arms_current"], frame["arms_eligible"],
                     frame["arms_completion"], strict=True)]
-        self._set_rows(frame["label"].astype(str).tolist(), tips, 100.0)
+        self._set_teams(frame["label"].astype(str).tolist(), tips, 100.0)
         self.empty_label.setText("Nobody eligible for ARMS")
 
 
@@ -291,10 +189,10 @@ class TrendChart(QWidget):
             plot.hideButtons()
             plot.getViewBox().setMouseEnabled(x=False, y=False)
             plot.showGrid(x=False, y=True, alpha=0.25)
-            plot.setTitle(title, color=TEXT, size="9pt")
+            plot.setTitle(title, color=style.CHART_TEXT, size="9pt")
             for name in ("left", "bottom"):
-                plot.getAxis(name).setPen(pg.mkPen(AXIS))
-                plot.getAxis(name).setTextPen(pg.mkPen(TEXT))
+                plot.getAxis(name).setPen(pg.mkPen(style.CHART_AXIS))
+                plot.getAxis(name).setTextPen(pg.mkPen(style.CHART_TEXT))
         self._arms_line = self.arms_plot.plot([], [], pen=pg.mkPen(TREND_LINE, width=2),
                                               symbol="o", symbolSize=6,
                                               symbolBrush=TREND_LINE, symbolPen=None)
@@ -353,7 +251,7 @@ class TrendChart(QWidget):
         if len(frame):
             first, last = months[0], months[-1]
             self.note.setText(
-                f"At each month end from {first:%d/%m/%Y} to {last:%d/%m/%Y}, from the recorded "
+                f"At each month end from {uk_date(first)} to {uk_date(last)}, from the recorded "
                 "visits, ARMS and decisions; status, risk and holder as at the as-at date. "
                 "Hover a month for its figures.")
         self._stack.setCurrentIndex(1)
@@ -362,7 +260,7 @@ class TrendChart(QWidget):
         row = self._frame.iloc[position]
         rate = row["arms_completion"]
         arms = "nobody eligible" if pd.isna(rate) else f"{rate * 100:.1f}%"
-        return (f"{pd.Timestamp(row['month_end']):%d/%m/%Y}\n"
+        return (f"{uk_date(pd.Timestamp(row['month_end']))}\n"
                 f"ARMS: {int(row['arms_current']):,} of {int(row['arms_eligible']):,} eligible "
                 f"current ({arms})\nOverdue visits: {int(row['visits_overdue']):,} of "
                 f"{int(row['visits_prescribed']):,} with visits prescribed")

@@ -15,6 +15,9 @@ BAR = "#5b7fb0"
 BAR_WARNING = "#c8412f"
 BAR_SELECTED_PEN = "#1d1d1d"
 LIMIT_LINE = "#2b2b2b"
+#: Charts' axis lines and their text.
+CHART_AXIS = "#8a8f98"
+CHART_TEXT = "#202124"
 #: Muted text for captions and units.
 MUTED = "#5f6368"
 #: Background of the summary strip's cards.

@@ -29,11 +29,12 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.enums import RISK_ORDER, STATUS_ORDER
+from ncpi_desktop.formats import QT_DATE_FORMAT, Kind, uk_date
 from ncpi_desktop.storage.allocations import hand_backs_due
 from ncpi_desktop.storage.operations import Change, hand_back
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.dialogs.reassign import Operation, manager_choices
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: An absence's default length when the dialog opens: four weeks.
@@ -63,23 +64,15 @@ class GoingDialog(QDialog):
         self.manager.setCompleter(completer)
         self.manager.setCurrentIndex(self.manager.findData(manager_id) if manager_id else -1)
 
-        self.until = QDateEdit(self)
-        self.until.setDisplayFormat("dd/MM/yyyy")
-        self.until.setCalendarPopup(True)
-        first = on + timedelta(days=1)
-        self.until.setMinimumDate(QDate(first.year, first.month, first.day))
-        back = on + timedelta(days=DEFAULT_ABSENCE_DAYS)
-        self.until.setDate(QDate(back.year, back.month, back.day))
-        self.note = QLineEdit(self)
-        self.note.setPlaceholderText("e.g. sick leave, training course (optional)")
+        self._build_until(on)
 
         title = QLabel("Manager absent until a date" if absence else "Manager leaving")
         title.setObjectName("sectionTitle")
         explain = QLabel(
-            (f"From {on:%d/%m/%Y} (the as-at date) their RSOs go to cover, with the reason "
+            (f"From {uk_date(on)} (the as-at date) their RSOs go to cover, with the reason "
              "\"manager absent\". On the day they are back the application lists the RSOs to "
              "hand back in one step.") if absence else
-            (f"From {on:%d/%m/%Y} (the as-at date) every RSO they hold goes to another manager "
+            (f"From {uk_date(on)} (the as-at date) every RSO they hold goes to another manager "
              "(or, if you untick a move, to their team's pool), and they are marked as no "
              "longer active."))
         explain.setWordWrap(True)
@@ -104,6 +97,18 @@ class GoingDialog(QDialog):
         self.manager.currentIndexChanged.connect(self._update)
         self.manager.editTextChanged.connect(self._update)
         self._update()
+
+    def _build_until(self, on: date) -> None:
+        """When an absent manager is back (the day after ``on`` at the earliest), and why."""
+        self.until = QDateEdit(self)
+        self.until.setDisplayFormat(QT_DATE_FORMAT)
+        self.until.setCalendarPopup(True)
+        first = on + timedelta(days=1)
+        self.until.setMinimumDate(QDate(first.year, first.month, first.day))
+        back = on + timedelta(days=DEFAULT_ABSENCE_DAYS)
+        self.until.setDate(QDate(back.year, back.month, back.day))
+        self.note = QLineEdit(self)
+        self.note.setPlaceholderText("e.g. sick leave, training course (optional)")
 
     @property
     def manager_id(self) -> str | None:
@@ -187,7 +192,7 @@ class HandBackDialog(QDialog):
         self.model.set_frame(rows)
         fit_columns(self.view)
         if absence_id is None:
-            self.explain.setText(f"No absence has ended by {self._on:%d/%m/%Y} with RSOs still "
+            self.explain.setText(f"No absence has ended by {uk_date(self._on)} with RSOs still "
                                  "on cover.")
             self.hand_button.setEnabled(False)
             return
@@ -195,7 +200,7 @@ class HandBackDialog(QDialog):
         name = self._names.get(manager_id, manager_id)
         self.explain.setText(
             f"These RSOs went to cover when {name} was away and are still there. Handing them "
-            f"back moves them to {name} from {self._on:%d/%m/%Y} with the reason \"manager "
+            f"back moves them to {name} from {uk_date(self._on)} with the reason \"manager "
             "returned\", in one step that Edit › Undo takes back.")
         self.hand_button.setText(f"Hand back {len(rows)} RSO(s) to {name}")
         self.hand_button.setEnabled(True)

@@ -9,9 +9,10 @@ from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QW
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.domain.enums import RISK_ORDER
+from ncpi_desktop.formats import DATETIME_FORMAT, Kind
 from ncpi_desktop.storage.allocations import allocation_history
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 RSO_HISTORY_COLUMNS = [
@@ -39,7 +40,7 @@ MANAGER_HISTORY_COLUMNS = [
 
 def _recorded(history: pd.DataFrame) -> pd.Series:
     local = history["recorded_at"].dt.tz_convert(None)
-    return local.dt.strftime("%d/%m/%Y %H:%M").fillna("")
+    return local.dt.strftime(DATETIME_FORMAT).fillna("")
 
 
 class HistoryDialog(QDialog):

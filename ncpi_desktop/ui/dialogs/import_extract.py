@@ -36,11 +36,12 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.exchange.extract import TABLES, WARNING, ExtractUnusable, ImportIssue, quote
 from ncpi_desktop.exchange.importer import ImportResult, import_extract
+from ncpi_desktop.formats import Kind, format_value
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.settings import last_folder, remember_folder
 from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
@@ -92,11 +93,12 @@ def split_message(message: str) -> tuple[str, str]:
     """(problem, expected) of an issue's message "is not a date (expected YYYY-MM-DD …)"."""
     match = _EXPECTED_PART.match(message)
     if match is None:
-        return uk_dates(message), ""
-    return uk_dates(match["problem"] + match["tail"]), uk_dates(match["expected"])
+        return uk_dates_in_text(message), ""
+    return (uk_dates_in_text(match["problem"] + match["tail"]),
+            uk_dates_in_text(match["expected"]))
 
 
-def uk_dates(text: str) -> str:
+def uk_dates_in_text(text: str) -> str:
     """Dates the messages write as YYYY-MM-DD, written DD/MM/YYYY as everywhere on screen."""
     return _ISO_DATE.sub(r"\3/\2/\1", text)
 
@@ -306,32 +308,8 @@ class ImportSummaryDialog(QDialog):
         layout.addWidget(_note(f"Checked against {database}: no errors. Nothing has been "
                                "changed yet.", object_name="muted"))
 
-        self.counts_model, self.counts_view = _ordered_table(COUNT_COLUMNS,
-                                                             counts_frame(result), self)
-        self.counts_view.setSortingEnabled(False)
-        self.counts_view.horizontalHeader().hideSection(self.counts_model.column_of("number"))
-        self.counts_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        _fit_rows(self.counts_view, len(TABLES))
-        layout.addWidget(self.counts_view)
-
-        changes = result.holder_changes
-        self.holders_label = _note(
-            f"{plural(changes, 'RSO')} will change offender manager (or team pool); each change "
-            "is recorded in the allocation history with the reason “import”." if changes else
-            "No RSO changes offender manager.")
-        layout.addWidget(self.holders_label)
-        layout.addWidget(_note(
-            "Rows the database holds that the extract does not list are kept. Reassignments, "
-            "reasons and decisions made in the application are kept.", object_name="muted"))
-
-        self.warnings_view: QTableView | None = None
-        if result.warnings:
-            layout.addWidget(_heading(f"{plural(len(result.warnings), 'warning')}: the import "
-                                      "will go ahead without these"))
-            self.warnings_model, self.warnings_view = _issue_table(
-                issues_frame(result.warnings), self)
-            _fit_rows(self.warnings_view, 8)
-            layout.addWidget(self.warnings_view)
+        self._add_counts(layout, result)
+        self._add_warnings(layout, result)
 
         self.undo_note = _note(
             "An import cannot be undone with Edit › Undo. Importing writes every row at once "
@@ -351,6 +329,37 @@ class ImportSummaryDialog(QDialog):
         buttons.rejected.connect(self.reject)
         layout.addWidget(buttons)
         self.resize(900, self.sizeHint().height())
+
+    def _add_counts(self, layout: QVBoxLayout, result: ImportResult) -> None:
+        """Rows new, changed and unchanged per table, and who changes holder."""
+        self.counts_model, self.counts_view = _ordered_table(COUNT_COLUMNS,
+                                                             counts_frame(result), self)
+        self.counts_view.setSortingEnabled(False)
+        self.counts_view.horizontalHeader().hideSection(self.counts_model.column_of("number"))
+        self.counts_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        _fit_rows(self.counts_view, len(TABLES))
+        layout.addWidget(self.counts_view)
+
+        changes = result.holder_changes
+        self.holders_label = _note(
+            f"{plural(changes, 'RSO')} will change offender manager (or team pool); each change "
+            "is recorded in the allocation history with the reason “import”." if changes else
+            "No RSO changes offender manager.")
+        layout.addWidget(self.holders_label)
+        layout.addWidget(_note(
+            "Rows the database holds that the extract does not list are kept. Reassignments, "
+            "reasons and decisions made in the application are kept.", object_name="muted"))
+
+    def _add_warnings(self, layout: QVBoxLayout, result: ImportResult) -> None:
+        """The warnings, if any: the import goes ahead without those rows or values."""
+        self.warnings_view: QTableView | None = None
+        if result.warnings:
+            layout.addWidget(_heading(f"{plural(len(result.warnings), 'warning')}: the import "
+                                      "will go ahead without these"))
+            self.warnings_model, self.warnings_view = _issue_table(
+                issues_frame(result.warnings), self)
+            _fit_rows(self.warnings_view, 8)
+            layout.addWidget(self.warnings_view)
 
 
 class ImportFlow(QObject):

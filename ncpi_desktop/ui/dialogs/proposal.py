@@ -35,8 +35,9 @@ from PySide6.QtWidgets import (
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.rebalance import Proposal, propose
-from ncpi_desktop.domain.enums import Status
+from ncpi_desktop.domain.enums import RISK_ORDER, Status
 from ncpi_desktop.domain.ids import ManagerId, RsoId
+from ncpi_desktop.formats import Kind, uk_date
 from ncpi_desktop.storage.operations import (
     REASON_MANAGER_ABSENT,
     REASON_MANAGER_LEFT,
@@ -54,8 +55,8 @@ from ncpi_desktop.ui.dialogs.reassign import (
     preview_moves,
     with_limit_text,
 )
-from ncpi_desktop.ui.models.table_model import DISPLAY, Column, DataFrameTableModel, Index, Kind
-from ncpi_desktop.ui.pages.caseload import RISK_ORDER, with_rso_names
+from ncpi_desktop.ui.models.frames import rso_names
+from ncpi_desktop.ui.models.table_model import DISPLAY, Column, DataFrameTableModel, Index
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 CHECK = int(Qt.ItemDataRole.CheckStateRole)
@@ -199,10 +200,32 @@ class ProposalView(QDialog):
         managers = figures.managers.set_index("manager_id")
         self._going_row = managers.loc[going.manager_id] if going is not None else None
 
+        header = self._build_header(scope, going)
+        self._build_verdict()
+        splitter = self._build_lists()
+        reason_row = self._build_reason_row()
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(header)
+        layout.addWidget(self.verdict)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(self.note)
+        layout.addLayout(reason_row)
+
+        self.moves_model.ticks_changed.connect(self._on_ticks)
+        self.reason_picker.combo.currentIndexChanged.connect(self._update_apply)
+        self.reason_picker.other.textChanged.connect(self._update_apply)
+        self.scope_combo.currentIndexChanged.connect(self._on_scope)
+        self.run()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build_header(self, scope: Scope | None, going: Going | None) -> QHBoxLayout:
+        """The title and the scope (the BCU of the manager going, who chooses no scope)."""
         self.title = QLabel("")
         self.title.setObjectName("scopeTitle")
         self.scope_combo = QComboBox(self)
-        self._scopes = scopes(figures)
+        self._scopes = scopes(self._figures)
         for item in self._scopes:
             indent = "    " if item.team is not None else ""
             self.scope_combo.addItem(indent + item.label)
@@ -217,7 +240,10 @@ class ProposalView(QDialog):
         header.addWidget(self.title, 1)
         header.addWidget(QLabel("Scope"))
         header.addWidget(self.scope_combo)
+        return header
 
+    def _build_verdict(self) -> None:
+        """The box saying whether the ticked moves bring everyone within the limits."""
         self.verdict = QFrame(self)
         self.verdict.setObjectName("verdict")
         self.verdict_text = QLabel("")
@@ -227,6 +253,8 @@ class ProposalView(QDialog):
         verdict_layout = QVBoxLayout(self.verdict)
         verdict_layout.addWidget(self.verdict_text)
 
+    def _build_lists(self) -> QSplitter:
+        """The moves, with tick boxes, over the managers before and after them."""
         self.moves_model = TickedMovesModel(MOVE_COLUMNS, parent=self)
         self.moves_view = data_table(self.moves_model, self)
         self.moves_view.sortByColumn(self.moves_model.column_of("from_name"),
@@ -249,7 +277,8 @@ class ProposalView(QDialog):
 
         self.managers_title = QLabel("Offender managers: before and after the ticked moves")
         self.managers_title.setObjectName("sectionTitle")
-        self.managers_model = DataFrameTableModel(preview_columns(figures.policy), parent=self)
+        self.managers_model = DataFrameTableModel(preview_columns(self._figures.policy),
+                                                  parent=self)
         self.managers_view = data_table(self.managers_model, self)
         self.managers_view.sortByColumn(self.managers_model.column_of("moving"),
                                         Qt.SortOrder.AscendingOrder)
@@ -264,7 +293,10 @@ class ProposalView(QDialog):
         splitter.addWidget(managers_panel)
         splitter.setChildrenCollapsible(False)
         splitter.setSizes([380, 300])
+        return splitter
 
+    def _build_reason_row(self) -> QHBoxLayout:
+        """The reason recorded with the moves, and Apply or Cancel."""
         preset = {Mode.BALANCE: "caseload adjustment", Mode.LEAVING: REASON_MANAGER_LEFT,
                   Mode.ABSENT: REASON_MANAGER_ABSENT}[self.mode]
         self.reason_picker = ReasonPicker(self, preset=preset)
@@ -283,19 +315,7 @@ class ProposalView(QDialog):
         reason_row.addWidget(QLabel("Reason recorded"))
         reason_row.addWidget(self.reason_picker, 1)
         reason_row.addWidget(self.buttons)
-
-        layout = QVBoxLayout(self)
-        layout.addLayout(header)
-        layout.addWidget(self.verdict)
-        layout.addWidget(splitter, 1)
-        layout.addWidget(self.note)
-        layout.addLayout(reason_row)
-
-        self.moves_model.ticks_changed.connect(self._on_ticks)
-        self.reason_picker.combo.currentIndexChanged.connect(self._update_apply)
-        self.reason_picker.other.textChanged.connect(self._update_apply)
-        self.scope_combo.currentIndexChanged.connect(self._on_scope)
-        self.run()
+        return reason_row
 
     # --- the proposal ---------------------------------------------------------------------
 
@@ -337,11 +357,10 @@ class ProposalView(QDialog):
     def _moves_frame(self, proposal: Proposal) -> pd.DataFrame:
         moves = proposal.moves
         rsos = self._figures.rsos.set_index("rso_id")
-        shown = with_rso_names(rsos.reindex(moves["rso_id"]).reset_index(), MOVE_COLUMNS[:2])
         names = self._figures.managers.set_index("manager_id")
         frame = moves[["rso_id", "from_manager_id", "to_manager_id", "risk_level", "reason",
                        "group"]].copy()
-        frame["rso_name"] = shown["rso_name"].to_numpy(object)
+        frame["rso_name"] = rso_names(rsos.reindex(moves["rso_id"])).to_numpy(object)
         pooled_team = pd.Series(rsos["team"].reindex(moves["rso_id"]).to_numpy(object),
                                 index=frame.index, dtype=object)
         frame["from_name"] = frame["from_manager_id"].map(names["name"]).astype(object).where(
@@ -358,7 +377,7 @@ class ProposalView(QDialog):
         who = f"{row['name']} ({row['team']}, {row['bcu']})"
         if self.mode == Mode.LEAVING:
             return f"Manager leaving: {who}"
-        return f"Manager absent until {self._going.until:%d/%m/%Y}: {who}"
+        return f"Manager absent until {uk_date(self._going.until)}: {who}"
 
     def _show_verdict(self) -> None:
         proposal = self.proposal
@@ -431,7 +450,7 @@ class ProposalView(QDialog):
         self._update_apply()
 
     def _note_text(self, ticked: int) -> str:
-        effective = f"Takes effect on {self._on:%d/%m/%Y} (the as-at date). "
+        effective = f"Takes effect on {uk_date(self._on)} (the as-at date). "
         if self._going is None:
             return effective + "Applied as one step: Edit › Undo takes every move back."
         row = self._going_row
@@ -448,7 +467,7 @@ class ProposalView(QDialog):
                    "Every one of them is ticked"))
         if self.mode == Mode.LEAVING:
             return effective + text + f", and {row['name']} is then no longer active."
-        return (effective + text + f". On {self._going.until:%d/%m/%Y} the application lists "
+        return (effective + text + f". On {uk_date(self._going.until)} the application lists "
                 "them to hand back (Manage › Hand back).")
 
     def _update_apply(self, *_args: object) -> None:

@@ -39,9 +39,10 @@ from ncpi_desktop.analysis.caseload import COUNT_COLUMNS, manager_figures
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import flag_column, why_column
 from ncpi_desktop.analysis.rebalance import apply_moves
-from ncpi_desktop.domain.enums import Role
+from ncpi_desktop.domain.enums import RISK_ORDER, STATUS_ORDER, Role
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.formats import Kind, format_value, uk_date
 from ncpi_desktop.storage.operations import (
     ALLOCATION_REASONS,
     Change,
@@ -49,8 +50,8 @@ from ncpi_desktop.storage.operations import (
     reassign,
 )
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
-from ncpi_desktop.ui.pages.caseload import RISK_ORDER, STATUS_ORDER, with_rso_names
+from ncpi_desktop.ui.models.frames import rso_rows
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: The manager flags a preview reports, with the words a sentence uses for each.
@@ -177,8 +178,8 @@ def preview_sentences(preview: pd.DataFrame) -> list[str]:
                  f" → {format_value(Kind.PERCENT, row['high_risk_share']) or '–'}")
         words = _limit_words(row) or ["within both limits"]
         sentences.append(
-            f"{row['name']}: {format_value(Kind.FLOAT1, row['per_fte_before'])} → "
-            f"{format_value(Kind.FLOAT1, row['per_fte'])} per FTE, {share}; "
+            f"{row['name']}: {format_value(Kind.RATIO, row['per_fte_before'])} → "
+            f"{format_value(Kind.RATIO, row['per_fte'])} per FTE, {share}; "
             + ", ".join(words) + ".")
     return sentences
 
@@ -197,9 +198,9 @@ def preview_columns(policy: Policy) -> list[Column]:
                header_tip="Community RSOs before the move"),
         Column("caseload", "after", Kind.INT, caseload,
                header_tip="Community RSOs after the move"),
-        Column("per_fte_before", "Per FTE before", Kind.FLOAT1, was_caseload,
+        Column("per_fte_before", "Per FTE before", Kind.RATIO, was_caseload,
                header_tip=f"Flagged above {limit}"),
-        Column("per_fte", "after", Kind.FLOAT1, caseload, header_tip=f"Flagged above {limit}"),
+        Column("per_fte", "after", Kind.RATIO, caseload, header_tip=f"Flagged above {limit}"),
         Column("high_risk_share_before", "High-risk before", Kind.PERCENT, was_high,
                header_tip=f"High plus very high; flagged above {share}"),
         Column("high_risk_share", "after", Kind.PERCENT, high,
@@ -282,9 +283,9 @@ def manager_choices(figures: Figures, *, bcu: str | None, exclude: Iterable[str]
     choices = choices.sort_values(["_other_bcu", "bcu", "team", "name"], kind="stable")
     absent = absent or {}
     notes = choices["manager_id"].map(
-        lambda m: f" (absent until {absent[m]:%d/%m/%Y})" if m in absent else "")
+        lambda m: f" (absent until {uk_date(absent[m])})" if m in absent else "")
     choices["label"] = (choices["name"] + " · " + choices["team"] + ", " + choices["bcu"]
-                        + " · " + choices["per_fte"].map(lambda v: format_value(Kind.FLOAT1, v))
+                        + " · " + choices["per_fte"].map(lambda v: format_value(Kind.RATIO, v))
                         + " per FTE" + notes)
     return choices[["manager_id", "name", "bcu", "team", "label"]].reset_index(drop=True)
 
@@ -314,10 +315,36 @@ class ReassignDialog(QDialog):
         self._choices = manager_choices(figures, bcu=bcu, exclude=exclude, absent=absent)
         self._preview = pd.DataFrame()
 
+        self._build_moving()
+        form = self._build_form()
+        self._build_preview()
+        bottom = self._build_bottom()
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.title)
+        layout.addWidget(self.moving_view)
+        layout.addLayout(form)
+        layout.addWidget(self.preview_title)
+        layout.addWidget(self.preview_view, 1)
+        layout.addWidget(self.summary)
+        layout.addLayout(bottom)
+
+        self.target.currentIndexChanged.connect(self._on_target)
+        self.target.lineEdit().editingFinished.connect(self._on_target_typed)
+        self.reason_picker.combo.currentIndexChanged.connect(self._update_ok)
+        self.reason_picker.other.textChanged.connect(self._update_ok)
+        if to_manager is not None:
+            self.set_target(to_manager)
+        self._update_ok()
+
+    # --- building ---------------------------------------------------------------------------
+
+    def _build_moving(self) -> None:
+        """The title and the RSOs moving, with who holds them now."""
         self.title = QLabel(self._title_text())
         self.title.setObjectName("sectionTitle")
         self.title.setWordWrap(True)
-        moving = with_rso_names(self._moving, MOVING_COLUMNS[:-1])
+        moving = rso_rows(self._moving, MOVING_COLUMNS[:-1], manager_label=False)
         moving["holder"] = self._moving["manager_name"].astype(object).where(
             self._moving["named"].to_numpy(bool), pool_names(self._moving["team"]))
         self.moving_model = DataFrameTableModel(MOVING_COLUMNS, moving, parent=self)
@@ -325,6 +352,8 @@ class ReassignDialog(QDialog):
         fit_columns(self.moving_view)
         self.moving_view.setMaximumHeight(self._rows_height(self.moving_view, min(len(moving), 8)))
 
+    def _build_form(self) -> QFormLayout:
+        """Who the RSOs go to (typed or chosen), the reason and the effective date."""
         self.target = QComboBox(self)
         self.target.setEditable(True)
         self.target.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
@@ -346,10 +375,13 @@ class ReassignDialog(QDialog):
         form.addRow("Move to", self.target)
         form.addRow("Reason", self.reason_picker)
         form.addRow("Effective", self.effective)
+        return form
 
+    def _build_preview(self) -> None:
+        """The managers before and after the move."""
         self.preview_title = QLabel("Before and after")
         self.preview_title.setObjectName("sectionTitle")
-        self.preview_model = DataFrameTableModel(preview_columns(figures.policy), parent=self)
+        self.preview_model = DataFrameTableModel(preview_columns(self._figures.policy), parent=self)
         self.preview_view = data_table(self.preview_model, self)
         # Those giving RSOs first, those receiving last.
         self.preview_view.sortByColumn(self.preview_model.column_of("moving"),
@@ -358,6 +390,8 @@ class ReassignDialog(QDialog):
         self.summary.setWordWrap(True)
         self.summary.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
+    def _build_bottom(self) -> QHBoxLayout:
+        """Why the move cannot be made yet, and Reassign or Cancel."""
         self.buttons = QDialogButtonBox(self)
         self.ok_button = QPushButton(f"Reassign {len(self.rso_ids)} RSO(s)")
         self.ok_button.setDefault(True)
@@ -370,23 +404,7 @@ class ReassignDialog(QDialog):
         bottom = QHBoxLayout()
         bottom.addWidget(self.hint, 1)
         bottom.addWidget(self.buttons)
-
-        layout = QVBoxLayout(self)
-        layout.addWidget(self.title)
-        layout.addWidget(self.moving_view)
-        layout.addLayout(form)
-        layout.addWidget(self.preview_title)
-        layout.addWidget(self.preview_view, 1)
-        layout.addWidget(self.summary)
-        layout.addLayout(bottom)
-
-        self.target.currentIndexChanged.connect(self._on_target)
-        self.target.lineEdit().editingFinished.connect(self._on_target_typed)
-        self.reason_picker.combo.currentIndexChanged.connect(self._update_ok)
-        self.reason_picker.other.textChanged.connect(self._update_ok)
-        if to_manager is not None:
-            self.set_target(to_manager)
-        self._update_ok()
+        return bottom
 
     # --- text -----------------------------------------------------------------------------
 
@@ -407,10 +425,10 @@ class ReassignDialog(QDialog):
                 + (f" ({mix} risk)" if mix else ""))
 
     def _effective_text(self) -> str:
-        text = (f"From {self._on:%d/%m/%Y}, the as-at date these figures are for; the "
+        text = (f"From {uk_date(self._on)}, the as-at date these figures are for; the "
                 "allocation history records the move from that date.")
         if self._on != date.today():
-            text += f" (Today is {date.today():%d/%m/%Y}: set the as-at date to today to move " \
+            text += f" (Today is {uk_date(date.today())}: set the as-at date to today to move " \
                     "them from today.)"
         return text
 

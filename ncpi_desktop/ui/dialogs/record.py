@@ -44,6 +44,7 @@ from ncpi_desktop.domain.enums import (
     VisitOutcome,
 )
 from ncpi_desktop.domain.ids import RsoId
+from ncpi_desktop.formats import QT_DATE_FORMAT, uk_date
 from ncpi_desktop.storage.operations import (
     Change,
     OperationError,
@@ -79,7 +80,7 @@ def qdate(value: date) -> QDate:
 
 def date_edit(value: date, maximum: date | None = None) -> QDateEdit:
     edit = QDateEdit()
-    edit.setDisplayFormat("dd/MM/yyyy")
+    edit.setDisplayFormat(QT_DATE_FORMAT)
     edit.setCalendarPopup(True)
     if maximum is not None:
         edit.setMaximumDate(qdate(maximum))
@@ -197,7 +198,7 @@ class RecordDialog(QDialog):
         row = self.rso_row()
         if row is None:
             self.rso_label.setText("" if not self.rso_id else
-                                   f"Not on the register as at {self.context.as_at:%d/%m/%Y}")
+                                   f"Not on the register as at {uk_date(self.context.as_at)}")
         else:
             holder = row["manager_name"] if pd.notna(row["manager_name"]) else \
                 "no named manager"
@@ -219,8 +220,8 @@ class RecordDialog(QDialog):
         as_at = self.context.as_at
         if value <= as_at:
             return ""
-        return (f"The window shows the register as at {as_at:%d/%m/%Y}: {what} on "
-                f"{value:%d/%m/%Y} will show once the as-at date is on or after it.")
+        return (f"The window shows the register as at {uk_date(as_at)}: {what} on "
+                f"{uk_date(value)} will show once the as-at date is on or after it.")
 
     def show_error(self, message: str) -> None:
         self.error_label.setText(error_html(message))
@@ -437,10 +438,10 @@ class RecordDecisionDialog(RecordDialog):
         as_at = self.context.as_at
         if self.mode == ManagementMode.REACTIVE and row is not None:
             if bool(row["reactive_meets"]):
-                notes.append(f"As at {as_at:%d/%m/%Y} this RSO meets every criterion for "
+                notes.append(f"As at {uk_date(as_at)} this RSO meets every criterion for "
                              "reactive management.")
             else:
-                notes.append(f"As at {as_at:%d/%m/%Y} this RSO does not meet: "
+                notes.append(f"As at {uk_date(as_at)} this RSO does not meet: "
                              f"{row['reactive_unmet']}. Reactive will be refused unless the "
                              "criteria are met on the decision date.")
         notes.append(self.after_as_at(self.date_edit.date().toPython(), "a decision"))

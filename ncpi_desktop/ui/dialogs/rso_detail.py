@@ -34,10 +34,11 @@ from ncpi_desktop.analysis.figures import RSO_FLAGS, flag_title
 from ncpi_desktop.analysis.flags import flag_column, why_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
 from ncpi_desktop.domain.enums import ORDER_NAMES, ManagementMode, OrderType, Status
+from ncpi_desktop.formats import Kind, format_value, uk_date
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.history import rso_records
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 if TYPE_CHECKING:
@@ -103,9 +104,7 @@ def _esc(value: Any) -> str:
 
 def _day(value: Any) -> str:
     """DD/MM/YYYY, or an empty string for a blank."""
-    if value is None or pd.isna(value):
-        return ""
-    return pd.Timestamp(value).strftime("%d/%m/%Y")
+    return format_value(Kind.DATE, value)
 
 
 def _label(value: Any) -> str:
@@ -149,6 +148,18 @@ class RsoDetail(QDialog):
         self.setStyleSheet(DETAIL_STYLE)
         self.resize(1120, 840)
 
+        top = self._build_top()
+        self._build_splitter()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(14, 12, 14, 12)
+        layout.setSpacing(10)
+        layout.addLayout(top)
+        layout.addWidget(self.splitter, 1)
+        context.figures_changed.connect(self._on_figures_changed)
+
+    def _build_top(self) -> QHBoxLayout:
+        """The RSO's name and status, and the Record buttons."""
         self.title_label = QLabel("")
         self.title_label.setObjectName("rsoTitle")
         self.title_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -176,7 +187,10 @@ class RsoDetail(QDialog):
         top = QHBoxLayout()
         top.addLayout(heading, 1)
         top.addLayout(actions)
+        return top
 
+    def _build_facts(self) -> QWidget:
+        """Identity, management, visits and ARMS, in a grid."""
         self.identity_label = self._facts_label()
         self.management_label = self._facts_label()
         self.visits_label = self._facts_label()
@@ -193,7 +207,10 @@ class RsoDetail(QDialog):
         facts.setContentsMargins(0, 0, 0, 0)
         facts_box = QWidget()
         facts_box.setLayout(facts)
+        return facts_box
 
+    def _build_side(self) -> QWidget:
+        """The flags raised and the reactive criteria."""
         self.flags_title = QLabel("Flags")
         self.flags_title.setObjectName("sectionTitle")
         self.flags_label = QLabel("")
@@ -217,17 +234,10 @@ class RsoDetail(QDialog):
         side_layout.addWidget(self.reactive_title)
         side_layout.addWidget(self.reactive_label)
         side_layout.addStretch(1)
-        upper = QWidget()
-        upper_layout = QHBoxLayout(upper)
-        upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.setSpacing(12)
-        upper_layout.addWidget(facts_box, 4)
-        upper_layout.addWidget(side, 3)
-        upper_scroll = QScrollArea()
-        upper_scroll.setWidget(upper)
-        upper_scroll.setWidgetResizable(True)
-        upper_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        return side
 
+    def _build_records(self) -> QTabWidget:
+        """The visits, ARMS, orders, decisions and allocations, a tab each."""
         self.record_tabs = QTabWidget()
         self.record_tabs.setDocumentMode(True)
         self.models: dict[str, DataFrameTableModel] = {}
@@ -240,19 +250,26 @@ class RsoDetail(QDialog):
             self.models[name] = model
             self.views[name] = view
             self.record_tabs.addTab(view, _title)
+        return self.record_tabs
+
+    def _build_splitter(self) -> None:
+        """The facts (scrolling) over the records."""
+        upper = QWidget()
+        upper_layout = QHBoxLayout(upper)
+        upper_layout.setContentsMargins(0, 0, 0, 0)
+        upper_layout.setSpacing(12)
+        upper_layout.addWidget(self._build_facts(), 4)
+        upper_layout.addWidget(self._build_side(), 3)
+        upper_scroll = QScrollArea()
+        upper_scroll.setWidget(upper)
+        upper_scroll.setWidgetResizable(True)
+        upper_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(upper_scroll)
-        self.splitter.addWidget(self.record_tabs)
+        self.splitter.addWidget(self._build_records())
         self.splitter.setSizes([420, 380])
         self.splitter.setChildrenCollapsible(False)
-
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(14, 12, 14, 12)
-        layout.setSpacing(10)
-        layout.addLayout(top)
-        layout.addWidget(self.splitter, 1)
-        context.figures_changed.connect(self._on_figures_changed)
 
     @staticmethod
     def _facts_label() -> QLabel:
@@ -305,7 +322,7 @@ class RsoDetail(QDialog):
     def _show_missing(self, rso_id: str) -> None:
         as_at = self.context.as_at
         self.title_label.setText(rso_id)
-        self.subtitle_label.setText(f"Not on the register as at {as_at:%d/%m/%Y}")
+        self.subtitle_label.setText(f"Not on the register as at {uk_date(as_at)}")
         for label in (self.identity_label, self.management_label, self.visits_label,
                       self.arms_label, self.flags_label, self.reactive_label):
             label.setText("")
@@ -328,7 +345,7 @@ class RsoDetail(QDialog):
         self.subtitle_label.setText(
             f"{risk} · {_label(row['status']).capitalize()} · "
             f"{_label(row['management']).capitalize()} management · {holder} · "
-            f"as at {as_at:%d/%m/%Y}")
+            f"as at {uk_date(as_at)}")
 
         notification = "indefinite" if bool(row["notification_indefinite"]) else \
             (f"until {_day(row['notification_ends'])}" if _day(row["notification_ends"]) else "")

@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QTableView, QWidget
 from ncpi_desktop.ui.core.context import AppContext
 from ncpi_desktop.ui.dialogs.record import DIALOGS
 from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
-from ncpi_desktop.ui.pages.review import HOOKED, ReviewPage, rso_of
+from ncpi_desktop.ui.pages.review import HOOKED, ReviewPage
+from ncpi_desktop.ui.widgets.tables import rso_of
 
 #: What Record offers: (kind, text, shortcut, status tip).
 RECORDS = (

@@ -1,7 +1,8 @@
 """The one table model of the application: a pandas frame shown through a list of column specs.
 
 Every table (managers, RSOs, and later pages) uses ``DataFrameTableModel`` so that formatting,
-flag colours and sorting behave the same everywhere. Cells are read from numpy arrays cached per
+flag colours and sorting behave the same everywhere; a cell's text is ``formats.format_value`` of
+its column's ``Kind``, as in the pack and the exports. Cells are read from numpy arrays cached per
 column; sorting ranks the sort column's distinct values (text by its case-folded order), sorts
 the ranks stably (blanks last), takes the frame's rows in that order and resets the model,
 which is two orders of magnitude faster than ``QSortFilterProxyModel`` on 100,000 rows.
@@ -9,11 +10,8 @@ which is two orders of magnitude faster than ``QSortFilterProxyModel`` on 100,00
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
-from enum import StrEnum
 from typing import Any
 
 import numpy as np
@@ -21,7 +19,8 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from ncpi_desktop.analysis.flags import flag_column, fmt_number, why_column
+from ncpi_desktop.analysis.flags import flag_column, why_column
+from ncpi_desktop.formats import NUMERIC_KINDS, Kind, format_value
 from ncpi_desktop.ui.core import style
 
 # PySide6 passes the role to data() as a plain int: compare with ints, not enum members.
@@ -44,23 +43,6 @@ ENABLED_SELECTABLE = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable
 Index = QModelIndex | QPersistentModelIndex
 
 
-class Kind(StrEnum):
-    """How a column's values are written in a cell."""
-
-    TEXT = "text"
-    #: A code such as ``very_high``, written as a label: "Very high".
-    LABEL = "label"
-    INT = "int"
-    FLOAT1 = "float1"
-    PERCENT = "percent"
-    #: A date, written the British way: DD/MM/YYYY.
-    DATE = "date"
-    FTE = "fte"
-
-
-NUMERIC_KINDS = frozenset({Kind.INT, Kind.FLOAT1, Kind.PERCENT, Kind.FTE})
-
-
 @dataclass(frozen=True)
 class Column:
     """One column of a table: which frame column, its header, how to write it, what flags it.
@@ -77,65 +59,6 @@ class Column:
     order: tuple[str, ...] = ()
     header_tip: str = ""
     text_tip: bool = False
-
-
-def is_blank(value: Any) -> bool:
-    if value is None or value is pd.NA or value is pd.NaT:
-        return True
-    if isinstance(value, float | np.floating):
-        return math.isnan(value)
-    if isinstance(value, np.datetime64):
-        return bool(np.isnat(value))
-    return False
-
-
-def _text(value: Any) -> str:
-    return str(value)
-
-
-def _label(value: Any) -> str:
-    return str(value).replace("_", " ").capitalize()
-
-
-def _int(value: Any) -> str:
-    return f"{int(value):,}"
-
-
-def _float1(value: Any) -> str:
-    value = float(value)
-    return "∞" if math.isinf(value) else f"{value:,.1f}"
-
-
-def _percent(value: Any) -> str:
-    return f"{float(value) * 100:.1f}%"
-
-
-def _date(value: Any) -> str:
-    if isinstance(value, np.datetime64):
-        value = pd.Timestamp(value)
-    if isinstance(value, datetime | date):
-        return value.strftime("%d/%m/%Y")
-    return str(value)
-
-
-def _fte(value: Any) -> str:
-    return fmt_number(float(value))
-
-
-FORMATTERS: dict[Kind, Callable[[Any], str]] = {
-    Kind.TEXT: _text,
-    Kind.LABEL: _label,
-    Kind.INT: _int,
-    Kind.FLOAT1: _float1,
-    Kind.PERCENT: _percent,
-    Kind.DATE: _date,
-    Kind.FTE: _fte,
-}
-
-
-def format_value(kind: Kind, value: Any) -> str:
-    """A cell's text: blanks (NaN, NaT, None) are empty, never "nan"."""
-    return "" if is_blank(value) else FORMATTERS[kind](value)
 
 
 class DataFrameTableModel(QAbstractTableModel):

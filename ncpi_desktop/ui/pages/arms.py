@@ -13,24 +13,26 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import Status
-from ncpi_desktop.ui.models.table_model import Column, Kind, format_value
-from ncpi_desktop.ui.pages.caseload import SummaryCard
-from ncpi_desktop.ui.pages.review import (
+from ncpi_desktop.formats import Kind, format_value
+from ncpi_desktop.ui.models.frames import (
     MANAGER,
     RISK,
     RSO_ID,
     RSO_NAME,
     TEAM,
+    rso_rows,
+    team_labels,
+)
+from ncpi_desktop.ui.models.table_model import Column
+from ncpi_desktop.ui.pages.review import (
     ChartSlot,
     ReviewPage,
     TrendSlot,
     TrendSource,
-    muted,
     review_charts,
-    rso_rows,
-    section_title,
-    team_labels,
 )
+from ncpi_desktop.ui.widgets.labels import muted, section_title
+from ncpi_desktop.ui.widgets.summary import SummaryCard
 
 #: The "team" of RSOs allocated to no team at all.
 NO_TEAM = "Unallocated"
@@ -55,7 +57,7 @@ def completion_columns(first: list[Column]) -> list[Column]:
         Column("arms_current", "Current", Kind.INT, header_tip="Eligible with a current ARMS"),
         Column("arms_due", "Due", Kind.INT, header_tip="Eligible without a current ARMS"),
         Column("arms_completion", "Completion", Kind.PERCENT, header_tip="Current ÷ eligible"),
-        Column("vs_force", "vs force (points)", Kind.FLOAT1,
+        Column("vs_force", "vs force (points)", Kind.RATIO,
                header_tip="Completion minus the force's completion, in percentage points"),
     ]
 

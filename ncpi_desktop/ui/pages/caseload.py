@@ -10,11 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
 from PySide6.QtCore import (
     QEvent,
-    QItemSelectionModel,
     QObject,
     QSettings,
     Qt,
@@ -22,162 +20,46 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtWidgets import (
-    QComboBox,
-    QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
     QSplitter,
     QStackedWidget,
-    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.analysis.flags import flag_column
-from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Role, Status
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.formats import uk_date
+from ncpi_desktop.ui.charts.manager_tabs import ManagerChartTabs
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.settings import CHART_TAB, MANAGERS_HEADER, splitter_state
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind, format_value
+from ncpi_desktop.ui.models.caseload import (
+    POOLED_COLUMNS,
+    RSO_COLUMNS,
+    Holdings,
+    counts_text,
+    flag_text,
+    holding_text,
+    manager_columns,
+    scope_row,
+)
+from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.pages.page import Page, message_page
-from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
+from ncpi_desktop.ui.widgets.caseload_summary import caseload_cards, show_scope_figures
+from ncpi_desktop.ui.widgets.rso_list import RsoList
+from ncpi_desktop.ui.widgets.scope_filter import ScopeFilter
+from ncpi_desktop.ui.widgets.summary import SummaryCard, summary_strip
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns, select_key
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QComboBox
+
     from ncpi_desktop.ui.charts.manager_bars import ManagerBarChart
 
-#: The manager flags shown on this page, with the word the Flags column uses for each.
-MANAGER_FLAGS: dict[str, str] = {
-    "caseload_over_limit": "Caseload",
-    "high_risk_share_over_limit": "High risk",
-}
-CASELOAD = ("caseload_over_limit",)
-HIGH_RISK = ("high_risk_share_over_limit",)
-ALL_BCUS = "All BCUs"
-ALL_TEAMS = "All teams"
-
-
-def manager_columns(policy: Policy) -> list[Column]:
-    """The managers table; header tips say what each figure counts, with the policy in force."""
-    limit = f"{policy.caseload_limit_per_fte:g}"
-    share = f"{policy.high_risk_share_limit:.0%}"
-    return [
-        Column("name", "Offender manager"),
-        Column("bcu", "BCU"),
-        Column("team", "Team"),
-        Column("fte", "FTE", Kind.FTE, header_tip="Full-time equivalent"),
-        Column("caseload", "Caseload", Kind.INT, CASELOAD,
-               header_tip="Community RSOs held (custody, abroad and missing are not counted)"),
-        Column("per_fte", "Per FTE", Kind.FLOAT1, CASELOAD,
-               header_tip=f"Caseload ÷ FTE; flagged above {limit}"),
-        Column("high", "High", Kind.INT, header_tip="High-risk community RSOs"),
-        Column("very_high", "Very high", Kind.INT, header_tip="Very-high-risk community RSOs"),
-        Column("high_risk_share", "High-risk %", Kind.PERCENT, HIGH_RISK,
-               header_tip=f"High plus very high as a share of the caseload; flagged above {share}"),
-        Column("flag_text", "Above limit", Kind.TEXT, tuple(MANAGER_FLAGS),
-               header_tip="Which limits this manager is above (hover for why)"),
-    ]
-
-
-RISK_ORDER = tuple(level.value for level in RiskLevel)
-STATUS_ORDER = tuple(status.value for status in Status)
-MANAGEMENT_ORDER = tuple(mode.value for mode in ManagementMode)
-
-RSO_COLUMNS = [
-    Column("rso_id", "RSO"),
-    Column("rso_name", "Name"),
-    Column("risk_level", "Risk", Kind.LABEL, order=RISK_ORDER),
-    Column("status", "Status", Kind.LABEL, order=STATUS_ORDER),
-    Column("management", "Management", Kind.LABEL, order=MANAGEMENT_ORDER),
-    Column("neighbourhood", "Neighbourhood"),
-]
-POOLED_COLUMNS = [
-    Column("rso_id", "RSO"),
-    Column("rso_name", "Name"),
-    Column("risk_level", "Risk", Kind.LABEL, order=RISK_ORDER),
-    Column("team", "Team"),
-    Column("management", "Management", Kind.LABEL, order=MANAGEMENT_ORDER),
-    Column("neighbourhood", "Neighbourhood"),
-    Column("why_no_named_manager", "Why pooled", text_tip=True),
-]
-
-
-def flag_text(managers: pd.DataFrame) -> pd.Series:
-    """Per manager, the limits they are above, as words ("Caseload · High risk")."""
-    text = pd.Series("", index=managers.index, dtype=object)
-    for name, label in MANAGER_FLAGS.items():
-        if flag_column(name) not in managers:
-            continue
-        raised = managers[flag_column(name)].to_numpy(dtype=bool)
-        text = text.where(~raised, text.where(text == "", text + " · ") + label)
-    return text
-
-
-def with_rso_names(rsos: pd.DataFrame, columns: list[Column]) -> pd.DataFrame:
-    """The ``columns`` of a slice of ``Figures.rsos``, with a display name ("Family, Given").
-
-    Only the shown columns are copied: the RSO frame is wide."""
-    keys = [c.key for c in columns if c.key in rsos.columns]
-    shown = rsos[keys].copy()
-    shown["rso_name"] = (rsos["family_name"].astype(object).fillna("") + ", "
-                         + rsos["given_names"].astype(object).fillna(""))
-    return shown
-
-
-class SummaryCard(QFrame):
-    """One figure of the summary strip: a caption, the figure, and a note on what is under it."""
-
-    def __init__(self, caption: str, tip: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setObjectName("summaryCard")
-        self.setToolTip(tip)
-        self._caption = QLabel(caption)
-        self._caption.setObjectName("summaryCaption")
-        self._value = QLabel("–")
-        self._value.setObjectName("summaryValue")
-        self._note = QLabel("")
-        self._note.setObjectName("summaryNote")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(12, 8, 12, 8)
-        layout.setSpacing(0)
-        layout.addWidget(self._caption)
-        layout.addWidget(self._value)
-        layout.addWidget(self._note)
-
-    def set_figure(self, value: str, note: str) -> None:
-        self._value.setText(value or "–")
-        self._note.setText(note)
-
-    @property
-    def value_text(self) -> str:
-        return self._value.text()
-
-    @property
-    def note_text(self) -> str:
-        return self._note.text()
-
-
-def summary_strip(cards: dict[str, SummaryCard]) -> tuple[QHBoxLayout, QLabel, QLabel]:
-    """The strip across the top of the caseload and review pages: the scope's title ("Force")
-    and its as-at line, then ``cards``. Returns the strip, the title and the as-at label."""
-    strip = QHBoxLayout()
-    strip.setSpacing(8)
-    scope = QVBoxLayout()
-    scope.setSpacing(2)
-    title = QLabel("Force")
-    title.setObjectName("scopeTitle")
-    as_at = QLabel("")
-    as_at.setObjectName("muted")
-    scope.addStretch(1)
-    scope.addWidget(title)
-    scope.addWidget(as_at)
-    scope.addStretch(1)
-    strip.addLayout(scope)
-    strip.addSpacing(6)
-    for card in cards.values():
-        strip.addWidget(card, 1)
-    return strip, title, as_at
+#: The RSO list's title when it lists nobody.
+PICK_A_MANAGER = "Select a manager, a bar or Pooled to list RSOs"
 
 
 class CaseloadPage(Page):
@@ -199,10 +81,7 @@ class CaseloadPage(Page):
         self._selecting = False
         self._columns_fitted = False
         self._restored_header = False
-        self._charts: list[ManagerBarChart] = []
-        self._pool: pd.DataFrame | None = None
-        self._rso_columns_fitted: list[Column] | None = None
-        self._positions: dict[str, np.ndarray] | None = None
+        self._holdings: Holdings | None = None
 
         self._stack = QStackedWidget(self)
         self._stack.addWidget(self._build_content())
@@ -221,44 +100,11 @@ class CaseloadPage(Page):
         layout.setContentsMargins(12, 10, 12, 8)
         layout.setSpacing(8)
 
-        self.summary: dict[str, SummaryCard] = {
-            "rsos": SummaryCard("RSOs", "Every registered RSO, whatever their status"),
-            "community": SummaryCard("In the community", "RSOs managed in the community: "
-                                     "the only ones counted in a caseload"),
-            "per_fte": SummaryCard("Per FTE", "Community RSOs ÷ total FTE of the active "
-                                   "offender managers"),
-            "high_risk_share": SummaryCard("High-risk share", "High plus very-high risk, as a "
-                                           "share of community RSOs"),
-            "pooled": SummaryCard("Pooled", "Community RSOs with no named offender manager"),
-            "arms_completion": SummaryCard("ARMS completion", "Eligible community RSOs with a "
-                                           "current ARMS assessment"),
-        }
+        self.summary: dict[str, SummaryCard] = caseload_cards()
         strip, self.scope_label, self.as_at_label = summary_strip(self.summary)
         layout.addLayout(strip)
 
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
-        filters.addWidget(QLabel("BCU"))
-        self.bcu_combo = QComboBox()
-        self.bcu_combo.setMinimumContentsLength(10)
-        filters.addWidget(self.bcu_combo)
-        filters.addSpacing(8)
-        filters.addWidget(QLabel("Team"))
-        self.team_combo = QComboBox()
-        self.team_combo.setMinimumContentsLength(12)
-        filters.addWidget(self.team_combo)
-        filters.addSpacing(16)
-        self.count_label = QLabel("")
-        self.count_label.setObjectName("muted")
-        filters.addWidget(self.count_label, 1)
-        self.pooled_button = QPushButton("Pooled")
-        self.pooled_button.setCheckable(True)
-        self.pooled_button.setToolTip("List the community RSOs with no named offender manager")
-        filters.addWidget(self.pooled_button)
-        layout.addLayout(filters)
-        self.bcu_combo.currentIndexChanged.connect(self._on_bcu_changed)
-        self.team_combo.currentIndexChanged.connect(self._on_team_changed)
-        self.pooled_button.clicked.connect(self._on_pooled_clicked)
+        layout.addLayout(self._build_filters())
 
         self._manager_columns = manager_columns(Policy())
         self.managers_model = DataFrameTableModel(self._manager_columns, parent=self)
@@ -267,35 +113,41 @@ class CaseloadPage(Page):
         self.managers_view.viewport().installEventFilter(self)
         self.managers_model.modelReset.connect(self._on_managers_reset)
 
-        self.rsos_model = DataFrameTableModel(RSO_COLUMNS, parent=self)
-        self.rsos_view = data_table(self.rsos_model, content)
-        self.rsos_view.sortByColumn(self.rsos_model.column_of("risk_level"),
-                                    Qt.SortOrder.DescendingOrder)
-        self.rsos_title = QLabel("Select a manager, a bar or Pooled to list RSOs")
-        self.rsos_title.setObjectName("sectionTitle")
-        rso_panel = QWidget()
-        rso_layout = QVBoxLayout(rso_panel)
-        rso_layout.setContentsMargins(0, 4, 0, 0)
-        rso_layout.setSpacing(4)
-        rso_layout.addWidget(self.rsos_title)
-        rso_layout.addWidget(self.rsos_view, 1)
+        self.rso_list = RsoList(RSO_COLUMNS, "risk_level", PICK_A_MANAGER)
+        self.rsos_model, self.rsos_view = self.rso_list.model, self.rso_list.view
+        self.rsos_title = self.rso_list.title
 
+        layout.addWidget(self._build_splitters(), 1)
+        return content
+
+    def _build_filters(self) -> QHBoxLayout:
+        """The scope (BCU and team), the counts, and the Pooled button."""
+        filters = QHBoxLayout()
+        filters.setSpacing(6)
+        self.scope = ScopeFilter(managers=False, risk=False, everything=None)
+        filters.addWidget(self.scope)
+        filters.addSpacing(16)
+        self.count_label = QLabel("")
+        self.count_label.setObjectName("muted")
+        filters.addWidget(self.count_label, 1)
+        self.pooled_button = QPushButton("Pooled")
+        self.pooled_button.setCheckable(True)
+        self.pooled_button.setToolTip("List the community RSOs with no named offender manager")
+        filters.addWidget(self.pooled_button)
+        self.scope.scope_changed.connect(self._on_scope_changed)
+        self.pooled_button.clicked.connect(self._on_pooled_clicked)
+        return filters
+
+    def _build_splitters(self) -> QSplitter:
+        """The managers over the RSO list, beside the charts' tabs."""
         self.left_splitter = QSplitter(Qt.Orientation.Vertical)
         self.left_splitter.addWidget(self.managers_view)
-        self.left_splitter.addWidget(rso_panel)
+        self.left_splitter.addWidget(self.rso_list)
         self.left_splitter.setStretchFactor(0, 3)
         self.left_splitter.setStretchFactor(1, 2)
 
-        self.chart_tabs = QTabWidget()
-        self.chart_tabs.setDocumentMode(True)
-        self._chart_slots = []
-        for title in ("Caseload per FTE", "High-risk share"):
-            slot = QWidget()
-            slot_layout = QVBoxLayout(slot)
-            slot_layout.setContentsMargins(0, 6, 0, 0)
-            slot_layout.addWidget(QLabel("Loading chart…"), 0, Qt.AlignmentFlag.AlignCenter)
-            self._chart_slots.append(slot)
-            self.chart_tabs.addTab(slot, title)
+        self.chart_tabs = ManagerChartTabs()
+        self.chart_tabs.manager_changed.connect(self.select_manager)
 
         self.outer_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.outer_splitter.addWidget(self.left_splitter)
@@ -306,8 +158,7 @@ class CaseloadPage(Page):
         self.left_splitter.setSizes([600, 400])
         for splitter in self._splitters().values():
             splitter.setChildrenCollapsible(False)
-        layout.addWidget(self.outer_splitter, 1)
-        return content
+        return self.outer_splitter
 
     def _build_empty(self) -> QWidget:
         return message_page(
@@ -342,24 +193,12 @@ class CaseloadPage(Page):
     @property
     def charts(self) -> list[ManagerBarChart]:
         """The per-FTE and high-risk-share charts (empty until ``ensure_charts``)."""
-        return list(self._charts)
+        return self.chart_tabs.charts
 
     def ensure_charts(self) -> None:
         """Build the charts if they are not built yet (imports pyqtgraph)."""
-        if self._charts:
-            return
-        from ncpi_desktop.ui.charts.manager_bars import CaseloadChart, HighRiskShareChart
-
-        for slot, chart_type in zip(self._chart_slots, (CaseloadChart, HighRiskShareChart),
-                                    strict=True):
-            layout = slot.layout()
-            while layout.count():
-                layout.takeAt(0).widget().deleteLater()
-            chart = chart_type(slot)
-            chart.manager_changed.connect(self.select_manager)
-            layout.addWidget(chart)
-            self._charts.append(chart)
-        self._update_charts()
+        if self.chart_tabs.ensure_charts():
+            self._update_charts()
 
     # --- figures and filters --------------------------------------------------------------------
 
@@ -371,8 +210,7 @@ class CaseloadPage(Page):
         """Show a new snapshot's figures, keeping the filters and selection where they still
         apply."""
         self._figures = figures
-        self._pool = None
-        self._positions = None
+        self._holdings = None if figures is None else Holdings(figures.rsos)
         if figures is None:
             self._stack.setCurrentIndex(1)
             self.managers_model.set_frame(pd.DataFrame(columns=["manager_id"]))
@@ -380,75 +218,37 @@ class CaseloadPage(Page):
             return
         self._stack.setCurrentIndex(0)
         self._manager_columns = manager_columns(figures.policy)
-        bcu, team = self.current_bcu, self.current_team
-        self._fill_bcus(bcu)
-        self._fill_teams(team)
+        self.scope.set_figures(figures)
         self._apply_filter()
+
+    @property
+    def bcu_combo(self) -> QComboBox:
+        return self.scope.bcu_combo
+
+    @property
+    def team_combo(self) -> QComboBox:
+        return self.scope.team_combo
 
     @property
     def current_bcu(self) -> str | None:
-        return self.bcu_combo.currentData()
+        return self.scope.bcu
 
     @property
     def current_team(self) -> str | None:
-        return self.team_combo.currentData()
+        return self.scope.team
 
     def set_filter(self, bcu: str | None, team: str | None = None) -> None:
         """Show one BCU (and one team of it); None shows all."""
-        self.bcu_combo.setCurrentIndex(max(self.bcu_combo.findData(bcu), 0))
-        self.team_combo.setCurrentIndex(max(self.team_combo.findData(team), 0))
+        self.scope.set_scope(bcu, team)
 
-    def _fill_bcus(self, keep: str | None) -> None:
-        figures = self._figures
-        assert figures is not None
-        names = sorted(set(figures.bcus["bcu"].dropna()) | set(figures.managers["bcu"].dropna()))
-        self.bcu_combo.blockSignals(True)
-        self.bcu_combo.clear()
-        self.bcu_combo.addItem(ALL_BCUS, None)
-        for name in names:
-            self.bcu_combo.addItem(str(name), str(name))
-        self.bcu_combo.setCurrentIndex(max(self.bcu_combo.findData(keep), 0))
-        self.bcu_combo.blockSignals(False)
-
-    def _fill_teams(self, keep: str | None) -> None:
-        """The teams of the chosen BCU (all teams when no BCU is chosen)."""
-        figures = self._figures
-        assert figures is not None
-        bcu = self.current_bcu
-        pairs = pd.concat([figures.teams[["bcu", "team"]], figures.managers[["bcu", "team"]]])
-        if bcu is not None:
-            pairs = pairs[pairs["bcu"] == bcu]
-        names = sorted(set(pairs["team"].dropna()))
-        self.team_combo.blockSignals(True)
-        self.team_combo.clear()
-        self.team_combo.addItem(ALL_TEAMS, None)
-        for name in names:
-            self.team_combo.addItem(str(name), str(name))
-        self.team_combo.setCurrentIndex(max(self.team_combo.findData(keep), 0))
-        self.team_combo.blockSignals(False)
-
-    def _on_bcu_changed(self, _index: int) -> None:
-        if self._figures is None:
-            return
-        self._fill_teams(self.current_team)
-        self._apply_filter()
-
-    def _on_team_changed(self, _index: int) -> None:
+    def _on_scope_changed(self) -> None:
         if self._figures is not None:
             self._apply_filter()
-
-    def _in_filter(self, frame: pd.DataFrame) -> pd.Series:
-        mask = pd.Series(True, index=frame.index)
-        if self.current_bcu is not None:
-            mask &= frame["bcu"] == self.current_bcu
-        if self.current_team is not None:
-            mask &= frame["team"] == self.current_team
-        return mask
 
     def _apply_filter(self) -> None:
         figures = self._figures
         assert figures is not None
-        managers = figures.managers[self._in_filter(figures.managers)].copy()
+        managers = figures.managers[self.scope.mask(figures.managers)].copy()
         managers["flag_text"] = flag_text(managers)
         self._managers = managers
         self.managers_model.set_frame(managers, self._manager_columns)
@@ -465,90 +265,29 @@ class CaseloadPage(Page):
         else:
             self.select_manager(None)
 
-    def _scope_row(self) -> tuple[str, pd.Series | None]:
-        """The figures the summary strip shows: force, BCU or team, as in ``report --json``."""
-        figures = self._figures
-        assert figures is not None
-        bcu, team = self.current_bcu, self.current_team
-        if team is not None:
-            rows = figures.teams[figures.teams["team"] == team]
-            if bcu is not None:
-                rows = rows[rows["bcu"] == bcu]
-            return f"Team {team}", rows.iloc[0] if len(rows) == 1 else None
-        if bcu is not None:
-            rows = figures.bcus[figures.bcus["bcu"] == bcu]
-            return f"{bcu} BCU", rows.iloc[0] if len(rows) else None
-        return "Force", figures.force.iloc[0]
-
     def _update_summary(self) -> None:
         figures = self._figures
         assert figures is not None
-        policy = figures.policy
-        scope, row = self._scope_row()
-        self.scope_label.setText(scope)
-        self.as_at_label.setText(f"as at {figures.snapshot.as_at:%d/%m/%Y}")
-        if row is None:
-            for card in self.summary.values():
-                card.set_figure("–", "")
-            return
-
-        def n(key: str) -> str:
-            return format_value(Kind.INT, row[key])
-
-        self.summary["rsos"].set_figure(n("rsos"), "on the register, any status")
-        self.summary["community"].set_figure(
-            n("community"),
-            f"{n('custody')} custody · {n('abroad')} abroad · {n('missing')} missing")
-        self.summary["per_fte"].set_figure(
-            format_value(Kind.FLOAT1, row["per_fte"]),
-            f"on {format_value(Kind.FTE, row['fte'])} FTE · limit "
-            f"{policy.caseload_limit_per_fte:g}")
-        self.summary["high_risk_share"].set_figure(
-            format_value(Kind.PERCENT, row["high_risk_share"]),
-            f"{n('high')} high · {n('very_high')} very high · limit "
-            f"{policy.high_risk_share_limit:.0%}")
-        self.summary["pooled"].set_figure(n("pooled"), "community RSOs, no named manager")
-        self.summary["arms_completion"].set_figure(
-            format_value(Kind.PERCENT, row["arms_completion"]),
-            f"{n('arms_current')} of {n('arms_eligible')} eligible current")
+        self.scope_label.setText(self.scope.describe())
+        self.as_at_label.setText(f"as at {uk_date(figures.snapshot.as_at)}")
+        show_scope_figures(self.summary, scope_row(figures, self.current_bcu, self.current_team),
+                           figures.policy)
 
     def _pooled_rsos(self) -> pd.DataFrame:
-        """The pooled RSOs within the filter (the pool is taken once per snapshot)."""
-        if self._pool is None:
-            figures = self._figures
-            assert figures is not None
-            rsos = figures.rsos
-            self._pool = rsos[rsos["is_pooled"].to_numpy(dtype=bool)]
-        return self._pool[self._in_filter(self._pool)]
-
-    def _held_by(self, manager_id: str) -> pd.DataFrame:
-        """The RSOs a manager holds: positions grouped once per snapshot, so that a click on a
-        manager does not scan 100,000 rows."""
-        figures = self._figures
-        assert figures is not None
-        if self._positions is None:
-            self._positions = figures.rsos.groupby("manager_id", sort=False).indices
-        positions = self._positions.get(manager_id)
-        return figures.rsos.iloc[positions if positions is not None else []]
+        """The pooled RSOs within the filter."""
+        assert self._holdings is not None
+        pool = self._holdings.pool()
+        return pool[self.scope.mask(pool)]
 
     def _update_counts(self) -> None:
-        managers = self._managers
-        over = [int(managers[flag_column(name)].sum()) if flag_column(name) in managers else 0
-                for name in MANAGER_FLAGS]
-        oms = int((managers["role"] == Role.OFFENDER_MANAGER).sum()) if "role" in managers else 0
-        self.count_label.setText(
-            f"{oms:,} offender managers · {over[0]:,} above the caseload limit · "
-            f"{over[1]:,} above the high-risk share")
+        self.count_label.setText(counts_text(self._managers))
         pooled = len(self._pooled_rsos())
         self.pooled_button.setText(f"Pooled: {pooled:,} with no named manager")
         self.pooled_button.setEnabled(pooled > 0 or self._pooled)
 
     def _update_charts(self) -> None:
-        if self._figures is None:
-            return
-        for chart in self._charts:
-            chart.set_managers(self._managers, self._figures.policy)
-            chart.select_manager(self._manager_id)
+        if self._figures is not None:
+            self.chart_tabs.set_managers(self._managers, self._figures.policy, self._manager_id)
 
     # --- selection -------------------------------------------------------------------------
 
@@ -568,16 +307,14 @@ class CaseloadPage(Page):
         self._pooled = False
         self.pooled_button.setChecked(False)
         self._select_row(manager_id)
-        for chart in self._charts:
-            chart.select_manager(manager_id)
+        self.chart_tabs.select_manager(manager_id)
         if figures is None or manager_id is None:
-            self.rsos_model.set_frame(pd.DataFrame(columns=[c.key for c in RSO_COLUMNS]),
-                                      RSO_COLUMNS)
-            self.rsos_title.setText("Select a manager, a bar or Pooled to list RSOs")
+            self.rso_list.clear(PICK_A_MANAGER)
         else:
-            rsos = self._held_by(manager_id)
-            self._list_rsos(with_rso_names(rsos, RSO_COLUMNS), RSO_COLUMNS)
-            self.rsos_title.setText(self._holding_text(manager_id, rsos))
+            assert self._holdings is not None
+            rsos = self._holdings.held_by(manager_id)
+            self.rso_list.show_rsos(rsos, RSO_COLUMNS,
+                                   holding_text(figures.managers, manager_id, rsos))
         if changed:
             self.manager_changed.emit(manager_id)
 
@@ -591,49 +328,19 @@ class CaseloadPage(Page):
         self._pooled = True
         self.pooled_button.setChecked(True)
         self._select_row(None)
-        for chart in self._charts:
-            chart.select_manager(None)
+        self.chart_tabs.select_manager(None)
         pooled = self._pooled_rsos()
-        self._list_rsos(with_rso_names(pooled, POOLED_COLUMNS), POOLED_COLUMNS)
-        self.rsos_title.setText(
+        self.rso_list.show_rsos(
+            pooled, POOLED_COLUMNS,
             f"Pooled: {len(pooled):,} community RSOs with no named offender manager")
         if was_manager is not None:
             self.manager_changed.emit(None)
 
-    def _list_rsos(self, rsos: pd.DataFrame, columns: list[Column]) -> None:
-        """Show ``rsos``; columns are fitted to the first list shown with these columns."""
-        self.rsos_model.set_frame(rsos, columns)
-        if len(rsos) and self._rso_columns_fitted is not columns:
-            fit_columns(self.rsos_view)
-            self._rso_columns_fitted = columns
-
-    def _holding_text(self, manager_id: str, rsos: pd.DataFrame) -> str:
-        managers = self._figures.managers if self._figures is not None else pd.DataFrame()
-        row = managers[managers["manager_id"] == manager_id]
-        who = f"{row['name'].iat[0]} ({row['team'].iat[0]}, {row['bcu'].iat[0]})" \
-            if len(row) else manager_id
-        counts = rsos["status"].value_counts()
-        parts = [f"{int(counts[s.value]):,} {_status_words(s)}" for s in Status
-                 if counts.get(s.value, 0)]
-        return f"{who} holds {len(rsos):,} RSOs" + (": " + ", ".join(parts) if parts else "")
-
     def _select_row(self, manager_id: str | None) -> None:
         """Make the table's selection show ``manager_id`` without re-entering the handlers."""
-        view = self.managers_view
         self._selecting = True
         try:
-            row = None if manager_id is None else self.managers_model.row_of("manager_id",
-                                                                             manager_id)
-            if row is None:
-                view.clearSelection()
-            else:
-                index = self.managers_model.index(row, 0)
-                view.selectionModel().select(
-                    index, QItemSelectionModel.SelectionFlag.ClearAndSelect
-                    | QItemSelectionModel.SelectionFlag.Rows)
-                view.selectionModel().setCurrentIndex(
-                    index, QItemSelectionModel.SelectionFlag.NoUpdate)
-                view.scrollTo(index)
+            select_key(self.managers_view, "manager_id", manager_id)
         finally:
             self._selecting = False
 
@@ -681,9 +388,3 @@ class CaseloadPage(Page):
     def sort_managers(self, key: str, order: Qt.SortOrder) -> None:
         """Sort the managers table by frame column ``key`` (as a header click would)."""
         self.managers_view.sortByColumn(self.managers_model.column_of(key), order)
-
-
-def _status_words(status: Status) -> str:
-    return {Status.COMMUNITY: "in the community", Status.CUSTODY: "in custody",
-            Status.ABROAD: "abroad", Status.MISSING: "missing"}[status]
-

@@ -11,37 +11,20 @@ import numpy as np
 import pandas as pd
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from ncpi_desktop.analysis.visits import fmt_dates
-from ncpi_desktop.domain.enums import OrderType
-from ncpi_desktop.ui.models.table_model import Column, Kind
-from ncpi_desktop.ui.pages.caseload import SummaryCard
-from ncpi_desktop.ui.pages.review import (
-    ANY,
-    NO_NAMED_MANAGER,
-    RSO_ID,
-    RSO_NAME,
-    STATUS_ORDER,
-    ReviewPage,
-    choose,
-    chosen,
-    muted,
-    section_title,
-)
+from ncpi_desktop.domain.enums import ORDER_NAMES, STATUS_ORDER
+from ncpi_desktop.formats import Kind, uk_dates
+from ncpi_desktop.ui.models.frames import NO_NAMED_MANAGER, RSO_ID, RSO_NAME
+from ncpi_desktop.ui.models.table_model import Column
+from ncpi_desktop.ui.pages.review import ReviewPage
+from ncpi_desktop.ui.widgets.combos import ANY, choose, chosen
+from ncpi_desktop.ui.widgets.labels import muted, section_title
+from ncpi_desktop.ui.widgets.summary import SummaryCard
 
 #: What the register shows.
 IN_FORCE = "in_force"
 ENDING = "ending"
 EVERY = "all"
 ALL_TYPES = "All types"
-#: The order types, in words, for the type filter and the header tip.
-ORDER_NAMES = {
-    OrderType.SHPO: "Sexual harm prevention order",
-    OrderType.SRO: "Sexual risk order",
-    OrderType.SOPO: "Sexual offences prevention order",
-    OrderType.RSHO: "Risk of sexual harm order",
-    OrderType.FTO: "Foreign travel order",
-    OrderType.NO: "Notification order",
-}
 UNTIL_FURTHER_ORDER = "Until further order"
 
 ORDER_COLUMNS = [
@@ -176,7 +159,7 @@ class OrdersPage(ReviewPage):
         if ending.any():
             days = orders.loc[ending, "days_to_end"].astype("int64").astype(str)
             why[ending] = (orders.loc[ending, "type"].astype(object) + " ends "
-                           + fmt_dates(orders.loc[ending, "ends_on"]) + " (in " + days
+                           + uk_dates(orders.loc[ending, "ends_on"]) + " (in " + days
                            + " days): orders ending within "
                            + str(policy.order_review_window_days) + " days are reviewed"
                            ).to_numpy(object)

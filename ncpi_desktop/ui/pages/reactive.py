@@ -15,21 +15,13 @@ from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
-from ncpi_desktop.domain.enums import ManagementMode, Status
-from ncpi_desktop.ui.models.table_model import Column, Kind
-from ncpi_desktop.ui.pages.caseload import SummaryCard
-from ncpi_desktop.ui.pages.review import (
-    MANAGER,
-    RISK,
-    RSO_ID,
-    RSO_NAME,
-    STATUS_ORDER,
-    TEAM,
-    ReviewPage,
-    muted,
-    rso_rows,
-    section_title,
-)
+from ncpi_desktop.domain.enums import STATUS_ORDER, ManagementMode, Status
+from ncpi_desktop.formats import Kind
+from ncpi_desktop.ui.models.frames import MANAGER, RISK, RSO_ID, RSO_NAME, TEAM, rso_rows
+from ncpi_desktop.ui.models.table_model import Column
+from ncpi_desktop.ui.pages.review import ReviewPage
+from ncpi_desktop.ui.widgets.labels import muted, section_title
+from ncpi_desktop.ui.widgets.summary import SummaryCard
 
 #: Months in a year: turns a visit interval in months into visits a year.
 MONTHS_A_YEAR = 12
@@ -43,7 +35,7 @@ ELIGIBLE_COLUMNS = [
            header_tip="Latest ARMS assessment, low and current (blank: ARMS does not apply)"),
     Column("concern_free_from", "Concern-free since", Kind.DATE,
            header_tip="The latest of registration, entering the community and the last concern"),
-    Column("visits_a_year", "Visits/yr", Kind.FLOAT1,
+    Column("visits_a_year", "Visits/yr", Kind.RATIO,
            header_tip="Home visits a year no longer prescribed under reactive management "
                       "(12 ÷ the visit interval in months)"),
     Column("why_reactive_eligible", "Why eligible", text_tip=True),
@@ -71,7 +63,7 @@ MANAGER_COLUMNS = [
     Column("caseload", "Caseload", Kind.INT, header_tip="Community RSOs held"),
     Column("candidates", "Eligible", Kind.INT,
            header_tip="Active RSOs meeting every criterion for reactive management"),
-    Column("visits_a_year", "Visits/yr", Kind.FLOAT1,
+    Column("visits_a_year", "Visits/yr", Kind.RATIO,
            header_tip="Home visits a year the eligible RSOs would no longer need"),
     Column("reactive", "Reactive", Kind.INT, header_tip="Managed reactively now"),
     Column("reviews", "Reviews", Kind.INT,

@@ -9,14 +9,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-import numpy as np
 import pandas as pd
-from PySide6.QtCore import QModelIndex, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
-    QComboBox,
     QHBoxLayout,
-    QLabel,
     QSplitter,
     QStackedWidget,
     QTableView,
@@ -25,265 +22,19 @@ from PySide6.QtWidgets import (
 )
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.analysis.flags import flag_column
-from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
+from ncpi_desktop.formats import uk_date
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.settings import splitter_state
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.models.trend import TrendSource
-from ncpi_desktop.ui.pages.caseload import SummaryCard, summary_strip
 from ncpi_desktop.ui.pages.page import Page, message_page
-from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
+from ncpi_desktop.ui.widgets.labels import muted
+from ncpi_desktop.ui.widgets.scope_filter import ScopeFilter
+from ncpi_desktop.ui.widgets.summary import SummaryCard, summary_strip
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns, rso_of
 
-ALL_BCUS = "All BCUs"
-ALL_TEAMS = "All teams"
-ALL_MANAGERS = "All managers"
-ALL_RISKS = "All risk levels"
-RISK_ORDER = tuple(level.value for level in RiskLevel)
-STATUS_ORDER = tuple(status.value for status in Status)
-MANAGEMENT_ORDER = tuple(mode.value for mode in ManagementMode)
-#: Shown in the manager column for an RSO with no named offender manager.
-NO_NAMED_MANAGER = "No named manager"
-#: The item data of a combo box's "all" choice. Never None: PySide6 6.12's ``currentData()``
-#: releases a reference to None it never took, and Python aborts once None's count runs out.
-ANY = ""
 #: Property set on a table view once its ``activated`` signal opens the detail panel.
 HOOKED = "ncpi_rso_detail_hooked"
-
-#: Columns every RSO list starts with.
-RSO_ID = Column("rso_id", "RSO")
-RSO_NAME = Column("rso_name", "Name")
-MANAGER = Column("manager_label", "Offender manager", flags=("no_named_manager",))
-TEAM = Column("team", "Team")
-RISK = Column("risk_level", "Risk", Kind.LABEL, flags=("no_risk_level",), order=RISK_ORDER)
-
-
-def chosen(combo: QComboBox) -> str | None:
-    """The combo box's current data; None for the "all" choice."""
-    return combo.currentData() or None
-
-
-def choose(combo: QComboBox, value: str | None) -> None:
-    """Make ``value`` current (None or an unknown value: the first, "all", choice)."""
-    combo.setCurrentIndex(max(combo.findData(value or ANY), 0))
-
-
-def rso_rows(rsos: pd.DataFrame, columns: Sequence[Column],
-             extra: Sequence[str] = ()) -> pd.DataFrame:
-    """The shown columns of a slice of ``Figures.rsos`` (and the flag/why pairs they colour by),
-    with a display name ("Family, Given") and a manager label ("No named manager" when pooled).
-
-    Only what is shown is copied: the RSO frame has about a hundred columns."""
-    keys: list[str] = ["rso_id"]
-    for column in columns:
-        keys.append(column.key)
-        for name in column.flags:
-            keys += [flag_column(name), f"why_{name}"]
-    keys += list(extra)
-    present = list(dict.fromkeys(k for k in keys if k in rsos.columns))
-    shown = rsos[present].copy()
-    shown["rso_name"] = (rsos["family_name"].astype(object).fillna("") + ", "
-                         + rsos["given_names"].astype(object).fillna(""))
-    if "manager_name" in rsos.columns:
-        shown["manager_label"] = rsos["manager_name"].astype(object).where(
-            rsos["manager_name"].notna(), NO_NAMED_MANAGER)
-    return shown
-
-
-def team_labels(teams: pd.DataFrame) -> pd.DataFrame:
-    """``teams`` with a ``label`` for a chart: the team, with its BCU where the name repeats
-    (the unallocated of two BCUs)."""
-    repeated = teams["team"].duplicated(keep=False).to_numpy()
-    label = np.where(repeated, teams["team"].astype(str) + ", " + teams["bcu"].astype(str),
-                     teams["team"].astype(str))
-    return teams.assign(label=label)
-
-
-def section_title(text: str) -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("sectionTitle")
-    return label
-
-
-def muted(text: str = "") -> QLabel:
-    label = QLabel(text)
-    label.setObjectName("muted")
-    label.setWordWrap(True)
-    return label
-
-
-def rso_of(view: QTableView, index: QModelIndex | None = None) -> str | None:
-    """The RSO id behind ``index`` (default: the view's current row), if the view lists RSOs."""
-    model = view.model()
-    if not isinstance(model, DataFrameTableModel) or "rso_id" not in model.frame.columns:
-        return None
-    if index is None:
-        rows = view.selectionModel().selectedRows() if view.selectionModel() else []
-        index = rows[0] if rows else view.currentIndex()
-    if not index.isValid() or index.row() >= model.rowCount():
-        return None
-    value = model.frame_row(index.row())["rso_id"]
-    return None if pd.isna(value) else str(value)
-
-
-class ScopeFilter(QWidget):
-    """BCU, team, offender manager and risk level: the slice of the force a page shows.
-
-    Teams follow the chosen BCU, managers the chosen BCU and team. ``mask`` applies the choice
-    to any frame with some of the columns ``bcu``, ``team``, ``manager_id`` and ``risk_level``.
-    """
-
-    #: The user chose another BCU, team, manager or risk level.
-    scope_changed = Signal()
-
-    def __init__(self, *, risk: bool = True, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self._figures: Figures | None = None
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(6)
-        self.bcu_combo = self._combo(layout, "BCU", 9)
-        self.team_combo = self._combo(layout, "Team", 10)
-        self.manager_combo = self._combo(layout, "Manager", 18)
-        self.risk_combo: QComboBox | None = None
-        if risk:
-            self.risk_combo = self._combo(layout, "Risk", 10)
-            self.risk_combo.addItem(ALL_RISKS, ANY)
-            for level in reversed(RiskLevel):
-                self.risk_combo.addItem(level.label.capitalize(), level.value)
-            self.risk_combo.currentIndexChanged.connect(self._on_risk_changed)
-        self.bcu_combo.currentIndexChanged.connect(self._on_bcu_changed)
-        self.team_combo.currentIndexChanged.connect(self._on_team_changed)
-        self.manager_combo.currentIndexChanged.connect(self._on_manager_changed)
-
-    @staticmethod
-    def _combo(layout: QHBoxLayout, label: str, width: int) -> QComboBox:
-        if layout.count():
-            layout.addSpacing(6)
-        layout.addWidget(QLabel(label))
-        combo = QComboBox()
-        combo.setMinimumContentsLength(width)
-        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
-        layout.addWidget(combo)
-        return combo
-
-    # --- the choice ---------------------------------------------------------------------------
-
-    @property
-    def bcu(self) -> str | None:
-        return chosen(self.bcu_combo)
-
-    @property
-    def team(self) -> str | None:
-        return chosen(self.team_combo)
-
-    @property
-    def manager(self) -> str | None:
-        return chosen(self.manager_combo)
-
-    @property
-    def risk(self) -> str | None:
-        return chosen(self.risk_combo) if self.risk_combo is not None else None
-
-    def set_scope(self, bcu: str | None = None, team: str | None = None,
-                  manager: str | None = None, risk: str | None = None) -> None:
-        """Choose a scope (None: all), as the user would with the combo boxes."""
-        choose(self.bcu_combo, bcu)
-        choose(self.team_combo, team)
-        choose(self.manager_combo, manager)
-        if self.risk_combo is not None:
-            choose(self.risk_combo, risk)
-
-    def describe(self) -> str:
-        """The scope in words: "Force", "East BCU", "Team East 1", "Dean Taylor"."""
-        if self.manager is not None:
-            scope = self.manager_combo.currentText().split(" (")[0]
-        elif self.team is not None:
-            scope = f"Team {self.team}"
-        elif self.bcu is not None:
-            scope = f"{self.bcu} BCU"
-        else:
-            scope = "Force"
-        if self.risk is not None:
-            scope += f" · {self.risk_combo.currentText().lower()} risk"  # type: ignore[union-attr]
-        return scope
-
-    def mask(self, frame: pd.DataFrame, *, risk: bool = True) -> np.ndarray:
-        """Rows of ``frame`` inside the scope (columns it lacks are not filtered on)."""
-        keep = np.ones(len(frame), dtype=bool)
-        chosen = {"bcu": self.bcu, "team": self.team, "manager_id": self.manager,
-                  "risk_level": self.risk if risk else None}
-        for column, value in chosen.items():
-            if value is not None and column in frame.columns:
-                keep &= (frame[column] == value).to_numpy(dtype=bool, na_value=False)
-        return keep
-
-    # --- filling ------------------------------------------------------------------------------
-
-    def set_figures(self, figures: Figures) -> None:
-        """Offer the BCUs, teams and managers of ``figures``, keeping the choice where it
-        still exists. Emits nothing: the page refreshes itself."""
-        self._figures = figures
-        names = sorted(set(figures.bcus["bcu"].dropna()) | set(figures.managers["bcu"].dropna()))
-        self._fill(self.bcu_combo, ALL_BCUS, [(str(n), str(n)) for n in names], self.bcu)
-        self._fill_teams()
-        self._fill_managers()
-
-    @staticmethod
-    def _fill(combo: QComboBox, everything: str, items: list[tuple[str, str]],
-              keep: str | None) -> None:
-        combo.blockSignals(True)
-        combo.clear()
-        combo.addItem(everything, ANY)
-        for text, data in items:
-            combo.addItem(text, data)
-        choose(combo, keep)
-        combo.blockSignals(False)
-
-    def _fill_teams(self) -> None:
-        figures = self._figures
-        assert figures is not None
-        pairs = pd.concat([figures.teams[["bcu", "team"]], figures.managers[["bcu", "team"]]])
-        if self.bcu is not None:
-            pairs = pairs[pairs["bcu"] == self.bcu]
-        names = sorted(set(pairs["team"].dropna()))
-        self._fill(self.team_combo, ALL_TEAMS, [(str(n), str(n)) for n in names], self.team)
-
-    def _fill_managers(self) -> None:
-        figures = self._figures
-        assert figures is not None
-        managers = figures.managers
-        managers = managers[_scope_without_manager(self, managers)]
-        managers = managers.sort_values("name", key=lambda s: s.str.casefold())
-        items = [(f"{name} ({team})", str(manager_id)) for name, team, manager_id in zip(
-            managers["name"], managers["team"], managers["manager_id"], strict=True)]
-        self._fill(self.manager_combo, ALL_MANAGERS, items, self.manager)
-
-    def _on_bcu_changed(self, _index: int) -> None:
-        if self._figures is not None:
-            self._fill_teams()
-            self._fill_managers()
-        self.scope_changed.emit()
-
-    def _on_team_changed(self, _index: int) -> None:
-        if self._figures is not None:
-            self._fill_managers()
-        self.scope_changed.emit()
-
-    def _on_manager_changed(self, _index: int) -> None:
-        self.scope_changed.emit()
-
-    def _on_risk_changed(self, _index: int) -> None:
-        self.scope_changed.emit()
-
-
-def _scope_without_manager(scope: ScopeFilter, managers: pd.DataFrame) -> np.ndarray:
-    keep = np.ones(len(managers), dtype=bool)
-    if scope.bcu is not None:
-        keep &= (managers["bcu"] == scope.bcu).to_numpy(dtype=bool, na_value=False)
-    if scope.team is not None:
-        keep &= (managers["team"] == scope.team).to_numpy(dtype=bool, na_value=False)
-    return keep
 
 
 class ReviewPage(Page):
@@ -389,7 +140,7 @@ class ReviewPage(Page):
         figures = self._figures
         assert figures is not None
         self.scope_label.setText(self.scope.describe())
-        self.as_at_label.setText(f"as at {figures.snapshot.as_at:%d/%m/%Y}")
+        self.as_at_label.setText(f"as at {uk_date(figures.snapshot.as_at)}")
 
     def scoped_rsos(self) -> pd.DataFrame:
         """``Figures.rsos`` within the scope (all statuses), with the page's ``rso_columns``

@@ -13,6 +13,7 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QHBoxLayout,
     QLabel,
     QSpinBox,
     QSplitter,
@@ -22,26 +23,30 @@ from PySide6.QtWidgets import (
 )
 
 from ncpi_desktop.analysis.flags import flag_column
-from ncpi_desktop.domain.enums import RiskLevel
-from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel, Kind
-from ncpi_desktop.ui.pages.caseload import SummaryCard
+from ncpi_desktop.domain.enums import RISK_ORDER, RiskLevel
+from ncpi_desktop.formats import Kind
+from ncpi_desktop.ui.models.frames import TEAM, rso_rows, team_labels
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.models.visits import (
+    ALL_RISKS_ROW,
+    MANAGER_COLUMNS,
+    NO_TEAM,
+    RISK_SUMMARY_COLUMNS,
+    TEAM_COLUMNS,
+    VISIT_COLUMNS,
+    alert_text,
+    interval_text,
+    most_overdue_by,
+)
 from ncpi_desktop.ui.pages.review import (
-    MANAGER,
-    RISK,
-    RISK_ORDER,
-    RSO_ID,
-    RSO_NAME,
-    TEAM,
     ChartSlot,
     ReviewPage,
     TrendSlot,
     TrendSource,
-    muted,
     review_charts,
-    rso_rows,
-    section_title,
-    team_labels,
 )
+from ncpi_desktop.ui.widgets.labels import muted, section_title
+from ncpi_desktop.ui.widgets.summary import SummaryCard
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: What the main list shows.
@@ -53,84 +58,6 @@ LIST_CHOICES = {
     WARRANT: "Warrant of entry to consider",
     LONE: "Lone visits",
 }
-#: Words for the alert flags in the Alerts column.
-ALERTS = {"warrant_consideration": "Warrant?", "lone_visit": "Lone visit"}
-#: The "team" of RSOs allocated to no team at all.
-NO_TEAM = "Unallocated"
-
-VISIT_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
-    Column("last_visit_on", "Last visit", Kind.DATE,
-           header_tip="Latest completed home visit (a no-access visit does not count)"),
-    Column("next_visit_due", "Due", Kind.DATE, flags=("visit_overdue",),
-           header_tip="Last completed visit + the interval; never visited: entering the "
-                      "community + the first-visit allowance"),
-    Column("overdue_days", "Days overdue", Kind.INT, flags=("visit_overdue",),
-           header_tip="As-at date − due date"),
-    Column("due_in", "Due in", Kind.INT, header_tip="Days until the visit is due"),
-    Column("interval_text", "Interval", header_tip="Visit interval: by risk level, or the RSO's "
-                                                   "own (risk management plan)"),
-    Column("alerts", "Alerts", flags=tuple(ALERTS),
-           header_tip="Warrant of entry to consider (no-access visits in a row); lone visit "
-                      "(latest visit by too few officers). Hover for why."),
-]
-#: The risk summary's rows: most serious first, then every risk level together.
-ALL_RISKS_ROW = "All"
-RISK_SUMMARY_COLUMNS = [
-    Column("risk_level", "Risk", Kind.LABEL, order=(*reversed(RISK_ORDER), ALL_RISKS_ROW)),
-    Column("prescribed", "With visits", Kind.INT,
-           header_tip="Community RSOs under active management (visits prescribed)"),
-    Column("overdue", "Overdue", Kind.INT),
-    Column("max_days_overdue", "Most days", Kind.INT,
-           header_tip="Days overdue of the most overdue visit"),
-    Column("due_soon", "Due soon", Kind.INT),
-]
-TEAM_COLUMNS = [
-    Column("team", "Team"), Column("bcu", "BCU"),
-    Column("overdue", "Overdue", Kind.INT),
-    Column("max_days_overdue", "Most days", Kind.INT,
-           header_tip="Days overdue of the team's most overdue visit"),
-    Column("rso_id", "RSO", header_tip="The RSO whose visit is most overdue"),
-    Column("manager_label", "Held by"),
-]
-MANAGER_COLUMNS = [
-    Column("manager_label", "Offender manager"), Column("team", "Team"),
-    Column("overdue", "Overdue", Kind.INT),
-    Column("max_days_overdue", "Most days", Kind.INT,
-           header_tip="Days overdue of the manager's most overdue visit"),
-    Column("rso_id", "RSO", header_tip="The RSO whose visit is most overdue"),
-]
-
-
-def interval_text(rsos: pd.DataFrame) -> pd.Series:
-    """"6 months", "1 month", "3 months (own)"; blank without an interval."""
-    months = rsos["interval_months"]
-    text = months.astype("string").fillna("").astype(object)
-    unit = np.where(months.fillna(0).to_numpy("int64") == 1, " month", " months")
-    own = np.where(rsos["interval_source"].to_numpy(object) == "own", " (own)", "")
-    return pd.Series(np.where(text != "", text + unit + own, ""), index=rsos.index, dtype=object)
-
-
-def alert_text(rsos: pd.DataFrame) -> pd.Series:
-    """Per RSO, the visit alerts raised, as words ("Warrant? · Lone visit")."""
-    out = np.full(len(rsos), "", dtype=object)
-    for name, word in ALERTS.items():
-        raised = rsos[flag_column(name)].to_numpy(bool)
-        out = np.where(raised, np.where(out != "", out + " · " + word, word), out)
-    return pd.Series(out, index=rsos.index, dtype=object)
-
-
-def most_overdue_by(overdue: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    """Per group of ``keys``: overdue count, most days overdue and the RSO overdue longest."""
-    if overdue.empty:
-        return pd.DataFrame(columns=list(dict.fromkeys(
-            [*keys, "overdue", "max_days_overdue", "rso_id", "manager_label"])))
-    ranked = overdue.sort_values(["days_overdue", "rso_id"], ascending=[False, True])
-    shown = list(dict.fromkeys([*keys, "days_overdue", "rso_id", "manager_label"]))
-    first = ranked.drop_duplicates(keys)[shown]
-    counts = ranked.groupby(keys, dropna=False, sort=False).size().rename("overdue")
-    out = first.merge(counts.reset_index(), on=keys, how="left")
-    return out.rename(columns={"days_overdue": "max_days_overdue"})
 
 
 class VisitsPage(ReviewPage):
@@ -164,6 +91,27 @@ class VisitsPage(ReviewPage):
                                 "too few officers"),
         })
 
+        self._build_filters(filters)
+        left = self._build_list()
+        right = QWidget()
+        right_layout = QVBoxLayout(right)
+        right_layout.setContentsMargins(0, 0, 0, 0)
+        right_layout.setSpacing(8)
+        right_layout.addWidget(self._build_risk_summary())
+        right_layout.addWidget(self._build_side_tabs(), 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.splitter.addWidget(left)
+        self.splitter.addWidget(right)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 2)
+        self.splitter.setSizes([1100, 420])
+        self.splitter.setChildrenCollapsible(False)
+        layout.addWidget(self.splitter, 1)
+        return content
+
+    def _build_filters(self, filters: QHBoxLayout) -> None:
+        """After the scope: what the list shows, and how far ahead "due soon" looks."""
         filters.addSpacing(14)
         filters.addWidget(QLabel("List"))
         self.list_combo = QComboBox()
@@ -184,6 +132,8 @@ class VisitsPage(ReviewPage):
         self.list_combo.currentIndexChanged.connect(self._on_list_changed)
         self.within_spin.valueChanged.connect(self._on_within_changed)
 
+    def _build_list(self) -> QWidget:
+        """The main list of RSOs, most overdue first."""
         # Most overdue first is the earliest due date first; then the due soon in date order.
         self.visits_model, self.visits_view = self.rso_table(VISIT_COLUMNS, "next_visit_due")
         self.list_title = section_title("")
@@ -196,7 +146,10 @@ class VisitsPage(ReviewPage):
         left_layout.addWidget(self.list_title)
         left_layout.addWidget(self.visits_view, 1)
         left_layout.addWidget(self.list_note)
+        return left
 
+    def _build_risk_summary(self) -> QWidget:
+        """Overdue and due soon per risk level, most serious first, then all together."""
         self.risk_model = DataFrameTableModel(RISK_SUMMARY_COLUMNS, parent=self)
         self.risk_view = data_table(self.risk_model)
         self.risk_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # very high first, All last
@@ -214,7 +167,10 @@ class VisitsPage(ReviewPage):
         risk_layout.setSpacing(4)
         risk_layout.addWidget(section_title("Overdue by risk level"))
         risk_layout.addWidget(self.risk_view)
+        return risk_box
 
+    def _build_side_tabs(self) -> QTabWidget:
+        """Per team, per manager, the chart by team and the 12-month trend."""
         self.teams_model, self.teams_view = self.rso_table(TEAM_COLUMNS, "max_days_overdue",
                                                            descending=True)
         self.managers_model, self.managers_view = self.rso_table(
@@ -229,23 +185,7 @@ class VisitsPage(ReviewPage):
         self.side_tabs.addTab(self.chart_slot, "Chart by team")
         self.side_tabs.addTab(self.trend_slot, "12-month trend")
         self.side_tabs.setTabToolTip(0, "Each team's overdue visits and the most overdue")
-
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.setSpacing(8)
-        right_layout.addWidget(risk_box)
-        right_layout.addWidget(self.side_tabs, 1)
-
-        self.splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.splitter.addWidget(left)
-        self.splitter.addWidget(right)
-        self.splitter.setStretchFactor(0, 3)
-        self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([1100, 420])
-        self.splitter.setChildrenCollapsible(False)
-        layout.addWidget(self.splitter, 1)
-        return content
+        return self.side_tabs
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.splitter}

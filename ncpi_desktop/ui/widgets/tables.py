@@ -9,11 +9,13 @@ from __future__ import annotations
 from functools import partial
 
 import numpy as np
-from PySide6.QtCore import SIGNAL, QPoint, Qt
+import pandas as pd
+from PySide6.QtCore import SIGNAL, QItemSelectionModel, QModelIndex, QPoint, Qt
 from PySide6.QtGui import QAction, QFont, QFontMetrics
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView, QWidget
 
-from ncpi_desktop.ui.models.table_model import DataFrameTableModel, format_value
+from ncpi_desktop.formats import format_value
+from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 
 #: Rows measured when fitting columns: spread over the table, so long values anywhere count.
 SAMPLE_ROWS = 120
@@ -46,6 +48,36 @@ def data_table(model: DataFrameTableModel, parent: QWidget | None = None) -> QTa
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     view.customContextMenuRequested.connect(partial(_on_context_menu, view))
     return view
+
+
+def rso_of(view: QTableView, index: QModelIndex | None = None) -> str | None:
+    """The RSO id behind ``index`` (default: the view's current row), if the view lists RSOs."""
+    model = view.model()
+    if not isinstance(model, DataFrameTableModel) or "rso_id" not in model.frame.columns:
+        return None
+    if index is None:
+        rows = view.selectionModel().selectedRows() if view.selectionModel() else []
+        index = rows[0] if rows else view.currentIndex()
+    if not index.isValid() or index.row() >= model.rowCount():
+        return None
+    value = model.frame_row(index.row())["rso_id"]
+    return None if pd.isna(value) else str(value)
+
+
+def select_key(view: QTableView, key: str, value: object) -> None:
+    """Select and show the first row whose frame column ``key`` holds ``value`` (None, or a value
+    no row holds, clears the selection)."""
+    model = view.model()
+    assert isinstance(model, DataFrameTableModel)
+    row = None if value is None else model.row_of(key, value)
+    if row is None:
+        view.clearSelection()
+        return
+    index = model.index(row, 0)
+    view.selectionModel().select(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                 | QItemSelectionModel.SelectionFlag.Rows)
+    view.selectionModel().setCurrentIndex(index, QItemSelectionModel.SelectionFlag.NoUpdate)
+    view.scrollTo(index)
 
 
 def add_export_entry(menu: QMenu, view: QTableView) -> QAction:
