@@ -1,4 +1,4 @@
-"""Issue 4: rebalancing proposals (analysis/rebalance.py).
+"""Issue 4: rebalancing proposals (the analysis/rebalance package).
 
 Generated registers are built directly as frames (fast enough for hypothesis); a few examples go
 through a real database (tests/builders.py). After-figures are always recomputed with the real
@@ -23,7 +23,7 @@ from builders import AS_AT, Register
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import ncpi_desktop.analysis.rebalance as rebalance
+import ncpi_desktop.analysis.rebalance.solve as rebalance_solve
 from ncpi_desktop.analysis.caseload import EPSILON, manager_figures, rso_caseload
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.analysis.rebalance import (
@@ -409,12 +409,12 @@ def test_proposal_is_optimal_on_tiny_teams(case: Case) -> None:
 def test_greedy_pass_agrees_with_the_solver(case: Case) -> None:
     """The greedy answer is used only when provably as good as the solver's: check that."""
     proposal = case.propose()
-    original = rebalance._greedy
+    original = rebalance_solve.greedy
     try:
-        rebalance._greedy = lambda *args, **kwargs: None
+        rebalance_solve.greedy = lambda *args, **kwargs: None
         solved = case.propose()
     finally:
-        rebalance._greedy = original
+        rebalance_solve.greedy = original
     assert tiers(proposal) == tiers(solved)
     assert proposal.groups["feasible"].tolist() == solved.groups["feasible"].tolist()
     assert np.allclose(proposal.groups["fte_short"].fillna(-1),
