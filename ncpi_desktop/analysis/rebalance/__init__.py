@@ -33,7 +33,6 @@ How it works, per group (a BCU, or a team with ``scope="team"``):
 ``proposal`` ties the steps together (``propose``) and holds the result (``Proposal``).
 """
 
-from ncpi_desktop.analysis.rebalance.milp import solver_chatter_to_stderr
 from ncpi_desktop.analysis.rebalance.model import Scope
 from ncpi_desktop.analysis.rebalance.outcome import (
     REASON_ABSENT,
@@ -56,5 +55,4 @@ __all__ = [
     "apply_moves",
     "proposal_to_json",
     "propose",
-    "solver_chatter_to_stderr",
 ]

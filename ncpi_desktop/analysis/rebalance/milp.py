@@ -1,16 +1,15 @@
 """The integer program of one group, and the one call to ``scipy.optimize.milp`` (HiGHS).
 
-scipy is imported when a proposal is solved, not at the application's start.
+scipy is imported when a proposal is solved, not at the application's start. The solver runs
+silent (``milp``'s ``disp`` is off), except for a diagnostic line HiGHS 1.12 ``printf``s
+unconditionally now and then; a command that prints a document on standard output keeps it off
+there itself (``cli.solver_chatter_to_stderr``).
 """
 
 from __future__ import annotations
 
-import ctypes
-import os
-import sys
 import warnings
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +32,7 @@ def _milp(c: np.ndarray, integrality: np.ndarray, bounds: tuple[np.ndarray, np.n
     from scipy.optimize import Bounds, LinearConstraint, milp
 
     options: dict[str, Any] = {"time_limit": time_limit, "mip_rel_gap": 0.0}
-    with warnings.catch_warnings(), solver_chatter_to_stderr():
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Unrecognized options", category=RuntimeWarning)
         try:
             return milp(c, integrality=integrality, bounds=Bounds(*bounds),
@@ -43,41 +42,6 @@ def _milp(c: np.ndarray, integrality: np.ndarray, bounds: tuple[np.ndarray, np.n
             return milp(c, integrality=integrality, bounds=Bounds(*bounds),
                         constraints=[LinearConstraint(*row) for row in constraints],
                         options=options)
-
-
-@contextmanager
-def solver_chatter_to_stderr() -> Iterator[None]:
-    """Inside this block, anything printed (the solver too) goes to standard error.
-
-    HiGHS now and then ``printf``s a diagnostic line ("...transformNewIntegerFeasibleSolution
-    tmpSolver.run();") straight to the process's standard output; a command printing a JSON
-    document there (``rebalance --json``) wraps ``propose`` in this so the document stays valid.
-    """
-    stdout_fd, stderr_fd = 1, 2  # C's stdout and stderr, whatever sys.stdout is
-    try:
-        os.fstat(stdout_fd)
-        os.fstat(stderr_fd)
-    except OSError:  # no standard streams (a windowed application)
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(stdout_fd)
-    try:
-        os.dup2(stderr_fd, stdout_fd)
-        yield
-    finally:
-        sys.stdout.flush()
-        _flush_c_stdio()
-        os.dup2(saved, stdout_fd)
-        os.close(saved)
-
-
-def _flush_c_stdio() -> None:
-    """Flush C's stdio buffers, so solver output buffered inside the block leaves by stderr."""
-    try:
-        ctypes.CDLL(None).fflush(None)
-    except (OSError, TypeError, AttributeError):  # no C library by that route (Windows)
-        pass
 
 
 @dataclass
