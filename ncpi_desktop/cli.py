@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -288,8 +290,9 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
                 return _error(f"unknown {what} {flag!r}: choose one of {', '.join(known)}",
                               EXIT_INVALID)
         absent, allocated_on = proposal_context(engine, as_at)
-        proposal = propose(compute_figures(snapshot), bcu=args.bcu, team=args.team,
-                           absent=absent, allocated_on=allocated_on)
+        with solver_chatter_to_stderr():
+            proposal = propose(compute_figures(snapshot), bcu=args.bcu, team=args.team,
+                               absent=absent, allocated_on=allocated_on)
         if args.json:
             json.dump(proposal_to_json(proposal), sys.stdout, indent=1)
             sys.stdout.write("\n")
@@ -309,6 +312,44 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"applied: {change.summary}, from {as_at:%d/%m/%Y}", file=sys.stderr)
     return EXIT_OK
+
+
+@contextmanager
+def solver_chatter_to_stderr() -> Iterator[None]:
+    """Inside this block, anything printed (the solver too) goes to standard error.
+
+    HiGHS 1.12 (bundled with scipy) now and then ``printf``s a diagnostic line
+    ("...transformNewIntegerFeasibleSolution tmpSolver.run();") straight to the process's standard
+    output, whatever its options say; ``rebalance --json`` proposes inside this block so that the
+    document it prints there stays valid.
+    """
+    stdout_fd, stderr_fd = 1, 2  # C's stdout and stderr, whatever sys.stdout is
+    try:
+        os.fstat(stdout_fd)
+        os.fstat(stderr_fd)
+    except OSError:  # no standard streams (a windowed application)
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(stdout_fd)
+    try:
+        os.dup2(stderr_fd, stdout_fd)
+        yield
+    finally:
+        sys.stdout.flush()
+        _flush_c_stdio()
+        os.dup2(saved, stdout_fd)
+        os.close(saved)
+
+
+def _flush_c_stdio() -> None:
+    """Flush C's stdio buffers, so solver output buffered inside the block leaves by stderr."""
+    import ctypes
+
+    try:
+        ctypes.CDLL(None).fflush(None)
+    except (OSError, TypeError, AttributeError):  # no C library by that route (Windows)
+        pass
 
 
 def _print_progress(done: int, total: int, what: str) -> None:

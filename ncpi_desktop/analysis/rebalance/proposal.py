@@ -1,0 +1,134 @@
+"""The proposal: ``propose`` runs the steps over every group, ``Proposal`` holds the result, and
+``proposal_to_json`` is the ``rebalance --json`` document."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ncpi_desktop.analysis.caseload import rso_caseload
+from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.analysis.flags import python_value
+from ncpi_desktop.analysis.rebalance.model import Scope, exclusion_pairs, prepare
+from ncpi_desktop.analysis.rebalance.outcome import (
+    after_frame,
+    groups_frame,
+    left_behind,
+    order_moves,
+)
+from ncpi_desktop.analysis.rebalance.placement import assemble
+from ncpi_desktop.analysis.rebalance.solve import fte_short, solve_group
+from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.snapshot import Snapshot
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """Moves that clear every flag (or as many as can be cleared), with the figures around them.
+
+    ``moves``: one row per RSO, in the order to apply them (pooled first, then leavers and
+    absences, exclusions, balancing), with ``from_*``/``to_*`` caseload, per FTE and high-risk share
+    of both managers just before and just after that move (``_before``/``_after``).
+    ``after``: one row per manager in scope, before and after the whole proposal, with the flags
+    after it. ``groups``: one row per BCU or team (moves, lower bound, feasible, FTE short, how it
+    was solved). ``unplaced``: RSOs that must move but that no manager in scope may hold.
+    ``for_new_post``: where flags cannot all clear, the RSOs the plan gives a new post of
+    ``fte_short`` FTE; they stay with their manager (rso_id, manager_id, risk_level, group) until
+    it is filled.
+    ``left_behind``: custody, abroad or missing RSOs of leaving or absent managers, which the
+    proposal does not move (they do not count in a caseload).
+    """
+
+    scope: Scope
+    moves: pd.DataFrame
+    after: pd.DataFrame
+    groups: pd.DataFrame
+    unplaced: pd.DataFrame
+    for_new_post: pd.DataFrame
+    left_behind: pd.DataFrame
+    policy: Policy = field(repr=False)
+
+    @property
+    def lower_bound(self) -> int:
+        return int(self.groups["lower_bound"].sum()) if len(self.groups) else 0
+
+    @property
+    def feasible(self) -> bool:
+        return bool(self.groups["feasible"].all()) if len(self.groups) else True
+
+    @property
+    def fte_short(self) -> dict[str, float | None]:
+        """Per infeasible group: missing FTE, or ``None`` when no number of staff can fix it."""
+        short = self.groups[~self.groups["feasible"]]
+        return {str(label): (None if pd.isna(value) else float(value))
+                for label, value in zip(short["group"], short["fte_short"], strict=True)}
+
+
+def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None = None,
+            team: str | None = None,
+            exclusions: Iterable[tuple[str, str]] | pd.DataFrame = (),
+            leaving: Iterable[str] = (), absent: Iterable[str] = (),
+            allocated_on: pd.Series | Mapping[str, Any] | None = None,
+            policy: Policy | None = None, time_limit: float = 10.0) -> Proposal:
+    """Propose moves that clear every caseload flag of each BCU (or team) with the fewest moves.
+
+    ``bcu``/``team`` restrict the proposal to one BCU or team; naming a team implies
+    ``scope="team"``. ``exclusions`` are (manager_id, rso_id) pairs: that manager may not hold that
+    RSO. ``leaving``/``absent`` managers end with no community RSOs. ``allocated_on`` (rso_id ->
+    date the current allocation began) lets continuity move the newest allocations first.
+    ``time_limit`` is per solve, in seconds; a group that hits it keeps the best moves found.
+    Raises ``ValueError`` for a BCU or team with no active manager and no pooled RSO.
+    """
+    snapshot = source.snapshot if isinstance(source, Figures) else source
+    rsos = source.rsos if isinstance(source, Figures) else rso_caseload(snapshot)
+    policy = policy or snapshot.policy
+    managers = snapshot.managers
+    if team is not None:
+        scope = "team"
+    if scope not in ("bcu", "team"):
+        raise ValueError(f"scope must be 'bcu' or 'team', not {scope!r}")
+    leaving_set, absent_set = set(leaving), set(absent)
+    going = leaving_set | absent_set
+    pairs = exclusion_pairs(exclusions)
+    since = pd.Series(allocated_on) if isinstance(allocated_on, Mapping) else allocated_on
+    register = prepare(rsos, managers, policy, scope, bcu, team, pairs, going, since)
+    if not register.keys and (bcu is not None or team is not None):
+        named = f"team {team!r}" if team is not None else f"BCU {bcu!r}"
+        raise ValueError(f"No active manager or pooled RSO in {named}")
+    results = [solve_group(g, policy, time_limit) for g in register.groups]
+    by_position, unplaced, for_new_post = assemble(register, results)
+
+    moves, moved_rows = order_moves(by_position, register, pairs, leaving_set, absent_set)
+    after = after_frame(register, moves, moved_rows, managers, policy, going)
+    group_rows = [{"group": g.key, "lower_bound": r.lower_bound, "fte_short": r.fte_short,
+                   "optimal": r.optimal, "status": r.status}
+                  for g, r in zip(register.groups, results, strict=True)]
+    groups = groups_frame(group_rows, moves, after, register, pairs)
+    for row in np.flatnonzero(~groups["feasible"].to_numpy(bool)
+                              & groups["fte_short"].isna().to_numpy(bool)):
+        # The plan failed the flag check (rounding at a limit): still say what is short.
+        groups.at[row, "fte_short"] = fte_short(register.groups[row], policy, time_limit)
+    return Proposal(scope=scope, moves=moves, after=after, groups=groups, unplaced=unplaced,
+                    for_new_post=for_new_post,
+                    left_behind=left_behind(rsos, register.staff, going), policy=policy)
+
+
+def proposal_to_json(proposal: Proposal) -> dict[str, Any]:
+    """The ``rebalance --json`` document: moves, lower bound, feasible, FTE short, figures after."""
+    moves = [{"rso_id": python_value(r), "from": python_value(f), "to": python_value(t),
+              "reason": python_value(w)}
+             for r, f, t, w in zip(proposal.moves["rso_id"], proposal.moves["from_manager_id"],
+                                   proposal.moves["to_manager_id"], proposal.moves["reason"],
+                                   strict=True)]
+    after = [{"manager_id": python_value(i), "caseload": int(n), "per_fte": python_value(p),
+              "high_risk_share": python_value(s)}
+             for i, n, p, s in zip(proposal.after["manager_id"], proposal.after["caseload"],
+                                   proposal.after["per_fte"], proposal.after["high_risk_share"],
+                                   strict=True)]
+    short = {k: (None if v is None else round(v, 4)) for k, v in proposal.fte_short.items()}
+    return {"moves": moves, "lower_bound": proposal.lower_bound,
+            "feasible": proposal.feasible, "fte_short": short, "after": after}
