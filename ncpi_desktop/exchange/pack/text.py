@@ -16,7 +16,7 @@ def figure_text(kind: Kind, value: Any) -> str:
 
 
 def limit_percent(share: float) -> str:
-    """A policy limit as a percentage with the digits it was set with: 0.2 -> '20%'."""
+    """A policy limit as a percentage with the digits it was set with: 0.25 -> '25%'."""
     return f"{share * 100:g}%"
 
 
