@@ -26,8 +26,8 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.align import each_value
-from ncpi_desktop.exchange.extract import INDEFINITE, TABLES, TableSpec
-from ncpi_desktop.exchange.importer import read_table
+from ncpi_desktop.exchange.compare import read_table
+from ncpi_desktop.exchange.import_format import INDEFINITE, TABLES, TableSpec
 
 Progress = Callable[[int, int, str], None]
 

@@ -21,7 +21,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ncpi_desktop.analysis.flags import python_value
-from ncpi_desktop.exchange.pack import SHEETS, Kind, Pack, Table, format_value, replacing
+from ncpi_desktop.exchange.pack import SHEETS, Pack, Table, replacing
+from ncpi_desktop.formats import NOT_APPLICABLE, Kind, format_value
 
 Progress = Callable[[int, int, str], None]
 
@@ -111,7 +112,8 @@ def _widths(tables: list[Table], first: int) -> list[float]:
             longest = len(column.label)
             if column.key in sample.columns:
                 for row, value in enumerate(sample[column.key]):
-                    longest = max(longest, len(format_value(value, table.kind(column.key, row))))
+                    longest = max(longest, len(format_value(table.kind(column.key, row), value,
+                                                              blank=NOT_APPLICABLE)))
             while len(widths) <= i:
                 widths.append(8.0)
             widths[i] = max(widths[i], min(MAX_WIDTH, longest + 2))

@@ -13,7 +13,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
-from ncpi_desktop.exchange.extract import TABLES, TableSpec
+from ncpi_desktop.exchange.import_format import TABLES, TableSpec
 
 ENCODING = "utf-8-sig"  # the BOM makes Excel read the file as UTF-8
 

@@ -10,15 +10,10 @@ import pytest
 from builders import AS_AT
 from exchange.pack_register import FAMILY_NAMES, figures_at, pack_register, write_register
 
-import ncpi_desktop.exchange.pack as pack_module
-from ncpi_desktop.exchange.pack import (
-    Kind,
-    Pack,
-    build_pack,
-    format_value,
-    policy_line,
-)
+import ncpi_desktop.exchange.pack.building as pack_module
+from ncpi_desktop.exchange.pack import Pack, build_pack, policy_line
 from ncpi_desktop.exchange.report import build_report
+from ncpi_desktop.formats import NOT_APPLICABLE, Kind, format_value
 
 PRODUCED = datetime(2017, 10, 10, 8, 45)
 
@@ -152,15 +147,16 @@ def test_sections_without_their_figures_are_left_out(figures, monkeypatch):
 
 
 def test_format_value_is_what_people_read():
-    assert format_value(2742, Kind.INT) == "2,742"
-    assert format_value(67.77419, Kind.RATIO) == "67.8"
-    assert format_value(0.15516, Kind.PERCENT) == "15.5%"
-    assert format_value(0.75, Kind.FTE) == "0.75" and format_value(1.0, Kind.FTE) == "1.0"
-    assert format_value(-0.032, Kind.POINTS) == "−3.2 pts"
-    assert format_value(date(2017, 11, 2), Kind.DATE) == "02/11/2017"
-    assert format_value("2017-11-02", Kind.DATE) == "02/11/2017"
-    assert format_value(None, Kind.PERCENT) == "–"
-    assert format_value(float("nan"), Kind.RATIO) == "–"
+    assert format_value(Kind.INT, 2742, blank=NOT_APPLICABLE) == "2,742"
+    assert format_value(Kind.RATIO, 67.77419, blank=NOT_APPLICABLE) == "67.8"
+    assert format_value(Kind.PERCENT, 0.15516, blank=NOT_APPLICABLE) == "15.5%"
+    assert format_value(Kind.FTE, 0.75, blank=NOT_APPLICABLE) == "0.75" \
+        and format_value(Kind.FTE, 1.0, blank=NOT_APPLICABLE) == "1.0"
+    assert format_value(Kind.POINTS, -0.032, blank=NOT_APPLICABLE) == "−3.2 pts"
+    assert format_value(Kind.DATE, date(2017, 11, 2), blank=NOT_APPLICABLE) == "02/11/2017"
+    assert format_value(Kind.DATE, "2017-11-02", blank=NOT_APPLICABLE) == "02/11/2017"
+    assert format_value(Kind.PERCENT, None, blank=NOT_APPLICABLE) == "–"
+    assert format_value(Kind.RATIO, float("nan"), blank=NOT_APPLICABLE) == "–"
 
 
 def test_policy_line_reads_every_value_from_the_policy(figures):

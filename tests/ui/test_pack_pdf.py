@@ -14,7 +14,8 @@ import pytest
 from exchange.pack_register import FAMILY_NAMES, figures_at, write_register
 
 from ncpi_desktop.cli import main
-from ncpi_desktop.exchange.pack import Chart, Kind, Pack, build_pack, format_value
+from ncpi_desktop.exchange.pack import Chart, Pack, build_pack
+from ncpi_desktop.formats import NOT_APPLICABLE, Kind, format_value
 from ncpi_desktop.ui.exports.pack_pdf import render_chart, write_pack_pdf
 
 PRODUCED = datetime(2017, 10, 10, 8, 45)
@@ -73,12 +74,12 @@ def test_the_pdf_carries_the_reports_figures(written, pack):
     force_row = next(line for line in lines if line.split()[:1] == ["Force"]
                      and len(line.split()) > 8)
     cells = force_row.split()
-    assert cells[1:5] == [format_value(force["rsos"], Kind.INT),
-                          format_value(force["community"], Kind.INT),
-                          format_value(force["fte"], Kind.FTE),
-                          format_value(force["per_fte"], Kind.RATIO)]
-    assert format_value(force["high_risk_share"], Kind.PERCENT) in cells
-    assert format_value(force["arms_completion"], Kind.PERCENT) in cells
+    assert cells[1:5] == [format_value(Kind.INT, force["rsos"], blank=NOT_APPLICABLE),
+                          format_value(Kind.INT, force["community"], blank=NOT_APPLICABLE),
+                          format_value(Kind.FTE, force["fte"], blank=NOT_APPLICABLE),
+                          format_value(Kind.RATIO, force["per_fte"], blank=NOT_APPLICABLE)]
+    assert format_value(Kind.PERCENT, force["high_risk_share"], blank=NOT_APPLICABLE) in cells
+    assert format_value(Kind.PERCENT, force["arms_completion"], blank=NOT_APPLICABLE) in cells
     summary = flat(text)
     assert (f"the force had {force['rsos']} registered RSOs: {force['community']} in the "
             "community") in summary

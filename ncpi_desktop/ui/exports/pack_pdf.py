@@ -34,16 +34,8 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from ncpi_desktop.exchange.pack import (
-    Chart,
-    Column,
-    Kind,
-    Pack,
-    Section,
-    Table,
-    format_value,
-    replacing,
-)
+from ncpi_desktop.exchange.pack import Chart, Column, Pack, Section, Table, replacing
+from ncpi_desktop.formats import NOT_APPLICABLE, Kind, format_value
 from ncpi_desktop.ui.core import style
 
 Progress = Callable[[int, int, str], None]
@@ -260,7 +252,7 @@ def _paint_chart(painter: QPainter, chart: Chart, width: int, left: float, right
         painter.setPen(ink)
         painter.drawText(QPointF(left - 5 - label_metrics.horizontalAdvance(label), baseline),
                          label)
-        text = format_value(value, chart.kind)
+        text = format_value(chart.kind, value, blank=NOT_APPLICABLE)
         box = QRectF(bar.right() + 2, bar.top(), label_metrics.horizontalAdvance(text) + 3,
                      bar.height())
         painter.fillRect(box, QColor("white"))
@@ -385,8 +377,8 @@ def table_html(table: Table, measure: ColumnMeasure, available: float) -> str:
     emphasis = frame.columns.get_loc(table.emphasis) if table.emphasis in frame.columns else None
     values = frame.to_numpy(object)
     kinds = [[table.kind(c.key, row) for c in columns] for row in range(len(frame))]
-    texts = [[format_value(values[row, p], k) for p, k in zip(positions, kinds[row], strict=True)]
-             for row in range(len(frame))]
+    texts = [[format_value(k, values[row, p], blank=NOT_APPLICABLE)
+              for p, k in zip(positions, kinds[row], strict=True)] for row in range(len(frame))]
 
     width = "55%" if table.narrow else "100%"
     out.append(f'<table class="data" width="{width}" cellspacing="0" cellpadding="3"><thead><tr>')
@@ -414,8 +406,9 @@ def _cards_html(pack: Pack) -> str:
     for figure in pack.key_figures:
         klass = WARN_CELL if figure.flagged else ""
         note = f'<br/><span class="label">{_e(figure.note)}</span>' if figure.note else ""
+        value = format_value(figure.kind, figure.value, blank=NOT_APPLICABLE)
         cells.append(f'<td width="25%"{klass}><span class="value">'
-                     f"{_e(format_value(figure.value, figure.kind))}</span><br/>"
+                     f"{_e(value)}</span><br/>"
                      f'<span class="label">{_e(figure.label)}</span>{note}</td>')
     rows = ["<tr>" + "".join(cells[i:i + 4]) + "</tr>" for i in range(0, len(cells), 4)]
     return ('<table class="cards" width="100%" cellspacing="4" cellpadding="6">'

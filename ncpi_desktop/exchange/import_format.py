@@ -1,0 +1,189 @@
+"""The extract's format (IMPORT-FORMAT.md): its tables, their columns, and each column's kind,
+vocabulary and checks.
+
+``TABLES`` is the single source of truth for the columns: reading and validating an extract
+(``exchange.extract``, ``exchange.validate``), the templates and the export all follow it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ncpi_desktop.domain.enums import (
+    ArmsOutcome,
+    ManagementMode,
+    OrderType,
+    RiskLevel,
+    Role,
+    Sex,
+    Status,
+    VisitOutcome,
+)
+
+DATE_EXPECTED = "YYYY-MM-DD or DD/MM/YYYY"
+YES = ("yes", "y", "true", "1")
+NO = ("no", "n", "false", "0")
+INDEFINITE = "indefinite"
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """One column of IMPORT-FORMAT.md: its kind, whether it is required, and its checks.
+
+    ``kind`` is one of ``text``, ``date``, ``yesno``, ``choice``, ``decimal``, ``whole`` and
+    ``date_or_indefinite``. The typed value lands in the database column of the same name (for
+    ``date_or_indefinite`` also in ``flag_column``).
+    """
+
+    name: str
+    kind: str
+    required: bool
+    example: str
+    choices: tuple[str, ...] = ()
+    default: Any = None
+    unique: bool = False
+    references: str | None = None
+    not_future: bool = False
+    minimum: float | None = None
+    maximum: float | None = None
+    minimum_exclusive: bool = False
+    flag_column: str | None = None
+    note: str = ""
+
+    @property
+    def expected(self) -> str:
+        """What a value must look like, as the error messages say it."""
+        if self.kind == "date":
+            return DATE_EXPECTED
+        if self.kind == "date_or_indefinite":
+            return f"{DATE_EXPECTED}, or {INDEFINITE}"
+        if self.kind == "yesno":
+            return "yes, no, y, n, true, false, 1 or 0"
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+        if self.kind == "decimal":
+            low = "<" if self.minimum_exclusive else "<="
+            return f"a decimal number, {self.minimum:g} {low} {self.name} <= {self.maximum:g}"
+        if self.kind == "whole":
+            if self.maximum is None:
+                return f"a whole number of at least {self.minimum:g}"
+            return f"a whole number from {self.minimum:g} to {self.maximum:g}"
+        return "text"
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One file (or sheet) of the extract and the database table it fills."""
+
+    name: str
+    db_table: str
+    key: tuple[str, ...]
+    required: bool
+    columns: tuple[ColumnSpec, ...]
+
+    @property
+    def filename(self) -> str:
+        return f"{self.name}.csv"
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def db_columns(self) -> list[str]:
+        """Database columns this table writes, in spec order."""
+        out: list[str] = []
+        for column in self.columns:
+            out.append(column.name)
+            if column.flag_column:
+                out.append(column.flag_column)
+        return out
+
+
+def values_of(enum: Iterable[Any]) -> tuple[str, ...]:
+    """The values of a vocabulary (an enum of ``domain.enums``), in its order."""
+    return tuple(member.value for member in enum)
+
+
+def _text(name: str, example: str, *, required: bool = True, unique: bool = False,
+          references: str | None = None, note: str = "") -> ColumnSpec:
+    return ColumnSpec(name, "text", required, example, unique=unique, references=references,
+                      note=note)
+
+
+def _date(name: str, example: str, *, required: bool = True, not_future: bool = False,
+          note: str = "") -> ColumnSpec:
+    return ColumnSpec(name, "date", required, example, not_future=not_future, note=note)
+
+
+def _choice(name: str, example: str, choices: tuple[str, ...], *, required: bool = True,
+            default: str | None = None) -> ColumnSpec:
+    return ColumnSpec(name, "choice", required, example, choices=choices, default=default)
+
+
+TABLES: dict[str, TableSpec] = {
+    spec.name: spec for spec in (
+        TableSpec("managers", "manager", ("manager_id",), True, (
+            _text("manager_id", "OM001", unique=True),
+            _text("name", "Alex Example"),
+            _text("bcu", "East"),
+            _text("team", "East 1"),
+            ColumnSpec("fte", "decimal", True, "1", minimum=0.0, maximum=1.0,
+                       minimum_exclusive=True),
+            _choice("role", "offender_manager", values_of(Role), required=False,
+                    default=Role.OFFENDER_MANAGER.value),
+            ColumnSpec("active", "yesno", False, "yes", default=True),
+        )),
+        TableSpec("offenders", "rso", ("rso_id",), True, (
+            _text("rso_id", "R000001", unique=True),
+            _text("family_name", "Example"),
+            _text("given_names", "Sam"),
+            _date("date_of_birth", "1970-01-31", not_future=True),
+            _choice("sex", "male", values_of(Sex)),
+            _text("bcu", "East"),
+            _text("team", "East 1", required=False,
+                  note="with no manager_id, the RSO is pooled in this team"),
+            _text("neighbourhood", "Burnley Central", required=False),
+            _choice("status", "community", values_of(Status)),
+            _choice("risk_level", "medium", values_of(RiskLevel), required=False),
+            _choice("management", "active", values_of(ManagementMode), required=False,
+                    default=ManagementMode.ACTIVE.value),
+            _text("manager_id", "OM001", required=False, references="managers"),
+            _date("registered_on", "2012-03-14"),
+            _date("community_since", "2012-03-14", required=False),
+            ColumnSpec("notification_ends", "date_or_indefinite", False, "indefinite",
+                       flag_column="notification_indefinite"),
+            ColumnSpec("visit_interval_months", "whole", False, "3", minimum=1, maximum=24),
+            _text("visit_interval_reason", "Risk management plan, 2017 review", required=False),
+            _date("last_concern_on", "2014-06-30", required=False),
+            ColumnSpec("paper_records_only", "yesno", False, "no", default=False),
+        )),
+        TableSpec("visits", "visit", ("visit_id",), False, (
+            _text("visit_id", "V0000001", unique=True),
+            _text("rso_id", "R000001", references="offenders"),
+            _date("visited_on", "2017-06-01", not_future=True),
+            _choice("outcome", "completed", values_of(VisitOutcome)),
+            ColumnSpec("officers", "whole", False, "2", default=2, minimum=1),
+        )),
+        TableSpec("arms", "arms", ("rso_id", "completed_on"), False, (
+            _text("rso_id", "R000001", references="offenders"),
+            _date("completed_on", "2017-05-02"),
+            _choice("outcome", "low", values_of(ArmsOutcome)),
+        )),
+        TableSpec("orders", "civil_order", ("order_id",), False, (
+            _text("order_id", "O00001", unique=True),
+            _text("rso_id", "R000001", references="offenders"),
+            _choice("type", "SHPO", values_of(OrderType)),
+            _date("starts_on", "2015-09-01"),
+            _date("ends_on", "2020-09-01", required=False),
+        )),
+    )
+}
+
+#: Which key a reference column must match: the table's one-column key.
+REFERENCED_KEY = {"managers": "manager_id", "offenders": "rso_id"}
