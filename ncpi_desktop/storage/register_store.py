@@ -61,8 +61,10 @@ FORMAT = 2
 #: The tables the stored frames are read from, each with the triggers of migration 0005.
 REGISTER_TABLES = ("manager", "rso", "allocation", "arms", "civil_order",
                    "management_decision", "policy_value")
-TRIGGERS = frozenset(f"register_changed_{table}_{event}" for table in REGISTER_TABLES
-                     for event in ("insert", "update", "delete"))
+#: Each of those triggers by name, with the table it is on.
+TRIGGER_TABLES = {f"register_changed_{table}_{event}": table for table in REGISTER_TABLES
+                  for event in ("insert", "update", "delete")}
+TRIGGERS = frozenset(TRIGGER_TABLES)
 
 #: The frames of a ``Register`` stored under their own names; its whole tables under
 #: ``TABLE_PREFIX`` + the loader's name.
@@ -241,13 +243,12 @@ def _expected_names() -> set[str]:
     return set(REGISTER_FRAMES) | {TABLE_PREFIX + name for name in whole_tables()}
 
 
-def triggers_present(connection: Connection) -> bool:
-    """Every trigger that deletes the stored copy on a change is in place (a table rebuilt
-    by hand, or by a migration that forgot them, would leave the copy unguarded)."""
-    names = connection.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'register%'"
-    ).scalars().all()
-    return TRIGGERS <= set(names)
+def missing_triggers(connection: Connection) -> set[str]:
+    """The triggers of ``TRIGGERS`` not in place on their tables: a table rebuilt by hand, or
+    by a migration that forgot them, leaves the stored copy unguarded."""
+    present = {tuple(row) for row in connection.exec_driver_sql(
+        "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")}
+    return {name for name, table in TRIGGER_TABLES.items() if (name, table) not in present}
 
 
 def stored_register(connection: Connection) -> Register | None:
@@ -260,7 +261,7 @@ def stored_register(connection: Connection) -> Register | None:
     try:
         stamp = register_stamp(connection)
         version = register_version(connection)
-        if version is None or not triggers_present(connection):
+        if version is None or missing_triggers(connection):
             return None
         # One statement: the frames and the count and schema cookie they are checked against
         # are read together.

@@ -45,7 +45,6 @@ from ncpi_desktop.storage.operations import (
 from ncpi_desktop.storage.register_store import (
     FORMAT,
     REGISTER_FRAMES,
-    TRIGGERS,
     frame_from_bytes,
     frame_to_bytes,
     store_register,
@@ -712,92 +711,6 @@ def test_renumbered_row_keys_are_noticed(engine, tmp_path) -> None:
     assert loaded(reloaded) is None
     assert_snapshots_equal(full_snapshot(reloaded, AS_AT, cache=RegisterCache()),
                            full_snapshot(reloaded, AS_AT))
-
-
-# --- schema -----------------------------------------------------------------------------------
-
-def triggers(engine: Engine) -> set[str]:
-    with engine.connect() as connection:
-        return set(connection.execute(text(
-            "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-
-
-def test_a_0004_database_is_migrated_with_its_data_and_guarded(tmp_path) -> None:
-    path = tmp_path / "old.sqlite3"
-    engine = make_engine(path)
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.upgrade(config, "0004")
-    engine.dispose()
-    with sqlite3.connect(path) as old:
-        old.execute("INSERT INTO manager (manager_id, name, bcu, team, fte, role, active) "
-                    "VALUES ('OM1', 'Alex Hart', 'East', 'East 1', 1.0, 'offender_manager', 1)")
-    old.close()
-
-    engine = open_database(path)
-    assert schema_revision(engine) == "0005"
-    assert triggers(engine) == set(TRIGGERS)
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT name FROM manager")).scalar() == "Alex Hart"
-    assert version(engine) == 0
-    store(engine)
-    assert stored_rows(engine)
-    with engine.begin() as connection:
-        connection.execute(text("UPDATE manager SET fte = 0.5"))
-    assert version(engine) == 1 and stored_rows(engine) == []
-
-    config = _alembic_config(engine)
-    with engine.begin() as connection:
-        config.attributes["connection"] = connection
-        command.downgrade(config, "0004")
-    assert triggers(engine) == set()
-    with engine.connect() as connection:
-        assert connection.execute(text("SELECT fte FROM manager")).scalar() == 0.5
-    engine.dispose()
-
-
-def tables_read(engine: Engine, read) -> set[str]:  # noqa: ANN001 - read(connection)
-    """The tables SQLite reports read (its authorizer) by the statements ``read`` runs on a new
-    connection (none of them prepared before, so every one is reported)."""
-    names: set[str] = set()
-
-    def note(action: int, table: str | None, *_: object) -> int:
-        if action == sqlite3.SQLITE_READ and table:
-            names.add(table)
-        return sqlite3.SQLITE_OK
-
-    fresh = make_engine(sqlite_path(engine))
-    try:
-        with fresh.connect() as connection:
-            driver = connection.connection.driver_connection
-            driver.set_authorizer(note)
-            try:
-                read(connection)
-            finally:
-                driver.set_authorizer(None)
-    finally:
-        fresh.dispose()
-    return names
-
-
-def test_every_table_the_register_is_read_from_has_the_triggers(engine) -> None:
-    """The tables the stored frames are read from are those the code's own queries read (the
-    register, the policy, the whole tables of the history), as SQLite reports them, so that a
-    new query or a table joined into one is covered; each has the triggers. A table read
-    without them would leave the stored copy stale after a change to it."""
-    def read_all(connection) -> None:  # noqa: ANN001 - a Connection
-        read_register(connection)
-        for loader in register_store.whole_tables().values():
-            loader.read(connection)
-
-    stamp = tables_read(engine, snapshot.register_stamp)  # what says whether it is current
-    read = tables_read(engine, read_all) - stamp
-    assert stamp == {"audit", "register_version"}
-    assert read == set(register_store.REGISTER_TABLES)
-    assert {f"register_changed_{table}_{event}" for table in read
-            for event in ("insert", "update", "delete")} <= triggers(engine)
-    assert set(register_store.whole_tables()) == {"orders", "decisions"}
 
 
 def test_the_store_adds_nothing_heavy_to_start_up() -> None:
