@@ -16,6 +16,7 @@ from alembic.operations import Operations
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from builders import Register
+from register_copy import loaded, sqlite_path, store, stored_rows, version
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 
@@ -26,7 +27,7 @@ from ncpi_desktop.storage.database import (
     open_database,
     schema_revision,
 )
-from ncpi_desktop.storage.register_store import TRIGGERS, store_register, stored_register
+from ncpi_desktop.storage.register_store import TRIGGERS
 from ncpi_desktop.storage.snapshot import RegisterCache, read_register
 
 #: The migration that adds the triggers: every schema from it on has them.
@@ -49,37 +50,10 @@ def engine(tmp_path: Path) -> Engine:
     engine.dispose()
 
 
-def sqlite_path(engine: Engine) -> str:
-    return str(engine.url.database)
-
-
-def stored_rows(engine: Engine) -> list[tuple]:
-    with engine.connect() as connection:
-        return connection.execute(text(
-            "SELECT name, version, format FROM register_cache ORDER BY name")).all()
-
-
-def version(engine: Engine) -> int:
-    with engine.connect() as connection:
-        return connection.execute(text("SELECT n FROM register_version")).scalar_one()
-
-
-def store(engine: Engine) -> None:
-    with engine.connect() as connection:
-        register = read_register(connection)
-    assert store_register(engine, register)
-
-
-def loaded(engine: Engine) -> snapshot.Register | None:
-    with engine.connect() as connection:
-        return stored_register(connection)
-
-
 def triggers(engine: Engine) -> set[str]:
     with engine.connect() as connection:
         return set(connection.execute(text(
             "SELECT name FROM sqlite_master WHERE type = 'trigger'")).scalars())
-
 
 
 def test_a_0004_database_is_migrated_with_its_data_and_guarded(tmp_path) -> None:
