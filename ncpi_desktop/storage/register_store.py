@@ -20,18 +20,19 @@ cannot be written) means reading the tables, as without the store.
 
 Only SQLite: on PostgreSQL nothing is stored or read (a shared server has no triggers here).
 
-Each frame is one blob (``frame_to_bytes``): a JSON header naming the code that made it, the
-schema cookie and the frame's columns, then one or more flat arrays per column (text as int32
-codes into its distinct values, stored once as UTF-8 with their lengths; nullable integers as
-values and mask; numpy columns as they are), then a CRC-32.
-Never pickle: reading a blob builds nothing but numpy arrays of numbers and Python strings.
+Each frame is one blob (``frame_to_bytes``): a NumPy .npz archive (``numpy.savez``, a zip of
+.npy arrays, each with the zip's CRC-32) of a JSON header naming the code that made it, the
+schema cookie and the frame's columns, and one or more arrays per column (text as int32 codes
+into its distinct values, stored once as UTF-8; nullable integers as values and mask; numpy
+columns as they are). Never pickle: ``numpy.load`` is told not to, so reading a blob builds
+nothing but numpy arrays of numbers and Python strings.
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import zlib
 from collections.abc import Iterable, Mapping
 from functools import cache
 from pathlib import Path
@@ -53,14 +54,17 @@ from ncpi_desktop.storage.snapshot import (
     schema_version,
 )
 
-#: The layout of a stored frame; bump it when ``frame_to_bytes`` changes.
-FORMAT = 1
+#: The layout of a stored frame; bump it when ``frame_to_bytes`` changes. 1: the first
+#: release's own layout; 2: NumPy's .npz archive.
+FORMAT = 2
 
 #: The tables the stored frames are read from, each with the triggers of migration 0005.
 REGISTER_TABLES = ("manager", "rso", "allocation", "arms", "civil_order",
                    "management_decision", "policy_value")
-TRIGGERS = frozenset(f"register_changed_{table}_{event}" for table in REGISTER_TABLES
-                     for event in ("insert", "update", "delete"))
+#: Each of those triggers by name, with the table it is on.
+TRIGGER_TABLES = {f"register_changed_{table}_{event}": table for table in REGISTER_TABLES
+                  for event in ("insert", "update", "delete")}
+TRIGGERS = frozenset(TRIGGER_TABLES)
 
 #: The frames of a ``Register`` stored under their own names; its whole tables under
 #: ``TABLE_PREFIX`` + the loader's name.
@@ -71,12 +75,11 @@ TABLE_PREFIX = "tables."
 #: gives up rather than keep the caller waiting.
 STORE_BUSY_TIMEOUT_MS = 250
 
-_MAGIC = b"NCPIREG\x00"
-_SEPARATOR = "\x00"
-_ALIGN = 8
-#: numpy kinds stored as raw bytes: bool, signed and unsigned integers, floats, datetime64 and
+#: Characters that may part the distinct values of a text column: the first none of them holds.
+_SEPARATORS = "\x00\x01\x1e\x1f"
+#: numpy kinds stored as they are: bool, signed and unsigned integers, floats, datetime64 and
 #: timedelta64 (never object).
-_RAW_KINDS = frozenset("biufMm")
+_NUMPY_KINDS = frozenset("biufMm")
 
 
 class _Unreadable(ValueError):
@@ -91,63 +94,53 @@ def frame_to_bytes(frame: pd.DataFrame, *, schema: int | None = None) -> bytes |
     store exactly: only pandas "str" text, nullable Int64, numpy numbers, booleans and dates,
     and object columns holding nothing but None are stored. ``schema``: the schema cookie of
     the database it was read from, which ``frame_from_bytes`` must be given to read it."""
-    if not isinstance(frame.index, pd.RangeIndex) or frame.index.start != 0 \
-            or frame.index.step != 1:
+    index = frame.index
+    if not (isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1):
         return None
     names = list(frame.columns)
     if not all(isinstance(name, str) for name in names) or len(set(names)) != len(names):
         return None
     columns: list[list[Any]] = []
-    arrays: list[np.ndarray] = []
-    for position in range(len(names)):
-        encoded = _encode_column(frame.iloc[:, position])
+    arrays: dict[str, np.ndarray] = {}
+    for number, name in enumerate(names):
+        encoded = _encode_column(frame.iloc[:, number])
         if encoded is None:
             return None
         kind, extra, parts = encoded
-        columns.append([names[position], kind, extra,
-                        [[part.dtype.str, len(part)] for part in parts]])
-        arrays.extend(parts)
-    header = json.dumps({"rows": len(frame), "recipe": recipe(), "schema": schema,
-                         "columns": columns}, ensure_ascii=True).encode("ascii")
-    chunks = [_MAGIC, len(header).to_bytes(8, "little"), header]
-    size = sum(map(len, chunks))
-    for array in arrays:
-        chunks.append(bytes(-size % _ALIGN))
-        size += -size % _ALIGN
-        data = np.ascontiguousarray(array).tobytes()
-        chunks.append(data)
-        size += len(data)
-    body = b"".join(chunks)
-    return body + zlib.crc32(body).to_bytes(4, "little")
+        columns.append([name, kind, extra])
+        arrays.update({f"{number}.{part}": array for part, array in parts.items()})
+    header = json.dumps({"recipe": recipe(), "schema": schema, "rows": len(frame),
+                         "columns": columns})
+    blob = io.BytesIO()
+    np.savez(blob, header=np.frombuffer(header.encode("ascii"), dtype=np.uint8), **arrays)
+    return blob.getvalue()
 
 
-def _encode_column(column: pd.Series) -> tuple[str, Any, list[np.ndarray]] | None:
+def _encode_column(column: pd.Series) -> tuple[str, Any, dict[str, np.ndarray]] | None:
     dtype = column.dtype
     if isinstance(dtype, pd.StringDtype):
         if not (isinstance(dtype.na_value, float) and np.isnan(dtype.na_value)):
             return None
+        # Each distinct value once (one string object each when read back, as a "label"
+        # column read from the tables has), joined by a character none of them holds, for
+        # str.split to part again in C.
         codes, uniques = pd.factorize(column.to_numpy(object), use_na_sentinel=True)
         distinct = list(uniques)  # str, every one: the dtype holds nothing else
-        # The distinct values one after another, split again at a separator none of them
-        # holds (str.split makes them in C), else by their lengths.
         joined = "".join(distinct)
-        separated = _SEPARATOR not in joined
-        try:
-            text = (_SEPARATOR.join(distinct) if separated else joined).encode("utf-8")
-        except UnicodeEncodeError:  # a lone surrogate: not text SQLite gave
+        separator = next((char for char in _SEPARATORS if char not in joined), None)
+        if separator is None:
             return None
-        lengths = (np.zeros(0, dtype=np.int64) if separated
-                   else np.fromiter(map(len, distinct), dtype=np.int64, count=len(distinct)))
-        return "str", [dtype.storage, len(distinct), separated], [
-            codes.astype(np.int32), lengths, np.frombuffer(text, dtype=np.uint8)]
+        text = separator.join(distinct).encode("utf-8", "surrogatepass")
+        return "str", [dtype.storage, len(distinct), separator], {
+            "codes": codes.astype(np.int32), "text": np.frombuffer(text, dtype=np.uint8)}
     if isinstance(dtype, pd.Int64Dtype):
-        return "Int64", None, [column.to_numpy(dtype=np.int64, na_value=0),
-                               column.isna().to_numpy(dtype=bool)]
-    if isinstance(dtype, np.dtype) and dtype.kind in _RAW_KINDS:
-        return "numpy", None, [column.to_numpy()]
+        return "Int64", None, {"values": column.to_numpy(dtype=np.int64, na_value=0),
+                               "mask": column.isna().to_numpy(dtype=bool)}
+    if isinstance(dtype, np.dtype) and dtype.kind in _NUMPY_KINDS:
+        return "numpy", None, {"values": column.to_numpy()}
     if (isinstance(dtype, np.dtype) and dtype.kind == "O"
             and all(value is None for value in column.to_numpy(object))):
-        return "none", None, []
+        return "none", None, {}
     return None
 
 
@@ -155,84 +148,46 @@ def frame_from_bytes(data: bytes, *, schema: int | None = None) -> pd.DataFrame:
     """The frame ``frame_to_bytes`` stored in ``data`` under ``schema``. Raises ``ValueError``
     for a blob it did not write (damaged, cut short, another layout, written by other code or
     under another schema)."""
-    view = memoryview(data)
-    header, offset = _header(view, schema)
-    if zlib.crc32(view[:-4]) != int.from_bytes(view[-4:], "little"):
-        raise _Unreadable("damaged (CRC)")
-    body = view[:-4]
-    rows = int(header["rows"])
-    data_columns: dict[str, Any] = {}
-    names: list[str] = []
-    for name, kind, extra, parts in header["columns"]:
-        arrays = []
-        for dtype_text, count in parts:
-            dtype = np.dtype(dtype_text)
-            if dtype.kind not in _RAW_KINDS:
-                raise _Unreadable(f"unexpected dtype {dtype_text}")
-            offset += -offset % _ALIGN
-            nbytes = dtype.itemsize * int(count)
-            if count < 0 or offset + nbytes > len(body):
-                raise _Unreadable("cut short")
-            arrays.append(np.frombuffer(body, dtype=dtype, count=int(count),
-                                        offset=offset).copy())
-            offset += nbytes
-        data_columns[name] = _decode_column(kind, extra, arrays, rows)
-        names.append(name)
-    if offset != len(body):
-        raise _Unreadable("trailing bytes")
-    return pd.DataFrame(data_columns, columns=names)
+    arrays, header = _opened(data, schema)
+    try:
+        with arrays:
+            frame = {name: _decode_column(kind, extra, arrays, f"{number}.", header["rows"])
+                     for number, (name, kind, extra) in enumerate(header["columns"])}
+        return pd.DataFrame(frame, columns=[column[0] for column in header["columns"]])
+    except Exception as error:  # a damaged archive (zipfile.BadZipFile: a CRC), a member
+        raise _Unreadable(str(error)) from error  # missing, one that does not add up
 
 
-def _header(view: memoryview, schema: int | None) -> tuple[dict[str, Any], int]:
-    """The header of a stored frame, and where its arrays start, once it is known to be one
-    this code wrote under ``schema``: what costs nothing to check (the magic, the recipe, the
-    schema cookie) is checked before anything that reads the whole blob (its CRC)."""
-    if len(view) < len(_MAGIC) + 12 or bytes(view[:len(_MAGIC)]) != _MAGIC:
-        raise _Unreadable("not a stored frame")
-    size = int.from_bytes(view[len(_MAGIC):len(_MAGIC) + 8], "little")
-    start = len(_MAGIC) + 8
-    if start + size > len(view) - 4:
-        raise _Unreadable("header cut short")
-    header = json.loads(bytes(view[start:start + size]).decode("ascii"))
+def _opened(data: bytes, schema: int | None) -> tuple[Any, dict[str, Any]]:
+    """The arrays of a stored frame (a ``numpy.lib.npyio.NpzFile``) and its header, once it is
+    known to be one this code wrote under ``schema``: only the header is read (the recipe and
+    the schema cookie are checked before anything that reads the whole blob)."""
+    try:
+        arrays = np.load(io.BytesIO(data), allow_pickle=False)
+        header = json.loads(arrays["header"].tobytes())
+    except Exception as error:  # not an archive, or its header damaged
+        raise _Unreadable("not a stored frame") from error
     if not isinstance(header, dict) or header.get("recipe") != recipe():
         raise _Unreadable("written by other code")
     if header.get("schema") != schema:
         raise _Unreadable("written under another schema")
-    return header, start + size
+    return arrays, header
 
 
-def _decode_column(kind: str, extra: Any, arrays: list[np.ndarray], rows: int) -> Any:
+def _decode_column(kind: str, extra: Any, arrays: Any, prefix: str, rows: int) -> Any:
     if kind == "str":
-        storage, count, separated = extra
-        codes, lengths, text_bytes = arrays
-        text = text_bytes.tobytes().decode("utf-8")
-        if separated:
-            distinct = text.split(_SEPARATOR) if count else []
-        else:
-            if lengths.sum() != len(text) or (lengths < 0).any():
-                raise _Unreadable("text column does not add up")
-            ends = np.cumsum(lengths)
-            distinct = [text[a:b] for a, b in zip((ends - lengths).tolist(), ends.tolist(),
-                                                   strict=True)]
-        if len(distinct) != count or len(codes) != rows:
+        storage, count, separator = extra
+        text = arrays[prefix + "text"].tobytes().decode("utf-8", "surrogatepass")
+        distinct = pd.array(np.array(text.split(separator) if count else [], dtype=object),
+                            dtype=pd.StringDtype(storage=storage, na_value=np.nan))
+        if len(distinct) != count:
             raise _Unreadable("text column does not add up")
-        if len(codes) and (codes.min() < -1 or codes.max() >= count):
-            raise _Unreadable("text code out of range")
-        table = np.empty(count + 1, dtype=object)  # the last: a blank (code -1)
-        table[:-1] = distinct
-        # One string object per distinct value, as a "label" column read from the tables has.
-        return pd.array(table[codes], dtype=pd.StringDtype(storage=storage, na_value=np.nan))
+        return distinct.take(arrays[prefix + "codes"], allow_fill=True)  # -1: a blank
     if kind == "Int64":
-        values, mask = arrays
-        if len(values) != rows or len(mask) != rows:
-            raise _Unreadable("Int64 column does not add up")
-        return pd.arrays.IntegerArray(values, mask)
+        return pd.arrays.IntegerArray(arrays[prefix + "values"], arrays[prefix + "mask"])
     if kind == "numpy":
-        (values,) = arrays
-        if len(values) != rows:
-            raise _Unreadable("column does not add up")
-        return values
-    if kind == "none" and not arrays:
+        return arrays[prefix + "values"]
+    if kind == "none":
         return np.full(rows, None, dtype=object)
     raise _Unreadable(f"unknown column kind {kind!r}")
 
@@ -288,13 +243,12 @@ def _expected_names() -> set[str]:
     return set(REGISTER_FRAMES) | {TABLE_PREFIX + name for name in whole_tables()}
 
 
-def triggers_present(connection: Connection) -> bool:
-    """Every trigger that deletes the stored copy on a change is in place (a table rebuilt
-    by hand, or by a migration that forgot them, would leave the copy unguarded)."""
-    names = connection.exec_driver_sql(
-        "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'register%'"
-    ).scalars().all()
-    return TRIGGERS <= set(names)
+def missing_triggers(connection: Connection) -> set[str]:
+    """The triggers of ``TRIGGERS`` not in place on their tables: a table rebuilt by hand, or
+    by a migration that forgot them, leaves the stored copy unguarded."""
+    present = {tuple(row) for row in connection.exec_driver_sql(
+        "SELECT name, tbl_name FROM sqlite_master WHERE type = 'trigger'")}
+    return {name for name, table in TRIGGER_TABLES.items() if (name, table) not in present}
 
 
 def stored_register(connection: Connection) -> Register | None:
@@ -307,7 +261,7 @@ def stored_register(connection: Connection) -> Register | None:
     try:
         stamp = register_stamp(connection)
         version = register_version(connection)
-        if version is None or not triggers_present(connection):
+        if version is None or missing_triggers(connection):
             return None
         # One statement: the frames and the count and schema cookie they are checked against
         # are read together.
@@ -338,9 +292,8 @@ def stored_register(connection: Connection) -> Register | None:
 def _decoded(blobs: Mapping[str, bytes], schema: int) -> dict[str, pd.DataFrame] | None:
     try:
         for blob in blobs.values():  # every header before any blob is read through
-            _header(memoryview(blob), schema)
-        return {name: frame_from_bytes(bytes(blob), schema=schema)
-                for name, blob in blobs.items()}
+            _opened(blob, schema)[0].close()
+        return {name: frame_from_bytes(blob, schema=schema) for name, blob in blobs.items()}
     except Exception:  # noqa: BLE001 - any error at all decoding a blob
         # A damaged or foreign blob, whatever it makes pandas or numpy raise (ImportError for
         # text stored as pyarrow strings where pyarrow is absent): read the tables instead.

@@ -14,7 +14,8 @@ triggers, and the stored copy is never used there.
 
 A later migration that rebuilds one of these tables (``batch_alter_table`` on SQLite copies the
 table and drops the old one, and its triggers with it) must create the triggers again; until it
-does, ``register_store.stored_register`` finds them missing and never uses the stored copy.
+does, ``register_store.stored_register`` finds them missing and never uses the stored copy,
+and ``tests/storage/test_register_triggers.py`` fails.
 """
 import sqlalchemy as sa
 from alembic import op
