@@ -1,5 +1,5 @@
 # make run   : set up, then open the application on the bundled Lancashire 2017 demo database
-# make test  : set up, then run ruff and the whole test suite offscreen
+# make test  : set up, then run ruff, the import contracts and the whole test suite offscreen
 # make bench : set up, then print the benchmark figures
 PYTHON ?= python3.11
 VENV := .venv
@@ -27,6 +27,7 @@ run: $(STAMP) $(DEMO_DB)
 
 lint: $(STAMP)
 	$(BIN)/ruff check ncpi_desktop tests benchmarks
+	$(BIN)/lint-imports
 
 test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
