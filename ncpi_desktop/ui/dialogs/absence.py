@@ -33,7 +33,8 @@ from ncpi_desktop.formats import QT_DATE_FORMAT, Kind, uk_date
 from ncpi_desktop.storage.allocations import hand_backs_due
 from ncpi_desktop.storage.operations import Change, hand_back
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.dialogs.reassign import Operation, manager_choices
+from ncpi_desktop.ui.dialogs.reassign import Operation
+from ncpi_desktop.ui.models.reassign_preview import manager_choices
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 

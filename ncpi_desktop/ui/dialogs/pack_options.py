@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from ncpi_desktop.exchange.pack import MARKING
 from ncpi_desktop.formats import uk_date
-from ncpi_desktop.ui.dialogs.import_extract import DIALOG_STYLE
+from ncpi_desktop.ui.dialogs.import_parts import DIALOG_STYLE
 from ncpi_desktop.ui.exports.table_export import XLSX, file_suffix
 
 PDF = "PDF document (*.pdf)"

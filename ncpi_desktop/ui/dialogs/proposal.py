@@ -5,20 +5,19 @@ much FTE is missing), and one button that applies the ticked moves as ONE undoab
 Three uses: balancing a BCU or team; a manager leaving (their RSOs go to the proposal's managers,
 the rest to their team's pool, and they become inactive: ``manager_leaving``); a manager absent
 until a date (the same, to cover, and handed back on return: ``manager_absent``).
+
+What the proposal covers (``Scope``, ``Going``), its moves as a table with tick boxes and the
+verdict in words are in ``models.proposal``; this module lays them out and applies the moves.
 """
 
 from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
-from typing import Any
 
-import numpy as np
 import pandas as pd
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
@@ -35,9 +34,9 @@ from PySide6.QtWidgets import (
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.rebalance import Proposal, propose
-from ncpi_desktop.domain.enums import RISK_ORDER, Status
+from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.domain.ids import ManagerId, RsoId
-from ncpi_desktop.formats import Kind, uk_date
+from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.operations import (
     REASON_MANAGER_ABSENT,
     REASON_MANAGER_LEFT,
@@ -47,20 +46,30 @@ from ncpi_desktop.storage.operations import (
     manager_leaving,
 )
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.dialogs.reassign import (
-    Operation,
-    ReasonPicker,
-    pool_names,
+from ncpi_desktop.ui.dialogs.reassign import Operation, ReasonPicker
+from ncpi_desktop.ui.models.proposal import (
+    CHECK,
+    MOVE_COLUMNS,
+    Going,
+    Mode,
+    Scope,
+    TickedMovesModel,
+    managers_in,
+    moves_frame,
+    scopes,
+    verdict,
+)
+from ncpi_desktop.ui.models.reassign_preview import (
     preview_columns,
     preview_moves,
     with_limit_text,
 )
-from ncpi_desktop.ui.models.frames import rso_names
-from ncpi_desktop.ui.models.table_model import DISPLAY, Column, DataFrameTableModel, Index
+from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
-CHECK = int(Qt.ItemDataRole.CheckStateRole)
-EDIT = int(Qt.ItemDataRole.EditRole)
+#: Imported from here by the menus and the tests; defined in ``models.proposal``.
+__all__ = ["CHECK", "Going", "Mode", "ProposalView", "Scope", "scopes"]
+
 #: Pixels a tick box takes in front of the RSO id.
 CHECK_WIDTH = 26
 GOOD_BACKGROUND = "#e3f1e5"
@@ -72,105 +81,6 @@ QFrame#verdict[ok="false"] {{ background: {style.WARNING_BACKGROUND};
                               color: {style.WARNING_FOREGROUND}; }}
 QLabel#verdictText {{ font-size: 11pt; }}
 """
-
-
-class Mode(StrEnum):
-    BALANCE = "balance"
-    LEAVING = "leaving"
-    ABSENT = "absent"
-
-
-@dataclass(frozen=True)
-class Scope:
-    """What a balancing proposal covers: the force (each BCU on its own), a BCU, or a team."""
-
-    bcu: str | None = None
-    team: str | None = None
-
-    @property
-    def label(self) -> str:
-        if self.team is not None:
-            return f"Team {self.team} ({self.bcu})"
-        return f"{self.bcu} BCU" if self.bcu is not None else "Force: every BCU on its own"
-
-
-@dataclass(frozen=True)
-class Going:
-    """A manager leaving, or absent until ``until`` (with a note such as "sick leave")."""
-
-    manager_id: str
-    until: date | None = None
-    note: str = ""
-
-
-MOVE_COLUMNS = [
-    Column("rso_id", "RSO", header_tip="Tick the moves to apply"),
-    Column("rso_name", "Name"),
-    Column("risk_level", "Risk", Kind.LABEL, order=RISK_ORDER),
-    Column("from_name", "From"),
-    Column("to_name", "To"),
-    Column("to_team", "To team"),
-    Column("reason", "Why it is proposed", text_tip=True),
-]
-
-
-class TickedMovesModel(DataFrameTableModel):
-    """The proposal's moves with a tick box on each row (kept by RSO id across sorts)."""
-
-    ticks_changed = Signal()
-
-    def __init__(self, columns: list[Column], parent: QObject | None = None) -> None:
-        super().__init__(columns, parent=parent)
-        self._ticked: set[str] = set()
-
-    def set_ticked(self, rso_ids: Iterable[str]) -> None:
-        self._ticked = set(rso_ids) & set(self.frame["rso_id"])
-        if self.rowCount():
-            self.dataChanged.emit(self.index(0, 0), self.index(self.rowCount() - 1, 0),
-                                  [CHECK])
-        self.ticks_changed.emit()
-
-    @property
-    def ticked(self) -> list[str]:
-        """The ticked RSO ids, in the proposal's order."""
-        frame = self.frame
-        return [r for r in frame.sort_values("order")["rso_id"] if r in self._ticked] \
-            if "order" in frame else sorted(self._ticked)
-
-    def flags(self, index: Index) -> Qt.ItemFlag:
-        flags = super().flags(index)
-        if index.isValid() and index.column() == 0:
-            flags |= Qt.ItemFlag.ItemIsUserCheckable
-        return flags
-
-    def data(self, index: Index, role: int = DISPLAY) -> Any:
-        if role == CHECK:
-            if not index.isValid() or index.column() != 0:
-                return None
-            ticked = self.frame["rso_id"].iat[index.row()] in self._ticked
-            return Qt.CheckState.Checked if ticked else Qt.CheckState.Unchecked
-        return super().data(index, role)
-
-    def setData(self, index: Index, value: Any, role: int = EDIT) -> bool:
-        if role != CHECK or not index.isValid() or index.column() != 0:
-            return False
-        rso_id = str(self.frame["rso_id"].iat[index.row()])
-        checked = value in (Qt.CheckState.Checked, Qt.CheckState.Checked.value)
-        (self._ticked.add if checked else self._ticked.discard)(rso_id)
-        self.dataChanged.emit(index, index, [CHECK])
-        self.ticks_changed.emit()
-        return True
-
-
-def scopes(figures: Figures) -> list[Scope]:
-    """The force, then each BCU followed by its teams."""
-    managers = figures.managers
-    out = [Scope()]
-    for bcu in sorted(managers["bcu"].dropna().unique()):
-        out.append(Scope(str(bcu)))
-        teams = managers.loc[managers["bcu"] == bcu, "team"].dropna().unique()
-        out += [Scope(str(bcu), str(team)) for team in sorted(teams)]
-    return out
 
 
 class ProposalView(QDialog):
@@ -341,7 +251,7 @@ class ProposalView(QDialog):
                                     allocated_on=self._allocated_on)
         finally:
             QApplication.restoreOverrideCursor()
-        self._moves = self._moves_frame(self.proposal)
+        self._moves = moves_frame(self._figures, self.proposal)
         self.moves_model.set_frame(self._moves)
         fit_columns(self.moves_view)
         header = self.moves_view.horizontalHeader()
@@ -353,22 +263,6 @@ class ProposalView(QDialog):
             self.set_ticked(self._moves.loc[mine.to_numpy(bool), "rso_id"])
         self.title.setText(self._title_text())
         self._show_verdict()
-
-    def _moves_frame(self, proposal: Proposal) -> pd.DataFrame:
-        moves = proposal.moves
-        rsos = self._figures.rsos.set_index("rso_id")
-        names = self._figures.managers.set_index("manager_id")
-        frame = moves[["rso_id", "from_manager_id", "to_manager_id", "risk_level", "reason",
-                       "group"]].copy()
-        frame["rso_name"] = rso_names(rsos.reindex(moves["rso_id"])).to_numpy(object)
-        pooled_team = pd.Series(rsos["team"].reindex(moves["rso_id"]).to_numpy(object),
-                                index=frame.index, dtype=object)
-        frame["from_name"] = frame["from_manager_id"].map(names["name"]).astype(object).where(
-            frame["from_manager_id"].notna(), pool_names(pooled_team))
-        frame["to_name"] = frame["to_manager_id"].map(names["name"]).astype(object)
-        frame["to_team"] = frame["to_manager_id"].map(names["team"]).astype(object)
-        frame["order"] = np.arange(len(frame))
-        return frame
 
     def _title_text(self) -> str:
         if self._going is None:
@@ -382,32 +276,7 @@ class ProposalView(QDialog):
     def _show_verdict(self) -> None:
         proposal = self.proposal
         assert proposal is not None
-        moves, bound = len(proposal.moves), proposal.lower_bound
-        limit = f"{proposal.policy.caseload_limit_per_fte:g} per FTE"
-        share = f"{proposal.policy.high_risk_share_limit:.0%} high risk"
-        if proposal.feasible:
-            fewest = ("the fewest possible" if moves <= bound else
-                      f"no set of fewer than {bound} can do it")
-            head = (f"✔ {moves} move(s) bring every offender manager within {limit} and "
-                    f"{share} ({fewest})." if moves else
-                    f"✔ Every offender manager is already within {limit} and {share}.")
-            lines = [head]
-        else:
-            short = []
-            for group, fte in proposal.fte_short.items():
-                short.append(f"{group} is short of {fte:.1f} FTE" if fte is not None else
-                             f"{group}'s own high-risk share is above the limit: no number of "
-                             "staff can bring every manager within it")
-            lines = [f"✘ No set of moves clears every flag: {'; '.join(short)}.",
-                     f"The {moves} move(s) below bring the managers as close to {limit} and "
-                     f"{share} as the staff allow (clearing every flag would take at least "
-                     f"{bound} moves and the missing FTE)."]
-            if len(proposal.for_new_post):
-                lines.append(f"{len(proposal.for_new_post)} RSO(s) are left for that new post: "
-                             "they stay where they are until it is filled.")
-        if len(proposal.unplaced):
-            lines.append(f"{len(proposal.unplaced)} RSO(s) must move but no manager in scope "
-                         "may hold them.")
+        lines = verdict(proposal)
         self.verdict.setProperty("ok", bool(proposal.feasible))
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)
@@ -429,20 +298,11 @@ class ProposalView(QDialog):
         return [(RsoId(r), ManagerId(t)) for r, t in zip(rows["rso_id"], rows["to_manager_id"],
                                                          strict=True)]
 
-    def _in_scope(self) -> list[str]:
-        managers = self._figures.managers
-        scope = self.scope
-        mask = pd.Series(True, index=managers.index)
-        if scope.bcu is not None:
-            mask &= managers["bcu"] == scope.bcu
-        if scope.team is not None:
-            mask &= managers["team"] == scope.team
-        return list(managers.loc[mask, "manager_id"])
-
     def _on_ticks(self) -> None:
         moves = self.ticked_moves
         frame = pd.DataFrame(moves, columns=["rso_id", "to_manager_id"], dtype=object)
-        self.preview = preview_moves(self._figures, frame, also=self._in_scope())
+        in_scope = managers_in(self._figures, self.scope)
+        self.preview = preview_moves(self._figures, frame, also=in_scope)
         self.managers_model.set_frame(with_limit_text(self.preview))
         fit_columns(self.managers_view)
         self.moves_title.setText(f"Moves: {len(moves)} of {len(self._moves)} ticked")

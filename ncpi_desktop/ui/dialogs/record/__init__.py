@@ -1,0 +1,20 @@
+"""Dialogs recording a home visit, an ARMS assessment, a civil order and a management decision,
+a module each, on the shared ``RecordDialog`` (``base``).
+"""
+
+from ncpi_desktop.ui.dialogs.record.arms import RecordArmsDialog
+from ncpi_desktop.ui.dialogs.record.base import Operation, RecordDialog
+from ncpi_desktop.ui.dialogs.record.decision import RecordDecisionDialog
+from ncpi_desktop.ui.dialogs.record.order import RecordOrderDialog
+from ncpi_desktop.ui.dialogs.record.visit import RecordVisitDialog
+
+__all__ = ["DIALOGS", "Operation", "RecordArmsDialog", "RecordDecisionDialog", "RecordDialog",
+           "RecordOrderDialog", "RecordVisitDialog"]
+
+#: The dialog recording each kind of record (the Record menu's actions).
+DIALOGS: dict[str, type[RecordDialog]] = {
+    "visit": RecordVisitDialog,
+    "arms": RecordArmsDialog,
+    "order": RecordOrderDialog,
+    "decision": RecordDecisionDialog,
+}
