@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
 from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.formats import Kind, format_value
@@ -31,6 +31,7 @@ from ncpi_desktop.ui.pages.review import (
     TrendSource,
     review_charts,
 )
+from ncpi_desktop.ui.widgets.column import column
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 
@@ -111,14 +112,10 @@ class ArmsPage(ReviewPage):
         # Never assessed first, then the oldest (the frame is given oldest first).
         self.due_model, self.due_view = self.rso_table(DUE_COLUMNS, "arms_state")
         self.due_title = section_title("")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(4)
-        left_layout.addWidget(self.due_title)
-        left_layout.addWidget(self.due_view, 1)
-        left_layout.addWidget(muted("Never assessed first, then the oldest. Double-click or Enter "
-                                    "for details; Record › ARMS assessment (Ctrl+Shift+A)."))
+        left = column(self.due_title, self.due_view,
+                      muted("Never assessed first, then the oldest. Double-click or Enter "
+                            "for details; Record › ARMS assessment (Ctrl+Shift+A)."),
+                      grow=self.due_view)
 
         self.teams_model, self.teams_view = self.rso_table(TEAM_COLUMNS, "arms_completion")
         self.managers_model, self.managers_view = self.rso_table(MANAGER_COLUMNS,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.analysis.reactive import CRITERIA, unmet_column
@@ -20,6 +20,7 @@ from ncpi_desktop.formats import Kind
 from ncpi_desktop.ui.models.frames import MANAGER, RISK, RSO_ID, RSO_NAME, TEAM, rso_rows
 from ncpi_desktop.ui.models.table_model import Column
 from ncpi_desktop.ui.pages.review import ReviewPage
+from ncpi_desktop.ui.widgets.column import column
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 
@@ -116,27 +117,17 @@ class ReactivePage(ReviewPage):
         for view in (self.eligible_view, self.reviews_view, self.reactive_view,
                      self.not_eligible_view):
             self.list_tabs.addTab(view, "")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(4)
-        left_layout.addWidget(self.list_tabs, 1)
-        left_layout.addWidget(muted(
+        left = column(self.list_tabs, muted(
             "The offender manager must also be satisfied: Record › Management decision "
             "(Ctrl+Shift+M) records it with a reason. Double-click or Enter on an RSO for the "
-            "criteria one by one."))
+            "criteria one by one."), grow=self.list_tabs)
 
         self.managers_model, self.managers_view = self.rso_table(MANAGER_COLUMNS, "visits_a_year",
                                                                  descending=True)
         self.managers_title = section_title("What the eligible RSOs would free, per manager")
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.setSpacing(4)
-        right_layout.addWidget(self.managers_title)
-        right_layout.addWidget(self.managers_view, 1)
         self.why_label = muted("")
-        right_layout.addWidget(self.why_label)
+        right = column(self.managers_title, self.managers_view, self.why_label,
+                       grow=self.managers_view)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)

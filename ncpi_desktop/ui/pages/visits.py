@@ -45,6 +45,7 @@ from ncpi_desktop.ui.pages.review import (
     TrendSource,
     review_charts,
 )
+from ncpi_desktop.ui.widgets.column import column
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
@@ -93,12 +94,8 @@ class VisitsPage(ReviewPage):
 
         self._build_filters(filters)
         left = self._build_list()
-        right = QWidget()
-        right_layout = QVBoxLayout(right)
-        right_layout.setContentsMargins(0, 0, 0, 0)
-        right_layout.setSpacing(8)
-        right_layout.addWidget(self._build_risk_summary())
-        right_layout.addWidget(self._build_side_tabs(), 1)
+        side_tabs = self._build_side_tabs()
+        right = column(self._build_risk_summary(), side_tabs, grow=side_tabs, spacing=8)
 
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
@@ -139,14 +136,7 @@ class VisitsPage(ReviewPage):
         self.list_title = section_title("")
         self.list_note = muted("Double-click or press Enter on an RSO for the details; "
                                "Record › Home visit (Ctrl+Shift+V) records a visit.")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.setSpacing(4)
-        left_layout.addWidget(self.list_title)
-        left_layout.addWidget(self.visits_view, 1)
-        left_layout.addWidget(self.list_note)
-        return left
+        return column(self.list_title, self.visits_view, self.list_note, grow=self.visits_view)
 
     def _build_risk_summary(self) -> QWidget:
         """Overdue and due soon per risk level, most serious first, then all together."""
