@@ -11,8 +11,9 @@ import pandas as pd
 
 from ncpi_desktop.analysis.align import is_in, matcher
 from ncpi_desktop.analysis.arms import arms_status
-from ncpi_desktop.analysis.flags import fmt_number, fmt_percent, set_flag, texts
+from ncpi_desktop.analysis.flags import set_flag, texts
 from ncpi_desktop.domain.enums import HIGH_RISK_LEVELS, ManagementMode, RiskLevel, Role, Status
+from ncpi_desktop.formats import fmt_number, fmt_percent
 from ncpi_desktop.storage.snapshot import ROW_KEY, Snapshot
 
 #: Comparisons with a policy limit allow for float rounding (35 RSOs on 0.7 FTE is exactly 50).

@@ -21,15 +21,16 @@ from ncpi_desktop.analysis.caseload import (
     rso_caseload,
 )
 from ncpi_desktop.analysis.flags import set_flag
+from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.analysis.orders import (
     order_status,
     orders_in_force_by_row,
     register_with_rows,
 )
 from ncpi_desktop.analysis.reactive import reactive_status
-from ncpi_desktop.analysis.visits import fmt_dates, visit_status
+from ncpi_desktop.analysis.visits import visit_status
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.storage.history import resolve_management
+from ncpi_desktop.formats import uk_dates
 from ncpi_desktop.storage.snapshot import Snapshot
 
 #: Group counts (REPORT-JSON.md key -> per-RSO column summed) beyond the caseload's.
@@ -94,9 +95,9 @@ def _arms_due_flag(rsos: pd.DataFrame, policy: Policy) -> None:
     old = due & ~never
     keys = rsos.loc[old, ["arms_latest_on", "arms_expires_on"]]
     why = texts_by_distinct(old, keys, lambda rows: (
-        "Latest ARMS on " + fmt_dates(rows["arms_latest_on"]) + " is older than "
+        "Latest ARMS on " + uk_dates(rows["arms_latest_on"]) + " is older than "
         + str(policy.arms_max_age_months) + " months (expired "
-        + fmt_dates(rows["arms_expires_on"]) + ")"))
+        + uk_dates(rows["arms_expires_on"]) + ")"))
     why[never] = "No ARMS assessment completed (due for adult males in the community)"
     set_flag(rsos, "arms_due", due, why)
 
@@ -109,10 +110,9 @@ def _data_quality_flags(rsos: pd.DataFrame) -> None:
              "Details kept only on paper, not in the system")
 
 
-def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _rso_review(resolved: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per RSO: caseload, visits, ARMS, reactive and order columns with every flag; and the
-    order register (holders as in the caseload)."""
-    resolved = resolve_management(snapshot)
+    order register (holders as in the caseload). ``resolved``: as ``management_at`` gives."""
     snapshot = with_coded_labels(resolved)
     rsos = rso_caseload(snapshot).reset_index(drop=True)
     for column in LABEL_COLUMNS:  # the register's text, not the codes computed with
@@ -136,9 +136,11 @@ def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def compute_figures(snapshot: Snapshot) -> Figures:
-    snapshot = resolve_management(snapshot)
+    """Every figure of ``snapshot``, with each RSO's management mode as at its date (settled
+    once here, by ``management_at``, for every rule)."""
+    snapshot = management_at(snapshot)
     policy = snapshot.policy
-    rsos, register = rso_review(snapshot)
+    rsos, register = _rso_review(snapshot)
     managers = snapshot.managers
     kwargs = dict(sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA)
     return Figures(
@@ -155,5 +157,5 @@ def compute_caseload_figures(snapshot: Snapshot) -> Figures:
     """The caseload figures alone (``complete`` False), from a snapshot that needs no visits or
     orders: what the caseload page shows, computed by the same ``analysis.caseload`` as the
     full figures. The application shows these first, while the rest of the history is read."""
-    snapshot = resolve_management(snapshot)
+    snapshot = management_at(snapshot)
     return Figures(snapshot=snapshot, complete=False, **caseload_figures(snapshot))

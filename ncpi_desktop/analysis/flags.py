@@ -106,14 +106,3 @@ def python_value(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
-
-
-def fmt_number(value: float) -> str:
-    """1.0 -> '1.0', 0.75 -> '0.75', 52.0 -> '52.0', 51.25 -> '51.25'."""
-    text = f"{value:.2f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def fmt_percent(share: float) -> str:
-    text = f"{share * 100:.1f}".removesuffix(".0")
-    return f"{text}%"

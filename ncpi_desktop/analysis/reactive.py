@@ -34,10 +34,10 @@ from ncpi_desktop.analysis.align import (
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.dates import add_years, age_in_years
 from ncpi_desktop.analysis.flags import repeated, set_flag
+from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.analysis.orders import orders_in_force_by_row, register_with_rows
-from ncpi_desktop.analysis.visits import fmt_dates
 from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, RiskLevel, Sex, Status
-from ncpi_desktop.storage.history import resolve_management
+from ncpi_desktop.formats import uk_dates
 from ncpi_desktop.storage.snapshot import Snapshot
 
 CRITERIA = ("risk", "arms", "concern", "order", "status")
@@ -120,7 +120,7 @@ def reactive_status(snapshot: Snapshot, arms: pd.DataFrame | None = None,
     (``analysis.orders.orders_in_force_by_row``) of the same snapshot may be passed when
     already built.
     """
-    snapshot = resolve_management(snapshot)
+    snapshot = management_at(snapshot)
     policy = snapshot.policy
     as_at = snapshot.as_at_ts
     rsos = snapshot.rsos.reset_index(drop=True)
@@ -143,7 +143,7 @@ def reactive_status(snapshot: Snapshot, arms: pd.DataFrame | None = None,
     outcome_text = _Texts(*value_table(outcome, lambda value: f"ARMS outcome {value}"))
     # Dates as codes into the distinct dates, each formatted once.
     arms_day, arms_days = pd.factorize(latest_on)
-    arms_dates = fmt_dates(pd.Series(arms_days)).to_numpy(object)
+    arms_dates = uk_dates(pd.Series(arms_days)).to_numpy(object)
     old = _per_value(arms_day, adult_male & expired, lambda used: (
         "ARMS of " + arms_dates[used] + f" older than {policy.arms_max_age_months} months"))
     arms_text = _joined([outcome_text.where(adult_male & not_low), old], ", ")
@@ -163,12 +163,12 @@ def reactive_status(snapshot: Snapshot, arms: pd.DataFrame | None = None,
     out["concern_free_on"] = free_on
 
     def start_dates(used: np.ndarray) -> np.ndarray:
-        return fmt_dates(pd.Series(start_days[used])).to_numpy(object)
+        return uk_dates(pd.Series(start_days[used])).to_numpy(object)
 
     concern_text = _per_value(start, free_on > np.datetime64(as_at, "s"), lambda used: (
         "concern-free only since " + start_dates(used) + " ("
         + str(policy.reactive_concern_free_years) + " years on "
-        + fmt_dates(pd.Series(free_days[used])).to_numpy(object) + ")"))
+        + uk_dates(pd.Series(free_days[used])).to_numpy(object) + ")"))
     out[unmet_column("concern")] = concern_text.column(index)
 
     if in_force is None:

@@ -26,7 +26,6 @@ import pandas as pd
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.visits import visit_schedule
 from ncpi_desktop.domain.enums import ManagementMode, Status
-from ncpi_desktop.storage.history import resolve_management
 from ncpi_desktop.storage.snapshot import Snapshot
 
 #: How far back the trend looks (the issue's "last 12 months": a span to show, not a rule).
@@ -57,7 +56,6 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
     """One row per month end (``TREND_COLUMNS``): force-wide ARMS completion (NaN with nobody
     eligible) and overdue visits, from ``history`` (``storage.history.load_trend_history``
     read from the first month end to the as-at date)."""
-    snapshot = resolve_management(snapshot)
     rsos = snapshot.rsos[snapshot.rsos["status"] == Status.COMMUNITY].reset_index(drop=True)
     codes = pd.Index(rsos["rso_id"])
     base = rsos[_RSO_COLUMNS].assign(rso_id=np.arange(len(rsos)))
@@ -100,8 +98,7 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
         mode[decisions["rso_id"].to_numpy()[decided]] = decision_mode[decided]
         registered = (base["registered_on"] <= stamp).to_numpy()
         month = base[registered].assign(
-            management=pd.Categorical.from_codes(mode[registered], dtype=base["management"].dtype),
-            management_decided_on=pd.NaT)  # resolved here: resolve_management leaves it
+            management=pd.Categorical.from_codes(mode[registered], dtype=base["management"].dtype))
         facts = pd.DataFrame({"rso_id": month["rso_id"].to_numpy(),
                               "last_visit_on": latest_visit[registered],
                               "last_visit_officers": pd.arrays.IntegerArray(

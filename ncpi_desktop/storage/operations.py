@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
@@ -18,6 +19,13 @@ from sqlalchemy.engine import Connection, Engine
 from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, OrderType, VisitOutcome
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.formats import uk_date
+from ncpi_desktop.storage.allocations import (
+    REASON_BEFORE_HISTORY,
+    REASON_MANAGER_ABSENT,
+    REASON_MANAGER_RETURNED,
+    covered_rows,
+)
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.models import (
     Allocation,
@@ -150,7 +158,7 @@ def _as_date(value: date | datetime | None, what: str, today: date, *,
         raise OperationError(f"The {what} must be a date, not {value!r}")
     if not future_ok and value > today:
         raise OperationError(
-            f"The {what} {value:%d/%m/%Y} is in the future (today is {today:%d/%m/%Y})")
+            f"The {what} {uk_date(value)} is in the future (today is {uk_date(today)})")
     return value
 
 
@@ -258,7 +266,7 @@ def record_visit(engine: Engine, rso_id: RsoId, visited_on: date, outcome: str,
                officers=officers)
     with engine.connect() as connection:
         _require_rso(connection, rso_id)
-    summary = (f"Record {outcome.replace('_', ' ')} visit to {rso_id} on {visited_on:%d/%m/%Y}"
+    summary = (f"Record {outcome.replace('_', ' ')} visit to {rso_id} on {uk_date(visited_on)}"
                f" ({officers} officer{'s' if officers != 1 else ''})")
     return _add_record(engine, VISIT, row, "record visit", summary, actor)
 
@@ -274,7 +282,7 @@ def record_arms(engine: Engine, rso_id: RsoId, completed_on: date, outcome: str,
         _require_rso(connection, rso_id)
         _no_arms_on(connection, rso_id, completed_on)
     row = dict(rso_id=rso_id, completed_on=completed_on, outcome=outcome)
-    summary = f"Record ARMS ({outcome}) for {rso_id} on {completed_on:%d/%m/%Y}"
+    summary = f"Record ARMS ({outcome}) for {rso_id} on {uk_date(completed_on)}"
     return _add_record(engine, ARMS, row, "record ARMS", summary, actor,
                        check=lambda c: _no_arms_on(c, rso_id, completed_on))
 
@@ -284,7 +292,7 @@ def _no_arms_on(connection: Connection, rso_id: str, completed_on: date) -> None
         ARMS.c.rso_id == rso_id, ARMS.c.completed_on == completed_on)).first()
     if exists is not None:
         raise OperationError(
-            f"An ARMS assessment on {completed_on:%d/%m/%Y} is already recorded for {rso_id}")
+            f"An ARMS assessment on {uk_date(completed_on)} is already recorded for {rso_id}")
 
 
 def record_order(engine: Engine, rso_id: RsoId, type: str, starts_on: date,  # noqa: A002
@@ -297,25 +305,40 @@ def record_order(engine: Engine, rso_id: RsoId, type: str, starts_on: date,  # n
     if ends_on is not None:
         ends_on = _as_date(ends_on, "order end date", today, future_ok=True)
         if ends_on <= starts_on:
-            raise OperationError(f"The order's end date {ends_on:%d/%m/%Y} must be after its "
-                                 f"start date {starts_on:%d/%m/%Y}")
+            raise OperationError(f"The order's end date {uk_date(ends_on)} must be after its "
+                                 f"start date {uk_date(starts_on)}")
     with engine.connect() as connection:
         _require_rso(connection, rso_id)
     row = dict(order_id=_new_id("O"), rso_id=rso_id, type=order_type, starts_on=starts_on,
                ends_on=ends_on)
-    until = f"until {ends_on:%d/%m/%Y}" if ends_on else "until further order"
-    summary = f"Record {order_type} for {rso_id} from {starts_on:%d/%m/%Y} {until}"
+    until = f"until {uk_date(ends_on)}" if ends_on else "until further order"
+    summary = f"Record {order_type} for {rso_id} from {uk_date(starts_on)} {until}"
     return _add_record(engine, ORDER, row, "record order", summary, actor)
 
 
-def record_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date, reason: str,
-                    actor: str, *, decided_by: str | None = None,
-                    today: date | None = None) -> Change:
-    """Record an offender manager's decision to manage an RSO actively or reactively.
+@dataclass(frozen=True)
+class Decision:
+    """A management decision as the user gave it, validated (``validate_decision``): what
+    ``write_decision`` records. ``current`` is the RSO's recorded mode before it."""
 
-    Reactive is refused, with the unmet criteria listed, unless the RSO meets every criterion
-    at ``decided_on`` (the same ``analysis.reactive.reactive_status`` the pages show). The RSO's
-    recorded mode becomes that of its latest decision.
+    rso_id: RsoId
+    mode: str
+    decided_on: date
+    reason: str
+    decided_by: str
+    actor: str
+    current: str
+
+
+def validate_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date, reason: str,
+                      actor: str, *, decided_by: str | None = None,
+                      today: date | None = None) -> Decision:
+    """An offender manager's decision to manage an RSO actively or reactively, checked for
+    what storage can check (who, which mode, a date not in the future, a reason, a known RSO).
+
+    Whether the RSO meets the criteria of reactive management needs the figures: the action
+    recording a decision (``actions.decisions.record_decision``) checks that before
+    ``write_decision``.
     """
     today = _today(today)
     actor = _require_actor(actor)
@@ -325,38 +348,20 @@ def record_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date, 
     decided_by = (decided_by or actor).strip()
     with engine.connect() as connection:
         current = _require_rso(connection, rso_id)["management"]
-    if mode == ManagementMode.REACTIVE:
-        unmet = _reactive_unmet(engine, rso_id, decided_on)
-        if unmet:
-            raise OperationError(
-                f"{rso_id} cannot be managed reactively on {decided_on:%d/%m/%Y}: "
-                + "; ".join(unmet))
-    row = dict(rso_id=rso_id, mode=mode, decided_on=decided_on, reason=reason,
-               decided_by=decided_by, recorded_at=now())
-    summary = f"Record {mode} management of {rso_id} from {decided_on:%d/%m/%Y}"
-    return _add_record(engine, DECISION, row, "record decision", summary, actor,
-                       management=(current, mode))
+    return Decision(rso_id=rso_id, mode=mode, decided_on=decided_on, reason=reason,
+                    decided_by=decided_by, actor=actor, current=current)
 
 
-def _reactive_unmet(engine: Engine, rso_id: str, on: date) -> list[str]:
-    """The reactive criteria ``rso_id`` does not meet at ``on``, by the one implementation."""
-    # Imported here: analysis reads storage, so storage may only reach it at call time.
-    import dataclasses
-
-    from ncpi_desktop.analysis.reactive import reactive_status, unmet_criteria
-    from ncpi_desktop.storage.history import load_decisions, load_orders
-    from ncpi_desktop.storage.snapshot import load_snapshot
-
-    snapshot = load_snapshot(engine, on, loaders={"orders": load_orders,
-                                                  "decisions": load_decisions})
-    mine = snapshot.rsos["rso_id"] == rso_id
-    if not mine.any():
-        return [f"not registered by {on:%d/%m/%Y}"]
-    # The rules are per RSO: judging this one alone gives its row of the full frame, quicker.
-    one = dataclasses.replace(
-        snapshot, rsos=snapshot.rsos[mine], arms=snapshot.arms[snapshot.arms["rso_id"] == rso_id],
-        extra={name: frame[frame["rso_id"] == rso_id] for name, frame in snapshot.extra.items()})
-    return unmet_criteria(reactive_status(one), rso_id)
+def write_decision(engine: Engine, decision: Decision) -> Change:
+    """Record a validated decision in one audited transaction; the RSO's recorded mode becomes
+    that of its latest decision. Undo deletes exactly that decision (its redo writes it again,
+    unchecked, as it was when first checked)."""
+    row = dict(rso_id=decision.rso_id, mode=decision.mode, decided_on=decision.decided_on,
+               reason=decision.reason, decided_by=decision.decided_by, recorded_at=now())
+    summary = (f"Record {decision.mode} management of {decision.rso_id} from "
+               f"{uk_date(decision.decided_on)}")
+    return _add_record(engine, DECISION, row, "record decision", summary, decision.actor,
+                       management=(decision.current, decision.mode))
 
 
 # --- rebalancing: bulk moves, leavers, absences and hand back -------------------------------
@@ -367,16 +372,6 @@ def _reactive_unmet(engine: Engine, rso_id: str, on: date) -> list[str]:
 # the after image again: one implementation of exact undo and redo for every rebalancing write.
 
 ABSENCE: Table = ManagerAbsence.__table__  # type: ignore[attr-defined]
-
-#: Reasons a supervisor gives for a move (the reassign dialog's list; "other" takes a text).
-ALLOCATION_REASONS = ("caseload adjustment", "change in risk", "manager left", "manager absent",
-                      "continuity", "other")
-REASON_MANAGER_LEFT = "manager left"
-#: The reason on the row recording who held an RSO before its allocation history began.
-REASON_BEFORE_HISTORY = "held before the allocation history began"
-#: Moves to cover for an absent manager carry this reason; ``hand_back`` finds them by it.
-REASON_MANAGER_ABSENT = "manager absent"
-REASON_MANAGER_RETURNED = "manager returned"
 
 #: (rso_id, to_manager): None moves the RSO to a team pool.
 Move = tuple[RsoId, ManagerId | None]
@@ -478,8 +473,8 @@ def _refuse_backdating(open_rows: Sequence[dict[str, Any]], on: date) -> None:
         first = min(late, key=lambda row: row["starts_on"])
         more = f" and {len(late) - 1} other RSO(s)" if len(late) > 1 else ""
         raise OperationError(
-            f"{first['rso_id']}{more} moved on {first['starts_on']:%d/%m/%Y}, after the "
-            f"effective date {on:%d/%m/%Y}: choose a later as-at date to move them")
+            f"{first['rso_id']}{more} moved on {uk_date(first['starts_on'])}, after the "
+            f"effective date {uk_date(on)}: choose a later as-at date to move them")
 
 
 def check_effective_date(engine: Engine, rso_ids: Sequence[RsoId], on: date) -> None:
@@ -666,7 +661,7 @@ def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Se
     actor, on = _require_actor(actor), on or date.today()
     if not isinstance(until, date) or until <= on:
         raise OperationError(f"The return date must be after the start of the absence "
-                             f"({on:%d/%m/%Y})")
+                             f"({uk_date(on)})")
     with engine.begin() as connection:
         manager = _active_manager(connection, manager_id)
         clash = connection.execute(
@@ -675,7 +670,7 @@ def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Se
                 ABSENCE.c.starts_on < until, ABSENCE.c.ends_on > on)).scalar()
         if clash is not None:
             raise OperationError(f"{manager['name']} is already recorded as absent until "
-                                 f"{clash:%d/%m/%Y}")
+                                 f"{uk_date(clash)}")
         plan = _leaver_plan(connection, manager, moves)
 
         def record() -> list[int]:
@@ -687,15 +682,13 @@ def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Se
         before, after = _imaged_moves(connection, plan, REASON_MANAGER_ABSENT, actor, on,
                                       then=record)
         audit(connection, actor, "manager absent", before, after)
-    summary = f"{manager['name']} absent until {until:%d/%m/%Y}: {len(plan)} RSO(s) to cover"
+    summary = f"{manager['name']} absent until {uk_date(until)}: {len(plan)} RSO(s) to cover"
     return _imaged_change("manager absent", summary, before, after)
 
 
 def hand_back(engine: Engine, absence_id: int, actor: str, *, on: date | None = None) -> Change:
     """Give a returning manager back the RSOs their absence sent to cover (those still there),
     and mark the absence returned. One change."""
-    from ncpi_desktop.storage.allocations import covered_rows
-
     actor, on = _require_actor(actor), on or date.today()
     with engine.begin() as connection:
         absence = connection.execute(select(ABSENCE).where(ABSENCE.c.id == absence_id)
@@ -703,10 +696,10 @@ def hand_back(engine: Engine, absence_id: int, actor: str, *, on: date | None = 
         if absence is None:
             raise OperationError(f"No absence {absence_id} is recorded")
         if absence["returned_on"] is not None:
-            raise OperationError(f"The RSOs were handed back on {absence['returned_on']:%d/%m/%Y}")
+            raise OperationError(f"The RSOs were handed back on {uk_date(absence['returned_on'])}")
         if on < absence["starts_on"]:
-            raise OperationError(f"The absence starts on {absence['starts_on']:%d/%m/%Y}, "
-                                 f"after {on:%d/%m/%Y}")
+            raise OperationError(f"The absence starts on {uk_date(absence['starts_on'])}, "
+                                 f"after {uk_date(on)}")
         manager = _active_manager(connection, absence["manager_id"])
         covered = covered_rows(connection, absence_id=absence_id)
         plan = _plan(connection, [(RsoId(row["rso_id"]), ManagerId(manager["manager_id"]))

@@ -18,8 +18,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
-from ncpi_desktop.analysis.flags import flag_column, fmt_number, why_column
+from ncpi_desktop.analysis.flags import flag_column, why_column
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.formats import fmt_number
 from ncpi_desktop.ui import style
 
 BAR_THICKNESS = 0.72

@@ -39,7 +39,8 @@ from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.database import DatabaseError, open_database
 from ncpi_desktop.storage.history import HISTORY_LOADERS
-from ncpi_desktop.storage.snapshot import Progress, RegisterCache, load_snapshot
+from ncpi_desktop.storage.load import RegisterCache, load_snapshot
+from ncpi_desktop.storage.snapshot import Progress
 from ncpi_desktop.ui.caseload_page import CaseloadPage
 from ncpi_desktop.ui.page import Page
 from ncpi_desktop.ui.undo import OperationCommand

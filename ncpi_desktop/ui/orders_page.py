@@ -11,8 +11,8 @@ import numpy as np
 import pandas as pd
 from PySide6.QtWidgets import QComboBox, QLabel, QWidget
 
-from ncpi_desktop.analysis.visits import fmt_dates
 from ncpi_desktop.domain.enums import OrderType
+from ncpi_desktop.formats import uk_dates as fmt_dates
 from ncpi_desktop.ui.caseload_page import SummaryCard
 from ncpi_desktop.ui.review import (
     ANY,

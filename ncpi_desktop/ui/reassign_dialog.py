@@ -42,8 +42,8 @@ from ncpi_desktop.analysis.rebalance import apply_moves
 from ncpi_desktop.domain.enums import Role
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.allocations import ALLOCATION_REASONS
 from ncpi_desktop.storage.operations import (
-    ALLOCATION_REASONS,
     Change,
     check_effective_date,
     reassign,

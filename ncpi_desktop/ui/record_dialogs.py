@@ -36,13 +36,13 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from ncpi_desktop.actions.decisions import record_decision
 from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, OrderType, VisitOutcome
 from ncpi_desktop.domain.ids import RsoId
 from ncpi_desktop.storage.operations import (
     Change,
     OperationError,
     record_arms,
-    record_decision,
     record_order,
     record_visit,
 )

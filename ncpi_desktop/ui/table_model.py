@@ -21,7 +21,8 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from ncpi_desktop.analysis.flags import flag_column, fmt_number, why_column
+from ncpi_desktop.analysis.flags import flag_column, why_column
+from ncpi_desktop.formats import fmt_number
 from ncpi_desktop.ui import style
 
 # PySide6 passes the role to data() as a plain int: compare with ints, not enum members.

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.align import (
     LABEL_COLUMNS,
     aligned,
@@ -25,8 +26,7 @@ from ncpi_desktop.analysis.align import (
 from ncpi_desktop.analysis.caseload import _counts
 from ncpi_desktop.analysis.dates import age_in_years
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.analysis.visits import fmt_dates
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.formats import uk_dates
 
 AS_AT = date(2017, 10, 9)
 
@@ -37,8 +37,8 @@ def test_dates_formatted_from_tables_equal_strftime():
         ["0001-01-01", "0999-12-31", "9999-12-31", "NaT", "2016-02-29"], dtype="datetime64[s]"))],
         ignore_index=True)
     expected = pd.DatetimeIndex(days).strftime("%d/%m/%Y").fillna("")  # as fmt_dates was
-    assert fmt_dates(days).tolist() == expected.tolist()
-    assert fmt_dates(days.iloc[:0]).tolist() == []
+    assert uk_dates(days).tolist() == expected.tolist()
+    assert uk_dates(days.iloc[:0]).tolist() == []
 
 
 def test_ages_per_distinct_date_equal_the_calendar():
