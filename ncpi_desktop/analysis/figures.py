@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ncpi_desktop.analysis.align import LABEL_COLUMNS, texts_by_distinct, with_coded_labels
 from ncpi_desktop.analysis.caseload import (
     COUNT_COLUMNS,
     caseload_figures,
@@ -20,7 +19,7 @@ from ncpi_desktop.analysis.caseload import (
     manager_figures,
     rso_caseload,
 )
-from ncpi_desktop.analysis.flags import set_flag
+from ncpi_desktop.analysis.flags import set_flag, why_texts
 from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.analysis.orders import (
     order_status,
@@ -94,7 +93,7 @@ def _arms_due_flag(rsos: pd.DataFrame, policy: Policy) -> None:
     never = due & latest.isna().to_numpy()
     old = due & ~never
     keys = rsos.loc[old, ["arms_latest_on", "arms_expires_on"]]
-    why = texts_by_distinct(old, keys, lambda rows: (
+    why = why_texts(old, keys, lambda rows: (
         "Latest ARMS on " + uk_dates(rows["arms_latest_on"]) + " is older than "
         + str(policy.arms_max_age_months) + " months (expired "
         + uk_dates(rows["arms_expires_on"]) + ")"))
@@ -113,10 +112,8 @@ def _data_quality_flags(rsos: pd.DataFrame) -> None:
 def _rso_review(resolved: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per RSO: caseload, visits, ARMS, reactive and order columns with every flag; and the
     order register (holders as in the caseload). ``resolved``: as ``management_at`` gives."""
-    snapshot = with_coded_labels(resolved)
+    snapshot = resolved
     rsos = rso_caseload(snapshot).reset_index(drop=True)
-    for column in LABEL_COLUMNS:  # the register's text, not the codes computed with
-        rsos[column] = resolved.rsos[column].array
     register, register_rows = register_with_rows(snapshot, rsos)
     in_force = orders_in_force_by_row(snapshot, register, register_rows)
     index = pd.Index(rsos["rso_id"], name="rso_id")

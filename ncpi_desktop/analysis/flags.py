@@ -49,6 +49,17 @@ def set_flag(frame: pd.DataFrame, name: str, mask: pd.Series | np.ndarray,
     frame[why_column(name)] = pd.Series(texts, index=frame.index, dtype=object)
 
 
+def why_texts(mask: np.ndarray, rows: pd.DataFrame,
+              make: Callable[[pd.DataFrame], Any]) -> np.ndarray:
+    """``make``'s sentences for ``rows`` (the columns a sentence is made of, one row per raised
+    row of ``mask``) on the rows of ``mask``, "" elsewhere: sentences are made only for the
+    rows that need one."""
+    out = repeated("", len(mask))
+    if mask.any():
+        out[mask] = np.asarray(make(rows), dtype=object)
+    return out
+
+
 def repeated(text: str, length: int) -> np.ndarray:
     """An object array of ``length`` rows each holding ``text``: the one string, where
     ``np.full`` would make a copy of it for every row."""

@@ -25,10 +25,9 @@ from ncpi_desktop.analysis.align import (
     is_in,
     row_of_each_rso,
     take,
-    texts_by_distinct,
 )
 from ncpi_desktop.analysis.dates import add_months
-from ncpi_desktop.analysis.flags import set_flag, texts
+from ncpi_desktop.analysis.flags import set_flag, texts, why_texts
 from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.domain.enums import ManagementMode, Status
 from ncpi_desktop.formats import uk_dates
@@ -127,10 +126,7 @@ def visit_schedule(snapshot: Snapshot) -> pd.DataFrame:
 
 def visit_status(snapshot: Snapshot) -> pd.DataFrame:
     """``visit_schedule`` with the flags ``visit_overdue``, ``warrant_consideration`` and
-    ``lone_visit``, each with the sentence saying which rule fired and with which numbers.
-
-    Each sentence is made once per distinct combination of what it says (5,000 overdue RSOs
-    nationally have a thousand sentences)."""
+    ``lone_visit``, each with the sentence saying which rule fired and with which numbers."""
     snapshot = management_at(snapshot)
     policy = snapshot.policy
     rsos, out = _schedule(snapshot)
@@ -143,11 +139,6 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
     keys = columns(overdue, out, ["interval_source", "interval_months", "next_visit_due",
                                   "days_overdue", "entered_on", "visited_since_entry"]).join(
         columns(overdue, rsos, ["risk_level", "visit_interval_reason"]))
-    # Only what the sentence says tells two RSOs' sentences apart.
-    own = (keys["interval_source"] == "own").to_numpy()
-    keys["risk_level"] = keys["risk_level"].where(~own)
-    keys["visit_interval_reason"] = keys["visit_interval_reason"].where(own)
-    keys["entered_on"] = keys["entered_on"].where(~keys["visited_since_entry"])
 
     def overdue_text(rows: pd.DataFrame) -> np.ndarray:
         risk = each_value(rows["risk_level"],
@@ -164,7 +155,7 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
                  + str(policy.first_visit_allowance_days) + " days)" + tail)
         return np.where(rows["visited_since_entry"], after_visit, first)
 
-    set_flag(out, "visit_overdue", overdue, texts_by_distinct(overdue, keys, overdue_text))
+    set_flag(out, "visit_overdue", overdue, why_texts(overdue, keys, overdue_text))
 
     warrant = community & (out["failed_attempts"].to_numpy() >= policy.warrant_after_failed_visits)
 
@@ -179,7 +170,7 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
 
     keys = columns(warrant, out, ["failed_attempts", "last_visit_on", "last_attempt_on"])
     set_flag(out, "warrant_consideration", warrant,
-             texts_by_distinct(warrant, keys, warrant_text))
+             why_texts(warrant, keys, warrant_text))
 
     officers = out["last_visit_officers"]
     lone = community & (officers < policy.officers_per_visit).fillna(False).to_numpy(bool)
@@ -192,5 +183,5 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
                 + ": home visits need " + str(policy.officers_per_visit))
 
     keys = columns(lone, out, ["last_visit_on", "last_visit_officers"])
-    set_flag(out, "lone_visit", lone, texts_by_distinct(lone, keys, lone_text))
+    set_flag(out, "lone_visit", lone, why_texts(lone, keys, lone_text))
     return _by_rso(out, rsos)

@@ -50,20 +50,18 @@ class Snapshot:
         return pd.Timestamp(self.as_at)
 
     @cached_property
-    def _id_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The register's rso_ids as fixed-width keys, sorted, and the row of each."""
-        return _sorted_keys(_keys(self.rsos["rso_id"].to_numpy()))
+    def _by_id(self) -> pd.Index:
+        """The register's rso_ids, hashed once per snapshot for every frame matched to them."""
+        return pd.Index(self.rsos["rso_id"])
 
     @cached_property
-    def _row_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The register's database row keys (``ROW_KEY``), sorted, and the row of each."""
-        return _sorted_keys(self.rsos[ROW_KEY].to_numpy())
+    def _by_row_key(self) -> pd.Index:
+        """The register's database row keys (``ROW_KEY``), hashed once per snapshot."""
+        return pd.Index(self.rsos[ROW_KEY])
 
     def rso_rows(self, rso_ids: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
-        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register):
-        a binary search of fixed-width keys, where hashing 100,000 rso_id strings (a pandas
-        index) costs several times more."""
-        return _search(self._id_keys, _keys(np.asarray(rso_ids)))
+        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register)."""
+        return self._by_id.get_indexer(rso_ids)
 
     def rows_of(self, frame: pd.DataFrame) -> np.ndarray:
         """The row of ``rsos`` holding the RSO of each row of ``frame`` (-1: none).
@@ -72,34 +70,8 @@ class Snapshot:
         integers are matched without touching a string. Others are matched by rso_id.
         """
         if ROW_KEY in frame.columns and ROW_KEY in self.rsos.columns:
-            return _search(self._row_keys, frame[ROW_KEY].to_numpy())
+            return self._by_row_key.get_indexer(frame[ROW_KEY])
         return self.rso_rows(frame["rso_id"])
-
-
-def _keys(ids: np.ndarray) -> np.ndarray:
-    """Ids as numpy values that compare in C: text as fixed-width unicode."""
-    if ids.dtype != object:
-        return ids
-    keys = ids.astype(str)
-    if np.isin(keys, ["nan", "None"]).any():  # a blank, or an id that reads like one
-        keys = np.where(pd.isna(ids), "\x00", keys)  # a blank matches nothing
-    return keys
-
-
-def _sorted_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(keys, kind="stable")  # linear when the register comes in key order
-    return keys[order], order
-
-
-def _search(sorted_keys: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarray:
-    """For each key, the row it sorts from in ``sorted_keys`` (-1 when absent)."""
-    ids, order = sorted_keys
-    rows = np.full(len(keys), -1, dtype=np.int64)
-    if len(ids) and len(keys):
-        at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
-        hit = ids[at] == keys
-        rows[hit] = order[at[hit]]
-    return rows
 
 
 def load_policy(connection: Connection) -> Policy:
@@ -255,10 +227,8 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
 def rows_in(target: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     """The row of ``target`` (a register frame) holding the RSO of each row of ``frame`` (-1:
     none): by the database row key where both carry it, else by rso_id."""
-    if ROW_KEY in frame.columns and ROW_KEY in target.columns:
-        return _search(_sorted_keys(target[ROW_KEY].to_numpy()), frame[ROW_KEY].to_numpy())
-    return _search(_sorted_keys(_keys(target["rso_id"].to_numpy())),
-                   _keys(frame["rso_id"].to_numpy()))
+    key = ROW_KEY if ROW_KEY in frame.columns and ROW_KEY in target.columns else "rso_id"
+    return pd.Index(target[key]).get_indexer(frame[key])
 
 
 def _day(as_at: date) -> np.datetime64:
