@@ -86,6 +86,12 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     for column in arms.columns:
         rsos[column] = arms[column].array
 
+    _no_named_manager_flag(rsos, recorded)
+    return rsos
+
+
+def _no_named_manager_flag(rsos: pd.DataFrame, recorded: pd.Series) -> None:
+    """The flag ``no_named_manager`` on the pooled RSOs, saying where each is held."""
     pooled = rsos["is_pooled"].to_numpy()
     why = np.full(len(rsos), "", dtype=object)
     if pooled.any():
@@ -98,7 +104,6 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
                       + " is not an active manager")
         why[pooled] = text
     set_flag(rsos, "no_named_manager", pooled, why)
-    return rsos
 
 
 def _groups(rsos: pd.DataFrame, by: list[str], rows: np.ndarray | None = None,

@@ -99,26 +99,34 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
         registered = (base["registered_on"] <= stamp).to_numpy()
         month = base[registered].assign(
             management=pd.Categorical.from_codes(mode[registered], dtype=base["management"].dtype))
-        facts = pd.DataFrame({"rso_id": month["rso_id"].to_numpy(),
-                              "last_visit_on": latest_visit[registered],
-                              "last_visit_officers": pd.arrays.IntegerArray(
-                                  np.zeros(len(month), "int64"), np.ones(len(month), bool)),
-                              "last_attempt_on": latest_visit[registered],
-                              "failed_attempts": 0})
-        derived = dataclasses.replace(
-            snapshot, as_at=end, rsos=month.reset_index(drop=True),
-            arms=arms[arms["completed_on"] <= stamp], extra={"visits": facts})
-        schedule = visit_schedule(derived)
-        status = arms_status(derived)
-        eligible = int(status["arms_eligible"].sum())
-        current = int(status["arms_current"].sum())
-        rows.append({
-            "month_end": stamp, "community": len(month),
-            "arms_eligible": eligible, "arms_current": current,
-            "arms_completion": current / eligible if eligible else np.nan,
-            "visits_prescribed": int(schedule["visits_prescribed"].sum()),
-            "visits_overdue": int(schedule["visit_overdue"].sum()),
-        })
+        rows.append(_month_figures(snapshot, end, month, latest_visit[registered], arms))
     frame = pd.DataFrame(rows, columns=TREND_COLUMNS)
     frame["month_end"] = frame["month_end"].astype("datetime64[s]")
     return frame
+
+
+def _month_figures(snapshot: Snapshot, end: date, month: pd.DataFrame,
+                   latest_visit: np.ndarray, arms: pd.DataFrame) -> dict[str, object]:
+    """One month end's row of the trend, from the RSOs registered by then (``month``, with the
+    mode then) and each one's latest completed visit by then."""
+    stamp = pd.Timestamp(end)
+    facts = pd.DataFrame({"rso_id": month["rso_id"].to_numpy(),
+                          "last_visit_on": latest_visit,
+                          "last_visit_officers": pd.arrays.IntegerArray(
+                              np.zeros(len(month), "int64"), np.ones(len(month), bool)),
+                          "last_attempt_on": latest_visit,
+                          "failed_attempts": 0})
+    derived = dataclasses.replace(
+        snapshot, as_at=end, rsos=month.reset_index(drop=True),
+        arms=arms[arms["completed_on"] <= stamp], extra={"visits": facts})
+    schedule = visit_schedule(derived)
+    status = arms_status(derived)
+    eligible = int(status["arms_eligible"].sum())
+    current = int(status["arms_current"].sum())
+    return {
+        "month_end": stamp, "community": len(month),
+        "arms_eligible": eligible, "arms_current": current,
+        "arms_completion": current / eligible if eligible else np.nan,
+        "visits_prescribed": int(schedule["visits_prescribed"].sum()),
+        "visits_overdue": int(schedule["visit_overdue"].sum()),
+    }

@@ -124,6 +124,11 @@ def visit_schedule(snapshot: Snapshot) -> pd.DataFrame:
     return _by_rso(out, rsos)
 
 
+def _columns(mask: np.ndarray, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """``names`` of ``frame`` on the rows of ``mask``: what a sentence is made of."""
+    return pd.DataFrame({name: frame[name].array[mask] for name in names})
+
+
 def visit_status(snapshot: Snapshot) -> pd.DataFrame:
     """``visit_schedule`` with the flags ``visit_overdue``, ``warrant_consideration`` and
     ``lone_visit``, each with the sentence saying which rule fired and with which numbers."""
@@ -132,13 +137,10 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
     rsos, out = _schedule(snapshot)
     community = is_in(rsos["status"], Status.COMMUNITY)
 
-    def columns(mask: np.ndarray, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-        return pd.DataFrame({name: frame[name].array[mask] for name in names})
-
     overdue = out["visit_overdue"].to_numpy()
-    keys = columns(overdue, out, ["interval_source", "interval_months", "next_visit_due",
+    keys = _columns(overdue, out, ["interval_source", "interval_months", "next_visit_due",
                                   "days_overdue", "entered_on", "visited_since_entry"]).join(
-        columns(overdue, rsos, ["risk_level", "visit_interval_reason"]))
+        _columns(overdue, rsos, ["risk_level", "visit_interval_reason"]))
 
     def overdue_text(rows: pd.DataFrame) -> np.ndarray:
         risk = each_value(rows["risk_level"],
@@ -168,7 +170,7 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
                 + ": consider a warrant of entry (SOA 2003 s.96B; "
                 + str(policy.warrant_after_failed_visits) + " or more)")
 
-    keys = columns(warrant, out, ["failed_attempts", "last_visit_on", "last_attempt_on"])
+    keys = _columns(warrant, out, ["failed_attempts", "last_visit_on", "last_attempt_on"])
     set_flag(out, "warrant_consideration", warrant,
              why_texts(warrant, keys, warrant_text))
 
@@ -182,6 +184,6 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
                 + np.where(count == 1, " officer", " officers")
                 + ": home visits need " + str(policy.officers_per_visit))
 
-    keys = columns(lone, out, ["last_visit_on", "last_visit_officers"])
+    keys = _columns(lone, out, ["last_visit_on", "last_visit_officers"])
     set_flag(out, "lone_visit", lone, why_texts(lone, keys, lone_text))
     return _by_rso(out, rsos)
