@@ -1,8 +1,8 @@
 """Per-RSO frames joined to the register by row number, not by rso_id.
 
-Hashing 100,000 rso_id strings costs more than most rules: the register's ids are hashed once
-per snapshot (``Snapshot.rso_index``), every frame keyed by rso_id (visits, ARMS, orders,
-decisions) is turned into row numbers once, and columns are gathered by position. A gathered
+Hashing 100,000 rso_id strings costs more than most rules: the register's row keys and ids are
+hashed once per snapshot (``Snapshot.rows_of``), every frame keyed by rso_id (visits, ARMS,
+orders, decisions) is turned into row numbers once, and columns are gathered by position. A gathered
 column is what ``reindex`` would give: blanks (NaN, NaT, NA) where a register row has no match.
 """
 
