@@ -2,9 +2,10 @@
 (``storage.history``) as at one date, on one connection; the read path every screen, chart,
 export and check starts from.
 
-The modules below this one only read: ``snapshot`` (the register's frames), ``history`` (the
-visits, orders and decisions) and ``register_store`` (the register's stored copy). Here they
-are put together, with the ``RegisterCache`` that keeps the register between dates.
+The modules below this one each do one part: ``snapshot`` reads the register's frames,
+``history`` the visits, orders and decisions, and ``register_store`` keeps the register's copy
+for the next start. Here they are put together, with the ``RegisterCache`` that keeps the
+register between dates.
 """
 
 from __future__ import annotations
