@@ -20,7 +20,7 @@ from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.pack import build_pack
 from ncpi_desktop.exchange.pack_xlsx import write_pack_xlsx
 from ncpi_desktop.storage.database import open_database
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 
 CANDIDATES = (Path("bench-out/national.sqlite3"), Path("demo-data/lancashire-2017.sqlite3"))
 

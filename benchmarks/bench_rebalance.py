@@ -75,7 +75,7 @@ def _load(db_path: Path | None, synthetic: bool, bcus: int) -> tuple[Snapshot, s
     path = db_path or DEFAULT_DB
     if not synthetic and path.exists():
         from ncpi_desktop.storage.database import DatabaseError, open_database
-        from ncpi_desktop.storage.snapshot import load_snapshot
+        from ncpi_desktop.storage.load import load_snapshot
         try:
             engine = open_database(path)
             return load_snapshot(engine, date.today()), str(path)

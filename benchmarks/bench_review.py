@@ -51,11 +51,12 @@ def bench_review(db_path: str | Path, as_at: date | None = None) -> list[tuple[s
     def since(started: tuple[float, float]) -> tuple[float, float]:
         return time.perf_counter() - started[0], time.process_time() - started[1]
 
+    from ncpi_desktop.actions.snapshots import full_snapshot
     from ncpi_desktop.analysis.flags import flag_column
     from ncpi_desktop.analysis.reactive import reactive_status
     from ncpi_desktop.analysis.visits import visit_status
     from ncpi_desktop.storage.database import open_database
-    from ncpi_desktop.storage.history import full_snapshot, load_visits
+    from ncpi_desktop.storage.history import load_visits
 
     engine = open_database(db_path)
     try:

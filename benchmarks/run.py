@@ -107,10 +107,10 @@ def measure(db: str, as_at_text: str) -> dict[str, Any]:
     from ncpi_desktop.storage.database import open_database
 
     try:  # the application's snapshot, with the visit, order and decision history
-        from ncpi_desktop.storage.history import full_snapshot as load
+        from ncpi_desktop.actions.snapshots import full_snapshot as load
         loader = "full_snapshot"
     except ImportError:  # before the history existed
-        from ncpi_desktop.storage.snapshot import load_snapshot as load
+        from ncpi_desktop.storage.load import load_snapshot as load
         loader = "load_snapshot"
 
     as_at = date.fromisoformat(as_at_text) if as_at_text else date.today()

@@ -113,7 +113,7 @@ def _error(message: str, status: int) -> int:
 def _read_snapshot(engine: Engine, as_at: date) -> Snapshot:
     """The snapshot a command computes from: the register from its start-up copy in the
     database while that is current (``storage.register_store``), else from its tables."""
-    from ncpi_desktop.storage.snapshot import RegisterCache, load_snapshot
+    from ncpi_desktop.storage.load import RegisterCache, load_snapshot
 
     return load_snapshot(engine, as_at, cache=RegisterCache())
 

@@ -89,7 +89,7 @@ def test_report_reads_the_kept_register_and_never_a_stale_one(lancashire_path, t
 
     from ncpi_desktop.storage import register_store
     from ncpi_desktop.storage.database import open_database
-    from ncpi_desktop.storage.snapshot import RegisterCache
+    from ncpi_desktop.storage.load import RegisterCache
 
     path = tmp_path / "lancashire.sqlite3"
     shutil.copyfile(lancashire_path, path)

@@ -1,14 +1,13 @@
 """Per-RSO frames joined to the register by row number, not by rso_id.
 
-Hashing 100,000 rso_id strings costs more than most rules: the register's ids are hashed once
-per snapshot (``Snapshot.rso_index``), every frame keyed by rso_id (visits, ARMS, orders,
-decisions) is turned into row numbers once, and columns are gathered by position. A gathered
+Hashing 100,000 rso_id strings costs more than most rules: the register's row keys and ids are
+hashed once per snapshot (``Snapshot.rows_of``), every frame keyed by rso_id (visits, ARMS,
+orders, decisions) is turned into row numbers once, and columns are gathered by position. A gathered
 column is what ``reindex`` would give: blanks (NaN, NaT, NA) where a register row has no match.
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable
 from typing import Any
 
@@ -17,20 +16,6 @@ import pandas as pd
 from pandas.api.extensions import ExtensionArray
 
 from ncpi_desktop.storage.snapshot import Snapshot
-
-#: The register's text columns of a few distinct values each that the rules test over and over.
-LABEL_COLUMNS = ["sex", "status", "risk_level", "management"]
-
-
-def with_coded_labels(snapshot: Snapshot) -> Snapshot:
-    """The snapshot with its ``LABEL_COLUMNS`` as categoricals, each factorised once: every rule
-    testing a status, risk level, sex or management mode then looks a few codes up instead of
-    comparing 100,000 strings. For computing with only: figures show the register's columns."""
-    rsos = snapshot.rsos.copy(deep=False)
-    for column in LABEL_COLUMNS:
-        if column in rsos.columns:
-            rsos[column] = as_categorical(rsos[column])
-    return dataclasses.replace(snapshot, rsos=rsos)
 
 
 def as_categorical(values: pd.Series) -> pd.Series:
@@ -117,8 +102,8 @@ def take(values: pd.Series, rows: np.ndarray, index: pd.Index | None = None) -> 
 def factorised(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """``pd.factorize`` of a column: each row's code (-1: blank) and the distinct values (an
     object array). A categorical gives the codes it holds; numpy-held text is factorised as the
-    object array it is (pandas' text path copies it and finds its blanks first: twice the time).
-    """
+    object array it is (pandas' text path copies it and finds its blanks first: about 4% of
+    ``compute_figures`` on a national register, in a fresh process)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         return values.cat.codes.to_numpy(), np.asarray(values.cat.categories, dtype=object)
     codes, uniques = pd.factorize(held(values))
@@ -128,8 +113,9 @@ def factorised(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 def is_in(values: pd.Series, *wanted: str) -> np.ndarray:
     """Rows whose value is one of ``wanted`` (blanks never are), as a numpy mask: on the codes of
     a categorical, else one numpy comparison per value rather than pandas' string machinery."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return matcher(values)(*wanted)
+    if isinstance(values.dtype, pd.CategoricalDtype):  # on the few categories, then the codes
+        codes, known = factorised(values)
+        return np.append(np.isin(known, np.array(wanted, dtype=object)), False)[codes]
     array = held(values)
     if not isinstance(array, np.ndarray):
         return values.isin(list(wanted)).to_numpy(bool)
@@ -137,17 +123,6 @@ def is_in(values: pd.Series, *wanted: str) -> np.ndarray:
     for value in wanted:
         hit |= array == value
     return hit
-
-
-def matcher(values: pd.Series) -> Callable[..., np.ndarray]:
-    """``is_in`` for a column asked about several values: the column is factorised once and each
-    question looks its few distinct values up by code."""
-    codes, known = factorised(values)
-
-    def rows_with(*wanted: str) -> np.ndarray:
-        return np.append(np.isin(known, np.array(wanted, dtype=object)), False)[codes]
-
-    return rows_with
 
 
 def each_value(values: pd.Series, fmt: Callable[[Any], Any]) -> np.ndarray:
@@ -165,19 +140,10 @@ def value_table(values: pd.Series, fmt: Callable[[Any], Any]) -> tuple[np.ndarra
     return np.where(codes < 0, len(uniques), codes), table
 
 
-def distinct(keys: pd.DataFrame) -> tuple[np.ndarray, pd.DataFrame]:
-    """Each distinct row of ``keys`` once (first occurrences, blanks a value like any other),
-    and for every row of ``keys`` the position of its distinct row: a sentence made of a few
-    columns is then built once per distinct combination (a thousand dates) instead of once per
-    RSO, and given to every row by ``texts[inverse]``."""
-    inverse, first = distinct_codes(*[pd.factorize(keys[column])[0] for column in keys.columns])
-    return inverse, keys.iloc[first]
-
-
 def distinct_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """``distinct`` of rows keyed by integer codes (one array per key, -1 a code like any other):
-    each row's distinct combination, numbered 0, 1, ... in order of first appearance, and the
-    first row of each."""
+    """The distinct rows of integer codes (one array per key, -1 a code like any other): each
+    row's distinct combination, numbered 0, 1, ... in order of first appearance, and the first
+    row of each."""
     combined = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64)
     span = 1  # combined < span
     for part in codes:
@@ -195,23 +161,3 @@ def distinct_codes(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     newest = np.maximum.accumulate(combined)
     first = np.flatnonzero(np.r_[True, combined[1:] > newest[:-1]])
     return combined, first
-
-
-def texts_by_distinct(mask: np.ndarray, keys: pd.DataFrame,
-                      make: Callable[[pd.DataFrame], Any]) -> np.ndarray:
-    """``make``'s texts on the rows of ``mask``, "" elsewhere, made once per distinct row of
-    ``keys`` (the columns the text is made of, one row per row of ``mask``)."""
-    codes, table = coded_by_distinct(mask, keys, make)
-    return np.append(table, "")[codes]
-
-
-def coded_by_distinct(mask: np.ndarray, keys: pd.DataFrame, make: Callable[[pd.DataFrame], Any],
-                      ) -> tuple[np.ndarray, np.ndarray]:
-    """``texts_by_distinct`` as each row's code (-1 outside ``mask``) in the table of texts
-    ``make`` made of the distinct rows of ``keys``."""
-    codes = np.full(len(mask), -1, dtype=np.int64)
-    if not mask.any():
-        return codes, np.empty(0, dtype=object)
-    inverse, rows = distinct(keys)
-    codes[mask] = inverse
-    return codes, np.asarray(make(rows), dtype=object)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ncpi_desktop.analysis.align import is_in, matcher
+from ncpi_desktop.analysis.align import is_in
 from ncpi_desktop.analysis.arms import arms_status
-from ncpi_desktop.analysis.flags import fmt_number, fmt_percent, set_flag, texts
+from ncpi_desktop.analysis.flags import set_flag, texts
 from ncpi_desktop.domain.enums import HIGH_RISK_LEVELS, ManagementMode, RiskLevel, Role, Status
+from ncpi_desktop.formats import fmt_number, fmt_percent
 from ncpi_desktop.storage.snapshot import ROW_KEY, Snapshot
 
 #: Comparisons with a policy limit allow for float rounding (35 RSOs on 0.7 FTE is exactly 50).
@@ -70,14 +71,13 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     rsos["manager_name"] = of_holder("name", None)
 
     status = rsos["status"]
-    status_is, risk_is = matcher(status), matcher(rsos["risk_level"])
-    community = status_is(Status.COMMUNITY)
+    community = is_in(status, Status.COMMUNITY)
     rsos["is_community"] = community
     for value in (Status.CUSTODY, Status.ABROAD, Status.MISSING):
-        rsos[f"is_{value}"] = status_is(value)
+        rsos[f"is_{value}"] = is_in(status, value)
     for level in RiskLevel:
-        rsos[f"is_{level}"] = community & risk_is(level)
-    rsos["is_high_risk"] = community & risk_is(*HIGH_RISK_LEVELS)
+        rsos[f"is_{level}"] = community & is_in(rsos["risk_level"], level)
+    rsos["is_high_risk"] = community & is_in(rsos["risk_level"], *HIGH_RISK_LEVELS)
     rsos["is_pooled"] = community & ~named
     rsos["is_reactive"] = community & is_in(rsos["management"], ManagementMode.REACTIVE)
     rsos["is_active"] = community & ~rsos["is_reactive"].to_numpy()
@@ -86,6 +86,12 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     for column in arms.columns:
         rsos[column] = arms[column].array
 
+    _no_named_manager_flag(rsos, recorded)
+    return rsos
+
+
+def _no_named_manager_flag(rsos: pd.DataFrame, recorded: pd.Series) -> None:
+    """The flag ``no_named_manager`` on the pooled RSOs, saying where each is held."""
     pooled = rsos["is_pooled"].to_numpy()
     why = np.full(len(rsos), "", dtype=object)
     if pooled.any():
@@ -98,7 +104,6 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
                       + " is not an active manager")
         why[pooled] = text
     set_flag(rsos, "no_named_manager", pooled, why)
-    return rsos
 
 
 def _groups(rsos: pd.DataFrame, by: list[str], rows: np.ndarray | None = None,

@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from ncpi_desktop.analysis.align import LABEL_COLUMNS, texts_by_distinct, with_coded_labels
 from ncpi_desktop.analysis.caseload import (
     COUNT_COLUMNS,
     caseload_figures,
@@ -20,16 +19,17 @@ from ncpi_desktop.analysis.caseload import (
     manager_figures,
     rso_caseload,
 )
-from ncpi_desktop.analysis.flags import set_flag
+from ncpi_desktop.analysis.flags import set_flag, why_texts
+from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.analysis.orders import (
     order_status,
     orders_in_force_by_row,
     register_with_rows,
 )
 from ncpi_desktop.analysis.reactive import reactive_status
-from ncpi_desktop.analysis.visits import fmt_dates, visit_status
+from ncpi_desktop.analysis.visits import visit_status
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.storage.history import resolve_management
+from ncpi_desktop.formats import uk_dates
 from ncpi_desktop.storage.snapshot import Snapshot
 
 #: Group counts (REPORT-JSON.md key -> per-RSO column summed) beyond the caseload's.
@@ -93,10 +93,10 @@ def _arms_due_flag(rsos: pd.DataFrame, policy: Policy) -> None:
     never = due & latest.isna().to_numpy()
     old = due & ~never
     keys = rsos.loc[old, ["arms_latest_on", "arms_expires_on"]]
-    why = texts_by_distinct(old, keys, lambda rows: (
-        "Latest ARMS on " + fmt_dates(rows["arms_latest_on"]) + " is older than "
+    why = why_texts(old, keys, lambda rows: (
+        "Latest ARMS on " + uk_dates(rows["arms_latest_on"]) + " is older than "
         + str(policy.arms_max_age_months) + " months (expired "
-        + fmt_dates(rows["arms_expires_on"]) + ")"))
+        + uk_dates(rows["arms_expires_on"]) + ")"))
     why[never] = "No ARMS assessment completed (due for adult males in the community)"
     set_flag(rsos, "arms_due", due, why)
 
@@ -109,14 +109,11 @@ def _data_quality_flags(rsos: pd.DataFrame) -> None:
              "Details kept only on paper, not in the system")
 
 
-def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
+def _rso_review(resolved: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Per RSO: caseload, visits, ARMS, reactive and order columns with every flag; and the
-    order register (holders as in the caseload)."""
-    resolved = resolve_management(snapshot)
-    snapshot = with_coded_labels(resolved)
+    order register (holders as in the caseload). ``resolved``: as ``management_at`` gives."""
+    snapshot = resolved
     rsos = rso_caseload(snapshot).reset_index(drop=True)
-    for column in LABEL_COLUMNS:  # the register's text, not the codes computed with
-        rsos[column] = resolved.rsos[column].array
     register, register_rows = register_with_rows(snapshot, rsos)
     in_force = orders_in_force_by_row(snapshot, register, register_rows)
     index = pd.Index(rsos["rso_id"], name="rso_id")
@@ -136,9 +133,11 @@ def rso_review(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def compute_figures(snapshot: Snapshot) -> Figures:
-    snapshot = resolve_management(snapshot)
+    """Every figure of ``snapshot``, with each RSO's management mode as at its date (settled
+    once here, by ``management_at``, for every rule)."""
+    snapshot = management_at(snapshot)
     policy = snapshot.policy
-    rsos, register = rso_review(snapshot)
+    rsos, register = _rso_review(snapshot)
     managers = snapshot.managers
     kwargs = dict(sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA)
     return Figures(
@@ -155,5 +154,5 @@ def compute_caseload_figures(snapshot: Snapshot) -> Figures:
     """The caseload figures alone (``complete`` False), from a snapshot that needs no visits or
     orders: what the caseload page shows, computed by the same ``analysis.caseload`` as the
     full figures. The application shows these first, while the rest of the history is read."""
-    snapshot = resolve_management(snapshot)
+    snapshot = management_at(snapshot)
     return Figures(snapshot=snapshot, complete=False, **caseload_figures(snapshot))

@@ -49,6 +49,17 @@ def set_flag(frame: pd.DataFrame, name: str, mask: pd.Series | np.ndarray,
     frame[why_column(name)] = pd.Series(texts, index=frame.index, dtype=object)
 
 
+def why_texts(mask: np.ndarray, rows: pd.DataFrame,
+              make: Callable[[pd.DataFrame], Any]) -> np.ndarray:
+    """``make``'s sentences for ``rows`` (the columns a sentence is made of, one row per raised
+    row of ``mask``) on the rows of ``mask``, "" elsewhere: sentences are made only for the
+    rows that need one."""
+    out = repeated("", len(mask))
+    if mask.any():
+        out[mask] = np.asarray(make(rows), dtype=object)
+    return out
+
+
 def repeated(text: str, length: int) -> np.ndarray:
     """An object array of ``length`` rows each holding ``text``: the one string, where
     ``np.full`` would make a copy of it for every row."""
@@ -106,14 +117,3 @@ def python_value(value: Any) -> Any:
     if isinstance(value, float) and math.isnan(value):
         return None
     return value
-
-
-def fmt_number(value: float) -> str:
-    """1.0 -> '1.0', 0.75 -> '0.75', 52.0 -> '52.0', 51.25 -> '51.25'."""
-    text = f"{value:.2f}".rstrip("0")
-    return text + "0" if text.endswith(".") else text
-
-
-def fmt_percent(share: float) -> str:
-    text = f"{share * 100:.1f}".removesuffix(".0")
-    return f"{text}%"

@@ -12,7 +12,7 @@ import pandas as pd
 
 from ncpi_desktop.analysis.align import aligned, row_of_each_rso, take
 from ncpi_desktop.analysis.flags import set_flag
-from ncpi_desktop.analysis.visits import fmt_dates
+from ncpi_desktop.formats import uk_dates
 from ncpi_desktop.storage.snapshot import Snapshot
 
 #: The holder columns the register takes from the per-RSO frame.
@@ -152,7 +152,7 @@ def order_status(snapshot: Snapshot, register: pd.DataFrame, index: pd.Index, *,
     if mask.any():
         picked = first.iloc[rows[mask]]
         days = picked["days_to_end"].astype("int64")
-        why[mask] = (picked["type"] + " ends " + fmt_dates(picked["ends_on"]) + " (in "
+        why[mask] = (picked["type"] + " ends " + uk_dates(picked["ends_on"]) + " (in "
                      + days.astype(str) + np.where(days == 1, " day", " days")
                      + "): orders ending within " + str(policy.order_review_window_days)
                      + " days are reviewed").to_numpy(object)

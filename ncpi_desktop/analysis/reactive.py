@@ -34,10 +34,11 @@ from ncpi_desktop.analysis.align import (
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.dates import add_years, age_in_years
 from ncpi_desktop.analysis.flags import repeated, set_flag
+from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.analysis.orders import orders_in_force_by_row, register_with_rows
-from ncpi_desktop.analysis.visits import fmt_dates
 from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, RiskLevel, Sex, Status
-from ncpi_desktop.storage.history import resolve_management
+from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.formats import uk_dates
 from ncpi_desktop.storage.snapshot import Snapshot
 
 CRITERIA = ("risk", "arms", "concern", "order", "status")
@@ -108,6 +109,78 @@ def _where(mask: np.ndarray, make: Callable[[np.ndarray], object],
     return pd.Series(out, index=index, dtype=object)
 
 
+class _Arms(NamedTuple):
+    """The ARMS criterion: its texts, who it applies to (adult males), and each row's latest
+    ARMS date as a code into the distinct dates, formatted once."""
+
+    text: _Texts
+    adult_male: np.ndarray
+    day: np.ndarray
+    dates: np.ndarray
+
+
+class _Concern(NamedTuple):
+    """The concern-free criterion: its texts, and each row's start of the concern-free period
+    (``starts``) as a code (``start``) into the distinct starts, and the day it is complete."""
+
+    text: _Texts
+    starts: np.ndarray
+    start: np.ndarray
+    start_days: np.ndarray
+    free_on: np.ndarray
+
+
+def _risk_unmet(rsos: pd.DataFrame) -> _Texts:
+    risk = _Texts(*value_table(rsos["risk_level"], lambda value: "no risk level" if value is None
+                               else "risk " + str(value).replace("_", " ")))
+    return risk.where(~is_in(rsos["risk_level"], RiskLevel.LOW))
+
+
+def _arms_unmet(snapshot: Snapshot, rsos: pd.DataFrame, arms: pd.DataFrame | None) -> _Arms:
+    policy, as_at = snapshot.policy, snapshot.as_at_ts
+    arms = in_register_order(snapshot, arms_status(snapshot) if arms is None else arms)
+    adult_male = is_in(rsos["sex"], Sex.MALE) & (
+        age_in_years(rsos["date_of_birth"], as_at) >= policy.arms_adult_age_years).to_numpy()
+    latest_on = arms["arms_latest_on"].to_numpy("datetime64[s]")
+    outcome = as_categorical(arms["arms_latest_outcome"])
+    never = np.isnat(latest_on)
+    expired = ~never & (as_at > arms["arms_expires_on"]).to_numpy()
+    not_low = ~never & ~is_in(outcome, ArmsOutcome.LOW)
+    outcome_text = _Texts(*value_table(outcome, lambda value: f"ARMS outcome {value}"))
+    arms_day, arms_days = pd.factorize(latest_on)
+    arms_dates = uk_dates(pd.Series(arms_days)).to_numpy(object)
+    old = _per_value(arms_day, adult_male & expired, lambda used: (
+        "ARMS of " + arms_dates[used] + f" older than {policy.arms_max_age_months} months"))
+    text = _joined([outcome_text.where(adult_male & not_low), old], ", ")
+    text = _Texts(np.where(adult_male & never, len(text.table), text.codes),
+                  np.append(text.table, "no ARMS assessment"))
+    return _Arms(text, adult_male, arms_day, arms_dates)
+
+
+def _concern_unmet(snapshot: Snapshot, rsos: pd.DataFrame) -> _Concern:
+    policy, as_at = snapshot.policy, snapshot.as_at_ts
+    concern = rsos["last_concern_on"].to_numpy("datetime64[s]").copy()
+    concern[concern > np.datetime64(as_at, "s")] = np.datetime64("NaT")
+    starts = np.fmax(np.fmax(rsos["registered_on"].to_numpy("datetime64[s]"),
+                             rsos["community_since"].to_numpy("datetime64[s]")), concern)
+    start, start_days = pd.factorize(starts)
+    free_days = add_years(pd.Series(start_days), policy.reactive_concern_free_years).to_numpy(
+        "datetime64[s]")
+    free_on = np.append(free_days, np.datetime64("NaT", "s"))[start]
+    text = _per_value(start, free_on > np.datetime64(as_at, "s"), lambda used: (
+        "concern-free only since " + uk_dates(pd.Series(start_days[used])).to_numpy(object)
+        + " (" + str(policy.reactive_concern_free_years) + " years on "
+        + uk_dates(pd.Series(free_days[used])).to_numpy(object) + ")"))
+    return _Concern(text, starts, start, start_days, free_on)
+
+
+def _order_unmet(snapshot: Snapshot, in_force: pd.DataFrame | None) -> _Texts:
+    if in_force is None:
+        in_force = orders_in_force_by_row(snapshot, *register_with_rows(snapshot))
+    types, names = factorised(in_register_order(snapshot, in_force)["order_types_in_force"])
+    return _Texts(types, np.asarray(names + " in force", dtype=object))
+
+
 def reactive_status(snapshot: Snapshot, arms: pd.DataFrame | None = None,
                     in_force: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per RSO (index rso_id, in the snapshot's row order): each criterion's unmet text (blank
@@ -120,85 +193,49 @@ def reactive_status(snapshot: Snapshot, arms: pd.DataFrame | None = None,
     (``analysis.orders.orders_in_force_by_row``) of the same snapshot may be passed when
     already built.
     """
-    snapshot = resolve_management(snapshot)
-    policy = snapshot.policy
-    as_at = snapshot.as_at_ts
+    snapshot = management_at(snapshot)
     rsos = snapshot.rsos.reset_index(drop=True)
     index = rsos.index
     out = pd.DataFrame(index=index)
-
-    risk = _Texts(*value_table(rsos["risk_level"], lambda value: "no risk level" if value is None
-                               else "risk " + str(value).replace("_", " ")))
-    risk = risk.where(~is_in(rsos["risk_level"], RiskLevel.LOW))
+    risk = _risk_unmet(rsos)
     out[unmet_column("risk")] = risk.column(index)
-
-    arms = in_register_order(snapshot, arms_status(snapshot) if arms is None else arms)
-    adult_male = is_in(rsos["sex"], Sex.MALE) & (
-        age_in_years(rsos["date_of_birth"], as_at) >= policy.arms_adult_age_years).to_numpy()
-    latest_on = arms["arms_latest_on"].to_numpy("datetime64[s]")
-    outcome = as_categorical(arms["arms_latest_outcome"])
-    never = np.isnat(latest_on)
-    expired = ~never & (as_at > arms["arms_expires_on"]).to_numpy()
-    not_low = ~never & ~is_in(outcome, ArmsOutcome.LOW)
-    outcome_text = _Texts(*value_table(outcome, lambda value: f"ARMS outcome {value}"))
-    # Dates as codes into the distinct dates, each formatted once.
-    arms_day, arms_days = pd.factorize(latest_on)
-    arms_dates = fmt_dates(pd.Series(arms_days)).to_numpy(object)
-    old = _per_value(arms_day, adult_male & expired, lambda used: (
-        "ARMS of " + arms_dates[used] + f" older than {policy.arms_max_age_months} months"))
-    arms_text = _joined([outcome_text.where(adult_male & not_low), old], ", ")
-    arms_text = _Texts(np.where(adult_male & never, len(arms_text.table), arms_text.codes),
-                       np.append(arms_text.table, "no ARMS assessment"))
-    out[unmet_column("arms")] = arms_text.column(index)
-
-    concern = rsos["last_concern_on"].to_numpy("datetime64[s]").copy()
-    concern[concern > np.datetime64(as_at, "s")] = np.datetime64("NaT")
-    starts = np.fmax(np.fmax(rsos["registered_on"].to_numpy("datetime64[s]"),
-                             rsos["community_since"].to_numpy("datetime64[s]")), concern)
-    start, start_days = pd.factorize(starts)
-    free_days = add_years(pd.Series(start_days), policy.reactive_concern_free_years).to_numpy(
-        "datetime64[s]")
-    free_on = np.append(free_days, np.datetime64("NaT", "s"))[start]
-    out["concern_free_from"] = starts
-    out["concern_free_on"] = free_on
-
-    def start_dates(used: np.ndarray) -> np.ndarray:
-        return fmt_dates(pd.Series(start_days[used])).to_numpy(object)
-
-    concern_text = _per_value(start, free_on > np.datetime64(as_at, "s"), lambda used: (
-        "concern-free only since " + start_dates(used) + " ("
-        + str(policy.reactive_concern_free_years) + " years on "
-        + fmt_dates(pd.Series(free_days[used])).to_numpy(object) + ")"))
-    out[unmet_column("concern")] = concern_text.column(index)
-
-    if in_force is None:
-        in_force = orders_in_force_by_row(snapshot, *register_with_rows(snapshot))
-    types, names = factorised(in_register_order(snapshot, in_force)["order_types_in_force"])
-    order_text = _Texts(types, np.asarray(names + " in force", dtype=object))
+    arms_criterion = _arms_unmet(snapshot, rsos, arms)
+    out[unmet_column("arms")] = arms_criterion.text.column(index)
+    concern = _concern_unmet(snapshot, rsos)
+    out["concern_free_from"] = concern.starts
+    out["concern_free_on"] = concern.free_on
+    out[unmet_column("concern")] = concern.text.column(index)
+    order_text = _order_unmet(snapshot, in_force)
     out[unmet_column("order")] = order_text.column(index)
-
     community = is_in(rsos["status"], Status.COMMUNITY)
     status_text = _Texts(*value_table(rsos["status"], lambda value: np.nan if value is None
                                       else f"not in the community ({value})"))
     status_text = status_text.where(~community)
     out[unmet_column("status")] = status_text.column(index)
 
-    unmet = _joined([risk, arms_text, concern_text, order_text, status_text], "; ")
+    unmet = _joined([risk, arms_criterion.text, concern.text, order_text, status_text], "; ")
     meets = unmet.table == ""
     out["reactive_meets"] = meets[unmet.codes]
     out["reactive_unmet"] = unmet.column(index)
     note = np.where(meets, "meets every criterion for reactive management",
                     "not eligible because: " + unmet.table).astype(object)
     out["reactive_note"] = pd.Series(note[unmet.codes], index=index, dtype=object)
+    _reactive_flags(out, snapshot.policy, rsos["management"], community, meets[unmet.codes],
+                    unmet, arms_criterion, concern)
+    out.index = pd.Index(rsos["rso_id"], name="rso_id")
+    return out
 
-    mode = rsos["management"]
-    meets = meets[unmet.codes]
+
+def _reactive_flags(out: pd.DataFrame, policy: Policy, mode: pd.Series, community: np.ndarray,
+                    meets: np.ndarray, unmet: _Texts, arms: _Arms, concern: _Concern) -> None:
+    """The flags ``reactive_eligible`` and ``reactive_review``, with their sentences."""
+    index = out.index
     eligible = community & is_in(mode, ManagementMode.ACTIVE) & meets
-    arms_low = _Texts(np.where(adult_male, arms_day, -1),
-                      "; ARMS low on " + arms_dates + ", current")
-    since = _per_value(start, eligible, lambda used: (
-        "; concern-free since " + start_dates(used) + f" ({policy.reactive_concern_free_years}"
-        " years or more); no civil order in force"))
+    arms_low = _Texts(np.where(arms.adult_male, arms.day, -1),
+                      "; ARMS low on " + arms.dates + ", current")
+    since = _per_value(concern.start, eligible, lambda used: (
+        "; concern-free since " + uk_dates(pd.Series(concern.start_days[used])).to_numpy(object)
+        + f" ({policy.reactive_concern_free_years} years or more); no civil order in force"))
 
     def eligible_text(rows: np.ndarray) -> np.ndarray:
         return ("Meets every criterion for reactive management: low risk" + arms_low.at(rows)
@@ -210,8 +247,6 @@ def reactive_status(snapshot: Snapshot, arms: pd.DataFrame | None = None,
     set_flag(out, "reactive_review", review, _where(review, lambda rows: (
         "Managed reactively but no longer meets the criteria: " + unmet.at(rows)
         + ": review back to active management"), index))
-    out.index = pd.Index(rsos["rso_id"], name="rso_id")
-    return out
 
 
 def unmet_criteria(status: pd.DataFrame, rso_id: str) -> list[str]:

@@ -26,7 +26,6 @@ import pandas as pd
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.visits import visit_schedule
 from ncpi_desktop.domain.enums import ManagementMode, Status
-from ncpi_desktop.storage.history import resolve_management
 from ncpi_desktop.storage.snapshot import Snapshot
 
 #: How far back the trend looks (the issue's "last 12 months": a span to show, not a rule).
@@ -57,7 +56,6 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
     """One row per month end (``TREND_COLUMNS``): force-wide ARMS completion (NaN with nobody
     eligible) and overdue visits, from ``history`` (``storage.history.load_trend_history``
     read from the first month end to the as-at date)."""
-    snapshot = resolve_management(snapshot)
     rsos = snapshot.rsos[snapshot.rsos["status"] == Status.COMMUNITY].reset_index(drop=True)
     codes = pd.Index(rsos["rso_id"])
     base = rsos[_RSO_COLUMNS].assign(rso_id=np.arange(len(rsos)))
@@ -100,28 +98,35 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
         mode[decisions["rso_id"].to_numpy()[decided]] = decision_mode[decided]
         registered = (base["registered_on"] <= stamp).to_numpy()
         month = base[registered].assign(
-            management=pd.Categorical.from_codes(mode[registered], dtype=base["management"].dtype),
-            management_decided_on=pd.NaT)  # resolved here: resolve_management leaves it
-        facts = pd.DataFrame({"rso_id": month["rso_id"].to_numpy(),
-                              "last_visit_on": latest_visit[registered],
-                              "last_visit_officers": pd.arrays.IntegerArray(
-                                  np.zeros(len(month), "int64"), np.ones(len(month), bool)),
-                              "last_attempt_on": latest_visit[registered],
-                              "failed_attempts": 0})
-        derived = dataclasses.replace(
-            snapshot, as_at=end, rsos=month.reset_index(drop=True),
-            arms=arms[arms["completed_on"] <= stamp], extra={"visits": facts})
-        schedule = visit_schedule(derived)
-        status = arms_status(derived)
-        eligible = int(status["arms_eligible"].sum())
-        current = int(status["arms_current"].sum())
-        rows.append({
-            "month_end": stamp, "community": len(month),
-            "arms_eligible": eligible, "arms_current": current,
-            "arms_completion": current / eligible if eligible else np.nan,
-            "visits_prescribed": int(schedule["visits_prescribed"].sum()),
-            "visits_overdue": int(schedule["visit_overdue"].sum()),
-        })
+            management=pd.Categorical.from_codes(mode[registered], dtype=base["management"].dtype))
+        rows.append(_month_figures(snapshot, end, month, latest_visit[registered], arms))
     frame = pd.DataFrame(rows, columns=TREND_COLUMNS)
     frame["month_end"] = frame["month_end"].astype("datetime64[s]")
     return frame
+
+
+def _month_figures(snapshot: Snapshot, end: date, month: pd.DataFrame,
+                   latest_visit: np.ndarray, arms: pd.DataFrame) -> dict[str, object]:
+    """One month end's row of the trend, from the RSOs registered by then (``month``, with the
+    mode then) and each one's latest completed visit by then."""
+    stamp = pd.Timestamp(end)
+    facts = pd.DataFrame({"rso_id": month["rso_id"].to_numpy(),
+                          "last_visit_on": latest_visit,
+                          "last_visit_officers": pd.arrays.IntegerArray(
+                              np.zeros(len(month), "int64"), np.ones(len(month), bool)),
+                          "last_attempt_on": latest_visit,
+                          "failed_attempts": 0})
+    derived = dataclasses.replace(
+        snapshot, as_at=end, rsos=month.reset_index(drop=True),
+        arms=arms[arms["completed_on"] <= stamp], extra={"visits": facts})
+    schedule = visit_schedule(derived)
+    status = arms_status(derived)
+    eligible = int(status["arms_eligible"].sum())
+    current = int(status["arms_current"].sum())
+    return {
+        "month_end": stamp, "community": len(month),
+        "arms_eligible": eligible, "arms_current": current,
+        "arms_completion": current / eligible if eligible else np.nan,
+        "visits_prescribed": int(schedule["visits_prescribed"].sum()),
+        "visits_overdue": int(schedule["visit_overdue"].sum()),
+    }

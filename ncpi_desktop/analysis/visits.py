@@ -25,38 +25,15 @@ from ncpi_desktop.analysis.align import (
     is_in,
     row_of_each_rso,
     take,
-    texts_by_distinct,
 )
 from ncpi_desktop.analysis.dates import add_months
-from ncpi_desktop.analysis.flags import set_flag, texts
+from ncpi_desktop.analysis.flags import set_flag, texts, why_texts
+from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.domain.enums import ManagementMode, Status
-from ncpi_desktop.storage.history import resolve_management
+from ncpi_desktop.formats import uk_dates
 from ncpi_desktop.storage.snapshot import Snapshot
 
 VISIT_FACTS = ["last_visit_on", "last_visit_officers", "last_attempt_on", "failed_attempts"]
-
-
-def fmt_dates(values: pd.Series) -> pd.Series:
-    """DD/MM/YYYY, the form the users read dates in; blank where there is no date.
-
-    Formats each distinct date once: a national register has 100,000 rows but a few thousand dates.
-    """
-    codes, uniques = pd.factorize(values)
-    texts = np.append(_dd_mm_yyyy(pd.DatetimeIndex(uniques)), "")
-    return pd.Series(texts[codes], index=values.index, dtype=object)
-
-
-#: "00" to "99": a day or month as the users read it, or half of a year.
-_TWO_DIGITS = np.array([f"{number:02d}" for number in range(100)], dtype=object)
-
-
-def _dd_mm_yyyy(days: pd.DatetimeIndex) -> np.ndarray:
-    """``days.strftime("%d/%m/%Y")`` put together from the texts of their days, months and
-    years (strftime formats every date in Python: a few thousand dates take milliseconds)."""
-    years, year = np.unique(days.year.to_numpy(), return_inverse=True)
-    year_text = np.array([f"{number:04d}" for number in years.tolist()], dtype=object)
-    return (_TWO_DIGITS[days.day.to_numpy()] + "/" + _TWO_DIGITS[days.month.to_numpy()] + "/"
-            + year_text[year])
 
 
 def _text(values: pd.Series) -> np.ndarray:
@@ -90,7 +67,6 @@ def _by_rso(frame: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
 
 
 def _schedule(snapshot: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
-    snapshot = resolve_management(snapshot)
     policy = snapshot.policy
     as_at = np.datetime64(snapshot.as_at_ts, "s")
     rsos = snapshot.rsos.reset_index(drop=True)
@@ -141,33 +117,30 @@ def visit_schedule(snapshot: Snapshot) -> pd.DataFrame:
     visits_prescribed, interval_months (Int64), interval_source ('risk level' / 'own' / blank),
     visited_since_entry, next_visit_due, days_overdue (0 unless overdue), days_to_due,
     visit_overdue, visit_due_soon.
+
+    Each RSO's ``management`` is taken as the mode at the as-at date (``management_at``).
     """
     rsos, out = _schedule(snapshot)
     return _by_rso(out, rsos)
 
 
+def _columns(mask: np.ndarray, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
+    """``names`` of ``frame`` on the rows of ``mask``: what a sentence is made of."""
+    return pd.DataFrame({name: frame[name].array[mask] for name in names})
+
+
 def visit_status(snapshot: Snapshot) -> pd.DataFrame:
     """``visit_schedule`` with the flags ``visit_overdue``, ``warrant_consideration`` and
-    ``lone_visit``, each with the sentence saying which rule fired and with which numbers.
-
-    Each sentence is made once per distinct combination of what it says (5,000 overdue RSOs
-    nationally have a thousand sentences)."""
+    ``lone_visit``, each with the sentence saying which rule fired and with which numbers."""
+    snapshot = management_at(snapshot)
     policy = snapshot.policy
     rsos, out = _schedule(snapshot)
     community = is_in(rsos["status"], Status.COMMUNITY)
 
-    def columns(mask: np.ndarray, frame: pd.DataFrame, names: list[str]) -> pd.DataFrame:
-        return pd.DataFrame({name: frame[name].array[mask] for name in names})
-
     overdue = out["visit_overdue"].to_numpy()
-    keys = columns(overdue, out, ["interval_source", "interval_months", "next_visit_due",
+    keys = _columns(overdue, out, ["interval_source", "interval_months", "next_visit_due",
                                   "days_overdue", "entered_on", "visited_since_entry"]).join(
-        columns(overdue, rsos, ["risk_level", "visit_interval_reason"]))
-    # Only what the sentence says tells two RSOs' sentences apart.
-    own = (keys["interval_source"] == "own").to_numpy()
-    keys["risk_level"] = keys["risk_level"].where(~own)
-    keys["visit_interval_reason"] = keys["visit_interval_reason"].where(own)
-    keys["entered_on"] = keys["entered_on"].where(~keys["visited_since_entry"])
+        _columns(overdue, rsos, ["risk_level", "visit_interval_reason"]))
 
     def overdue_text(rows: pd.DataFrame) -> np.ndarray:
         risk = each_value(rows["risk_level"],
@@ -177,40 +150,40 @@ def visit_status(snapshot: Snapshot) -> pd.DataFrame:
                          "own interval, " + every + ": " + _text(rows["visit_interval_reason"]),
                          risk + " risk, " + every)
         tail = ": " + texts(rows["days_overdue"]) + " days overdue"
-        due_text = fmt_dates(rows["next_visit_due"])
+        due_text = uk_dates(rows["next_visit_due"])
         after_visit = "Next visit was due " + due_text + " (" + basis + ")" + tail
-        first = ("Never visited since entering the community on " + fmt_dates(rows["entered_on"])
+        first = ("Never visited since entering the community on " + uk_dates(rows["entered_on"])
                  + ": first visit was due " + due_text + " (within "
                  + str(policy.first_visit_allowance_days) + " days)" + tail)
         return np.where(rows["visited_since_entry"], after_visit, first)
 
-    set_flag(out, "visit_overdue", overdue, texts_by_distinct(overdue, keys, overdue_text))
+    set_flag(out, "visit_overdue", overdue, why_texts(overdue, keys, overdue_text))
 
     warrant = community & (out["failed_attempts"].to_numpy() >= policy.warrant_after_failed_visits)
 
     def warrant_text(rows: pd.DataFrame) -> pd.Series:
         since = np.where(rows["last_visit_on"].notna(),
-                         " since the last completed visit on " + fmt_dates(rows["last_visit_on"]),
+                         " since the last completed visit on " + uk_dates(rows["last_visit_on"]),
                          " and no completed visit")
         return (texts(rows["failed_attempts"]) + " no-access visits in a row (latest "
-                + fmt_dates(rows["last_attempt_on"]) + ")" + since
+                + uk_dates(rows["last_attempt_on"]) + ")" + since
                 + ": consider a warrant of entry (SOA 2003 s.96B; "
                 + str(policy.warrant_after_failed_visits) + " or more)")
 
-    keys = columns(warrant, out, ["failed_attempts", "last_visit_on", "last_attempt_on"])
+    keys = _columns(warrant, out, ["failed_attempts", "last_visit_on", "last_attempt_on"])
     set_flag(out, "warrant_consideration", warrant,
-             texts_by_distinct(warrant, keys, warrant_text))
+             why_texts(warrant, keys, warrant_text))
 
     officers = out["last_visit_officers"]
     lone = community & (officers < policy.officers_per_visit).fillna(False).to_numpy(bool)
 
     def lone_text(rows: pd.DataFrame) -> pd.Series:
         count = rows["last_visit_officers"].astype("int64")
-        return ("Latest completed visit on " + fmt_dates(rows["last_visit_on"])
+        return ("Latest completed visit on " + uk_dates(rows["last_visit_on"])
                 + " made by " + texts(count)
                 + np.where(count == 1, " officer", " officers")
                 + ": home visits need " + str(policy.officers_per_visit))
 
-    keys = columns(lone, out, ["last_visit_on", "last_visit_officers"])
-    set_flag(out, "lone_visit", lone, texts_by_distinct(lone, keys, lone_text))
+    keys = _columns(lone, out, ["last_visit_on", "last_visit_officers"])
+    set_flag(out, "lone_visit", lone, why_texts(lone, keys, lone_text))
     return _by_rso(out, rsos)

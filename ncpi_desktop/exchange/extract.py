@@ -12,8 +12,9 @@ shows. A quoted value holding a line break still makes one record (one spreadshe
 row number counts records, not physical lines of the file. Blank rows count as rows and are
 skipped.
 
-This module also gives the names callers of the extract use together (``TABLES``, the issues,
-``validate_extract``), so ``from ncpi_desktop.exchange.extract import ...`` reaches them all.
+This module also gives the names callers of the extract use together (``TABLES``, the issues),
+so ``from ncpi_desktop.exchange.extract import ...`` reaches them; the checks are
+``exchange.validate``.
 """
 
 from __future__ import annotations
@@ -40,12 +41,10 @@ from ncpi_desktop.exchange.issues import (
     issue_table,
     quote,
 )
-from ncpi_desktop.exchange.validate import ValidTable, validate_extract
 
 __all__ = [
     "ERROR", "INDEFINITE", "TABLES", "WARNING", "Extract", "ExtractUnusable", "ImportIssue",
-    "RawTable", "TableSpec", "ValidTable", "parse_csv", "quote", "read_extract",
-    "validate_extract",
+    "RawTable", "TableSpec", "parse_csv", "quote", "read_extract",
 ]
 
 

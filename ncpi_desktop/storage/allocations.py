@@ -1,4 +1,5 @@
-"""Reads of the allocation history and of manager absences, for the rebalancing views.
+"""Reads of the allocation history and of manager absences, for the rebalancing views, and the
+reasons an allocation records.
 
 Each read is one SQL query (never a query per row), on SQLite and PostgreSQL alike. The writes
 that make this history are in ``storage.operations`` (``reassign``, ``apply_moves``,
@@ -14,8 +15,17 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
-from ncpi_desktop.storage.operations import REASON_MANAGER_ABSENT
 from ncpi_desktop.storage.snapshot import to_dates
+
+#: Reasons a supervisor gives for a move (the reassign dialog's list; "other" takes a text).
+ALLOCATION_REASONS = ("caseload adjustment", "change in risk", "manager left", "manager absent",
+                      "continuity", "other")
+REASON_MANAGER_LEFT = "manager left"
+#: The reason on the row recording who held an RSO before its allocation history began.
+REASON_BEFORE_HISTORY = "held before the allocation history began"
+#: Moves to cover for an absent manager carry this reason; ``hand_back`` finds them by it.
+REASON_MANAGER_ABSENT = "manager absent"
+REASON_MANAGER_RETURNED = "manager returned"
 
 _HISTORY_SQL = """
 SELECT a.id, a.rso_id, r.family_name, r.given_names, r.risk_level, r.status,

@@ -12,13 +12,12 @@ What "as at" means for each table:
   in force from its start date until its end date, the end date being the first day it no longer
   applies (``as_at < ends_on``), as allocations do; no end date means until further order.
   Orders not yet started at the as-at date did not exist then and are not read.
-- **decisions**: the latest decision made on or before the as-at date decides the RSO's
-  management mode then; an RSO with none keeps the mode recorded on the RSO.
+- **decisions**: each RSO's latest decision made on or before the as-at date (which mode that
+  makes the RSO's then is the analysis's rule: ``analysis.management``).
 """
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping
 from datetime import date
 
@@ -31,11 +30,7 @@ from ncpi_desktop.storage.snapshot import (
     ROW_KEY,
     Kind,
     Loader,
-    Progress,
-    RegisterCache,
-    Snapshot,
     WholeTable,
-    load_snapshot,
     read_frame,
     to_dates,
     with_row_key,
@@ -169,43 +164,6 @@ HISTORY_LOADERS: dict[str, Loader] = {
     "orders": load_orders,
     "decisions": load_decisions,
 }
-
-
-def resolve_management(snapshot: Snapshot) -> Snapshot:
-    """The snapshot with each RSO's ``management`` as decided by the as-at date.
-
-    The recorded mode on the RSO is today's; a decision made by the as-at date overrides it, so
-    an earlier as-at date shows the mode as it stood. Idempotent: applying it twice changes nothing.
-    The recorded mode stays in ``recorded_management`` (the trend resolves other dates from it).
-    """
-    decisions = snapshot.extra.get("decisions")
-    if decisions is None or "management_decided_on" in snapshot.rsos.columns:
-        return snapshot
-    rsos = snapshot.rsos.copy(deep=False)
-    # The latest decision of each RSO (one per RSO), by register row.
-    found = snapshot.rows_of(decisions)
-    row = np.full(len(rsos), -1, dtype=np.int64)
-    row[found[found >= 0]] = np.flatnonzero(found >= 0)
-
-    def decided(column: str) -> np.ndarray:
-        return decisions[column].array.take(row, allow_fill=True).to_numpy()
-
-    rsos["recorded_management"] = rsos["management"]
-    mode = decided("mode").astype(object)
-    rsos["management"] = rsos["management"].where(pd.isna(mode), mode)
-    rsos["management_decided_on"] = decided("decided_on").astype("datetime64[s]")
-    rsos["management_decided_by"] = decided("decided_by").astype(object)
-    rsos["management_reason"] = decided("reason").astype(object)
-    return dataclasses.replace(snapshot, rsos=rsos)
-
-
-def full_snapshot(engine: Engine, as_at: date, progress: Progress | None = None,
-                  cache: RegisterCache | None = None) -> Snapshot:
-    """The snapshot every page, chart and report reads: the register and its history at
-    ``as_at``, with management modes as decided by then (``cache``: see ``load_snapshot``)."""
-    snapshot = load_snapshot(engine, as_at, progress=progress, loaders=HISTORY_LOADERS,
-                             cache=cache)
-    return resolve_management(snapshot)
 
 
 # --- the months before the as-at date, for the trend ------------------------------------------

@@ -16,7 +16,7 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from sqlalchemy import text
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from ncpi_desktop.domain.policy import Policy
@@ -50,20 +50,18 @@ class Snapshot:
         return pd.Timestamp(self.as_at)
 
     @cached_property
-    def _id_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The register's rso_ids as fixed-width keys, sorted, and the row of each."""
-        return _sorted_keys(_keys(self.rsos["rso_id"].to_numpy()))
+    def _by_id(self) -> pd.Index:
+        """The register's rso_ids, hashed once per snapshot for every frame matched to them."""
+        return pd.Index(self.rsos["rso_id"])
 
     @cached_property
-    def _row_keys(self) -> tuple[np.ndarray, np.ndarray]:
-        """The register's database row keys (``ROW_KEY``), sorted, and the row of each."""
-        return _sorted_keys(self.rsos[ROW_KEY].to_numpy())
+    def _by_row_key(self) -> pd.Index:
+        """The register's database row keys (``ROW_KEY``), hashed once per snapshot."""
+        return pd.Index(self.rsos[ROW_KEY])
 
     def rso_rows(self, rso_ids: pd.Series | pd.Index | np.ndarray) -> np.ndarray:
-        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register):
-        a binary search of fixed-width keys, where hashing 100,000 rso_id strings (a pandas
-        index) costs several times more."""
-        return _search(self._id_keys, _keys(np.asarray(rso_ids)))
+        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not in the register)."""
+        return self._by_id.get_indexer(rso_ids)
 
     def rows_of(self, frame: pd.DataFrame) -> np.ndarray:
         """The row of ``rsos`` holding the RSO of each row of ``frame`` (-1: none).
@@ -72,34 +70,8 @@ class Snapshot:
         integers are matched without touching a string. Others are matched by rso_id.
         """
         if ROW_KEY in frame.columns and ROW_KEY in self.rsos.columns:
-            return _search(self._row_keys, frame[ROW_KEY].to_numpy())
+            return self._by_row_key.get_indexer(frame[ROW_KEY])
         return self.rso_rows(frame["rso_id"])
-
-
-def _keys(ids: np.ndarray) -> np.ndarray:
-    """Ids as numpy values that compare in C: text as fixed-width unicode."""
-    if ids.dtype != object:
-        return ids
-    keys = ids.astype(str)
-    if np.isin(keys, ["nan", "None"]).any():  # a blank, or an id that reads like one
-        keys = np.where(pd.isna(ids), "\x00", keys)  # a blank matches nothing
-    return keys
-
-
-def _sorted_keys(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    order = np.argsort(keys, kind="stable")  # linear when the register comes in key order
-    return keys[order], order
-
-
-def _search(sorted_keys: tuple[np.ndarray, np.ndarray], keys: np.ndarray) -> np.ndarray:
-    """For each key, the row it sorts from in ``sorted_keys`` (-1 when absent)."""
-    ids, order = sorted_keys
-    rows = np.full(len(keys), -1, dtype=np.int64)
-    if len(ids) and len(keys):
-        at = np.minimum(np.searchsorted(ids, keys), len(ids) - 1)
-        hit = ids[at] == keys
-        rows[hit] = order[at[hit]]
-    return rows
 
 
 def load_policy(connection: Connection) -> Policy:
@@ -255,10 +227,8 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
 def rows_in(target: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:
     """The row of ``target`` (a register frame) holding the RSO of each row of ``frame`` (-1:
     none): by the database row key where both carry it, else by rso_id."""
-    if ROW_KEY in frame.columns and ROW_KEY in target.columns:
-        return _search(_sorted_keys(target[ROW_KEY].to_numpy()), frame[ROW_KEY].to_numpy())
-    return _search(_sorted_keys(_keys(target["rso_id"].to_numpy())),
-                   _keys(frame["rso_id"].to_numpy()))
+    key = ROW_KEY if ROW_KEY in frame.columns and ROW_KEY in target.columns else "rso_id"
+    return pd.Index(target[key]).get_indexer(frame[key])
 
 
 def _day(as_at: date) -> np.datetime64:
@@ -407,102 +377,3 @@ def read_register(connection: Connection, progress: Progress | None = None) -> R
     return Register(stamp=stamp, policy=policy, managers=managers, rsos=rsos,
                     allocations=allocations, arms=arms, version=version,
                     schema_version=schema)
-
-
-class RegisterCache:
-    """The last ``Register`` read from one database, reused for snapshot after snapshot (as a
-    window's as-at date changes) until the database changes (its ``register_stamp`` moves).
-
-    On SQLite a register not in memory is taken from the copy stored in the database
-    (``storage.register_store``) while that is current, and read from the tables otherwise;
-    ``store`` stores one read from the tables for the next start.
-
-    One cache per database: a window makes a new one when it opens another.
-    """
-
-    def __init__(self) -> None:
-        self._register: Register | None = None
-        #: The register ``store`` last stored (it may run on another thread while a newer
-        #: register replaces it here).
-        self._stored: Register | None = None
-
-    def register(self, connection: Connection, progress: Progress | None = None) -> Register:
-        stamp = register_stamp(connection)
-        if self._register is None or self._register.stamp != stamp:
-            register = None
-            if connection.dialect.name == "sqlite":
-                from ncpi_desktop.storage.register_store import stored_register  # imports this
-
-                register = stored_register(connection)
-            self._register = register if register is not None else read_register(
-                connection, progress)
-        return self._register
-
-    @property
-    def source(self) -> RegisterSource | None:
-        """Where the register in memory came from ("store" or "tables"); None: none yet."""
-        return self._register.source if self._register is not None else None
-
-    @property
-    def unstored(self) -> bool:
-        """The register in memory was read from the tables and is not stored yet: ``store``
-        has something to do (SQLite; a register read while the tables changed never is)."""
-        register = self._register
-        return (register is not None and register.source == "tables"
-                and register.version is not None and register is not self._stored)
-
-    def store(self, engine: Engine) -> bool:
-        """Store the register in memory in its database for the next start
-        (``register_store.store_register``), if it was read from the tables and the database
-        has not changed since; True if it was stored now. A no-op (False) on PostgreSQL, for a
-        register that came from the store or is stored already, or one the database has moved
-        past; never raises for a database that cannot be written."""
-        register = self._register
-        if register is None or register.source != "tables" or register is self._stored:
-            return False
-        from ncpi_desktop.storage.register_store import store_register
-
-        if not store_register(engine, register):
-            return False
-        self._stored = register
-        return True
-
-    def clear(self) -> None:
-        self._register = None
-        self._stored = None
-
-
-def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = None,
-                  loaders: Mapping[str, Loader] | None = None,
-                  cache: RegisterCache | None = None) -> Snapshot:
-    """Read the frames as at ``as_at`` on one connection.
-
-    ``loaders`` adds further frames (``Snapshot.extra``); by default the recorded history
-    (``storage.history.HISTORY_LOADERS``: visits, orders, decisions), which every rule needs.
-    Pass ``{}`` to read the register alone. With ``cache``, the date-independent frames read for
-    an earlier date are reused while the database has not changed.
-    """
-    if loaders is None:
-        from ncpi_desktop.storage.history import HISTORY_LOADERS  # history builds on this module
-
-        loaders = HISTORY_LOADERS
-    steps = 1 + len(loaders)
-    report = progress or (lambda _done, _total, _what: None)
-    with engine.connect() as connection:
-        report(0, steps, "Reading the register")
-        register = (cache.register(connection) if cache is not None
-                    else read_register(connection))
-        extra: dict[str, pd.DataFrame] = {}
-        for done, (name, loader) in enumerate(loaders.items(), start=1):
-            report(done, steps, f"Reading {name}")
-            if isinstance(loader, WholeTable):
-                if name not in register.tables:
-                    register.tables[name] = loader.read(connection)
-                extra[name] = loader.at(register.tables[name], as_at)
-            else:
-                extra[name] = loader(connection, as_at)
-    rsos = rsos_at(register.rsos, register.allocations, as_at)
-    arms = arms_at(register.arms, as_at)
-    report(steps, steps, "Done")
-    return Snapshot(as_at=as_at, policy=register.policy, managers=register.managers, rsos=rsos,
-                    arms=arms, extra=extra)

@@ -7,7 +7,7 @@ import pytest
 from builders import AS_AT, Register
 
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 
 
 @pytest.fixture(scope="module")

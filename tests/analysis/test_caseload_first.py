@@ -7,10 +7,11 @@ import pandas as pd
 import pytest
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.caseload import COUNT_COLUMNS
 from ncpi_desktop.analysis.figures import compute_caseload_figures, compute_figures
-from ncpi_desktop.storage.history import full_snapshot, load_decisions
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.history import load_decisions
+from ncpi_desktop.storage.load import load_snapshot
 
 #: The managers table and RSO lists of the caseload page, and the summary strip's figures.
 MANAGER_COLUMNS = ["manager_id", "name", "bcu", "team", "fte", "rsos", "caseload", "per_fte",

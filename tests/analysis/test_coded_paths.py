@@ -1,8 +1,8 @@
 """The analysis' coded paths give what the plain ones give: dates formatted from tables and
 ages worked out per distinct date equal strftime and the calendar; distinct combinations
 numbered from integer codes equal pandas' grouping; labels tested on codes equal labels
-compared as text; counts summed by group number equal pandas' groupby; and the figures of a
-register whose labels are already categoricals equal the register's own."""
+compared as text; counts summed by group number equal pandas' groupby; and the figures do not
+depend on the order of the orders."""
 
 from __future__ import annotations
 
@@ -13,20 +13,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ncpi_desktop.analysis.align import (
-    LABEL_COLUMNS,
-    aligned,
-    distinct_codes,
-    each_value,
-    is_in,
-    matcher,
-    with_coded_labels,
-)
+from ncpi_desktop.actions.snapshots import full_snapshot
+from ncpi_desktop.analysis.align import aligned, distinct_codes, each_value, is_in
 from ncpi_desktop.analysis.caseload import _counts
 from ncpi_desktop.analysis.dates import age_in_years
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.analysis.visits import fmt_dates
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.formats import uk_dates
 
 AS_AT = date(2017, 10, 9)
 
@@ -37,8 +29,8 @@ def test_dates_formatted_from_tables_equal_strftime():
         ["0001-01-01", "0999-12-31", "9999-12-31", "NaT", "2016-02-29"], dtype="datetime64[s]"))],
         ignore_index=True)
     expected = pd.DatetimeIndex(days).strftime("%d/%m/%Y").fillna("")  # as fmt_dates was
-    assert fmt_dates(days).tolist() == expected.tolist()
-    assert fmt_dates(days.iloc[:0]).tolist() == []
+    assert uk_dates(days).tolist() == expected.tolist()
+    assert uk_dates(days.iloc[:0]).tolist() == []
 
 
 def test_ages_per_distinct_date_equal_the_calendar():
@@ -71,7 +63,6 @@ def test_label_questions_on_codes_equal_text_comparisons(dtype):
     for wanted in (("low",), ("high", "very_high"), ("none",), ()):
         expected = text.isin(wanted).to_numpy()
         np.testing.assert_array_equal(is_in(values, *wanted), expected)
-        np.testing.assert_array_equal(matcher(values)(*wanted), expected)
     shown = each_value(values, lambda value: "blank" if value is None else value.upper())
     assert shown.tolist() == ["blank" if pd.isna(v) else v.upper() for v in text]
 
@@ -109,25 +100,6 @@ def test_counts_by_group_number_equal_pandas_groupby():
     pd.testing.assert_frame_equal(
         _counts(rsos, ["team"], sums, maxima, rows=rows).reset_index(drop=True),
         _counts(rsos[rows], ["team"], sums, maxima).reset_index(drop=True))
-
-
-def test_figures_of_a_coded_register_equal_the_register_s_own(lancashire, monkeypatch):
-    from ncpi_desktop.analysis import figures as figures_module
-
-    snapshot = full_snapshot(lancashire, AS_AT)
-    with monkeypatch.context() as plain:  # the rules on the register's text, never coded
-        plain.setattr(figures_module, "with_coded_labels", lambda snapshot: snapshot)
-        expected = compute_figures(snapshot)
-    coded = with_coded_labels(snapshot)
-    assert all(isinstance(coded.rsos[c].dtype, pd.CategoricalDtype) for c in LABEL_COLUMNS)
-    figures = compute_figures(coded)
-    for name in ("managers", "teams", "bcus", "force"):
-        pd.testing.assert_frame_equal(getattr(figures, name), getattr(expected, name))
-    for name, labels in (("rsos", LABEL_COLUMNS), ("orders", ["status"])):
-        got, want = getattr(figures, name), getattr(expected, name)
-        pd.testing.assert_frame_equal(got.drop(columns=labels), want.drop(columns=labels))
-        for column in labels:  # the register's labels as it gave them: categoricals here
-            assert got[column].astype(object).equals(want[column].astype(object))
 
 
 def test_figures_do_not_depend_on_the_order_of_the_orders(lancashire):

@@ -9,11 +9,13 @@ import postgres
 import pytest
 from builders import AS_AT, Register
 
+from ncpi_desktop.actions.decisions import record_decision
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.analysis.trend import month_ends, monthly_trend
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.storage.history import full_snapshot, load_trend_history
-from ncpi_desktop.storage.operations import OperationError, record_decision, record_visit
+from ncpi_desktop.storage.history import load_trend_history
+from ncpi_desktop.storage.operations import OperationError, record_visit
 
 pytestmark = pytest.mark.skipif(postgres.available() is not None,
                                 reason=str(postgres.available()))

@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from builders import AS_AT, Register
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.storage.history import full_snapshot
 
 
 @pytest.fixture(scope="module")

@@ -12,11 +12,12 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.dates import add_months
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.domain.enums import VisitOutcome
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.storage.history import full_snapshot, load_visits
+from ncpi_desktop.storage.history import load_visits
 from ncpi_desktop.storage.snapshot import ROW_KEY, Snapshot, read_frame
 
 AS_AT = date(2017, 10, 9)

@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from builders import AS_AT, Register
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.analysis.reactive import reactive_status, unmet_criteria
-from ncpi_desktop.storage.history import full_snapshot
 
 CURRENT_LOW = date(2017, 3, 1)
 

@@ -37,7 +37,8 @@ from ncpi_desktop.analysis.rebalance import (
     propose,
 )
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.storage.snapshot import Snapshot, load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
+from ncpi_desktop.storage.snapshot import Snapshot
 
 POLICY = Policy()
 LIMIT = POLICY.caseload_limit_per_fte

@@ -9,9 +9,10 @@ import pandas as pd
 import pytest
 from builders import AS_AT, Register
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.analysis.trend import TREND_COLUMNS, month_ends, monthly_trend
-from ncpi_desktop.storage.history import full_snapshot, load_trend_history
+from ncpi_desktop.storage.history import load_trend_history
 
 
 def compute_trend(engine, snapshot):

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from builders import AS_AT, Register
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.storage.history import full_snapshot
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 
 REASON = "stable, agreed at RMP review"
 

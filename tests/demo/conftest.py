@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 
 LANCASHIRE_AS_AT = date(2017, 10, 9)
 

@@ -12,7 +12,7 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.storage.database import open_database
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 
 #: Family names given to RSOs that appear in the pack's RSO lists (overdue, reactive, orders).
 FAMILY_NAMES = ("Whitcombe", "Okonkwo-Reyes", "Tallisker")

@@ -17,7 +17,7 @@ from ncpi_desktop.exchange.export import ExportError, export_extract, export_fra
 from ncpi_desktop.exchange.extract import TABLES, read_extract
 from ncpi_desktop.exchange.importer import import_extract
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 
 
 def register() -> Register:

@@ -18,7 +18,7 @@ from ncpi_desktop.exchange.extract import TABLES
 from ncpi_desktop.exchange.importer import import_extract
 from ncpi_desktop.exchange.report import build_report
 from ncpi_desktop.storage.database import open_database
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 
 pytestmark = pytest.mark.skipif(postgres.available() is not None,
                                 reason=str(postgres.available()))

@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from builders import AS_AT, Register
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.report import build_report, rso_objects
-from ncpi_desktop.storage.history import full_snapshot
 
 # The contract (REPORT-JSON.md), written out: a renamed or missing key fails here.
 TOP = ["as_at", "policy", "force", "bcus", "teams", "managers", "rsos"]

@@ -8,18 +8,13 @@ from alembic import command
 from builders import AS_AT, Register
 from sqlalchemy import inspect, text
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.report import build_report
 from ncpi_desktop.storage.database import _alembic_config, open_database, schema_revision
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.storage.load import RegisterCache, load_snapshot
 from ncpi_desktop.storage.register_store import store_register, stored_register
-from ncpi_desktop.storage.snapshot import (
-    RegisterCache,
-    database_stamp,
-    load_snapshot,
-    read_register,
-    register_stamp,
-)
+from ncpi_desktop.storage.snapshot import database_stamp, read_register, register_stamp
 
 pytestmark = pytest.mark.skipif(postgres.available() is not None,
                                 reason=str(postgres.available()))

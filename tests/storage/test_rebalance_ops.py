@@ -17,6 +17,7 @@ from ncpi_desktop.storage.allocations import (
     current_allocation_starts,
     hand_backs_due,
 )
+from ncpi_desktop.storage.load import load_snapshot
 from ncpi_desktop.storage.operations import (
     OperationError,
     apply_moves,
@@ -25,7 +26,6 @@ from ncpi_desktop.storage.operations import (
     manager_absent,
     manager_leaving,
 )
-from ncpi_desktop.storage.snapshot import load_snapshot
 
 START = date(2015, 1, 1)
 BACK = date(2018, 1, 8)

@@ -9,15 +9,11 @@ import pytest
 from builders import AS_AT, Register
 from sqlalchemy import text
 
+from ncpi_desktop.actions.decisions import record_decision
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.storage.history import full_snapshot, rso_records
-from ncpi_desktop.storage.operations import (
-    OperationError,
-    record_arms,
-    record_decision,
-    record_order,
-    record_visit,
-)
+from ncpi_desktop.storage.history import rso_records
+from ncpi_desktop.storage.operations import OperationError, record_arms, record_order, record_visit
 
 TODAY = AS_AT
 TABLES = ["visit", "arms", "civil_order", "management_decision", "rso", "audit"]

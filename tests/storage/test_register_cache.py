@@ -9,10 +9,11 @@ import pandas as pd
 import pytest
 from builders import Register
 
+from ncpi_desktop.actions.decisions import record_decision
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
-from ncpi_desktop.storage.history import full_snapshot
-from ncpi_desktop.storage.operations import reassign, record_arms, record_decision, record_visit
-from ncpi_desktop.storage.snapshot import RegisterCache
+from ncpi_desktop.storage.load import RegisterCache
+from ncpi_desktop.storage.operations import reassign, record_arms, record_visit
 
 DATES = [date(2015, 6, 30), date(2016, 3, 1), date(2016, 3, 2), date(2017, 1, 1),
          date(2017, 10, 9)]

@@ -26,6 +26,7 @@ from register_copy import (
 )
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.storage import register_store
 from ncpi_desktop.storage.database import (
     _alembic_config,
@@ -33,7 +34,7 @@ from ncpi_desktop.storage.database import (
     open_database,
     schema_revision,
 )
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.storage.load import RegisterCache
 from ncpi_desktop.storage.operations import (
     reassign,
     record_visit,
@@ -43,7 +44,7 @@ from ncpi_desktop.storage.register_store import (
     store_register,
     stored_register,
 )
-from ncpi_desktop.storage.snapshot import RegisterCache, read_register
+from ncpi_desktop.storage.snapshot import read_register
 
 
 @pytest.fixture

@@ -23,16 +23,17 @@ from register_copy import (
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.actions.decisions import record_decision
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.storage import snapshot
 from ncpi_desktop.storage.database import (
     open_database,
 )
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.storage.load import RegisterCache
 from ncpi_desktop.storage.operations import (
     reassign,
     record_arms,
-    record_decision,
     record_order,
     record_visit,
     set_policy_values,
@@ -40,7 +41,7 @@ from ncpi_desktop.storage.operations import (
 from ncpi_desktop.storage.register_store import (
     store_register,
 )
-from ncpi_desktop.storage.snapshot import RegisterCache, read_register
+from ncpi_desktop.storage.snapshot import read_register
 
 
 @pytest.fixture

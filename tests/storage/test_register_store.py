@@ -31,18 +31,18 @@ from register_copy import (
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.report import build_report
 from ncpi_desktop.storage import register_store, snapshot
 from ncpi_desktop.storage.database import (
     open_database,
 )
-from ncpi_desktop.storage.history import full_snapshot
+from ncpi_desktop.storage.load import RegisterCache, load_snapshot
 from ncpi_desktop.storage.register_store import (
     frame_from_bytes,
     frame_to_bytes,
 )
-from ncpi_desktop.storage.snapshot import RegisterCache
 
 LANCASHIRE_AS_AT = date(2017, 10, 9)
 
@@ -97,9 +97,9 @@ def test_a_start_from_the_store_shows_the_figures_a_read_of_the_tables_shows(
         assert build_report(compute_figures(cached)) == build_report(compute_figures(expected))
     assert not restarted.store(engine), "a register from the store is not stored again"
     registers_only = RegisterCache()
-    assert_snapshots_equal(snapshot.load_snapshot(engine, AS_AT, loaders={},
-                                                  cache=registers_only),
-                           snapshot.load_snapshot(engine, AS_AT, loaders={}))
+    assert_snapshots_equal(load_snapshot(engine, AS_AT, loaders={},
+                                         cache=registers_only),
+                           load_snapshot(engine, AS_AT, loaders={}))
 
 
 def test_nulls_empty_strings_and_any_text_come_back_exactly(engine) -> None:

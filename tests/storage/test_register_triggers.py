@@ -27,8 +27,9 @@ from ncpi_desktop.storage.database import (
     open_database,
     schema_revision,
 )
+from ncpi_desktop.storage.load import RegisterCache
 from ncpi_desktop.storage.register_store import TRIGGERS
-from ncpi_desktop.storage.snapshot import RegisterCache, read_register
+from ncpi_desktop.storage.snapshot import read_register
 
 #: The migration that adds the triggers: every schema from it on has them.
 GUARDED_FROM = "0005"

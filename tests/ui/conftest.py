@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.storage.database import make_engine
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 from ncpi_desktop.ui.core.settings import app_settings
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.menus.manage import Rebalancing

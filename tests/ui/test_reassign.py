@@ -93,7 +93,7 @@ def test_preview_shows_both_sides_with_the_one_flag_rule(qtbot, figures: Figures
 
 def test_preview_agrees_with_the_figures_after_the_move(figures: Figures, engine: Engine):
     from ncpi_desktop.analysis.figures import compute_figures
-    from ncpi_desktop.storage.snapshot import load_snapshot
+    from ncpi_desktop.storage.load import load_snapshot
 
     moving = held(figures, "OM3")[-6:]  # the high and very-high RSOs of OM3
     preview = preview_moves(figures, pd.DataFrame({"rso_id": moving, "to_manager_id": "OM2"}))

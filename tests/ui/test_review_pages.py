@@ -17,7 +17,7 @@ from PySide6.QtGui import QColor
 
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.storage.database import make_engine
-from ncpi_desktop.storage.snapshot import load_snapshot
+from ncpi_desktop.storage.load import load_snapshot
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.models.table_model import BACKGROUND, DISPLAY, TOOLTIP, DataFrameTableModel
 from ncpi_desktop.ui.pages.arms import ArmsPage

@@ -20,7 +20,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop.analysis.figures import Figures, compute_caseload_figures, compute_figures
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.history import HISTORY_LOADERS
-from ncpi_desktop.storage.snapshot import Progress, RegisterCache, load_snapshot
+from ncpi_desktop.storage.load import RegisterCache, load_snapshot
+from ncpi_desktop.storage.snapshot import Progress
 from ncpi_desktop.ui.core.context import AppContext, one_line
 from ncpi_desktop.ui.core.workers import NEVER, SHOW_AFTER_MS, Job, run_job
 

@@ -37,9 +37,8 @@ from ncpi_desktop.analysis.rebalance import Proposal, propose
 from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.formats import uk_date
+from ncpi_desktop.storage.allocations import REASON_MANAGER_ABSENT, REASON_MANAGER_LEFT
 from ncpi_desktop.storage.operations import (
-    REASON_MANAGER_ABSENT,
-    REASON_MANAGER_LEFT,
     Change,
     apply_moves,
     manager_absent,

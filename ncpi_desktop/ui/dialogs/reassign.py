@@ -38,8 +38,8 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.enums import RISK_ORDER, STATUS_ORDER
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.formats import Kind, uk_date
+from ncpi_desktop.storage.allocations import ALLOCATION_REASONS
 from ncpi_desktop.storage.operations import (
-    ALLOCATION_REASONS,
     Change,
     check_effective_date,
     reassign,

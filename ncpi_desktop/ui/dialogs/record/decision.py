@@ -13,10 +13,10 @@ from PySide6.QtWidgets import (
     QRadioButton,
 )
 
+from ncpi_desktop.actions.decisions import record_decision
 from ncpi_desktop.domain.enums import ManagementMode
 from ncpi_desktop.domain.ids import RsoId
 from ncpi_desktop.formats import uk_date
-from ncpi_desktop.storage.operations import record_decision
 from ncpi_desktop.ui.dialogs.record.base import Operation, RecordDialog, date_edit
 
 

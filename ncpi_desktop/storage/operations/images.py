@@ -1,0 +1,91 @@
+"""Images: the rows a rebalancing write touched, before and after.
+
+Each operation below writes in one transaction and records the rows it touched before and after (an
+"image": the RSOs' holders, the allocation rows closed and opened, the manager's active flag, the
+absence row). Undo writes the before image back, exactly, and its undo writes the after image
+again: one implementation of exact undo and redo for every rebalancing write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ncpi_desktop.storage.change import Change
+from ncpi_desktop.storage.operations.base import (
+    ABSENCE,
+    ALLOCATION,
+    MANAGER,
+    RSO,
+    audit,
+    primary_key,
+    require_actor,
+)
+
+#: table name -> primary key -> the row's columns (None: the row does not exist).
+Image = dict[str, dict[Any, dict[str, Any] | None]]
+
+#: The columns an image keeps per table (None: every column): an RSO's holder, a manager's
+#: active flag, whole allocation and absence rows.
+_IMAGED: dict[str, tuple[Table, tuple[str, ...] | None]] = {
+    "rso": (RSO, ("manager_id", "team")),
+    "manager": (MANAGER, ("active",)),
+    "allocation": (ALLOCATION, None),
+    "manager_absence": (ABSENCE, None),
+}
+
+
+def read_image(connection: Connection, keys: dict[str, Sequence[Any]]) -> Image:
+    image: Image = {}
+    for name, wanted in keys.items():
+        table, columns = _IMAGED[name]
+        key = primary_key(table)
+        selected = [table.c[c] for c in columns] if columns else list(table.c)
+        rows = connection.execute(select(key.label("_key"), *selected)
+                                  .where(key.in_(list(wanted)))).mappings().all()
+        found = {row["_key"]: {k: v for k, v in row.items() if k != "_key"} for row in rows}
+        image[name] = {k: found.get(k) for k in wanted}
+    return image
+
+
+def write_image(connection: Connection, image: Image) -> None:
+    """Make the imaged rows what ``image`` says: updated in place, or deleted and re-inserted
+    with their ids (allocation and absence rows)."""
+    for name, rows in image.items():
+        table, columns = _IMAGED[name]
+        key = primary_key(table)
+        if columns:  # rows that always exist: update the imaged columns, one statement per value
+            by_value: dict[tuple[Any, ...], list[Any]] = {}
+            for k, row in rows.items():
+                assert row is not None
+                by_value.setdefault(tuple(row[c] for c in columns), []).append(k)
+            for values, ids in by_value.items():
+                connection.execute(update(table).where(key.in_(ids))
+                                   .values(dict(zip(columns, values, strict=True))))
+            continue
+        connection.execute(delete(table).where(key.in_(list(rows))))
+        present = [row for row in rows.values() if row is not None]
+        if present:
+            connection.execute(insert(table), present)
+
+
+def imaged_change(operation: str, summary: str, before: Image, after: Image) -> Change:
+    def undo(engine: Engine, actor: str) -> Change:
+        _rewrite(engine, actor, f"undo {operation}", after, before)
+        return Change(f"undo {operation}", f"Undo: {summary}", after, before, redo)
+
+    def redo(engine: Engine, actor: str) -> Change:
+        _rewrite(engine, actor, f"redo {operation}", before, after)
+        return imaged_change(operation, summary, before, after)
+
+    return Change(operation, summary, before, after, undo)
+
+
+def _rewrite(engine: Engine, actor: str, operation: str, current: Image, target: Image) -> None:
+    actor = require_actor(actor)
+    with engine.begin() as connection:
+        write_image(connection, target)
+        audit(connection, actor, operation, current, target)
