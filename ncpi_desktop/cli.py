@@ -69,6 +69,13 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--actor", default=None,
                       help="who produced the pack (default: the logged-in user)")
 
+    _add_exchange_commands(commands)
+    _add_rebalance_command(commands)
+    return parser
+
+
+def _add_exchange_commands(commands: argparse._SubParsersAction) -> None:
+    """``import`` and ``export``: the register in and out as an extract."""
     load = commands.add_parser(
         "import", help="load an extract (CSV folder, .zip or .xlsx): all or nothing")
     load.add_argument("extract", help="a folder of CSV files, a .zip of one, or an .xlsx workbook")
@@ -82,6 +89,9 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--db", dest="sub_db", help="database file or URL")
     export.add_argument("--out", required=True, help="a folder (CSV files), FILE.zip or FILE.xlsx")
 
+
+def _add_rebalance_command(commands: argparse._SubParsersAction) -> None:
+    """``rebalance``: the proposal, and ``--apply`` to make it one change."""
     rebalance = commands.add_parser(
         "rebalance", help="propose the fewest moves that bring every manager within the limits")
     rebalance.add_argument("--db", dest="sub_db", help="database file or URL")
@@ -98,7 +108,6 @@ def build_parser() -> argparse.ArgumentParser:
     rebalance.add_argument("--actor", default=None,
                            help="who is moving them, for the audit trail (default: the "
                                 "logged-in user)")
-    return parser
 
 
 def _target(args: argparse.Namespace) -> str | None:

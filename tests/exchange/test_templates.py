@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from extract_files import new_database
 
-from ncpi_desktop.exchange.extract import TABLES, read_extract, validate_extract
+from ncpi_desktop.exchange.extract import TABLES, read_extract
 from ncpi_desktop.exchange.importer import import_extract
 from ncpi_desktop.exchange.templates import (
     ENCODING,
@@ -18,6 +18,7 @@ from ncpi_desktop.exchange.templates import (
     template_text,
     write_templates,
 )
+from ncpi_desktop.exchange.validate import validate_extract
 
 #: The columns of IMPORT-FORMAT.md, in its order: the contract the spec implements.
 IMPORT_FORMAT = {
