@@ -20,7 +20,9 @@ machine slows the first, not the second).
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -95,6 +97,7 @@ def _as_at_changes(db_path: str | Path, as_at: date) -> list[tuple[str, float, s
 
     app = application()
     folder = tempfile.mkdtemp(prefix="ncpi-bench-settings-")
+    atexit.register(shutil.rmtree, folder, True)  # the window state of one run only
     settings = QSettings(os.path.join(folder, "settings.ini"), QSettings.Format.IniFormat)
 
     def fail(_window: MainWindow, title: str, message: str) -> None:

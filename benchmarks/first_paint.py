@@ -16,7 +16,9 @@ nor changes.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -43,6 +45,7 @@ def child(target: str) -> int:
     # isort: on
 
     settings_folder = tempfile.mkdtemp(prefix="ncpi-bench-settings-")
+    atexit.register(shutil.rmtree, settings_folder, True)  # the window state of one run only
     for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
         QSettings.setPath(QSettings.Format.IniFormat, scope, settings_folder)
 
