@@ -13,7 +13,7 @@ that date, refused if any RSO moved since (``check_effective_date``).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 import pandas as pd
@@ -45,6 +45,7 @@ from ncpi_desktop.storage.operations import (
     reassign,
 )
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.context import Operation
 from ncpi_desktop.ui.models.frames import rso_rows
 from ncpi_desktop.ui.models.reassign_preview import (
     manager_choices,
@@ -60,7 +61,6 @@ from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 OTHER = "other"
 CHOOSE = "Choose a reason…"
 
-Operation = Callable[[Engine, str], Change]
 
 MOVING_COLUMNS = [
     Column("rso_id", "RSO"),

@@ -10,7 +10,6 @@ for an RSO who does not meet the criteria, say) leaves the dialog open with the 
 from __future__ import annotations
 
 import html
-from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
@@ -34,12 +33,12 @@ from ncpi_desktop.domain.ids import RsoId
 from ncpi_desktop.formats import QT_DATE_FORMAT, uk_date
 from ncpi_desktop.storage.operations import Change, OperationError
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.context import Operation
 from ncpi_desktop.ui.widgets.as_at import qdate
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.core.context import AppContext
 
-Operation = Callable[[Engine, str], Change]
 
 DIALOG_STYLE = f"""
 QLabel#errorBox {{
