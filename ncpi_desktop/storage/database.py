@@ -28,6 +28,11 @@ OPTIONAL_REVISIONS = frozenset({"0005"})
 #: READONLY (a read-only file, folder or medium), BUSY and LOCKED (another program holds the
 #: lock), PERM, CANTOPEN (no journal can be made beside it) and FULL.
 _SQLITE_UNWRITABLE = frozenset({8, 5, 6, 3, 14, 13})
+#: What to do about each of those, by SQLite's code.
+_WRITE_HINTS = {8: "make the file and its folder writable, or use a writable copy",
+                5: "close the other program using it", 6: "close the other program using it",
+                3: "make the file and its folder writable", 14: "make its folder writable",
+                13: "free some disk space"}
 #: PostgreSQL's SQLSTATEs for the same: a read-only transaction (a standby), no privilege.
 _POSTGRES_UNWRITABLE = frozenset({"25006", "42501"})
 
@@ -49,9 +54,10 @@ def shown_location(target: str | Path | None) -> str:
     if "://" not in text:
         return text
     try:
-        return make_url(text).render_as_string(hide_password=True)
+        url = make_url(text)
     except ArgumentError:  # not a URL SQLAlchemy can read: still hide what looks like one
         return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
+    return text if url.password is None else url.render_as_string(hide_password=True)
 
 
 def sqlite_file(url: URL) -> Path | None:
@@ -127,10 +133,11 @@ def cannot_write_error(exc: BaseException, target: str | Path | None) -> Databas
     (read-only, locked by another program, disk full); None for any other error."""
     if not isinstance(exc, (SQLAlchemyError, DBAPIError)) or not _cannot_write(exc):
         return None
-    reason = _first_line(exc)
-    return DatabaseError(f"Cannot write to the database {shown_location(target)}: {reason}; "
-                         f"nothing was changed (make it writable, free some disk space or close "
-                         f"the program using it, then try again)")
+    orig = getattr(exc, "orig", None)
+    code = (getattr(orig, "sqlite_errorcode", 0) or 0) & 0xFF
+    todo = _WRITE_HINTS.get(code, "use a database you may write to")
+    return DatabaseError(f"Cannot write to the database {shown_location(target)}: "
+                         f"{_first_line(exc)}; nothing was changed ({todo}, then try again)")
 
 
 def _first_line(exc: BaseException) -> str:
