@@ -159,8 +159,7 @@ def open_database(target: str | Path | None, *, create: bool = False) -> Engine:
     if path is not None:
         if not path.exists():
             if not create:
-                raise DatabaseError(f"No database at {path}: give the file of an existing "
-                                    f"database")
+                raise DatabaseError(f"No database at {path}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
