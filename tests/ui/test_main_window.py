@@ -178,9 +178,9 @@ def test_exception_hook_shows_a_message_and_logs(qtbot, capsys: pytest.CaptureFi
     import ncpi_desktop.crash as crash
 
     monkeypatch.setattr(crash, "crash_folder", lambda: tmp_path / "log")
-    name = "Alex Hart"  # a value from the register: not in the code the report quotes
+    name, born = "Alex Hart", "1980"  # values from the register: not in the code quoted
     try:
-        raise ValueError(f"the snapshot went wrong for {name!r}\nsecond line")
+        raise ValueError(f"the snapshot went wrong for {name!r}\nborn in {born}")
     except ValueError as error:
         show_exception(type(error), error, error.__traceback__)
     boxes = [w for w in QApplication.topLevelWidgets()
@@ -192,7 +192,7 @@ def test_exception_hook_shows_a_message_and_logs(qtbot, capsys: pytest.CaptureFi
     assert capsys.readouterr().err == f"ncpi-desktop: {line}\n"
     text = report.read_text()
     assert "Traceback" in text and "ValueError: the snapshot went wrong for …\n" in text
-    assert "Alex Hart" not in text and "second line" not in text
+    assert "Alex Hart" not in text and "1980" not in text
     boxes[0].close()
 
 
