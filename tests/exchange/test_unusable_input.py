@@ -10,7 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from extract_files import write_folder, write_workbook, write_zip
+from extract_files import valid_rows, write_folder, write_workbook, write_zip
 
 from ncpi_desktop.cli import main
 
@@ -156,8 +156,7 @@ def read_only(path: Path) -> str:
 def test_writing_to_a_read_only_database_is_unusable_and_changes_nothing(
         tmp_path: Path, database: Path, capsys: pytest.CaptureFixture[str],
         command: list[str]) -> None:
-    tables = None
-    extract = write_zip(tmp_path / "changed.zip", tables)
+    extract = write_zip(tmp_path / "extract.zip")
     before = digest(database)
     argv = [a.format(extract=extract) for a in command] + ["--db", read_only(database)]
     if command[0] == "rebalance":
@@ -206,7 +205,7 @@ def test_a_full_database_is_unusable_and_changes_nothing(
         cursor.close()
 
     monkeypatch.setattr(database_module, "_sqlite_pragmas", capped)
-    tables = {name: rows * 1 for name, rows in __import__("extract_files").valid_rows().items()}
+    tables = valid_rows()
     tables["managers"] = tables["managers"] + [
         dict(tables["managers"][0], manager_id=f"M{i:04}", name="Alex Hart " * 10)
         for i in range(2000)]
