@@ -65,14 +65,8 @@ def _anonymous_file(folder: Path) -> int | None:
         return None
     try:
         return os.open(folder, flag | os.O_RDWR, PRIVATE)
-    except OSError as exc:
-        if exc.errno in _NO_TMPFILE:
-            return None  # this file system has no anonymous files: a hidden named one instead
-        raise
-
-
-#: ``O_TMPFILE`` is not supported by the file system (or the kernel).
-_NO_TMPFILE = frozenset({95, 22, 21})  # EOPNOTSUPP, EINVAL, EISDIR
+    except OSError:  # no anonymous files here (or no folder): a named file says which
+        return None
 
 
 def _name_anonymous(descriptor: int, path: Path) -> None:
