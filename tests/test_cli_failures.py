@@ -74,6 +74,11 @@ def test_demo_refuses_a_url_and_creates_nothing(tmp_path: Path, monkeypatch: pyt
     err = one_line(["demo", "--db", "postgresql://user:password@host/db"], EXIT_UNUSABLE, capsys)
     assert "demo builds a new SQLite file" in err and "password" not in err
     assert list(tmp_path.iterdir()) == []
+    from ncpi_desktop.demo.build import build_demo
+
+    with pytest.raises(ValueError, match="not a URL"):
+        build_demo("postgresql://user:password@host/db", "lancashire-2017")
+    assert list(tmp_path.iterdir()) == []
 
 
 # --- outputs ------------------------------------------------------------------------------------
