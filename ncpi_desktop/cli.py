@@ -1,4 +1,8 @@
-"""The command line: the GUI by default; headless ``demo`` and ``report``."""
+"""The command line: the GUI by default; headless ``demo`` and ``report``.
+
+Every failure is one line on standard error and an exit status (``ncpi_desktop.exits``; README,
+"Exit status"), never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -11,16 +15,20 @@ from contextlib import contextmanager
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ncpi_desktop.storage.database import DatabaseError
+from ncpi_desktop.exits import (
+    EXIT_INTERRUPTED,
+    EXIT_INVALID,
+    EXIT_OK,
+    EXIT_UNUSABLE,
+    failure_status,
+    quiet_broken_pipe,
+    say,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from ncpi_desktop.storage.snapshot import Snapshot
-
-EXIT_OK = 0
-EXIT_INVALID = 1
-EXIT_UNUSABLE = 2
 
 
 def parse_date(text: str) -> date:
@@ -114,11 +122,6 @@ def _target(args: argparse.Namespace) -> str | None:
     return getattr(args, "sub_db", None) or args.db
 
 
-def _error(message: str, status: int) -> int:
-    print(f"ncpi-desktop: {message}", file=sys.stderr)
-    return status
-
-
 def _read_snapshot(engine: Engine, as_at: date) -> Snapshot:
     """The snapshot a command computes from: the register from its start-up copy in the
     database while that is current (``storage.register_store``), else from its tables."""
@@ -156,10 +159,9 @@ def cmd_pack(args: argparse.Namespace) -> int:
     out = Path(args.out)
     suffix = out.suffix.lower()
     if suffix not in PACK_FORMATS:
-        return _error(f"cannot write a pack as {out.name!r}: use a .pdf or .xlsx file",
-                      EXIT_UNUSABLE)
+        return say(f"cannot write a pack as {out.name!r}: use a .pdf or .xlsx file", EXIT_UNUSABLE)
     if not out.parent.is_dir():
-        return _error(f"cannot write {out}: folder {out.parent} does not exist", EXIT_UNUSABLE)
+        return say(f"cannot write {out}: folder {out.parent} does not exist", EXIT_UNUSABLE)
 
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.exchange.pack import build_pack
@@ -184,7 +186,8 @@ def cmd_pack(args: argparse.Namespace) -> int:
         _app = gui_application()  # fonts need one; offscreen when there is no display
         pages = write_pack_pdf(pack, out)
     except OSError as exc:
-        return _error(f"cannot write {out}: {exc.strerror or exc}", EXIT_UNUSABLE)
+        return say(f"cannot write {out}: {exc.strerror or exc}; choose another folder, or "
+                   f"free some space", EXIT_UNUSABLE)
     print(f"wrote {out} ({pages} pages)")
     return EXIT_OK
 
@@ -193,11 +196,16 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ncpi_desktop.demo.build import build_demo
+    from ncpi_desktop.storage.database import shown_location
 
+    if "://" in args.sub_db:
+        return say(f"demo builds a new SQLite file, not {shown_location(args.sub_db)}: give "
+                   f"a file name (to fill a PostgreSQL database, build a file, export it and "
+                   f"import the extract into the server)", EXIT_UNUSABLE)
     path = Path(args.sub_db)
     if path.exists():
         if not args.force:
-            return _error(f"{path} exists; use --force to replace it", EXIT_UNUSABLE)
+            return say(f"{path} exists; use --force to replace it", EXIT_UNUSABLE)
         path.unlink()
     counts = build_demo(path, args.profile, progress=_print_progress)
     print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
@@ -210,24 +218,22 @@ def cmd_import(args: argparse.Namespace) -> int:
     import getpass
     from pathlib import Path
 
-    from sqlalchemy.engine import make_url
-
-    from ncpi_desktop.exchange.extract import ExtractUnusable, read_extract
+    from ncpi_desktop.exchange.damaged import read_extract_file
+    from ncpi_desktop.exchange.extract import ExtractUnusable
     from ncpi_desktop.exchange.importer import import_extract
-    from ncpi_desktop.storage.database import database_url, open_database
+    from ncpi_desktop.storage.database import open_database, parse_target, sqlite_file
 
     try:
-        extract = read_extract(args.extract)
+        extract = read_extract_file(args.extract)
     except ExtractUnusable as exc:
-        return _error(str(exc), EXIT_UNUSABLE)
+        return say(str(exc), EXIT_UNUSABLE)
     target = _target(args)
-    url = make_url(database_url(target))
     created: Path | None = None
-    if url.get_backend_name() == "sqlite" and url.database:
-        path = Path(url.database)
+    path = sqlite_file(parse_target(target))
+    if path is not None:
         if not path.parent.is_dir():
-            return _error(f"cannot create the database {path}: folder {path.parent} does not "
-                          f"exist", EXIT_UNUSABLE)
+            return say(f"cannot create the database {path}: folder {path.parent} does not "
+                       f"exist", EXIT_UNUSABLE)
         if not path.exists():
             if args.check:
                 target = "sqlite://"  # check against an empty register, creating nothing
@@ -247,8 +253,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     for issue in result.warnings:
         print(f"warning: {issue}")
     if result.errors:
-        return _error(f"{len(result.errors):,} error(s) in {result.source}; nothing was "
-                      f"imported", EXIT_INVALID)
+        return say(f"{len(result.errors):,} error(s) in {result.source}; nothing was "
+                   f"imported", EXIT_INVALID)
     for line in result.summary_lines():
         print(line)
     if args.check:
@@ -265,7 +271,7 @@ def cmd_export(args: argparse.Namespace) -> int:
     try:
         counts = export_extract(engine, args.out)
     except ExportError as exc:
-        return _error(str(exc), EXIT_UNUSABLE)
+        return say(str(exc), EXIT_UNUSABLE)
     finally:
         engine.dispose()
     print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
@@ -278,9 +284,9 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     import getpass
 
     if not (args.json or args.apply):
-        return _error("say --json to print the proposal, or --apply to apply it", EXIT_INVALID)
+        return say("say --json to print the proposal, or --apply to apply it", EXIT_INVALID)
     if args.apply and not (args.reason or "").strip():
-        return _error("--apply needs --reason TEXT", EXIT_INVALID)
+        return say("--apply needs --reason TEXT", EXIT_INVALID)
 
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
@@ -296,8 +302,8 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
         for flag, column, what in ((args.bcu, "bcu", "BCU"), (args.team, "team", "team")):
             known = sorted(managers[column].dropna().unique())
             if flag is not None and flag not in known:
-                return _error(f"unknown {what} {flag!r}: choose one of {', '.join(known)}",
-                              EXIT_INVALID)
+                return say(f"unknown {what} {flag!r}: choose one of {', '.join(known)}",
+                           EXIT_INVALID)
         absent, allocated_on = proposal_context(engine, as_at)
         with solver_chatter_to_stderr():
             proposal = propose(compute_figures(snapshot), bcu=args.bcu, team=args.team,
@@ -316,7 +322,7 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
             change = apply_moves(engine, moves, args.reason, args.actor or getpass.getuser(),
                                  on=as_at)
         except OperationError as exc:
-            return _error(str(exc), EXIT_INVALID)
+            return say(str(exc), EXIT_INVALID)
     finally:
         engine.dispose()
     print(f"applied: {change.summary}, from {as_at:%d/%m/%Y}", file=sys.stderr)
@@ -372,16 +378,22 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run a command and return its exit status (the module's docstring): every failure is
+    one line on standard error, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
                "export": cmd_export, "rebalance": cmd_rebalance}.get(args.command, cmd_gui)
     try:
-        return handler(args)
-    except DatabaseError as exc:
-        return _error(str(exc), EXIT_UNUSABLE)
+        status = handler(args)
+        sys.stdout.flush()  # a reader gone away is noticed here, not at the interpreter's exit
+        return status
+    except BrokenPipeError:
+        return quiet_broken_pipe()
     except KeyboardInterrupt:
-        return _error("interrupted", 130)
+        return say("interrupted", EXIT_INTERRUPTED)
+    except Exception as exc:  # noqa: BLE001 - the one place every failure becomes a status
+        return failure_status(exc, _target(args), f"ncpi-desktop {args.command or 'gui'}")
 
 
 if __name__ == "__main__":

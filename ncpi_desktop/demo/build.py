@@ -79,6 +79,8 @@ def build_demo(path: Path | str, profile: str,
     """
     if profile not in PROFILES:
         raise ValueError(f"Unknown demo profile {profile!r}: choose from {', '.join(PROFILES)}")
+    if "://" in str(path):
+        raise ValueError("A demo is built as a new SQLite file: give a file name, not a URL")
     spec = PROFILES[profile].scaled(scale)
     report = progress or (lambda _done, _total, _what: None)
     total = 3 + len(TABLES) + 1

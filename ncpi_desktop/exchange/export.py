@@ -9,6 +9,9 @@ and policy values.
 ``export_frame`` writes exactly the frame a table view shows, in its order, with the columns it
 shows. CSV carries dates as YYYY-MM-DD (the import format, so a CSV can go back in); XLSX carries
 real dates shown as DD/MM/YYYY.
+
+Every file is written through ``exchange.files`` (owner-only, complete or not at all, no named
+temporary file left if the command is killed); a place that cannot be written is ``ExportError``.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,13 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.align import each_value
 from ncpi_desktop.exchange.compare import read_table
+from ncpi_desktop.exchange.files import (
+    discard_workbook,
+    new_sheet,
+    replacing,
+    save_workbook,
+    write_bytes,
+)
 from ncpi_desktop.exchange.import_format import INDEFINITE, TABLES, TableSpec
 
 Progress = Callable[[int, int, str], None]
@@ -98,18 +109,20 @@ def export_extract(engine: Engine, out: str | Path, *,
             raise ExportError(f"Too many rows for a worksheet: {', '.join(too_big)}; export to "
                               f"a folder or a .zip instead")
     _parent_exists(path)
-    if kind == "folder":
-        path.mkdir(exist_ok=True)
-        for done, (name, frame) in enumerate(frames.items(), start=1):
-            report(done, steps, f"Writing {TABLES[name].filename}")
-            (path / TABLES[name].filename).write_bytes(_csv_bytes(frame))
-    elif kind == "zip":
-        with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+    with _writing(path):
+        if kind == "folder":
+            path.mkdir(exist_ok=True)
             for done, (name, frame) in enumerate(frames.items(), start=1):
                 report(done, steps, f"Writing {TABLES[name].filename}")
-                archive.writestr(TABLES[name].filename, _csv_bytes(frame))
-    else:
-        _write_extract_workbook(path, frames, report, steps)
+                write_bytes(path / TABLES[name].filename, _csv_bytes(frame))
+        elif kind == "zip":
+            with replacing(path) as partial, \
+                    zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                for done, (name, frame) in enumerate(frames.items(), start=1):
+                    report(done, steps, f"Writing {TABLES[name].filename}")
+                    archive.writestr(TABLES[name].filename, _csv_bytes(frame))
+        else:
+            _write_extract_workbook(path, frames, report, steps)
     report(steps, steps, "Done")
     return {name: len(frame) for name, frame in frames.items()}
 
@@ -133,6 +146,17 @@ def _parent_exists(path: Path) -> None:
         raise ExportError(f"The folder {path.resolve().parent} does not exist")
 
 
+@contextmanager
+def _writing(path: Path) -> Iterator[None]:
+    """An output that cannot be written (a folder not writable, a full disk) as ``ExportError``;
+    nothing partial is left (``exchange.files.replacing``)."""
+    try:
+        yield
+    except OSError as exc:
+        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}; choose another "
+                          f"folder, or free some space") from exc
+
+
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
     """A frame of text as CSV (the csv module: quoting as the import reads it, and faster than
     ``DataFrame.to_csv`` on text columns)."""
@@ -147,15 +171,19 @@ def _write_extract_workbook(path: Path, frames: dict[str, pd.DataFrame], report:
                             steps: int) -> None:
     """One sheet per table; dates as real dates, numbers as numbers, everything else as text."""
     workbook, header_font = _new_workbook()
-    for done, (name, frame) in enumerate(frames.items(), start=1):
-        report(done, steps, f"Writing sheet {name}")
-        sheet = workbook.create_sheet(name)
-        spec = TABLES[name]
-        converters = [_extract_cell(spec.column(c).kind) for c in frame.columns]
-        sheet.append([_header_cell(sheet, c, header_font) for c in frame.columns])
-        for row in frame.itertuples(index=False, name=None):
-            sheet.append([_typed_cell(sheet, convert(value))
-                          for convert, value in zip(converters, row, strict=True)])
+    try:
+        for done, (name, frame) in enumerate(frames.items(), start=1):
+            report(done, steps, f"Writing sheet {name}")
+            sheet = new_sheet(workbook, name)
+            spec = TABLES[name]
+            converters = [_extract_cell(spec.column(c).kind) for c in frame.columns]
+            sheet.append([_header_cell(sheet, c, header_font) for c in frame.columns])
+            for row in frame.itertuples(index=False, name=None):
+                sheet.append([_typed_cell(sheet, convert(value))
+                              for convert, value in zip(converters, row, strict=True)])
+    except BaseException:
+        discard_workbook(workbook)
+        raise
     _save(workbook, path)
 
 
@@ -196,12 +224,13 @@ def export_frame(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, str]
     if suffix == ".csv":
         text = pd.DataFrame({i: _csv_column(data.iloc[:, i]) for i in range(len(names))})
         text.columns = headers
-        path.write_bytes(_csv_bytes(text))
+        with _writing(path):
+            write_bytes(path, _csv_bytes(text))
     elif suffix == ".xlsx":
         if len(data) + 1 > XLSX_MAX_ROWS:
             raise ExportError(f"{len(data):,} rows are too many for a worksheet; export to CSV")
         workbook, header_font = _new_workbook()
-        worksheet = workbook.create_sheet(sheet[:31] or "Export")
+        worksheet = new_sheet(workbook, sheet[:31] or "Export")
         worksheet.append([_header_cell(worksheet, h, header_font) for h in headers])
         cells = [_xlsx_column(data.iloc[:, i]) for i in range(len(names))]
         for row in zip(*cells, strict=True) if cells else []:
@@ -323,7 +352,5 @@ def _typed_cell(sheet: Any, value: Any) -> Any:
 
 
 def _save(workbook: Any, path: Path) -> None:
-    try:
-        workbook.save(path)
-    except OSError as exc:
-        raise ExportError(f"Cannot write {path}: {exc.strerror or exc}") from exc
+    with _writing(path):
+        save_workbook(workbook, path)

@@ -21,7 +21,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ncpi_desktop.analysis.flags import python_value
-from ncpi_desktop.exchange.pack import SHEETS, Pack, Table, replacing
+from ncpi_desktop.exchange.files import discard_workbook, new_sheet, save_workbook
+from ncpi_desktop.exchange.pack import SHEETS, Pack, Table
 from ncpi_desktop.formats import NOT_APPLICABLE, Kind, format_value
 
 Progress = Callable[[int, int, str], None]
@@ -168,6 +169,8 @@ def write_pack_xlsx(pack: Pack, path: str | Path, progress: Progress | None = No
 
     ``progress(done, total, what)`` is called per sheet; an exception it raises (Cancel) stops
     the work, and no partial file is left (an earlier file of the same name stays as it was).
+    Nothing is written outside the target's folder, and a killed command leaves no named
+    temporary file with the pack's rows (``exchange.files``).
     """
     report = progress or (lambda _done, _total, _what: None)
     names = [name for name in SHEETS if pack.sheet_tables(name)]
@@ -178,23 +181,14 @@ def write_pack_xlsx(pack: Pack, path: str | Path, progress: Progress | None = No
             _write_sheet(workbook, pack, name, pack.sheet_tables(name))
         report(len(names), len(names) + 1, "Saving the workbook")
     except BaseException:
-        _discard(workbook)
+        discard_workbook(workbook)
         raise
-    with replacing(Path(path)) as partial:
-        workbook.save(str(partial))
+    save_workbook(workbook, Path(path))
     report(len(names) + 1, len(names) + 1, "Done")
 
 
-def _discard(workbook: Workbook) -> None:
-    """Close the sheets of a workbook that will not be saved: each streams its rows to a
-    temporary file, which must be finished in order rather than by the garbage collector."""
-    for sheet in workbook.worksheets:
-        if not sheet.closed:
-            sheet.close()
-
-
 def _write_sheet(workbook: Workbook, pack: Pack, name: str, tables: list[Table]) -> None:
-    sheet = workbook.create_sheet(name)
+    sheet = new_sheet(workbook, name)
     for i, width in enumerate(_widths(tables, 0 if name != "Summary" else 2), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
     sheet.oddHeader.left.text = f"{pack.title}: {name}"

@@ -13,6 +13,7 @@ import shutil
 from importlib import resources
 from pathlib import Path
 
+from ncpi_desktop.exchange.files import replacing
 from ncpi_desktop.exchange.import_format import TABLES, TableSpec
 
 ENCODING = "utf-8-sig"  # the BOM makes Excel read the file as UTF-8
@@ -34,13 +35,15 @@ def template_folder() -> Path:
 
 def write_templates(folder: str | Path) -> list[Path]:
     """Copy the templates into ``folder`` (created if missing; files of the same name are
-    replaced) and return the files written."""
+    replaced, each whole or not at all: ``exchange.files.replacing``) and return the files
+    written. Raises ``OSError`` when the folder cannot be written."""
     target = Path(folder)
     target.mkdir(parents=True, exist_ok=True)
     written = []
     for spec in TABLES.values():
         destination = target / spec.filename
-        shutil.copyfile(template_folder() / spec.filename, destination)
+        with replacing(destination) as partial:
+            shutil.copyfile(template_folder() / spec.filename, partial)
         written.append(destination)
     return written
 

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -28,12 +28,49 @@ OPTIONAL_REVISIONS = frozenset({"0005"})
 #: READONLY (a read-only file, folder or medium), BUSY and LOCKED (another program holds the
 #: lock), PERM, CANTOPEN (no journal can be made beside it) and FULL.
 _SQLITE_UNWRITABLE = frozenset({8, 5, 6, 3, 14, 13})
+#: What to do about each of those, by SQLite's code.
+_WRITE_HINTS = {8: "make the file and its folder writable, or use a writable copy",
+                5: "close the other program using it", 6: "close the other program using it",
+                3: "make the file and its folder writable", 14: "make its folder writable",
+                13: "free some disk space"}
 #: PostgreSQL's SQLSTATEs for the same: a read-only transaction (a standby), no privilege.
 _POSTGRES_UNWRITABLE = frozenset({"25006", "42501"})
 
 
+#: The databases the application runs on: a SQLite file, or a PostgreSQL server.
+SUPPORTED_BACKENDS = ("sqlite", "postgresql")
+
+
 class DatabaseError(Exception):
-    """The database cannot be opened or used; the message is fit to show a user."""
+    """The database cannot be opened or used; the message is fit to show a user (one line, no
+    password, no value from the register)."""
+
+
+def shown_location(target: str | Path | None) -> str:
+    """``target`` as it may be shown to a user: a path as it is, a URL without its password."""
+    if target is None:
+        return str(default_database_path())
+    text = str(target)
+    if "://" not in text:
+        return text
+    try:
+        url = make_url(text)
+    except ArgumentError:  # not a URL SQLAlchemy can read: still hide what looks like one
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
+    return text if url.password is None else url.render_as_string(hide_password=True)
+
+
+def sqlite_file(url: URL) -> Path | None:
+    """The file a SQLite URL names (a ``file:`` URI with ``uri=true`` included); None for an
+    in-memory database or another backend."""
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    database = url.database
+    if url.query.get("uri") == "true" and database.startswith("file:"):
+        database = database.removeprefix("file:").split("?", 1)[0]
+        if not database or database == ":memory:" or url.query.get("mode") == "memory":
+            return None
+    return Path(database)
 
 
 def default_database_path() -> Path:
@@ -58,18 +95,56 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # noqa: ANN001 - DBAPI 
     cursor.close()
 
 
-def make_engine(target: str | Path | None) -> Engine:
-    url = database_url(target)
+def parse_target(target: str | Path | None) -> URL:
+    """The URL of ``target``; ``DatabaseError`` (saying what to give instead) when it is not a
+    path or a URL of a database the application runs on."""
     try:
-        parsed = make_url(url)
+        parsed = make_url(database_url(target))
     except ArgumentError as exc:
-        raise DatabaseError(f"Not a database path or URL: {target}") from exc
-    if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(url, connect_args={"check_same_thread": False})
-        event.listen(engine, "connect", _sqlite_pragmas)
-    else:
-        engine = create_engine(url, pool_pre_ping=True)
+        raise DatabaseError(f"Not a database path or URL: {shown_location(target)}; give a "
+                            f"SQLite file or a postgresql:// URL") from exc
+    if parsed.get_backend_name() not in SUPPORTED_BACKENDS:
+        raise DatabaseError(f"Cannot use {parsed.get_backend_name()!r} databases "
+                            f"({shown_location(target)}): give a SQLite file or a "
+                            f"postgresql:// URL")
+    return parsed
+
+
+def make_engine(target: str | Path | None) -> Engine:
+    """An engine for ``target``. Statements' parameters are never part of an error's message
+    (``hide_parameters``): a failed write must not print a name or a date of birth."""
+    parsed = parse_target(target)
+    try:
+        if parsed.get_backend_name() == "sqlite":
+            engine = create_engine(parsed, connect_args={"check_same_thread": False},
+                                   hide_parameters=True)
+            event.listen(engine, "connect", _sqlite_pragmas)
+        else:
+            engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
+    except (ImportError, ArgumentError) as exc:  # a driver that is not installed
+        raise DatabaseError(f"Cannot open database {shown_location(target)}: its driver "
+                            f"({parsed.get_driver_name()}) is not installed; use "
+                            f"postgresql:// (psycopg)") from exc
     return engine
+
+
+def cannot_write_error(exc: BaseException, target: str | Path | None) -> DatabaseError | None:
+    """A ``DatabaseError`` saying what to do when ``exc`` says the database cannot be written
+    (read-only, locked by another program, disk full); None for any other error."""
+    if not isinstance(exc, (SQLAlchemyError, DBAPIError)) or not _cannot_write(exc):
+        return None
+    orig = getattr(exc, "orig", None)
+    code = (getattr(orig, "sqlite_errorcode", 0) or 0) & 0xFF
+    todo = _WRITE_HINTS.get(code, "use a database you may write to")
+    return DatabaseError(f"Cannot write to the database {shown_location(target)}: "
+                         f"{_first_line(exc)}; nothing was changed ({todo}, then try again)")
+
+
+def _first_line(exc: BaseException) -> str:
+    """The first line of the driver's message: never the statement or its parameters (which
+    SQLAlchemy puts on later lines), nor PostgreSQL's DETAIL line (which can quote a row)."""
+    text = str(getattr(exc, "orig", None) or exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def open_database(target: str | Path | None, *, create: bool = False) -> Engine:
@@ -80,14 +155,16 @@ def open_database(target: str | Path | None, *, create: bool = False) -> Engine:
     message when the file is missing, is not a database, cannot be read, or cannot be brought up
     to a schema the application can use.
     """
-    url = database_url(target)
-    parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database:
-        path = Path(parsed.database)
+    path = sqlite_file(parse_target(target))
+    if path is not None:
         if not path.exists():
             if not create:
                 raise DatabaseError(f"No database at {path}")
-            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseError(f"Cannot create the database {path}: "
+                                    f"{exc.strerror or exc}") from exc
         elif path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
     engine = make_engine(target)
@@ -104,8 +181,8 @@ def open_database(target: str | Path | None, *, create: bool = False) -> Engine:
                     raise
     except (SQLAlchemyError, DBAPIError) as exc:
         engine.dispose()
-        reason = str(getattr(exc, "orig", exc)).splitlines()[0]
-        raise DatabaseError(f"Cannot open database {target}: {reason}") from exc
+        raise DatabaseError(f"Cannot open database {shown_location(target)}: "
+                            f"{_first_line(exc)}") from exc
     return engine
 
 

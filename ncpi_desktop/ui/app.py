@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import traceback
 from datetime import date
 from types import TracebackType
 
@@ -11,6 +10,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ncpi_desktop import __version__
+from ncpi_desktop.crash import report_crash
 from ncpi_desktop.storage.database import DatabaseError, default_database_path, open_database
 from ncpi_desktop.ui.core.context import one_line
 from ncpi_desktop.ui.core.settings import APP_NAME, APPLICATION, ORGANISATION
@@ -34,9 +34,15 @@ def application() -> QApplication:
 
 def show_exception(exc_type: type[BaseException], error: BaseException,
                    trace: TracebackType | None) -> None:
-    """Log an unexpected error to stderr and tell the user in a message box, instead of the
-    silent abort PySide6 gives an exception escaping a slot."""
-    traceback.print_exception(exc_type, error, trace, file=sys.stderr)
+    """Write a crash report for an unexpected error (``ncpi_desktop.crash``: 0600, nothing
+    personal in it), say the command line's one line on stderr, and show it in a message box,
+    instead of the silent abort PySide6 gives an exception escaping a slot. The error's own
+    message is not shown: it could quote a name from the register."""
+    if error.__traceback__ is None and trace is not None:
+        error = error.with_traceback(trace)
+    line = report_crash(error, "the window")
+    if sys.stderr is not None:
+        print(f"ncpi-desktop: {line}", file=sys.stderr)
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return
@@ -44,10 +50,10 @@ def show_exception(exc_type: type[BaseException], error: BaseException,
     box = QMessageBox(parent if isinstance(parent, QWidget) else None)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle(f"{APP_NAME}: unexpected error")
-    box.setText(f"Something went wrong: {one_line(error)}")
-    box.setInformativeText("What you were doing may not have finished. The details were written "
-                           "to the error log (standard error).")
-    box.setDetailedText("".join(traceback.format_exception(exc_type, error, trace)))
+    box.setText(f"Something went wrong: {line}.")
+    box.setInformativeText("What you were doing may not have finished. The report holds no "
+                           "names or other data from the register; send it to whoever supports "
+                           "the application.")
     box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
     _open_error_boxes.append(box)
     box.finished.connect(lambda _result, b=box: _open_error_boxes.remove(b))

@@ -172,16 +172,27 @@ def test_a_missing_target_opens_an_empty_window(qtbot, settings: QSettings, tmp_
     assert window.location_label.text() == "No database open"
 
 
-def test_exception_hook_shows_a_message_and_logs(qtbot, capsys: pytest.CaptureFixture[str]) -> None:
+def test_exception_hook_shows_a_message_and_logs(qtbot, capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 tmp_path: Path) -> None:
+    import ncpi_desktop.crash as crash
+
+    monkeypatch.setattr(crash, "crash_folder", lambda: tmp_path / "log")
+    name, born = "Alex Hart", "1980"  # values from the register: not in the code quoted
     try:
-        raise ValueError("the snapshot went wrong\nsecond line")
+        raise ValueError(f"the snapshot went wrong for {name!r}\nborn in {born}")
     except ValueError as error:
         show_exception(type(error), error, error.__traceback__)
     boxes = [w for w in QApplication.topLevelWidgets()
              if isinstance(w, QMessageBox) and w.isVisible()]
-    assert [b.text() for b in boxes] == ["Something went wrong: the snapshot went wrong"]
-    assert "Traceback" in boxes[0].detailedText()
-    assert "ValueError: the snapshot went wrong" in capsys.readouterr().err
+    (report,) = (tmp_path / "log").iterdir()
+    line = f"unexpected error (ValueError); report written to {report}"
+    assert [b.text() for b in boxes] == [f"Something went wrong: {line}."]
+    assert boxes[0].detailedText() == ""
+    assert capsys.readouterr().err == f"ncpi-desktop: {line}\n"
+    text = report.read_text()
+    assert "Traceback" in text and "ValueError: the snapshot went wrong for …\n" in text
+    assert "Alex Hart" not in text and "1980" not in text
     boxes[0].close()
 
 

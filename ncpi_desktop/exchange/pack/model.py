@@ -7,18 +7,15 @@ how a column reads in both.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.exchange.files import replacing  # noqa: F401 - the pack's writers' import
 from ncpi_desktop.exchange.pack.text import policy_line
 from ncpi_desktop.formats import Kind, uk_date, uk_datetime
 
@@ -180,18 +177,3 @@ class Pack:
 
     def section(self, key: str) -> Section | None:
         return next((s for s in self.sections if s.key == key), None)
-
-
-@contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """A temporary file beside ``path`` that replaces it when the block completes: a stopped or
-    failed export leaves no partial file, and an earlier file of the same name as it was."""
-    descriptor, name = tempfile.mkstemp(prefix=f".{path.stem}-", suffix=path.suffix,
-                                        dir=path.parent)
-    os.close(descriptor)
-    partial = Path(name)
-    try:
-        yield partial
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)

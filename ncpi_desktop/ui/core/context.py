@@ -155,8 +155,10 @@ class AppContext(QObject):
         return change
 
     def show_error(self, title: str, message: str) -> None:
-        """A one-line problem the user can act on (not a crash)."""
-        self._show_error(title, message)
+        """A one-line problem the user can act on (not a crash). Only the message's first line
+        is shown: later lines of a database error hold its SQL statement."""
+        lines = message.strip().splitlines()
+        self._show_error(title, lines[0] if lines else title)
 
     def show_status(self, message: str, timeout_ms: int = 0) -> None:
         """A line in the status bar (until the next one, or for ``timeout_ms``)."""

@@ -71,17 +71,19 @@ def write_pack_pdf(pack: Pack, path: str | Path, progress: Progress | None = Non
     Needs a QGuiApplication (fonts). ``progress(done, total, what)`` is called after each chart
     and page; an exception it raises (Cancel) stops the work. The PDF is written beside ``path``
     and moved onto it when complete, so a stopped or failed run leaves no partial file (and an
-    earlier pack of the same name as it was).
+    earlier pack of the same name as it was); while written it has no name at all on Linux, so
+    a killed run leaves nothing (``exchange.files.replacing``). Raises ``OSError`` when ``path``
+    cannot be written.
     """
     if QGuiApplication.instance() is None:
         raise RuntimeError("write_pack_pdf needs a QGuiApplication (fonts and images)")
     report = progress or (lambda _done, _total, _what: None)
     path = Path(path)
     with replacing(path) as partial:
-        return _write(pack, partial, report)
+        return _write(pack, partial, report, path)
 
 
-def _write(pack: Pack, path: Path, report: Progress) -> int:
+def _write(pack: Pack, path: Path, report: Progress, target: Path) -> int:
     charts = [c for s in pack.sections for c in s.charts]
     steps = len(charts) + 2  # until the pages are counted
     body_width_css = css_px(210 - MARGIN_LEFT - MARGIN_RIGHT)
@@ -119,7 +121,7 @@ def _write(pack: Pack, path: Path, report: Progress) -> int:
 
     painter = QPainter()
     if not painter.begin(writer):
-        raise OSError(f"Cannot write {path}")
+        raise OSError(f"Cannot write {target}")
     # Charts are flat colour and text: lossless (Flate) is sharper, and smaller, than JPEG.
     painter.setRenderHint(QPainter.RenderHint.LosslessImageRendering)
     try:

@@ -1,0 +1,48 @@
+"""A damaged zip or workbook as ``ExtractUnusable``, whatever the library reading it raised.
+
+A flipped byte in a .zip or an .xlsx makes zlib, zipfile or the XML parser raise; an odd
+workbook (an empty chartsheet) makes openpyxl raise ``AttributeError`` or ``KeyError`` from its
+own code. ``read_extract_file`` reads an extract and turns an error raised inside those libraries
+into one line saying what is wrong and what to do; an error raised in this package's own code is
+left alone (it is a bug, reported as one).
+"""
+
+from __future__ import annotations
+
+import traceback
+import xml.etree.ElementTree as ElementTree
+import zipfile
+import zlib
+from pathlib import Path
+
+from ncpi_desktop.exchange.extract import Extract, ExtractUnusable, read_extract
+
+#: The libraries that read a zip and a workbook, by the folder or file of their code.
+READING_LIBRARIES = ("openpyxl", "zipfile", "zlib", "xml", "defusedxml", "et_xmlfile")
+
+
+def read_extract_file(source: str | Path) -> Extract:
+    """``read_extract``, with a damaged zip or workbook raised as ``ExtractUnusable``."""
+    try:
+        return read_extract(source)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as exc:
+        what, error = "its compressed data is damaged", exc
+    except ElementTree.ParseError as exc:
+        what, error = "its XML is damaged", exc
+    except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
+        if not raised_in(exc, READING_LIBRARIES):
+            raise
+        what, error = "it holds a part the import cannot read (such as an empty chartsheet)", exc
+    raise ExtractUnusable(f"{Path(source).name} cannot be read: {what}; save or export it "
+                          f"again (as .xlsx, or CSV files in a folder or a .zip) and import "
+                          f"that") from error
+
+
+def raised_in(error: BaseException, libraries: tuple[str, ...]) -> bool:
+    """The innermost frame of ``error``'s traceback is in one of ``libraries`` (by the folder or
+    file its code is in)."""
+    frames = traceback.extract_tb(error.__traceback__)
+    if not frames:
+        return False
+    parts = Path(frames[-1].filename).parts
+    return any(name in parts or f"{name}.py" in parts for name in libraries)
