@@ -3,11 +3,13 @@ wholly after the write, never between.
 
 ``ncpi-desktop import`` (an extract of the Lancashire demo with 2,000 RSOs changed, 800 added
 and 3,200 visits added) and ``ncpi-desktop rebalance --apply`` (a hundred or so moves) each run
-once to the end, to learn the state after; then each runs again several times in a subprocess
-and is killed at moments spread over its write: as soon as the SQLite journal appears, and a few
-milliseconds later. After each kill, ``PRAGMA integrity_check`` must say ok and the register's
-tables must equal either the state before or the state after. At least one kill per command
-must land inside its write (the journal is still there), or the test proves nothing.
+once to the end, to learn the state after and how long its write takes (while SQLite's journal
+is there); then each runs again seven times in a subprocess and is killed with SIGKILL at
+moments spread over its write: as soon as the journal appears, at shares of the write's time,
+and after it should have committed. After each kill, ``PRAGMA integrity_check`` must say ok and
+the register's tables must equal either the state before or the state after. At least one kill
+per command must land inside its write (the journal is still there), or the test proves
+nothing.
 
 Runs in about 30 seconds on 2 cores. Not on Windows (no SIGKILL).
 """

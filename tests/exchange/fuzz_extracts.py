@@ -10,7 +10,8 @@ A plan is ``(form, tables, files, package)``:
   tables dropped, junk rows, odd sheets in a workbook);
 - ``files``: edits of the files' bytes (for a .zip the members, for a workbook the XML parts):
   truncated, emptied, a byte flipped, bytes that are not UTF-8 inserted, re-encoded, renamed,
-  odd files added beside them;
+  padded with up to 200,000 blank lines, quotes or NULs, replaced by hostile XML (entities, an
+  external entity, a document type), odd files added beside them;
 - ``package``: edits of the .zip or .xlsx file itself (a byte flipped, truncated, junk added).
 
 Plans are plain tuples, so a failing one can be kept as an ``@example``.
@@ -107,6 +108,8 @@ FILE_EDITS = st.one_of(
     st.tuples(st.just("add"), FILE_NAMES, AT),
     st.tuples(st.just("add junk"), FILE_NAMES, st.binary(max_size=64)),
     st.tuples(st.just("xml"), AT, st.sampled_from(sorted(XML))),
+    st.tuples(st.just("pad"), AT, st.sampled_from([b"\n", b",,,,\r\n", b'"', b"\x00"]),
+              st.integers(min_value=1, max_value=200_000)),
 )
 PACKAGE_EDITS = st.one_of(
     st.tuples(st.just("flip"), AT, st.integers(min_value=1, max_value=255)),
@@ -255,6 +258,8 @@ def edit_files(files: dict[str, bytes], edits: list[tuple]) -> dict[str, bytes]:
             files[args[1]] = files.pop(name)
         elif kind == "xml":
             files[name] = XML[args[1]].encode()
+        elif kind == "pad":
+            files[name] = data + args[1] * args[2]
     return files
 
 
