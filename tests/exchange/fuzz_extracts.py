@@ -228,39 +228,44 @@ def _cell(value: Any, illegal) -> Any:  # noqa: ANN001 - a compiled pattern
     return value
 
 
-def edit_files(files: dict[str, bytes], edits: list[tuple]) -> dict[str, bytes]:
+Files = list[tuple[str, bytes]]  # a name may come twice, as in a .zip
+
+
+def edit_files(files: Files, edits: list[tuple]) -> Files:
     """Apply the byte-level edits; each names a file by its position (modulo their number)."""
     for kind, *args in edits:
         if kind == "add":
-            source = list(files.values())[args[1] % len(files)] if files else b""
-            files[args[0]] = source
+            files.append((args[0], files[args[1] % len(files)][1] if files else b""))
             continue
         if kind == "add junk":
-            files[args[0]] = args[1]
+            files.append((args[0], args[1]))
             continue
         if not files:
             continue
-        name = list(files)[args[0] % len(files)]
-        data = files[name]
-        if kind == "truncate":
-            files[name] = data[:args[1] % (len(data) + 1)]
-        elif kind == "empty":
-            files[name] = b""
-        elif kind == "flip" and data:
-            at = args[1] % len(data)
-            files[name] = data[:at] + bytes([data[at] ^ args[2]]) + data[at + 1:]
-        elif kind == "insert":
-            at = args[1] % (len(data) + 1)
-            files[name] = data[:at] + args[2] + data[at:]
-        elif kind == "encode":
-            files[name] = data.decode("utf-8", "replace").encode(args[1], "replace")
-        elif kind == "rename":
-            files[args[1]] = files.pop(name)
-        elif kind == "xml":
-            files[name] = XML[args[1]].encode()
-        elif kind == "pad":
-            files[name] = data + args[1] * args[2]
+        at = args[0] % len(files)
+        name, data = files[at]
+        files[at] = (args[1], data) if kind == "rename" else (name, _edit_bytes(kind, data, args))
     return files
+
+
+def _edit_bytes(kind: str, data: bytes, args: list) -> bytes:
+    if kind == "truncate":
+        return data[:args[1] % (len(data) + 1)]
+    if kind == "empty":
+        return b""
+    if kind == "flip" and data:
+        at = args[1] % len(data)
+        return data[:at] + bytes([data[at] ^ args[2]]) + data[at + 1:]
+    if kind == "insert":
+        at = args[1] % (len(data) + 1)
+        return data[:at] + args[2] + data[at:]
+    if kind == "encode":
+        return data.decode("utf-8", "replace").encode(args[1], "replace")
+    if kind == "xml":
+        return XML[args[1]].encode()
+    if kind == "pad":
+        return data + args[1] * args[2]
+    return data
 
 
 def edit_package(data: bytes, edits: list[tuple]) -> bytes:
@@ -279,19 +284,19 @@ COMPRESSION = {"stored": zipfile.ZIP_STORED, "bzip2": zipfile.ZIP_BZIP2,
                "lzma": zipfile.ZIP_LZMA}
 
 
-def zip_bytes(files: dict[str, bytes], compression: int = zipfile.ZIP_DEFLATED) -> bytes:
+def zip_bytes(files: Files, compression: int = zipfile.ZIP_DEFLATED) -> bytes:
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # "Duplicate name": a .zip may hold two of one name
         with zipfile.ZipFile(buffer, "w", compression) as archive:
-            for name, data in files.items():
+            for name, data in files:
                 archive.writestr(name, data)
     return buffer.getvalue()
 
 
-def unzip(data: bytes) -> dict[str, bytes]:
+def unzip(data: bytes) -> Files:
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
-        return {member.filename: archive.read(member) for member in archive.infolist()}
+        return [(member.filename, archive.read(member)) for member in archive.infolist()]
 
 
 def write_plan(folder: Path, plan: tuple) -> Path:
@@ -309,7 +314,7 @@ def write_plan(folder: Path, plan: tuple) -> Path:
         target.write_bytes(edit_package(zip_bytes(files, compression), package_edits))
         return target
     top = "extract/" if form == "zip in a folder" else ""
-    files = edit_files({f"{top}{name}.csv": csv_bytes(grid) for name, grid in tables.items()},
+    files = edit_files([(f"{top}{name}.csv", csv_bytes(grid)) for name, grid in tables.items()],
                        file_edits)
     if form == "folder":
         return _write_folder(folder / "extract", files)
@@ -318,9 +323,11 @@ def write_plan(folder: Path, plan: tuple) -> Path:
     return target
 
 
-def _write_folder(folder: Path, files: dict[str, bytes]) -> Path:
+def _write_folder(folder: Path, files: Files) -> Path:
+    """The files in a folder: a name given twice is written once (the last); a path leaving the
+    folder stays inside it."""
     folder.mkdir()
-    for name, data in files.items():
+    for name, data in files:
         relative = Path(*[p for p in name.split("/") if p not in ("", "..")]) \
             if name.strip("/") else Path("unnamed")
         path = folder / relative

@@ -122,6 +122,9 @@ def run_import(extract: Path, db: Path) -> tuple[int, str, str]:
                      ("edit", "arms", 0, 0, "x" * 200_000)], [], []))
 # 3,000 repeated rows: 3,000 duplicate ids, every one listed.
 @example(("folder", [("repeat row", "offenders", 0, 3000)], [], []))
+# Odd members: a second offenders.csv in a .zip; a second extract in a folder beside it.
+@example(("zip", [], [("add", "offenders.csv", 0)], []))
+@example(("zip", [], [("add", "extract/offenders.csv", 1)], []))
 # Accepted though impossible (issue 12): they must still end in 0, 1 or 2 and all or nothing.
 @example(("folder", [("edit", "offenders", 0, 1, "x" * 200_000)], [], []))
 @example(("folder", [("edit", "offenders", 0, 0, "R\x001")], [], []))
