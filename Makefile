@@ -1,13 +1,17 @@
 # make run   : set up, then open the application on the bundled Lancashire 2017 demo database
 # make test  : set up, then run ruff, the import contracts and the whole test suite offscreen
 # make bench : set up, then print the benchmark figures
+# make fuzz  : set up, then feed the import many more mutated extracts than make test does
+#              (FUZZ_EXAMPLES=N to choose how many; about 30 a second)
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := demo-data/lancashire-2017.sqlite3
 
-.PHONY: run test bench lint demo clean
+.PHONY: run test bench lint demo clean fuzz
+
+FUZZ_EXAMPLES ?= 10000
 
 $(STAMP): pyproject.toml
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
@@ -31,6 +35,10 @@ lint: $(STAMP)
 
 test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+
+fuzz: $(STAMP)
+	NCPI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
+		-p no:cacheprovider tests/exchange/test_import_fuzz.py
 
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
