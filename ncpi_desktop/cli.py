@@ -76,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_exchange_commands(commands: argparse._SubParsersAction) -> None:
     """``import`` and ``export``: the register in and out as an extract."""
+    from ncpi_desktop.exchange.limits import add_limit_arguments
     load = commands.add_parser(
         "import", help="load an extract (CSV folder, .zip or .xlsx): all or nothing")
     load.add_argument("extract", help="a folder of CSV files, a .zip of one, or an .xlsx workbook")
@@ -84,6 +85,7 @@ def _add_exchange_commands(commands: argparse._SubParsersAction) -> None:
                       help="validate and count what would change, without writing")
     load.add_argument("--actor", default=None,
                       help="who is importing, for the audit trail (default: the logged-in user)")
+    add_limit_arguments(load)
 
     export = commands.add_parser("export", help="write the whole register as an extract")
     export.add_argument("--db", dest="sub_db", help="database file or URL")
@@ -214,10 +216,11 @@ def cmd_import(args: argparse.Namespace) -> int:
 
     from ncpi_desktop.exchange.extract import ExtractUnusable, read_extract
     from ncpi_desktop.exchange.importer import import_extract
+    from ncpi_desktop.exchange.limits import limits_from_arguments
     from ncpi_desktop.storage.database import database_url, open_database
 
     try:
-        extract = read_extract(args.extract)
+        extract = read_extract(args.extract, limits_from_arguments(args))
     except ExtractUnusable as exc:
         return _error(str(exc), EXIT_UNUSABLE)
     target = _target(args)
@@ -247,7 +250,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for issue in result.warnings:
         print(f"warning: {issue}")
     if result.errors:
-        return _error(f"{len(result.errors):,} error(s) in {result.source}; nothing was "
+        return _error(f"{result.error_count:,} error(s) in {result.source}; nothing was "
                       f"imported", EXIT_INVALID)
     for line in result.summary_lines():
         print(line)

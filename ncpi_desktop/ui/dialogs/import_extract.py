@@ -120,7 +120,7 @@ class ImportFlow(QObject):
             self.errors_dialog = ImportErrorsDialog(result, self._context.dialog_parent)
             self.errors_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.errors_dialog.open()
-            self._status(f"{result.source} not imported: {plural(len(result.errors), 'error')}; "
+            self._status(f"{result.source} not imported: {plural(result.error_count, 'error')}; "
                          "nothing was changed.")
         else:
             self.summary_dialog = ImportSummaryDialog(result, self._context.location or
