@@ -153,9 +153,9 @@ def check_archive(members: list[zipfile.ZipInfo], where: str, limits: ImportLimi
     for member in members:
         total += member.file_size
         if member.file_size > limits.file_bytes:
-            raise LimitExceeded(f"{where} {what}{member.filename}".strip(),
-                                f"{member.file_size:,} bytes after decompression",
+            raise LimitExceeded(f"{what}{member.filename} in {where}",
+                                f"declares {member.file_size:,} bytes after decompression",
                                 limits, "file_bytes")
         if total > limits.total_bytes:
-            raise LimitExceeded(where, f"more than {limits.total_bytes:,} bytes after "
+            raise LimitExceeded(where, f"declares more than {limits.total_bytes:,} bytes after "
                                        f"decompression", limits, "total_bytes")
