@@ -122,8 +122,8 @@ def _unique(check: Checker, name: str, values: np.ndarray, text: np.ndarray) -> 
 def _unique_ignoring_case(check: Checker, name: str, cells: Cells) -> None:
     """Ids that differ only in case (r0001 beside R0001) would be two rows of the database that
     people read as one: each after the first is an error."""
-    folded = np.array([u.casefold() for u in cells.uniques], dtype=object)
-    if len(set(folded)) == len(folded):
+    folded = _casefolded(cells.uniques)
+    if folded is None or pd.Index(folded).is_unique:
         return
     exact = pd.Series(cells.text, dtype=object)
     key = pd.Series(cells.full(folded), dtype=object)
@@ -134,6 +134,17 @@ def _unique_ignoring_case(check: Checker, name: str, cells: Cells) -> None:
     check.rows(name, differs, cells.text,
                lambda i: f"differs only in case from {first_value[i]} in row {rows[i]} "
                          f"(expected a unique {name}, case ignored)")
+
+
+def _casefolded(values: np.ndarray) -> np.ndarray | None:
+    """``values`` case-folded, in one call over all of them when a separator allows; None when
+    folding cannot make two of them equal (ASCII in one case: ids such as V0000001)."""
+    joined = "\x1f".join(values)
+    if joined.isascii() and (joined == joined.upper() or joined == joined.lower()):
+        return None
+    if joined.count("\x1f") == len(values) - 1:
+        return np.array(joined.casefold().split("\x1f"), dtype=object)
+    return np.array([u.casefold() for u in values], dtype=object)
 
 
 def _unique_pair(check: Checker, key: tuple[str, ...], out: dict[str, np.ndarray],
