@@ -61,5 +61,5 @@ class ExtractUnusable(Exception):
 def not_listed(file: str, count: int, listed: int) -> ImportIssue:
     """The one line standing for ``count`` errors beyond the first ``listed``."""
     return ImportIssue(file, None, None, None,
-                       f"and {count:,} more error{'s' if count != 1 else ''}, not listed (the "
-                       f"first {listed:,} are; --max-errors changes how many)", more=count)
+                       f"and {count:,} more error{'s' if count != 1 else ''}, not listed (only "
+                       f"the first {listed:,} are)", more=count)

@@ -283,6 +283,51 @@ def test_a_corrupt_zip_is_unusable_input_not_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "r.sqlite3").exists()
 
 
+def _rewritten(source: Path, target: Path, part: str, change) -> Path:
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
+        for member in old.infolist():
+            data = old.read(member)
+            new.writestr(member, change(data) if member.filename == part else data)
+    return target
+
+
+#: Entities of entities: a few hundred bytes that expand to a billion "lol"s.
+LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">'
+          + b"".join(b'<!ENTITY lol%d "%s">' % (n, b"&lol%d;" % (n - 1) * 10)
+                     for n in range(1, 10)) + b"]>")
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet2.xml",
+                                  "xl/styles.xml", "[Content_Types].xml"])
+def test_an_xml_attack_in_a_workbook_is_unusable_input(tmp_path, capsys, part):
+    from extract_files import write_workbook
+
+    def laughs(data: bytes) -> bytes:
+        body = data.split(b"?>", 1)[1] if data.startswith(b"<?xml") else data
+        return LAUGHS + body.replace(b"<v>", b"<v>&lol9;", 1)
+
+    path = _rewritten(write_workbook(tmp_path / "x.xlsx"), tmp_path / "attack.xlsx", part,
+                      laughs)
+    started = time.perf_counter()
+    assert main(["import", str(path), "--db", str(tmp_path / "r.sqlite3")]) == 2
+    assert time.perf_counter() - started < REFUSAL_SECONDS
+    assert capsys.readouterr().err.splitlines() == [
+        "ncpi-desktop: attack.xlsx is not a readable .xlsx workbook"]
+
+
+def test_a_workbook_with_an_empty_chartsheet_is_unusable_input(tmp_path, capsys):
+    import openpyxl
+    from extract_files import write_workbook
+
+    path = write_workbook(tmp_path / "x.xlsx")
+    workbook = openpyxl.load_workbook(path)
+    workbook.create_chartsheet("chart")
+    workbook.save(path)
+    assert main(["import", str(path), "--db", str(tmp_path / "r.sqlite3")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "ncpi-desktop: x.xlsx is not a readable .xlsx workbook"]
+
+
 # --- errors listed ------------------------------------------------------------------------------
 
 def test_only_the_first_errors_are_listed_then_one_line_counts_the_rest(tmp_path, capsys):
@@ -299,8 +344,7 @@ def test_only_the_first_errors_are_listed_then_one_line_counts_the_rest(tmp_path
     assert lines[0] == ('visits.csv row 2, column visited_on: "not a date" is not a date '
                         "(expected YYYY-MM-DD or DD/MM/YYYY)")
     assert lines[999].startswith("visits.csv row 1001, column visited_on:")
-    assert lines[1_000] == ("bad: and 1,500 more errors, not listed (the first 1,000 are; "
-                            "--max-errors changes how many)")
+    assert lines[1_000] == "bad: and 1,500 more errors, not listed (only the first 1,000 are)"
     assert captured.err.splitlines() == [
         "ncpi-desktop: 2,500 error(s) in bad; nothing was imported"]
     assert not db.exists()
@@ -324,7 +368,7 @@ def test_the_errors_listed_are_the_first_in_file_and_row_order(engine, tmp_path)
         "completed, no_access)",
         'visits.csv row 3, column officers: "0" is out of range (expected a whole number of '
         "at least 1)",
-        "x: and 56 more errors, not listed (the first 5 are; --max-errors changes how many)"]
+        "x: and 56 more errors, not listed (only the first 5 are)"]
     assert result.error_count == 61 and not result.written
 
 
