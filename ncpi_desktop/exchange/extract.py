@@ -1,19 +1,22 @@
 """Reading an extract (IMPORT-FORMAT.md) into text cells, before anything is checked.
 
 An extract is a folder of CSV files, a ``.zip`` of that folder, or one ``.xlsx`` workbook with a
-sheet per table. ``read_extract`` turns any of them into raw text cells; ``validate_extract``
-(``exchange.validate``) checks every cell against ``TABLES`` (``exchange.import_format``: the
-single source of truth for columns, also used by the templates and the export) and returns the
-typed tables with *all* the problems found, each naming the file or sheet, the row as a
-spreadsheet shows it, the column, the value and what was expected.
+sheet per table (``exchange.workbook``). ``read_extract`` turns any of them into raw text cells
+(``exchange.raw``), reading within ``ImportLimits`` (``exchange.limits``): each CSV file is first
+read through as a stream and counted (``exchange.intake``), and parsed only when it is within the
+limits, so a file over one is refused in seconds and memory stays bounded whatever arrives.
+``validate_extract`` (``exchange.validate``) then checks every cell against ``TABLES``
+(``exchange.import_format``: the single source of truth for columns, also used by the templates
+and the export) and returns the typed tables with the problems found, each naming the file or
+sheet, the row as a spreadsheet shows it, the column, the value and what was expected.
 
 Row numbers: the header is row 1 and data record *n* is row *n + 1*, which is what a spreadsheet
 shows. A quoted value holding a line break still makes one record (one spreadsheet row), so the
 row number counts records, not physical lines of the file. Blank rows count as rows and are
 skipped.
 
-This module also gives the names callers of the extract use together (``TABLES``, the issues),
-so ``from ncpi_desktop.exchange.extract import ...`` reaches them; the checks are
+This module also gives the names callers of the extract use together (``TABLES``, the issues,
+the limits), so ``from ncpi_desktop.exchange.extract import ...`` reaches them; the checks are
 ``exchange.validate``.
 """
 
