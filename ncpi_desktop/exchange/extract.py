@@ -181,7 +181,11 @@ def parse_csv(name: str, label: str, opener: Opener, limits: ImportLimits = DEFA
     except (pd.errors.ParserError, ValueError, csv.Error):
         with opened(opener, label) as stream:
             text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            records = list(csv.reader(text, strict=False))
+            try:
+                records = list(csv.reader(text, strict=False))
+            except csv.Error as exc:  # a value longer than the csv module reads
+                raise LimitExceeded(label, f"a value of more than {csv.field_size_limit():,} "
+                                           f"characters", limits, "field_chars") from exc
         return records_table(name, label, records, limits, strict_width=True)
     check_width(label, frame.shape[1], limits)
     frame = frame.fillna("")

@@ -250,6 +250,15 @@ def test_a_zip_member_declaring_more_than_the_limit_is_refused_before_it_is_read
         f"{size - 1:,} bytes per file after decompression; --max-file-bytes changes it)")
 
 
+def test_a_long_value_in_a_row_too_wide_is_over_the_limit_not_a_traceback(engine, tmp_path):
+    """Such a row is read by the forgiving reader, which stops at 131,072 characters."""
+    folder = write_folder(tmp_path / "x", raw={
+        "arms.csv": b"rso_id,completed_on,outcome\nR1,2017-01-01,low," + b"x" * 200_000 + b"\n"})
+    assert refused(engine, folder, DEFAULT_LIMITS) == (
+        "arms.csv: a value of more than 131,072 characters (limit: 1,000 characters per value; "
+        "--max-field-chars changes it)")
+
+
 def test_too_many_columns_are_refused(engine, tmp_path):
     tables = valid_rows()
     for n in range(10):
