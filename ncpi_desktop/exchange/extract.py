@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
@@ -168,9 +169,15 @@ def _read_zip(path: Path, extract: Extract, budget: Budget) -> None:
 
 def parse_csv(name: str, label: str, opener: Opener, limits: ImportLimits = DEFAULT_LIMITS
               ) -> tuple[RawTable | None, list[ImportIssue]]:
-    """One CSV file as text cells, read from the stream ``opener`` opens (a file ``scan_csv``
+    """One CSV file as text cells, read from the streams ``opener`` opens (a file ``scan_csv``
     has found within the limits). Rows with more values than the header give issues naming the
-    file and row; a header of more than ``limits.columns`` columns is refused."""
+    file and row; a header of more than ``limits.columns`` columns is refused before the rows are
+    read."""
+    with opened(opener, label) as stream:
+        records = _forgiving_records(stream, label, limits)
+        header = next(records, [])
+        records.close()
+    check_width(label, len(header), limits)
     try:
         # Every cell stays the text it was: object dtype holds plain str values (pandas' own
         # string dtype would do the same more slowly), and nothing is read as NaN or a number.
@@ -180,16 +187,39 @@ def parse_csv(name: str, label: str, opener: Opener, limits: ImportLimits = DEFA
                                 index_col=False)
     except (pd.errors.ParserError, ValueError, csv.Error):
         with opened(opener, label) as stream:
-            text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
-            try:
-                records = list(csv.reader(text, strict=False))
-            except csv.Error as exc:  # a value longer than the csv module reads
-                raise LimitExceeded(label, f"a value of more than {csv.field_size_limit():,} "
-                                           f"characters", limits, "field_chars") from exc
-        return records_table(name, label, records, limits, strict_width=True)
+            return records_table(name, label, _forgiving_records(stream, label, limits), limits,
+                                 strict_width=True)
     check_width(label, frame.shape[1], limits)
     frame = frame.fillna("")
     header = [str(v) for v in frame.iloc[0].tolist()]
     cells = frame.iloc[1:].reset_index(drop=True)
     cells.columns = range(cells.shape[1])
     return RawTable(name, label, header, cells, np.arange(2, len(cells) + 2)), []
+
+
+def _forgiving_records(stream: BinaryIO, label: str, limits: ImportLimits
+                       ) -> Iterator[list[str]]:
+    """The records of a CSV stream as the slow, forgiving reader sees them (rows with more values
+    than the header, a quote left open), one at a time: a record longer than a row within the
+    limits can be (its lines joined by quoted line breaks) is refused as it is read."""
+    size = 0
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
+
+    def lines() -> Iterator[str]:
+        nonlocal size
+        for line in text:
+            size += len(line)
+            if size > limits.line_bytes:
+                raise LimitExceeded(label, f"a row of more than {limits.line_bytes:,} "
+                                           f"characters", limits, "field_chars")
+            yield line
+
+    try:
+        for record in csv.reader(lines(), strict=False):
+            size = 0
+            yield record
+    except csv.Error as exc:  # a value longer than the csv module reads
+        raise LimitExceeded(label, f"a value of more than {csv.field_size_limit():,} "
+                                   f"characters", limits, "field_chars") from exc
+    finally:
+        text.detach()  # the stream is its opener's to close

@@ -259,6 +259,17 @@ def test_a_long_value_in_a_row_too_wide_is_over_the_limit_not_a_traceback(engine
         "--max-field-chars changes it)")
 
 
+def test_a_record_of_short_lines_joined_by_quoted_line_breaks_is_bounded(engine, tmp_path):
+    """Each line within the limits, but one record longer than any row can be."""
+    joined = b'R2,"' + b"abcdefgh\n" * 40 + b'",low\n'
+    folder = write_folder(tmp_path / "x", raw={
+        "arms.csv": b"rso_id,completed_on,outcome\nR1,2017-01-01,low,wide\n" + joined})
+    limits = replace(DEFAULT_LIMITS, columns=3, field_chars=10)
+    assert refused(engine, folder, limits) == (
+        "arms.csv: a row of more than 129 characters (limit: 10 characters per value; "
+        "--max-field-chars changes it)")
+
+
 def test_too_many_columns_are_refused(engine, tmp_path):
     tables = valid_rows()
     for n in range(10):
