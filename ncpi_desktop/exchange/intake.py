@@ -92,13 +92,13 @@ def scan_csv(opener: Opener, label: str, limits: ImportLimits, budget: Budget
             try:
                 text = decoder.decode(chunk)
             except UnicodeDecodeError as exc:
-                return _not_utf8(label, lines, chunk, exc)
+                return _not_utf8(label, lines, exc)
             content = content or bool(text.strip())
             lines, run = _count_lines(chunk, label, lines, run, limits)
         try:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as exc:
-            return _not_utf8(label, lines, exc.object, exc)
+            return _not_utf8(label, lines, exc)
     if not content:
         return ImportIssue(label, None, None, None,
                            "is empty (expected a header row naming the columns)")
@@ -126,7 +126,10 @@ def _count_lines(chunk: bytes, label: str, lines: int, run: int, limits: ImportL
     return lines, run
 
 
-def _not_utf8(label: str, lines: int, data: bytes, exc: UnicodeDecodeError) -> ImportIssue:
+def _not_utf8(label: str, lines: int, exc: UnicodeDecodeError) -> ImportIssue:
+    """The issue of a file that is not UTF-8 (``exc.object``: what the decoder was given of the
+    chunk in which it failed, after ``lines`` lines)."""
+    data = exc.object
     line = lines + data.count(b"\n", 0, exc.start) + 1
     return ImportIssue(
         label, None, None, None,

@@ -270,6 +270,23 @@ def test_a_record_of_short_lines_joined_by_quoted_line_breaks_is_bounded(engine,
         "--max-field-chars changes it)")
 
 
+def test_a_file_read_in_chunks_is_utf8_across_them_and_its_bad_byte_found(engine, tmp_path):
+    from ncpi_desktop.exchange.intake import CHUNK
+
+    header = b"rso_id,completed_on,outcome\n"
+    line = b"R1,2017-01-01,low\n"
+    lines = (CHUNK - len(header) - 5) // len(line)
+    pad = CHUNK - len(header) - lines * len(line) - 5  # "é" straddles the first chunk's end
+    data = header + line * lines + b"R1,2" + b"0" * pad + "é".encode() + b"\n"
+    assert data.index("é".encode()) == CHUNK - 1
+    data += line * 10 + b"R1,\xff,low\n"
+    folder = write_folder(tmp_path / "x", raw={"arms.csv": data})
+    result = import_extract(engine, folder, actor="t", check=True)
+    assert [str(i) for i in result.errors] == [
+        f"arms.csv: is not UTF-8 text (byte 0xff on line {lines + 13} is not UTF-8); save it as "
+        '"CSV UTF-8"']
+
+
 def test_too_many_columns_are_refused(engine, tmp_path):
     tables = valid_rows()
     for n in range(10):
