@@ -155,14 +155,15 @@ def check_column(spec: ColumnSpec, cells: Cells, check: Checker, today: np.datet
 
 
 def check_text(spec: ColumnSpec, cells: Cells, check: Checker, limits: ImportLimits) -> None:
-    """Any column's values: no control character (a tab or line break only in text other than
-    an id), no more characters than the field limit (the name limit for ids and names)."""
+    """Any column's values: no more characters than the field limit (the name limit for ids and
+    names); in text, no control character (a tab or line break only in text other than an id).
+    A date, a number or a choice holding one is not what it should be, and says so."""
     uniques = cells.uniques
     if not len(uniques):
         return
-    strict = spec.kind != "text" or spec.unique or spec.references is not None
+    strict = spec.unique or spec.references is not None
     pattern = _CONTROL if strict else _CONTROL_IN_TEXT
-    if pattern.search(" ".join(uniques)):
+    if spec.kind == "text" and pattern.search(" ".join(uniques)):
         found = [pattern.search(u) for u in uniques]
         bad_u = np.array([f is not None for f in found], dtype=bool)
         codes = cells.full(np.array([ord(f.group()) if f else 0 for f in found], dtype=np.int64))
@@ -172,8 +173,8 @@ def check_text(spec: ColumnSpec, cells: Cells, check: Checker, limits: ImportLim
                              f"without control characters{allowed})")
     limit = "name_chars" if spec.short else "field_chars"
     most = getattr(limits, limit)
-    lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=len(uniques))
-    if lengths.max() > most:
+    if max(map(len, uniques)) > most:
+        lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=len(uniques))
         shown = np.array([u if len(u) <= most else u[:_SHOWN] + "…" for u in uniques],
                          dtype=object)
         full_lengths = cells.full(lengths)
