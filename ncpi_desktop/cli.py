@@ -84,6 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def _add_exchange_commands(commands: argparse._SubParsersAction) -> None:
     """``import`` and ``export``: the register in and out as an extract."""
+    from ncpi_desktop.exchange.limits import add_limit_arguments
     load = commands.add_parser(
         "import", help="load an extract (CSV folder, .zip or .xlsx): all or nothing")
     load.add_argument("extract", help="a folder of CSV files, a .zip of one, or an .xlsx workbook")
@@ -92,6 +93,7 @@ def _add_exchange_commands(commands: argparse._SubParsersAction) -> None:
                       help="validate and count what would change, without writing")
     load.add_argument("--actor", default=None,
                       help="who is importing, for the audit trail (default: the logged-in user)")
+    add_limit_arguments(load)
 
     export = commands.add_parser("export", help="write the whole register as an extract")
     export.add_argument("--db", dest="sub_db", help="database file or URL")
@@ -221,10 +223,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     from ncpi_desktop.exchange.damaged import read_extract_file
     from ncpi_desktop.exchange.extract import ExtractUnusable
     from ncpi_desktop.exchange.importer import import_extract
+    from ncpi_desktop.exchange.limits import limits_from_arguments
     from ncpi_desktop.storage.database import open_database, parse_target, sqlite_file
 
     try:
-        extract = read_extract_file(args.extract)
+        extract = read_extract_file(args.extract, limits_from_arguments(args))
     except ExtractUnusable as exc:
         return say(str(exc), EXIT_UNUSABLE)
     target = _target(args)
@@ -253,7 +256,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     for issue in result.warnings:
         print(f"warning: {issue}")
     if result.errors:
-        return say(f"{len(result.errors):,} error(s) in {result.source}; nothing was "
+        return say(f"{result.error_count:,} error(s) in {result.source}; nothing was "
                    f"imported", EXIT_INVALID)
     for line in result.summary_lines():
         print(line)

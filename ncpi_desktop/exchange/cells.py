@@ -17,12 +17,20 @@ import pandas as pd
 
 from ncpi_desktop.exchange.import_format import INDEFINITE, NO, YES, ColumnSpec
 from ncpi_desktop.exchange.issues import ERROR, ImportIssue
+from ncpi_desktop.exchange.limits import LIMIT_OPTIONS, ImportLimits
 from ncpi_desktop.formats import DATE_FORMAT
 
 #: Whole numbers are stored as SQL integers; a value above this cannot be an officer count.
 WHOLE_LIMIT = 2**31 - 1
 _ISO_DATE = r"[0-9]{4}-[0-9]{2}-[0-9]{2}"
 _UK_DATE = r"[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}"
+#: No date of the register is before this one.
+EARLIEST_DATE = np.datetime64("1900-01-01", "D")
+#: Control characters (C0, DEL, C1); text may hold a tab or a line break, an id none at all.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL_IN_TEXT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+#: Characters of a value shown in an error about its length.
+_SHOWN = 40
 
 
 @dataclass
@@ -83,17 +91,26 @@ def iso_text(parsed: np.ndarray) -> np.ndarray:
 
 
 class Checker:
-    """Collects the issues of one table."""
+    """Collects the issues of one table: of each check, the first ``listed`` rows are described
+    and the rest counted in one issue with ``more`` (``validate_extract`` keeps the first
+    ``listed`` of all and counts the rest in one line)."""
 
-    def __init__(self, label: str, rows: np.ndarray) -> None:
+    def __init__(self, label: str, rows: np.ndarray, listed: int = 1_000) -> None:
         self.label = label
         self.row_numbers = rows
+        self.listed = listed
         self.issues: list[ImportIssue] = []
 
     def rows(self, column: str, mask: np.ndarray, values: np.ndarray,
              message: str | Callable[[int], str], severity: str = ERROR) -> None:
         """One issue for each row where ``mask`` holds; ``message`` may depend on the row index."""
-        for i in np.flatnonzero(mask):
+        where = np.flatnonzero(mask)
+        if len(where) > self.listed:
+            unlisted = len(where) - self.listed
+            where = where[:self.listed]
+            self.issues.append(ImportIssue(self.label, None, column, None, "not listed",
+                                           severity, more=unlisted))
+        for i in where:
             text = message(i) if callable(message) else message
             self.issues.append(ImportIssue(self.label, int(self.row_numbers[i]), column,
                                            str(values[i]), text, severity))
@@ -137,6 +154,36 @@ def check_column(spec: ColumnSpec, cells: Cells, check: Checker, today: np.datet
         out[spec.name] = _check_number(column, blank_u)
 
 
+def check_text(spec: ColumnSpec, cells: Cells, check: Checker, limits: ImportLimits) -> None:
+    """Any column's values: no more characters than the field limit (the name limit for ids and
+    names); in text, no control character (a tab or line break only in text other than an id).
+    A date, a number or a choice holding one is not what it should be, and says so."""
+    uniques = cells.uniques
+    if not len(uniques):
+        return
+    strict = spec.unique or spec.references is not None
+    pattern = _CONTROL if strict else _CONTROL_IN_TEXT
+    if spec.kind == "text" and pattern.search(" ".join(uniques)):
+        found = [pattern.search(u) for u in uniques]
+        bad_u = np.array([f is not None for f in found], dtype=bool)
+        codes = cells.full(np.array([ord(f.group()) if f else 0 for f in found], dtype=np.int64))
+        allowed = "" if strict else " other than a tab or a line break"
+        check.rows(spec.name, cells.full(bad_u), cells.text,
+                   lambda i: f"holds the control character U+{codes[i]:04X} (expected text "
+                             f"without control characters{allowed})")
+    limit = "name_chars" if spec.short else "field_chars"
+    most = getattr(limits, limit)
+    if max(map(len, uniques)) > most:
+        lengths = np.fromiter(map(len, uniques), dtype=np.int64, count=len(uniques))
+        shown = np.array([u if len(u) <= most else u[:_SHOWN] + "…" for u in uniques],
+                         dtype=object)
+        full_lengths = cells.full(lengths)
+        option, what = LIMIT_OPTIONS[limit]
+        check.rows(spec.name, cells.full(lengths > most), cells.full(shown),
+                   lambda i: f"has {full_lengths[i]:,} characters (expected at most {most:,}: "
+                             f"the limit of {what}, {option})")
+
+
 def _check_dates(column: _Column, blank_u: np.ndarray, today: np.datetime64,
                  out: dict[str, np.ndarray], parsed_dates: dict[str, np.ndarray]) -> None:
     spec, cells = column.spec, column.cells
@@ -146,9 +193,14 @@ def _check_dates(column: _Column, blank_u: np.ndarray, today: np.datetime64,
         if spec.kind == "date_or_indefinite" else np.zeros(len(uniques), dtype=bool)
     column.report(np.isnat(parsed) & ~blank_u & ~indefinite_u,
                   f"is not a date (expected {spec.expected})")
+    dated = ~np.isnat(parsed)
+    early = dated & (parsed < EARLIEST_DATE)
+    column.report(early, "is before 1900 (expected a date from 1900-01-01 on)")
     if spec.not_future:
-        column.report(~np.isnat(parsed) & (parsed > today),
-                      f"is in the future (expected a date on or before today, {today})")
+        future = dated & (parsed > today)
+        column.report(future, f"is in the future (expected a date on or before today, {today})")
+        early |= future
+    parsed[early] = np.datetime64("NaT")  # an error already: no rule between columns repeats it
     out[spec.name] = cells.full(iso_text(parsed))
     parsed_dates[spec.name] = cells.full(parsed)
     if spec.flag_column:

@@ -16,15 +16,17 @@ import zlib
 from pathlib import Path
 
 from ncpi_desktop.exchange.extract import Extract, ExtractUnusable, read_extract
+from ncpi_desktop.exchange.limits import ImportLimits
 
 #: The libraries that read a zip and a workbook, by the folder or file of their code.
 READING_LIBRARIES = ("openpyxl", "zipfile", "zlib", "xml", "defusedxml", "et_xmlfile")
 
 
-def read_extract_file(source: str | Path) -> Extract:
-    """``read_extract``, with a damaged zip or workbook raised as ``ExtractUnusable``."""
+def read_extract_file(source: str | Path, limits: ImportLimits | None = None) -> Extract:
+    """``read_extract`` (within ``limits``), with a damaged zip or workbook raised as
+    ``ExtractUnusable``."""
     try:
-        return read_extract(source)
+        return read_extract(source, limits)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as exc:
         what, error = "its compressed data is damaged", exc
     except ElementTree.ParseError as exc:

@@ -1,38 +1,39 @@
 """Reading an extract (IMPORT-FORMAT.md) into text cells, before anything is checked.
 
 An extract is a folder of CSV files, a ``.zip`` of that folder, or one ``.xlsx`` workbook with a
-sheet per table. ``read_extract`` turns any of them into raw text cells; ``validate_extract``
-(``exchange.validate``) checks every cell against ``TABLES`` (``exchange.import_format``: the
-single source of truth for columns, also used by the templates and the export) and returns the
-typed tables with *all* the problems found, each naming the file or sheet, the row as a
-spreadsheet shows it, the column, the value and what was expected.
+sheet per table (``exchange.workbook``). ``read_extract`` turns any of them into raw text cells
+(``exchange.raw``), reading within ``ImportLimits`` (``exchange.limits``): each CSV file is first
+read through as a stream and counted (``exchange.intake``), and parsed only when it is within the
+limits, so a file over one is refused in seconds and memory stays bounded whatever arrives.
+``validate_extract`` (``exchange.validate``) then checks every cell against ``TABLES``
+(``exchange.import_format``: the single source of truth for columns, also used by the templates
+and the export) and returns the typed tables with the problems found, each naming the file or
+sheet, the row as a spreadsheet shows it, the column, the value and what was expected.
 
 Row numbers: the header is row 1 and data record *n* is row *n + 1*, which is what a spreadsheet
 shows. A quoted value holding a line break still makes one record (one spreadsheet row), so the
 row number counts records, not physical lines of the file. Blank rows count as rows and are
 skipped.
 
-This module also gives the names callers of the extract use together (``TABLES``, the issues),
-so ``from ncpi_desktop.exchange.extract import ...`` reaches them; the checks are
+This module also gives the names callers of the extract use together (``TABLES``, the issues,
+the limits), so ``from ncpi_desktop.exchange.extract import ...`` reaches them; the checks are
 ``exchange.validate``.
 """
 
 from __future__ import annotations
 
-import codecs
 import csv
 import io
 import zipfile
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
 
 from ncpi_desktop.exchange.import_format import INDEFINITE, TABLES, TableSpec
+from ncpi_desktop.exchange.intake import Budget, Opener, check_archive, opened, scan_csv
 from ncpi_desktop.exchange.issues import (
     ERROR,
     WARNING,
@@ -41,62 +42,39 @@ from ncpi_desktop.exchange.issues import (
     issue_table,
     quote,
 )
+from ncpi_desktop.exchange.limits import DEFAULT_LIMITS, ImportLimits, LimitExceeded
+from ncpi_desktop.exchange.raw import Extract, RawTable, check_width, records_table
+from ncpi_desktop.exchange.workbook import read_workbook
 
 __all__ = [
     "ERROR", "INDEFINITE", "TABLES", "WARNING", "Extract", "ExtractUnusable", "ImportIssue",
-    "RawTable", "TableSpec", "parse_csv", "quote", "read_extract",
+    "ImportLimits", "LimitExceeded", "RawTable", "TableSpec", "parse_csv", "quote",
+    "read_extract",
 ]
 
 
-@dataclass
-class RawTable:
-    """One file or sheet as text cells: the header and the data rows, nothing coerced.
-
-    ``rows`` holds each data row's spreadsheet row number (header = 1).
-    """
-
-    name: str
-    label: str
-    header: list[str]
-    cells: pd.DataFrame
-    rows: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.cells)
-
-
-@dataclass
-class Extract:
-    """An extract as read, before validation: its tables, the files or sheets it holds, and the
-    problems met while reading."""
-
-    source: str
-    kind: str = "folder"
-    tables: dict[str, RawTable] = field(default_factory=dict)
-    found: list[str] = field(default_factory=list)
-    issues: list[ImportIssue] = field(default_factory=list)
-
-    @property
-    def is_workbook(self) -> bool:
-        return self.kind == "workbook"
-
-
-def read_extract(source: str | Path) -> Extract:
-    """Read a folder of CSVs, a .zip of one, or an .xlsx workbook (chosen by what ``source`` is).
+def read_extract(source: str | Path, limits: ImportLimits | None = None) -> Extract:
+    """Read a folder of CSVs, a .zip of one, or an .xlsx workbook (chosen by what ``source`` is),
+    within ``limits`` (default ``ImportLimits()``; ``exchange.limits``).
 
     Raises ``ExtractUnusable`` when ``source`` is not an extract (nothing in it is named after a
-    table of the extract); problems inside a readable extract (a file that is not UTF-8, an empty
-    file, a misnamed sheet) are returned as issues and reported with the validation errors.
+    table of the extract) or cannot be read, and ``LimitExceeded`` (an ``ExtractUnusable``) as
+    soon as a file is over a limit; problems inside a readable extract (a file that is not UTF-8,
+    an empty file, a misnamed sheet) are returned as issues and reported with the validation
+    errors.
     """
     path = Path(source)
+    limits = limits or DEFAULT_LIMITS
     if not path.exists():
         raise ExtractUnusable(f"{path} does not exist")
+    extract = Extract(source=path.name, limits=limits)
+    budget = Budget(path.name, limits)
     if path.is_dir():
-        extract = _read_folder(path)
+        _read_folder(path, extract, budget)
     elif path.suffix.lower() == ".zip":
-        extract = _read_zip(path)
+        _read_zip(path, extract, budget)
     elif path.suffix.lower() in (".xlsx", ".xlsm"):
-        extract = _read_workbook(path)
+        read_workbook(path, extract)
     else:
         raise ExtractUnusable(
             f"{path.name} is not an extract: give a folder of CSV files, a .zip of one, "
@@ -123,8 +101,9 @@ def _table_name(filename: str) -> str | None:
     return stem if stem in TABLES else None
 
 
-def _add_csv(extract: Extract, filename: str, read: Callable[[], bytes]) -> None:
-    """Read one CSV file into the extract (``read`` returns its bytes) unless it is not ours."""
+def _add_csv(extract: Extract, filename: str, opener: Opener, budget: Budget) -> None:
+    """Read one CSV file into the extract (``opener`` opens it as a stream) unless it is not
+    ours."""
     extract.found.append(filename)
     name = _table_name(filename)
     if name is None:
@@ -137,36 +116,32 @@ def _add_csv(extract: Extract, filename: str, read: Callable[[], bytes]) -> None
         extract.issues.append(ImportIssue(filename, None, None, None,
                                           f"is a second file for {name}; give only one"))
         return
-    table, issues = parse_csv(name, filename, read())
+    scan = scan_csv(opener, filename, extract.limits, budget)
+    if isinstance(scan, ImportIssue):
+        extract.issues.append(scan)
+        return
+    table, issues = parse_csv(name, filename, opener, extract.limits)
     extract.issues.extend(issues)
     if table is not None:
         extract.tables[name] = table
 
 
-def _read_folder(path: Path) -> Extract:
-    extract = Extract(source=path.name, kind="folder")
+def _read_folder(path: Path, extract: Extract, budget: Budget) -> None:
     try:
         entries = sorted(p for p in path.iterdir()
                          if p.is_file() and p.suffix.lower() == ".csv")
     except OSError as exc:
         raise ExtractUnusable(f"cannot read the folder {path}: {exc.strerror or exc}") from exc
-
     for entry in entries:
-        def read(entry: Path = entry) -> bytes:
-            try:
-                return entry.read_bytes()
-            except OSError as exc:
-                raise ExtractUnusable(f"cannot read {entry.name}: {exc.strerror or exc}") from exc
-        _add_csv(extract, entry.name, read)
-    return extract
+        _add_csv(extract, entry.name, lambda entry=entry: entry.open("rb"), budget)
 
 
-def _read_zip(path: Path) -> Extract:
+def _read_zip(path: Path, extract: Extract, budget: Budget) -> None:
     """CSV files at the top of the archive or in one folder at its top."""
-    extract = Extract(source=path.name, kind="zip")
+    extract.kind = "zip"
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
         raise ExtractUnusable(f"{path.name} is not a readable .zip file") from exc
     with archive:
         by_folder: dict[str, list[zipfile.ZipInfo]] = {}
@@ -183,41 +158,38 @@ def _read_zip(path: Path) -> Extract:
                 f"{path.name} holds more than one extract (in "
                 + ", ".join(f"{f}/" if f else "the top level" for f in sorted(ours))
                 + "); give one folder of CSV files")
-        for member in by_folder.get(ours[0] if ours else "", []):
-            def read(member: zipfile.ZipInfo = member) -> bytes:
-                try:
-                    return archive.read(member)
-                except (zipfile.BadZipFile, zipfile.LargeZipFile, RuntimeError, OSError,
-                        EOFError, NotImplementedError) as exc:
-                    raise ExtractUnusable(
-                        f"cannot read {member.filename} in {path.name}: {exc}") from exc
-            _add_csv(extract, member.filename.split("/")[-1], read)
-    return extract
+        members = by_folder.get(ours[0] if ours else "", [])
+        check_archive([m for m in members if _table_name(m.filename.split("/")[-1])],
+                      path.name, extract.limits)
+        for member in members:
+            def opener(member: zipfile.ZipInfo = member) -> BinaryIO:
+                return archive.open(member)
+            _add_csv(extract, member.filename.split("/")[-1], opener, budget)
 
 
-def parse_csv(name: str, label: str, data: bytes) -> tuple[RawTable | None, list[ImportIssue]]:
-    """One CSV file's bytes as text cells. A file that is not UTF-8, is empty, or has rows with
-    more values than the header gives issues naming the file (and row)."""
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8):]
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        return None, [ImportIssue(
-            label, None, None, None,
-            f"is not UTF-8 text (byte 0x{data[exc.start]:02x} on line {line} is not UTF-8); "
-            f"save it as \"CSV UTF-8\"")]
-    if not text.strip():
-        return None, [ImportIssue(label, None, None, None,
-                                  "is empty (expected a header row naming the columns)")]
+def parse_csv(name: str, label: str, opener: Opener, limits: ImportLimits = DEFAULT_LIMITS
+              ) -> tuple[RawTable | None, list[ImportIssue]]:
+    """One CSV file as text cells, read from the streams ``opener`` opens (a file ``scan_csv``
+    has found within the limits). Rows with more values than the header give issues naming the
+    file and row; a header of more than ``limits.columns`` columns is refused before the rows are
+    read."""
+    with opened(opener, label) as stream:
+        records = _forgiving_records(stream, label, limits)
+        header = next(records, [])
+        records.close()
+    check_width(label, len(header), limits)
     try:
         # Every cell stays the text it was: object dtype holds plain str values (pandas' own
         # string dtype would do the same more slowly), and nothing is read as NaN or a number.
-        frame = pd.read_csv(io.StringIO(text), dtype=object, keep_default_na=False,
-                            na_filter=False, header=None, skip_blank_lines=False, index_col=False)
+        with opened(opener, label) as stream:
+            frame = pd.read_csv(stream, encoding="utf-8", dtype=object, keep_default_na=False,
+                                na_filter=False, header=None, skip_blank_lines=False,
+                                index_col=False)
     except (pd.errors.ParserError, ValueError, csv.Error):
-        return _records_table(name, label, _csv_records(text), strict_width=True)
+        with opened(opener, label) as stream:
+            return records_table(name, label, _forgiving_records(stream, label, limits), limits,
+                                 strict_width=True)
+    check_width(label, frame.shape[1], limits)
     frame = frame.fillna("")
     header = [str(v) for v in frame.iloc[0].tolist()]
     cells = frame.iloc[1:].reset_index(drop=True)
@@ -225,106 +197,29 @@ def parse_csv(name: str, label: str, data: bytes) -> tuple[RawTable | None, list
     return RawTable(name, label, header, cells, np.arange(2, len(cells) + 2)), []
 
 
-def _csv_records(text: str) -> list[list[str]]:
-    """The slow, forgiving reader, used only when a file has rows the fast one refuses (more
-    values than the header, a quote left open): every record is kept so every row is reported."""
-    return list(csv.reader(io.StringIO(text.replace("\x00", ""), newline=""), strict=False))
+def _forgiving_records(stream: BinaryIO, label: str, limits: ImportLimits
+                       ) -> Iterator[list[str]]:
+    """The records of a CSV stream as the slow, forgiving reader sees them (rows with more values
+    than the header, a quote left open), one at a time: a record longer than a row within the
+    limits can be (its lines joined by quoted line breaks) is refused as it is read."""
+    size = 0
+    text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
 
+    def lines() -> Iterator[str]:
+        nonlocal size
+        for line in text:
+            size += len(line)
+            if size > limits.line_bytes:
+                raise LimitExceeded(label, f"a row of more than {limits.line_bytes:,} "
+                                           f"characters", limits, "field_chars")
+            yield line
 
-def _records_table(name: str, label: str, records: list[list[str]], *,
-                   strict_width: bool = False) -> tuple[RawTable | None, list[ImportIssue]]:
-    """Rows of text as a table: the first is the header (row 1). With ``strict_width`` (CSV), a
-    row with more values than the header is an error; a sheet's extra cells are a column with
-    no name."""
-    while records and not any(v.strip() for v in records[-1]):
-        records.pop()
-    if not records:
-        return None, [ImportIssue(label, None, None, None,
-                                  "is empty (expected a header row naming the columns)")]
-    header = list(records[0])
-    issues: list[ImportIssue] = []
-    if strict_width:
-        width = len(header)
-    else:
-        while header and not header[-1].strip():
-            header.pop()
-        width = max(len(r) for r in records)
-        header += [""] * (width - len(header))
-    body: list[list[str]] = []
-    rows: list[int] = []
-    for number, record in enumerate(records[1:], start=2):
-        if len(record) > width:
-            extra = [v for v in record[width:] if v.strip()]
-            if extra:
-                issues.append(ImportIssue(
-                    label, number, None, None,
-                    f"has {len(record)} values but the header names {width} columns "
-                    f"(extra: {', '.join(quote(v) for v in extra[:3])})"))
-                continue
-            record = record[:width]
-        body.append(record + [""] * (width - len(record)))
-        rows.append(number)
-    cells = pd.DataFrame(body, columns=range(width), dtype=object) if body else \
-        pd.DataFrame({i: pd.Series([], dtype=object) for i in range(width)})
-    return RawTable(name, label, header, cells, np.array(rows, dtype=np.int64)), issues
-
-
-def _cell_text(value: Any) -> str:
-    """A workbook cell as the text a CSV would hold: dates ISO, whole numbers without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, datetime):
-        if value.time() == time(0, 0):
-            return value.date().isoformat()
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
-
-
-def _read_workbook(path: Path) -> Extract:
-    import openpyxl
-    from openpyxl.utils.exceptions import InvalidFileException
-
-    extract = Extract(source=path.name, kind="workbook")
     try:
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError,
-            TypeError) as exc:
-        raise ExtractUnusable(f"{path.name} is not a readable .xlsx workbook") from exc
-    try:
-        for sheet_name in workbook.sheetnames:
-            extract.found.append(f"sheet {sheet_name}")
-            name = sheet_name.strip().lower()
-            label = f"sheet {sheet_name}"
-            sheet = workbook[sheet_name]
-            if name not in TABLES or not hasattr(sheet, "iter_rows"):
-                extract.issues.append(ImportIssue(
-                    label, None, None, None,
-                    "is not a table of the extract (expected sheets named "
-                    + ", ".join(TABLES) + "); ignored", WARNING))
-                continue
-            if name in extract.tables:
-                extract.issues.append(ImportIssue(label, None, None, None,
-                                                  f"is a second sheet for {name}; give only one"))
-                continue
-            if hasattr(sheet, "reset_dimensions"):
-                sheet.reset_dimensions()
-            try:
-                records = [[_cell_text(v) for v in row]
-                           for row in sheet.iter_rows(values_only=True)]
-            except (KeyError, ValueError, TypeError, AttributeError, zipfile.BadZipFile) as exc:
-                raise ExtractUnusable(f"cannot read sheet {sheet_name} of {path.name}") from exc
-            table, issues = _records_table(name, label, records)
-            extract.issues.extend(issues)
-            if table is not None:
-                extract.tables[name] = table
+        for record in csv.reader(lines(), strict=False):
+            size = 0
+            yield record
+    except csv.Error as exc:  # a value longer than the csv module reads
+        raise LimitExceeded(label, f"a value of more than {csv.field_size_limit():,} "
+                                   f"characters", limits, "field_chars") from exc
     finally:
-        workbook.close()
-    return extract
+        text.detach()  # the stream is its opener's to close

@@ -34,7 +34,8 @@ class ColumnSpec:
 
     ``kind`` is one of ``text``, ``date``, ``yesno``, ``choice``, ``decimal``, ``whole`` and
     ``date_or_indefinite``. The typed value lands in the database column of the same name (for
-    ``date_or_indefinite`` also in ``flag_column``).
+    ``date_or_indefinite`` also in ``flag_column``). A ``short`` text is an id or a name: at most
+    ``ImportLimits.name_chars`` characters.
     """
 
     name: str
@@ -51,6 +52,7 @@ class ColumnSpec:
     minimum_exclusive: bool = False
     flag_column: str | None = None
     note: str = ""
+    short: bool = False
 
     @property
     def expected(self) -> str:
@@ -111,9 +113,9 @@ def values_of(enum: Iterable[Any]) -> tuple[str, ...]:
 
 
 def _text(name: str, example: str, *, required: bool = True, unique: bool = False,
-          references: str | None = None, note: str = "") -> ColumnSpec:
+          references: str | None = None, note: str = "", short: bool = True) -> ColumnSpec:
     return ColumnSpec(name, "text", required, example, unique=unique, references=references,
-                      note=note)
+                      note=note, short=short)
 
 
 def _date(name: str, example: str, *, required: bool = True, not_future: bool = False,
@@ -154,13 +156,14 @@ TABLES: dict[str, TableSpec] = {
             _choice("management", "active", values_of(ManagementMode), required=False,
                     default=ManagementMode.ACTIVE.value),
             _text("manager_id", "OM001", required=False, references="managers"),
-            _date("registered_on", "2012-03-14"),
-            _date("community_since", "2012-03-14", required=False),
+            _date("registered_on", "2012-03-14", not_future=True),
+            _date("community_since", "2012-03-14", required=False, not_future=True),
             ColumnSpec("notification_ends", "date_or_indefinite", False, "indefinite",
                        flag_column="notification_indefinite"),
             ColumnSpec("visit_interval_months", "whole", False, "3", minimum=1, maximum=24),
-            _text("visit_interval_reason", "Risk management plan, 2017 review", required=False),
-            _date("last_concern_on", "2014-06-30", required=False),
+            _text("visit_interval_reason", "Risk management plan, 2017 review", required=False,
+                  short=False),
+            _date("last_concern_on", "2014-06-30", required=False, not_future=True),
             ColumnSpec("paper_records_only", "yesno", False, "no", default=False),
         )),
         TableSpec("visits", "visit", ("visit_id",), False, (
@@ -172,7 +175,7 @@ TABLES: dict[str, TableSpec] = {
         )),
         TableSpec("arms", "arms", ("rso_id", "completed_on"), False, (
             _text("rso_id", "R000001", references="offenders"),
-            _date("completed_on", "2017-05-02"),
+            _date("completed_on", "2017-05-02", not_future=True),
             _choice("outcome", "low", values_of(ArmsOutcome)),
         )),
         TableSpec("orders", "civil_order", ("order_id",), False, (

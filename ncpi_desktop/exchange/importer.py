@@ -46,7 +46,8 @@ from ncpi_desktop.exchange.compare import (
 )
 from ncpi_desktop.exchange.extract import Extract, read_extract
 from ncpi_desktop.exchange.import_format import TABLES, TableSpec
-from ncpi_desktop.exchange.issues import ERROR, WARNING, ImportIssue
+from ncpi_desktop.exchange.issues import ERROR, WARNING, ImportIssue, count_errors
+from ncpi_desktop.exchange.limits import ImportLimits
 from ncpi_desktop.exchange.validate import validate_extract
 from ncpi_desktop.storage import bulk
 from ncpi_desktop.storage.operations import audit, now
@@ -84,6 +85,12 @@ class ImportResult:
     def ok(self) -> bool:
         return not self.errors and not self.cancelled
 
+    @property
+    def error_count(self) -> int:
+        """How many errors there are: those listed, and those the last line counts
+        (``ImportLimits.errors``)."""
+        return count_errors(self.errors)
+
     def summary_lines(self) -> list[str]:
         """Per table: added, updated, unchanged; then the manager changes recorded."""
         lines = [f"{name}: {c.added:,} added, {c.updated:,} updated, {c.unchanged:,} unchanged"
@@ -99,14 +106,16 @@ class _Cancelled(Exception):
 
 def import_extract(engine: Engine, source: str | Path | Extract, *, actor: str,
                    check: bool = False, progress: Progress | None = None,
-                   cancel: Cancel | None = None, today: date | None = None) -> ImportResult:
+                   cancel: Cancel | None = None, today: date | None = None,
+                   limits: ImportLimits | None = None) -> ImportResult:
     """Validate ``source`` (a path, or an ``Extract`` already read) and, unless ``check``, write it
     to ``engine``'s database in one transaction.
 
     Returns the errors (nothing is written when there are any), warnings and per-table counts.
     Raises ``ExtractUnusable`` when ``source`` is not an extract, and ``ValueError`` without an
     ``actor``. ``today`` (default: the real today) dates the allocation changes and bounds the
-    dates that may not be in the future.
+    dates that may not be in the future. ``limits`` (default ``ImportLimits()``) bounds what a
+    path is read within (an ``Extract`` was read within its own).
     """
     if not actor or not actor.strip():
         raise ValueError("An import needs the name of who makes it")
@@ -119,7 +128,7 @@ def import_extract(engine: Engine, source: str | Path | Extract, *, actor: str,
             extract = source
         else:
             run.stage(f"Reading {name}")
-            extract = read_extract(source)
+            extract = read_extract(source, limits)
         with engine.connect() as connection, bulk.foreign_keys_off(connection):
             bulk.ensure_transaction(connection)
             run.connection = connection

@@ -13,7 +13,8 @@ WARNING = "warning"
 @dataclass(frozen=True)
 class ImportIssue:
     """One problem with an extract. ``row`` is the spreadsheet row (header = 1); ``row`` and
-    ``column`` are None for problems with a whole file or column."""
+    ``column`` are None for problems with a whole file or column. An issue with ``more`` stands
+    for that many errors not listed (``ImportLimits.errors``)."""
 
     file: str
     row: int | None
@@ -21,6 +22,7 @@ class ImportIssue:
     value: str | None
     message: str
     severity: str = ERROR
+    more: int = 0
 
     def __str__(self) -> str:
         where = self.file
@@ -31,6 +33,11 @@ class ImportIssue:
         if self.value is None:
             return f"{where}: {self.message}"
         return f"{where}: {quote(self.value)} {self.message}"
+
+
+def count_errors(issues: list[ImportIssue]) -> int:
+    """How many errors ``issues`` stand for, counting those not listed."""
+    return sum(issue.more or 1 for issue in issues if issue.severity == ERROR)
 
 
 def quote(value: str) -> str:
@@ -49,3 +56,10 @@ def issue_table(issue: ImportIssue) -> str:
 class ExtractUnusable(Exception):
     """The input is not an extract at all (missing, unreadable, not a folder/.zip/.xlsx, or
     holding none of the extract's tables). The message is fit to show a user."""
+
+
+def not_listed(file: str, count: int, listed: int) -> ImportIssue:
+    """The one line standing for ``count`` errors beyond the first ``listed``."""
+    return ImportIssue(file, None, None, None,
+                       f"and {count:,} more error{'s' if count != 1 else ''}, not listed (only "
+                       f"the first {listed:,} are)", more=count)

@@ -16,9 +16,10 @@ import numpy as np
 import pandas as pd
 
 from ncpi_desktop.domain.enums import RiskLevel, Status
-from ncpi_desktop.exchange.cells import Cells, Checker, check_column
+from ncpi_desktop.exchange.cells import Cells, Checker, check_column, check_text
 from ncpi_desktop.exchange.import_format import REFERENCED_KEY, TABLES, TableSpec, values_of
-from ncpi_desktop.exchange.issues import ERROR, WARNING, ImportIssue, issue_table
+from ncpi_desktop.exchange.issues import ERROR, WARNING, ImportIssue, issue_table, not_listed
+from ncpi_desktop.exchange.limits import ImportLimits
 
 if TYPE_CHECKING:
     from ncpi_desktop.exchange.extract import Extract, RawTable
@@ -61,10 +62,10 @@ def _header(raw: RawTable, spec: TableSpec, check: Checker) -> dict[str, int]:
     return positions
 
 
-def _validate_table(raw: RawTable, spec: TableSpec, today: np.datetime64
+def _validate_table(raw: RawTable, spec: TableSpec, today: np.datetime64, limits: ImportLimits
                     ) -> tuple[ValidTable, dict[str, np.ndarray], dict[str, Cells],
                                list[ImportIssue]]:
-    check = Checker(raw.label, raw.rows)
+    check = Checker(raw.label, raw.rows, limits.errors)
     positions = _header(raw, spec, check)
     columns = {position: Cells.of(raw.cells[position])
                for position in range(raw.cells.shape[1])}
@@ -92,9 +93,12 @@ def _validate_table(raw: RawTable, spec: TableSpec, today: np.datetime64
         if column.name not in positions:
             continue
         col = columns[positions[column.name]]
+        check_text(column, col, check, limits)
         check_column(column, col, check, today, out, parsed)
         if column.unique and not col.all_distinct:
             _unique(check, column.name, out[column.name], col.text)
+        if column.unique:
+            _unique_ignoring_case(check, column.name, col)
     if len(spec.key) > 1 and all(k in out for k in spec.key):
         _unique_pair(check, spec.key, out, columns[positions[spec.key[-1]]].text)
     frame = pd.DataFrame({k: pd.Series(v, dtype=bool if v.dtype == bool else object)
@@ -113,6 +117,34 @@ def _unique(check: Checker, name: str, values: np.ndarray, text: np.ndarray) -> 
     first = rows.groupby(series.to_numpy()).transform("min").to_numpy()
     check.rows(name, repeated, text, lambda i: f"repeats row {first[i]} (expected a unique "
                                                f"{name})")
+
+
+def _unique_ignoring_case(check: Checker, name: str, cells: Cells) -> None:
+    """Ids that differ only in case (r0001 beside R0001) would be two rows of the database that
+    people read as one: each after the first is an error."""
+    folded = _casefolded(cells.uniques)
+    if folded is None or pd.Index(folded).is_unique:
+        return
+    exact = pd.Series(cells.text, dtype=object)
+    key = pd.Series(cells.full(folded), dtype=object)
+    first_row = pd.Series(check.row_numbers).groupby(key.to_numpy()).transform("min")
+    first_value = exact.groupby(key.to_numpy()).transform("first").to_numpy(object)
+    differs = (exact.to_numpy(object) != first_value) & (exact.to_numpy(object) != "")
+    rows = first_row.to_numpy()
+    check.rows(name, differs, cells.text,
+               lambda i: f"differs only in case from {first_value[i]} in row {rows[i]} "
+                         f"(expected a unique {name}, case ignored)")
+
+
+def _casefolded(values: np.ndarray) -> np.ndarray | None:
+    """``values`` case-folded, in one call over all of them when a separator allows; None when
+    folding cannot make two of them equal (ASCII in one case: ids such as V0000001)."""
+    joined = "\x1f".join(values)
+    if joined.isascii() and (joined == joined.upper() or joined == joined.lower()):
+        return None
+    if joined.count("\x1f") == len(values) - 1:
+        return np.array(joined.casefold().split("\x1f"), dtype=object)
+    return np.array([u.casefold() for u in values], dtype=object)
 
 
 def _unique_pair(check: Checker, key: tuple[str, ...], out: dict[str, np.ndarray],
@@ -138,6 +170,7 @@ def validate_extract(extract: Extract, *, known_ids: Mapping[str, Iterable[str]]
     after ``today`` (default: the real today).
     """
     today_d = np.datetime64(today or date.today(), "D")
+    limits = extract.limits
     issues = list(extract.issues)
     valid: dict[str, ValidTable] = {}
     parsed: dict[str, dict[str, np.ndarray]] = {}
@@ -154,17 +187,31 @@ def validate_extract(extract: Extract, *, known_ids: Mapping[str, Iterable[str]]
                     message = f"has no {spec.filename} (required)"
                 issues.append(ImportIssue(extract.source, None, None, None, message))
             continue
-        table, dates, columns, table_issues = _validate_table(raw, spec, today_d)
+        table, dates, columns, table_issues = _validate_table(raw, spec, today_d, limits)
         valid[spec.name] = table
         parsed[spec.name] = dates
         cells[spec.name] = columns
         issues.extend(table_issues)
     unreadable = {name for name in broken if name not in extract.tables}
-    _cross_checks(valid, parsed, cells, known_ids or {}, unreadable, issues)
+    _cross_checks(valid, parsed, cells, known_ids or {}, unreadable, issues, limits.errors)
+    return valid, _listed(extract.source, issues, limits.errors)
+
+
+def _listed(source: str, issues: list[ImportIssue], listed: int) -> list[ImportIssue]:
+    """Errors first, in file, row and column order: the first ``listed`` errors and warnings,
+    then one line counting the errors not listed."""
     order = {name: i for i, name in enumerate(TABLES)}
+    unlisted = sum(i.more for i in issues if i.severity == ERROR)
+    issues = [i for i in issues if not i.more]
     issues.sort(key=lambda i: (i.severity != ERROR, order.get(issue_table(i), -1),
                                i.row or 0, _column_order(i)))
-    return valid, issues
+    errors = [i for i in issues if i.severity == ERROR]
+    warnings = [i for i in issues if i.severity != ERROR][:listed]
+    unlisted += max(0, len(errors) - listed)
+    errors = errors[:listed]
+    if unlisted:
+        errors.append(not_listed(source, unlisted, listed))
+    return errors + warnings
 
 
 def _column_order(issue: ImportIssue) -> int:
@@ -177,7 +224,7 @@ def _column_order(issue: ImportIssue) -> int:
 def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.ndarray]],
                   cells: dict[str, dict[str, Cells]],
                   known_ids: Mapping[str, Iterable[str]], unreadable: set[str],
-                  issues: list[ImportIssue]) -> None:
+                  issues: list[ImportIssue], listed: int) -> None:
     """Rules between columns and between tables: references, a risk level for community RSOs, a
     reason for an RSO's own interval, an order ending after it starts.
 
@@ -193,9 +240,12 @@ def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.n
         ids[table] = pd.Index(pd.concat([in_file.astype(object), known], ignore_index=True))
 
     for table in valid.values():
-        check = Checker(table.label, table.rows)
+        check = Checker(table.label, table.rows, listed)
         frame = table.frame
         columns = cells[table.spec.name]
+        key = REFERENCED_KEY.get(table.spec.name)
+        if key in columns and known_ids.get(table.spec.name):
+            _case_of_known(check, key, columns[key], known_ids[table.spec.name])
         for column in table.spec.columns:
             if column.references is None or column.name not in columns \
                     or column.references in unreadable or column.references not in ids:
@@ -210,6 +260,7 @@ def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.n
                            f"database (expected an existing {key})")
         if table.spec.name == "offenders":
             _offender_checks(table, {n: c.blank for n, c in columns.items()}, check)
+            _registered_after_birth(table, parsed["offenders"], check)
         if table.spec.name == "orders" and {"starts_on", "ends_on"} <= set(frame):
             starts = parsed["orders"]["starts_on"]
             ends = parsed["orders"]["ends_on"]
@@ -219,6 +270,35 @@ def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.n
                        lambda i, starts=start_text: f"is not after starts_on {starts[i]} "
                                                     f"(expected a date after starts_on, or blank)")
         issues.extend(check.issues)
+
+
+def _case_of_known(check: Checker, key: str, cells: Cells, known: Iterable[str]) -> None:
+    """An id the database holds in another case (r0001 for R0001) would make a second row."""
+    known_index = pd.Index(list(known), dtype=object)
+    exact = known_index.isin(cells.uniques)
+    folded = pd.Series(known_index[~exact], dtype=object)
+    if not len(folded):
+        return
+    by_folded = dict(zip(folded.str.casefold(), folded, strict=True))
+    other = np.array([by_folded.get(u.casefold()) for u in cells.uniques], dtype=object)
+    bad_u = np.not_equal(other, None) & ~pd.Index(cells.uniques).isin(known_index)
+    if bad_u.any():
+        other_full = cells.full(other)
+        check.rows(key, cells.full(bad_u), cells.text,
+                   lambda i: f"differs only in case from {other_full[i]} in the database "
+                             f"(expected a unique {key}, case ignored)")
+
+
+def _registered_after_birth(table: ValidTable, parsed: dict[str, np.ndarray],
+                            check: Checker) -> None:
+    if not {"registered_on", "date_of_birth"} <= set(parsed):
+        return
+    born, registered = parsed["date_of_birth"], parsed["registered_on"]
+    early = ~np.isnat(born) & ~np.isnat(registered) & (registered < born)
+    born_text = table.frame["date_of_birth"].to_numpy(object)
+    check.rows("registered_on", early, table.frame["registered_on"].to_numpy(object),
+               lambda i: f"is before date_of_birth {born_text[i]} (expected a date on or after "
+                         f"the date of birth)")
 
 
 def _offender_checks(table: ValidTable, blanks: dict[str, np.ndarray], check: Checker) -> None:

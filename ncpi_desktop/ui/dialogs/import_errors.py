@@ -29,7 +29,7 @@ class ImportErrorsDialog(QDialog):
         self.setWindowTitle("Extract not imported")
         self.setStyleSheet(DIALOG_STYLE)
         self.result = result
-        errors, warnings = len(result.errors), len(result.warnings)
+        errors, warnings = result.error_count, len(result.warnings)
         layout = QVBoxLayout(self)
         layout.setSpacing(8)
         self.heading = heading_label(

@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy.exc import SQLAlchemyError
 
-from ncpi_desktop.exchange.extract import ExtractUnusable
+from ncpi_desktop.exchange.extract import ExtractUnusable, LimitExceeded
 from ncpi_desktop.exchange.importer import ImportResult, import_extract
 from ncpi_desktop.formats import plural
 from ncpi_desktop.storage.database import DatabaseError
@@ -104,7 +104,10 @@ class ImportFlow(QObject):
         return self.job
 
     def _on_failure(self, error: BaseException) -> None:
-        title = "Not an extract" if isinstance(error, ExtractUnusable) else "Cannot import"
+        if isinstance(error, LimitExceeded):
+            title = "Extract over a limit"
+        else:
+            title = "Not an extract" if isinstance(error, ExtractUnusable) else "Cannot import"
         text = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
         if isinstance(error, OSError) and error.strerror:
             text = f"{error.strerror}: {error.filename}" if error.filename else error.strerror
@@ -120,7 +123,7 @@ class ImportFlow(QObject):
             self.errors_dialog = ImportErrorsDialog(result, self._context.dialog_parent)
             self.errors_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
             self.errors_dialog.open()
-            self._status(f"{result.source} not imported: {plural(len(result.errors), 'error')}; "
+            self._status(f"{result.source} not imported: {plural(result.error_count, 'error')}; "
                          "nothing was changed.")
         else:
             self.summary_dialog = ImportSummaryDialog(result, self._context.location or
