@@ -3,8 +3,10 @@ required reason, drag and drop onto a manager, pooled RSOs, undo, and the alloca
 
 from __future__ import annotations
 
+import shutil
 import warnings
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 from builders import AS_AT
@@ -16,6 +18,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.storage.database import open_database
 from ncpi_desktop.storage.operations import reassign
 from ncpi_desktop.ui.dialogs.reassign import (
     ReassignDialog,
@@ -322,3 +325,22 @@ def test_every_pages_rso_list_takes_several_rows_for_reassignment(qtbot, setting
     assert rso_views  # the Visits, ARMS, Reactive and Orders lists
     for view in rso_views:
         assert view.selectionMode() == QAbstractItemView.SelectionMode.ExtendedSelection
+
+
+def test_a_change_to_a_read_only_database_says_what_to_do(qtbot, window: MainWindow,
+                                                          register_file: Path, tmp_path: Path,
+                                                          monkeypatch):
+    """Issue 12: a write the database refuses is one line saying what to do, not the driver's
+    message, and the window's figures stay as they were."""
+    shown: list[str] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append(args[2]))
+    path = tmp_path / "read-only.sqlite3"
+    shutil.copyfile(register_file, path)
+    window.set_database(open_database(f"sqlite:///file:{path}?mode=ro&uri=true"))
+    moving = held(window.figures, "OM1")[:1]
+    assert window.apply(lambda e, a: reassign(e, moving, "OM2", "continuity", a, on=AS_AT)) is None
+    assert len(shown) == 1
+    assert shown[0].startswith("Cannot write to the database")
+    assert "nothing was changed" in shown[0] and "sqlite3.OperationalError" not in shown[0]
+    assert held(window.figures, "OM1")[:1] == moving
+    assert window.undo_stack.count() == 0

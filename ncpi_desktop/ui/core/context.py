@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.change import Change, OperationError
+from ncpi_desktop.storage.database import cannot_write_error
 from ncpi_desktop.ui.core.settings import USER_NAME
 from ncpi_desktop.ui.core.undo import OperationCommand
 
@@ -148,7 +149,8 @@ class AppContext(QObject):
             self.show_error("Not done", one_line(exc))
             return None
         except SQLAlchemyError as exc:
-            self.show_error("Not saved", one_line(exc))
+            unwritable = cannot_write_error(exc, self._location)
+            self.show_error("Not saved", one_line(unwritable or exc))
             return None
         self.undo_stack.push(OperationCommand(engine, change, self.actor, self.reload))
         self.reload()
