@@ -8,10 +8,8 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -24,6 +22,8 @@ from ncpi_desktop.exits import (
     quiet_broken_pipe,
     say,
 )
+from ncpi_desktop.formats import DATE_FORMAT, uk_date
+from ncpi_desktop.solver_chatter import solver_chatter_to_stderr
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
 
 def parse_date(text: str) -> date:
     """YYYY-MM-DD or DD/MM/YYYY."""
-    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+    for fmt in ("%Y-%m-%d", DATE_FORMAT):
         try:
             return datetime.strptime(text, fmt).date()
         except ValueError:
@@ -328,46 +328,8 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
             return say(str(exc), EXIT_INVALID)
     finally:
         engine.dispose()
-    print(f"applied: {change.summary}, from {as_at:%d/%m/%Y}", file=sys.stderr)
+    print(f"applied: {change.summary}, from {uk_date(as_at)}", file=sys.stderr)
     return EXIT_OK
-
-
-@contextmanager
-def solver_chatter_to_stderr() -> Iterator[None]:
-    """Inside this block, anything printed (the solver too) goes to standard error.
-
-    HiGHS 1.12 (bundled with scipy) now and then ``printf``s a diagnostic line
-    ("...transformNewIntegerFeasibleSolution tmpSolver.run();") straight to the process's standard
-    output, whatever its options say; ``rebalance --json`` proposes inside this block so that the
-    document it prints there stays valid.
-    """
-    stdout_fd, stderr_fd = 1, 2  # C's stdout and stderr, whatever sys.stdout is
-    try:
-        os.fstat(stdout_fd)
-        os.fstat(stderr_fd)
-    except OSError:  # no standard streams (a windowed application)
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(stdout_fd)
-    try:
-        os.dup2(stderr_fd, stdout_fd)
-        yield
-    finally:
-        sys.stdout.flush()
-        _flush_c_stdio()
-        os.dup2(saved, stdout_fd)
-        os.close(saved)
-
-
-def _flush_c_stdio() -> None:
-    """Flush C's stdio buffers, so solver output buffered inside the block leaves by stderr."""
-    import ctypes
-
-    try:
-        ctypes.CDLL(None).fflush(None)
-    except (OSError, TypeError, AttributeError):  # no C library by that route (Windows)
-        pass
 
 
 def _print_progress(done: int, total: int, what: str) -> None:

@@ -13,7 +13,8 @@ from typing import Any
 from builders import Register
 
 import ncpi_desktop.analysis.rebalance as rebalance
-from ncpi_desktop.cli import main, solver_chatter_to_stderr
+from ncpi_desktop.cli import main
+from ncpi_desktop.solver_chatter import solver_chatter_to_stderr
 
 CHATTER = b"HighsMipSolverData::transformNewIntegerFeasibleSolution tmpSolver.run();\n"
 

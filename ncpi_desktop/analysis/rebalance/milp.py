@@ -3,7 +3,7 @@
 scipy is imported when a proposal is solved, not at the application's start. The solver runs
 silent (``milp``'s ``disp`` is off), except for a diagnostic line HiGHS 1.12 ``printf``s
 unconditionally now and then; a command that prints a document on standard output keeps it off
-there itself (``cli.solver_chatter_to_stderr``).
+there itself (``solver_chatter.solver_chatter_to_stderr``, around the command line's call).
 """
 
 from __future__ import annotations
