@@ -15,7 +15,8 @@ import zipfile
 import zlib
 from pathlib import Path
 
-from ncpi_desktop.exchange.extract import Extract, ExtractUnusable, read_extract
+from ncpi_desktop.exchange.extract import Extract, read_extract
+from ncpi_desktop.exchange.issues import damaged
 from ncpi_desktop.exchange.limits import ImportLimits
 
 #: The libraries that read a zip and a workbook, by the folder or file of their code.
@@ -27,17 +28,13 @@ def read_extract_file(source: str | Path, limits: ImportLimits | None = None) ->
     ``ExtractUnusable``."""
     try:
         return read_extract(source, limits)
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError) as exc:
-        what, error = "its compressed data is damaged", exc
-    except ElementTree.ParseError as exc:
-        what, error = "its XML is damaged", exc
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, EOFError,
+            ElementTree.ParseError) as exc:
+        raise damaged(Path(source).name, exc) from exc
     except (KeyError, ValueError, TypeError, AttributeError, IndexError) as exc:
         if not raised_in(exc, READING_LIBRARIES):
             raise
-        what, error = "it holds a part the import cannot read (such as an empty chartsheet)", exc
-    raise ExtractUnusable(f"{Path(source).name} cannot be read: {what}; save or export it "
-                          f"again (as .xlsx, or CSV files in a folder or a .zip) and import "
-                          f"that") from error
+        raise damaged(Path(source).name, exc) from exc
 
 
 def raised_in(error: BaseException, libraries: tuple[str, ...]) -> bool:

@@ -33,12 +33,20 @@ import numpy as np
 import pandas as pd
 
 from ncpi_desktop.exchange.import_format import INDEFINITE, TABLES, TableSpec
-from ncpi_desktop.exchange.intake import Budget, Opener, check_archive, opened, scan_csv
+from ncpi_desktop.exchange.intake import (
+    ARCHIVE_ERRORS,
+    Budget,
+    Opener,
+    check_archive,
+    opened,
+    scan_csv,
+)
 from ncpi_desktop.exchange.issues import (
     ERROR,
     WARNING,
     ExtractUnusable,
     ImportIssue,
+    damaged,
     issue_table,
     quote,
 )
@@ -164,7 +172,13 @@ def _read_zip(path: Path, extract: Extract, budget: Budget) -> None:
         for member in members:
             def opener(member: zipfile.ZipInfo = member) -> BinaryIO:
                 return archive.open(member)
-            _add_csv(extract, member.filename.split("/")[-1], opener, budget)
+            try:
+                _add_csv(extract, member.filename.split("/")[-1], opener, budget)
+            except ExtractUnusable as exc:
+                if isinstance(exc, LimitExceeded) or not isinstance(exc.__cause__,
+                                                                    ARCHIVE_ERRORS):
+                    raise
+                raise damaged(path.name, exc.__cause__, member.filename) from exc.__cause__
 
 
 def parse_csv(name: str, label: str, opener: Opener, limits: ImportLimits = DEFAULT_LIMITS

@@ -17,6 +17,7 @@ way (``check_archive``) before openpyxl opens it.
 from __future__ import annotations
 
 import codecs
+import lzma
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator
@@ -32,8 +33,8 @@ from ncpi_desktop.exchange.limits import ImportLimits, LimitExceeded
 #: Bytes read at a time.
 CHUNK = 1 << 20
 #: What a damaged or unreadable archive raises while a member is decompressed.
-ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, RuntimeError, OSError,
-                  EOFError, NotImplementedError, ValueError)
+ARCHIVE_ERRORS = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, lzma.LZMAError,
+                  RuntimeError, OSError, EOFError, NotImplementedError, ValueError)
 
 Opener = Callable[[], BinaryIO]
 

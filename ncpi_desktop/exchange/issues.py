@@ -4,6 +4,9 @@ shows it, the column and the value, or an input that is not an extract at all.""
 from __future__ import annotations
 
 import json
+import lzma
+import zipfile
+import zlib
 from dataclasses import dataclass
 
 ERROR = "error"
@@ -56,6 +59,35 @@ def issue_table(issue: ImportIssue) -> str:
 class ExtractUnusable(Exception):
     """The input is not an extract at all (missing, unreadable, not a folder/.zip/.xlsx, or
     holding none of the extract's tables). The message is fit to show a user."""
+
+
+def damage(error: BaseException) -> str:
+    """What is wrong with a .zip or .xlsx whose reading raised ``error``, in the user's words."""
+    import xml.etree.ElementTree as ElementTree
+
+    chain: list[BaseException] = []
+    cause: BaseException | None = error
+    while cause is not None and cause not in chain:  # openpyxl wraps what its parser raised
+        chain.append(cause)
+        cause = cause.__cause__ or cause.__context__
+    if any("Forbidden" in type(cause).__name__ for cause in chain):  # defusedxml's refusals
+        return "it declares XML entities or a document type, which the import refuses"
+    if any(isinstance(cause, ElementTree.ParseError | SyntaxError) for cause in chain):
+        return "its XML is damaged"
+    if any(isinstance(cause, zipfile.BadZipFile | zlib.error | lzma.LZMAError | EOFError
+                      | OSError) for cause in chain):
+        return "its compressed data is damaged"
+    return "it holds a part the import cannot read (such as an empty chartsheet)"
+
+
+def damaged(name: str, error: BaseException, where: str = "") -> ExtractUnusable:
+    """``name`` (a .zip or .xlsx) cannot be read because reading it raised ``error``: one line
+    saying what and what to do. ``where``: the member or sheet the damage is in."""
+    what = damage(error)
+    if where:
+        what = f"{what} (in {where})"
+    return ExtractUnusable(f"{name} cannot be read: {what}; save or export it again (as .xlsx, "
+                           f"or CSV files in a folder or a .zip) and import that")
 
 
 def not_listed(file: str, count: int, listed: int) -> ImportIssue:

@@ -14,7 +14,7 @@ from typing import Any
 
 from ncpi_desktop.exchange.import_format import TABLES
 from ncpi_desktop.exchange.intake import check_archive
-from ncpi_desktop.exchange.issues import WARNING, ExtractUnusable, ImportIssue
+from ncpi_desktop.exchange.issues import WARNING, ImportIssue, damaged
 from ncpi_desktop.exchange.limits import LimitExceeded
 from ncpi_desktop.exchange.raw import Extract, records_table
 
@@ -53,7 +53,7 @@ def read_workbook(path: Path, extract: Extract) -> None:
     except LimitExceeded:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a damaged or hostile file raises
-        raise ExtractUnusable(f"{path.name} is not a readable .xlsx workbook") from exc
+        raise damaged(path.name, exc) from exc
     try:
         for sheet_name in workbook.sheetnames:
             _read_sheet(workbook, sheet_name, extract, path.name)
@@ -68,7 +68,7 @@ def _read_sheet(workbook: Any, sheet_name: str, extract: Extract, source: str) -
     try:
         sheet = workbook[sheet_name]
     except Exception as exc:  # noqa: BLE001 - a sheet openpyxl cannot open
-        raise ExtractUnusable(f"cannot read sheet {sheet_name} of {source}") from exc
+        raise damaged(source, exc, f"sheet {sheet_name}") from exc
     if name not in TABLES or not hasattr(sheet, "iter_rows"):
         extract.issues.append(ImportIssue(
             label, None, None, None,
@@ -84,7 +84,7 @@ def _read_sheet(workbook: Any, sheet_name: str, extract: Extract, source: str) -
     except LimitExceeded:
         raise
     except Exception as exc:  # noqa: BLE001 - whatever a damaged or hostile sheet raises
-        raise ExtractUnusable(f"cannot read sheet {sheet_name} of {source}") from exc
+        raise damaged(source, exc, f"sheet {sheet_name}") from exc
     table, issues = records_table(name, label, records, extract.limits)
     extract.issues.extend(issues)
     if table is not None:

@@ -25,7 +25,9 @@ def test_a_corrupt_zip_is_unusable_input_not_a_traceback(tmp_path, capsys):
     path.write_bytes(bytes(data))
     assert main(["import", str(path), "--db", str(tmp_path / "r.sqlite3")]) == 2
     err = capsys.readouterr().err.splitlines()
-    assert len(err) == 1 and err[0].startswith("ncpi-desktop: cannot read offenders.csv")
+    assert err == ["ncpi-desktop: x.zip cannot be read: its compressed data is damaged (in "
+                   "offenders.csv); save or export it again (as .xlsx, or CSV files in a folder "
+                   "or a .zip) and import that"]
     assert not (tmp_path / "r.sqlite3").exists()
 
 
@@ -52,7 +54,9 @@ def test_a_workbook_with_an_empty_chartsheet_is_unusable_input(tmp_path, capsys)
     workbook.save(path)
     assert main(["import", str(path), "--db", str(tmp_path / "r.sqlite3")]) == 2
     assert capsys.readouterr().err.splitlines() == [
-        "ncpi-desktop: x.xlsx is not a readable .xlsx workbook"]
+        "ncpi-desktop: x.xlsx cannot be read: it holds a part the import cannot read (such as an "
+        "empty chartsheet); save or export it again (as .xlsx, or CSV files in a folder or a "
+        ".zip) and import that"]
 
 
 @pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet2.xml",
@@ -67,5 +71,5 @@ def test_an_xml_attack_in_a_workbook_is_unusable_input(tmp_path, capsys, part):
     started = time.perf_counter()
     assert main(["import", str(path), "--db", str(tmp_path / "r.sqlite3")]) == 2
     assert time.perf_counter() - started < REFUSAL_SECONDS
-    assert capsys.readouterr().err.splitlines() == [
-        "ncpi-desktop: attack.xlsx is not a readable .xlsx workbook"]
+    [line] = capsys.readouterr().err.splitlines()
+    assert line.startswith("ncpi-desktop: attack.xlsx cannot be read: it declares XML entities")
