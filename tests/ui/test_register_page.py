@@ -158,7 +158,7 @@ def test_a_data_quality_flag_shows_what_to_fix(page: RegisterPage) -> None:
     assert cell(page, "R5", "what_to_fix") == WHAT_TO_FIX["paper_records_only"]
     assert cell(page, "R5", "what_to_fix", FLAGGED) is True
     assert cell(page, "R5", "what_to_fix", TOOLTIP) == (
-        "Details kept only on paper, not in the system")
+        "Details kept only on paper, not in the system. " + WHAT_TO_FIX["paper_records_only"])
     assert cell(page, "R3", "what_to_fix") == WHAT_TO_FIX["no_risk_level"]
     assert "No risk level" in cell(page, "R3", "flag_text")
     assert cell(page, "R1", "what_to_fix") == ""

@@ -28,16 +28,17 @@ DATA_QUALITY_FLAGS: tuple[str, ...] = ("no_risk_level", "paper_records_only")
 
 #: What to do about each data-quality flag: one sentence, shown in the "What to fix" column.
 WHAT_TO_FIX: dict[str, str] = {
-    "no_risk_level": "Record the RSO's risk level in the force's system and import the next "
-                     "extract: until then no visit interval is set and the RSO is left out of "
-                     "the risk figures.",
-    "paper_records_only": "Enter the paper file's details in the force's system and mark the "
-                          "record no longer paper-only in the next extract.",
+    "no_risk_level": "Record a risk level in the force's system, then import the next extract.",
+    "paper_records_only": "Enter the paper file in the force's system; mark it not paper-only "
+                          "in the next extract.",
 }
 
 #: The flag filter's choices besides one flag by name.
 ANY_FLAG = "any"
 ANY_DATA_QUALITY = "data_quality"
+#: The frame's flag marking the "What to fix" cell: raised with any data-quality flag, its why
+#: each such flag's why followed by what to fix (the cell's tooltip, when the column is narrow).
+FIX_FLAG = "to_fix"
 
 #: Separates the searched fields of an RSO, so a search never matches across two of them.
 SEPARATOR = "\x1f"
@@ -50,11 +51,11 @@ REGISTER_COLUMNS = [
     MANAGER, TEAM,
     Column("bcu", "BCU"),
     Column("neighbourhood", "Neighbourhood"),
-    Column("flag_text", "Flags", flags=tuple(RSO_FLAG_TITLES),
-           header_tip="Every flag raised on the RSO; hover a flagged cell for why"),
-    Column("what_to_fix", "What to fix", flags=DATA_QUALITY_FLAGS, text_tip=True,
+    Column("what_to_fix", "What to fix", flags=(FIX_FLAG,),
            header_tip="For a data-quality flag (no risk level, paper records only): what to "
                       "correct in the record"),
+    Column("flag_text", "Flags", flags=tuple(RSO_FLAG_TITLES),
+           header_tip="Every flag raised on the RSO; hover a flagged cell for why"),
 ]
 
 
@@ -124,17 +125,20 @@ def flag_texts(rsos: pd.DataFrame, names: list[str]) -> np.ndarray:
     return out
 
 
-def what_to_fix(rsos: pd.DataFrame) -> np.ndarray:
+def what_to_fix(rsos: pd.DataFrame, *, why: bool = False) -> np.ndarray:
     """Per RSO, the ``WHAT_TO_FIX`` sentence of each data-quality flag it has, joined by a
-    space ("" with none)."""
+    space ("" with none); with ``why``, each preceded by the flag's why, one flag a line."""
     out = np.full(len(rsos), "", dtype=object)
     for name in DATA_QUALITY_FLAGS:
         if flag_column(name) not in rsos.columns:
             continue
         raised = rsos[flag_column(name)].to_numpy(bool)
         if raised.any():
-            sentence = WHAT_TO_FIX[name]
-            out[raised] = np.where(out[raised] == "", sentence, out[raised] + " " + sentence)
+            sentence = np.full(int(raised.sum()), WHAT_TO_FIX[name], dtype=object)
+            if why:
+                sentence = rsos[why_column(name)].to_numpy(object)[raised] + ". " + sentence
+            joiner = "\n" if why else " "
+            out[raised] = np.where(out[raised] == "", sentence, out[raised] + joiner + sentence)
     return out
 
 
@@ -152,6 +156,8 @@ class RegisterFrame:
         rows = rso_rows(rsos, REGISTER_COLUMNS, extra=[c for c in extra if c in rsos.columns])
         rows["flag_text"] = flag_texts(rsos, self.flags)
         rows["what_to_fix"] = what_to_fix(rsos)
+        rows[flag_column(FIX_FLAG)] = rows["what_to_fix"].to_numpy(object) != ""
+        rows[why_column(FIX_FLAG)] = what_to_fix(rsos, why=True)
         self.frame: pd.DataFrame = rows
         self.texts: pd.Series = search_texts(rsos)
         self._quality = self._any_of([n for n in DATA_QUALITY_FLAGS if n in self.flags])

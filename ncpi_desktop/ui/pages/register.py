@@ -66,13 +66,14 @@ class RegisterPage(ReviewPage):
         self.addAction(self.find_action)
 
     def _build_content(self) -> QWidget:
-        content, layout, _filters = self._scaffold({
+        content, layout, filters = self._scaffold({
             "rsos": SummaryCard("RSOs listed", "RSOs of the register within the filters and "
                                 "search, every status"),
             "flagged": SummaryCard("Flagged", "Listed RSOs with at least one flag"),
             "data_quality": SummaryCard("Data quality", "Listed RSOs whose record needs "
                                         "correcting: no risk level, or paper records only"),
         })
+        filters.addStretch(1)
         row = QHBoxLayout()
         row.setSpacing(6)
         self.search = QLineEdit()
@@ -82,10 +83,10 @@ class RegisterPage(ReviewPage):
         _labelled(row, "&Search", self.search, "Search the register")
         self.status_combo = self._combo(row, "S&tatus", "All statuses",
                                         [(s.value.capitalize(), s.value) for s in Status])
-        self.management_combo = self._combo(row, "&Management", "All management",
+        self.management_combo = self._combo(row, "Ma&nagement", "All management",
                                             [(m.value.capitalize(), m.value)
                                              for m in ManagementMode])
-        self.flag_combo = self._combo(row, "&Flag", "All RSOs", [])
+        self.flag_combo = self._combo(row, "Fla&g", "All RSOs", [])
         row.addStretch(1)
         layout.addLayout(row)
 
