@@ -9,7 +9,6 @@ name typed quickly is searched once.
 
 from __future__ import annotations
 
-import numpy as np
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QWidget
@@ -195,7 +194,3 @@ class RegisterPage(ReviewPage):
         self._register = None
         self._register_of = None
         super()._clear()
-
-    def listed(self) -> np.ndarray:
-        """The RSO ids listed, in display order."""
-        return self.register_model.frame["rso_id"].to_numpy(object)
