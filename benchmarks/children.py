@@ -1,7 +1,8 @@
 """The benchmarks that run a script of their own in a fresh process: the first paint
 (``first_paint.py``), the import of an extract (``bench_import.py``), and other issues'
-benchmark modules (``bench_review.py``, ``bench_pack.py``, ``bench_rebalance.py``), run by
-``run.py --child`` and read back from the line its output marks with ``RESULT``."""
+benchmark modules (``bench_review.py``, ``bench_pack.py``, ``bench_rebalance.py``,
+``bench_register.py``), run by ``run.py --child`` and read back from the line its output marks
+with ``RESULT``."""
 
 from __future__ import annotations
 
@@ -116,6 +117,12 @@ def review(ctx: Context) -> list[Row]:
     return _child_rows(ctx, "review")
 
 
+def register_search(ctx: Context) -> list[Row]:
+    """The Register page's search by part of a name over every RSO (issue 14;
+    bench_register.py)."""
+    return _child_rows(ctx, "register")
+
+
 def _child_rows(ctx: Context, kind: str) -> list[Row]:
     """Run another issue's benchmark module in a fresh process and turn what it returns into
     rows: ``(name, value, unit)`` or ``(name, seconds, note)``."""
@@ -163,6 +170,10 @@ def child(kind: str, db: str, as_at_text: str) -> dict[str, Any]:
 
         return {"rows": [list(r) for r in module.bench_review(db, as_at)],
                 "targets": module.TARGETS}
+    elif kind == "register":
+        import bench_register as module
+
+        rows = module.bench_register(db, as_at)
     else:
         import bench_rebalance as module
 

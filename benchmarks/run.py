@@ -17,8 +17,8 @@ Issue 3 adds overdue visits and reactive eligibility, and changing the as-at dat
 (``bench_review.py``). Issue 5 adds the import of each profile's register exported as an
 extract, beside ``sqlite3``'s own ``.import`` of the same files (``bench_import.py``), and the
 time to produce the performance pack (``bench_pack.py``); issue 4 the rebalancing proposal
-(``bench_rebalance.py``). Each runs in a fresh process; one that fails shows as a FAILED row
-with its error, not as a crash.
+(``bench_rebalance.py``); issue 14 the Register page's search (``bench_register.py``). Each runs
+in a fresh process; one that fails shows as a FAILED row with its error, not as a crash.
 
 By job: ``building.py`` builds (or reuses) each profile's database and holds the ``Context``;
 ``common.py`` runs a command in a fresh process and measures it; ``children.py`` holds the
@@ -42,7 +42,16 @@ from datetime import date
 from typing import Any
 
 from building import PROFILES, Context, build_database
-from children import RESULT, child, extract_import, first_paint, pack, rebalance, review
+from children import (
+    RESULT,
+    child,
+    extract_import,
+    first_paint,
+    pack,
+    rebalance,
+    register_search,
+    review,
+)
 from common import OUT, ROOT
 from table import ANALYSIS_SECONDS, PEAK_MB, SORT_SECONDS, Row, print_table
 
@@ -82,7 +91,7 @@ def peak_memory(ctx: Context) -> list[Row]:
 
 BENCHMARKS: list[Callable[[Context], list[Row]]] = [
     build_database, load_and_analysis, sorts, peak_memory, first_paint, review, extract_import,
-    pack, rebalance,
+    pack, rebalance, register_search,
 ]
 
 

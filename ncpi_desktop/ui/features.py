@@ -23,6 +23,7 @@ from ncpi_desktop.ui.pages.caseload import CaseloadPage
 from ncpi_desktop.ui.pages.orders import OrdersPage
 from ncpi_desktop.ui.pages.page import Page
 from ncpi_desktop.ui.pages.reactive import ReactivePage
+from ncpi_desktop.ui.pages.register import RegisterPage
 from ncpi_desktop.ui.pages.review import ReviewPage
 from ncpi_desktop.ui.pages.visits import VisitsPage
 
@@ -39,6 +40,8 @@ class Features:
     arms_page: ArmsPage
     reactive_page: ReactivePage
     orders_page: OrdersPage
+    #: Every RSO of the register: search, filters, data-quality flags.
+    register_page: RegisterPage
     #: The Record menu and the RSO detail panel.
     record: RecordActions
     #: The Manage menu, Ctrl+R, dragging RSOs onto managers, the hand-back reminder.
@@ -46,7 +49,8 @@ class Features:
 
     @property
     def pages(self) -> list[ReviewPage]:
-        return [self.visits_page, self.arms_page, self.reactive_page, self.orders_page]
+        return [self.visits_page, self.arms_page, self.reactive_page, self.orders_page,
+                self.register_page]
 
 
 def build_features(context: AppContext, caseload_page: CaseloadPage,
@@ -59,10 +63,12 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
     arms_page = ArmsPage(trend=trend)
     reactive_page = ReactivePage()
     orders_page = OrdersPage()
-    for page in (visits_page, arms_page, reactive_page, orders_page):
+    register_page = RegisterPage()
+    for page in (visits_page, arms_page, reactive_page, orders_page, register_page):
         add_page(page)
     record = RecordActions(context)
     rebalancing = Rebalancing(context, caseload_page)
     return Features(exchange=exchange, trend=trend, visits_page=visits_page,
                     arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
+                    register_page=register_page,
                     record=record, rebalancing=rebalancing)
