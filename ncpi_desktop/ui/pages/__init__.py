@@ -1,1 +1,1 @@
-"""The window's pages (tabs): Caseload, Visits, ARMS, Reactive, Orders."""
+"""The window's pages (tabs): Caseload, Visits, ARMS, Reactive, Orders, Register."""
