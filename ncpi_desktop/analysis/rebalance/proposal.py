@@ -40,10 +40,14 @@ class Proposal:
 
     ``moves``: one row per RSO, in the order to apply them (pooled first, then leavers and
     absences, exclusions, balancing), with ``from_*``/``to_*`` caseload, per FTE and high-risk share
-    of both managers just before and just after that move (``_before``/``_after``).
+    of both managers just before and just after that move (``_before``/``_after``), and ``why``:
+    what the move does ("from OM009, 94.0 per FTE, to OM011, 70.0: levels East").
     ``after``: one row per manager in scope, before and after the whole proposal, with the flags
     after it. ``groups``: one row per BCU or team (moves, lower bound, feasible, FTE short, how it
-    was solved). ``unplaced``: RSOs that must move but that no manager in scope may hold.
+    was solved; ``level_mode`` when its flags could not all clear and it was levelled, the
+    ``highest_per_fte_before``/``_after``, the ``lowest_reachable`` and ``moves_lower_bound``,
+    the bound on the moves of what was proposed).
+    ``unplaced``: RSOs that must move but that no manager in scope may hold.
     ``for_new_post``: where flags cannot all clear, the RSOs the plan gives a new post of
     ``fte_short`` FTE; they stay with their manager (rso_id, manager_id, risk_level, group) until
     it is filled.
