@@ -1,6 +1,6 @@
 """Each move's "why" sentence (issue 13), and each group's levels before and after.
 
-"from OM009, 94.0 per FTE, to OM011, 50.0: levels East; same neighbourhood": both managers'
+"from OM009, 94.0 per FTE, to OM011, 70.0: levels East; same neighbourhood": both managers'
 caseloads per FTE before the proposal, what the move does for its group, and whether the
 receiving manager already held RSOs in the RSO's neighbourhood.
 """
