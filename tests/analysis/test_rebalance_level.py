@@ -255,3 +255,32 @@ def test_level_moves_applied_then_undone(tmp_path: Any) -> None:
         assert state(engine) == before
     finally:
         engine.dispose()
+
+
+# --- sensible among equals -------------------------------------------------------------------
+
+def test_recent_allocations_stay_and_the_same_neighbourhood_is_preferred() -> None:
+    """181 RSOs over 3 FTE: level 61, so A (62) sheds one. Continuity would move A00, allocated
+    last month: it stays, and the next newest, R-X, goes to C (who holds RSOs in X), not B."""
+    managers = [manager("A"), manager("B"), manager("C")]
+    rsos = ([rso(f"A{i:02d}", "A") for i in range(61)] + [rso("R-X", "A")]
+            + [rso(f"B{i:02d}", "B") for i in range(60)] + [rso(f"C{i:02d}", "C")
+                                                            for i in range(59)])
+    snapshot = make_snapshot(managers, rsos)
+    snapshot.rsos["neighbourhood"] = ["X" if r["rso_id"] in ("R-X", "C00") else "Y"
+                                      for r in rsos]
+    since = {r["rso_id"]: pd.Timestamp("2014-01-01") for r in rsos}
+    since["A00"] = pd.Timestamp("2017-09-01")  # last month: stays
+    since["R-X"] = pd.Timestamp("2016-01-01")  # the newest of the rest: moves
+    proposal = Case(snapshot).propose(allocated_on=pd.Series(since))
+    assert proposal.levelled
+    assert highest_after(proposal) == pytest.approx(61.0)
+    moved = proposal.moves.set_index("rso_id")
+    assert list(moved.index) == ["R-X"]
+    assert moved.at["R-X", "to_manager_id"] == "C"
+    assert moved.at["R-X", "why"] == ("from A, 62.0 per FTE, to C, 59.0: levels B1; "
+                                      "same neighbourhood")
+    # With no months to keep, continuity moves the newest allocation as before.
+    plain = Case(snapshot).propose(allocated_on=pd.Series(since),
+                                   policy=replace(POLICY, rebalance_keep_recent_months=0))
+    assert list(plain.moves["rso_id"]) == ["A00"]
