@@ -12,6 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pytest
 from builders import AS_AT, Register
@@ -23,7 +24,8 @@ from test_rebalance import Case, make_snapshot, manager, rso
 from ncpi_desktop.analysis.caseload import EPSILON
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.analysis.rebalance import Proposal, proposal_to_json, propose
-from ncpi_desktop.analysis.rebalance.level import lowest_level
+from ncpi_desktop.analysis.rebalance.level import lowest_level, solve_level
+from ncpi_desktop.analysis.rebalance.model import exclusion_pairs, prepare
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.load import load_snapshot
 from ncpi_desktop.storage.operations import apply_moves
@@ -284,3 +286,21 @@ def test_recent_allocations_stay_and_the_same_neighbourhood_is_preferred() -> No
     plain = Case(snapshot).propose(allocated_on=pd.Series(since),
                                    policy=replace(POLICY, rebalance_keep_recent_months=0))
     assert list(plain.moves["rso_id"]) == ["A00"]
+
+
+def test_only_movable_managers_shed() -> None:
+    """``movable`` (for issue 13 part 3): B's RSOs stay, so the level is at least B's 70."""
+    managers = [manager("A"), manager("B"), manager("C")]
+    rsos = ([rso(f"A{i:02d}", "A") for i in range(90)] + [rso(f"B{i:02d}", "B") for i in range(70)]
+            + [rso(f"C{i:02d}", "C") for i in range(20)])
+    case = Case(make_snapshot(managers, rsos))
+    register = prepare(case.rsos, case.snapshot.managers, POLICY, "bcu", None, None,
+                       exclusion_pairs([]), set(), None)
+    group = register.groups[0]
+    leveled = solve_level(group, POLICY, 10.0, movable=np.array([True, False, True]))
+    assert leveled is not None and leveled.level == pytest.approx(70.0)
+    assert leveled.solution.outs.sum(axis=1).tolist() == [20, 0, 0]
+    assert leveled.bound == 20
+    free = solve_level(group, POLICY, 10.0)
+    assert free is not None and free.level == pytest.approx(60.0)
+    assert free.solution.outs.sum(axis=1).tolist() == [30, 10, 0]

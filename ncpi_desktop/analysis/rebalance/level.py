@@ -25,10 +25,12 @@ leave: the term becomes ``max(0, n_i - C_i, h_i - floor(share x C_i))`` (the cas
 high-risk departures overlap, hence the max per manager, not the sum). It is then raised to the
 linear relaxation's optimum of the same model with no share flag allowed, rounded up.
 
-Parameters for what comes next: ``max_moves`` caps the departures (the model then minimises the
-highest per FTE, a continuous variable, instead of fixing it at ``L*``); ``movable`` (a mask of
-managers whose RSOs may move, e.g. a leaver only) sets the others' departures to zero. Both are
-bounds on existing variables or one extra row.
+For what comes next (issue 13 parts 2 and 3): ``movable`` (a mask of managers whose RSOs may
+move, e.g. a leaver's only) is a parameter already: it sets the others' departures to zero, and
+their RSOs count in the level as held. "Best within N moves" is one more row and variable on the
+same model: ``sum(out) <= N`` and a continuous level ``L`` with ``n_i' <= L x fte_i`` per
+receiver in place of the fixed capacities, ``L`` first in the objective; the curve is that solve
+for N = 10, 20, 50, ... up to the level plan's moves.
 """
 
 from __future__ import annotations
@@ -185,6 +187,10 @@ def solve_level(g: Group, policy: Policy, time_limit: float,
         return None
     share = policy.high_risk_share_limit
     level = lowest_level(movable_total(g), np.where(g.receiver, _fte(g), 0.0))
+    if movable is not None:  # a receiver whose RSOs stay keeps at least its own caseload
+        kept = g.receiver & ~movable & ~g.forced & (_fte(g) > EPSILON)
+        if kept.any():
+            level = max(level, float((g.counts.sum(axis=1)[kept] / _fte(g)[kept]).max()))
     if not math.isfinite(level):
         return None
     cap = capacities(g, level)

@@ -40,7 +40,7 @@ def why_sentences(moves: pd.DataFrame, after: pd.DataFrame, register: Register,
         elif reason == REASON_POOLED:
             does = f"names a manager in {group}"
         else:
-            does = f"clears {group}'s flags" if reason != REASON_POOLED else ""
+            does = f"clears {group}'s flags"
         extra = "; eases the high-risk share" if over_share[k] else ""
         extra += "; same neighbourhood" if near[k] else ""
         out.append(f"{start}, to {t}, {_fmt(to_fte[k])}: {does}{extra}")
