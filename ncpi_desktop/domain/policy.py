@@ -50,6 +50,8 @@ class Policy:
     reactive_concern_free_years: int = 3
     # Rule 12: orders ending within this many days are listed for review.
     order_review_window_days: int = 90
+    # Rebalancing: among equal moves, RSOs allocated within this many months stay where they are.
+    rebalance_keep_recent_months: int = 6
 
     def visit_interval_months(self, risk: RiskLevel) -> int:
         return {
@@ -139,4 +141,6 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "NPCC, January 2017", False),
     PolicyField("order_review_window_days", "Order review window", "days",
                 "No national figure found", True),
+    PolicyField("rebalance_keep_recent_months", "Rebalancing keeps recent moves", "months",
+                "No national figure found: continuity of a recent allocation", True),
 )

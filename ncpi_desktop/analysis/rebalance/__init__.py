@@ -1,4 +1,5 @@
-"""Rebalancing proposals (issue 4): the fewest moves that clear every flag of a BCU or team.
+"""Rebalancing proposals (issue 4): the fewest moves that clear every flag of a BCU or team;
+when they cannot all clear, the caseloads levelled (issue 13, ``level``).
 
 A pure function over a snapshot: no database, no Qt. The supervisor reviews the proposal and applies
 the moves they accept through ``storage.operations.reassign``.
@@ -19,14 +20,19 @@ How it works, per group (a BCU, or a team with ``scope="team"``):
   works), fewest moves, fewest high-risk moves.
 * Continuity then decides which RSOs move (most recently allocated first, then lowest id) and
   where (a manager of the RSO's own team first) (``placement``).
-* When no set of moves clears every flag, the plan adds a new post and makes it as small as it
-  can be (its caseload over the limit per FTE is ``fte_short``; its high-risk share is held to
-  the same limit), the staff taking pooled and leavers' RSOs first. The moves among the staff
-  are proposed; the RSOs the plan gives the new post stay where they are (``for_new_post``);
-  pooled and leavers' RSOs nobody has room for are ``unplaced``. When the group's own high-risk
-  share is above the limit no number of staff can fix it: ``fte_short`` is ``None`` and the
-  proposal keeps the total excess (RSOs above capacity, high-risk RSOs above the share) as small
-  as it can.
+* When no set of moves clears every flag, the group is levelled (``level``, issue 13): every RSO
+  named, nobody above the lowest caseload per FTE reachable, every high-risk share flag cleared
+  that there is room for, the fewest moves for that against a reported bound; each move says why
+  (``why``), recent allocations stay and same-neighbourhood receivers come first (``nearby``).
+  Groups with a leaving or absent manager or an exclusion keep the way below.
+* Otherwise, when no set of moves clears every flag, the plan adds a new post and makes it as
+  small as it can be (its caseload over the limit per FTE is ``fte_short``; its high-risk share
+  is held to the same limit), the staff taking pooled and leavers' RSOs first. The moves among
+  the staff are proposed; the RSOs the plan gives the new post stay where they are
+  (``for_new_post``); pooled and leavers' RSOs nobody has room for are ``unplaced``. When the
+  group's own high-risk share is above the limit no number of staff can fix it: ``fte_short``
+  is ``None`` and the proposal keeps the total excess (RSOs above capacity, high-risk RSOs
+  above the share) as small as it can.
 * Feasibility is never taken from the solver: the moves are applied to the RSO frame and the real
   ``manager_figures`` decides whether every flag is clear (``outcome``).
 

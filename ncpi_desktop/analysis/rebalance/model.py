@@ -47,6 +47,7 @@ class Group:
     sp_allowed: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), bool))
     sp_forced: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
     sp_excluded: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))
+    fte: np.ndarray | None = None  # FTE per manager
 
     @property
     def m(self) -> int:
@@ -80,13 +81,17 @@ class Solution:
 
 @dataclass
 class GroupResult:
-    """One group's answer (``None``: nothing to do, or no solution), bound and how it was found."""
+    """One group's answer (``None``: nothing to do, or no solution), bound and how it was found.
+    ``lower_bound`` bounds the moves that clear every flag (as before issue 13); in level mode
+    ``level`` is the lowest highest-per-FTE reachable and ``moves_bound`` bounds its moves."""
 
     solution: Solution | None
     lower_bound: int
     fte_short: float | None
     optimal: bool
     status: str
+    level: float | None = None
+    moves_bound: int | None = None  # level mode: lower bound on the level plan's moves
 
 
 @dataclass
@@ -102,6 +107,8 @@ class Register:
     groups: list[Group]
     going: set[str]  # leaving or absent managers
     allocated_on: pd.Series | None
+    recent_since: pd.Timestamp | None = None  # allocations since then stay where they are
+    level_codes: set[int] = field(default_factory=set)  # groups solved in level mode
 
 
 def exclusion_pairs(exclusions: Iterable[tuple[str, str]] | pd.DataFrame) -> pd.DataFrame:
@@ -214,7 +221,8 @@ def _split(keys: list[str], staff: pd.DataFrame, policy: Policy, going: set[str]
     n_staff, n_groups = len(staff), len(keys)
     counts, agg, pooled_counts, pool = _class_counts(frame, n_staff, n_groups)
     limit, share = policy.caseload_limit_per_fte, policy.high_risk_share_limit
-    cap = np.floor(limit * staff["fte"].to_numpy(float) + EPSILON).clip(min=0).astype(np.int64)
+    fte = staff["fte"].to_numpy(float)
+    cap = np.floor(limit * fte + EPSILON).clip(min=0).astype(np.int64)
     hmax = np.floor(share * cap + EPSILON).astype(np.int64)
     forced = staff["manager_id"].isin(going).to_numpy(bool)
     receiver = (staff["role"].to_numpy(object) == Role.OFFENDER_MANAGER) & ~forced
@@ -226,7 +234,8 @@ def _split(keys: list[str], staff: pd.DataFrame, policy: Policy, going: set[str]
         groups.append(Group(key=str(key), code=code, start=int(a), managers=ids[a:b],
                             cap=cap[a:b], hmax=hmax[a:b], receiver=receiver[a:b],
                             forced=forced[a:b], counts=counts[a:b], agg=agg[a:b],
-                            pool=pool[code], pooled=pooled_counts[code]))
+                            pool=pool[code], pooled=pooled_counts[code],
+                            fte=fte[a:b]))
     return groups, counts
 
 

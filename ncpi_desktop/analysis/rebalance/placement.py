@@ -1,8 +1,10 @@
 """From counts to named RSOs: which RSOs move, and where.
 
 Continuity decides which (most recently allocated first, then lowest id) and where (a manager of
-the RSO's own team first). The next RSOs in that order are earmarked for a new post; pooled and
-leavers' RSOs nobody has room for are unplaced.
+the RSO's own team first). In a levelled group, RSOs allocated in the last
+``Policy.rebalance_keep_recent_months`` move last, and a receiving manager who already holds RSOs
+in the RSO's neighbourhood comes first (``nearby``). The next RSOs in that order are earmarked
+for a new post; pooled and leavers' RSOs nobody has room for are unplaced.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.rebalance.model import CLASSES, GroupResult, Register
+from ncpi_desktop.analysis.rebalance.nearby import match_neighbourhood
 
 
 @dataclass
@@ -87,7 +90,12 @@ def _in_continuity_order(register: Register, counts: _Gathered,
     newest_first = np.where(np.isnat(stamp), np.iinfo(np.int64).max,
                             -stamp.astype(np.int64))
     id_text = rso_ids.to_numpy(dtype=str)
-    order = np.lexsort((id_text, newest_first, plain["cls"].to_numpy(),
+    # Level mode: RSOs allocated since ``recent_since`` stay where they are among equals.
+    recent = np.zeros(len(plain), dtype=bool)
+    if register.level_codes and register.recent_since is not None:
+        level = np.isin(plain["code"].to_numpy(), list(register.level_codes))
+        recent = level & ~np.isnat(stamp) & (stamp >= np.datetime64(register.recent_since, "s"))
+    order = np.lexsort((id_text, newest_first, recent, plain["cls"].to_numpy(),
                         plain["holder"].to_numpy()))
     return plain.iloc[order].assign(rso_id=rso_ids.to_numpy(object)[order],
                                     rank=np.arange(len(order)))
@@ -181,7 +189,13 @@ def assemble(register: Register, results: list[GroupResult]
     sources = plain[_choose(plain, counts, register, forced)]
     if counts.post_pool.any():
         sources = _keep_back(sources, counts, forced, np.array(register.keys, dtype=object))
-    moves = _match(sources, _sinks(register, counts.ins))
+    sinks = _sinks(register, counts.ins)
+    near = pd.DataFrame()
+    if register.level_codes:
+        near, sources, sinks = match_neighbourhood(sources, sinks, register)
+    moves = _match(sources, sinks)
+    if len(near):
+        moves = pd.concat([near, moves], ignore_index=True)
     if counts.special:
         moves = pd.concat([moves, _special_moves(register, counts.special)], ignore_index=True)
     unplaced = pd.DataFrame(counts.unplaced, columns=["rso_id", "group"], dtype=object)

@@ -13,7 +13,14 @@ import pandas as pd
 from ncpi_desktop.analysis.caseload import rso_caseload
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import python_value
-from ncpi_desktop.analysis.rebalance.model import Scope, exclusion_pairs, prepare
+from ncpi_desktop.analysis.rebalance.level import lowest_level, movable_total
+from ncpi_desktop.analysis.rebalance.model import (
+    GroupResult,
+    Register,
+    Scope,
+    exclusion_pairs,
+    prepare,
+)
 from ncpi_desktop.analysis.rebalance.outcome import (
     after_frame,
     groups_frame,
@@ -22,6 +29,7 @@ from ncpi_desktop.analysis.rebalance.outcome import (
 )
 from ncpi_desktop.analysis.rebalance.placement import assemble
 from ncpi_desktop.analysis.rebalance.solve import fte_short, solve_group
+from ncpi_desktop.analysis.rebalance.why import group_levels, why_sentences
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.snapshot import Snapshot
 
@@ -32,10 +40,14 @@ class Proposal:
 
     ``moves``: one row per RSO, in the order to apply them (pooled first, then leavers and
     absences, exclusions, balancing), with ``from_*``/``to_*`` caseload, per FTE and high-risk share
-    of both managers just before and just after that move (``_before``/``_after``).
+    of both managers just before and just after that move (``_before``/``_after``), and ``why``:
+    what the move does ("from OM009, 94.0 per FTE, to OM011, 70.0: levels East").
     ``after``: one row per manager in scope, before and after the whole proposal, with the flags
     after it. ``groups``: one row per BCU or team (moves, lower bound, feasible, FTE short, how it
-    was solved). ``unplaced``: RSOs that must move but that no manager in scope may hold.
+    was solved; ``level_mode`` when its flags could not all clear and it was levelled, the
+    ``highest_per_fte_before``/``_after``, the ``lowest_reachable`` and ``moves_lower_bound``,
+    the bound on the moves of what was proposed).
+    ``unplaced``: RSOs that must move but that no manager in scope may hold.
     ``for_new_post``: where flags cannot all clear, the RSOs the plan gives a new post of
     ``fte_short`` FTE; they stay with their manager (rso_id, manager_id, risk_level, group) until
     it is filled.
@@ -55,6 +67,11 @@ class Proposal:
     @property
     def lower_bound(self) -> int:
         return int(self.groups["lower_bound"].sum()) if len(self.groups) else 0
+
+    @property
+    def levelled(self) -> bool:
+        """Whether a group's flags could not all clear and it was levelled instead."""
+        return bool(self.groups["level_mode"].any()) if len(self.groups) else False
 
     @property
     def feasible(self) -> bool:
@@ -99,7 +116,11 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
     if not register.keys and (bcu is not None or team is not None):
         named = f"team {team!r}" if team is not None else f"BCU {bcu!r}"
         raise ValueError(f"No active manager or pooled RSO in {named}")
+    register.recent_since = (snapshot.as_at_ts
+                             - pd.DateOffset(months=policy.rebalance_keep_recent_months))
     results = [solve_group(g, policy, time_limit) for g in register.groups]
+    register.level_codes = {g.code for g, r in zip(register.groups, results, strict=True)
+                            if r.level is not None}
     by_position, unplaced, for_new_post = assemble(register, results)
 
     moves, moved_rows = order_moves(by_position, register, pairs, leaving_set, absent_set)
@@ -108,6 +129,8 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
                    "optimal": r.optimal, "status": r.status}
                   for g, r in zip(register.groups, results, strict=True)]
     groups = groups_frame(group_rows, moves, after, register, pairs)
+    moves["why"] = why_sentences(moves, after, register, policy)
+    groups = _with_levels(groups, after, register, results)
     for row in np.flatnonzero(~groups["feasible"].to_numpy(bool)
                               & groups["fte_short"].isna().to_numpy(bool)):
         # The plan failed the flag check (rounding at a limit): still say what is short.
@@ -115,6 +138,39 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
     return Proposal(scope=scope, moves=moves, after=after, groups=groups, unplaced=unplaced,
                     for_new_post=for_new_post,
                     left_behind=left_behind(rsos, register.staff, going), policy=policy)
+
+
+def _with_levels(groups: pd.DataFrame, after: pd.DataFrame, register: Register,
+                 results: list[GroupResult]) -> pd.DataFrame:
+    """Per group: level mode or not, the lowest reachable level, the highest per FTE before and
+    after, and the lower bound on the moves of what was proposed."""
+    lowest = [lowest_level(movable_total(g), np.where(g.receiver, g.fte, 0.0))
+              if g.fte is not None else np.nan for g in register.groups]
+    out = group_levels(groups, after, lowest)
+    out["level_mode"] = [r.level is not None for r in results]
+    out["moves_lower_bound"] = [r.moves_bound if r.moves_bound is not None else r.lower_bound
+                                for r in results]
+    return out
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None or not np.isfinite(value) else round(float(value), 4)
+
+
+def _level_keys(proposal: Proposal) -> dict[str, Any]:
+    """The level keys (issue 13): overall and per group."""
+    g = proposal.groups
+    groups = [{"group": python_value(row.group), "level_mode": bool(row.level_mode),
+               "moves": int(row.moves),
+               "highest_per_fte_before": _number(row.highest_per_fte_before),
+               "highest_per_fte_after": _number(row.highest_per_fte_after),
+               "lowest_reachable": _number(row.lowest_reachable),
+               "moves_lower_bound": int(row.moves_lower_bound)}
+              for row in g.itertuples(index=False)]
+    return {"highest_per_fte_before": _number(g["highest_per_fte_before"].max()),
+            "highest_per_fte_after": _number(g["highest_per_fte_after"].max()),
+            "lowest_reachable": _number(g["lowest_reachable"].max()),
+            "moves_lower_bound": int(g["moves_lower_bound"].sum()), "groups": groups}
 
 
 def proposal_to_json(proposal: Proposal) -> dict[str, Any]:
@@ -130,5 +186,10 @@ def proposal_to_json(proposal: Proposal) -> dict[str, Any]:
                                    proposal.after["per_fte"], proposal.after["high_risk_share"],
                                    strict=True)]
     short = {k: (None if v is None else round(v, 4)) for k, v in proposal.fte_short.items()}
-    return {"moves": moves, "lower_bound": proposal.lower_bound,
-            "feasible": proposal.feasible, "fte_short": short, "after": after}
+    document = {"moves": moves, "lower_bound": proposal.lower_bound,
+                "feasible": proposal.feasible, "fte_short": short, "after": after}
+    if proposal.levelled:  # the keys issue 13 adds, where a group is levelled
+        for move, why in zip(moves, proposal.moves["why"], strict=True):
+            move["why"] = python_value(why)
+        document.update(_level_keys(proposal))
+    return document

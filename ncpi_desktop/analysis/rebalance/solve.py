@@ -4,6 +4,9 @@ Objective, in strict order (integer weights, or one solve per tier when the weig
 outgrow float precision): fewest very-high-risk moves (they stay unless nothing else works),
 fewest moves, fewest high-risk moves. When no set of moves clears every flag, a new post as
 small as can be; when no number of staff can fix the group's high-risk share, the least excess.
+Since issue 13 a group whose flags cannot all clear is levelled instead (``level``); the new
+post and the least excess remain for groups with RSOs named in an exclusion or with a leaving or
+absent manager (their RSOs only should move: the level's ``movable``, to come).
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from ncpi_desktop.analysis.caseload import EPSILON
 from ncpi_desktop.analysis.rebalance.assembly import build
 from ncpi_desktop.analysis.rebalance.bounds import lower_bound, surely_infeasible
 from ncpi_desktop.analysis.rebalance.greedy import greedy
+from ncpi_desktop.analysis.rebalance.level import Level, solve_level
 from ncpi_desktop.analysis.rebalance.milp import Model
 from ncpi_desktop.analysis.rebalance.model import CLASSES, VERY_HIGH, Group, GroupResult, Solution
 from ncpi_desktop.domain.policy import Policy
@@ -98,6 +102,11 @@ def solve_group(g: Group, policy: Policy, time_limit: float) -> GroupResult:
                 bound = max(bound, math.ceil(relaxed - 1e-6) + int(g.pool.sum()))
             return GroupResult(_solution(g, model, x), bound, None, status == 0,
                                _status(status))
+    leveled = None if g.forced.any() else solve_level(g, policy, time_limit)
+    if leveled is not None:
+        return GroupResult(leveled.solution, bound, fte_short(g, policy, time_limit),
+                           leveled.optimal, _level_status(leveled), leveled.level,
+                           leveled.bound)
     if g.high_total <= policy.high_risk_share_limit * g.n_total + EPSILON:
         solution = greedy(g, policy, bound, new_post=True)
         if solution is not None:
@@ -115,6 +124,13 @@ def solve_group(g: Group, policy: Policy, time_limit: float) -> GroupResult:
         return GroupResult(None, bound, None, False, _status(status))
     return GroupResult(_solution(g, model, x), bound, None, status == 0,
                        _status(status) + ", least excess (no FTE clears the high-risk share)")
+
+
+def _level_status(leveled: Level) -> str:
+    left = (f"; {leveled.flagged} above the high-risk share (no room)" if leveled.flagged
+            else "")
+    how = "optimal" if leveled.optimal else "time limit, best found"
+    return f"level mode: nobody above {leveled.level:.1f} per FTE ({how}){left}"
 
 
 def _status(status: int) -> str:

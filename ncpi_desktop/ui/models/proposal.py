@@ -86,6 +86,7 @@ MOVE_COLUMNS = [
     Column("to_name", "To"),
     Column("to_team", "To team"),
     Column("reason", "Why it is proposed", text_tip=True),
+    Column("why", "What it does", text_tip=True),
 ]
 
 
@@ -96,7 +97,7 @@ def moves_frame(figures: Figures, proposal: Proposal) -> pd.DataFrame:
     rsos = figures.rsos.set_index("rso_id")
     names = figures.managers.set_index("manager_id")
     frame = moves[["rso_id", "from_manager_id", "to_manager_id", "risk_level", "reason",
-                   "group"]].copy()
+                   "group", "why"]].copy()
     frame["rso_name"] = rso_names(rsos.reindex(moves["rso_id"])).to_numpy(object)
     pooled_team = pd.Series(rsos["team"].reindex(moves["rso_id"]).to_numpy(object),
                             index=frame.index, dtype=object)
