@@ -122,14 +122,21 @@ def bench_rebalance(db_path: str | Path | None = None, *, synthetic: bool = Fals
         short = "" if row.feasible else (
             " short: no FTE fixes the mix" if pd.isna(row.fte_short)
             else f" short {row.fte_short:.2f} FTE")
-        print(f"  {row.group}: {row.moves} moves / bound {row.lower_bound}"
-              f"{'' if row.feasible else ' infeasible'}{short} [{row.status}]")
+        if row.level_mode:  # levelled: its own plan's bound, and the level it reached
+            print(f"  {row.group}: {row.moves} moves / bound {row.moves_lower_bound} levelled "
+                  f"{row.highest_per_fte_before:.1f} -> {row.highest_per_fte_after:.1f} per FTE "
+                  f"(lowest reachable {row.lowest_reachable:.1f}){short} [{row.status}]")
+        else:
+            print(f"  {row.group}: {row.moves} moves / bound {row.lower_bound}"
+                  f"{'' if row.feasible else ' infeasible'}{short} [{row.status}]")
     return [
         ("rebalance all BCUs", seconds, "s"),
         ("rebalance all BCUs, CPU", cpu, "s"),
         ("rebalance all BCUs from a snapshot", from_snapshot, "s"),
         ("rebalance moves", float(len(proposal.moves)), "moves"),
         ("rebalance lower bound", float(proposal.lower_bound), "moves"),
+        ("rebalance moves lower bound, levelled BCUs included",
+         float(proposal.groups["moves_lower_bound"].sum()), "moves"),
         ("rebalance infeasible BCUs", float((~groups["feasible"]).sum()), "BCUs"),
     ]
 
