@@ -129,6 +129,7 @@ class CaseloadPage(Page):
         filters.addSpacing(16)
         self.count_label = QLabel("")
         self.count_label.setObjectName("muted")
+        self.count_label.setWordWrap(True)
         filters.addWidget(self.count_label, 1)
         self.pooled_button = QPushButton("Pooled")
         self.pooled_button.setCheckable(True)

@@ -46,6 +46,7 @@ from ncpi_desktop.ui.pages.review import (
     review_charts,
 )
 from ncpi_desktop.ui.widgets.column import column
+from ncpi_desktop.ui.widgets.combos import compact
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
@@ -114,7 +115,7 @@ class VisitsPage(ReviewPage):
         self.list_combo = QComboBox()
         for key, text in LIST_CHOICES.items():
             self.list_combo.addItem(text, key)
-        filters.addWidget(self.list_combo)
+        filters.addWidget(compact(self.list_combo, 14))
         filters.addSpacing(10)
         self.within_label = QLabel("Due within")
         filters.addWidget(self.within_label)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from ncpi_desktop.ui.widgets.labels import ElidedLabel
+
 
 class SummaryCard(QFrame):
     """One figure of the summary strip: a caption, the figure, and a note on what is under it."""
@@ -13,11 +15,11 @@ class SummaryCard(QFrame):
         super().__init__(parent)
         self.setObjectName("summaryCard")
         self.setToolTip(tip)
-        self._caption = QLabel(caption)
+        self._caption = ElidedLabel(caption)
         self._caption.setObjectName("summaryCaption")
         self._value = QLabel("–")
         self._value.setObjectName("summaryValue")
-        self._note = QLabel("")
+        self._note = ElidedLabel("")
         self._note.setObjectName("summaryNote")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
