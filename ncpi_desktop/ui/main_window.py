@@ -45,7 +45,7 @@ from ncpi_desktop.ui.dialogs.about import about_box, about_text
 from ncpi_desktop.ui.menus.standard import build_standard_menus
 from ncpi_desktop.ui.pages.caseload import CaseloadPage
 from ncpi_desktop.ui.pages.page import Page
-from ncpi_desktop.ui.widgets.as_at import AsAtBar
+from ncpi_desktop.ui.widgets.as_at import AsAtBar, records_end
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.features import Features
@@ -327,6 +327,7 @@ class MainWindow(QMainWindow):
         for page in self._pages:
             page.set_figures(figures)
         self._update_labels()
+        self.as_at_bar.show_records_end(records_end(figures), self.as_at)
         self.context.figures_changed.emit(figures)
         if self._defer and not self._built and not self._finish_pending:
             self._finish_pending = True  # once these figures have painted
