@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from PySide6.QtWidgets import QComboBox, QDockWidget
+
 from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.widgets.labels import ElidedLabel
@@ -25,6 +27,36 @@ def test_no_page_makes_the_window_grow(qtbot, window: MainWindow) -> None:
         assert page.minimumSizeHint().width() <= LAPTOP_WIDTH - 20, page.title
         assert window.width() <= LAPTOP_WIDTH, page.title
         assert window.minimumSizeHint().width() <= LAPTOP_WIDTH, page.title
+
+
+def test_the_undo_history_fits_beside_every_page(qtbot, window: MainWindow) -> None:
+    window.resize(LAPTOP_WIDTH, 720)
+    window.show()
+    dock = window.findChild(QDockWidget, "undo_history")
+    assert dock is not None
+    dock.show()
+    qtbot.waitExposed(window)
+    for index, page in enumerate(window.pages):
+        window.tabs.setCurrentIndex(index)
+        qtbot.wait(10)
+        assert window.width() <= LAPTOP_WIDTH, page.title
+        assert dock.width() >= dock.minimumWidth() >= 200
+
+
+def test_a_filter_row_wraps_rather_than_widen(qtbot, window: MainWindow) -> None:
+    visits = window.features.visits_page
+    window.resize(900, 720)
+    window.show()
+    window.tabs.setCurrentWidget(visits)
+    qtbot.waitExposed(window)
+    qtbot.wait(10)
+    assert window.width() <= 900
+    within = visits.within_spin
+    assert within.isVisible()
+    assert within.mapTo(window, within.rect().bottomRight()).x() <= window.width()
+    combos = [c for c in visits.findChildren(QComboBox) if c.isVisible()]
+    assert combos and all(c.mapTo(window, c.rect().topRight()).x() <= window.width()
+                          for c in combos)
 
 
 def test_the_detail_panel_fits(qtbot, window: MainWindow) -> None:

@@ -96,9 +96,8 @@ class HorizontalBarChart(QWidget):
         """The title and the legend over the plot (or the empty chart's label)."""
         caption = QLabel(self.title)
         caption.setObjectName("sectionTitle")
-        caption.setWordWrap(True)  # wraps rather than widen a narrow window
         self.legend = QLabel("")
-        self.legend.setWordWrap(True)
+        self.legend.setWordWrap(True)  # wraps rather than widen a narrow window
         self.legend.setObjectName("muted")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.empty_label = QLabel("Nothing to draw")
