@@ -59,5 +59,7 @@ def summary_strip(cards: dict[str, SummaryCard]) -> tuple[QHBoxLayout, QLabel, Q
     strip.addLayout(scope)
     strip.addSpacing(6)
     for card in cards.values():
-        strip.addWidget(card, 1)
+        # No stretch factor: a card with a longer note gets the room it asks for first, and
+        # only a narrow window elides a note.
+        strip.addWidget(card)
     return strip, title, as_at
