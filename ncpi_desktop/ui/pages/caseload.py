@@ -155,7 +155,7 @@ class CaseloadPage(Page):
         self.outer_splitter.addWidget(self.chart_tabs)
         self.outer_splitter.setStretchFactor(0, 3)
         self.outer_splitter.setStretchFactor(1, 2)
-        self.outer_splitter.setSizes([640, 360])
+        self.outer_splitter.setSizes([690, 310])  # the managers table whole at 1280 px
         self.left_splitter.setSizes([600, 400])
         for splitter in self._splitters().values():
             splitter.setChildrenCollapsible(False)

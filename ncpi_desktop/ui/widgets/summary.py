@@ -3,7 +3,14 @@ as-at line, then a card per figure."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ncpi_desktop.ui.widgets.labels import ElidedLabel
 
@@ -14,6 +21,8 @@ class SummaryCard(QFrame):
     def __init__(self, caption: str, tip: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("summaryCard")
+        # The strip's spare width goes to the cards, not to the scope's title beside them.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setToolTip(tip)
         self._caption = ElidedLabel(caption)
         self._caption.setObjectName("summaryCaption")
