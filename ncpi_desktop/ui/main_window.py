@@ -16,10 +16,8 @@ from PySide6.QtCore import QEvent, QObject, QSettings, Qt, QTimer, SignalInstanc
 from PySide6.QtGui import QCloseEvent, QGuiApplication
 from PySide6.QtWidgets import (
     QApplication,
-    QDockWidget,
     QFileDialog,
     QLabel,
-    QListView,
     QMainWindow,
     QMenu,
     QMessageBox,
@@ -43,6 +41,7 @@ from ncpi_desktop.ui.core.settings import (
     app_settings,
     group,
 )
+from ncpi_desktop.ui.core.undo import wrap_history
 from ncpi_desktop.ui.dialogs.about import about_box, about_text
 from ncpi_desktop.ui.menus.standard import build_standard_menus
 from ncpi_desktop.ui.pages.caseload import CaseloadPage
@@ -63,16 +62,6 @@ def database_label(engine: Engine) -> tuple[str, str]:
         return path.name, str(path)
     shown = url.render_as_string(hide_password=True)
     return f"{url.database or url.host} on {url.host}", shown
-
-
-def _wrap_undo_history(dock: QDockWidget) -> None:
-    """The undo history's entries wrap rather than run off a narrow dock (a laptop screen)."""
-    dock.setMinimumWidth(220)
-    view = dock.widget()
-    if isinstance(view, QListView):
-        view.setWordWrap(True)
-        view.setResizeMode(QListView.ResizeMode.Adjust)
-        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
 
 class MainWindow(QMainWindow):
@@ -111,7 +100,7 @@ class MainWindow(QMainWindow):
         actions = build_standard_menus(self, self.context, on_open=self._on_open,
                                        on_reload=self.reload, on_about=self._on_about)
         self.open_action, self.quit_action = actions.open, actions.quit
-        _wrap_undo_history(actions.undo_dock)
+        wrap_history(actions.undo_dock)
         self.undo_action, self.redo_action = actions.undo, actions.redo
         self.reload_action, self.about_action = actions.reload, actions.about
         self.as_at_bar = AsAtBar(self.context.as_at, self)

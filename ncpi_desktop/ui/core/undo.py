@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import QDockWidget, QListView
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.storage.change import Change
@@ -65,3 +67,13 @@ class OperationCommand(QUndoCommand):
         self._change = self._change.undo(self._engine, self._actor)
         self._applied = False
         self._on_changed()
+
+
+def wrap_history(dock: QDockWidget) -> None:
+    """The undo history's entries wrap rather than run off a narrow dock (a laptop screen)."""
+    dock.setMinimumWidth(220)
+    view = dock.widget()
+    if isinstance(view, QListView):
+        view.setWordWrap(True)
+        view.setResizeMode(QListView.ResizeMode.Adjust)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
