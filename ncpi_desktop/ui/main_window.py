@@ -41,11 +41,12 @@ from ncpi_desktop.ui.core.settings import (
     app_settings,
     group,
 )
+from ncpi_desktop.ui.core.undo import wrap_history
 from ncpi_desktop.ui.dialogs.about import about_box, about_text
 from ncpi_desktop.ui.menus.standard import build_standard_menus
 from ncpi_desktop.ui.pages.caseload import CaseloadPage
 from ncpi_desktop.ui.pages.page import Page
-from ncpi_desktop.ui.widgets.as_at import AsAtBar
+from ncpi_desktop.ui.widgets.as_at import AsAtBar, records_end
 
 if TYPE_CHECKING:
     from ncpi_desktop.ui.features import Features
@@ -99,6 +100,7 @@ class MainWindow(QMainWindow):
         actions = build_standard_menus(self, self.context, on_open=self._on_open,
                                        on_reload=self.reload, on_about=self._on_about)
         self.open_action, self.quit_action = actions.open, actions.quit
+        wrap_history(actions.undo_dock)
         self.undo_action, self.redo_action = actions.undo, actions.redo
         self.reload_action, self.about_action = actions.reload, actions.about
         self.as_at_bar = AsAtBar(self.context.as_at, self)
@@ -327,6 +329,7 @@ class MainWindow(QMainWindow):
         for page in self._pages:
             page.set_figures(figures)
         self._update_labels()
+        self.as_at_bar.show_records_end(records_end(figures), self.as_at)
         self.context.figures_changed.emit(figures)
         if self._defer and not self._built and not self._finish_pending:
             self._finish_pending = True  # once these figures have painted

@@ -173,7 +173,7 @@ def test_ctrl_r_on_a_multi_selection_reassigns_and_undo_restores(qtbot, window: 
     assert figure(window, "OM1", "per_fte") == 40.0
     assert not figure(window, "OM1", "flag_caseload_over_limit")
     assert figure(window, "OM4", "caseload") == 16
-    assert window.undo_action.text() == "&Undo Reassign 6 RSO(s) to OM4"
+    assert window.undo_action.text() == "&Undo Reassign 6 RSO(s) to Dan Duckworth"
     with engine.connect() as c:
         rows = c.execute(text("SELECT rso_id, manager_id, reason, starts_on, ends_on, actor "
                               "FROM allocation ORDER BY id")).all()
@@ -306,7 +306,7 @@ def test_rsos_already_with_the_target_are_not_moved_again(qtbot, window: MainWin
     assert [dialog.target.itemData(i) for i in range(dialog.target.count())].count("OM2") == 1
     dialog.reason_picker.set_reason("continuity")
     dialog.accept()
-    assert window.undo_action.text() == "&Undo Reassign 2 RSO(s) to OM2"
+    assert window.undo_action.text() == "&Undo Reassign 2 RSO(s) to Bob Birtwistle"
     assert figure(window, "OM2", "caseload") == 52
 
 

@@ -39,7 +39,7 @@ def test_apply_then_undo_and_redo_with_the_keyboard(qtbot, window: MainWindow):
     window.apply(lambda engine, actor: reassign(engine, moving, "OM4", "caseload adjustment",
                                                 actor, on=AS_AT))
     assert caseload(window, "OM1") == 20 and caseload(window, "OM4") == 16
-    assert window.undo_action.text() == "&Undo Reassign 6 RSO(s) to OM4"
+    assert window.undo_action.text() == "&Undo Reassign 6 RSO(s) to Dan Duckworth"
     assert window.undo_action.shortcut() == QKeySequence(QKeySequence.StandardKey.Undo)
 
     window.undo_action.trigger()

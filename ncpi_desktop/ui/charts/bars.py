@@ -97,6 +97,7 @@ class HorizontalBarChart(QWidget):
         caption = QLabel(self.title)
         caption.setObjectName("sectionTitle")
         self.legend = QLabel("")
+        self.legend.setWordWrap(True)  # wraps rather than widen a narrow window
         self.legend.setObjectName("muted")
         self.legend.setTextFormat(Qt.TextFormat.RichText)
         self.empty_label = QLabel("Nothing to draw")

@@ -134,27 +134,44 @@ class AppContext(QObject):
         """Read the database again and give every page the fresh figures."""
         self._reload()
 
-    def apply(self, operation: Operation) -> Change | None:
+    def apply(self, operation: Operation, *,
+              on_refused: Callable[[str, str], None] | None = None) -> Change | None:
         """Run a named operation as this window's user, make it undoable, refresh every page.
 
-        A refused operation (``OperationError``) is shown as a message and changes nothing.
+        A refused operation (``OperationError``, or a database that cannot write) changes
+        nothing and is said once: through ``on_refused(title, message)`` when given (a dialog
+        showing the reason in itself), else in a message box (``show_error``).
         """
+        say = on_refused if on_refused is not None else self.show_error
         engine = self._engine
         if engine is None:
-            self.show_error("No database", "Open a database first (File > Open database).")
+            say("No database", "Open a database first (File > Open database).")
             return None
         try:
             change = operation(engine, self.actor)
         except OperationError as exc:
-            self.show_error("Not done", one_line(exc))
+            say("Not done", one_line(exc))
             return None
         except SQLAlchemyError as exc:
             unwritable = cannot_write_error(exc, self._location)
-            self.show_error("Not saved", one_line(unwritable or exc))
+            say("Not saved", one_line(unwritable or exc))
             return None
-        self.undo_stack.push(OperationCommand(engine, change, self.actor, self.reload))
+        names = self._manager_names()
+        self.undo_stack.push(OperationCommand(engine, change, self.actor, self.reload,
+                                              names=names))
         self.reload()
         return change
+
+    def _manager_names(self) -> dict[str, str]:
+        """Each manager's name by id, as the figures on show have them (for undo entries)."""
+        if self._figures is None:
+            return {}
+        managers = self._figures.managers
+        if "manager_id" not in managers or "name" not in managers:
+            return {}
+        known = managers[managers["name"].notna()]
+        return dict(zip(known["manager_id"].astype(str), known["name"].astype(str),
+                        strict=True))
 
     def show_error(self, title: str, message: str) -> None:
         """A one-line problem the user can act on (not a crash). Only the message's first line

@@ -2,23 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QUndoCommand
+from PySide6.QtWidgets import QDockWidget, QListView
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.storage.change import Change
+
+#: A word of a summary that could be an id (letters, digits, "-" and "_").
+_WORD = re.compile(r"[\w-]+")
+
+
+def named(summary: str, names: Mapping[str, str]) -> str:
+    """``summary`` with every manager id in it replaced by the manager's name ("Reassign 6
+    RSO(s) to OM4" becomes "... to Dan Duckworth"). Storage writes the summary with ids; the
+    undo history is read by people. An all-digit id is replaced only after "to ", so that a
+    count ("6 RSO(s)") is never taken for one."""
+    if not names:
+        return summary
+
+    def name(word: re.Match[str]) -> str:
+        found = word.group(0)
+        if found not in names:
+            return found
+        if found.isdigit() and not summary[:word.start()].endswith("to "):
+            return found
+        return names[found]
+
+    return _WORD.sub(name, summary)
 
 
 class OperationCommand(QUndoCommand):
     """A change already written to the database; undo and redo apply its exact inverse.
 
     ``on_changed`` runs after every undo or redo so the window can refresh its figures.
+    ``names``: each manager's name by id, so that the entry names managers (``named``).
     """
 
     def __init__(self, engine: Engine, change: Change, actor: str,
-                 on_changed: Callable[[], None]) -> None:
-        super().__init__(change.summary)
+                 on_changed: Callable[[], None], *, names: Mapping[str, str] | None = None
+                 ) -> None:
+        super().__init__(named(change.summary, names or {}))
         self._engine = engine
         self._change = change
         self._actor = actor
@@ -40,3 +67,13 @@ class OperationCommand(QUndoCommand):
         self._change = self._change.undo(self._engine, self._actor)
         self._applied = False
         self._on_changed()
+
+
+def wrap_history(dock: QDockWidget) -> None:
+    """The undo history's entries wrap rather than run off a narrow dock (a laptop screen)."""
+    dock.setMinimumWidth(220)
+    view = dock.widget()
+    if isinstance(view, QListView):
+        view.setWordWrap(True)
+        view.setResizeMode(QListView.ResizeMode.Adjust)
+        view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)

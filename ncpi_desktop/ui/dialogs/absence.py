@@ -100,15 +100,17 @@ class GoingDialog(QDialog):
         self._update()
 
     def _build_until(self, on: date) -> None:
-        """When an absent manager is back (the day after ``on`` at the earliest), and why."""
-        self.until = QDateEdit(self)
+        """When an absent manager is back (the day after ``on`` at the earliest), and why.
+        Built without a parent: only an absence's form takes them, so a leaver's dialog does
+        not draw them over its title."""
+        self.until = QDateEdit()
         self.until.setDisplayFormat(QT_DATE_FORMAT)
         self.until.setCalendarPopup(True)
         first = on + timedelta(days=1)
         self.until.setMinimumDate(QDate(first.year, first.month, first.day))
         back = on + timedelta(days=DEFAULT_ABSENCE_DAYS)
         self.until.setDate(QDate(back.year, back.month, back.day))
-        self.note = QLineEdit(self)
+        self.note = QLineEdit()
         self.note.setPlaceholderText("e.g. sick leave, training course (optional)")
 
     @property

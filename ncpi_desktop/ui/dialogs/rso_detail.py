@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QTextDocumentFragment
+from PySide6.QtGui import QGuiApplication, QTextDocumentFragment
 from PySide6.QtWidgets import (
     QDialog,
     QGridLayout,
@@ -65,6 +65,9 @@ QFrame#facts, QLabel#facts {{
 }}
 """
 
+#: The flags column is never narrower than this: its words wrap, and it scrolls down.
+SIDE_MINIMUM_WIDTH = 300
+
 ALLOCATION_COLUMNS = [
     Column("starts_on", "From", Kind.DATE), Column("ends_on", "Until", Kind.DATE),
     Column("holder", "Held by"), Column("team", "Team"), Column("reason", "Reason", text_tip=True),
@@ -99,7 +102,7 @@ class RsoDetail(QDialog):
         self.setWindowTitle("RSO details")
         self.setModal(False)
         self.setStyleSheet(DETAIL_STYLE)
-        self.resize(1120, 840)
+        self._fit_screen()
 
         top = self._build_top()
         self._build_splitter()
@@ -206,23 +209,33 @@ class RsoDetail(QDialog):
         return self.record_tabs
 
     def _build_splitter(self) -> None:
-        """The facts (scrolling) over the records."""
-        upper = QWidget()
-        upper_layout = QHBoxLayout(upper)
-        upper_layout.setContentsMargins(0, 0, 0, 0)
-        upper_layout.setSpacing(12)
-        upper_layout.addWidget(self._build_facts(), 4)
-        upper_layout.addWidget(self._build_side(), 3)
-        upper_scroll = QScrollArea()
-        upper_scroll.setWidget(upper)
-        upper_scroll.setWidgetResizable(True)
-        upper_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        """The facts and, beside them, the flags (each scrolling on its own, so a narrow
+        screen clips neither), over the records."""
+        self.upper = QSplitter(Qt.Orientation.Horizontal)
+        self.upper.addWidget(_scrolling(self._build_facts()))
+        side = _scrolling(self._build_side())
+        side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # it wraps
+        side.setMinimumWidth(SIDE_MINIMUM_WIDTH)
+        self.upper.addWidget(side)
+        self.upper.setStretchFactor(0, 4)
+        self.upper.setStretchFactor(1, 3)
+        self.upper.setSizes([700, 380])
+        self.upper.setChildrenCollapsible(False)
 
         self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.addWidget(upper_scroll)
+        self.splitter.addWidget(self.upper)
         self.splitter.addWidget(self._build_records())
         self.splitter.setSizes([420, 380])
         self.splitter.setChildrenCollapsible(False)
+
+    def _fit_screen(self) -> None:
+        """1120x840 where the screen has room, else what it has (a 1366x768 laptop)."""
+        screen = self.context.dialog_parent.screen() or QGuiApplication.primaryScreen()
+        room = screen.availableGeometry() if screen is not None else None
+        if room is None:
+            self._fit_screen()
+            return
+        self.resize(min(1120, room.width() - 40), min(840, room.height() - 60))
 
     @staticmethod
     def _facts_label() -> QLabel:
@@ -324,6 +337,14 @@ class RsoDetail(QDialog):
     def _on_figures_changed(self, _figures: object) -> None:
         if self._rso_id is not None and self.isVisible():
             self.show_rso(self._rso_id)
+
+
+def _scrolling(widget: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidget(widget)
+    area.setWidgetResizable(True)
+    area.setFrameShape(QScrollArea.Shape.NoFrame)
+    return area
 
 
 def _plain(text: str) -> str:

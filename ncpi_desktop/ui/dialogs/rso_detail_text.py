@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 #: Flags that are news rather than a problem: shown, but not in the warning colours.
 GOOD_NEWS = {"reactive_eligible"}
 #: Facts whose value may be long enough to wrap; the others stay on one line.
-WRAPPING = {"Reason", "Interval", "Orders in force"}
+WRAPPING = {"Reason", "Interval", "Orders in force", "ARMS", "Latest ARMS", "Offender manager"}
 
 
 def criteria_titles(policy: Policy) -> dict[str, str]:

@@ -55,11 +55,12 @@ RSO_COLUMNS = [
 POOLED_COLUMNS = [
     Column("rso_id", "RSO"),
     Column("rso_name", "Name"),
+    # Before the other columns, so that a laptop screen shows it whole.
+    Column("why_no_named_manager", "Why pooled", text_tip=True),
     Column("risk_level", "Risk", Kind.LABEL, order=RISK_ORDER),
     Column("team", "Team"),
     Column("management", "Management", Kind.LABEL, order=MANAGEMENT_ORDER),
     Column("neighbourhood", "Neighbourhood"),
-    Column("why_no_named_manager", "Why pooled", text_tip=True),
 ]
 
 

@@ -129,6 +129,7 @@ class CaseloadPage(Page):
         filters.addSpacing(16)
         self.count_label = QLabel("")
         self.count_label.setObjectName("muted")
+        self.count_label.setWordWrap(True)
         filters.addWidget(self.count_label, 1)
         self.pooled_button = QPushButton("Pooled")
         self.pooled_button.setCheckable(True)
@@ -154,7 +155,7 @@ class CaseloadPage(Page):
         self.outer_splitter.addWidget(self.chart_tabs)
         self.outer_splitter.setStretchFactor(0, 3)
         self.outer_splitter.setStretchFactor(1, 2)
-        self.outer_splitter.setSizes([640, 360])
+        self.outer_splitter.setSizes([690, 310])  # the managers table whole at 1280 px
         self.left_splitter.setSizes([600, 400])
         for splitter in self._splitters().values():
             splitter.setChildrenCollapsible(False)

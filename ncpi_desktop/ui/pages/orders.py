@@ -16,7 +16,7 @@ from ncpi_desktop.formats import Kind, uk_dates
 from ncpi_desktop.ui.models.frames import NO_NAMED_MANAGER, RSO_ID, RSO_NAME
 from ncpi_desktop.ui.models.table_model import Column
 from ncpi_desktop.ui.pages.review import ReviewPage
-from ncpi_desktop.ui.widgets.combos import ANY, choose, chosen
+from ncpi_desktop.ui.widgets.combos import ANY, choose, chosen, compact
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 
@@ -64,14 +64,14 @@ class OrdersPage(ReviewPage):
         self.type_combo.addItem(ALL_TYPES, ANY)
         for order_type, name in ORDER_NAMES.items():
             self.type_combo.addItem(f"{order_type.value} — {name}", order_type.value)
-        filters.addWidget(self.type_combo)
+        filters.addWidget(compact(self.type_combo, 14))
         filters.addSpacing(10)
         filters.addWidget(QLabel("Show"))
         self.show_combo = QComboBox()
         self.show_combo.addItem("In force", IN_FORCE)
         self.show_combo.addItem("Ending soon", ENDING)
         self.show_combo.addItem("Every order (with ended)", EVERY)
-        filters.addWidget(self.show_combo)
+        filters.addWidget(compact(self.show_combo, 11))
         filters.addStretch(1)
         self.type_combo.currentIndexChanged.connect(self._on_scope_changed)
         self.show_combo.currentIndexChanged.connect(self._on_scope_changed)

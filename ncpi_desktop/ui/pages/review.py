@@ -28,6 +28,7 @@ from ncpi_desktop.ui.core.settings import splitter_state
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.page import Page, message_page
+from ncpi_desktop.ui.widgets.flow import FlowRow
 from ncpi_desktop.ui.widgets.labels import muted
 from ncpi_desktop.ui.widgets.scope_filter import ScopeFilter
 from ncpi_desktop.ui.widgets.summary import SummaryCard, summary_strip
@@ -92,17 +93,16 @@ class ReviewPage(Page):
         return message_page(self, "Nothing to review yet",
                             "The database is empty, or none is open (File › Open database…).")
 
-    def _scaffold(self, cards: dict[str, SummaryCard]) -> tuple[QWidget, QVBoxLayout, QHBoxLayout]:
+    def _scaffold(self, cards: dict[str, SummaryCard]) -> tuple[QWidget, QVBoxLayout, FlowRow]:
         """The page's content widget and its layout, holding the summary strip (``cards``) and
-        a row of filters that starts with the scope's; the page adds its own filters to the
-        row, then its lists to the layout."""
+        a row of filters that starts with the scope's (wrapping on a narrow screen); the page
+        adds its own filters to the row, then its lists to the layout."""
         content = QWidget(self)
         layout = QVBoxLayout(content)
         layout.setContentsMargins(12, 10, 12, 8)
         layout.setSpacing(8)
         layout.addLayout(self._header(cards))
-        filters = QHBoxLayout()
-        filters.setSpacing(6)
+        filters = FlowRow(spacing=6)
         filters.addWidget(self.scope)
         layout.addLayout(filters)
         return content, layout, filters

@@ -13,7 +13,7 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
+    QHeaderView,
     QLabel,
     QSpinBox,
     QSplitter,
@@ -46,6 +46,8 @@ from ncpi_desktop.ui.pages.review import (
     review_charts,
 )
 from ncpi_desktop.ui.widgets.column import column
+from ncpi_desktop.ui.widgets.combos import compact
+from ncpi_desktop.ui.widgets.flow import FlowRow
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
@@ -102,19 +104,20 @@ class VisitsPage(ReviewPage):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        self.splitter.setSizes([1100, 420])
+        # On a 1366 px screen: the list through "Days overdue", the side's figures whole.
+        self.splitter.setSizes([1000, 470])
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         return content
 
-    def _build_filters(self, filters: QHBoxLayout) -> None:
+    def _build_filters(self, filters: FlowRow) -> None:
         """After the scope: what the list shows, and how far ahead "due soon" looks."""
         filters.addSpacing(14)
         filters.addWidget(QLabel("List"))
         self.list_combo = QComboBox()
         for key, text in LIST_CHOICES.items():
             self.list_combo.addItem(text, key)
-        filters.addWidget(self.list_combo)
+        filters.addWidget(compact(self.list_combo, 14))
         filters.addSpacing(10)
         self.within_label = QLabel("Due within")
         filters.addWidget(self.within_label)
@@ -145,6 +148,9 @@ class VisitsPage(ReviewPage):
         self.risk_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # very high first, All last
         self.risk_view.setSortingEnabled(False)
         self.risk_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # No scroll bar: its columns share whatever width the side has.
+        self.risk_view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.risk_view.horizontalHeader().setStretchLastSection(False)
         self.risk_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.risk_view.setSelectionMode(self.risk_view.SelectionMode.NoSelection)
         rows = len(RiskLevel) + 1

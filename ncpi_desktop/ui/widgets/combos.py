@@ -17,3 +17,13 @@ def chosen(combo: QComboBox) -> str | None:
 def choose(combo: QComboBox, value: str | None) -> None:
     """Make ``value`` current (None or an unknown value: the first, "all", choice)."""
     combo.setCurrentIndex(max(combo.findData(value or ANY), 0))
+
+
+def compact(combo: QComboBox, characters: int) -> QComboBox:
+    """Let ``combo`` be as narrow as ``characters`` characters however long its items (so a
+    filter row fits a laptop screen); its list still opens wide enough for every item. Call it
+    once the items are in."""
+    combo.setMinimumContentsLength(characters)
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.view().setMinimumWidth(combo.view().sizeHintForColumn(0) + 24)
+    return combo

@@ -42,7 +42,7 @@ class ScopeFilter(QWidget):
         self.team_combo = self._combo(layout, "Team", 10)
         self.manager_combo: QComboBox | None = None
         if managers:
-            self.manager_combo = self._combo(layout, "Manager", 18)
+            self.manager_combo = self._combo(layout, "Manager", 15)
             self.manager_combo.currentIndexChanged.connect(self._on_manager_changed)
         self.risk_combo: QComboBox | None = None
         if risk:

@@ -3,7 +3,16 @@ as-at line, then a card per figure."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ncpi_desktop.ui.widgets.labels import ElidedLabel
 
 
 class SummaryCard(QFrame):
@@ -12,12 +21,14 @@ class SummaryCard(QFrame):
     def __init__(self, caption: str, tip: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("summaryCard")
+        # The strip's spare width goes to the cards, not to the scope's title beside them.
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setToolTip(tip)
-        self._caption = QLabel(caption)
+        self._caption = ElidedLabel(caption)
         self._caption.setObjectName("summaryCaption")
         self._value = QLabel("–")
         self._value.setObjectName("summaryValue")
-        self._note = QLabel("")
+        self._note = ElidedLabel("")
         self._note.setObjectName("summaryNote")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(12, 8, 12, 8)
@@ -57,5 +68,7 @@ def summary_strip(cards: dict[str, SummaryCard]) -> tuple[QHBoxLayout, QLabel, Q
     strip.addLayout(scope)
     strip.addSpacing(6)
     for card in cards.values():
-        strip.addWidget(card, 1)
+        # No stretch factor: a card with a longer note gets the room it asks for first, and
+        # only a narrow window elides a note.
+        strip.addWidget(card)
     return strip, title, as_at

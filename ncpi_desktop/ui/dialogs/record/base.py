@@ -26,12 +26,10 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.domain.ids import RsoId
 from ncpi_desktop.formats import QT_DATE_FORMAT, uk_date
-from ncpi_desktop.storage.operations import Change, OperationError
+from ncpi_desktop.storage.operations import Change
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.context import Operation
 from ncpi_desktop.ui.widgets.as_at import qdate
@@ -221,19 +219,9 @@ class RecordDialog(QDialog):
         except ValueError as exc:
             self.show_error(str(exc))
             return
-        refused: list[Exception] = []
-
-        def run(engine: Engine, actor: str) -> Change:
-            try:
-                return operation(engine, actor)
-            except (OperationError, SQLAlchemyError) as exc:
-                refused.append(exc)
-                raise
-
-        change = self.context.apply(run)
+        change = self.context.apply(operation,
+                                    on_refused=lambda _title, message: self.show_error(message))
         if change is None:
-            reason = str(refused[0]).strip() if refused else "Nothing was recorded."
-            self.show_error(reason.splitlines()[0] if reason else "Nothing was recorded.")
             return
         self.change = change
         self.context.show_status(f"Recorded: {change.summary} (Ctrl+Z undoes it)", 8000)
