@@ -41,11 +41,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ncpi_desktop.analysis.caseload import EPSILON
-from ncpi_desktop.analysis.rebalance.milp import Model
+from ncpi_desktop.analysis.rebalance.milp import Model, solve_in_order
 from ncpi_desktop.analysis.rebalance.model import CLASSES, HIGH, VERY_HIGH, Group, Solution
 from ncpi_desktop.domain.policy import Policy
-
-_MAX_WEIGHT = 1e12
 
 
 @dataclass
@@ -160,22 +158,8 @@ def _model(g: Group, cap: np.ndarray, share: float, movable: np.ndarray | None) 
 
 def _solve(model: Model, g: Group, time_limit: float) -> tuple[np.ndarray | None, int]:
     """The tiers in strict order: one solve with integer weights, or tier by tier."""
-    n_total, high_total = g.n_total, g.high_total
     very = int(g.counts[:, VERY_HIGH].sum() + g.pooled[VERY_HIGH])
-    maxima = [g.m, n_total, very, high_total]
-    weights = [1.0]
-    for later in range(len(maxima) - 1, 0, -1):
-        weights.insert(0, sum(w * mx for w, mx in zip(weights, maxima[later:], strict=True)) + 1)
-    if weights[0] * (maxima[0] + 1) < _MAX_WEIGHT:
-        return model.solve(sum(w * c for w, c in zip(weights, model.tiers, strict=True)),
-                           time_limit)
-    x, status, fixed = None, 2, []
-    for c in model.tiers:
-        x, status = model.solve(c, time_limit, fixed)
-        if x is None:
-            return None, status
-        fixed.append((c, float(c @ x) + 0.5))
-    return x, status
+    return solve_in_order(model, [g.m, g.n_total, very, g.high_total], time_limit)
 
 
 def solve_level(g: Group, policy: Policy, time_limit: float,

@@ -76,3 +76,31 @@ class Model:
         result = _milp(c, np.zeros(len(self.lb)), (self.lb, self.ub), constraints,
                        time_limit)
         return None if result.x is None or result.status != 0 else float(result.fun)
+
+
+#: Above this an objective's integer weights would lose float precision.
+MAX_WEIGHT = 1e12
+
+
+def solve_in_order(model: Model, maxima: list[int],
+                   time_limit: float) -> tuple[np.ndarray | None, int]:
+    """Minimise ``model.tiers`` in strict order, ``maxima`` being each tier's largest value.
+
+    Integer weights built on those maxima (each weight beats all later tiers at their largest)
+    order the tiers exactly in one solve; when they would outgrow float precision, the tiers are
+    solved one after another instead, each holding the ones before at their optimum.
+    """
+    weights = [1.0]
+    for later in range(len(maxima) - 1, 0, -1):
+        weights.insert(0, sum(w * mx for w, mx in zip(weights, maxima[later:], strict=True)) + 1)
+    if weights[0] * (maxima[0] + 1) < MAX_WEIGHT:
+        return model.solve(sum(w * c for w, c in zip(weights, model.tiers, strict=True)),
+                           time_limit)
+    x, status = None, 2
+    fixed: list[tuple[np.ndarray, float]] = []
+    for c in model.tiers:
+        x, status = model.solve(c, time_limit, fixed)
+        if x is None:
+            return None, status
+        fixed.append((c, float(c @ x) + 0.5))
+    return x, status

@@ -20,12 +20,11 @@ from ncpi_desktop.analysis.rebalance.assembly import build
 from ncpi_desktop.analysis.rebalance.bounds import lower_bound, surely_infeasible
 from ncpi_desktop.analysis.rebalance.greedy import greedy
 from ncpi_desktop.analysis.rebalance.level import Level, solve_level
-from ncpi_desktop.analysis.rebalance.milp import Model
+from ncpi_desktop.analysis.rebalance.milp import Model, solve_in_order
 from ncpi_desktop.analysis.rebalance.model import CLASSES, VERY_HIGH, Group, GroupResult, Solution
 from ncpi_desktop.domain.policy import Policy
 
 #: Combined objective weights above this are solved tier by tier instead (float precision).
-_MAX_WEIGHT = 1e12
 
 
 def _lexicographic(model: Model, g: Group, time_limit: float) -> tuple[np.ndarray | None, int]:
@@ -40,20 +39,7 @@ def _lexicographic(model: Model, g: Group, time_limit: float) -> tuple[np.ndarra
     n_total, high_total = g.n_total, g.high_total
     very_high_total = int(g.counts[:, VERY_HIGH].sum() + g.pooled[VERY_HIGH])
     maxima = [2 * n_total] * (len(model.tiers) - 3) + [very_high_total, n_total, high_total]
-    weights = [1.0]
-    for later in range(len(model.tiers) - 1, 0, -1):  # each weight beats all later tiers
-        weights.insert(0, sum(w * mx for w, mx in zip(weights, maxima[later:], strict=True)) + 1)
-    if weights[0] * (maxima[0] + 1) < _MAX_WEIGHT:
-        return model.solve(sum(w * c for w, c in zip(weights, model.tiers, strict=True)),
-                           time_limit)
-    x, status = None, 2
-    fixed: list[tuple[np.ndarray, float]] = []
-    for c in model.tiers:
-        x, status = model.solve(c, time_limit, fixed)
-        if x is None:
-            return None, status
-        fixed.append((c, float(c @ x) + 0.5))
-    return x, status
+    return solve_in_order(model, maxima, time_limit)
 
 
 def _solution(g: Group, model: Model, x: np.ndarray) -> Solution:
