@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from ncpi_desktop.cli_going import add_going_arguments, check_going, rebalance_going
 from ncpi_desktop.exits import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -118,6 +119,7 @@ def _add_rebalance_command(commands: argparse._SubParsersAction) -> None:
     rebalance.add_argument("--actor", default=None,
                            help="who is moving them, for the audit trail (default: the "
                                 "logged-in user)")
+    add_going_arguments(rebalance, parse_date)
 
 
 def _target(args: argparse.Namespace) -> str | None:
@@ -290,6 +292,8 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
         return say("say --json to print the proposal, or --apply to apply it", EXIT_INVALID)
     if args.apply and not (args.reason or "").strip():
         return say("--apply needs --reason TEXT", EXIT_INVALID)
+    if (refused := check_going(args)) is not None:
+        return refused
 
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
@@ -307,6 +311,8 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
             if flag is not None and flag not in known:
                 return say(f"unknown {what} {flag!r}: choose one of {', '.join(known)}",
                            EXIT_INVALID)
+        if args.leaving or args.absent:
+            return rebalance_going(args, engine, snapshot, as_at)
         absent, allocated_on = proposal_context(engine, as_at)
         with solver_chatter_to_stderr():
             proposal = propose(compute_figures(snapshot), bcu=args.bcu, team=args.team,

@@ -13,6 +13,7 @@ import pandas as pd
 from ncpi_desktop.analysis.caseload import rso_caseload
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import python_value
+from ncpi_desktop.analysis.rebalance.leaving import spread_group
 from ncpi_desktop.analysis.rebalance.level import lowest_level, movable_total
 from ncpi_desktop.analysis.rebalance.model import (
     GroupResult,
@@ -90,7 +91,8 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
             exclusions: Iterable[tuple[str, str]] | pd.DataFrame = (),
             leaving: Iterable[str] = (), absent: Iterable[str] = (),
             allocated_on: pd.Series | Mapping[str, Any] | None = None,
-            policy: Policy | None = None, time_limit: float = 10.0) -> Proposal:
+            policy: Policy | None = None, time_limit: float = 10.0,
+            spread: bool = False) -> Proposal:
     """Propose moves that clear every caseload flag of each BCU (or team) with the fewest moves.
 
     ``bcu``/``team`` restrict the proposal to one BCU or team; naming a team implies
@@ -98,6 +100,8 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
     RSO. ``leaving``/``absent`` managers end with no community RSOs. ``allocated_on`` (rso_id ->
     date the current allocation began) lets continuity move the newest allocations first.
     ``time_limit`` is per solve, in seconds; a group that hits it keeps the best moves found.
+    ``spread``: only the leaving and absent managers' RSOs move, levelled over the group
+    (``leaving.spread_group``, issue 13); without it their group keeps the flag-clearing way.
     Raises ``ValueError`` for a BCU or team with no active manager and no pooled RSO.
     """
     snapshot = source.snapshot if isinstance(source, Figures) else source
@@ -118,7 +122,8 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
         raise ValueError(f"No active manager or pooled RSO in {named}")
     register.recent_since = (snapshot.as_at_ts
                              - pd.DateOffset(months=policy.rebalance_keep_recent_months))
-    results = [solve_group(g, policy, time_limit) for g in register.groups]
+    solve = spread_group if spread else solve_group
+    results = [solve(g, policy, time_limit) for g in register.groups]
     register.level_codes = {g.code for g, r in zip(register.groups, results, strict=True)
                             if r.level is not None}
     by_position, unplaced, for_new_post = assemble(register, results)

@@ -1,0 +1,31 @@
+"""A manager leaving or absent (issue 13, part 3): only their RSOs move, levelled.
+
+One group's plan is the level plan (``level.solve_level``) with ``movable`` set to the managers
+who must end with no community RSOs: everyone else keeps what they hold, the leaver's RSOs go
+where the highest caseload per FTE afterwards is as low as it can be (never below where the
+colleagues already stand), and high-risk ones are spread so that as few receivers as can be end
+above the high-risk share. A group the level plan cannot take (an RSO named in an exclusion, no
+receiver) keeps the flag-clearing way (``solve.solve_group``).
+"""
+
+from __future__ import annotations
+
+from ncpi_desktop.analysis.rebalance.level import solve_level
+from ncpi_desktop.analysis.rebalance.model import Group, GroupResult
+from ncpi_desktop.analysis.rebalance.solve import solve_group
+from ncpi_desktop.domain.policy import Policy
+
+
+def spread_group(g: Group, policy: Policy, time_limit: float) -> GroupResult:
+    """The group's plan when a leaving or absent manager's RSOs are spread over colleagues."""
+    if not g.forced.any():
+        return GroupResult(None, 0, None, True, "nothing to do")
+    leveled = solve_level(g, policy, time_limit, movable=g.forced)
+    if leveled is None:
+        return solve_group(g, policy, time_limit)
+    how = "optimal" if leveled.optimal else "time limit, best found"
+    left = (f"; {leveled.flagged} above the high-risk share (no room)" if leveled.flagged
+            else "")
+    status = f"spread: nobody above {leveled.level:.1f} per FTE ({how}){left}"
+    return GroupResult(leveled.solution, leveled.bound, None, leveled.optimal, status,
+                       leveled.level, leveled.bound)
