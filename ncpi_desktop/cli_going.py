@@ -60,6 +60,11 @@ def rebalance_going(args: argparse.Namespace, engine: Engine, snapshot: Snapshot
         return say(f"unknown manager {manager_id!r}: no active manager has that id",
                    EXIT_INVALID)
     bcu, team = args.bcu, args.team
+    for named, column in ((bcu, "bcu"), (team, "team")):
+        if named is not None and str(row[column].iat[0]) != named:
+            what = "BCU" if column == "bcu" else "team"
+            return say(f"manager {manager_id!r} is not in {what} "
+                       f"{named!r}", EXIT_INVALID)
     if bcu is None and team is None:
         team = str(row["team"].iat[0])
     absent, allocated_on = proposal_context(engine, as_at)

@@ -145,3 +145,9 @@ def test_absent_needs_until(register, capsys):
     path, _ = register
     status, _, err = run(capsys, "--db", str(path), "--absent", "L", "--json")
     assert status == 1 and "--until" in err and err.count("\n") == 1
+
+
+def test_a_bcu_the_manager_is_not_in_is_refused(register, capsys):
+    path, _ = register
+    status, out, err = run(capsys, "--db", str(path), "--leaving", "L", "--bcu", "West", "--json")
+    assert status == 1 and out == "" and err.count("\n") == 1 and "West" in err
