@@ -151,3 +151,26 @@ def test_a_bcu_the_manager_is_not_in_is_refused(register, capsys):
     path, _ = register
     status, out, err = run(capsys, "--db", str(path), "--leaving", "L", "--bcu", "West", "--json")
     assert status == 1 and out == "" and err.count("\n") == 1 and "West" in err
+
+
+def test_the_level_stops_where_a_colleague_already_stands(tmp_path, capsys):
+    """D already holds 60: the leaver's 4 go to E and F, nobody is moved off D, and the lowest
+    reachable reported is D's 60 (brute force over the 4 RSOs agrees)."""
+    r = Register()
+    for manager_id in "LDEF":
+        r.manager(manager_id)
+    r.many(4, manager_id="L", team="East 1", risk_level="low")
+    held = {"D": 60, "E": 10, "F": 12}
+    for manager_id, count in held.items():
+        r.many(count, manager_id=manager_id, team="East 1", risk_level="low")
+    r.write(tmp_path / "d.sqlite3").dispose()
+    status, out, _ = run(capsys, "--db", str(tmp_path / "d.sqlite3"), "--as-at", "2017-10-09",
+                         "--leaving", "L", "--json")
+    assert status == 0
+    proposal = json.loads(out)
+    best = min(max(held[i] + choice.count(i) for i in held)
+               for choice in itertools.product(held, repeat=4))
+    assert best == 60
+    assert {m["from"] for m in proposal["moves"]} == {"L"} and len(proposal["moves"]) == 4
+    assert "D" not in {m["to"] for m in proposal["moves"]}
+    assert proposal["lowest_reachable"] == proposal["highest_per_fte_after"] == best

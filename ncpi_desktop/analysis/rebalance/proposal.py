@@ -149,8 +149,10 @@ def _with_levels(groups: pd.DataFrame, after: pd.DataFrame, register: Register,
                  results: list[GroupResult]) -> pd.DataFrame:
     """Per group: level mode or not, the lowest reachable level, the highest per FTE before and
     after, and the lower bound on the moves of what was proposed."""
-    lowest = [lowest_level(movable_total(g), np.where(g.receiver, g.fte, 0.0))
-              if g.fte is not None else np.nan for g in register.groups]
+    lowest = [r.level if r.level is not None  # a spread plan's floor: where colleagues stand
+              else lowest_level(movable_total(g), np.where(g.receiver, g.fte, 0.0))
+              if g.fte is not None else np.nan
+              for g, r in zip(register.groups, results, strict=True)]
     out = group_levels(groups, after, lowest)
     out["level_mode"] = [r.level is not None for r in results]
     out["moves_lower_bound"] = [r.moves_bound if r.moves_bound is not None else r.lower_bound
