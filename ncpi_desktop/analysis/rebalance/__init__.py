@@ -24,7 +24,9 @@ How it works, per group (a BCU, or a team with ``scope="team"``):
   named, nobody above the lowest caseload per FTE reachable, every high-risk share flag cleared
   that there is room for, the fewest moves for that against a reported bound; each move says why
   (``why``), recent allocations stay and same-neighbourhood receivers come first (``nearby``).
-  Groups with a leaving or absent manager or an exclusion keep the way below.
+  Groups with a leaving or absent manager or an exclusion keep the way below, unless
+  ``propose(spread=True)`` (``rebalance --leaving``/``--absent``): then only the leaving and
+  absent managers' RSOs move, by the same level plan (``leaving``).
 * Otherwise, when no set of moves clears every flag, the plan adds a new post and makes it as
   small as it can be (its caseload over the limit per FTE is ``fte_short``; its high-risk share
   is held to the same limit), the staff taking pooled and leavers' RSOs first. The moves among

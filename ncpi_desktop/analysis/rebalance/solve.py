@@ -6,7 +6,7 @@ fewest moves, fewest high-risk moves. When no set of moves clears every flag, a 
 small as can be; when no number of staff can fix the group's high-risk share, the least excess.
 Since issue 13 a group whose flags cannot all clear is levelled instead (``level``); the new
 post and the least excess remain for groups with RSOs named in an exclusion or with a leaving or
-absent manager (their RSOs only should move: the level's ``movable``, to come).
+absent manager (``leaving.spread_group`` levels those, only their RSOs moving, when asked).
 """
 
 from __future__ import annotations
