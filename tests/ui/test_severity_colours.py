@@ -8,6 +8,7 @@ from builders import AS_AT, Register
 from PySide6.QtGui import QColor
 
 from ncpi_desktop.analysis.figures import compute_figures
+from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.load import load_snapshot
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.models.table_model import BACKGROUND, FOREGROUND, GRADE, TOOLTIP
@@ -76,3 +77,14 @@ def test_the_tooltip_says_the_grade(page: CaseloadPage) -> None:
         "54 community RSOs on 1.0 FTE: above 50 per FTE (amber: within 110% of the limit)")
     assert cell(page, "Far Over", "per_fte", TOOLTIP) == (
         "94 community RSOs on 1.0 FTE: above 50 per FTE (red: more than 110% of the limit)")
+
+
+def test_the_chart_grades_its_bars(qtbot, page: CaseloadPage) -> None:
+    from ncpi_desktop.ui.charts.manager_bars import CaseloadChart
+
+    chart = CaseloadChart()
+    qtbot.addWidget(chart)
+    managers = page.managers_model.frame
+    chart.set_managers(managers, Policy())
+    assert chart.grades == [2, 1, 0]  # 94, 54, 40 per FTE, highest first
+    assert "110%" in chart.legend.text()
