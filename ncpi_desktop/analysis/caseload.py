@@ -11,8 +11,9 @@ import pandas as pd
 
 from ncpi_desktop.analysis.align import is_in
 from ncpi_desktop.analysis.arms import arms_status
-from ncpi_desktop.analysis.flags import set_flag, texts
+from ncpi_desktop.analysis.flags import grade, set_flag, severity_column, texts
 from ncpi_desktop.domain.enums import HIGH_RISK_LEVELS, ManagementMode, RiskLevel, Role, Status
+from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.formats import fmt_number, fmt_percent
 from ncpi_desktop.storage.snapshot import ROW_KEY, Snapshot
 
@@ -215,9 +216,11 @@ def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
 
 def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per_fte: float,
                     high_risk_share_limit: float, sums: dict[str, str] | None = None,
-                    maxima: dict[str, str] | None = None) -> pd.DataFrame:
+                    maxima: dict[str, str] | None = None,
+                    severe_share: float = Policy.severe_above_share_of_limit) -> pd.DataFrame:
     """One row per active offender manager (and supervisor holding RSOs): caseload, per FTE,
-    risk mix, ARMS, and the two flags."""
+    risk mix, ARMS, and the two flags, each graded (``severity_<flag>``: 1 amber up to
+    ``severe_share`` of its limit, 2 red above)."""
     active = managers[managers["active"]].set_index("manager_id")
     counts = _counts(rsos, ["manager_id"], sums, maxima, rows=rsos["named"].to_numpy(bool))
     counts = counts.reindex(active.index, fill_value=0)
@@ -230,7 +233,8 @@ def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per
     frame = frame.reset_index()
 
     capacity = policy_limit_per_fte * frame["fte"]
-    over = frame["caseload"] > capacity + EPSILON
+    severity = grade(frame["caseload"], capacity, severe_share, EPSILON)
+    over = severity > 0
     # Part-time managers also get their per-FTE figure; at 1.0 FTE it equals the caseload.
     per_fte_note = (" (" + texts(frame["per_fte"], fmt_number) + " per FTE)").where(
         frame["fte"] != 1.0, "")
@@ -238,15 +242,19 @@ def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per
            + " FTE" + per_fte_note
            + f": above {policy_limit_per_fte:g} per FTE")
     set_flag(frame, "caseload_over_limit", over, why)
+    frame[severity_column("caseload_over_limit")] = severity
 
     high_risk = frame["high"] + frame["very_high"]
-    over_share = (frame["caseload"] > 0) & (
-        high_risk > high_risk_share_limit * frame["caseload"] + EPSILON)
+    share_severity = np.where(frame["caseload"].to_numpy() > 0, grade(
+        high_risk, high_risk_share_limit * frame["caseload"], severe_share, EPSILON), 0
+    ).astype(np.int8)
+    over_share = share_severity > 0
     why_share = (texts(high_risk) + " of " + texts(frame["caseload"])
                  + " community RSOs high or very high risk ("
                  + texts(frame["high_risk_share"].fillna(0), fmt_percent) + "): above "
                  + fmt_percent(high_risk_share_limit))
     set_flag(frame, "high_risk_share_over_limit", over_share, why_share)
+    frame[severity_column("high_risk_share_over_limit")] = share_severity
     return frame
 
 
@@ -258,7 +266,8 @@ def caseload_figures(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     return {
         "rsos": rsos,
         "managers": manager_figures(rsos, managers, policy.caseload_limit_per_fte,
-                                    policy.high_risk_share_limit),
+                                    policy.high_risk_share_limit,
+                                    severe_share=policy.severe_above_share_of_limit),
         "teams": group_figures(rsos, managers, ["bcu", "team"]),
         "bcus": group_figures(rsos, managers, ["bcu"]),
         "force": group_figures(rsos, managers, []),

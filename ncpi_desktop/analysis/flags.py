@@ -18,6 +18,23 @@ def why_column(name: str) -> str:
     return f"why_{name}"
 
 
+def severity_column(name: str) -> str:
+    """A graded flag's grade: 0 not raised, 1 (amber) up to the severe share of its limit,
+    2 (red) above it."""
+    return f"severity_{name}"
+
+
+def grade(amount: np.ndarray | pd.Series, limit: np.ndarray | pd.Series, severe_share: float,
+          epsilon: float) -> np.ndarray:
+    """Per row, how far ``amount`` is above ``limit``: 0 not strictly above it (within
+    ``epsilon``), 1 above it up to ``severe_share`` times it, 2 strictly above that."""
+    amount = np.asarray(amount, dtype=float)
+    limit = np.asarray(limit, dtype=float)
+    over = amount > limit + epsilon
+    severe = over & (amount > severe_share * limit + epsilon)
+    return over.astype(np.int8) + severe.astype(np.int8)
+
+
 def _in_frame_order(frame: pd.DataFrame, values: pd.Series | np.ndarray) -> np.ndarray:
     """A Series by the frame's index (as assigning it would align it), an array by position."""
     if isinstance(values, pd.Series):

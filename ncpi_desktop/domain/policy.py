@@ -30,6 +30,8 @@ class Policy:
     caseload_limit_per_fte: float = 50.0
     # Rule 3: share of high + very-high RSOs above this is flagged.
     high_risk_share_limit: float = 0.20
+    # Rules 2-3: a flagged figure up to this multiple of its limit is graded amber, above it red.
+    severe_above_share_of_limit: float = 1.10
     # Rule 6: visit interval by risk level, in calendar months (active management).
     visit_interval_very_high_months: int = 1
     visit_interval_high_months: int = 3
@@ -119,6 +121,8 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "Accepted standard cited by HMICFRS (2018)", False),
     PolicyField("high_risk_share_limit", "High-risk share limit", "fraction",
                 "National guidance: about 10 high-risk per 50 offenders", False),
+    PolicyField("severe_above_share_of_limit", "Red above this share of a limit", "fraction",
+                "configurable default (probation workload tools grade at 110%)", True),
     PolicyField("visit_interval_very_high_months", "Visit interval, very high", "months",
                 "National cadence before NPCC June 2017", False),
     PolicyField("visit_interval_high_months", "Visit interval, high", "months",

@@ -68,15 +68,21 @@ def test_summary_strip_shows_the_force(page: CaseloadPage, figures: Figures) -> 
 
 def test_the_right_managers_are_flagged(page: CaseloadPage) -> None:
     model = page.managers_model
-    warning = QColor(style.WARNING_BACKGROUND)
-    flagged = {name: (text(model, row_of(page, name), "caseload", BACKGROUND) == warning,
-                      text(model, row_of(page, name), "high_risk_share", BACKGROUND) == warning)
+    # Graded (issue 14): amber up to 110% of the limit, red above; None where not flagged.
+    colours = {QColor(style.AMBER_BACKGROUND).name(): "amber",
+               QColor(style.WARNING_BACKGROUND).name(): "red"}
+
+    def colour(name: str, key: str) -> str | None:
+        background = text(model, row_of(page, name), key, BACKGROUND)
+        return None if background is None else colours[background.name()]
+
+    flagged = {name: (colour(name, "caseload"), colour(name, "high_risk_share"))
                for name in managers_shown(page)}
     assert flagged == {
-        "Alice Ashworth": (True, False),   # 26 on 0.5 FTE
-        "Bob Birtwistle": (False, False),  # exactly 50 per FTE, exactly 20% high-risk
-        "Carol Crossley": (False, True),   # 30% high-risk
-        "Dan Duckworth": (False, False),
+        "Alice Ashworth": ("amber", None),  # 26 on 0.5 FTE: 52 per FTE, within 110% of 50
+        "Bob Birtwistle": (None, None),     # exactly 50 per FTE, exactly 20% high-risk
+        "Carol Crossley": (None, "red"),    # 30% high-risk: above 110% of 20%
+        "Dan Duckworth": (None, None),
     }
     assert text(model, row_of(page, "Alice Ashworth"), "flag_text") == "Caseload"
     assert text(model, row_of(page, "Carol Crossley"), "flag_text") == "High risk"
@@ -87,8 +93,9 @@ def test_the_tooltip_says_why(page: CaseloadPage) -> None:
     model = page.managers_model
     alice = row_of(page, "Alice Ashworth")
     why = "26 community RSOs on 0.5 FTE (52.0 per FTE): above 50 per FTE"
-    assert text(model, alice, "per_fte", TOOLTIP) == why
-    assert text(model, alice, "caseload", TOOLTIP) == why
+    graded = why + " (amber: within 110% of the limit)"
+    assert text(model, alice, "per_fte", TOOLTIP) == graded
+    assert text(model, alice, "caseload", TOOLTIP) == graded
     assert text(model, alice, "flag_text", TOOLTIP) == why
     carol = row_of(page, "Carol Crossley")
     assert "above 20%" in text(model, carol, "high_risk_share", TOOLTIP)

@@ -1,8 +1,9 @@
 """Bar charts of the managers' figures against the policy limits (pyqtgraph).
 
 Bars are horizontal, one per manager, highest at the top, so names read on the axis and the
-managers above a limit stand together at the top. A bar is coloured by the analysis flag (the
-rule lives in ``analysis``, not here); the limit line is drawn where the ``Policy`` puts it.
+managers above a limit stand together at the top. A bar is coloured by the analysis flag and its
+grade (amber a little above, red far above; the rule lives in ``analysis``, not here); the limit
+line is drawn where the ``Policy`` puts it.
 This module imports pyqtgraph, which is slow to import: the caseload page loads it after its
 first paint.
 """
@@ -18,7 +19,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
-from ncpi_desktop.analysis.flags import flag_column, why_column
+from ncpi_desktop.analysis.flags import flag_column, severity_column, why_column
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.formats import fmt_number
 from ncpi_desktop.ui.charts.bars import BAR_THICKNESS, HorizontalBarChart, limit_line
@@ -44,6 +45,7 @@ class ManagerBarChart(HorizontalBarChart):
         super().__init__(parent)
         self._values = np.zeros(0)
         self._flagged = np.zeros(0, dtype=bool)
+        self._grades = np.zeros(0, dtype=np.int8)
         self._selected: str | None = None
         item = self._plot.getPlotItem()
         item.setLabel("bottom", self.axis_label(), color=style.CHART_TEXT)
@@ -84,6 +86,11 @@ class ManagerBarChart(HorizontalBarChart):
         """Per bar (top first), whether it is drawn in the warning colour."""
         return self._flagged.tolist()
 
+    @property
+    def grades(self) -> list[int]:
+        """Per bar (top first): 0 within the limit, 1 amber, 2 red."""
+        return self._grades.tolist()
+
     def limit_value(self) -> float:
         return float(self._line.value())
 
@@ -96,12 +103,19 @@ class ManagerBarChart(HorizontalBarChart):
         flagged = managers[flag_column(self.flag)] if flag_column(self.flag) in managers \
             else pd.Series(False, index=managers.index)
         self._flagged = flagged.to_numpy(dtype=bool)[order]
+        severity = severity_column(self.flag)
+        graded = (managers[severity].to_numpy(dtype=float, na_value=2.0)[order]
+                  if severity in managers else np.full(len(order), 2.0))
+        self._grades = np.where(self._flagged, np.clip(graded, 1, 2), 0).astype(np.int8)
 
         limit = self.limit(policy)
         self._line.setValue(limit)
         self._line.label.setFormat(self.limit_label(policy))
+        severe = f"{policy.severe_above_share_of_limit:.0%}"
         self.legend.setText(
-            f'<span style="color:{style.BAR_WARNING}">■</span> above{self.limit_label(policy)}'
+            f'<span style="color:{style.BAR_AMBER}">■</span> above the'
+            f" {self.limit_label(policy).strip()}, within {severe} of it"
+            f' · <span style="color:{style.BAR_WARNING}">■</span> more'
             " · click a bar to list the RSOs")
         self._redraw()
         # Room to the right of the limit line for its label.
@@ -127,8 +141,9 @@ class ManagerBarChart(HorizontalBarChart):
 
     def _redraw(self) -> None:
         count = len(self._keys)
-        normal, warning = pg.mkBrush(style.BAR), pg.mkBrush(style.BAR_WARNING)
-        brushes = [warning if f else normal for f in self._flagged]
+        by_grade = [pg.mkBrush(style.BAR), pg.mkBrush(style.BAR_AMBER),
+                    pg.mkBrush(style.BAR_WARNING)]
+        brushes = [by_grade[g] for g in self._grades.tolist()]
         plain = pg.mkPen(None)
         chosen = pg.mkPen(style.BAR_SELECTED_PEN, width=2.5)
         pens = [chosen if i == self._selected else plain for i in self._keys]

@@ -26,22 +26,29 @@ def manager_columns(policy: Policy) -> list[Column]:
     """The managers table; header tips say what each figure counts, with the policy in force."""
     limit = f"{policy.caseload_limit_per_fte:g}"
     share = f"{policy.high_risk_share_limit:.0%}"
+    grades = grade_tips(policy)
     return [
         Column("name", "Offender manager"),
         Column("bcu", "BCU"),
         Column("team", "Team"),
         Column("fte", "FTE", Kind.FTE, header_tip="Full-time equivalent"),
-        Column("caseload", "Caseload", Kind.INT, CASELOAD,
+        Column("caseload", "Caseload", Kind.INT, CASELOAD, grade_tips=grades,
                header_tip="Community RSOs held (custody, abroad and missing are not counted)"),
-        Column("per_fte", "Per FTE", Kind.RATIO, CASELOAD,
+        Column("per_fte", "Per FTE", Kind.RATIO, CASELOAD, grade_tips=grades,
                header_tip=f"Caseload ÷ FTE; flagged above {limit}"),
         Column("high", "High", Kind.INT, header_tip="High-risk community RSOs"),
         Column("very_high", "Very high", Kind.INT, header_tip="Very-high-risk community RSOs"),
-        Column("high_risk_share", "High-risk %", Kind.PERCENT, HIGH_RISK,
+        Column("high_risk_share", "High-risk %", Kind.PERCENT, HIGH_RISK, grade_tips=grades,
                header_tip=f"High plus very high as a share of the caseload; flagged above {share}"),
         Column("flag_text", "Above limit", Kind.TEXT, tuple(MANAGER_FLAGS),
                header_tip="Which limits this manager is above (hover for why)"),
     ]
+
+
+def grade_tips(policy: Policy) -> tuple[str, str]:
+    """The words a flagged cell's tooltip adds for its grade (amber, red)."""
+    severe = f"{policy.severe_above_share_of_limit:.0%}"
+    return (f"amber: within {severe} of the limit", f"red: more than {severe} of the limit")
 
 
 RSO_COLUMNS = [

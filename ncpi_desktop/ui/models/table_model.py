@@ -19,7 +19,7 @@ import pandas as pd
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QColor, QFont
 
-from ncpi_desktop.analysis.flags import flag_column, why_column
+from ncpi_desktop.analysis.flags import flag_column, severity_column, why_column
 from ncpi_desktop.formats import NUMERIC_KINDS, Kind, format_value
 from ncpi_desktop.ui.core import style
 
@@ -34,6 +34,8 @@ ALIGNMENT = int(Qt.ItemDataRole.TextAlignmentRole)
 RAW = int(Qt.ItemDataRole.UserRole)
 #: Whether the cell is flagged (bool).
 FLAGGED = RAW + 1
+#: How far above its limit a flagged cell is: 0 not flagged, 1 amber, 2 red (int).
+GRADE = RAW + 2
 
 HORIZONTAL = Qt.Orientation.Horizontal
 ALIGN_NUMBER = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
@@ -49,7 +51,9 @@ class Column:
 
     ``flags`` names flags (``flag_<name>``/``why_<name>`` columns of the frame) whose raising marks
     the cell; ``order`` ranks the values of a LABEL column for sorting (risk: low first);
-    ``text_tip`` repeats a long text as its tooltip, for when the column is too narrow for it.
+    ``text_tip`` repeats a long text as its tooltip, for when the column is too narrow for it;
+    ``grade_tips`` (amber, red) are added to a flagged cell's tooltip by its grade. A flag with a
+    ``severity_<name>`` column is graded by it (1 amber, 2 red); one without is red.
     """
 
     key: str
@@ -59,6 +63,7 @@ class Column:
     order: tuple[str, ...] = ()
     header_tip: str = ""
     text_tip: bool = False
+    grade_tips: tuple[str, ...] = ()
 
 
 class DataFrameTableModel(QAbstractTableModel):
@@ -75,10 +80,12 @@ class DataFrameTableModel(QAbstractTableModel):
         self._frame = pd.DataFrame(columns=[c.key for c in self._columns])
         self._sort: tuple[str, bool] | None = None
         self._values: dict[int, np.ndarray] = {}
-        self._flagged: dict[int, np.ndarray | None] = {}
+        self._grades: dict[int, np.ndarray | None] = {}
         self._bold: QFont | None = None
         self._warning_background = QColor(style.WARNING_BACKGROUND)
         self._warning_foreground = QColor(style.WARNING_FOREGROUND)
+        self._amber_background = QColor(style.AMBER_BACKGROUND)
+        self._amber_foreground = QColor(style.AMBER_FOREGROUND)
         if frame is not None:
             self.set_frame(frame)
 
@@ -130,7 +137,7 @@ class DataFrameTableModel(QAbstractTableModel):
 
     def _clear_cache(self) -> None:
         self._values.clear()
-        self._flagged.clear()
+        self._grades.clear()
 
     def _array(self, column: int) -> np.ndarray:
         values = self._values.get(column)
@@ -139,21 +146,24 @@ class DataFrameTableModel(QAbstractTableModel):
             self._values[column] = values
         return values
 
-    def _flag_mask(self, column: int) -> np.ndarray | None:
-        if column not in self._flagged:
-            names = [n for n in self._columns[column].flags
-                     if flag_column(n) in self._frame.columns]
-            mask = None
+    def _grade_array(self, column: int) -> np.ndarray | None:
+        """Per row, the highest grade of the column's raised flags (0: none raised)."""
+        if column not in self._grades:
+            frame = self._frame
+            names = [n for n in self._columns[column].flags if flag_column(n) in frame.columns]
+            grades = None
             if names:
-                mask = np.zeros(len(self._frame), dtype=bool)
+                grades = np.zeros(len(frame), dtype=np.int8)
                 for name in names:
-                    mask |= self._frame[flag_column(name)].to_numpy(dtype=bool)
-            self._flagged[column] = mask
-        return self._flagged[column]
+                    raised = frame[flag_column(name)].to_numpy(dtype=bool)
+                    graded = np.where(raised, _severity(frame, name), 0).astype(np.int8)
+                    np.maximum(grades, graded, out=grades)
+            self._grades[column] = grades
+        return self._grades[column]
 
-    def _is_flagged(self, row: int, column: int) -> bool:
-        mask = self._flag_mask(column)
-        return bool(mask is not None and mask[row])
+    def _grade(self, row: int, column: int) -> int:
+        grades = self._grade_array(column)
+        return 0 if grades is None else int(grades[row])
 
     def _why(self, row: int, column: int) -> str:
         frame = self._frame
@@ -162,6 +172,12 @@ class DataFrameTableModel(QAbstractTableModel):
             if flag_column(name) in frame.columns and frame[flag_column(name)].iat[row]:
                 reasons.append(str(frame[why_column(name)].iat[row]))
         return "\n".join(reasons)
+
+    def _tip(self, row: int, column: int, grade: int) -> str:
+        """Why the cell is flagged, with its grade's words when the column has them."""
+        why = self._why(row, column)
+        tips = self._columns[column].grade_tips
+        return f"{why} ({tips[grade - 1]})" if len(tips) >= grade else why
 
     # --- sorting ------------------------------------------------------------------------------
 
@@ -225,25 +241,38 @@ class DataFrameTableModel(QAbstractTableModel):
             return ALIGN_NUMBER if self._columns[column].kind in NUMERIC_KINDS else ALIGN_TEXT
         if role == RAW:
             return self._array(column)[row]
-        if not self._is_flagged(row, column):
+        grade = self._grade(row, column)
+        if role == GRADE:
+            return grade
+        if not grade:
             if role == TOOLTIP and self._columns[column].text_tip:
                 return format_value(self._columns[column].kind, self._array(column)[row]) or None
             return False if role == FLAGGED else None
         if role == FLAGGED:
             return True
         if role == TOOLTIP:
-            return self._why(row, column)
+            return self._tip(row, column, grade)
         if role == BACKGROUND:
-            return self._warning_background
+            return self._amber_background if grade == 1 else self._warning_background
         if role == FOREGROUND:
-            return self._warning_foreground
+            return self._amber_foreground if grade == 1 else self._warning_foreground
         if self._bold is None:
             self._bold = QFont()
             self._bold.setBold(True)
         return self._bold
 
 
-_SERVED = frozenset({DISPLAY, TOOLTIP, BACKGROUND, FOREGROUND, FONT, ALIGNMENT, RAW, FLAGGED})
+_SERVED = frozenset({DISPLAY, TOOLTIP, BACKGROUND, FOREGROUND, FONT, ALIGNMENT, RAW, FLAGGED,
+                     GRADE})
+
+
+def _severity(frame: pd.DataFrame, name: str) -> np.ndarray:
+    """Flag ``name``'s grade where raised: its ``severity_<name>`` column (1 amber, 2 red), red
+    where the frame has none or it is blank (a frame joined from elsewhere)."""
+    if severity_column(name) not in frame.columns:
+        return np.full(len(frame), 2, dtype=np.int8)
+    values = frame[severity_column(name)].to_numpy(dtype=float, na_value=np.nan)
+    return np.where(np.isnan(values), 2, np.clip(values, 1, 2)).astype(np.int8)
 
 
 def _sort_key(column: Column) -> Callable[[pd.Series], pd.Series] | None:
