@@ -90,8 +90,7 @@ def _figures(snapshot: Snapshot, origin: str) -> Figures:
         return compute_figures(snapshot)
     rsos = rso_caseload(snapshot)
     policy = snapshot.policy
-    managers = manager_figures(rsos, snapshot.managers, policy.caseload_limit_per_fte,
-                               policy.high_risk_share_limit)
+    managers = manager_figures(rsos, snapshot.managers, policy)
     empty = pd.DataFrame()
     return Figures(snapshot=snapshot, rsos=rsos, managers=managers, teams=empty, bcus=empty,
                    force=empty)

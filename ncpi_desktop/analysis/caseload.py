@@ -214,13 +214,15 @@ def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
     return frame.reset_index() if by else frame.reset_index(drop=True)
 
 
-def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy_limit_per_fte: float,
-                    high_risk_share_limit: float, sums: dict[str, str] | None = None,
-                    maxima: dict[str, str] | None = None,
-                    severe_share: float = Policy.severe_above_share_of_limit) -> pd.DataFrame:
+def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy: Policy,
+                    sums: dict[str, str] | None = None,
+                    maxima: dict[str, str] | None = None) -> pd.DataFrame:
     """One row per active offender manager (and supervisor holding RSOs): caseload, per FTE,
-    risk mix, ARMS, and the two flags, each graded (``severity_<flag>``: 1 amber up to
-    ``severe_share`` of its limit, 2 red above)."""
+    risk mix, ARMS, and the two flags of ``policy``, each graded (``severity_<flag>``: 1 amber
+    up to the policy's ``severe_above_share_of_limit`` of its limit, 2 red above)."""
+    policy_limit_per_fte = policy.caseload_limit_per_fte
+    high_risk_share_limit = policy.high_risk_share_limit
+    severe_share = policy.severe_above_share_of_limit
     active = managers[managers["active"]].set_index("manager_id")
     counts = _counts(rsos, ["manager_id"], sums, maxima, rows=rsos["named"].to_numpy(bool))
     counts = counts.reindex(active.index, fill_value=0)
@@ -265,9 +267,7 @@ def caseload_figures(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     policy = snapshot.policy
     return {
         "rsos": rsos,
-        "managers": manager_figures(rsos, managers, policy.caseload_limit_per_fte,
-                                    policy.high_risk_share_limit,
-                                    severe_share=policy.severe_above_share_of_limit),
+        "managers": manager_figures(rsos, managers, policy),
         "teams": group_figures(rsos, managers, ["bcu", "team"]),
         "bcus": group_figures(rsos, managers, ["bcu"]),
         "force": group_figures(rsos, managers, []),

@@ -142,9 +142,7 @@ def compute_figures(snapshot: Snapshot) -> Figures:
     kwargs = dict(sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA)
     return Figures(
         snapshot=snapshot, rsos=rsos,
-        managers=manager_figures(rsos, managers, policy.caseload_limit_per_fte,
-                                 policy.high_risk_share_limit,
-                                 severe_share=policy.severe_above_share_of_limit, **kwargs),
+        managers=manager_figures(rsos, managers, policy, **kwargs),
         teams=group_figures(rsos, managers, ["bcu", "team"], **kwargs),
         bcus=group_figures(rsos, managers, ["bcu"], **kwargs),
         force=group_figures(rsos, managers, [], **kwargs),

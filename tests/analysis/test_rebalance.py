@@ -157,7 +157,7 @@ def cases(draw: st.DrawFn, *, max_managers: int = 3, max_caseload: int = 65,
 def figures_after(case: Case, proposal: Proposal) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(RSO frame, manager figures) after the moves, recomputed with ``manager_figures``."""
     after = apply_moves(case.rsos, proposal.moves, case.snapshot.managers)
-    return after, manager_figures(after, case.snapshot.managers, LIMIT, SHARE)
+    return after, manager_figures(after, case.snapshot.managers, POLICY)
 
 
 def group_of_rso(rsos: pd.DataFrame, scope: str) -> pd.Series:

@@ -138,8 +138,7 @@ def after_frame(register: Register, moves: pd.DataFrame, moved_rows: np.ndarray,
     rows = source["manager_id"].isin(staff["manager_id"]).to_numpy(bool).copy()
     rows[moved_rows] = True
     moved = apply_moves(source.loc[rows, columns], moves, managers)
-    after = manager_figures(moved, in_scope, policy.caseload_limit_per_fte,
-                            policy.high_risk_share_limit).set_index("manager_id")
+    after = manager_figures(moved, in_scope, policy).set_index("manager_id")
     keep = ["name", "bcu", "team", "role", "fte", "caseload", "per_fte", "high", "very_high",
             "high_risk_share", "flag_caseload_over_limit", "why_caseload_over_limit",
             "flag_high_risk_share_over_limit", "why_high_risk_share_over_limit"]

@@ -57,9 +57,8 @@ def preview_moves(figures: Figures, moves: pd.DataFrame, *,
     columns = ["rso_id", "manager_id", "named", "team", "bcu", *COUNT_COLUMNS.values()]
     subset = rsos.loc[rows, columns]
     staff = managers[managers["manager_id"].isin(touched)]
-    limits = (policy.caseload_limit_per_fte, policy.high_risk_share_limit)
-    before = manager_figures(subset, staff, *limits).set_index("manager_id")
-    after = manager_figures(apply_moves(subset, moves, managers), staff, *limits)
+    before = manager_figures(subset, staff, policy).set_index("manager_id")
+    after = manager_figures(apply_moves(subset, moves, managers), staff, policy)
     after = after.set_index("manager_id")
     ids = after.index.union(before.index).rename("manager_id")
     after = after.reindex(ids)
