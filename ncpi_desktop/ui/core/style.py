@@ -25,8 +25,10 @@ CHART_AXIS = "#8a8f98"
 CHART_TEXT = "#202124"
 #: Muted text for captions and units.
 MUTED = "#5f6368"
-#: Background of the summary strip's cards.
+#: Background of the summary strip's cards, and the text on it: the cards are light whatever the
+#: desktop's theme, so their text is dark whatever the theme too.
 CARD_BACKGROUND = "#f4f6f9"
+CARD_TEXT = "#202124"
 CARD_BORDER = "#d8dde5"
 
 PAGE_STYLE = f"""
@@ -35,7 +37,7 @@ QFrame#summaryCard {{
     border: 1px solid {CARD_BORDER};
     border-radius: 6px;
 }}
-QLabel#summaryValue {{ font-size: 20pt; font-weight: 600; }}
+QLabel#summaryValue {{ font-size: 20pt; font-weight: 600; color: {CARD_TEXT}; }}
 QLabel#summaryCaption {{ color: {MUTED}; }}
 QLabel#summaryNote {{ color: {MUTED}; font-size: 8pt; }}
 QLabel#sectionTitle {{ font-size: 11pt; font-weight: 600; }}
