@@ -41,3 +41,17 @@ def test_a_summary_figure_reads_on_its_card_under_a_dark_theme(qtbot):
         assert contrast(shown, QColor(style.CARD_BACKGROUND)) >= 4.5
     finally:
         app.setPalette(saved)
+
+
+def test_a_flag_box_sets_its_own_dark_text(figures):
+    """The detail panel's flag boxes have pale backgrounds of their own: their why text is given
+    the dark card text, not left to the theme's (white under a dark theme)."""
+    from ncpi_desktop.analysis.figures import RSO_FLAGS
+    from ncpi_desktop.ui.dialogs.rso_detail_text import flags_html
+
+    rsos = figures.rsos
+    flagged = rsos[rsos[[f"flag_{name}" for name in RSO_FLAGS]].any(axis=1)]
+    _title, html = flags_html(flagged.iloc[0])
+    boxes = html.count("<table")
+    assert boxes >= 1 and html.count(f"color:{style.CARD_TEXT}") == boxes
+    assert contrast(QColor(style.CARD_TEXT), QColor(style.WARNING_BACKGROUND)) >= 4.5

@@ -204,7 +204,8 @@ def flags_html(row: pd.Series) -> tuple[str, str]:
         title = flag_title(name)
         boxes.append(
             f"<table width='100%' cellpadding='6' style='background:{background}; "
-            f"margin-bottom:6px'><tr><td><b style='color:{colour}'>{_esc(title)}</b><br>"
+            f"color:{style.CARD_TEXT}; margin-bottom:6px'><tr><td>"
+            f"<b style='color:{colour}'>{_esc(title)}</b><br>"
             f"{_esc(row[why_column(name)])}</td></tr></table>")
     return f"Flags ({len(raised)})", "".join(boxes)
 
