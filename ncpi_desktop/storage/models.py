@@ -129,6 +129,14 @@ class AuditEntry(SQLModel, table=True):
     actor: str
     operation: str
     detail: str
+    #: SECURITY.md's kind: access, collection, alteration, consultation or disclosure.
+    kind: str = "alteration"
+    #: The RSO ids concerned, as a JSON array.
+    rso_ids: str = "[]"
+    #: The hash of the row before (empty for the first) and of this row's own content with it:
+    #: changing, deleting or inserting a row anywhere breaks the chain (migration 0007).
+    prev_hash: str = ""
+    hash: str = ""
 
 
 class ManagerAbsence(SQLModel, table=True):
@@ -167,3 +175,24 @@ class RegisterCacheEntry(SQLModel, table=True):
     version: int
     format: int
     data: bytes = Field(sa_type=LargeBinary)
+
+
+class AppUser(SQLModel, table=True):
+    """Someone who may sign in (SECURITY.md): roles, a scope, and a slow salted password hash.
+
+    ``roles`` is a comma-separated list of ``domain.security.Role`` values; ``scope`` is
+    ``domain.security.Scope.text()``. Nobody is ever deleted: a user who leaves is disabled, so
+    the audit's "who" always names someone on this table."""
+
+    __tablename__ = "app_user"
+
+    user_name: str = Field(primary_key=True)
+    display_name: str
+    roles: str
+    scope: str = "force"
+    manager_id: str | None = None
+    active: bool = True
+    #: scrypt, with its parameters and salt in the text (``scrypt$n$r$p$salt$hash``).
+    password_hash: str
+    created_at: datetime
+    changed_at: datetime

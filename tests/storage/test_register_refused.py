@@ -29,10 +29,10 @@ from sqlalchemy.engine import Engine
 from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.storage import register_store
 from ncpi_desktop.storage.database import (
+    DatabaseError,
     _alembic_config,
     make_engine,
     open_database,
-    schema_revision,
 )
 from ncpi_desktop.storage.load import RegisterCache
 from ncpi_desktop.storage.operations import (
@@ -42,7 +42,6 @@ from ncpi_desktop.storage.operations import (
 from ncpi_desktop.storage.register_store import (
     FORMAT,
     store_register,
-    stored_register,
 )
 from ncpi_desktop.storage.snapshot import read_register
 
@@ -81,11 +80,11 @@ def test_a_read_only_database_opens_loads_and_is_not_stored(engine, tmp_path) ->
     assert stored_rows(open_database(path)) == []
 
 
-def test_a_read_only_database_at_0004_opens_loads_and_stores_nothing(engine, tmp_path,
-                                                                      read_only) -> None:
-    """Migration 0005 only adds the start-up copy: a database left at 0004 that cannot be
-    written to add it opens as it is, shows what a migrated copy of it shows, and gets no
-    start-up copy (as a read-only database at the newest schema gets none)."""
+def test_a_read_only_database_at_0004_is_refused_in_one_line_and_left_as_it_was(
+        engine, tmp_path, read_only) -> None:
+    """A database left at 0004 lacks the users who may sign in (migration 0006), so one that
+    cannot be written to add them is refused in one line saying so, and is not changed. (Before
+    the users, such a database opened without its start-up copy.)"""
     config = _alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
@@ -94,26 +93,12 @@ def test_a_read_only_database_at_0004_opens_loads_and_stores_nothing(engine, tmp
     path = tmp_path / "read-only" / "old.sqlite3"
     path.parent.mkdir()
     shutil.copyfile(sqlite_path(engine), path)
-    migrated = open_database(sqlite_path(engine))
-    assert schema_revision(migrated) == "0005"
-    expected = full_snapshot(migrated, AS_AT)
-    migrated.dispose()
     before = path.read_bytes()
-    with read_only(path):
-        old = open_database(path)
-        try:
-            assert schema_revision(old) == "0004"
-            cache = RegisterCache()
-            assert_snapshots_equal(full_snapshot(old, AS_AT, cache=cache), expected)
-            assert cache.source == "tables"
-            assert not cache.store(old)
-            with old.connect() as connection:
-                assert stored_register(connection) is None
-                register = read_register(connection)
-            assert register.version is None
-            assert not store_register(old, register)
-        finally:
-            old.dispose()
+    with read_only(path), pytest.raises(DatabaseError) as refused:
+        open_database(path)
+    assert "\n" not in str(refused.value)
+    assert str(path) in str(refused.value)
+    assert "readonly" in str(refused.value) or "read-only" in str(refused.value)
     assert path.read_bytes() == before
 
 

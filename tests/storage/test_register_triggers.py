@@ -23,6 +23,7 @@ from sqlalchemy.engine import Connection, Engine
 from ncpi_desktop.storage import register_store, snapshot
 from ncpi_desktop.storage.database import (
     _alembic_config,
+    head_revision,
     make_engine,
     open_database,
     schema_revision,
@@ -71,7 +72,7 @@ def test_a_0004_database_is_migrated_with_its_data_and_guarded(tmp_path) -> None
     old.close()
 
     engine = open_database(path)
-    assert schema_revision(engine) == "0005"
+    assert schema_revision(engine) == head_revision()
     assert triggers(engine) == set(TRIGGERS)
     with engine.connect() as connection:
         assert connection.execute(text("SELECT name FROM manager")).scalar() == "Alex Hart"
