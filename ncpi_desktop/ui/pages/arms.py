@@ -12,6 +12,7 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
+from ncpi_desktop.analysis.arms import completion_by, completion_by_team
 from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.formats import Kind, format_value
 from ncpi_desktop.ui.models.frames import (
@@ -35,8 +36,6 @@ from ncpi_desktop.ui.widgets.column import column
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 
-#: The "team" of RSOs allocated to no team at all.
-NO_TEAM = "Unallocated"
 NEVER = "Never assessed"
 EXPIRED = "Expired"
 
@@ -66,21 +65,6 @@ def completion_columns(first: list[Column]) -> list[Column]:
 TEAM_COLUMNS = completion_columns([Column("team", "Team"), Column("bcu", "BCU")])
 MANAGER_COLUMNS = completion_columns([Column("manager_label", "Offender manager"),
                                       Column("team", "Team")])
-
-
-def completion_by(rsos: pd.DataFrame, keys: list[str], force_rate: float) -> pd.DataFrame:
-    """Eligible, current, due and completion per group of ``keys``, and the gap to the force."""
-    frame = rsos[keys].copy()
-    frame["arms_eligible"] = rsos["arms_eligible"].to_numpy(int)
-    frame["arms_current"] = rsos["arms_current"].to_numpy(int)
-    out = frame.groupby(keys, dropna=False, sort=False)[["arms_eligible", "arms_current"]].sum()
-    out = out.reset_index()
-    out["arms_due"] = out["arms_eligible"] - out["arms_current"]
-    eligible = out["arms_eligible"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["arms_completion"] = np.where(eligible > 0, out["arms_current"] / eligible, np.nan)
-    out["vs_force"] = (out["arms_completion"] - force_rate) * 100
-    return out
 
 
 class ArmsPage(ReviewPage):
@@ -185,9 +169,8 @@ class ArmsPage(ReviewPage):
             f"{not_eligible:,}", f"not adult males (adult: {policy.arms_adult_age_years}+)")
 
         shown = rso_rows(rsos, [TEAM], extra=["bcu", "arms_eligible", "arms_current"])
-        shown["team"] = shown["team"].fillna(NO_TEAM)
-        teams = completion_by(shown, ["bcu", "team"], force_rate)
-        self._teams = teams[teams["arms_eligible"] > 0]
+        # The teams as the pack lists them (one rule: ``analysis.arms.completion_by_team``).
+        self._teams = completion_by_team(shown, force_rate)
         self.show_rows(self.teams_view, self._teams)
         managers = completion_by(shown, ["manager_label", "team"], force_rate)
         self.show_rows(self.managers_view, managers[managers["arms_eligible"] > 0])
