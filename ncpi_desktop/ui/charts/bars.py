@@ -38,6 +38,9 @@ def styled_plot(min_height: int, parent: QWidget | None = None) -> pg.PlotWidget
     """A white plot with no menu, buttons or mouse panning, and the charts' axis colours."""
     plot = pg.PlotWidget(parent, background="w")
     plot.setMinimumHeight(min_height)
+    # Not a stop for Tab: the keys do nothing on a chart (its figures are in the tables beside
+    # it); a screen reader still reads its name and description (``chart_text``).
+    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     item = plot.getPlotItem()
     item.setMenuEnabled(False)
     item.hideButtons()
@@ -134,12 +137,23 @@ class HorizontalBarChart(QWidget):
         """The rows drawn, top first, and the value axis from 0 to ``right``."""
         self._keys, self._names, self._tips = keys, names, tips
         self._stack.setCurrentIndex(1 if self.says_empty and not keys else 0)
+        self._plot.setAccessibleName(self.title or "Chart")
+        self._plot.setAccessibleDescription(self.chart_text())
         if self.fits_names:
             widest = max((self.fontMetrics().horizontalAdvance(n) for n in names), default=0)
             self._plot.getPlotItem().getAxis("left").setWidth(widest + 12)
         self._view.setRange(xRange=(0, right if right > 0 else 1),
                             yRange=(-self.headroom, max(len(keys), 1) - 0.4), padding=0)
         self._update_names()
+
+    def chart_text(self) -> str:
+        """What the chart shows, in words (its accessible description): how many bars and
+        the first few, top first."""
+        if not self._keys:
+            return self.empty_label.text()
+        first = "; ".join(self._tips[:3]).replace("\n", ", ")
+        more = f"; and {len(self._keys) - 3:,} more" if len(self._keys) > 3 else ""
+        return f"{len(self._keys):,} bars, top first: {first}{more}"
 
     def _update_names(self) -> None:
         """Name every bar if the names fit, else every n-th, so that names never overlap."""

@@ -178,6 +178,11 @@ class TrendChart(QWidget):
         self._layout_widget = pg.GraphicsLayoutWidget()
         self._layout_widget.setBackground("w")
         self._layout_widget.setMinimumHeight(220)
+        # Not a stop for Tab (the keys do nothing here); a screen reader reads its name.
+        self._layout_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._layout_widget.setAccessibleName(self.title)
+        self._layout_widget.setAccessibleDescription(
+            "ARMS completion and overdue home visits at each of the last 12 month ends")
         self._arms_axis, self._visits_axis = MonthAxis(), MonthAxis()
         self.arms_plot = self._layout_widget.addPlot(row=0, col=0,
                                                      axisItems={"bottom": self._arms_axis})

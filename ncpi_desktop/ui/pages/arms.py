@@ -94,16 +94,19 @@ class ArmsPage(ReviewPage):
         filters.addStretch(1)
 
         # Never assessed first, then the oldest (the frame is given oldest first).
-        self.due_model, self.due_view = self.rso_table(DUE_COLUMNS, "arms_state")
+        self.due_model, self.due_view = self.rso_table(
+            DUE_COLUMNS, "arms_state", name="ARMS assessments due",
+            description="Never assessed first, then the oldest; Enter opens the details")
         self.due_title = section_title("")
         left = column(self.due_title, self.due_view,
                       muted("Never assessed first, then the oldest. Double-click or Enter "
                             "for details; Record › ARMS assessment (Ctrl+Shift+A)."),
                       grow=self.due_view)
 
-        self.teams_model, self.teams_view = self.rso_table(TEAM_COLUMNS, "arms_completion")
-        self.managers_model, self.managers_view = self.rso_table(MANAGER_COLUMNS,
-                                                                 "arms_completion")
+        self.teams_model, self.teams_view = self.rso_table(
+            TEAM_COLUMNS, "arms_completion", name="ARMS completion by team")
+        self.managers_model, self.managers_view = self.rso_table(
+            MANAGER_COLUMNS, "arms_completion", name="ARMS completion by manager")
         self.table_tabs = QTabWidget()
         self.table_tabs.setDocumentMode(True)
         self.table_tabs.addTab(self.teams_view, "Completion by team")

@@ -103,15 +103,17 @@ class ReactivePage(ReviewPage):
         filters.addStretch(1)
 
         # By manager: each offender manager finds their own RSOs together.
-        self.eligible_model, self.eligible_view = self.rso_table(ELIGIBLE_COLUMNS,
-                                                                 "manager_label")
-        self.reviews_model, self.reviews_view = self.rso_table(REVIEW_COLUMNS,
-                                                               "management_decided_on")
-        self.reactive_model, self.reactive_view = self.rso_table(REACTIVE_COLUMNS,
-                                                                 "management_decided_on",
-                                                                 descending=True)
-        self.not_eligible_model, self.not_eligible_view = self.rso_table(NOT_ELIGIBLE_COLUMNS,
-                                                                         "manager_label")
+        self.eligible_model, self.eligible_view = self.rso_table(
+            ELIGIBLE_COLUMNS, "manager_label", name="Eligible for reactive management")
+        self.reviews_model, self.reviews_view = self.rso_table(
+            REVIEW_COLUMNS, "management_decided_on", name="Reactive: reviews due",
+            description="Reactive RSOs who no longer meet the criteria")
+        self.reactive_model, self.reactive_view = self.rso_table(
+            REACTIVE_COLUMNS, "management_decided_on", descending=True,
+            name="Managed reactively")
+        self.not_eligible_model, self.not_eligible_view = self.rso_table(
+            NOT_ELIGIBLE_COLUMNS, "manager_label", name="Not eligible for reactive management",
+            description="Each RSO with the criteria they do not meet")
         self.list_tabs = QTabWidget()
         self.list_tabs.setDocumentMode(True)
         for view in (self.eligible_view, self.reviews_view, self.reactive_view,
@@ -122,8 +124,9 @@ class ReactivePage(ReviewPage):
             "(Ctrl+Shift+M) records it with a reason. Double-click or Enter on an RSO for the "
             "criteria one by one."), grow=self.list_tabs)
 
-        self.managers_model, self.managers_view = self.rso_table(MANAGER_COLUMNS, "visits_a_year",
-                                                                 descending=True)
+        self.managers_model, self.managers_view = self.rso_table(
+            MANAGER_COLUMNS, "visits_a_year", descending=True,
+            name="What the eligible RSOs would free, per manager")
         self.managers_title = section_title("What the eligible RSOs would free, per manager")
         self.why_label = muted("")
         right = column(self.managers_title, self.managers_view, self.why_label,

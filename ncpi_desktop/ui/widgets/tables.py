@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView,
 
 from ncpi_desktop.formats import format_value
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
+from ncpi_desktop.ui.widgets.accessible import named
 
 #: Rows measured when fitting columns: spread over the table, so long values anywhere count.
 SAMPLE_ROWS = 120
@@ -26,10 +27,16 @@ MIN_WIDTH = 44
 MAX_WIDTH = 420
 
 
-def data_table(model: DataFrameTableModel, parent: QWidget | None = None) -> QTableView:
-    """A read-only, row-selecting, header-sortable table with uniform row heights."""
+def data_table(model: DataFrameTableModel, parent: QWidget | None = None, *,
+               name: str = "", description: str = "") -> QTableView:
+    """A read-only, row-selecting, header-sortable table with uniform row heights, named
+    ``name`` for a screen reader. Tab and Shift+Tab leave the table for the next control (the
+    arrow keys move within it)."""
     view = QTableView(parent)
     view.setModel(model)
+    view.setTabKeyNavigation(False)
+    if name:
+        named(view, name, description)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
