@@ -139,6 +139,8 @@ def dialogs(window: MainWindow, tmp_path: Path) -> Iterator[tuple[str, QWidget]]
     yield "hand back", HandBackDialog(window.engine, figures, on=AS_AT, apply=window.apply)
     yield "allocation history", HistoryDialog(window.engine, rso_id=held[0])
     yield "pack options", PackDialog(AS_AT, tmp_path / "pack.pdf")
+    window.page_keys.help.trigger()
+    yield "page help (F1)", window.page_keys.dialog
     record = window.features.record
     window.tabs.setCurrentWidget(window.features.register_page)
     for kind in ("visit", "arms", "order", "decision"):
