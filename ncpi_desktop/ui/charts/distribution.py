@@ -151,6 +151,10 @@ class ManagerChartPanel(QWidget):
         self.flagged_list.itemActivated.connect(self._on_item)
         self.flagged_list.itemClicked.connect(self._on_item)
         self.selector = QComboBox()
+        # As narrow as a short name, whatever its items: the chart must not widen the page.
+        self.selector.setMinimumContentsLength(12)
+        self.selector.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         self.selector.setAccessibleName("Chart of")
         self.selector.setAccessibleDescription(
             "Every manager as a distribution, or the bars of one BCU or team")

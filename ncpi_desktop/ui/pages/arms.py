@@ -39,32 +39,37 @@ from ncpi_desktop.ui.widgets.summary import SummaryCard
 NEVER = "Never assessed"
 EXPIRED = "Expired"
 
+# The team last: what matters stays in sight on a laptop (the team is reached by scrolling).
 DUE_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
     Column("arms_state", "ARMS", flags=("arms_due",), order=(NEVER, EXPIRED),
            header_tip="Why an assessment is due (hover a cell for the dates)"),
     Column("arms_latest_on", "Latest ARMS", Kind.DATE),
     Column("arms_latest_outcome", "Outcome", Kind.LABEL, order=("low", "medium", "high")),
     Column("arms_expires_on", "Expired on", Kind.DATE),
+    TEAM,
 ]
 
 
-def completion_columns(first: list[Column]) -> list[Column]:
+def completion_columns(first: Column, last: Column) -> list[Column]:
+    """``first``, the completion against the force, the counts under it, then ``last``: the
+    figures that matter in sight beside the due list on a laptop."""
     return [
-        *first,
+        first,
+        Column("arms_completion", "Completion", Kind.PERCENT, header_tip="Current ÷ eligible"),
+        Column("vs_force", "vs force", Kind.RATIO,
+               header_tip="Completion minus the force's completion, in percentage points"),
         Column("arms_eligible", "Eligible", Kind.INT,
                header_tip="Adult males in the community (ARMS applies to them only)"),
         Column("arms_current", "Current", Kind.INT, header_tip="Eligible with a current ARMS"),
         Column("arms_due", "Due", Kind.INT, header_tip="Eligible without a current ARMS"),
-        Column("arms_completion", "Completion", Kind.PERCENT, header_tip="Current ÷ eligible"),
-        Column("vs_force", "vs force (points)", Kind.RATIO,
-               header_tip="Completion minus the force's completion, in percentage points"),
+        last,
     ]
 
 
-TEAM_COLUMNS = completion_columns([Column("team", "Team"), Column("bcu", "BCU")])
-MANAGER_COLUMNS = completion_columns([Column("manager_label", "Offender manager"),
-                                      Column("team", "Team")])
+TEAM_COLUMNS = completion_columns(Column("team", "Team"), Column("bcu", "BCU"))
+MANAGER_COLUMNS = completion_columns(Column("manager_label", "Offender manager"),
+                                     Column("team", "Team"))
 
 
 class ArmsPage(ReviewPage):
@@ -127,7 +132,7 @@ class ArmsPage(ReviewPage):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.right_splitter)
-        self.splitter.setSizes([960, 560])
+        self.splitter.setSizes([1010, 450])  # the due list through "Expired on" at 1366 px
         for splitter in self._splitters().values():
             splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)

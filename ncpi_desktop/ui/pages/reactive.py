@@ -30,37 +30,44 @@ MONTHS_A_YEAR = 12
 CRITERION_WORDS = {"risk": "risk", "arms": "ARMS", "concern": "recent concern",
                    "order": "order in force", "status": "not in community"}
 
+# The team comes last in the RSO lists: the manager says who; what matters stays in sight on a
+# laptop (the team is reached by scrolling).
 ELIGIBLE_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
-    Column("arms_latest_on", "Latest ARMS (low)", Kind.DATE,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
+    Column("arms_latest_on", "ARMS (low)", Kind.DATE,
            header_tip="Latest ARMS assessment, low and current (blank: ARMS does not apply)"),
-    Column("concern_free_from", "Concern-free since", Kind.DATE,
-           header_tip="The latest of registration, entering the community and the last concern"),
+    Column("concern_free_from", "Clear since", Kind.DATE,
+           header_tip="Concern-free since: the latest of registration, entering the community "
+                      "and the last concern"),
     Column("visits_a_year", "Visits/yr", Kind.RATIO,
            header_tip="Home visits a year no longer prescribed under reactive management "
                       "(12 ÷ the visit interval in months)"),
     Column("why_reactive_eligible", "Why eligible", text_tip=True),
+    TEAM,
 ]
 REVIEW_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
     Column("management_decided_on", "Reactive since", Kind.DATE),
     Column("reactive_unmet", "No longer meets", flags=("reactive_review",),
            header_tip="The criteria the RSO no longer meets: review back to active management"),
+    TEAM,
 ]
 REACTIVE_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
     Column("status", "Status", Kind.LABEL, order=STATUS_ORDER),
     Column("management_decided_on", "Decided on", Kind.DATE),
     Column("management_decided_by", "By"),
     Column("management_reason", "Reason", text_tip=True),
     Column("reactive_note", "Criteria now", flags=("reactive_review",), text_tip=True),
+    TEAM,
 ]
 NOT_ELIGIBLE_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
     Column("reactive_unmet", "Not eligible because", text_tip=True),
+    TEAM,
 ]
 MANAGER_COLUMNS = [
-    Column("manager_label", "Offender manager"), Column("team", "Team"),
+    Column("manager_label", "Offender manager"),
     Column("caseload", "Caseload", Kind.INT, header_tip="Community RSOs held"),
     Column("candidates", "Eligible", Kind.INT,
            header_tip="Active RSOs meeting every criterion for reactive management"),
@@ -69,6 +76,7 @@ MANAGER_COLUMNS = [
     Column("reactive", "Reactive", Kind.INT, header_tip="Managed reactively now"),
     Column("reviews", "Reviews", Kind.INT,
            header_tip="Reactive RSOs who no longer meet the criteria"),
+    Column("team", "Team"),
 ]
 
 
@@ -135,7 +143,7 @@ class ReactivePage(ReviewPage):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([840, 700])
+        self.splitter.setSizes([760, 560])  # both lists' figures in sight at 1366 px
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         return content

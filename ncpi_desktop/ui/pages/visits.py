@@ -50,7 +50,7 @@ from ncpi_desktop.ui.widgets.combos import compact
 from ncpi_desktop.ui.widgets.flow import FlowRow
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
-from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns, move_to_end
 
 #: What the main list shows.
 OVERDUE_AND_SOON = "overdue"
@@ -104,8 +104,8 @@ class VisitsPage(ReviewPage):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        # On a 1366 px screen: the list through "Days overdue", the side's figures whole.
-        self.splitter.setSizes([1000, 470])
+        # On a 1366 px screen: the list through "Alerts", the side's figures whole.
+        self.splitter.setSizes([1060, 410])
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         return content
@@ -139,6 +139,8 @@ class VisitsPage(ReviewPage):
         self.visits_model, self.visits_view = self.rso_table(
             VISIT_COLUMNS, "next_visit_due", name="Home visits",
             description="Most overdue first; Enter opens the RSO's details")
+        # What matters in sight on a laptop; the last visit, interval and team by scrolling.
+        move_to_end(self.visits_view, ["last_visit_on", "interval_text", "team"])
         self.list_title = section_title("")
         self.list_note = muted("Double-click or press Enter on an RSO for the details; "
                                "Record › Home visit (Ctrl+Shift+V) records a visit.")
