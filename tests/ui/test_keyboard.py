@@ -127,3 +127,27 @@ def test_every_page_has_help_for_every_figure(qtbot, window: MainWindow) -> None
         assert "No help is written" not in keys.dialog.text
         for card in getattr(page, "summary", {}).values():
             assert f"{card.caption}:" in keys.dialog.text, (page.title, card.caption)
+
+
+def test_tab_reaches_every_control_of_the_page_and_back(qtbot, window: MainWindow) -> None:
+    shown(qtbot, window)
+    window.tabs.setCurrentWidget(window.features.visits_page)
+    page = window.features.visits_page
+    qtbot.wait(20)
+    start = page.scope.bcu_combo
+    start.setFocus()
+    qtbot.waitUntil(lambda: start.hasFocus())
+    reached: list[QWidget] = []
+    for _ in range(60):
+        widget = focused()
+        assert widget is not None
+        reached.append(widget)
+        qtbot.keyClick(widget, Qt.Key.Key_Tab)
+    wanted = [page.scope.bcu_combo, page.scope.team_combo, page.list_combo, page.within_spin,
+              page.visits_view, page.teams_view]
+    assert [w.accessibleName() for w in wanted if w not in reached] == []
+    # Shift+Tab goes back the same way: from the list to the spin box before it.
+    page.visits_view.setFocus()
+    qtbot.waitUntil(lambda: page.visits_view.hasFocus())
+    qtbot.keyClick(page.visits_view, Qt.Key.Key_Backtab, SHIFT)
+    assert not inside(focused(), page.visits_view)
