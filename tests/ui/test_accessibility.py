@@ -23,9 +23,13 @@ from PySide6.QtWidgets import (
     QTabBar,
     QWidget,
 )
+from test_charts import national
 
+from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.exchange.importer import ImportResult, TableCounts
 from ncpi_desktop.exchange.issues import ImportIssue
+from ncpi_desktop.ui.charts.distribution import ManagerChartPanel
+from ncpi_desktop.ui.charts.manager_bars import CaseloadChart
 from ncpi_desktop.ui.dialogs.absence import GoingDialog, HandBackDialog
 from ncpi_desktop.ui.dialogs.allocation_history import HistoryDialog
 from ncpi_desktop.ui.dialogs.import_errors import ImportErrorsDialog
@@ -173,3 +177,17 @@ def test_every_control_of_the_main_dialogs_has_a_name(qtbot, window: MainWindow,
         if name != "detail":
             dialog.close()
     assert not missing, report(missing)
+
+
+def test_the_distribution_of_many_managers_is_named(qtbot) -> None:
+    panel = ManagerChartPanel(CaseloadChart)
+    qtbot.addWidget(panel)
+    panel.resize(500, 700)
+    panel.set_managers(national(2000), Policy(caseload_limit_per_fte=60.0))
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.showing_distribution
+    assert unnamed(panel) == [] and unlabelled_inputs(panel) == []
+    plot = panel.histogram.plot_widget
+    assert accessible_name(plot) == "Community RSOs per FTE: 2,000 managers"
+    assert plot.accessibleDescription().startswith("2,000 managers in ")
