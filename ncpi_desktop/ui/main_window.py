@@ -43,6 +43,7 @@ from ncpi_desktop.ui.core.settings import (
 )
 from ncpi_desktop.ui.core.undo import wrap_history
 from ncpi_desktop.ui.dialogs.about import about_box, about_text
+from ncpi_desktop.ui.menus.page_keys import build_page_keys
 from ncpi_desktop.ui.menus.standard import build_standard_menus
 from ncpi_desktop.ui.pages.caseload import CaseloadPage
 from ncpi_desktop.ui.pages.page import Page
@@ -101,6 +102,9 @@ class MainWindow(QMainWindow):
                                        on_reload=self.reload, on_about=self._on_about)
         self.open_action, self.quit_action = actions.open, actions.quit
         wrap_history(actions.undo_dock)
+        actions.undo_dock.widget().setAccessibleName("Undo history")
+        #: Ctrl+Tab and Ctrl+PgDn (Ctrl+Shift+Tab, Ctrl+PgUp) between pages; F1 the page's help.
+        self.page_keys = build_page_keys(self, self.context, self.tabs)
         self.undo_action, self.redo_action = actions.undo, actions.redo
         self.reload_action, self.about_action = actions.reload, actions.about
         self.as_at_bar = AsAtBar(self.context.as_at, self)

@@ -119,7 +119,11 @@ def test_arms_by_team_against_the_force(workbook, pack):
                    "arms_by_team")
     force = pack.report["force"]["arms_completion"]
     assert rows[0]["name"] == "Force" and rows[0]["arms_completion"] == force
-    for row, team in zip(rows[1:], pack.report["teams"], strict=True):
+    # Every team with someone eligible (the ARMS page's rule), with the report's figures.
+    teams = {(t["bcu"], t["name"]): t for t in pack.report["teams"] if t["arms_eligible"]}
+    assert [(row["bcu"], row["name"]) for row in rows[1:]] == sorted(teams)
+    for row in rows[1:]:
+        team = teams[(row["bcu"], row["name"])]
         assert row["arms_completion"] == team["arms_completion"]
         assert row["vs_force"] == team["arms_completion"] - force
 

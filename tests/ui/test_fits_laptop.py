@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QComboBox, QDockWidget
+import shutil
+from datetime import date
+from pathlib import Path
 
+import pytest
+from PySide6.QtWidgets import QComboBox, QDockWidget, QTableView, QTabWidget
+
+from ncpi_desktop.storage.database import make_engine
 from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
 from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.widgets.labels import ElidedLabel
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 
@@ -85,3 +92,75 @@ def test_a_long_note_is_elided_not_widening(qtbot) -> None:
     label = card.findChild(ElidedLabel, "summaryNote")
     assert label is not None and label.is_elided()
     assert label.shown_text().endswith("…")
+
+
+# --- the columns that matter, without scrolling sideways, on the Lancashire demo ---------------
+
+#: Per page, per list: the columns a user must see at 1366x768 without scrolling sideways (the
+#: rest are reachable by scrolling).
+MUST_SEE = {
+    "Visits": {"visits_view": ["rso_id", "rso_name", "manager_label", "risk_level",
+                               "next_visit_due", "overdue_days", "due_in", "alerts"],
+               "teams_view": ["team", "overdue", "max_days_overdue"]},
+    "ARMS": {"due_view": ["rso_id", "rso_name", "manager_label", "risk_level", "arms_state",
+                          "arms_latest_on", "arms_latest_outcome", "arms_expires_on"],
+             "teams_view": ["team", "arms_eligible", "arms_completion", "vs_force"]},
+    "Reactive": {"eligible_view": ["rso_id", "rso_name", "manager_label", "risk_level",
+                                   "arms_latest_on", "concern_free_from", "visits_a_year"],
+                 "managers_view": ["manager_label", "caseload", "candidates", "visits_a_year",
+                                   "reactive", "reviews"]},
+    "Orders": {"orders_view": ["type", "rso_id", "rso_name", "manager_label", "ends_on",
+                              "days_to_end", "in_force_text"]},
+}
+
+
+def cut_off(view: QTableView, keys: list[str]) -> list[str]:
+    """The columns of ``keys`` not wholly inside ``view``'s viewport (scrolled to the left)."""
+    view.horizontalScrollBar().setValue(0)
+    model = view.model()
+    assert isinstance(model, DataFrameTableModel)
+    header = view.horizontalHeader()
+    width = view.viewport().width()
+    out = []
+    for key in keys:
+        section = model.column_of(key)
+        left = header.sectionViewportPosition(section)
+        if header.isSectionHidden(section) or left < 0 \
+                or left + header.sectionSize(section) > width:
+            out.append(f"{key} ({left}+{header.sectionSize(section)} of {width})")
+    return out
+
+
+@pytest.fixture
+def demo_window(qtbot, settings, lancashire_path: Path, tmp_path: Path) -> MainWindow:
+    path = tmp_path / "lancashire.sqlite3"
+    shutil.copyfile(lancashire_path, path)
+    window = MainWindow(settings=settings, as_at=date(2017, 10, 9))
+    qtbot.addWidget(window)
+    window.set_database(make_engine(path))
+    return window
+
+
+def test_the_columns_that_matter_are_in_sight_at_1366(qtbot, demo_window: MainWindow) -> None:
+    window = demo_window
+    window.resize(1366, 768)
+    window.show()
+    qtbot.waitExposed(window)
+    pages = {page.title: page for page in window.pages}
+    hidden = {}
+    for title, views in MUST_SEE.items():
+        window.tabs.setCurrentWidget(pages[title])
+        qtbot.wait(20)
+        for name, keys in views.items():
+            view = getattr(pages[title], name)
+            tabs = view.parentWidget().parentWidget()
+            if isinstance(tabs, QTabWidget):  # a list in a page's own tabs: bring it forward
+                tabs.setCurrentWidget(view)
+                qtbot.wait(10)
+            assert view.isVisible(), (title, name)
+            assert view.model().rowCount() > 0, (title, name)
+            missing = cut_off(view, keys)
+            if missing:
+                hidden[f"{title}.{name}"] = missing
+    assert window.width() <= 1366
+    assert not hidden, hidden

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from ncpi_desktop.analysis.arms import completion_by_team
 from ncpi_desktop.domain.enums import ManagementMode, RiskLevel, Status
 from ncpi_desktop.exchange.pack.columns import columns_of, named
 from ncpi_desktop.exchange.pack.model import (
@@ -120,10 +121,14 @@ def _arms_frame(context: Context) -> pd.DataFrame:
     rows = [{"name": "Force", "bcu": "", "arms_eligible": f["arms_eligible"],
              "arms_current": f["arms_current"], "arms_completion": force_rate,
              "is_total": True}]
-    for team in context.report["teams"]:
-        rows.append({"name": team["name"], "bcu": team["bcu"],
-                     "arms_eligible": team["arms_eligible"], "arms_current": team["arms_current"],
-                     "arms_completion": team["arms_completion"], "is_total": False})
+    # The teams as the ARMS page lists them (one rule: ``analysis.arms.completion_by_team``).
+    rate = float("nan") if force_rate is None else float(force_rate)
+    teams = completion_by_team(context.figures.rsos, rate)
+    for team in teams.itertuples(index=False):  # one row per team: a few hundred at most
+        rows.append({"name": team.team, "bcu": team.bcu,
+                     "arms_eligible": int(team.arms_eligible),
+                     "arms_current": int(team.arms_current),
+                     "arms_completion": float(team.arms_completion), "is_total": False})
     frame = pd.DataFrame(rows)
     rate = frame["arms_completion"].astype(float)
     frame["vs_force"] = (rate - force_rate) if force_rate is not None else None

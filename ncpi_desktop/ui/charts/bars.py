@@ -18,6 +18,11 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedWidget, QToolTip, QVB
 from ncpi_desktop.ui.core import style
 
 BAR_THICKNESS = 0.72
+#: Pixels a row takes while the rows fit: a chart of four bars draws them as thick as a chart of
+#: forty (not stretched to the height); beyond what fits, rows share the height.
+ROW_PIXELS = 22  # not a rule: a look
+#: How thick a bar is drawn while the rows fit, in pixels.
+BAR_PIXELS = BAR_THICKNESS * ROW_PIXELS
 #: Pixels between two names on the axis; when bars are closer, only every n-th bar is named
 #: (hovering any bar still names it).
 NAME_SPACING = 3
@@ -34,10 +39,22 @@ def name_ticks(names: list[str], height: float, line_height: float) -> list[tupl
     return [(row, names[row]) for row in range(0, count, step)]
 
 
+def bar_colours(brushes: list, pens: list) -> dict[str, object]:
+    """A ``BarGraphItem.setOpts`` brush and pen per bar; with no bars, one of each: pyqtgraph
+    raises UnboundLocalError on empty lists of brushes or pens."""
+    if not brushes:
+        return {"brush": pg.mkBrush(None), "pen": pg.mkPen(None), "brushes": None,
+                "pens": None}
+    return {"brushes": brushes, "pens": pens}
+
+
 def styled_plot(min_height: int, parent: QWidget | None = None) -> pg.PlotWidget:
     """A white plot with no menu, buttons or mouse panning, and the charts' axis colours."""
     plot = pg.PlotWidget(parent, background="w")
     plot.setMinimumHeight(min_height)
+    # Not a stop for Tab: the keys do nothing on a chart (its figures are in the tables beside
+    # it); a screen reader still reads its name and description (``chart_text``).
+    plot.setFocusPolicy(Qt.FocusPolicy.NoFocus)
     item = plot.getPlotItem()
     item.setMenuEnabled(False)
     item.hideButtons()
@@ -79,6 +96,7 @@ class HorizontalBarChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._keys: list[str] = []
+        self._right = 1.0
         self._names: list[str] = []
         self._tips: list[str] = []
         self._named: list[str] = []
@@ -88,7 +106,7 @@ class HorizontalBarChart(QWidget):
         self._view = item.getViewBox()
         self._view.invertY(True)
         item.getAxis("left").setStyle(tickLength=0)
-        self._view.sigResized.connect(self._update_names)
+        self._view.sigResized.connect(self._fit_rows)
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self._build_frame()
 
@@ -134,12 +152,38 @@ class HorizontalBarChart(QWidget):
         """The rows drawn, top first, and the value axis from 0 to ``right``."""
         self._keys, self._names, self._tips = keys, names, tips
         self._stack.setCurrentIndex(1 if self.says_empty and not keys else 0)
+        self._plot.setAccessibleName(self.title or "Chart")
+        self._plot.setAccessibleDescription(self.chart_text())
         if self.fits_names:
             widest = max((self.fontMetrics().horizontalAdvance(n) for n in names), default=0)
             self._plot.getPlotItem().getAxis("left").setWidth(widest + 12)
-        self._view.setRange(xRange=(0, right if right > 0 else 1),
-                            yRange=(-self.headroom, max(len(keys), 1) - 0.4), padding=0)
+        self._right = right if right > 0 else 1
+        self._fit_rows()
+
+    def _fit_rows(self) -> None:
+        """Rows ``ROW_PIXELS`` apart from the top while they fit the height (the space below
+        the last stays empty), else sharing the height; then the names that fit."""
+        height = self._view.sceneBoundingRect().height()
+        rows = max(len(self._keys), 1) - 0.4
+        if height > 0:
+            rows = max(rows, height / ROW_PIXELS - self.headroom)
+        self._view.setRange(xRange=(0, self._right), yRange=(-self.headroom, rows), padding=0)
         self._update_names()
+
+    def bar_pixels(self, row: int = 0) -> float:
+        """How thick the bar of ``row`` is on screen, in pixels."""
+        top = self._view.mapViewToScene(QPointF(0, row - BAR_THICKNESS / 2))
+        bottom = self._view.mapViewToScene(QPointF(0, row + BAR_THICKNESS / 2))
+        return abs(bottom.y() - top.y())
+
+    def chart_text(self) -> str:
+        """What the chart shows, in words (its accessible description): how many bars and
+        the first few, top first."""
+        if not self._keys:
+            return self.empty_label.text()
+        first = "; ".join(self._tips[:3]).replace("\n", ", ")
+        more = f"; and {len(self._keys) - 3:,} more" if len(self._keys) > 3 else ""
+        return f"{len(self._keys):,} bars, top first: {first}{more}"
 
     def _update_names(self) -> None:
         """Name every bar if the names fit, else every n-th, so that names never overlap."""

@@ -22,7 +22,12 @@ from PySide6.QtWidgets import QWidget
 from ncpi_desktop.analysis.flags import flag_column, severity_column, why_column
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.formats import fmt_number
-from ncpi_desktop.ui.charts.bars import BAR_THICKNESS, HorizontalBarChart, limit_line
+from ncpi_desktop.ui.charts.bars import (
+    BAR_THICKNESS,
+    HorizontalBarChart,
+    bar_colours,
+    limit_line,
+)
 from ncpi_desktop.ui.core import style
 
 
@@ -38,7 +43,6 @@ class ManagerBarChart(HorizontalBarChart):
     value_column = ""
     flag = ""
     min_height = 160
-    says_empty = False
     fits_names = False
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -54,6 +58,7 @@ class ManagerBarChart(HorizontalBarChart):
         self._line = limit_line(0.97)
         item.addItem(self._line)
         self._plot.scene().sigMouseClicked.connect(self._on_scene_clicked)
+        self.empty_label.setText("No managers in this scope")
 
     # --- what a subclass says -------------------------------------------------------------
 
@@ -148,7 +153,7 @@ class ManagerBarChart(HorizontalBarChart):
         chosen = pg.mkPen(style.BAR_SELECTED_PEN, width=2.5)
         pens = [chosen if i == self._selected else plain for i in self._keys]
         self._bars.setOpts(x0=np.zeros(count), y=np.arange(count), height=BAR_THICKNESS,
-                           width=self._values, brushes=brushes, pens=pens)
+                           width=self._values, **bar_colours(brushes, pens))
 
     def _on_scene_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton:

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QLabel, QTabWidget, QVBoxLayout, QWidget
 from ncpi_desktop.domain.policy import Policy
 
 if TYPE_CHECKING:
+    from ncpi_desktop.ui.charts.distribution import ManagerChartPanel
     from ncpi_desktop.ui.charts.manager_bars import ManagerBarChart
 
 TITLES = ("Caseload per FTE", "High-risk share")
@@ -26,7 +27,7 @@ class ManagerChartTabs(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setDocumentMode(True)
-        self._charts: list[ManagerBarChart] = []
+        self._panels: list[ManagerChartPanel] = []
         self._slots: list[QWidget] = []
         for title in TITLES:
             slot = QWidget()
@@ -38,13 +39,19 @@ class ManagerChartTabs(QTabWidget):
 
     @property
     def charts(self) -> list[ManagerBarChart]:
-        """The per-FTE and high-risk-share charts (empty until ``ensure_charts``)."""
-        return list(self._charts)
+        """The per-FTE and high-risk-share bar charts (empty until ``ensure_charts``)."""
+        return [panel.bars for panel in self._panels]
+
+    @property
+    def panels(self) -> list[ManagerChartPanel]:
+        """Each chart with its distribution for many managers (empty until built)."""
+        return list(self._panels)
 
     def ensure_charts(self) -> bool:
         """Build the charts if they are not built yet (imports pyqtgraph); True if built now."""
-        if self._charts:
+        if self._panels:
             return False
+        from ncpi_desktop.ui.charts.distribution import ManagerChartPanel
         from ncpi_desktop.ui.charts.manager_bars import CaseloadChart, HighRiskShareChart
 
         for slot, chart_type in zip(self._slots, (CaseloadChart, HighRiskShareChart),
@@ -52,19 +59,19 @@ class ManagerChartTabs(QTabWidget):
             layout = slot.layout()
             while layout.count():
                 layout.takeAt(0).widget().deleteLater()
-            chart = chart_type(slot)
-            chart.manager_changed.connect(self.manager_changed)
-            layout.addWidget(chart)
-            self._charts.append(chart)
+            panel = ManagerChartPanel(chart_type, slot)
+            panel.manager_changed.connect(self.manager_changed)
+            layout.addWidget(panel)
+            self._panels.append(panel)
         return True
 
     def set_managers(self, managers: pd.DataFrame, policy: Policy,
                      selected: str | None) -> None:
         """Draw ``managers`` against ``policy``, outlining ``selected``."""
-        for chart in self._charts:
-            chart.set_managers(managers, policy)
-            chart.select_manager(selected)
+        for panel in self._panels:
+            panel.set_managers(managers, policy)
+            panel.select_manager(selected)
 
     def select_manager(self, manager_id: str | None) -> None:
-        for chart in self._charts:
-            chart.select_manager(manager_id)
+        for panel in self._panels:
+            panel.select_manager(manager_id)

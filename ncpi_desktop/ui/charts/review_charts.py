@@ -8,15 +8,23 @@ arrange it. Hovering a bar or a month says what it counts.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import RiskLevel
 from ncpi_desktop.formats import uk_date
-from ncpi_desktop.ui.charts.bars import BAR_THICKNESS, HorizontalBarChart, limit_line
+from ncpi_desktop.ui.charts.bars import (
+    BAR_THICKNESS,
+    HorizontalBarChart,
+    bar_colours,
+    limit_line,
+)
 from ncpi_desktop.ui.core import style
 
 #: Overdue visits stacked by risk, most serious first (darkest) so the eye reads them first.
@@ -31,6 +39,8 @@ RISKS_SERIOUS_FIRST = [level.value for level in reversed(RiskLevel)]
 AT_OR_ABOVE = style.BAR
 BELOW = "#d9822b"
 TREND_LINE = "#3f6ea8"
+#: Pixels between two month labels on the trend's axis.
+TICK_GAP = 10  # not a rule: a look
 
 
 def _swatch(colour: str, text: str) -> str:
@@ -138,8 +148,8 @@ class ArmsCompletionChart(TeamBarChart):
         self._below = (values < force).tolist()
         brushes = [pg.mkBrush(BELOW if b else AT_OR_ABOVE) for b in self._below]
         self._bars.setOpts(x0=np.zeros(len(values)), y=np.arange(len(values)),
-                           height=BAR_THICKNESS, width=values, brushes=brushes,
-                           pens=[pg.mkPen(None)] * len(values))
+                           height=BAR_THICKNESS, width=values,
+                           **bar_colours(brushes, [pg.mkPen(None)] * len(values)))
         self._line.setValue(force)
         self._line.label.setFormat(f" force {force:.1f}% ")
         tips = [f"{label}: {int(current):,} of {int(eligible):,} eligible RSOs have a current "
@@ -178,6 +188,11 @@ class TrendChart(QWidget):
         self._layout_widget = pg.GraphicsLayoutWidget()
         self._layout_widget.setBackground("w")
         self._layout_widget.setMinimumHeight(220)
+        # Not a stop for Tab (the keys do nothing here); a screen reader reads its name.
+        self._layout_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._layout_widget.setAccessibleName(self.title)
+        self._layout_widget.setAccessibleDescription(
+            "ARMS completion and overdue home visits at each of the last 12 month ends")
         self._arms_axis, self._visits_axis = MonthAxis(), MonthAxis()
         self.arms_plot = self._layout_widget.addPlot(row=0, col=0,
                                                      axisItems={"bottom": self._arms_axis})
@@ -201,6 +216,8 @@ class TrendChart(QWidget):
                                             pen=pg.mkPen(None))
         self.visits_plot.addItem(self._visits_bars)
         self._layout_widget.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self._ticks: list[tuple[float, str]] = []
+        self.arms_plot.getViewBox().sigResized.connect(self._update_ticks)
 
         caption = QLabel(self.title)
         caption.setObjectName("sectionTitle")
@@ -241,9 +258,7 @@ class TrendChart(QWidget):
         self._arms_line.setData(x[finite], completion[finite])
         overdue = frame["visits_overdue"].to_numpy(dtype=float)
         self._visits_bars.setOpts(x=x, height=overdue, width=0.6)
-        ticks = [[(float(i), m.strftime("%b %y")) for i, m in enumerate(months)]]
-        for axis in (self._arms_axis, self._visits_axis):
-            axis.setTicks(ticks)
+        self._update_ticks()
         self.arms_plot.setRange(xRange=(-0.5, len(frame) - 0.5), yRange=(0, 100), padding=0.02)
         self.visits_plot.setRange(xRange=(-0.5, len(frame) - 0.5),
                                   yRange=(0, max(float(overdue.max()) if len(overdue) else 0, 1)
@@ -255,6 +270,41 @@ class TrendChart(QWidget):
                 "visits, ARMS and decisions; status, risk and holder as at the as-at date. "
                 "Hover a month for its figures.")
         self._stack.setCurrentIndex(1)
+
+    @property
+    def shown_ticks(self) -> list[tuple[float, str]]:
+        """The months named under the plots: (position, "Oct 16")."""
+        return list(self._ticks)
+
+    def tick_pixels(self) -> list[tuple[float, float]]:
+        """Where each named month's label lies along the bottom axis: (left, right) pixels."""
+        view = self.arms_plot.getViewBox()
+        metrics = QFontMetrics(self.font())
+        out = []
+        for position, text in self._ticks:
+            centre = view.mapViewToScene(QPointF(position, 0)).x()
+            half = metrics.horizontalAdvance(text) / 2
+            out.append((centre - half, centre + half))
+        return out
+
+    def _update_ticks(self) -> None:
+        """Name every month whose label fits beside the next named one, else every n-th month
+        (the latest always): labels never run together, whatever the width."""
+        months = self._arms_axis.months
+        if not months:
+            self._ticks = []
+        else:
+            width = self.arms_plot.getViewBox().sceneBoundingRect().width()
+            metrics = QFontMetrics(self.font())
+            label = max(metrics.horizontalAdvance(m.strftime("%b %y")) for m in months)
+            per_month = width / len(months) if width > 0 else 0.0
+            room = label + TICK_GAP
+            step = max(1, math.ceil(room / per_month)) if per_month > 0 else len(months)
+            last = len(months) - 1
+            self._ticks = [(float(i), months[i].strftime("%b %y"))
+                           for i in range(last % step, len(months), step)]
+        for axis in (self._arms_axis, self._visits_axis):
+            axis.setTicks([self._ticks, []])
 
     def month_tip(self, position: int) -> str:
         row = self._frame.iloc[position]

@@ -167,6 +167,8 @@ class HandBackDialog(QDialog):
         self.explain.setWordWrap(True)
         self.model = DataFrameTableModel(HAND_BACK_COLUMNS, parent=self)
         self.view = data_table(self.model, self)
+        self.absence_combo.setAccessibleName("Manager back from absence")
+        self.view.setAccessibleName("RSOs to hand back")
         self.hand_button = QPushButton("Hand back")
         self.hand_button.setDefault(True)
         buttons = QDialogButtonBox(self)

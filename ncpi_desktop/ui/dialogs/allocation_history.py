@@ -71,7 +71,7 @@ class HistoryDialog(QDialog):
         self.count = QLabel(what + ". Newest first; dates are when each allocation took effect.")
         self.count.setObjectName("muted")
         self.model = DataFrameTableModel(columns, history, parent=self)
-        self.view = data_table(self.model, self)
+        self.view = data_table(self.model, self, name="Allocation history")
         self.view.sortByColumn(self.model.column_of("starts_on"), Qt.SortOrder.DescendingOrder)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
         buttons.rejected.connect(self.reject)

@@ -45,7 +45,7 @@ class ImportErrorsDialog(QDialog):
                 f"{plural(warnings, 'warning')} at the end of the list would not stop an "
                 "import: they say what would be ignored.", object_name="muted"))
         self.model, self.view = issue_table(issues_frame(result.errors + result.warnings),
-                                            self)
+                                            self, "Errors to correct")
         layout.addWidget(self.view, 1)
 
         buttons = QDialogButtonBox(self)

@@ -50,11 +50,12 @@ QLabel#infoNote {{
 """
 
 
-def ordered_table(columns: list[Column], frame: pd.DataFrame, parent: QWidget
-                  ) -> tuple[DataFrameTableModel, QTableView]:
-    """A table in the frame's own order (its "number" column), not by its first column."""
+def ordered_table(columns: list[Column], frame: pd.DataFrame, parent: QWidget, *,
+                  name: str) -> tuple[DataFrameTableModel, QTableView]:
+    """A table in the frame's own order (its "number" column), not by its first column,
+    ``name``d for a screen reader."""
     model = DataFrameTableModel(columns, frame, parent)
-    view = data_table(model, parent)
+    view = data_table(model, parent, name=name)
     view.sortByColumn(model.column_of("number"), Qt.SortOrder.AscendingOrder)
     fit_columns(view)
     return model, view
@@ -67,9 +68,10 @@ def fit_rows(view: QTableView, most: int) -> None:
                         + rows * view.verticalHeader().defaultSectionSize() + 2)
 
 
-def issue_table(frame: pd.DataFrame, parent: QWidget) -> tuple[DataFrameTableModel, QTableView]:
+def issue_table(frame: pd.DataFrame, parent: QWidget, name: str = "Problems found"
+                ) -> tuple[DataFrameTableModel, QTableView]:
     """The issues in the extract's order; Ctrl+C copies the selected rows as text."""
-    model, view = ordered_table(ISSUE_COLUMNS, frame, parent)
+    model, view = ordered_table(ISSUE_COLUMNS, frame, parent, name=name)
     view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
     copy = QShortcut(QKeySequence.StandardKey.Copy, view)
     copy.setContext(Qt.ShortcutContext.WidgetShortcut)

@@ -70,8 +70,8 @@ class ImportSummaryDialog(QDialog):
 
     def _add_counts(self, layout: QVBoxLayout, result: ImportResult) -> None:
         """Rows new, changed and unchanged per table, and who changes holder."""
-        self.counts_model, self.counts_view = ordered_table(COUNT_COLUMNS,
-                                                            counts_frame(result), self)
+        self.counts_model, self.counts_view = ordered_table(
+            COUNT_COLUMNS, counts_frame(result), self, name="Rows new, changed and unchanged")
         self.counts_view.setSortingEnabled(False)
         self.counts_view.horizontalHeader().hideSection(self.counts_model.column_of("number"))
         self.counts_view.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -95,6 +95,6 @@ class ImportSummaryDialog(QDialog):
             layout.addWidget(heading_label(f"{plural(len(result.warnings), 'warning')}: the "
                                            "import will go ahead without these"))
             self.warnings_model, self.warnings_view = issue_table(
-                issues_frame(result.warnings), self)
+                issues_frame(result.warnings), self, "Warnings")
             fit_rows(self.warnings_view, 8)
             layout.addWidget(self.warnings_view)

@@ -98,7 +98,9 @@ class PackDialog(QDialog):
 
         self.path_edit = QLineEdit(str(path))
         self.path_edit.setMinimumWidth(420)
+        self.path_edit.setAccessibleName("Save as")
         self.browse_button = QPushButton("Choose…")
+        self.browse_button.setAccessibleDescription("Choose the file to save the pack as")
         where = QHBoxLayout()
         where.addWidget(self.path_edit, 1)
         where.addWidget(self.browse_button)

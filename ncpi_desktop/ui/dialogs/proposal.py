@@ -147,7 +147,9 @@ class ProposalView(QDialog):
         self.scope_combo.setToolTip("Moves stay within the BCU, or within the team")
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
-        header.addWidget(QLabel("Scope"))
+        scope_label = QLabel("Scope")
+        scope_label.setBuddy(self.scope_combo)
+        header.addWidget(scope_label)
         header.addWidget(self.scope_combo)
         return header
 
@@ -166,6 +168,8 @@ class ProposalView(QDialog):
         """The moves, with tick boxes, over the managers before and after them."""
         self.moves_model = TickedMovesModel(MOVE_COLUMNS, parent=self)
         self.moves_view = data_table(self.moves_model, self)
+        self.moves_view.setAccessibleName("Moves")
+        self.moves_view.setAccessibleDescription("Each proposed move; Space ticks or unticks")
         self.moves_view.sortByColumn(self.moves_model.column_of("from_name"),
                                      Qt.SortOrder.AscendingOrder)
         self.moves_title = QLabel("Moves")
@@ -189,6 +193,7 @@ class ProposalView(QDialog):
         self.managers_model = DataFrameTableModel(preview_columns(self._figures.policy),
                                                   parent=self)
         self.managers_view = data_table(self.managers_model, self)
+        self.managers_view.setAccessibleName("Offender managers before and after")
         self.managers_view.sortByColumn(self.managers_model.column_of("moving"),
                                         Qt.SortOrder.AscendingOrder)
         managers_panel = QWidget()
@@ -221,7 +226,9 @@ class ProposalView(QDialog):
         self.buttons.accepted.connect(self._on_apply)
         self.buttons.rejected.connect(self.reject)
         reason_row = QHBoxLayout()
-        reason_row.addWidget(QLabel("Reason recorded"))
+        reason_label = QLabel("Reason recorded")
+        reason_label.setBuddy(self.reason_picker.combo)
+        reason_row.addWidget(reason_label)
         reason_row.addWidget(self.reason_picker, 1)
         reason_row.addWidget(self.buttons)
         return reason_row

@@ -90,6 +90,9 @@ class ReasonPicker(QWidget):
         self.other = QLineEdit(self)
         self.other.setPlaceholderText("Say why (required for Other)")
         self.other.setEnabled(False)
+        self.combo.setAccessibleName("Reason")
+        self.other.setAccessibleName("Other reason")
+        self.other.setAccessibleDescription("Say why, when the reason is Other")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.combo)
@@ -173,7 +176,7 @@ class ReassignDialog(QDialog):
         moving["holder"] = self._moving["manager_name"].astype(object).where(
             self._moving["named"].to_numpy(bool), pool_names(self._moving["team"]))
         self.moving_model = DataFrameTableModel(MOVING_COLUMNS, moving, parent=self)
-        self.moving_view = data_table(self.moving_model, self)
+        self.moving_view = data_table(self.moving_model, self, name="RSOs moving")
         fit_columns(self.moving_view)
         self.moving_view.setMaximumHeight(self._rows_height(self.moving_view, min(len(moving), 8)))
 
@@ -207,7 +210,9 @@ class ReassignDialog(QDialog):
         self.preview_title = QLabel("Before and after")
         self.preview_title.setObjectName("sectionTitle")
         self.preview_model = DataFrameTableModel(preview_columns(self._figures.policy), parent=self)
-        self.preview_view = data_table(self.preview_model, self)
+        self.preview_view = data_table(self.preview_model, self, name="Before and after",
+                                       description="Each manager's caseload before and after "
+                                                   "the move, against the limits")
         # Those giving RSOs first, those receiving last.
         self.preview_view.sortByColumn(self.preview_model.column_of("moving"),
                                        Qt.SortOrder.AscendingOrder)

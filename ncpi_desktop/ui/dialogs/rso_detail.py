@@ -201,7 +201,7 @@ class RsoDetail(QDialog):
         self.views: dict[str, Any] = {}
         for name, (_title, columns) in RECORDS.items():
             model = DataFrameTableModel(columns, parent=self)
-            view = data_table(model)
+            view = data_table(model, name=_title)
             view.setSortingEnabled(False)
             view.horizontalHeader().setStretchLastSection(False)
             self.models[name] = model
@@ -213,8 +213,8 @@ class RsoDetail(QDialog):
         """The facts and, beside them, the flags (each scrolling on its own, so a narrow
         screen clips neither), over the records."""
         self.upper = QSplitter(Qt.Orientation.Horizontal)
-        self.upper.addWidget(_scrolling(self._build_facts()))
-        side = _scrolling(self._build_side())
+        self.upper.addWidget(_scrolling(self._build_facts(), "Facts"))
+        side = _scrolling(self._build_side(), "Flags and reactive management")
         side.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)  # it wraps
         side.setMinimumWidth(SIDE_MINIMUM_WIDTH)
         self.upper.addWidget(side)
@@ -340,8 +340,9 @@ class RsoDetail(QDialog):
             self.show_rso(self._rso_id)
 
 
-def _scrolling(widget: QWidget) -> QScrollArea:
+def _scrolling(widget: QWidget, name: str) -> QScrollArea:
     area = QScrollArea()
+    area.setAccessibleName(name)
     area.setWidget(widget)
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)

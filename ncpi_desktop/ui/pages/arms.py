@@ -12,6 +12,7 @@ import pandas as pd
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QSplitter, QTabWidget, QWidget
 
+from ncpi_desktop.analysis.arms import completion_by, completion_by_team
 from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.formats import Kind, format_value
 from ncpi_desktop.ui.models.frames import (
@@ -35,52 +36,40 @@ from ncpi_desktop.ui.widgets.column import column
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
 
-#: The "team" of RSOs allocated to no team at all.
-NO_TEAM = "Unallocated"
 NEVER = "Never assessed"
 EXPIRED = "Expired"
 
+# The team last: what matters stays in sight on a laptop (the team is reached by scrolling).
 DUE_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
     Column("arms_state", "ARMS", flags=("arms_due",), order=(NEVER, EXPIRED),
            header_tip="Why an assessment is due (hover a cell for the dates)"),
     Column("arms_latest_on", "Latest ARMS", Kind.DATE),
     Column("arms_latest_outcome", "Outcome", Kind.LABEL, order=("low", "medium", "high")),
     Column("arms_expires_on", "Expired on", Kind.DATE),
+    TEAM,
 ]
 
 
-def completion_columns(first: list[Column]) -> list[Column]:
+def completion_columns(first: Column, last: Column) -> list[Column]:
+    """``first``, the completion against the force, the counts under it, then ``last``: the
+    figures that matter in sight beside the due list on a laptop."""
     return [
-        *first,
+        first,
+        Column("arms_completion", "Completion", Kind.PERCENT, header_tip="Current ÷ eligible"),
+        Column("vs_force", "vs force", Kind.RATIO,
+               header_tip="Completion minus the force's completion, in percentage points"),
         Column("arms_eligible", "Eligible", Kind.INT,
                header_tip="Adult males in the community (ARMS applies to them only)"),
         Column("arms_current", "Current", Kind.INT, header_tip="Eligible with a current ARMS"),
         Column("arms_due", "Due", Kind.INT, header_tip="Eligible without a current ARMS"),
-        Column("arms_completion", "Completion", Kind.PERCENT, header_tip="Current ÷ eligible"),
-        Column("vs_force", "vs force (points)", Kind.RATIO,
-               header_tip="Completion minus the force's completion, in percentage points"),
+        last,
     ]
 
 
-TEAM_COLUMNS = completion_columns([Column("team", "Team"), Column("bcu", "BCU")])
-MANAGER_COLUMNS = completion_columns([Column("manager_label", "Offender manager"),
-                                      Column("team", "Team")])
-
-
-def completion_by(rsos: pd.DataFrame, keys: list[str], force_rate: float) -> pd.DataFrame:
-    """Eligible, current, due and completion per group of ``keys``, and the gap to the force."""
-    frame = rsos[keys].copy()
-    frame["arms_eligible"] = rsos["arms_eligible"].to_numpy(int)
-    frame["arms_current"] = rsos["arms_current"].to_numpy(int)
-    out = frame.groupby(keys, dropna=False, sort=False)[["arms_eligible", "arms_current"]].sum()
-    out = out.reset_index()
-    out["arms_due"] = out["arms_eligible"] - out["arms_current"]
-    eligible = out["arms_eligible"].to_numpy(float)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        out["arms_completion"] = np.where(eligible > 0, out["arms_current"] / eligible, np.nan)
-    out["vs_force"] = (out["arms_completion"] - force_rate) * 100
-    return out
+TEAM_COLUMNS = completion_columns(Column("team", "Team"), Column("bcu", "BCU"))
+MANAGER_COLUMNS = completion_columns(Column("manager_label", "Offender manager"),
+                                     Column("team", "Team"))
 
 
 class ArmsPage(ReviewPage):
@@ -110,16 +99,19 @@ class ArmsPage(ReviewPage):
         filters.addStretch(1)
 
         # Never assessed first, then the oldest (the frame is given oldest first).
-        self.due_model, self.due_view = self.rso_table(DUE_COLUMNS, "arms_state")
+        self.due_model, self.due_view = self.rso_table(
+            DUE_COLUMNS, "arms_state", name="ARMS assessments due",
+            description="Never assessed first, then the oldest; Enter opens the details")
         self.due_title = section_title("")
         left = column(self.due_title, self.due_view,
                       muted("Never assessed first, then the oldest. Double-click or Enter "
                             "for details; Record › ARMS assessment (Ctrl+Shift+A)."),
                       grow=self.due_view)
 
-        self.teams_model, self.teams_view = self.rso_table(TEAM_COLUMNS, "arms_completion")
-        self.managers_model, self.managers_view = self.rso_table(MANAGER_COLUMNS,
-                                                                 "arms_completion")
+        self.teams_model, self.teams_view = self.rso_table(
+            TEAM_COLUMNS, "arms_completion", name="ARMS completion by team")
+        self.managers_model, self.managers_view = self.rso_table(
+            MANAGER_COLUMNS, "arms_completion", name="ARMS completion by manager")
         self.table_tabs = QTabWidget()
         self.table_tabs.setDocumentMode(True)
         self.table_tabs.addTab(self.teams_view, "Completion by team")
@@ -140,7 +132,7 @@ class ArmsPage(ReviewPage):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(self.right_splitter)
-        self.splitter.setSizes([960, 560])
+        self.splitter.setSizes([1010, 450])  # the due list through "Expired on" at 1366 px
         for splitter in self._splitters().values():
             splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
@@ -185,9 +177,8 @@ class ArmsPage(ReviewPage):
             f"{not_eligible:,}", f"not adult males (adult: {policy.arms_adult_age_years}+)")
 
         shown = rso_rows(rsos, [TEAM], extra=["bcu", "arms_eligible", "arms_current"])
-        shown["team"] = shown["team"].fillna(NO_TEAM)
-        teams = completion_by(shown, ["bcu", "team"], force_rate)
-        self._teams = teams[teams["arms_eligible"] > 0]
+        # The teams as the pack lists them (one rule: ``analysis.arms.completion_by_team``).
+        self._teams = completion_by_team(shown, force_rate)
         self.show_rows(self.teams_view, self._teams)
         managers = completion_by(shown, ["manager_label", "team"], force_rate)
         self.show_rows(self.managers_view, managers[managers["arms_eligible"] > 0])

@@ -47,6 +47,7 @@ from ncpi_desktop.ui.models.caseload import (
 )
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.pages.page import Page, message_page
+from ncpi_desktop.ui.widgets.accessible import named
 from ncpi_desktop.ui.widgets.caseload_summary import caseload_cards, show_scope_figures
 from ncpi_desktop.ui.widgets.rso_list import RsoList
 from ncpi_desktop.ui.widgets.scope_filter import ScopeFilter
@@ -108,7 +109,10 @@ class CaseloadPage(Page):
 
         self._manager_columns = manager_columns(Policy())
         self.managers_model = DataFrameTableModel(self._manager_columns, parent=self)
-        self.managers_view = data_table(self.managers_model, content)
+        self.managers_view = data_table(
+            self.managers_model, content, name="Offender managers",
+            description="Each manager's caseload against the limits; select one to list their "
+                        "RSOs")
         self.managers_view.selectionModel().selectionChanged.connect(self._on_table_selection)
         self.managers_view.viewport().installEventFilter(self)
         self.managers_model.modelReset.connect(self._on_managers_reset)
@@ -134,6 +138,8 @@ class CaseloadPage(Page):
         self.pooled_button = QPushButton("Pooled")
         self.pooled_button.setCheckable(True)
         self.pooled_button.setToolTip("List the community RSOs with no named offender manager")
+        named(self.pooled_button, "Pooled RSOs",
+              "List the community RSOs with no named offender manager")
         filters.addWidget(self.pooled_button)
         self.scope.scope_changed.connect(self._on_scope_changed)
         self.pooled_button.clicked.connect(self._on_pooled_clicked)

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtWidgets import QComboBox, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QWidget
 
 from ncpi_desktop.domain.enums import ORDER_NAMES, STATUS_ORDER
 from ncpi_desktop.formats import Kind, uk_dates
 from ncpi_desktop.ui.models.frames import NO_NAMED_MANAGER, RSO_ID, RSO_NAME
 from ncpi_desktop.ui.models.table_model import Column
 from ncpi_desktop.ui.pages.review import ReviewPage
+from ncpi_desktop.ui.widgets.accessible import label_for
 from ncpi_desktop.ui.widgets.combos import ANY, choose, chosen, compact
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
@@ -59,15 +60,16 @@ class OrdersPage(ReviewPage):
             "until_further": SummaryCard(UNTIL_FURTHER_ORDER, "Orders in force with no end date"),
         })
         filters.addSpacing(14)
-        filters.addWidget(QLabel("Type"))
         self.type_combo = QComboBox()
+        filters.addWidget(label_for("T&ype", self.type_combo, "Which type of civil order"))
         self.type_combo.addItem(ALL_TYPES, ANY)
         for order_type, name in ORDER_NAMES.items():
             self.type_combo.addItem(f"{order_type.value} — {name}", order_type.value)
         filters.addWidget(compact(self.type_combo, 14))
         filters.addSpacing(10)
-        filters.addWidget(QLabel("Show"))
         self.show_combo = QComboBox()
+        filters.addWidget(label_for("Sh&ow", self.show_combo,
+                                    "Orders in force, ending soon, or every order"))
         self.show_combo.addItem("In force", IN_FORCE)
         self.show_combo.addItem("Ending soon", ENDING)
         self.show_combo.addItem("Every order (with ended)", EVERY)
@@ -78,7 +80,9 @@ class OrdersPage(ReviewPage):
 
         # In force ending soonest first, then until further order, then ended (the register
         # comes ordered by end date).
-        self.orders_model, self.orders_view = self.rso_table(ORDER_COLUMNS, "in_force_text")
+        self.orders_model, self.orders_view = self.rso_table(
+            ORDER_COLUMNS, "in_force_text", name="Civil orders",
+            description="Orders in force ending soonest first; Enter opens the RSO's details")
         self.title_label = section_title("")
         layout.addWidget(self.title_label)
         layout.addWidget(self.orders_view, 1)

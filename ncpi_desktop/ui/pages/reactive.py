@@ -30,37 +30,44 @@ MONTHS_A_YEAR = 12
 CRITERION_WORDS = {"risk": "risk", "arms": "ARMS", "concern": "recent concern",
                    "order": "order in force", "status": "not in community"}
 
+# The team comes last in the RSO lists: the manager says who; what matters stays in sight on a
+# laptop (the team is reached by scrolling).
 ELIGIBLE_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
-    Column("arms_latest_on", "Latest ARMS (low)", Kind.DATE,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
+    Column("arms_latest_on", "ARMS (low)", Kind.DATE,
            header_tip="Latest ARMS assessment, low and current (blank: ARMS does not apply)"),
-    Column("concern_free_from", "Concern-free since", Kind.DATE,
-           header_tip="The latest of registration, entering the community and the last concern"),
+    Column("concern_free_from", "Clear since", Kind.DATE,
+           header_tip="Concern-free since: the latest of registration, entering the community "
+                      "and the last concern"),
     Column("visits_a_year", "Visits/yr", Kind.RATIO,
            header_tip="Home visits a year no longer prescribed under reactive management "
                       "(12 ÷ the visit interval in months)"),
     Column("why_reactive_eligible", "Why eligible", text_tip=True),
+    TEAM,
 ]
 REVIEW_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
     Column("management_decided_on", "Reactive since", Kind.DATE),
     Column("reactive_unmet", "No longer meets", flags=("reactive_review",),
            header_tip="The criteria the RSO no longer meets: review back to active management"),
+    TEAM,
 ]
 REACTIVE_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
     Column("status", "Status", Kind.LABEL, order=STATUS_ORDER),
     Column("management_decided_on", "Decided on", Kind.DATE),
     Column("management_decided_by", "By"),
     Column("management_reason", "Reason", text_tip=True),
     Column("reactive_note", "Criteria now", flags=("reactive_review",), text_tip=True),
+    TEAM,
 ]
 NOT_ELIGIBLE_COLUMNS = [
-    RSO_ID, RSO_NAME, MANAGER, TEAM, RISK,
+    RSO_ID, RSO_NAME, MANAGER, RISK,
     Column("reactive_unmet", "Not eligible because", text_tip=True),
+    TEAM,
 ]
 MANAGER_COLUMNS = [
-    Column("manager_label", "Offender manager"), Column("team", "Team"),
+    Column("manager_label", "Offender manager"),
     Column("caseload", "Caseload", Kind.INT, header_tip="Community RSOs held"),
     Column("candidates", "Eligible", Kind.INT,
            header_tip="Active RSOs meeting every criterion for reactive management"),
@@ -69,6 +76,7 @@ MANAGER_COLUMNS = [
     Column("reactive", "Reactive", Kind.INT, header_tip="Managed reactively now"),
     Column("reviews", "Reviews", Kind.INT,
            header_tip="Reactive RSOs who no longer meet the criteria"),
+    Column("team", "Team"),
 ]
 
 
@@ -103,15 +111,17 @@ class ReactivePage(ReviewPage):
         filters.addStretch(1)
 
         # By manager: each offender manager finds their own RSOs together.
-        self.eligible_model, self.eligible_view = self.rso_table(ELIGIBLE_COLUMNS,
-                                                                 "manager_label")
-        self.reviews_model, self.reviews_view = self.rso_table(REVIEW_COLUMNS,
-                                                               "management_decided_on")
-        self.reactive_model, self.reactive_view = self.rso_table(REACTIVE_COLUMNS,
-                                                                 "management_decided_on",
-                                                                 descending=True)
-        self.not_eligible_model, self.not_eligible_view = self.rso_table(NOT_ELIGIBLE_COLUMNS,
-                                                                         "manager_label")
+        self.eligible_model, self.eligible_view = self.rso_table(
+            ELIGIBLE_COLUMNS, "manager_label", name="Eligible for reactive management")
+        self.reviews_model, self.reviews_view = self.rso_table(
+            REVIEW_COLUMNS, "management_decided_on", name="Reactive: reviews due",
+            description="Reactive RSOs who no longer meet the criteria")
+        self.reactive_model, self.reactive_view = self.rso_table(
+            REACTIVE_COLUMNS, "management_decided_on", descending=True,
+            name="Managed reactively")
+        self.not_eligible_model, self.not_eligible_view = self.rso_table(
+            NOT_ELIGIBLE_COLUMNS, "manager_label", name="Not eligible for reactive management",
+            description="Each RSO with the criteria they do not meet")
         self.list_tabs = QTabWidget()
         self.list_tabs.setDocumentMode(True)
         for view in (self.eligible_view, self.reviews_view, self.reactive_view,
@@ -122,8 +132,9 @@ class ReactivePage(ReviewPage):
             "(Ctrl+Shift+M) records it with a reason. Double-click or Enter on an RSO for the "
             "criteria one by one."), grow=self.list_tabs)
 
-        self.managers_model, self.managers_view = self.rso_table(MANAGER_COLUMNS, "visits_a_year",
-                                                                 descending=True)
+        self.managers_model, self.managers_view = self.rso_table(
+            MANAGER_COLUMNS, "visits_a_year", descending=True,
+            name="What the eligible RSOs would free, per manager")
         self.managers_title = section_title("What the eligible RSOs would free, per manager")
         self.why_label = muted("")
         right = column(self.managers_title, self.managers_view, self.why_label,
@@ -132,7 +143,7 @@ class ReactivePage(ReviewPage):
         self.splitter = QSplitter(Qt.Orientation.Horizontal)
         self.splitter.addWidget(left)
         self.splitter.addWidget(right)
-        self.splitter.setSizes([840, 700])
+        self.splitter.setSizes([760, 560])  # both lists' figures in sight at 1366 px
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         return content

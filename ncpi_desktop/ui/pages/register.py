@@ -85,12 +85,13 @@ class RegisterPage(ReviewPage):
         self.management_combo = self._combo(row, "Ma&nagement", "All management",
                                             [(m.value.capitalize(), m.value)
                                              for m in ManagementMode])
-        self.flag_combo = self._combo(row, "Fla&g", "All RSOs", [])
+        self.flag_combo = self._combo(row, "F&lag", "All RSOs", [])
         row.addStretch(1)
         layout.addLayout(row)
 
-        self.register_model, self.register_view = self.rso_table(REGISTER_COLUMNS, "rso_name")
-        self.register_view.setAccessibleName("Register of RSOs")
+        self.register_model, self.register_view = self.rso_table(
+            REGISTER_COLUMNS, "rso_name", name="Register of RSOs",
+            description="Every RSO within the search and filters; Enter opens the details")
         self.title_label = section_title("")
         layout.addWidget(self.title_label)
         layout.addWidget(self.register_view, 1)

@@ -114,13 +114,14 @@ class ReviewPage(Page):
         self.summary = cards
         return strip
 
-    def rso_table(self, columns: Sequence[Column], sort: str,
-                  descending: bool = False) -> tuple[DataFrameTableModel, QTableView]:
-        """A table listing RSOs, sorted by frame column ``sort`` until the user clicks a header
-        (the sort is stable: rows equal in ``sort`` keep the order of the frame given).
-        Double-click or Enter on a row opens the RSO's detail panel."""
+    def rso_table(self, columns: Sequence[Column], sort: str, descending: bool = False, *,
+                  name: str, description: str = "") -> tuple[DataFrameTableModel, QTableView]:
+        """A table listing RSOs (``name``d for a screen reader), sorted by frame column ``sort``
+        until the user clicks a header (the sort is stable: rows equal in ``sort`` keep the
+        order of the frame given). Double-click or Enter on a row opens the RSO's detail
+        panel."""
         model = DataFrameTableModel(columns, parent=self)
-        view = data_table(model)
+        view = data_table(model, name=name, description=description)
         view.sortByColumn(model.column_of(sort), Qt.SortOrder.DescendingOrder if descending
                           else Qt.SortOrder.AscendingOrder)
         self._rso_views.append(view)

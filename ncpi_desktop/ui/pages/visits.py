@@ -14,7 +14,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
     QHeaderView,
-    QLabel,
     QSpinBox,
     QSplitter,
     QTabWidget,
@@ -45,12 +44,13 @@ from ncpi_desktop.ui.pages.review import (
     TrendSource,
     review_charts,
 )
+from ncpi_desktop.ui.widgets.accessible import label_for
 from ncpi_desktop.ui.widgets.column import column
 from ncpi_desktop.ui.widgets.combos import compact
 from ncpi_desktop.ui.widgets.flow import FlowRow
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
-from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns, move_to_end
 
 #: What the main list shows.
 OVERDUE_AND_SOON = "overdue"
@@ -104,8 +104,8 @@ class VisitsPage(ReviewPage):
         self.splitter.addWidget(right)
         self.splitter.setStretchFactor(0, 3)
         self.splitter.setStretchFactor(1, 2)
-        # On a 1366 px screen: the list through "Days overdue", the side's figures whole.
-        self.splitter.setSizes([1000, 470])
+        # On a 1366 px screen: the list through "Alerts", the side's figures whole.
+        self.splitter.setSizes([1060, 410])
         self.splitter.setChildrenCollapsible(False)
         layout.addWidget(self.splitter, 1)
         return content
@@ -113,15 +113,16 @@ class VisitsPage(ReviewPage):
     def _build_filters(self, filters: FlowRow) -> None:
         """After the scope: what the list shows, and how far ahead "due soon" looks."""
         filters.addSpacing(14)
-        filters.addWidget(QLabel("List"))
         self.list_combo = QComboBox()
+        filters.addWidget(label_for("&List", self.list_combo, "Which home visits are listed"))
         for key, text in LIST_CHOICES.items():
             self.list_combo.addItem(text, key)
         filters.addWidget(compact(self.list_combo, 14))
         filters.addSpacing(10)
-        self.within_label = QLabel("Due within")
-        filters.addWidget(self.within_label)
         self.within_spin = QSpinBox()
+        self.within_label = label_for("Due &within", self.within_spin,
+                                      "Also list visits due within this many days")
+        filters.addWidget(self.within_label)
         self.within_spin.setRange(0, 366)
         self.within_spin.setSuffix(" days")
         self.within_spin.setSpecialValueText("overdue only")
@@ -135,7 +136,11 @@ class VisitsPage(ReviewPage):
     def _build_list(self) -> QWidget:
         """The main list of RSOs, most overdue first."""
         # Most overdue first is the earliest due date first; then the due soon in date order.
-        self.visits_model, self.visits_view = self.rso_table(VISIT_COLUMNS, "next_visit_due")
+        self.visits_model, self.visits_view = self.rso_table(
+            VISIT_COLUMNS, "next_visit_due", name="Home visits",
+            description="Most overdue first; Enter opens the RSO's details")
+        # What matters in sight on a laptop; the last visit, interval and team by scrolling.
+        move_to_end(self.visits_view, ["last_visit_on", "interval_text", "team"])
         self.list_title = section_title("")
         self.list_note = muted("Double-click or press Enter on an RSO for the details; "
                                "Record › Home visit (Ctrl+Shift+V) records a visit.")
@@ -144,7 +149,7 @@ class VisitsPage(ReviewPage):
     def _build_risk_summary(self) -> QWidget:
         """Overdue and due soon per risk level, most serious first, then all together."""
         self.risk_model = DataFrameTableModel(RISK_SUMMARY_COLUMNS, parent=self)
-        self.risk_view = data_table(self.risk_model)
+        self.risk_view = data_table(self.risk_model, name="Overdue by risk level")
         self.risk_view.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # very high first, All last
         self.risk_view.setSortingEnabled(False)
         self.risk_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -167,10 +172,11 @@ class VisitsPage(ReviewPage):
 
     def _build_side_tabs(self) -> QTabWidget:
         """Per team, per manager, the chart by team and the 12-month trend."""
-        self.teams_model, self.teams_view = self.rso_table(TEAM_COLUMNS, "max_days_overdue",
-                                                           descending=True)
+        self.teams_model, self.teams_view = self.rso_table(
+            TEAM_COLUMNS, "max_days_overdue", descending=True, name="Overdue visits per team")
         self.managers_model, self.managers_view = self.rso_table(
-            MANAGER_COLUMNS, "max_days_overdue", descending=True)
+            MANAGER_COLUMNS, "max_days_overdue", descending=True,
+            name="Overdue visits per manager")
         self.chart_slot = ChartSlot(lambda: review_charts().OverdueByTeamChart())
         self.chart_slot.chart_changed.connect(self._on_chart_built)
         self.trend_slot = TrendSlot(self._trend_source)

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDateEdit, QLabel, QToolBar, QWidget
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.formats import QT_DATE_FORMAT, uk_date
+from ncpi_desktop.ui.widgets.accessible import label_for
 
 #: The dates a record is made on (registration, a visit or an attempt, an ARMS assessment, a
 #: concern, a management decision, entering the community): the latest of them is the day the
@@ -46,8 +47,9 @@ class AsAtBar(QToolBar):
         super().__init__("As at", parent)
         self.setObjectName("as_at_toolbar")
         self.setMovable(False)
-        self.addWidget(QLabel(" As at "))
         self.edit = QDateEdit(self)
+        self.addWidget(label_for(" As at ", self.edit, "Every page, chart and report shows the "
+                                 "register as it stood on this date (Ctrl+D)"))
         self.edit.setDisplayFormat(QT_DATE_FORMAT)
         self.edit.setCalendarPopup(True)
         self.edit.setToolTip("Every page, chart and report shows the register as it stood "

@@ -27,7 +27,8 @@ class RsoList(QWidget):
         self._columns = list(columns)
         self._fitted: Sequence[Column] | None = None
         self.model = DataFrameTableModel(self._columns, parent=self)
-        self.view = data_table(self.model, self)
+        self.view = data_table(self.model, self, name="RSOs listed",
+                               description="The chosen manager's or the pool's RSOs")
         self.view.sortByColumn(self.model.column_of(sort), Qt.SortOrder.DescendingOrder)
         self.title = section_title(placeholder)
         layout = QVBoxLayout(self)

@@ -6,10 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.enums import RiskLevel
+from ncpi_desktop.ui.widgets.accessible import label_for
 from ncpi_desktop.ui.widgets.combos import ANY, choose, chosen
 
 ALL_BCUS = "All BCUs"
@@ -38,15 +39,16 @@ class ScopeFilter(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(6)
-        self.bcu_combo = self._combo(layout, "BCU", 9)
-        self.team_combo = self._combo(layout, "Team", 10)
+        self.bcu_combo = self._combo(layout, "&BCU", 9, "Show one BCU or all")
+        self.team_combo = self._combo(layout, "Te&am", 10, "Show one team or all")
         self.manager_combo: QComboBox | None = None
         if managers:
-            self.manager_combo = self._combo(layout, "Manager", 15)
+            self.manager_combo = self._combo(layout, "Mana&ger", 15,
+                                             "Show one offender manager or all")
             self.manager_combo.currentIndexChanged.connect(self._on_manager_changed)
         self.risk_combo: QComboBox | None = None
         if risk:
-            self.risk_combo = self._combo(layout, "Risk", 10)
+            self.risk_combo = self._combo(layout, "R&isk", 10, "Show one risk level or all")
             self.risk_combo.addItem(ALL_RISKS, everything)
             for level in reversed(RiskLevel):
                 self.risk_combo.addItem(level.label.capitalize(), level.value)
@@ -55,11 +57,11 @@ class ScopeFilter(QWidget):
         self.team_combo.currentIndexChanged.connect(self._on_team_changed)
 
     @staticmethod
-    def _combo(layout: QHBoxLayout, label: str, width: int) -> QComboBox:
+    def _combo(layout: QHBoxLayout, label: str, width: int, description: str) -> QComboBox:
         if layout.count():
             layout.addSpacing(6)
-        layout.addWidget(QLabel(label))
         combo = QComboBox()
+        layout.addWidget(label_for(label, combo, description))
         combo.setMinimumContentsLength(width)
         combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
         layout.addWidget(combo)

@@ -24,6 +24,7 @@ class SummaryCard(QFrame):
         # The strip's spare width goes to the cards, not to the scope's title beside them.
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setToolTip(tip)
+        self._caption_text = caption
         self._caption = ElidedLabel(caption)
         self._caption.setObjectName("summaryCaption")
         self._value = QLabel("–")
@@ -40,6 +41,11 @@ class SummaryCard(QFrame):
     def set_figure(self, value: str, note: str) -> None:
         self._value.setText(value or "–")
         self._note.setText(note)
+
+    @property
+    def caption(self) -> str:
+        """The card's caption: what the figure is (F1's help explains each by it)."""
+        return self._caption_text
 
     @property
     def value_text(self) -> str:

@@ -6,6 +6,7 @@ which asks the model for every role of every sampled cell and took 0.7 s on 2,00
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 import numpy as np
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView,
 
 from ncpi_desktop.formats import format_value
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
+from ncpi_desktop.ui.widgets.accessible import named
 
 #: Rows measured when fitting columns: spread over the table, so long values anywhere count.
 SAMPLE_ROWS = 120
@@ -24,12 +26,22 @@ CELL_PADDING = 18
 HEADER_PADDING = 28
 MIN_WIDTH = 44
 MAX_WIDTH = 420
+#: Names (an RSO's, a manager's) are fitted to at most this: a long name is elided ("…") rather
+#: than push the columns after it out of sight on a laptop screen.
+NAME_MAX_WIDTH = 170
+NAME_KEYS = frozenset({"rso_name", "manager_label", "manager_name", "name"})
 
 
-def data_table(model: DataFrameTableModel, parent: QWidget | None = None) -> QTableView:
-    """A read-only, row-selecting, header-sortable table with uniform row heights."""
+def data_table(model: DataFrameTableModel, parent: QWidget | None = None, *,
+               name: str = "", description: str = "") -> QTableView:
+    """A read-only, row-selecting, header-sortable table with uniform row heights, named
+    ``name`` for a screen reader. Tab and Shift+Tab leave the table for the next control (the
+    arrow keys move within it)."""
     view = QTableView(parent)
     view.setModel(model)
+    view.setTabKeyNavigation(False)
+    if name:
+        named(view, name, description)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
     view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
@@ -128,4 +140,15 @@ def fit_columns(view: QTableView) -> None:
         widest = max((metrics.horizontalAdvance(t) for t in texts), default=0)
         width = max(widest + CELL_PADDING,
                     header_metrics.horizontalAdvance(column.header) + HEADER_PADDING)
-        header.resizeSection(number, int(min(max(width, MIN_WIDTH), MAX_WIDTH)))
+        most = NAME_MAX_WIDTH if column.key in NAME_KEYS else MAX_WIDTH
+        header.resizeSection(number, int(min(max(width, MIN_WIDTH), most)))
+
+
+def move_to_end(view: QTableView, keys: Sequence[str]) -> None:
+    """Show the columns ``keys`` last, in that order (the model keeps its order): columns that
+    matter less are reached by scrolling, those that matter stay in sight on a laptop."""
+    model = view.model()
+    assert isinstance(model, DataFrameTableModel)
+    header = view.horizontalHeader()
+    for key in keys:
+        header.moveSection(header.visualIndex(model.column_of(key)), model.columnCount() - 1)

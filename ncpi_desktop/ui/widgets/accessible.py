@@ -1,0 +1,34 @@
+"""What a screen reader says of a control: its accessible name (and a description where the name
+is not enough), and labels that name the input beside them (``setBuddy``), so that Alt and the
+label's underlined letter reach the input too.
+
+Every page and dialog names its controls through these two functions, so the accessibility test
+(tests/ui/test_accessibility.py) has one way to be satisfied.
+"""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from PySide6.QtWidgets import QLabel, QWidget
+
+W = TypeVar("W", bound=QWidget)
+
+
+def named(widget: W, name: str, description: str = "") -> W:
+    """Give ``widget`` the accessible ``name`` (what a screen reader announces) and, where the
+    name is not enough, a ``description``; returns the widget."""
+    widget.setAccessibleName(name)
+    if description:
+        widget.setAccessibleDescription(description)
+    return widget
+
+
+def label_for(text: str, widget: QWidget, description: str = "") -> QLabel:
+    """A label naming ``widget`` (its buddy), and ``widget`` named after it: the label's text
+    with its "&" mnemonic removed."""
+    label = QLabel(text)
+    label.setBuddy(widget)
+    named(widget, text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip(),
+          description)
+    return label
