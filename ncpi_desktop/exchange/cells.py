@@ -96,12 +96,16 @@ def iso_text(parsed: np.ndarray) -> np.ndarray:
 class Checker:
     """Collects the issues of one table: of each check, the first ``listed`` rows are described
     and the rest counted in one issue with ``more`` (``validate_extract`` keeps the first
-    ``listed`` of all and counts the rest in one line)."""
+    ``listed`` of all and counts the rest in one line). An issue about a column of ``hidden``
+    (a name, a date of birth, a neighbourhood: ``TableSpec.personal_columns``) names the file,
+    row and column but not the value."""
 
-    def __init__(self, label: str, rows: np.ndarray, listed: int = 1_000) -> None:
+    def __init__(self, label: str, rows: np.ndarray, listed: int = 1_000,
+                 hidden: frozenset[str] = frozenset()) -> None:
         self.label = label
         self.row_numbers = rows
         self.listed = listed
+        self.hidden = hidden
         self.issues: list[ImportIssue] = []
 
     def rows(self, column: str, mask: np.ndarray, values: np.ndarray,
@@ -113,10 +117,11 @@ class Checker:
             where = where[:self.listed]
             self.issues.append(ImportIssue(self.label, None, column, None, "not listed",
                                            severity, more=unlisted))
+        shown = column not in self.hidden
         for i in where:
             text = message(i) if callable(message) else message
             self.issues.append(ImportIssue(self.label, int(self.row_numbers[i]), column,
-                                           str(values[i]), text, severity))
+                                           str(values[i]) if shown else None, text, severity))
 
     def file(self, column: str | None, message: str, severity: str = ERROR) -> None:
         self.issues.append(ImportIssue(self.label, None, column, None, message, severity))

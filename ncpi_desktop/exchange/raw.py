@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from ncpi_desktop.exchange.issues import ImportIssue, not_listed, quote
+from ncpi_desktop.exchange.issues import ImportIssue, not_listed
 from ncpi_desktop.exchange.limits import DEFAULT_LIMITS, ImportLimits, LimitExceeded
 from ncpi_desktop.exchange.outgoing import is_marking_row
 
@@ -99,7 +99,8 @@ def records_table(name: str, label: str, records: Iterable[list[str]], limits: I
 def _body(label: str, records: Iterator[list[str]], width: int, limits: ImportLimits,
           first: int = 2) -> tuple[list[list[str]], list[int], list[ImportIssue]]:
     """The data rows, each ``width`` values, and their row numbers (from ``first``); a row with
-    values beyond ``width`` is an issue instead."""
+    values beyond ``width`` is an issue instead, naming the columns they are in but not the
+    values (which may be a name or a date of birth)."""
     body: list[list[str]] = []
     rows: list[int] = []
     issues: list[ImportIssue] = []
@@ -110,10 +111,13 @@ def _body(label: str, records: Iterator[list[str]], width: int, limits: ImportLi
             if extra:
                 wide += 1
                 if wide <= limits.errors:
+                    beyond = [str(width + i + 1) for i, v in enumerate(record[width:])
+                              if v.strip()]
                     issues.append(ImportIssue(
                         label, number, None, None,
                         f"has {len(record)} values but the header names {width} columns "
-                        f"(extra: {', '.join(quote(v[:60]) for v in extra[:3])})"))
+                        f"(values in column{'s' if len(beyond) > 1 else ''} "
+                        f"{', '.join(beyond[:3])}{', …' if len(beyond) > 3 else ''})"))
                 continue
             record = record[:width]
         body.append(record + [""] * (width - len(record)))
