@@ -9,8 +9,9 @@ a formula.
 - ``safe_text`` / ``safe_column`` / ``safe_frame``: the one rule for cells of CSV and XLSX files
   (OWASP's advice on CSV injection). A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab
   or a carriage return is written with a leading apostrophe, so no spreadsheet reads it as a
-  formula (``=HYPERLINK(...)``, ``+cmd|' /C calc'!A0``, ``-2+3``, ``@SUM(1)``). Only text is
-  changed: a number, a date or a blank stays what it is (-2 is a number, not text). The import
+  formula (``=HYPERLINK(...)``, ``+cmd|' /C calc'!A0``, ``-2+3``, ``@SUM(1)``); so is text
+  beginning with a line feed, which is what a workbook gives back for a carriage return. Only
+  text is changed: a number, a date or a blank stays what it is (-2 is a number). The import
   takes exactly one such apostrophe off again (``unquote_text``), so a name written as ``'-Smith``
   is read back as ``-Smith``.
 """
@@ -32,14 +33,17 @@ MARKING_LINE = MARKING
 MARKINGS = frozenset({"OFFICIAL", "OFFICIAL-SENSITIVE", "OFFICIAL SENSITIVE"})
 #: What a spreadsheet reads as the start of a formula (or, for tab and CR, hides one behind).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: Starts given an apostrophe: those, and a line feed (a workbook's XML reads a carriage return
+#: back as one, so "\r..." written to a workbook still loses its apostrophe on import).
+QUOTED_STARTS = (*FORMULA_STARTS, "\n")
 #: Written before a text cell that starts with one of ``FORMULA_STARTS``.
 QUOTE = "'"
 #: Text written with one more apostrophe: a formula character after any apostrophes (so that
 #: taking one off on import gives back exactly what was written, apostrophes and all).
-_WRITTEN_QUOTED = re.compile(r"'*[=+\-@\t\r]")
-_FIRST = frozenset(FORMULA_STARTS) | {QUOTE}
+_WRITTEN_QUOTED = re.compile(r"'*[=+\-@\t\r\n]")
+_FIRST = frozenset(QUOTED_STARTS) | {QUOTE}
 #: Text the import takes one apostrophe off: at least one, then a formula character.
-_READ_QUOTED = re.compile(r"'+[=+\-@\t\r]")
+_READ_QUOTED = re.compile(r"'+[=+\-@\t\r\n]")
 
 
 def starts_formula(text: str) -> bool:
@@ -61,7 +65,7 @@ def safe_column(values: pd.Series) -> pd.Series:
     if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
         return values  # numbers, dates, booleans: never text
     try:
-        risky = values.str.startswith((*FORMULA_STARTS, QUOTE), na=False)
+        risky = values.str.startswith((*QUOTED_STARTS, QUOTE), na=False)
     except AttributeError:  # an object column holding no text at all
         return values
     risky = risky.fillna(False).to_numpy(dtype=bool, copy=True)
