@@ -35,21 +35,16 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.align import each_value
 from ncpi_desktop.exchange.compare import read_table
-from ncpi_desktop.exchange.files import (
-    discard_workbook,
-    new_sheet,
-    replacing,
-    save_workbook,
-    write_bytes,
-)
+from ncpi_desktop.exchange.files import discard_workbook, replacing, save_workbook, write_bytes
 from ncpi_desktop.exchange.import_format import INDEFINITE, TABLES, TableSpec
 from ncpi_desktop.exchange.outgoing import (
     MARKING,
     MARKING_LINE,
     QUOTE,
-    mark_sheet,
     mark_workbook,
+    new_marked_sheet,
     safe_column,
+    safe_frame,
     safe_text,
     starts_formula,
 )
@@ -202,7 +197,7 @@ def _write_extract_workbook(path: Path, frames: dict[str, pd.DataFrame], report:
     try:
         for done, (name, frame) in enumerate(frames.items(), start=1):
             report(done, steps, f"Writing sheet {name}")
-            sheet = _new_marked_sheet(workbook, name)
+            sheet = new_marked_sheet(workbook, name)
             spec = TABLES[name]
             converters = [_extract_cell(spec.column(c).kind) for c in frame.columns]
             sheet.append([_header_cell(sheet, c, header_font) for c in frame.columns])
@@ -246,12 +241,11 @@ def export_frame(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, str]
     missing = [c for c in names if c not in frame.columns]
     if missing:
         raise ExportError(f"No column(s) {', '.join(map(str, missing))} in the table")
-    data = frame[names]
+    data = safe_frame(frame[names])  # no text cell can start a formula; numbers stay numbers
     suffix = path.suffix.lower()
     _parent_exists(path)
     if suffix == ".csv":
-        text = pd.DataFrame({i: _csv_column(safe_column(data.iloc[:, i]))
-                             for i in range(len(names))})
+        text = pd.DataFrame({i: _csv_column(data.iloc[:, i]) for i in range(len(names))})
         text.columns = headers
         with _writing(path):
             write_bytes(path, _csv_bytes(text))
@@ -259,9 +253,9 @@ def export_frame(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, str]
         if len(data) + XLSX_HEAD_ROWS > XLSX_MAX_ROWS:
             raise ExportError(f"{len(data):,} rows are too many for a worksheet; export to CSV")
         workbook, header_font = _new_workbook()
-        worksheet = _new_marked_sheet(workbook, sheet[:31] or "Export")
+        worksheet = new_marked_sheet(workbook, sheet[:31] or "Export")
         worksheet.append([_header_cell(worksheet, h, header_font) for h in headers])
-        cells = [_xlsx_column(safe_column(data.iloc[:, i])) for i in range(len(names))]
+        cells = [_xlsx_column(data.iloc[:, i]) for i in range(len(names))]
         for row in zip(*cells, strict=True) if cells else []:
             worksheet.append([_typed_cell(worksheet, v) for v in row])
         _save(workbook, path)
@@ -345,19 +339,6 @@ def _new_workbook() -> tuple[Any, Any]:
     workbook = Workbook(write_only=True)
     mark_workbook(workbook)
     return workbook, Font(bold=True)
-
-
-def _new_marked_sheet(workbook: Any, title: str) -> Any:
-    """A sheet whose first row, printed header and footer say the marking."""
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    sheet = new_sheet(workbook, title)
-    mark_sheet(sheet)
-    cell = WriteOnlyCell(sheet, value=MARKING)
-    cell.font = Font(bold=True, color="8E1B10")
-    sheet.append([cell])
-    return sheet
 
 
 def _header_cell(sheet: Any, title: str, font: Any) -> Any:

@@ -4,7 +4,7 @@ a formula.
 - ``MARKING``: every file written says OFFICIAL-SENSITIVE on its first page, sheet or line. A CSV
   file's first line is the marking alone (``MARKING_LINE``); a workbook's sheets start with a row
   holding it, print it in their header and footer, and the workbook's properties carry it
-  (``mark_workbook``, ``mark_sheet``). The import skips a first row holding only a marking
+  (``mark_workbook``, ``new_marked_sheet``). The import skips a first row holding only a marking
   (``is_marking_row``), so an exported extract goes back in as it came out.
 - ``safe_text`` / ``safe_column`` / ``safe_frame``: the one rule for cells of CSV and XLSX files
   (OWASP's advice on CSV injection). A text cell beginning with ``=``, ``+``, ``-``, ``@``, a tab
@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ncpi_desktop.exchange.files import new_sheet
+
 #: The protective marking of everything the application writes.
 MARKING = "OFFICIAL-SENSITIVE"
 #: The first line of every CSV file written (the marking alone, then the header).
@@ -42,6 +44,12 @@ QUOTE = "'"
 #: taking one off on import gives back exactly what was written, apostrophes and all).
 _WRITTEN_QUOTED = re.compile(r"'*[=+\-@\t\r\n]")
 _FIRST = frozenset(QUOTED_STARTS) | {QUOTE}
+#: Joins a column's values so that one scan finds what any of them starts with.
+_SEPARATOR = "\x1f"
+_AFTER_SEPARATOR = {
+    "quoted": re.compile(_SEPARATOR + "[" + re.escape("".join(sorted(_FIRST))) + "]"),
+    "apostrophe": re.compile(_SEPARATOR + QUOTE),
+}
 #: Text the import takes one apostrophe off: at least one, then a formula character.
 _READ_QUOTED = re.compile(r"'+[=+\-@\t\r\n]")
 
@@ -60,20 +68,32 @@ def safe_text(value: Any) -> Any:
     return value
 
 
-def safe_column(values: pd.Series) -> pd.Series:
-    """``safe_text`` over a whole column at once: only its text cells can change."""
-    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
-        return values  # numbers, dates, booleans: never text
+def _starting_any(values: np.ndarray, first: re.Pattern[str]) -> bool:
+    """Whether any text of ``values`` may begin with what ``first`` matches after a separator
+    (``_AFTER_SEPARATOR``): one join and one scan at C speed (a column of 1,500,000 ids: a fifth
+    of a second, where looking at each value takes a second). Never False when one does; True
+    when the column holds blanks (None) or numbers among its text, whose values are then looked
+    at one by one."""
     try:
-        risky = values.str.startswith((*QUOTED_STARTS, QUOTE), na=False)
-    except AttributeError:  # an object column holding no text at all
+        joined = _SEPARATOR + _SEPARATOR.join(values)
+    except TypeError:
+        return True
+    return first.search(joined) is not None
+
+
+def safe_column(values: pd.Series) -> pd.Series:
+    """``safe_text`` over a whole column at once: only its text cells can change (a column of
+    numbers, dates or booleans is returned as it is)."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
         return values
-    risky = risky.fillna(False).to_numpy(dtype=bool, copy=True)
+    cells = values.to_numpy(dtype=object)
+    if not _starting_any(cells, _AFTER_SEPARATOR["quoted"]):
+        return values
+    risky = np.fromiter((isinstance(v, str) and v[:1] in _FIRST
+                         and _WRITTEN_QUOTED.match(v) is not None for v in cells),
+                        dtype=bool, count=len(cells))
     if not risky.any():
         return values
-    quoted = np.flatnonzero(risky)
-    for i in quoted[values.iloc[quoted].str.startswith(QUOTE).to_numpy(bool)]:
-        risky[i] = _WRITTEN_QUOTED.match(values.iloc[i]) is not None  # '=x, not 'Brien
     out = values.copy()
     out[risky] = QUOTE + values[risky].astype(str)
     return out
@@ -94,8 +114,8 @@ def unquote_text(uniques: np.ndarray) -> np.ndarray:
     """The import's side of ``safe_text``: one leading apostrophe taken off a text value whose
     apostrophes come before a formula character (``'=x`` is read as ``=x``, ``''=x`` as ``'=x``;
     ``'Brien`` stays as it is), so what ``safe_text`` wrote is read back exactly."""
-    if f"\x1f{QUOTE}" not in "\x1f" + "\x1f".join(map(str, uniques)):
-        return uniques  # (one join, at C speed: most extracts hold no apostrophe at all)
+    if not _starting_any(uniques, _AFTER_SEPARATOR["apostrophe"]):
+        return uniques  # most extracts hold no value starting with an apostrophe
     out = uniques
     for i, value in enumerate(uniques):
         if isinstance(value, str) and _READ_QUOTED.match(value):
@@ -126,8 +146,16 @@ def mark_workbook(workbook: Any) -> None:
     properties.creator = "ncpi-desktop"
 
 
-def mark_sheet(sheet: Any) -> None:
-    """A sheet's printed header and footer say the marking (on every printed page); its first
-    row is the caller's (``marking_cell``)."""
+def new_marked_sheet(workbook: Any, title: str) -> Any:
+    """A new sheet of the write-only ``workbook`` (``files.new_sheet``) whose first row holds
+    the marking and whose printed header and footer say it on every page."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    sheet = new_sheet(workbook, title)
     sheet.oddHeader.center.text = MARKING
     sheet.oddFooter.center.text = MARKING
+    cell = WriteOnlyCell(sheet, value=MARKING)
+    cell.font = Font(bold=True, color="8E1B10")
+    sheet.append([cell])
+    return sheet
