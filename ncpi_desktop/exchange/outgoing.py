@@ -38,7 +38,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: Starts given an apostrophe: those, and a line feed (a workbook's XML reads a carriage return
 #: back as one, so "\r..." written to a workbook still loses its apostrophe on import).
 QUOTED_STARTS = (*FORMULA_STARTS, "\n")
-#: Written before a text cell that starts with one of ``FORMULA_STARTS``.
+#: Written before a text cell that starts with one of ``QUOTED_STARTS``.
 QUOTE = "'"
 #: Text written with one more apostrophe: a formula character after any apostrophes (so that
 #: taking one off on import gives back exactly what was written, apostrophes and all).
