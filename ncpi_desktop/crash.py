@@ -5,7 +5,8 @@ it writes one report file, readable by its owner only (0600), in the user's log 
 (``platformdirs.user_log_dir``: on Linux ``~/.local/state/ncpi-desktop/log``), or in the
 temporary folder when that cannot be written, and returns the one line to show the user.
 
-A report carries the traceback's frames (file, line, function and the line of code) and, for each
+A report's first line is the protective marking (``MARKING``, as on every file the application
+writes). It carries the traceback's frames (file, line, function and the line of code) and, for each
 error, its type and a scrubbed message. It never carries a value from the register: no local
 variables are captured; an error's message is cut to its first line (a database error's to the
 driver's first line, so neither the SQL statement, its parameters nor PostgreSQL's DETAIL line,
@@ -26,6 +27,9 @@ from datetime import datetime
 from pathlib import Path
 
 APP = "ncpi-desktop"
+#: The first line of a report: the marking of every file the application writes (the same as
+#: ``exchange.outgoing.MARKING``, which this module, below it, cannot import).
+MARKING = "OFFICIAL-SENSITIVE"
 #: Errors whose message names code (attributes, names, modules), never data: kept as they are.
 CODE_ERRORS: tuple[type[BaseException], ...] = (
     AttributeError, NameError, ImportError, NotImplementedError, RecursionError)
@@ -95,7 +99,8 @@ def report_text(error: BaseException, where: str) -> str:
     """The whole report: what ran, where, when, and ``safe_traceback``."""
     from ncpi_desktop import __version__
 
-    return (f"{APP} {__version__} crash report\n"
+    return (f"{MARKING}\n"
+            f"{APP} {__version__} crash report\n"
             f"when: {datetime.now().astimezone().isoformat(timespec='seconds')}\n"
             f"where: {where}\n"
             f"python: {platform.python_version()} on {platform.platform()}\n"

@@ -191,6 +191,7 @@ def changed_extract(base: Path, folder: Path) -> Path:
 
 def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8-sig", newline="") as handle:
+        assert handle.readline().strip() == "OFFICIAL-SENSITIVE"  # the export's marking line
         return list(csv.DictReader(handle))
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from ncpi_desktop.exchange.import_format import INDEFINITE, NO, YES, ColumnSpec
 from ncpi_desktop.exchange.issues import ERROR, ImportIssue
 from ncpi_desktop.exchange.limits import LIMIT_OPTIONS, ImportLimits
+from ncpi_desktop.exchange.outgoing import unquote_text
 from ncpi_desktop.formats import DATE_FORMAT
 
 #: Whole numbers are stored as SQL integers; a value above this cannot be an officer count.
@@ -36,7 +37,9 @@ _SHOWN = 40
 @dataclass
 class Cells:
     """One column's cells, factorised: ``uniques`` stripped, ``codes`` per row. ``stripped`` says
-    whether stripping changed a value (then two distinct values may have become one)."""
+    whether stripping changed a value (then two distinct values may have become one). A value
+    written with a leading apostrophe so that it cannot start a formula (``'=x``, ``'-Smith``:
+    ``exchange.outgoing``) is read without it."""
 
     codes: np.ndarray
     uniques: np.ndarray
@@ -46,9 +49,9 @@ class Cells:
     def of(cls, values: pd.Series) -> Cells:
         codes, uniques = pd.factorize(values.to_numpy(dtype=object), use_na_sentinel=False)
         text = [u if isinstance(u, str) else "" for u in uniques]
-        stripped = [u.strip() for u in text]
+        stripped = unquote_text(np.array([u.strip() for u in text], dtype=object))
         changed = not all(map(operator.is_, stripped, uniques))
-        return cls(np.asarray(codes, dtype=np.intp), np.array(stripped, dtype=object), changed)
+        return cls(np.asarray(codes, dtype=np.intp), stripped, changed)
 
     def subset(self, keep: np.ndarray) -> Cells:
         return Cells(self.codes[keep], self.uniques, self.stripped)
@@ -93,12 +96,16 @@ def iso_text(parsed: np.ndarray) -> np.ndarray:
 class Checker:
     """Collects the issues of one table: of each check, the first ``listed`` rows are described
     and the rest counted in one issue with ``more`` (``validate_extract`` keeps the first
-    ``listed`` of all and counts the rest in one line)."""
+    ``listed`` of all and counts the rest in one line). An issue about a column of ``hidden``
+    (a name, a date of birth, a neighbourhood: ``TableSpec.personal_columns``) names the file,
+    row and column but not the value."""
 
-    def __init__(self, label: str, rows: np.ndarray, listed: int = 1_000) -> None:
+    def __init__(self, label: str, rows: np.ndarray, listed: int = 1_000,
+                 hidden: frozenset[str] = frozenset()) -> None:
         self.label = label
         self.row_numbers = rows
         self.listed = listed
+        self.hidden = hidden
         self.issues: list[ImportIssue] = []
 
     def rows(self, column: str, mask: np.ndarray, values: np.ndarray,
@@ -110,10 +117,11 @@ class Checker:
             where = where[:self.listed]
             self.issues.append(ImportIssue(self.label, None, column, None, "not listed",
                                            severity, more=unlisted))
+        shown = column not in self.hidden
         for i in where:
             text = message(i) if callable(message) else message
             self.issues.append(ImportIssue(self.label, int(self.row_numbers[i]), column,
-                                           str(values[i]), text, severity))
+                                           str(values[i]) if shown else None, text, severity))
 
     def file(self, column: str | None, message: str, severity: str = ERROR) -> None:
         self.issues.append(ImportIssue(self.label, None, column, None, message, severity))

@@ -12,6 +12,10 @@ real dates shown as DD/MM/YYYY.
 
 Every file is written through ``exchange.files`` (owner-only, complete or not at all, no named
 temporary file left if the command is killed); a place that cannot be written is ``ExportError``.
+Every file is marked and no cell can start a formula (``exchange.outgoing``): a CSV file's first
+line is ``OFFICIAL-SENSITIVE``, then the header; a sheet's first row holds the marking, its
+second the header, and its printed header and footer and the workbook's properties say it too;
+text that could start a formula is written with a leading apostrophe, which the import takes off.
 """
 
 from __future__ import annotations
@@ -31,19 +35,26 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.align import each_value
 from ncpi_desktop.exchange.compare import read_table
-from ncpi_desktop.exchange.files import (
-    discard_workbook,
-    new_sheet,
-    replacing,
-    save_workbook,
-    write_bytes,
-)
+from ncpi_desktop.exchange.files import discard_workbook, replacing, save_workbook, write_bytes
 from ncpi_desktop.exchange.import_format import INDEFINITE, TABLES, TableSpec
+from ncpi_desktop.exchange.outgoing import (
+    MARKING,
+    MARKING_LINE,
+    QUOTE,
+    mark_workbook,
+    new_marked_sheet,
+    safe_column,
+    safe_frame,
+    safe_text,
+    starts_formula,
+)
 
 Progress = Callable[[int, int, str], None]
 
-#: Rows a worksheet holds, the header included (Excel's limit).
+#: Rows a worksheet holds, the marking and the header included (Excel's limit).
 XLSX_MAX_ROWS = 1_048_576
+#: Rows of a sheet before the data: the marking and the header.
+XLSX_HEAD_ROWS = 2
 XLSX_DATE_FORMAT = "DD/MM/YYYY"
 XLSX_DATETIME_FORMAT = "DD/MM/YYYY HH:MM"
 CSV_ENCODING = "utf-8-sig"  # the BOM makes Excel read UTF-8 names correctly
@@ -101,10 +112,11 @@ def export_extract(engine: Engine, out: str | Path, *,
     report = progress or (lambda _done, _total, _what: None)
     steps = len(TABLES) + 1
     report(0, steps, "Reading the register")
-    frames = register_frames(engine)
+    frames = {name: _safe_extract(frame, TABLES[name])
+              for name, frame in register_frames(engine).items()}
     if kind == "xlsx":
         too_big = [f"{name} ({len(f):,} rows)" for name, f in frames.items()
-                   if len(f) + 1 > XLSX_MAX_ROWS]
+                   if len(f) + XLSX_HEAD_ROWS > XLSX_MAX_ROWS]
         if too_big:
             raise ExportError(f"Too many rows for a worksheet: {', '.join(too_big)}; export to "
                               f"a folder or a .zip instead")
@@ -118,6 +130,7 @@ def export_extract(engine: Engine, out: str | Path, *,
         elif kind == "zip":
             with replacing(path) as partial, \
                     zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+                archive.comment = MARKING.encode()
                 for done, (name, frame) in enumerate(frames.items(), start=1):
                     report(done, steps, f"Writing {TABLES[name].filename}")
                     archive.writestr(TABLES[name].filename, _csv_bytes(frame))
@@ -125,6 +138,14 @@ def export_extract(engine: Engine, out: str | Path, *,
             _write_extract_workbook(path, frames, report, steps)
     report(steps, steps, "Done")
     return {name: len(frame) for name, frame in frames.items()}
+
+
+def _safe_extract(frame: pd.DataFrame, spec: TableSpec) -> pd.DataFrame:
+    """The extract's text with no cell able to start a formula (numbers are left alone)."""
+    kinds = {c.name: c.kind for c in spec.columns}
+    return pd.DataFrame({c: frame[c] if kinds[c] in ("decimal", "whole") else
+                         safe_column(frame[c]) for c in frame.columns},
+                        index=frame.index, columns=frame.columns)
 
 
 def _extract_kind(path: Path) -> str:
@@ -158,11 +179,13 @@ def _writing(path: Path) -> Iterator[None]:
 
 
 def _csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame of text as CSV (the csv module: quoting as the import reads it, and faster than
+    """A frame of text, already safe (``safe_column``), as a marked CSV file: the marking line,
+    the header, the rows (the csv module: quoting as the import reads it, and faster than
     ``DataFrame.to_csv`` on text columns)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow([str(c) for c in frame.columns])
+    writer.writerow([MARKING_LINE])
+    writer.writerow([safe_text(str(c)) for c in frame.columns])
     writer.writerows(zip(*(frame[c].tolist() for c in frame.columns), strict=True))
     return buffer.getvalue().encode(CSV_ENCODING)
 
@@ -174,7 +197,7 @@ def _write_extract_workbook(path: Path, frames: dict[str, pd.DataFrame], report:
     try:
         for done, (name, frame) in enumerate(frames.items(), start=1):
             report(done, steps, f"Writing sheet {name}")
-            sheet = new_sheet(workbook, name)
+            sheet = new_marked_sheet(workbook, name)
             spec = TABLES[name]
             converters = [_extract_cell(spec.column(c).kind) for c in frame.columns]
             sheet.append([_header_cell(sheet, c, header_font) for c in frame.columns])
@@ -195,7 +218,7 @@ def _extract_cell(kind: str) -> Callable[[str], Any]:
         return lambda v: float(v) if v else v
     if kind == "whole":
         return lambda v: int(v) if v else v
-    return lambda v: v
+    return lambda v: v  # text: already safe (``_safe_extract``)
 
 
 # --- a table view ---------------------------------------------------------------------------
@@ -218,7 +241,7 @@ def export_frame(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, str]
     missing = [c for c in names if c not in frame.columns]
     if missing:
         raise ExportError(f"No column(s) {', '.join(map(str, missing))} in the table")
-    data = frame[names]
+    data = safe_frame(frame[names])  # no text cell can start a formula; numbers stay numbers
     suffix = path.suffix.lower()
     _parent_exists(path)
     if suffix == ".csv":
@@ -227,10 +250,10 @@ def export_frame(frame: pd.DataFrame, columns: Sequence[str] | Mapping[str, str]
         with _writing(path):
             write_bytes(path, _csv_bytes(text))
     elif suffix == ".xlsx":
-        if len(data) + 1 > XLSX_MAX_ROWS:
+        if len(data) + XLSX_HEAD_ROWS > XLSX_MAX_ROWS:
             raise ExportError(f"{len(data):,} rows are too many for a worksheet; export to CSV")
         workbook, header_font = _new_workbook()
-        worksheet = new_sheet(workbook, sheet[:31] or "Export")
+        worksheet = new_marked_sheet(workbook, sheet[:31] or "Export")
         worksheet.append([_header_cell(worksheet, h, header_font) for h in headers])
         cells = [_xlsx_column(data.iloc[:, i]) for i in range(len(names))]
         for row in zip(*cells, strict=True) if cells else []:
@@ -313,13 +336,16 @@ def _new_workbook() -> tuple[Any, Any]:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    return Workbook(write_only=True), Font(bold=True)
+    workbook = Workbook(write_only=True)
+    mark_workbook(workbook)
+    return workbook, Font(bold=True)
 
 
 def _header_cell(sheet: Any, title: str, font: Any) -> Any:
     from openpyxl.cell import WriteOnlyCell
 
-    cell = WriteOnlyCell(sheet, value=_clean_text(title))
+    cell = WriteOnlyCell(sheet, value=safe_text(_clean_text(title)))
+    cell.data_type = "s"
     cell.font = font
     return cell
 
@@ -331,7 +357,8 @@ def _clean_text(value: str) -> str:
 
 
 def _typed_cell(sheet: Any, value: Any) -> Any:
-    """Dates get the UK date format; text is kept as text (a leading '=' is not a formula)."""
+    """Dates get the UK date format; text (already ``safe_text``) is kept as text: a cell
+    holding text is never a formula."""
     if isinstance(value, datetime | date):
         from openpyxl.cell import WriteOnlyCell
 
@@ -340,8 +367,11 @@ def _typed_cell(sheet: Any, value: Any) -> Any:
             else XLSX_DATE_FORMAT
         return cell
     if isinstance(value, str):
-        value = _clean_text(value)
-        if value.startswith("="):
+        cleaned = _clean_text(value)
+        if cleaned != value and starts_formula(cleaned):  # a control character hid it
+            cleaned = QUOTE + cleaned
+        value = cleaned
+        if value.startswith("="):  # (safe text never does: a last guard)
             from openpyxl.cell import WriteOnlyCell
 
             cell = WriteOnlyCell(sheet, value=value)

@@ -11,9 +11,10 @@ and the export) and returns the typed tables with the problems found, each namin
 sheet, the row as a spreadsheet shows it, the column, the value and what was expected.
 
 Row numbers: the header is row 1 and data record *n* is row *n + 1*, which is what a spreadsheet
-shows. A quoted value holding a line break still makes one record (one spreadsheet row), so the
-row number counts records, not physical lines of the file. Blank rows count as rows and are
-skipped.
+shows. A first row holding only a protective marking (``OFFICIAL-SENSITIVE``, as the export
+writes: ``exchange.outgoing``) is skipped; the header is then row 2 and record *n* row *n + 2*.
+A quoted value holding a line break still makes one record (one spreadsheet row), so the row
+number counts records, not physical lines of the file. Blank rows count as rows and are skipped.
 
 This module also gives the names callers of the extract use together (``TABLES``, the issues,
 the limits), so ``from ncpi_desktop.exchange.extract import ...`` reaches them; the checks are
@@ -51,6 +52,7 @@ from ncpi_desktop.exchange.issues import (
     quote,
 )
 from ncpi_desktop.exchange.limits import DEFAULT_LIMITS, ImportLimits, LimitExceeded
+from ncpi_desktop.exchange.outgoing import is_marking_row
 from ncpi_desktop.exchange.raw import Extract, RawTable, check_width, records_table
 from ncpi_desktop.exchange.workbook import read_workbook
 
@@ -190,6 +192,9 @@ def parse_csv(name: str, label: str, opener: Opener, limits: ImportLimits = DEFA
     with opened(opener, label) as stream:
         records = _forgiving_records(stream, label, limits)
         header = next(records, [])
+        marked = is_marking_row(header)  # the marking line the export writes first
+        if marked:
+            header = next(records, [])
         records.close()
     check_width(label, len(header), limits)
     try:
@@ -198,7 +203,7 @@ def parse_csv(name: str, label: str, opener: Opener, limits: ImportLimits = DEFA
         with opened(opener, label) as stream:
             frame = pd.read_csv(stream, encoding="utf-8", dtype=object, keep_default_na=False,
                                 na_filter=False, header=None, skip_blank_lines=False,
-                                index_col=False)
+                                index_col=False, skiprows=1 if marked else 0)
     except (pd.errors.ParserError, ValueError, csv.Error):
         with opened(opener, label) as stream:
             return records_table(name, label, _forgiving_records(stream, label, limits), limits,
@@ -208,7 +213,8 @@ def parse_csv(name: str, label: str, opener: Opener, limits: ImportLimits = DEFA
     header = [str(v) for v in frame.iloc[0].tolist()]
     cells = frame.iloc[1:].reset_index(drop=True)
     cells.columns = range(cells.shape[1])
-    return RawTable(name, label, header, cells, np.arange(2, len(cells) + 2)), []
+    first = 3 if marked else 2
+    return RawTable(name, label, header, cells, np.arange(first, len(cells) + first)), []
 
 
 def _forgiving_records(stream: BinaryIO, label: str, limits: ImportLimits

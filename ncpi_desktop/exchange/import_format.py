@@ -35,7 +35,9 @@ class ColumnSpec:
     ``kind`` is one of ``text``, ``date``, ``yesno``, ``choice``, ``decimal``, ``whole`` and
     ``date_or_indefinite``. The typed value lands in the database column of the same name (for
     ``date_or_indefinite`` also in ``flag_column``). A ``short`` text is an id or a name: at most
-    ``ImportLimits.name_chars`` characters.
+    ``ImportLimits.name_chars`` characters. A ``personal`` column holds what identifies an RSO (a
+    name, a date of birth, a neighbourhood, free text about them): a problem with one of its
+    values names the file, row and column but never shows the value (SECURITY.md).
     """
 
     name: str
@@ -53,6 +55,7 @@ class ColumnSpec:
     flag_column: str | None = None
     note: str = ""
     short: bool = False
+    personal: bool = False
 
     @property
     def expected(self) -> str:
@@ -93,6 +96,11 @@ class TableSpec:
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
+    @property
+    def personal_columns(self) -> frozenset[str]:
+        """Columns whose values no message shows (``ColumnSpec.personal``)."""
+        return frozenset(c.name for c in self.columns if c.personal)
+
     def column(self, name: str) -> ColumnSpec:
         return next(c for c in self.columns if c.name == name)
 
@@ -113,14 +121,16 @@ def values_of(enum: Iterable[Any]) -> tuple[str, ...]:
 
 
 def _text(name: str, example: str, *, required: bool = True, unique: bool = False,
-          references: str | None = None, note: str = "", short: bool = True) -> ColumnSpec:
+          references: str | None = None, note: str = "", short: bool = True,
+          personal: bool = False) -> ColumnSpec:
     return ColumnSpec(name, "text", required, example, unique=unique, references=references,
-                      note=note, short=short)
+                      note=note, short=short, personal=personal)
 
 
 def _date(name: str, example: str, *, required: bool = True, not_future: bool = False,
-          note: str = "") -> ColumnSpec:
-    return ColumnSpec(name, "date", required, example, not_future=not_future, note=note)
+          note: str = "", personal: bool = False) -> ColumnSpec:
+    return ColumnSpec(name, "date", required, example, not_future=not_future, note=note,
+                      personal=personal)
 
 
 def _choice(name: str, example: str, choices: tuple[str, ...], *, required: bool = True,
@@ -143,14 +153,14 @@ TABLES: dict[str, TableSpec] = {
         )),
         TableSpec("offenders", "rso", ("rso_id",), True, (
             _text("rso_id", "R000001", unique=True),
-            _text("family_name", "Example"),
-            _text("given_names", "Sam"),
-            _date("date_of_birth", "1970-01-31", not_future=True),
+            _text("family_name", "Example", personal=True),
+            _text("given_names", "Sam", personal=True),
+            _date("date_of_birth", "1970-01-31", not_future=True, personal=True),
             _choice("sex", "male", values_of(Sex)),
             _text("bcu", "East"),
             _text("team", "East 1", required=False,
                   note="with no manager_id, the RSO is pooled in this team"),
-            _text("neighbourhood", "Burnley Central", required=False),
+            _text("neighbourhood", "Burnley Central", required=False, personal=True),
             _choice("status", "community", values_of(Status)),
             _choice("risk_level", "medium", values_of(RiskLevel), required=False),
             _choice("management", "active", values_of(ManagementMode), required=False,
@@ -162,7 +172,7 @@ TABLES: dict[str, TableSpec] = {
                        flag_column="notification_indefinite"),
             ColumnSpec("visit_interval_months", "whole", False, "3", minimum=1, maximum=24),
             _text("visit_interval_reason", "Risk management plan, 2017 review", required=False,
-                  short=False),
+                  short=False, personal=True),
             _date("last_concern_on", "2014-06-30", required=False, not_future=True),
             ColumnSpec("paper_records_only", "yesno", False, "no", default=False),
         )),

@@ -4,6 +4,10 @@ Cells hold the report's unrounded values as numbers and dates (a share 0.1548 wi
 format, a date with ``DD/MM/YYYY``), so an analyst's sum or chart uses the figures the report gives
 and the cell reads as the PDF prints it. A sheet starts with its title and the as-at line; then
 each table: its caption, a header row, its rows, a blank row.
+
+What leaves (``exchange.outgoing``): every sheet prints the marking in its header and footer and
+shows it on its second row, and the workbook's properties carry it; a text cell that could start
+a formula (a name such as ``=HYPERLINK(...)``) is written with a leading apostrophe, as text.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from ncpi_desktop.analysis.flags import python_value
 from ncpi_desktop.exchange.files import discard_workbook, new_sheet, save_workbook
+from ncpi_desktop.exchange.outgoing import mark_workbook, safe_text
 from ncpi_desktop.exchange.pack import SHEETS, Pack, Table
 from ncpi_desktop.formats import NOT_APPLICABLE, Kind, format_value
 
@@ -52,7 +57,8 @@ WIDTH_SAMPLE = 200
 
 
 def cell_value(value: Any, kind: Kind = Kind.TEXT) -> Any:
-    """A value as the workbook stores it: Python numbers, dates and text; blank for none."""
+    """A value as the workbook stores it: Python numbers, dates and text (``safe_text``: never
+    the start of a formula); blank for none."""
     value = python_value(value)
     if value is None:
         return None
@@ -65,8 +71,8 @@ def cell_value(value: Any, kind: Kind = Kind.TEXT) -> Any:
     if kind is Kind.DATE and isinstance(value, str):
         return date.fromisoformat(value)
     if isinstance(value, (list, tuple)):
-        return "; ".join(str(v) for v in value)
-    return value
+        return safe_text("; ".join(str(v) for v in value))
+    return safe_text(value)
 
 
 class _ExactFloat:
@@ -89,7 +95,7 @@ def _cell(sheet: WriteOnlyWorksheet, value: Any, kind: Kind = Kind.TEXT, *,
           font: Font | None = None, fill: PatternFill | None = None,
           alignment: Alignment | None = None) -> WriteOnlyCell:
     cell = WriteOnlyCell(sheet, value=cell_value(value, kind))
-    if cell.data_type == "f":  # text from an extract is never run as a formula ("=HYPERLINK")
+    if cell.data_type == "f":  # (safe text never starts a formula: a last guard)
         cell.data_type = "s"
     if isinstance(cell.value, float) and float(f"{cell.value:.16g}") != cell.value:
         cell._value = _ExactFloat(cell.value)  # the type stays numeric ("n")
@@ -142,7 +148,8 @@ def _write_table(sheet: WriteOnlyWorksheet, table: Table) -> None:
             warn = column.key in highlight and bool(values[row, highlight[column.key]])
             font = WARNING_FONT if warn else TOTAL_FONT if total else None
             wrap = WRAP if column.key == "why" else None
-            if font is None and wrap is None and isinstance(value, str) and value[:1] != "=":
+            if font is None and wrap is None and isinstance(value, str) \
+                    and safe_text(value) is value:  # (text that needs no apostrophe)
                 cells.append(value)  # plain text needs no cell of its own: a third faster
                 continue
             cells.append(_cell(sheet, value, kind, font=font,
@@ -175,6 +182,7 @@ def write_pack_xlsx(pack: Pack, path: str | Path, progress: Progress | None = No
     report = progress or (lambda _done, _total, _what: None)
     names = [name for name in SHEETS if pack.sheet_tables(name)]
     workbook = Workbook(write_only=True)
+    mark_workbook(workbook)
     try:
         for done, name in enumerate(names):
             report(done, len(names) + 1, f"Writing sheet {name}")
@@ -194,6 +202,7 @@ def _write_sheet(workbook: Workbook, pack: Pack, name: str, tables: list[Table])
     sheet.oddHeader.left.text = f"{pack.title}: {name}"
     sheet.oddHeader.right.text = f"As at {pack.as_at_text}  {pack.marking}"
     sheet.oddFooter.left.text = pack.produced_text
+    sheet.oddFooter.center.text = pack.marking
     sheet.oddFooter.right.text = "Page &P of &N"
     sheet.freeze_panes = "A4"
     sheet.append([_cell(sheet, f"{pack.title}: {name}", font=TITLE_FONT)])

@@ -1,4 +1,5 @@
-"""The machine-readable report (REPORT-JSON.md): the same figures the screens show."""
+"""The machine-readable report (REPORT-JSON.md): the same figures the screens show, under the
+protective marking every output carries (its first key, ``marking``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import pandas as pd
 
 from ncpi_desktop.analysis.figures import RSO_FLAGS, Figures
 from ncpi_desktop.analysis.flags import flag_lists, python_value
+from ncpi_desktop.exchange.outgoing import MARKING
 from ncpi_desktop.storage.snapshot import paused_gc
 
 #: The keys of a force, BCU or team object, in REPORT-JSON.md order.
@@ -84,6 +86,7 @@ def build_report(figures: Figures, group_keys: list[str] | None = None,
         obj["flags"] = f
         obj["why"] = w
     return {
+        "marking": MARKING,
         "as_at": figures.snapshot.as_at.isoformat(),
         "policy": figures.policy.to_dict(),
         "force": force,

@@ -1,5 +1,9 @@
 """Extract templates: one CSV per table with every column of IMPORT-FORMAT.md and an example row.
 
+A template is marked like every file the application writes (its first line
+``OFFICIAL-SENSITIVE``, which the import skips: a filled-in template holds the register), and its
+cells follow the same rule as an export's (``exchange.outgoing``).
+
 The files live in ``ncpi_desktop/resources/templates`` so a user (or File > Save extract template)
 can copy them; they are generated from the column spec (``extract.TABLES``) and a test keeps them
 equal to it, so the templates, the validation and the export cannot drift apart.
@@ -15,16 +19,18 @@ from pathlib import Path
 
 from ncpi_desktop.exchange.files import replacing
 from ncpi_desktop.exchange.import_format import TABLES, TableSpec
+from ncpi_desktop.exchange.outgoing import MARKING_LINE, safe_values
 
 ENCODING = "utf-8-sig"  # the BOM makes Excel read the file as UTF-8
 
 
 def template_text(spec: TableSpec) -> str:
-    """The header naming every column, then one example row."""
+    """The marking line, the header naming every column, then one example row."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(spec.column_names)
-    writer.writerow([c.example for c in spec.columns])
+    writer.writerow([MARKING_LINE])
+    writer.writerow(safe_values(spec.column_names))
+    writer.writerow(safe_values([c.example for c in spec.columns]))
     return buffer.getvalue()
 
 

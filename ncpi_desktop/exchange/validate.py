@@ -39,12 +39,20 @@ class ValidTable:
 
 
 def _header(raw: RawTable, spec: TableSpec, check: Checker) -> dict[str, int]:
-    """Spec column name -> position in the file; unknown columns are a warning."""
+    """Spec column name -> position in the file; unknown columns are a warning. A first row
+    naming none of the columns is most likely a row of data (the header left out): it is said
+    once, without quoting its values, which may be a name or a date of birth."""
     positions: dict[str, int] = {}
     known = set(spec.column_names)
+    titles = [title.strip().lower() for title in raw.header]
+    headless = any(titles) and not known & set(titles)
+    if headless:
+        check.file(None, "has no header row: its first row names none of the columns of "
+                   + spec.name + " (expected a header row naming them: "
+                   + ", ".join(spec.column_names) + "); its values are not shown", WARNING)
     for position, title in enumerate(raw.header):
         name = title.strip().lower()
-        if not name:
+        if not name or headless:
             continue
         if name not in known:
             check.file(title.strip(), "is not a column of " + spec.name + " (expected "
@@ -65,7 +73,7 @@ def _header(raw: RawTable, spec: TableSpec, check: Checker) -> dict[str, int]:
 def _validate_table(raw: RawTable, spec: TableSpec, today: np.datetime64, limits: ImportLimits
                     ) -> tuple[ValidTable, dict[str, np.ndarray], dict[str, Cells],
                                list[ImportIssue]]:
-    check = Checker(raw.label, raw.rows, limits.errors)
+    check = Checker(raw.label, raw.rows, limits.errors, spec.personal_columns)
     positions = _header(raw, spec, check)
     columns = {position: Cells.of(raw.cells[position])
                for position in range(raw.cells.shape[1])}
@@ -240,7 +248,7 @@ def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.n
         ids[table] = pd.Index(pd.concat([in_file.astype(object), known], ignore_index=True))
 
     for table in valid.values():
-        check = Checker(table.label, table.rows, listed)
+        check = Checker(table.label, table.rows, listed, table.spec.personal_columns)
         frame = table.frame
         columns = cells[table.spec.name]
         key = REFERENCED_KEY.get(table.spec.name)
@@ -295,10 +303,10 @@ def _registered_after_birth(table: ValidTable, parsed: dict[str, np.ndarray],
         return
     born, registered = parsed["date_of_birth"], parsed["registered_on"]
     early = ~np.isnat(born) & ~np.isnat(registered) & (registered < born)
-    born_text = table.frame["date_of_birth"].to_numpy(object)
+    # The date of birth is not quoted: no message shows one (SECURITY.md).
     check.rows("registered_on", early, table.frame["registered_on"].to_numpy(object),
-               lambda i: f"is before date_of_birth {born_text[i]} (expected a date on or after "
-                         f"the date of birth)")
+               "is before the RSO's date_of_birth (expected a date on or after the date of "
+               "birth)")
 
 
 def _offender_checks(table: ValidTable, blanks: dict[str, np.ndarray], check: Checker) -> None:

@@ -46,8 +46,14 @@ class DatabaseError(Exception):
     password, no value from the register)."""
 
 
+#: A password given as a URL's query parameter (libpq reads ``?password=`` and
+#: ``?sslpassword=``), to be hidden like the one before ``@``.
+_QUERY_PASSWORD = re.compile(r"([?&](?:ssl)?password=)[^&#]*", re.IGNORECASE)
+
+
 def shown_location(target: str | Path | None) -> str:
-    """``target`` as it may be shown to a user: a path as it is, a URL without its password."""
+    """``target`` as it may be shown to a user: a path as it is, a URL without its password
+    (neither the one before ``@`` nor one given as ``?password=``)."""
     if target is None:
         return str(default_database_path())
     text = str(target)
@@ -56,8 +62,11 @@ def shown_location(target: str | Path | None) -> str:
     try:
         url = make_url(text)
     except ArgumentError:  # not a URL SQLAlchemy can read: still hide what looks like one
-        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
-    return text if url.password is None else url.render_as_string(hide_password=True)
+        text = re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", text)
+    else:
+        if url.password is not None:
+            text = url.render_as_string(hide_password=True)
+    return _QUERY_PASSWORD.sub(r"\1***", text)
 
 
 def sqlite_file(url: URL) -> Path | None:

@@ -30,7 +30,7 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.change import Change
-from ncpi_desktop.storage.database import DatabaseError, open_database
+from ncpi_desktop.storage.database import DatabaseError, open_database, shown_location
 from ncpi_desktop.ui.core.context import AppContext, Operation, one_line
 from ncpi_desktop.ui.core.loader import READ_ERRORS, Loader
 from ncpi_desktop.ui.core.settings import (
@@ -61,7 +61,7 @@ def database_label(engine: Engine) -> tuple[str, str]:
     if url.get_backend_name() == "sqlite" and url.database:
         path = Path(url.database)
         return path.name, str(path)
-    shown = url.render_as_string(hide_password=True)
+    shown = shown_location(url.render_as_string(hide_password=True))  # ?password= too
     return f"{url.database or url.host} on {url.host}", shown
 
 

@@ -85,13 +85,14 @@ def test_export_then_import_into_an_empty_database_gives_the_same_report(source,
 def test_an_exported_extract_is_in_the_import_format(source, tmp_path):
     export_extract(source, tmp_path / "x")
     offenders = pd.read_csv(tmp_path / "x" / "offenders.csv", dtype=str, keep_default_na=False,
-                            encoding="utf-8-sig")
+                            encoding="utf-8-sig", skiprows=1)  # the marking line
     assert list(offenders.columns) == TABLES["offenders"].column_names
     zoe = offenders.set_index("rso_id").loc["ZOE"]
     assert zoe["family_name"] == 'Zoë "Zed", Jr' and zoe["given_names"] == "Anne\nMarie"
     assert zoe["notification_ends"] == "indefinite" and zoe["paper_records_only"] == "yes"
     assert zoe["date_of_birth"] == "2001-02-28" and zoe["visit_interval_months"] == "2"
-    managers = pd.read_csv(tmp_path / "x" / "managers.csv", dtype=str, encoding="utf-8-sig")
+    managers = pd.read_csv(tmp_path / "x" / "managers.csv", dtype=str, encoding="utf-8-sig",
+                           skiprows=1)
     assert managers.set_index("manager_id")["fte"].to_dict() == {
         "LEFT": "1", "OM1": "1", "OM2": "0.6", "OM3": "0.3333333333333333", "SUP": "1"}
 
@@ -109,10 +110,11 @@ def test_an_exported_workbook_has_real_dates_and_numbers(source, tmp_path):
     workbook = load_workbook(tmp_path / "x.xlsx")
     assert workbook.sheetnames == list(TABLES)
     sheet = workbook["offenders"]
-    header = [c.value for c in sheet[1]]
-    cell = sheet.cell(row=2, column=header.index("date_of_birth") + 1)
+    assert sheet["A1"].value == "OFFICIAL-SENSITIVE"
+    header = [c.value for c in sheet[2]]
+    cell = sheet.cell(row=3, column=header.index("date_of_birth") + 1)
     assert cell.is_date and cell.number_format == "DD/MM/YYYY"
-    fte = workbook["managers"].cell(row=4, column=5).value
+    fte = workbook["managers"].cell(row=5, column=5).value
     assert fte == pytest.approx(0.6)
     assert read_extract(tmp_path / "x.xlsx").issues == []
 
@@ -121,7 +123,7 @@ def test_an_empty_register_exports_headers_only(tmp_path):
     engine = new_database(tmp_path / "empty.sqlite3")
     export_extract(engine, tmp_path / "x")
     assert (tmp_path / "x" / "visits.csv").read_bytes().decode("utf-8-sig") == (
-        "visit_id,rso_id,visited_on,outcome,officers\r\n")
+        "OFFICIAL-SENSITIVE\r\nvisit_id,rso_id,visited_on,outcome,officers\r\n")
     engine.dispose()
 
 
@@ -157,8 +159,9 @@ def test_a_frame_to_csv_keeps_its_rows_order_and_the_chosen_columns(tmp_path):
                "share": "Share", "note": "Note", "on": "On"}
     assert export_frame(view(), columns, tmp_path / "v.csv") == 3
     assert (tmp_path / "v.csv").read_text(encoding="utf-8-sig").splitlines() == [
+        "OFFICIAL-SENSITIVE",
         "RSO,Next visit due,Overdue,Days,Share,Note,On",
-        "R2,2017-10-01,yes,8,0.25,=1+1,2017-01-02",
+        "R2,2017-10-01,yes,8,0.25,'=1+1,2017-01-02",
         "R1,,no,,,\"a, b\",",
         "R3,2018-02-28,no,,0.3333333333333333,,2017-03-04",
     ]
@@ -170,13 +173,13 @@ def test_a_frame_to_xlsx_has_real_dates_shown_day_first(tmp_path):
     export_frame(view(), ["rso_id", "due", "overdue", "days", "note", "on"], tmp_path / "v.xlsx",
                  sheet="Visits due")
     sheet = load_workbook(tmp_path / "v.xlsx")["Visits due"]
-    values = [[c.value for c in row] for row in sheet.iter_rows()]
+    values = [[c.value for c in row] for row in sheet.iter_rows(min_row=2)]
     assert values[0] == ["rso_id", "due", "overdue", "days", "note", "on"]
     assert values[1][0] == "R2" and values[1][1].date() == date(2017, 10, 1)
-    assert values[1][2:5] == ["yes", 8, "=1+1"]
+    assert values[1][2:5] == ["yes", 8, "'=1+1"]
     assert values[2][1] is None and values[2][3] is None
-    assert sheet["B2"].number_format == "DD/MM/YYYY" and sheet["E2"].data_type == "s"
-    assert sheet["F4"].value.date() == date(2017, 3, 4)
+    assert sheet["B3"].number_format == "DD/MM/YYYY" and sheet["E3"].data_type == "s"
+    assert sheet["F5"].value.date() == date(2017, 3, 4)
 
 
 def test_a_frame_with_times_keeps_them(tmp_path):
@@ -184,7 +187,7 @@ def test_a_frame_with_times_keeps_them(tmp_path):
     frame = pd.DataFrame({"at": at})
     export_frame(frame, None, tmp_path / "t.csv")
     assert (tmp_path / "t.csv").read_text(encoding="utf-8-sig").splitlines() == [
-        "at", "2017-10-01 09:30", "2017-10-02 00:00"]
+        "OFFICIAL-SENSITIVE", "at", "2017-10-01 09:30", "2017-10-02 00:00"]
 
 
 def test_a_frame_to_another_format_or_with_an_unknown_column_is_refused(tmp_path):

@@ -45,7 +45,7 @@ def test_a_date_before_1900_is_refused(engine, tmp_path, value):
     tables = valid_rows()
     tables["offenders"][0]["date_of_birth"] = value
     assert rejected(engine, tmp_path, tables) == [
-        f'offenders.csv row 2, column date_of_birth: "{value}" is before 1900 (expected a date '
+        'offenders.csv row 2, column date_of_birth: is before 1900 (expected a date '
         "from 1900-01-01 on)"]
 
 
@@ -93,8 +93,8 @@ def test_registration_before_birth_is_refused(engine, tmp_path):
     tables = valid_rows()
     tables["offenders"][0]["registered_on"] = "1969-12-31"
     assert rejected(engine, tmp_path, tables) == [
-        'offenders.csv row 2, column registered_on: "1969-12-31" is before date_of_birth '
-        "1970-05-01 (expected a date on or after the date of birth)"]
+        'offenders.csv row 2, column registered_on: "1969-12-31" is before the RSO\'s '
+        "date_of_birth (expected a date on or after the date of birth)"]
 
 
 def test_a_nul_byte_in_an_id_is_refused(engine, tmp_path):
@@ -172,7 +172,7 @@ def test_a_name_over_the_limit_is_refused_and_one_at_it_is_not(engine, tmp_path)
                           check=True).ok
     tables["offenders"][0]["family_name"] = "B" * 201
     assert rejected(engine, tmp_path, tables) == [
-        f'offenders.csv row 2, column family_name: "{"B" * 40}…" has 201 characters (expected '
+        'offenders.csv row 2, column family_name: has 201 characters (expected '
         "at most 200: the limit of characters per id or name, --max-name-chars)"]
 
 
@@ -180,7 +180,7 @@ def test_a_value_over_the_field_limit_is_refused(engine, tmp_path):
     tables = valid_rows()
     tables["offenders"][4]["visit_interval_reason"] = "x" * 1_001
     assert rejected(engine, tmp_path, tables) == [
-        f'offenders.csv row 6, column visit_interval_reason: "{"x" * 40}…" has 1,001 '
+        'offenders.csv row 6, column visit_interval_reason: has 1,001 '
         "characters (expected at most 1,000: the limit of characters per value, "
         "--max-field-chars)"]
     limits = replace(DEFAULT_LIMITS, field_chars=2_000)
@@ -195,7 +195,7 @@ def test_the_same_rules_hold_in_a_workbook(engine, tmp_path):
     before = db_state(engine)
     result = import_extract(engine, write_workbook(tmp_path / "x.xlsx", tables), actor="t")
     assert [str(i) for i in result.errors if "offenders" in str(i)][:2] == [
-        'sheet offenders row 2, column date_of_birth: "0001-01-01" is before 1900 (expected a '
+        'sheet offenders row 2, column date_of_birth: is before 1900 (expected a '
         "date from 1900-01-01 on)",
         'sheet offenders row 3, column rso_id: "r1" differs only in case from R1 in row 2 '
         "(expected a unique rso_id, case ignored)"]

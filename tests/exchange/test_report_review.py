@@ -16,7 +16,7 @@ from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.report import build_report, rso_objects
 
 # The contract (REPORT-JSON.md), written out: a renamed or missing key fails here.
-TOP = ["as_at", "policy", "force", "bcus", "teams", "managers", "rsos"]
+TOP = ["marking", "as_at", "policy", "force", "bcus", "teams", "managers", "rsos"]
 GROUP = [
     "rsos", "community", "custody", "abroad", "missing", "low", "medium", "high", "very_high",
     "high_risk_share", "offender_managers", "fte", "per_fte", "pooled", "arms_eligible",

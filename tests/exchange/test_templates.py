@@ -49,7 +49,8 @@ def test_the_packaged_template_is_what_the_spec_generates(name):
     assert data.decode(ENCODING) == template_text(TABLES[name]), (
         "run python -m ncpi_desktop.exchange.templates to regenerate")
     rows = list(csv.reader(data.decode(ENCODING).splitlines()))
-    assert rows[0] == IMPORT_FORMAT[name] and len(rows) == 2
+    assert rows[0] == ["OFFICIAL-SENSITIVE"]  # the marking line, which the import skips
+    assert rows[1] == IMPORT_FORMAT[name] and len(rows) == 3
 
 
 #: The copy at the top of the repository (issue 5: the templates "live in resources/").

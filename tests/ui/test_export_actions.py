@@ -78,7 +78,7 @@ def test_export_table_writes_the_filtered_sorted_rows_as_shown(
     actions.export_table_action.trigger()
     wait_job(qtbot, actions)
 
-    written = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    written = pd.read_csv(out, dtype=str, keep_default_na=False, encoding="utf-8-sig", skiprows=1)
     headers = [page.managers_model.headerData(header.logicalIndex(v), Qt.Orientation.Horizontal)
                for v in range(header.count()) if not header.isSectionHidden(
                    header.logicalIndex(v))]
@@ -117,7 +117,8 @@ def test_the_context_menu_exports_the_focused_table_to_xlsx(
         pass
 
     sheet = load_workbook(tmp_path / "rsos.xlsx").active
-    rows = list(sheet.iter_rows(values_only=True))
+    assert sheet["A1"].value == "OFFICIAL-SENSITIVE"
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
     frame, headers = view_frame(view)
     assert rows[0] == ("RSO", "Name", "Risk", "Status", "Management", "Neighbourhood")
     assert len(rows) == 1 + view.model().rowCount() == 29

@@ -16,12 +16,11 @@ import pandas as pd
 
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.exchange.files import replacing  # noqa: F401 - the pack's writers' import
+from ncpi_desktop.exchange.outgoing import MARKING  # noqa: F401 - the pack's marking
 from ncpi_desktop.exchange.pack.text import policy_line
 from ncpi_desktop.formats import Kind, uk_date, uk_datetime
 
 TITLE = "Sex offender management: performance pack"
-#: Government Security Classification of a document naming RSOs and their managers.
-MARKING = "OFFICIAL-SENSITIVE"
 #: Rows of a long RSO list printed in the PDF (the workbook has every row).
 PDF_LIST_ROWS = 25
 #: Rows of a per-team table printed in a section after the summary (a force has a dozen teams;

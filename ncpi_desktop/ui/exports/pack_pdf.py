@@ -92,7 +92,7 @@ def _write(pack: Pack, path: Path, report: Progress, target: Path) -> int:
     writer.setResolution(RESOLUTION)
     writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
     writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(f"{pack.title}, as at {pack.as_at_text}")
+    writer.setTitle(f"{pack.title}, as at {pack.as_at_text} ({pack.marking})")
     writer.setCreator("ncpi-desktop")
 
     document = QTextDocument()

@@ -2,14 +2,14 @@
 
 ``export_view`` is what File › Export table and a table's context menu call: it writes exactly
 what the view shows, in its order, with its visible columns under the headers the user reads, on
-a worker thread. Everything written goes to a temporary file beside the target first and is
-moved into place when complete (``write_atomically``), so a failed or cancelled export never
-leaves half a file where the user asked for one.
+a worker thread. Everything is written through ``exchange.files`` (readable by its owner only,
+with no name until complete, then moved into place), so a failed or cancelled export never
+leaves half a file where the user asked for one; it is marked OFFICIAL-SENSITIVE and no cell can
+start a formula (``exchange.outgoing``).
 """
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -171,16 +171,11 @@ def save_path(parent: QWidget | None, title: str, kind: str, default_name: str,
 
 
 def write_atomically(path: Path, write: Any) -> Any:
-    """Call ``write(temporary)`` with a hidden file beside ``path`` and move it into place when
-    complete; on any failure (or a cancel) nothing is left at ``path`` that was not there."""
-    temporary = path.with_name(f".{path.stem}.part{path.suffix}")
-    try:
-        result = write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return result
+    """Call ``write(path)`` with a writer that writes through ``exchange.files.replacing``
+    (every export, pack and extract writer does): a new owner-only file with no name while it is
+    written, put in place when complete; on any failure (or a cancel) nothing is left at
+    ``path`` that was not there, and no named temporary file beside it."""
+    return write(path)
 
 
 def report(parent: QWidget | None, text: str) -> None:

@@ -13,6 +13,7 @@ import pandas as pd
 
 from ncpi_desktop.exchange.extract import TABLES, WARNING, ImportIssue, quote
 from ncpi_desktop.exchange.importer import ImportResult
+from ncpi_desktop.exchange.outgoing import safe_text
 from ncpi_desktop.formats import Kind, format_value
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 
@@ -29,7 +30,8 @@ ISSUE_COLUMNS = [
     Column("severity", "Type", Kind.LABEL, order=("error", WARNING)),
     Column("file", "File or sheet"),
     Column("row", "Row", Kind.INT, header_tip="The row as a spreadsheet shows it: the header "
-                                              "is row 1, the first record row 2"),
+                                              "is row 1 (row 2 after a marking row), the "
+                                              "first record the row after it"),
     Column("column", "Column"),
     Column("value", "Value", text_tip=True),
     Column("problem", "Problem", text_tip=True),
@@ -115,14 +117,20 @@ def counts_frame(result: ImportResult) -> pd.DataFrame:
 
 def table_text(model: DataFrameTableModel, rows: Sequence[int] | None = None) -> str:
     """Rows of a table as the user sees them, tab separated with a header line (for pasting into
-    a spreadsheet or an e-mail)."""
+    a spreadsheet or an e-mail). A text cell that could start a formula is written with a leading
+    apostrophe (``exchange.outgoing.safe_text``); numbers stay numbers."""
     columns = model.columns
     lines = ["\t".join(c.header for c in columns)]
     frame = model.frame
     positions = range(len(frame)) if rows is None else rows
     arrays = [frame[c.key].to_numpy() if c.key in frame else None for c in columns]
     for row in positions:
-        cells = [format_value(c.kind, a[row]) if a is not None else ""
+        cells = [_pasted(c, format_value(c.kind, a[row])) if a is not None else ""
                  for c, a in zip(columns, arrays, strict=True)]
         lines.append("\t".join(cell.replace("\t", " ").replace("\n", " ") for cell in cells))
     return "\n".join(lines) + "\n"
+
+
+def _pasted(column: Column, text: str) -> str:
+    """A cell as pasted: numbers as shown, text never the start of a formula."""
+    return text if column.kind is Kind.INT else safe_text(text)
