@@ -11,6 +11,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+#: The protective marking on the first page, sheet or line of every file the application writes
+#: (SECURITY.md, "What leaves the application").
+MARKING = "OFFICIAL-SENSITIVE"
+
 #: The shortest password accepted (SECURITY.md, "Signing in").
 MIN_PASSWORD_LENGTH = 12
 

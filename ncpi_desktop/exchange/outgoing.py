@@ -25,10 +25,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ncpi_desktop.domain.security import MARKING
 from ncpi_desktop.exchange.files import new_sheet
 
-#: The protective marking of everything the application writes.
-MARKING = "OFFICIAL-SENSITIVE"
 #: The first line of every CSV file written (the marking alone, then the header).
 MARKING_LINE = MARKING
 #: Markings a first row of an extract may hold alone, to be skipped by the import.
