@@ -29,8 +29,6 @@ from pathlib import Path
 from ncpi_desktop.domain.security import MARKING
 
 APP = "ncpi-desktop"
-#: The first line of a report: the marking of every file the application writes (the same as
-#: ``exchange.outgoing.MARKING``, which this module, below it, cannot import).
 #: Errors whose message names code (attributes, names, modules), never data: kept as they are.
 CODE_ERRORS: tuple[type[BaseException], ...] = (
     AttributeError, NameError, ImportError, NotImplementedError, RecursionError)
