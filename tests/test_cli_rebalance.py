@@ -51,11 +51,14 @@ def test_json_prints_the_proposal_and_writes_nothing(db, capsys):
                          "--json")
     assert status == 0
     proposal = json.loads(out)
-    assert set(proposal) == {"moves", "lower_bound", "feasible", "fte_short", "after"}
+    assert {"moves", "lower_bound", "feasible", "fte_short", "after", "highest_per_fte_before",
+            "highest_per_fte_after", "lowest_reachable", "moves_lower_bound", "max_moves",
+            "curve"} <= set(proposal)
+    assert proposal["max_moves"] is None
     assert proposal["feasible"] is True and proposal["fte_short"] == {}
     moves = proposal["moves"]
     assert len(moves) == proposal["lower_bound"] == 12
-    assert set(moves[0]) == {"rso_id", "from", "to", "reason"}
+    assert {"rso_id", "from", "to", "reason", "why"} <= set(moves[0])
     pooled = [m for m in moves if m["from"] is None]
     assert len(pooled) == 2 and {m["reason"] for m in pooled} == {"allocation of pooled RSO"}
     assert {(m["from"], m["to"]) for m in moves if m["from"]} == {("A", "B")}
