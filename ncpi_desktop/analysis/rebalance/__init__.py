@@ -41,6 +41,7 @@ How it works, per group (a BCU, or a team with ``scope="team"``):
 ``proposal`` ties the steps together (``propose``) and holds the result (``Proposal``).
 """
 
+from ncpi_desktop.analysis.rebalance.leaving import spread_scope
 from ncpi_desktop.analysis.rebalance.model import Scope
 from ncpi_desktop.analysis.rebalance.outcome import (
     REASON_ABSENT,
@@ -63,4 +64,5 @@ __all__ = [
     "apply_moves",
     "proposal_to_json",
     "propose",
+    "spread_scope",
 ]

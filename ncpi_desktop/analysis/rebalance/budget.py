@@ -165,7 +165,7 @@ def solve_within(g: Group, result: GroupResult, policy: Policy, time_limit: floa
     text = (f"within {budget} moves: nobody above {max(level, 0.0):.1f} per FTE "
             f"(lowest reachable {r.lowest:.1f}) ({how}){left}")
     return GroupResult(solution, result.lower_bound, result.fte_short, status == 0, text,
-                       result.level, r.moves_at(level), budget_level=level)
+                       result.level, min(budget, r.moves_at(level)), budget_level=level)
 
 
 def _budget_model(g: Group, level: float, share: float, budget: int) -> Model:

@@ -12,15 +12,29 @@ receiver) keeps the flag-clearing way (``solve.solve_group``).
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 
 import numpy as np
+import pandas as pd
 
 from ncpi_desktop.analysis.rebalance.level import solve_level
 from ncpi_desktop.analysis.rebalance.model import Group, GroupResult
 from ncpi_desktop.analysis.rebalance.solve import solve_group
+from ncpi_desktop.domain.enums import Role
 from ncpi_desktop.domain.policy import Policy
+
+
+def spread_scope(managers: pd.DataFrame, manager_id: str, away: Iterable[str] = ()
+                 ) -> tuple[str, str | None]:
+    """(BCU, team) a leaving or absent manager's RSOs spread over: their team, when another
+    active offender manager of it (not ``away``) can take them; else their whole BCU."""
+    row = managers[managers["manager_id"] == manager_id].iloc[0]
+    bcu, team = str(row["bcu"]), row["team"]
+    colleagues = managers[(managers["team"] == team) & managers["active"].astype(bool)
+                          & (managers["role"] == Role.OFFENDER_MANAGER)
+                          & ~managers["manager_id"].isin([manager_id, *away])]
+    return (bcu, str(team)) if pd.notna(team) and len(colleagues) else (bcu, None)
 
 
 def only_theirs(g: Group, spread: Collection[str]) -> Group:
