@@ -39,19 +39,10 @@ def add_going_arguments(rebalance: argparse.ArgumentParser, parse_date) -> None:
 
 def within_sentence(proposal: Proposal) -> str:
     """``--max-moves N``: what N moves reach against the lowest reachable level, in one line."""
-    groups = proposal.groups
-    n = proposal.max_moves
-    if not len(groups):
-        return f"within {n} moves: nothing to move"
-    reached = float(groups["highest_per_fte_after"].max())
-    lowest = float(groups["lowest_reachable"].max())
-    curve = proposal.curve
-    needs = int(curve["moves"].iat[-1]) if len(curve) else 0
-    each = " in each group" if len(groups) > 1 else ""
-    made = int(groups["moves"].max()) if len(groups) else 0
-    return (f"within {n} moves{each}: highest caseload {reached:.1f} per FTE after "
-            f"{made} move(s); the lowest reachable is {lowest:.1f} per FTE "
-            f"(at least {needs} moves{each})")
+    from ncpi_desktop.analysis.rebalance import level_summary
+
+    return level_summary(proposal) or (f"Within {proposal.max_moves} move(s): every flag the "
+                                       "proposal can clear is cleared.")
 
 
 def check_going(args: argparse.Namespace) -> int | None:

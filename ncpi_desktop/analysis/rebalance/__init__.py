@@ -51,7 +51,12 @@ from ncpi_desktop.analysis.rebalance.outcome import (
     REASON_POOLED,
     apply_moves,
 )
-from ncpi_desktop.analysis.rebalance.proposal import Proposal, proposal_to_json, propose
+from ncpi_desktop.analysis.rebalance.proposal import (
+    Proposal,
+    level_summary,
+    proposal_to_json,
+    propose,
+)
 
 __all__ = [
     "REASON_ABSENT",
@@ -62,6 +67,7 @@ __all__ = [
     "Proposal",
     "Scope",
     "apply_moves",
+    "level_summary",
     "proposal_to_json",
     "propose",
     "spread_scope",

@@ -189,6 +189,25 @@ def _with_levels(groups: pd.DataFrame, after: pd.DataFrame, register: Register,
     return out
 
 
+def level_summary(proposal: Proposal) -> str | None:
+    """One sentence on the highest caseload per FTE: now, after the proposal, and the lowest
+    reachable (with what a budget of moves reached, if one was set); ``None`` when no group is
+    levelled, spread or held to a budget."""
+    g = proposal.groups
+    if not len(g) or not (g["level_mode"].any() or g["limited"].any()):
+        return None
+    before, after = g["highest_per_fte_before"].max(), g["highest_per_fte_after"].max()
+    lowest = g["lowest_reachable"].max()
+    each = " in each group" if len(g) > 1 else ""
+    if g["limited"].any():
+        needs = int(proposal.curve["moves"].iat[-1]) if len(proposal.curve) else 0
+        return (f"Within {proposal.max_moves} move(s){each}: nobody above {after:.1f} per FTE "
+                f"(now {before:.1f}). The lowest reachable is {lowest:.1f} per FTE, with at "
+                f"least {needs} move(s){each}.")
+    return (f"Highest caseload {before:.1f} per FTE now, {after:.1f} after these moves "
+            f"(the lowest reachable is {lowest:.1f}).")
+
+
 def _number(value: Any) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 4)
 

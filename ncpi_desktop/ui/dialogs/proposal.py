@@ -36,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.analysis.rebalance import Proposal, propose, spread_scope
+from ncpi_desktop.analysis.rebalance import Proposal, level_summary, propose, spread_scope
 from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.formats import uk_date
@@ -82,6 +82,8 @@ QFrame#verdict {{ border-radius: 6px; padding: 4px; }}
 QFrame#verdict[ok="true"] {{ background: {GOOD_BACKGROUND}; color: {GOOD_FOREGROUND}; }}
 QFrame#verdict[ok="false"] {{ background: {style.WARNING_BACKGROUND};
                               color: {style.WARNING_FOREGROUND}; }}
+QFrame#verdict[ok="true"] QLabel {{ color: {GOOD_FOREGROUND}; }}
+QFrame#verdict[ok="false"] QLabel {{ color: {style.WARNING_FOREGROUND}; }}
 QLabel#verdictText {{ font-size: 11pt; }}
 """
 
@@ -287,6 +289,8 @@ class ProposalView(QDialog):
         proposal = self.proposal
         assert proposal is not None
         lines = verdict(proposal)
+        if (level := level_summary(proposal)) is not None:
+            lines.insert(1, level)
         self.verdict.setProperty("ok", bool(proposal.feasible))
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)

@@ -50,6 +50,8 @@ class BudgetBar(QWidget):
         self.curve.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectColumns)
         self.curve.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.curve.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        # At most 16 points (1, 2, 5 x 10^k up to 100,000): they fit beside the box.
+        self.curve.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.curve.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.curve.horizontalHeader().setSectionResizeMode(
             QHeaderView.ResizeMode.ResizeToContents)
@@ -63,6 +65,7 @@ class BudgetBar(QWidget):
         layout.addSpacing(12)
         layout.addWidget(self.title)
         layout.addWidget(self.curve, 1)
+        layout.addStretch(0)
 
     @property
     def budget(self) -> int | None:
@@ -81,10 +84,12 @@ class BudgetBar(QWidget):
                 self.curve.setItem(row, column, item)
         self.curve.resizeColumnsToContents()
         self.curve.resizeRowsToContents()
-        height = (sum(self.curve.rowHeight(r) for r in range(len(ROWS)))
-                  + 2 * self.curve.frameWidth())
-        scroll = self.curve.horizontalScrollBar().sizeHint().height()
-        self.curve.setFixedHeight(height + scroll)
+        frame = 2 * self.curve.frameWidth()
+        width = (self.curve.verticalHeader().width() + frame
+                 + sum(self.curve.columnWidth(c) for c in range(self.curve.columnCount())))
+        self.curve.setMaximumWidth(width)
+        self.curve.setFixedHeight(sum(self.curve.rowHeight(r) for r in range(len(ROWS)))
+                                  + frame)
         self._mark(self.budget)
 
     def _mark(self, budget: int | None) -> None:
