@@ -140,21 +140,25 @@ class ProposalView(QDialog):
     # --- building ---------------------------------------------------------------------------
 
     def _build_header(self, scope: Scope | None, going: Going | None) -> QHBoxLayout:
-        """The title and the scope (the BCU of the manager going, who chooses no scope)."""
+        """The title and the scope: for a manager going, their team (as ``rebalance
+        --leaving``; their BCU if nobody else in the team can take them) or their BCU."""
         self.title = QLabel("")
         self.title.setObjectName("scopeTitle")
         self.scope_combo = QComboBox(self)
         self._scopes = scopes(self._figures)
+        if going is not None:
+            scope = Scope(*spread_scope(self._figures.snapshot.managers, going.manager_id,
+                                        self._absent_now))
+            self._scopes = [s for s in self._scopes
+                            if s in (scope, Scope(scope.bcu)) and s.bcu is not None]
         for item in self._scopes:
             indent = "    " if item.team is not None else ""
             self.scope_combo.addItem(indent + item.label)
-        if going is not None:  # their team, as rebalance --leaving (the BCU if nobody else)
-            scope = Scope(*spread_scope(self._figures.snapshot.managers, going.manager_id,
-                                        self._absent_now))
         self.scope_combo.setCurrentIndex(self._scopes.index(scope) if scope in self._scopes
                                          else 0)
-        self.scope_combo.setEnabled(self.mode == Mode.BALANCE)
+        self.scope_combo.setEnabled(len(self._scopes) > 1)
         self.scope_combo.setToolTip("Moves stay within the BCU, or within the team")
+        self.scope_combo.setAccessibleName("Scope")
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         header.addWidget(QLabel("Scope"))
