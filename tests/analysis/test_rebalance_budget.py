@@ -58,8 +58,7 @@ def test_an_intermediate_budget_reaches_its_known_level() -> None:
     assert document["highest_per_fte_after"] == 80.0 and document["lowest_reachable"] == 62.0
     assert document["groups"][0]["limited_by_max_moves"] is True
     assert level_summary(proposal) == ("Within 13 move(s): nobody above 80.0 per FTE (now 90.0). "
-                                       "The lowest reachable is 62.0 per FTE, with at least 31 "
-                                       "move(s).")
+                                       "With no limit: 62.0 per FTE, with at least 31 move(s).")
 
 
 def test_a_budget_at_or_above_the_level_plan_gives_the_lowest_level() -> None:

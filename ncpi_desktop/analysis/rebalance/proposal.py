@@ -200,10 +200,12 @@ def level_summary(proposal: Proposal) -> str | None:
     lowest = g["lowest_reachable"].max()
     each = " in each group" if len(g) > 1 else ""
     if g["limited"].any():
-        needs = int(proposal.curve["moves"].iat[-1]) if len(proposal.curve) else 0
+        curve = proposal.curve
+        needs = int(curve["moves"].iat[-1]) if len(curve) else 0
+        best = float(curve["highest_per_fte"].iat[-1]) if len(curve) else lowest
         return (f"Within {proposal.max_moves} move(s){each}: nobody above {after:.1f} per FTE "
-                f"(now {before:.1f}). The lowest reachable is {lowest:.1f} per FTE, with at "
-                f"least {needs} move(s){each}.")
+                f"(now {before:.1f}). With no limit: {best:.1f} per FTE, with at least "
+                f"{needs} move(s){each}.")
     return (f"Highest caseload {before:.1f} per FTE now, {after:.1f} after these moves "
             f"(the lowest reachable is {lowest:.1f}).")
 
