@@ -151,9 +151,11 @@ def solve_within(g: Group, result: GroupResult, policy: Policy, time_limit: floa
         return GroupResult(None, result.lower_bound, result.fte_short, True,
                            "no receiver: nothing moves", result.level, 0)
     level = r.level(budget)
-    model = _budget_model(g, level, policy.high_risk_share_limit, budget)
+    every = budget >= r.must  # the budget names every pooled and leaver's RSO
+    model = _budget_model(g, level, policy.high_risk_share_limit, budget, every)
     very = int(g.counts[:, VERY_HIGH].sum() + g.pooled[VERY_HIGH])
-    x, status = solve_in_order(model, [r.must, g.m, g.n_total, very, g.high_total], time_limit)
+    maxima = [g.m, g.n_total, very, g.high_total]
+    x, status = solve_in_order(model, maxima if every else [r.must, *maxima], time_limit)
     if x is None:
         return GroupResult(None, result.lower_bound, result.fte_short, False,
                            f"within {budget} moves: no solution (status {status})",
@@ -174,9 +176,10 @@ def solve_within(g: Group, result: GroupResult, policy: Policy, time_limit: floa
                        result.level, min(budget, r.moves_at(level)), budget_level=level)
 
 
-def _budget_model(g: Group, level: float, share: float, budget: int) -> Model:
-    """The level model at ``level``'s capacities, pooled and leavers' RSOs free to stay, with
-    ``moves <= budget`` and "left unplaced" first among the objectives."""
+def _budget_model(g: Group, level: float, share: float, budget: int, every: bool) -> Model:
+    """The level model at ``level``'s capacities with ``moves <= budget``; unless ``every``
+    pooled and leaver's RSO is named within it, they are free to stay and "left unplaced" comes
+    first among the objectives (one more tier: the solver then works tier by tier)."""
     from scipy.sparse import csr_array, vstack
 
     m = g.m
@@ -186,10 +189,11 @@ def _budget_model(g: Group, level: float, share: float, budget: int) -> Model:
     cap = np.where(g.receiver, np.maximum(cap_level, 0), np.where(g.forced, 0, n))
     base = _model(g, cap, share, None)
     lb, ub = base.lb.copy(), base.ub.copy()
-    lb[: 3 * m] = 0.0  # a leaver's RSOs may stay, within the budget
-    ub[: 3 * m] = g.agg.T.astype(float).ravel()  # RSOs named in an exclusion stay
+    agg = g.agg.T.astype(float)
+    ub[: 3 * m] = agg.ravel()  # RSOs named in an exclusion stay
+    lb[: 3 * m] = np.where(g.forced[None, :], agg, 0.0).ravel() if every else 0.0
     row_lb, row_ub = base.row_lb.copy(), base.row_ub.copy()
-    row_lb[:CLASSES] = 0.0  # pooled RSOs may stay pooled
+    row_lb[:CLASSES] = g.pool.astype(float) if every else 0.0  # else pooled RSOs may stay
     row_ub[:CLASSES] = g.pool.astype(float)
     arrivals = np.zeros(7 * m)
     arrivals[3 * m: 6 * m] = 1.0
@@ -197,6 +201,6 @@ def _budget_model(g: Group, level: float, share: float, budget: int) -> Model:
     unplaced = np.zeros(7 * m)  # const - arrivals + departures of those who stay
     unplaced[3 * m: 6 * m] = -1.0
     unplaced[: 3 * m] = np.tile(np.where(g.forced, 0.0, 1.0), CLASSES)
-    return Model(tiers=[unplaced, *base.tiers], matrix=matrix,
+    return Model(tiers=base.tiers if every else [unplaced, *base.tiers], matrix=matrix,
                  row_lb=np.append(row_lb, -np.inf), row_ub=np.append(row_ub, float(budget)),
                  lb=lb, ub=ub, y_pairs=[], placeable=True, m=m, new_post=False)
