@@ -137,7 +137,7 @@ def test_max_moves_gives_the_best_relief_within_them(db, capsys):
     assert proposal["highest_per_fte_after"] == 57.0
     assert err == ("Within 5 move(s): nobody above 57.0 per FTE (now 60.0). With no limit: "
                    "50.0 per FTE, with at least 12 move(s).\n")
-    assert [(p["moves"], p["highest_per_fte"]) for p in proposal["curve"]] == [(2, 60.0),
+    assert [(p["moves"], p["highest_per_fte"]) for p in proposal["curve"]] == [(0, 60.0),
                                                                              (10, 52.0),
                                                                              (12, 50.0)]
     assert tables(db) == before

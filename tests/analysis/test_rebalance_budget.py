@@ -74,7 +74,7 @@ def test_a_budget_at_or_above_the_level_plan_gives_the_lowest_level() -> None:
 def test_the_curve_falls_to_the_lowest_level() -> None:
     proposal = short_case().propose()
     curve = proposal.curve
-    assert list(curve["moves"]) == [3, 10, 20, 31]  # from naming the 3 pooled RSOs
+    assert list(curve["moves"]) == [0, 10, 20, 31]
     assert list(curve["highest_per_fte"]) == [90.0, 83.0, 73.0, 62.0]
     for budget, level in zip(curve["moves"], curve["highest_per_fte"], strict=True):
         if budget:

@@ -12,9 +12,9 @@ if higher). With fewer than ``must`` moves every one names a manager for a poole
 leaver's) RSO, where that raises the highest per FTE least. A budget never levels below the
 limit (``Policy.caseload_limit_per_fte``): below it nobody is flagged for their caseload.
 
-**The curve** (``curve``): that level for 10, 20, 50, 100, ... moves up to the moves the
+**The curve** (``curve``): that level for 0, 10, 20, 50, 100, ... moves up to the moves the
 lowest level needs, the highest over the groups (each group has the budget: "each BCU on its
-own"), starting from the moves that name every pooled RSO (no move, when there is none).
+own"); a point where naming pooled RSOs raises the level above a later one is left out.
 
 **The plan** for a group whose usual plan needs more than ``N`` moves (``solve_within``): the
 level model (``level._model``) at the capacities of the level the budget reaches, with one more
@@ -109,30 +109,33 @@ def reach(g: Group, policy: Policy) -> Reach:
                  held=held, fte=worth)
 
 
-def budgets_up_to(first: int, top: int) -> list[int]:
-    """``first``, then 10, 20, 50, 100, 200, 500, ... between it and ``top``, then ``top``."""
-    out, scale = [first], 1
+def budgets_up_to(top: int) -> list[int]:
+    """0, 10, 20, 50, 100, 200, 500, ... below ``top``, then ``top``."""
+    out, scale = [0], 1
     while True:
         for step in STEPS:
             if step * scale >= top:
-                return [*out, top] if top > first else out
-            if step * scale > first:
-                out.append(step * scale)
+                return [*out, top] if top > 0 else out
+            out.append(step * scale)
         scale *= 10
 
 
 def curve(reaches: list[Reach]) -> list[tuple[int, float]]:
-    """(moves per group, highest per FTE over the groups) at each budget of ``budgets_up_to``,
-    from the moves that name a manager for every pooled (and leaver's) RSO: below that, each
-    move names one and can only raise the highest per FTE, so the curve starts there and never
-    rises."""
+    """(moves per group, highest per FTE over the groups) at each budget of ``budgets_up_to``.
+
+    A budget smaller than a group's pooled (and leavers') RSOs only names managers for some of
+    them, which can raise the highest per FTE; such a point, lower than one with more moves, is
+    left out, so that the curve never rises and ends at the lowest level."""
     usable = [r for r in reaches if math.isfinite(r.lowest)]
     if not usable:
         return []
-    first = max(r.must for r in usable)
-    top = max(first, *(r.moves_to_lowest for r in usable))
-    return [(budget, max(r.level(budget) for r in usable))
-            for budget in budgets_up_to(first, top)]
+    top = max(r.moves_to_lowest for r in usable)
+    points = [(budget, max(r.level(budget) for r in usable)) for budget in budgets_up_to(top)]
+    kept: list[tuple[int, float]] = []
+    for budget, level in reversed(points):
+        if not kept or level >= kept[-1][1] - EPSILON:
+            kept.append((budget, level))
+    return kept[::-1]
 
 
 def moves_of(result: GroupResult) -> int:
