@@ -15,7 +15,7 @@ from ncpi_desktop.analysis.caseload import rso_caseload
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import python_value
 from ncpi_desktop.analysis.rebalance.budget import curve, reach, solve_within
-from ncpi_desktop.analysis.rebalance.leaving import only_theirs, spread_group
+from ncpi_desktop.analysis.rebalance.leaving import spread_group
 from ncpi_desktop.analysis.rebalance.level import lowest_level, movable_total
 from ncpi_desktop.analysis.rebalance.model import (
     GroupResult,
@@ -139,17 +139,7 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
                              - pd.DateOffset(months=policy.rebalance_keep_recent_months))
     if spread:
         register.spread = going if spread is True else set(spread)
-    solve = partial(spread_group, spread=register.spread) if spread else solve_group
-    results = [solve(g, policy, time_limit) for g in register.groups]
-    reaches = [reach(only_theirs(g, register.spread) if register.spread is not None else g,
-                     policy) for g in register.groups]
-    if max_moves is not None:
-        results = [solve_within(g, r, policy, time_limit, max_moves)
-                   for g, r in zip(register.groups, results, strict=True)]
-        register.limited_codes = {g.code for g, r in zip(register.groups, results, strict=True)
-                                  if r.budget_level is not None}
-    register.level_codes = {g.code for g, r in zip(register.groups, results, strict=True)
-                            if r.level is not None}
+    results = _solve_groups(register, policy, time_limit, max_moves)
     by_position, unplaced, for_new_post = assemble(register, results)
 
     moves, moved_rows = order_moves(by_position, register, pairs, leaving_set, absent_set)
@@ -165,13 +155,33 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
                               & groups["fte_short"].isna().to_numpy(bool)):
         # The plan failed the flag check (rounding at a limit): still say what is short.
         groups.at[row, "fte_short"] = fte_short(register.groups[row], policy, time_limit)
-    points = pd.DataFrame(curve(reaches) if not spread else [],
-                          columns=["moves", "highest_per_fte"])
+    points = [] if spread else curve([reach(g, policy) for g in register.groups])
     return Proposal(scope=scope, moves=moves, after=after, groups=groups, unplaced=unplaced,
                     for_new_post=for_new_post,
                     left_behind=left_behind(rsos, register.staff, going), policy=policy,
-                    max_moves=max_moves, curve=points.astype({"moves": int, "highest_per_fte":
-                                                               float}))
+                    max_moves=max_moves, curve=pd.DataFrame(
+                        {"moves": pd.Series([n for n, _ in points], dtype=int),
+                         "highest_per_fte": pd.Series([v for _, v in points], dtype=float)}))
+
+
+def _solve_groups(register: Register, policy: Policy, time_limit: float,
+                  max_moves: int | None) -> list[GroupResult]:
+    """Each group's plan: the flag-clearing or level plan, or the spread plan of the managers
+    in ``register.spread``; then held to ``max_moves`` if given. Records the levelled groups
+    and those the budget held in ``register``."""
+    if register.spread is not None:
+        solve = partial(spread_group, spread=register.spread)
+    else:
+        solve = solve_group
+    results = [solve(g, policy, time_limit) for g in register.groups]
+    if max_moves is not None:
+        results = [solve_within(g, r, policy, time_limit, max_moves)
+                   for g, r in zip(register.groups, results, strict=True)]
+        register.limited_codes = {g.code for g, r in zip(register.groups, results, strict=True)
+                                  if r.budget_level is not None}
+    register.level_codes = {g.code for g, r in zip(register.groups, results, strict=True)
+                            if r.level is not None}
+    return results
 
 
 def _with_levels(groups: pd.DataFrame, after: pd.DataFrame, register: Register,
