@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import replace
+from datetime import date
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
@@ -17,8 +19,10 @@ from test_rebalance import Case, make_snapshot, manager, rso
 from test_rebalance_level import highest_after, share_flags
 
 from ncpi_desktop.analysis.caseload import EPSILON
-from ncpi_desktop.analysis.rebalance import level_summary, proposal_to_json
+from ncpi_desktop.analysis.figures import compute_figures
+from ncpi_desktop.analysis.rebalance import level_summary, proposal_to_json, propose
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.load import load_snapshot
 
 POLICY = Policy()
 
@@ -171,3 +175,21 @@ def test_the_curve_never_rises_and_each_point_is_reached(case: Case) -> None:
     for budget, level in zip(curve["moves"], levels, strict=True):
         reached = highest_after(case.propose(max_moves=int(budget)))
         assert reached <= level + EPSILON
+
+
+# --- the Lancashire demo ---------------------------------------------------------------------
+
+def test_lancashire_east_within_a_budget_follows_its_curve(lancashire: Any) -> None:
+    """Each point of East's curve is what a budget of that many moves reaches, within it; a
+    leaver's RSOs spread with nobody above the lowest level and only theirs moving."""
+    figures = compute_figures(load_snapshot(lancashire, date(2017, 10, 9)))
+    full = propose(figures, bcu="East")
+    points = list(zip(full.curve["moves"], full.curve["highest_per_fte"], strict=True))
+    assert points[0] == (0, 94.0) and points[-1][1] == full.groups["lowest_reachable"].iat[0]
+    for budget, level in points[1:]:
+        within = propose(figures, bcu="East", max_moves=int(budget))
+        assert len(within.moves) <= budget
+        assert highest_after(within) == pytest.approx(level)
+    leaving = propose(figures, team="East 3", leaving=["OM009"], spread=["OM009"])
+    assert set(leaving.moves["from_manager_id"]) == {"OM009"}
+    assert highest_after(leaving) <= leaving.groups["lowest_reachable"].iat[0] + EPSILON

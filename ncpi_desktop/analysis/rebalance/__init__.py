@@ -24,11 +24,16 @@ How it works, per group (a BCU, or a team with ``scope="team"``):
   named, nobody above the lowest caseload per FTE reachable, every high-risk share flag cleared
   that there is room for, the fewest moves for that against a reported bound; each move says why
   (``why``), recent allocations stay and same-neighbourhood receivers come first (``nearby``).
-  Groups with a leaving or absent manager or an exclusion keep the way below, unless
-  ``propose(spread=True)`` (``rebalance --leaving``/``--absent``): then only the leaving and
-  absent managers' RSOs move, by the same level plan (``leaving``).
-* Otherwise, when no set of moves clears every flag, the plan adds a new post and makes it as
-  small as it can be (its caseload over the limit per FTE is ``fte_short``; its high-risk share
+  Groups with a leaving or absent manager are levelled too (their RSOs must go), and groups with
+  an RSO named in an exclusion on the flag-clearing model's ``soft`` form at the level's
+  capacities (``solve.level_with_exclusions``). With ``propose(spread=...)`` (``rebalance
+  --leaving``/``--absent`` and the window's dialogs) only the named managers' RSOs move, by the
+  same level plan, and pooled RSOs stay pooled (``leaving``).
+* ``propose(max_moves=N)`` (``rebalance --max-moves N``): at most N moves per group, for the
+  lowest highest per FTE they reach, and every proposal carries the curve of moves against that
+  level (``budget``).
+* Where no receiver can hold the RSOs and no set of moves clears every flag, the plan adds a
+  new post and makes it as small as it can be (its caseload over the limit per FTE is ``fte_short``; its high-risk share
   is held to the same limit), the staff taking pooled and leavers' RSOs first. The moves among
   the staff are proposed; the RSOs the plan gives the new post stay where they are
   (``for_new_post``); pooled and leavers' RSOs nobody has room for are ``unplaced``. When the
