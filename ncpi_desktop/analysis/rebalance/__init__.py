@@ -32,14 +32,14 @@ How it works, per group (a BCU, or a team with ``scope="team"``):
 * ``propose(max_moves=N)`` (``rebalance --max-moves N``): at most N moves per group, for the
   lowest highest per FTE they reach, and every proposal carries the curve of moves against that
   level (``budget``).
-* Where no receiver can hold the RSOs and no set of moves clears every flag, the plan adds a
-  new post and makes it as small as it can be (its caseload over the limit per FTE is ``fte_short``; its high-risk share
-  is held to the same limit), the staff taking pooled and leavers' RSOs first. The moves among
-  the staff are proposed; the RSOs the plan gives the new post stay where they are
+* Where no receiver can hold the RSOs and no set of moves clears every flag, the plan adds a new
+  post and makes it as small as it can be (its caseload over the limit per FTE is ``fte_short``;
+  its high-risk share is held to the same limit), the staff taking pooled and leavers' RSOs first.
+  The moves among the staff are proposed; the RSOs the plan gives the new post stay where they are
   (``for_new_post``); pooled and leavers' RSOs nobody has room for are ``unplaced``. When the
-  group's own high-risk share is above the limit no number of staff can fix it: ``fte_short``
-  is ``None`` and the proposal keeps the total excess (RSOs above capacity, high-risk RSOs
-  above the share) as small as it can.
+  group's own high-risk share is above the limit no number of staff can fix it: ``fte_short`` is
+  ``None`` and the proposal keeps the total excess (RSOs above capacity, high-risk RSOs above the
+  share) as small as it can.
 * Feasibility is never taken from the solver: the moves are applied to the RSO frame and the real
   ``manager_figures`` decides whether every flag is clear (``outcome``).
 
