@@ -131,6 +131,7 @@ def test_max_moves_gives_the_best_relief_within_them(db, capsys):
     assert status == 0
     proposal = json.loads(out)
     assert proposal["max_moves"] == 5 and len(proposal["moves"]) == 5
+    assert proposal["feasible"] is False and proposal["fte_short"] == {}  # not short of staff
     assert sum(m["from"] is None for m in proposal["moves"]) == 2
     after = {row["manager_id"]: row for row in proposal["after"]}
     assert after["A"]["caseload"] == 57

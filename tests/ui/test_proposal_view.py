@@ -139,8 +139,11 @@ def test_at_most_n_moves_proposes_again_and_the_curve_shows(qtbot, window: MainW
     assert view.proposal.max_moves == 1 and len(view.proposal.moves) == 1
     assert view.moves_title.text() == "Moves: 1 of 1 ticked"
     assert view.apply_button.text() == "Apply 1 move(s)"
-    assert ("Within 1 move(s): nobody above 50.0 per FTE (now 52.0). With no limit: 50.0"
-            in view.verdict_lines)
+    assert view.verdict_lines.startswith(
+        "✘ Within 1 move(s) not every flag clears: the 1 move(s) below are the best relief "
+        "they allow.<br>Within 1 move(s): nobody above 50.0 per FTE (now 52.0). With no limit: "
+        "50.0")
+    assert "Without a limit: East would clear every flag with more moves." in view.verdict_lines
     assert bar.curve.selectedItems() and {i.column() for i in bar.curve.selectedItems()} == {1}
     bar.spin.setValue(0)
     assert view.proposal.max_moves is None and len(view.proposal.moves) == full

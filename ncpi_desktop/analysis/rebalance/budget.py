@@ -144,10 +144,37 @@ def moves_of(result: GroupResult) -> int:
     return 0 if sol is None else int(sol.ins.sum() + len(sol.special_moves))
 
 
+def surely_over(g: Group, policy: Policy, time_limit: float, budget: int) -> GroupResult | None:
+    """For a group whose usual plan surely needs more than ``budget`` moves, what
+    ``solve_group`` says of it but its plan (bounds, FTE short, lowest level), without solving
+    it, since the plan within the budget replaces it; ``None`` otherwise. Surely: its level
+    plan needs at least ``Reach.moves_to_lowest`` moves, and its flag-clearing plan at least
+    ``bounds.lower_bound`` (a group surely short of managers has none)."""
+    from ncpi_desktop.analysis.rebalance.bounds import lower_bound, surely_infeasible
+    from ncpi_desktop.analysis.rebalance.level import movable_total
+    from ncpi_desktop.analysis.rebalance.solve import fte_short
+
+    if not g.receiver.any():
+        return None
+    r = reach(g, policy)
+    bound = lower_bound(g, policy)
+    short = surely_infeasible(g, policy)
+    if not math.isfinite(r.lowest) or budget >= r.moves_to_lowest or (
+            not short and budget >= bound):
+        return None
+    if not short:  # levelled or not, its plan is the budget's
+        return GroupResult(None, bound, None, True, "")
+    fte = g.fte if g.fte is not None else np.ones(g.m)
+    level = lowest_level(movable_total(g), np.where(g.receiver, fte, 0.0))
+    return GroupResult(None, bound, fte_short(g, policy, time_limit), True, "",
+                       level if math.isfinite(level) else None)
+
+
 def solve_within(g: Group, result: GroupResult, policy: Policy, time_limit: float,
-                 budget: int) -> GroupResult:
-    """``result`` when it makes at most ``budget`` moves, else the best plan within them."""
-    if moves_of(result) <= budget:
+                 budget: int, over: bool = False) -> GroupResult:
+    """``result`` when it makes at most ``budget`` moves (unless known ``over`` them: see
+    ``surely_over``), else the best plan within them."""
+    if not over and moves_of(result) <= budget:
         return result
     r = reach(g, policy)
     if not math.isfinite(r.lowest):

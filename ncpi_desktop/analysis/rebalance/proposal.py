@@ -14,7 +14,7 @@ import pandas as pd
 from ncpi_desktop.analysis.caseload import rso_caseload
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import python_value
-from ncpi_desktop.analysis.rebalance.budget import curve, reach, solve_within
+from ncpi_desktop.analysis.rebalance.budget import curve, reach, solve_within, surely_over
 from ncpi_desktop.analysis.rebalance.leaving import spread_group
 from ncpi_desktop.analysis.rebalance.level import lowest_level, movable_total
 from ncpi_desktop.analysis.rebalance.model import (
@@ -57,7 +57,8 @@ class Proposal:
     ``left_behind``: custody, abroad or missing RSOs of leaving or absent managers, which the
     proposal does not move (they do not count in a caseload).
     ``max_moves``: the budget of moves per group asked for (``None``: no limit); a group whose
-    plan needed more has ``limited`` set and its plan stops at the level the budget reaches.
+    plan needed more has ``limited`` set and its plan stops at the level the budget reaches
+    (``clearable`` when, without the limit, its flags would all clear).
     ``curve``: moves (per group) against the highest caseload per FTE they can reach over the
     groups (``budget.curve``), from no move to the moves the lowest reachable level needs.
     """
@@ -89,8 +90,9 @@ class Proposal:
 
     @property
     def fte_short(self) -> dict[str, float | None]:
-        """Per infeasible group: missing FTE, or ``None`` when no number of staff can fix it."""
-        short = self.groups[~self.groups["feasible"]]
+        """Per infeasible group: missing FTE, or ``None`` when no number of staff can fix it
+        (not a group whose flags would all clear but for ``max_moves``: ``clearable``)."""
+        short = self.groups[~self.groups["feasible"] & ~self.groups["clearable"]]
         return {str(label): (None if pd.isna(value) else float(value))
                 for label, value in zip(short["group"], short["fte_short"], strict=True)}
 
@@ -151,7 +153,8 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
     moves["why"] = why_sentences(moves, after, register, policy)
     groups = _with_levels(groups, after, register, results)
     groups["limited"] = [r.budget_level is not None for r in results]
-    for row in np.flatnonzero(~groups["feasible"].to_numpy(bool)
+    groups["clearable"] = groups["limited"] & np.array([r.level is None for r in results])
+    for row in np.flatnonzero(~groups["feasible"].to_numpy(bool) & ~groups["clearable"]
                               & groups["fte_short"].isna().to_numpy(bool)):
         # The plan failed the flag check (rounding at a limit): still say what is short.
         groups.at[row, "fte_short"] = fte_short(register.groups[row], policy, time_limit)
@@ -173,14 +176,19 @@ def _solve_groups(register: Register, policy: Policy, time_limit: float,
         solve = partial(spread_group, spread=register.spread)
     else:
         solve = solve_group
-    results = [solve(g, policy, time_limit) for g in register.groups]
-    if max_moves is not None:
-        results = [solve_within(g, r, policy, time_limit, max_moves)
-                   for g, r in zip(register.groups, results, strict=True)]
+    if max_moves is None:
+        results = [solve(g, policy, time_limit) for g in register.groups]
+    else:  # a group surely over the budget is not solved without it first
+        results = []
+        for g in register.groups:
+            over = surely_over(g, policy, time_limit, max_moves)
+            usual = over if over is not None else solve(g, policy, time_limit)
+            results.append(solve_within(g, usual, policy, time_limit, max_moves,
+                                        over is not None))
         register.limited_codes = {g.code for g, r in zip(register.groups, results, strict=True)
                                   if r.budget_level is not None}
     register.level_codes = {g.code for g, r in zip(register.groups, results, strict=True)
-                            if r.level is not None}
+                            if r.level is not None or r.budget_level is not None}
     return results
 
 

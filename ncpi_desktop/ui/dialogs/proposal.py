@@ -48,7 +48,7 @@ from ncpi_desktop.storage.operations import (
     manager_leaving,
 )
 from ncpi_desktop.ui.core import style
-from ncpi_desktop.ui.dialogs.proposal_curve import BudgetBar
+from ncpi_desktop.ui.dialogs.proposal_curve import BudgetBar, within_verdict
 from ncpi_desktop.ui.dialogs.reassign import Operation, ReasonPicker
 from ncpi_desktop.ui.models.proposal import (
     CHECK,
@@ -292,7 +292,8 @@ class ProposalView(QDialog):
     def _show_verdict(self) -> None:
         proposal = self.proposal
         assert proposal is not None
-        lines = verdict(proposal)
+        lines = verdict(proposal) if not proposal.groups["limited"].any() else \
+            within_verdict(proposal)
         if (level := level_summary(proposal)) is not None:
             lines.insert(1, level)
         self.verdict.setProperty("ok", bool(proposal.feasible))

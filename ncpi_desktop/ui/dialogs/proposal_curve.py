@@ -1,5 +1,6 @@
-"""What each extra move buys (issue 13): the proposal view's "At most N moves" box and the curve
-of moves against the highest caseload per FTE they can reach (``Proposal.curve``).
+"""What each extra move buys (issue 13): the proposal view's "At most N moves" box, the curve
+of moves against the highest caseload per FTE they can reach (``Proposal.curve``), and the
+verdict's words when a budget held the proposal back (``within_verdict``).
 
 The curve is a compact two-row table (moves; highest per FTE), one column per point, so it reads
 at 1366x768 and takes the theme's palette colours; clicking a column asks for that many moves.
@@ -19,6 +20,30 @@ from PySide6.QtWidgets import (
     QTableWidgetItem,
     QWidget,
 )
+
+from ncpi_desktop.analysis.rebalance import Proposal
+
+
+def within_verdict(proposal: Proposal) -> list[str]:
+    """The verdict's lines when ``max_moves`` held a group back (``verdict`` otherwise): what
+    the moves do, what the groups are short of without a limit, RSOs no manager may hold."""
+    groups = proposal.groups
+    each = " in each group" if len(groups) > 1 else ""
+    lines = [f"✘ Within {proposal.max_moves} move(s){each} not every flag clears: the "
+             f"{len(proposal.moves)} move(s) below are the best relief they allow."]
+    short = [f"{group} is short of {fte:.1f} FTE" if fte is not None else
+             f"{group}'s own high-risk share is above the limit"
+             for group, fte in proposal.fte_short.items()]
+    clearable = groups.loc[groups["clearable"].to_numpy(bool), "group"].astype(str).tolist()
+    if clearable:
+        short.append(f"{', '.join(clearable)} would clear every flag with more moves")
+    if short:
+        lines.append("Without a limit: " + "; ".join(short) + ".")
+    if len(proposal.unplaced):
+        lines.append(f"{len(proposal.unplaced)} RSO(s) must move but no manager in scope "
+                     "may hold them.")
+    return lines
+
 
 #: The spin box's largest budget (a whole force's worth of moves).
 MOST_MOVES = 100_000
