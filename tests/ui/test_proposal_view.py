@@ -140,8 +140,8 @@ def test_at_most_n_moves_proposes_again_and_the_curve_shows(qtbot, window: MainW
     assert view.moves_title.text() == "Moves: 1 of 1 ticked"
     assert view.apply_button.text() == "Apply 1 move(s)"
     assert view.verdict_lines.startswith(
-        "✘ Within 1 move(s) not every flag clears: the 1 move(s) below are the best relief "
-        "they allow.<br>Within 1 move(s): nobody above 50.0 per FTE (now 52.0). With no limit: "
+        "✘ Not every flag clears within the budget: the 1 move(s) below are the best relief "
+        "it allows.<br>Within 1 move(s): nobody above 50.0 per FTE (now 52.0). With no limit: "
         "50.0")
     assert "Without a limit: East would clear every flag with more moves." in view.verdict_lines
     assert bar.curve.selectedItems() and {i.column() for i in bar.curve.selectedItems()} == {1}

@@ -28,9 +28,8 @@ def within_verdict(proposal: Proposal) -> list[str]:
     """The verdict's lines when ``max_moves`` held a group back (``verdict`` otherwise): what
     the moves do, what the groups are short of without a limit, RSOs no manager may hold."""
     groups = proposal.groups
-    each = " in each group" if len(groups) > 1 else ""
-    lines = [f"✘ Within {proposal.max_moves} move(s){each} not every flag clears: the "
-             f"{len(proposal.moves)} move(s) below are the best relief they allow."]
+    lines = [f"✘ Not every flag clears within the budget: the {len(proposal.moves)} move(s) "
+             "below are the best relief it allows."]
     short = [f"{group} is short of {fte:.1f} FTE" if fte is not None else
              f"{group}'s own high-risk share is above the limit"
              for group, fte in proposal.fte_short.items()]
