@@ -1,4 +1,6 @@
-"""Issue 4 benchmark: a proposal for every BCU of a national-scale register, under 5 s in total.
+"""Issue 4 benchmark: a proposal for every BCU of a national-scale register, under 5 s in total;
+issue 13 adds the same within ``--max-moves`` (``MAX_MOVES`` per BCU), also under 5 s, with the
+curve of what each move buys (computed with every proposal).
 
 Uses ``bench-out/national.sqlite3`` when it exists (the national demo profile), else a synthetic
 register of the same size built directly as frames: 100,000 RSOs, 2,000 offender managers.
@@ -24,6 +26,10 @@ from ncpi_desktop.storage.snapshot import Snapshot
 
 DEFAULT_DB = Path("bench-out/national.sqlite3")
 TARGET_SECONDS = 5.0
+#: The budget per BCU the ``--max-moves`` figure is timed with.
+MAX_MOVES = 50
+#: Targets by row name (the first row's is ``TARGET_SECONDS``).
+TARGETS = {f"rebalance all BCUs, --max-moves {MAX_MOVES}": TARGET_SECONDS}
 
 
 def synthetic_snapshot(rsos: int = 100_000, managers: int = 2_000, bcus: int = 43,
@@ -96,9 +102,10 @@ def _figures(snapshot: Snapshot, origin: str) -> Figures:
                    force=empty)
 
 
-def _timed(source: Figures | Snapshot) -> tuple[Proposal, float, float]:
+def _timed(source: Figures | Snapshot, max_moves: int | None = None
+           ) -> tuple[Proposal, float, float]:
     wall, cpu = time.perf_counter(), time.process_time()
-    proposal = propose(source, scope="bcu")
+    proposal = propose(source, scope="bcu", max_moves=max_moves)
     return proposal, time.perf_counter() - wall, time.process_time() - cpu
 
 
@@ -113,6 +120,7 @@ def bench_rebalance(db_path: str | Path | None = None, *, synthetic: bool = Fals
     figures = _figures(snapshot, origin)
     proposal, seconds, cpu = _timed(figures)
     _, from_snapshot, _ = _timed(snapshot)
+    within, within_seconds, within_cpu = _timed(figures, MAX_MOVES)
     groups = proposal.groups
     print(f"rebalance: {len(snapshot.rsos):,} RSOs, {len(snapshot.managers):,} managers "
           f"({origin}); {len(groups)} BCUs in {seconds:.2f} s ({cpu:.2f} s CPU; target "
@@ -128,6 +136,14 @@ def bench_rebalance(db_path: str | Path | None = None, *, synthetic: bool = Fals
         else:
             print(f"  {row.group}: {row.moves} moves / bound {row.lower_bound}"
                   f"{'' if row.feasible else ' infeasible'}{short} [{row.status}]")
+    limited = within.groups[within.groups["limited"]]
+    print(f"rebalance --max-moves {MAX_MOVES}: {within_seconds:.2f} s ({within_cpu:.2f} s CPU); "
+          f"{len(limited)} BCUs held to the budget, {len(within.moves):,} moves; highest "
+          f"{within.groups['highest_per_fte_after'].max():.1f} per FTE (lowest reachable "
+          f"{within.groups['lowest_reachable'].max():.1f}); curve "
+          + ", ".join(f"{n}: {v:.1f}" for n, v in zip(proposal.curve["moves"],
+                                                      proposal.curve["highest_per_fte"],
+                                                      strict=True)))
     return [
         ("rebalance all BCUs", seconds, "s"),
         ("rebalance all BCUs, CPU", cpu, "s"),
@@ -137,6 +153,9 @@ def bench_rebalance(db_path: str | Path | None = None, *, synthetic: bool = Fals
         ("rebalance moves lower bound, levelled BCUs included",
          float(proposal.groups["moves_lower_bound"].sum()), "moves"),
         ("rebalance infeasible BCUs", float((~groups["feasible"]).sum()), "BCUs"),
+        (f"rebalance all BCUs, --max-moves {MAX_MOVES}", within_seconds, "s"),
+        (f"rebalance all BCUs, --max-moves {MAX_MOVES}, CPU", within_cpu, "s"),
+        (f"rebalance --max-moves {MAX_MOVES}: BCUs held to it", float(len(limited)), "BCUs"),
     ]
 
 

@@ -178,4 +178,5 @@ def child(kind: str, db: str, as_at_text: str) -> dict[str, Any]:
         import bench_rebalance as module
 
         rows = module.bench_rebalance(db)
-    return {"rows": [list(r) for r in rows], "target": getattr(module, "TARGET_SECONDS", None)}
+    return {"rows": [list(r) for r in rows], "target": getattr(module, "TARGET_SECONDS", None),
+            "targets": getattr(module, "TARGETS", {})}

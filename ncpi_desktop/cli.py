@@ -13,7 +13,12 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ncpi_desktop.cli_going import add_going_arguments, check_going, rebalance_going
+from ncpi_desktop.cli_going import (
+    add_going_arguments,
+    check_going,
+    rebalance_going,
+    within_sentence,
+)
 from ncpi_desktop.exits import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -113,6 +118,9 @@ def _add_rebalance_command(commands: argparse._SubParsersAction) -> None:
     scope.add_argument("--bcu", help="one BCU (default: every BCU, each on its own)")
     scope.add_argument("--team", help="one team (moves stay within it)")
     rebalance.add_argument("--json", action="store_true", help="print the proposal as JSON")
+    rebalance.add_argument("--max-moves", type=_count, default=None, metavar="N",
+                           help="at most N moves in each BCU (or team): the lowest highest "
+                                "caseload per FTE they can reach")
     rebalance.add_argument("--apply", action="store_true",
                            help="apply every proposed move as one change (needs --reason)")
     rebalance.add_argument("--reason", help="the reason recorded with each move")
@@ -120,6 +128,17 @@ def _add_rebalance_command(commands: argparse._SubParsersAction) -> None:
                            help="who is moving them, for the audit trail (default: the "
                                 "logged-in user)")
     add_going_arguments(rebalance, parse_date)
+
+
+def _count(text: str) -> int:
+    """A whole number of 0 or more (``--max-moves``)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {value}")
+    return value
 
 
 def _target(args: argparse.Namespace) -> str | None:
@@ -294,6 +313,9 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
         return say("--apply needs --reason TEXT", EXIT_INVALID)
     if (refused := check_going(args)) is not None:
         return refused
+    if args.max_moves is not None and (args.leaving or args.absent):
+        return say("--max-moves does not go with --leaving or --absent: every one of that "
+                   "manager's RSOs moves", EXIT_INVALID)
 
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
@@ -316,10 +338,13 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
         absent, allocated_on = proposal_context(engine, as_at)
         with solver_chatter_to_stderr():
             proposal = propose(compute_figures(snapshot), bcu=args.bcu, team=args.team,
-                               absent=absent, allocated_on=allocated_on)
+                               absent=absent, allocated_on=allocated_on,
+                               max_moves=args.max_moves)
         if args.json:
             json.dump(proposal_to_json(proposal), sys.stdout, indent=1)
             sys.stdout.write("\n")
+        if args.max_moves is not None:
+            print(within_sentence(proposal), file=sys.stderr)
         if not args.apply:
             return EXIT_OK
         moves = list(zip(proposal.moves["rso_id"], proposal.moves["to_manager_id"],

@@ -20,6 +20,7 @@ from ncpi_desktop.solver_chatter import solver_chatter_to_stderr
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from ncpi_desktop.analysis.rebalance import Proposal
     from ncpi_desktop.storage.snapshot import Snapshot
 
 
@@ -36,6 +37,14 @@ def add_going_arguments(rebalance: argparse.ArgumentParser, parse_date) -> None:
                            help="with --absent: the day the manager is back")
 
 
+def within_sentence(proposal: Proposal) -> str:
+    """``--max-moves N``: what N moves reach against the lowest reachable level, in one line."""
+    from ncpi_desktop.analysis.rebalance import level_summary
+
+    return level_summary(proposal) or (f"Within {proposal.max_moves} move(s): every flag the "
+                                       "proposal can clear is cleared.")
+
+
 def check_going(args: argparse.Namespace) -> int | None:
     """A one-line refusal for options that do not go together, else ``None``."""
     if args.absent and args.until is None:
@@ -49,7 +58,7 @@ def rebalance_going(args: argparse.Namespace, engine: Engine, snapshot: Snapshot
                     as_at: date) -> int:
     """Print (--json) and/or apply (--apply) the proposal for one leaving or absent manager."""
     from ncpi_desktop.analysis.figures import compute_figures
-    from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
+    from ncpi_desktop.analysis.rebalance import proposal_to_json, propose, spread_scope
     from ncpi_desktop.storage.allocations import proposal_context
     from ncpi_desktop.storage.operations import OperationError, manager_absent, manager_leaving
 
@@ -65,15 +74,16 @@ def rebalance_going(args: argparse.Namespace, engine: Engine, snapshot: Snapshot
             what = "BCU" if column == "bcu" else "team"
             return say(f"manager {manager_id!r} is not in {what} "
                        f"{named!r}", EXIT_INVALID)
-    if bcu is None and team is None:
-        team = str(row["team"].iat[0])
     absent, allocated_on = proposal_context(engine, as_at)
     absent = [m for m in absent if m != manager_id]
+    if bcu is None and team is None:  # the team, or the BCU if nobody else in it can take them
+        bcu, team = spread_scope(managers, manager_id, absent)
+        bcu = bcu if team is None else None
     leaving = [manager_id] if args.leaving else []
     with solver_chatter_to_stderr():
         proposal = propose(compute_figures(snapshot), bcu=bcu, team=team, leaving=leaving,
                            absent=absent + ([manager_id] if args.absent else []),
-                           allocated_on=allocated_on, spread=True)
+                           allocated_on=allocated_on, spread=[manager_id])
     if args.json:
         json.dump(proposal_to_json(proposal), sys.stdout, indent=1)
         sys.stdout.write("\n")

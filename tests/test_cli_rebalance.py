@@ -51,11 +51,14 @@ def test_json_prints_the_proposal_and_writes_nothing(db, capsys):
                          "--json")
     assert status == 0
     proposal = json.loads(out)
-    assert set(proposal) == {"moves", "lower_bound", "feasible", "fte_short", "after"}
+    assert {"moves", "lower_bound", "feasible", "fte_short", "after", "highest_per_fte_before",
+            "highest_per_fte_after", "lowest_reachable", "moves_lower_bound", "max_moves",
+            "curve"} <= set(proposal)
+    assert proposal["max_moves"] is None
     assert proposal["feasible"] is True and proposal["fte_short"] == {}
     moves = proposal["moves"]
     assert len(moves) == proposal["lower_bound"] == 12
-    assert set(moves[0]) == {"rso_id", "from", "to", "reason"}
+    assert {"rso_id", "from", "to", "reason", "why"} <= set(moves[0])
     pooled = [m for m in moves if m["from"] is None]
     assert len(pooled) == 2 and {m["reason"] for m in pooled} == {"allocation of pooled RSO"}
     assert {(m["from"], m["to"]) for m in moves if m["from"]} == {("A", "B")}
@@ -117,3 +120,33 @@ def test_errors_are_one_line(db, capsys, args, status, message):
 def test_missing_database_is_status_2(tmp_path, capsys):
     code, _, err = run(capsys, "--db", str(tmp_path / "none.sqlite3"), "--json")
     assert code == 2 and err.count("\n") == 1 and "No database at" in err
+
+
+def test_max_moves_gives_the_best_relief_within_them(db, capsys):
+    """East 1 needs 12 moves (2 pooled, A 60 -> 50); within 5: the 2 pooled named and A at 57,
+    said on stderr against the lowest reachable."""
+    before = tables(db)
+    status, out, err = run(capsys, "--db", str(db), "--as-at", "2017-10-09", "--team", "East 1",
+                           "--max-moves", "5", "--json")
+    assert status == 0
+    proposal = json.loads(out)
+    assert proposal["max_moves"] == 5 and len(proposal["moves"]) == 5
+    assert proposal["feasible"] is False and proposal["fte_short"] == {}  # not short of staff
+    assert sum(m["from"] is None for m in proposal["moves"]) == 2
+    after = {row["manager_id"]: row for row in proposal["after"]}
+    assert after["A"]["caseload"] == 57
+    assert proposal["highest_per_fte_after"] == 57.0
+    assert err == ("Within 5 move(s): nobody above 57.0 per FTE (now 60.0). With no limit: "
+                   "50.0 per FTE, with at least 12 move(s).\n")
+    assert [(p["moves"], p["highest_per_fte"]) for p in proposal["curve"]] == [(0, 60.0),
+                                                                             (10, 52.0),
+                                                                             (12, 50.0)]
+    assert tables(db) == before
+
+
+@pytest.mark.parametrize("value", ["-1", "many"])
+def test_max_moves_must_be_a_whole_number(db, capsys, value):
+    with pytest.raises(SystemExit) as exited:
+        main(["rebalance", "--db", str(db), "--max-moves", value, "--json"])
+    assert exited.value.code == 2
+    assert "--max-moves" in capsys.readouterr().err

@@ -174,3 +174,42 @@ def test_the_level_stops_where_a_colleague_already_stands(tmp_path, capsys):
     assert {m["from"] for m in proposal["moves"]} == {"L"} and len(proposal["moves"]) == 4
     assert "D" not in {m["to"] for m in proposal["moves"]}
     assert proposal["lowest_reachable"] == proposal["highest_per_fte_after"] == best
+
+
+def test_the_proposal_is_exactly_what_apply_does(tmp_path, capsys):
+    """The team also has 4 pooled RSOs and X, absent until next month (X's RSOs went to cover):
+    only L's RSOs are in the proposal (the pooled ones stay pooled), and after --apply the
+    report shows every manager as the proposal's ``after`` said."""
+    r = Register()
+    for manager_id in "LAX":
+        r.manager(manager_id)
+    r.many(10, manager_id="L", team="East 1", risk_level="low")
+    r.many(30, manager_id="A", team="East 1", risk_level="low")
+    r.many(20, manager_id="X", team="East 1", risk_level="low")
+    r.many(4, team="East 1", risk_level="low")
+    path = tmp_path / "p.sqlite3"
+    r.write(path).dispose()
+    status, _, err = run(capsys, "--db", str(path), "--as-at", "2017-10-09", "--absent", "X",
+                         "--until", "20/11/2017", "--apply", "--reason", "training")
+    assert status == 0, err
+    status, out, _ = run(capsys, "--db", str(path), "--as-at", "2017-10-09", "--leaving", "L",
+                         "--json")
+    assert status == 0
+    proposal = json.loads(out)
+    held = sum(holder == "L" for holder in holders(path).values())
+    assert {m["from"] for m in proposal["moves"]} == {"L"} and len(proposal["moves"]) == held
+    promised = {row["manager_id"]: row["caseload"] for row in proposal["after"]}
+    assert run(capsys, "--db", str(path), "--as-at", "2017-10-09", "--leaving", "L",
+               "--apply", "--reason", "retired")[0] == 0
+    assert main(["report", "--db", str(path), "--as-at", "2017-10-09", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    caseloads = {m["manager_id"]: m["caseload"] for m in report["managers"]}
+    assert {i: caseloads.get(i, 0) for i in promised} == promised
+    assert report["force"]["pooled"] == 4
+
+
+def test_max_moves_does_not_go_with_leaving(register, capsys):
+    path, _ = register
+    status, out, err = run(capsys, "--db", str(path), "--leaving", "L", "--max-moves", "3",
+                           "--json")
+    assert status == 1 and out == "" and err.count("\n") == 1 and "--max-moves" in err

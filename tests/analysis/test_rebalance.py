@@ -464,11 +464,13 @@ def test_a_leaver_is_emptied_and_the_shortfall_is_reported(tmp_path: Any) -> Non
     assert (moves.loc[moves["from_manager_id"] == "A", "reason"] == REASON_LEFT).all()
     assert (moves["from_manager_id"] == "A").sum() == 67
     assert list(proposal.left_behind["rso_id"]) == ["CUSTODY1"]
-    assert len(proposal.for_new_post) == 25
-    assert set(proposal.for_new_post["manager_id"]) <= {"B", "C"}
+    # Short of staff, the group is levelled (issue 13): every RSO named, none left for a post.
+    assert proposal.levelled and proposal.for_new_post.empty and proposal.unplaced.empty
+    row = proposal.groups.iloc[0]
+    assert row["highest_per_fte_after"] <= row["lowest_reachable"] + 1e-9
     document = proposal_to_json(proposal)
-    assert list(document) == ["moves", "lower_bound", "feasible", "fte_short", "after"]
-    assert list(document["moves"][0]) == ["rso_id", "from", "to", "reason"]
+    assert list(document)[:5] == ["moves", "lower_bound", "feasible", "fte_short", "after"]
+    assert list(document["moves"][0])[:4] == ["rso_id", "from", "to", "reason"]
     assert list(document["after"][0]) == ["manager_id", "caseload", "per_fte",
                                           "high_risk_share"]
     assert document["feasible"] is False

@@ -123,16 +123,46 @@ def test_a_share_flag_with_no_room_stays_on_as_few_managers_as_can_be() -> None:
     within_bound(proposal)
 
 
-def test_a_leaver_keeps_the_flag_clearing_path() -> None:
-    """Level mode waits for its ``movable`` parameter (issue 13 part 3): a group with a leaver
-    is proposed as before."""
+def test_a_leaver_in_a_short_group_is_levelled() -> None:
+    """150 RSOs over A and B (L leaves): nobody above 75; L's 30 go 15 to each, nobody else
+    moves. Every document carries issue 13's keys, levelled or not."""
     managers = [manager("A"), manager("B"), manager("L")]
     rsos = ([rso(f"A{i:02d}", "A") for i in range(60)] + [rso(f"B{i:02d}", "B") for i in range(60)]
             + [rso(f"L{i:02d}", "L") for i in range(30)])
     proposal = Case(make_snapshot(managers, rsos), leaving=["L"]).propose()
-    assert not proposal.levelled
-    assert list(proposal_to_json(proposal)) == ["moves", "lower_bound", "feasible", "fte_short",
-                                                 "after"]
+    assert proposal.levelled
+    assert highest_after(proposal) == pytest.approx(75.0)
+    assert set(proposal.moves["from_manager_id"]) == {"L"} and len(proposal.moves) == 30
+    assert proposal.moves["to_manager_id"].value_counts().to_dict() == {"A": 15, "B": 15}
+    within_bound(proposal)
+    document = proposal_to_json(proposal)
+    assert list(document)[:5] == ["moves", "lower_bound", "feasible", "fte_short", "after"]
+    assert {"highest_per_fte_before", "highest_per_fte_after", "lowest_reachable",
+            "moves_lower_bound", "max_moves", "curve"} <= set(document)
+
+
+def test_an_exclusion_in_a_short_group_is_levelled() -> None:
+    """As above with no leaver, A may not hold A00: it moves, and the level still holds."""
+    managers = [manager("A"), manager("B"), manager("C", fte=0.5)]
+    rsos = ([rso(f"A{i:02d}", "A") for i in range(90)] + [rso(f"B{i:02d}", "B") for i in range(50)]
+            + [rso(f"C{i:02d}", "C") for i in range(10)])
+    proposal = Case(make_snapshot(managers, rsos), exclusions=[("A", "A00")]).propose()
+    assert proposal.levelled
+    assert highest_after(proposal) == pytest.approx(60.0)
+    moved = proposal.moves.set_index("rso_id")
+    assert "A00" in moved.index and moved.at["A00", "to_manager_id"] != "A"
+    assert len(proposal.moves) == 30 and set(proposal.moves["from_manager_id"]) == {"A"}
+
+
+def test_feasible_documents_carry_the_level_keys() -> None:
+    managers = [manager("A"), manager("B")]
+    rsos = [rso(f"A{i:02d}", "A") for i in range(60)] + [rso(f"B{i:02d}", "B") for i in range(20)]
+    document = proposal_to_json(Case(make_snapshot(managers, rsos)).propose())
+    assert document["highest_per_fte_before"] == 60.0
+    assert document["highest_per_fte_after"] == 50.0
+    assert document["max_moves"] is None and document["curve"][0] == {
+        "moves": 0, "highest_per_fte": 60.0}
+    assert all(move["why"] for move in document["moves"])
 
 
 def test_feasible_groups_are_untouched() -> None:

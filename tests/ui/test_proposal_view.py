@@ -103,7 +103,11 @@ def test_manager_leaving_moves_every_rso_and_undo_brings_them_back(qtbot, window
     view = rb.dialog
     assert isinstance(view, ProposalView) and view.mode == Mode.LEAVING
     assert view.title.text() == "Manager leaving: Bob Birtwistle (East 1, East)"
-    assert not view.scope_combo.isEnabled()
+    # Their team, as rebalance --leaving, or their whole BCU: nothing else.
+    assert [view.scope_combo.itemText(i) for i in range(view.scope_combo.count())] == [
+        "East BCU", "    Team East 1 (East)"]
+    assert view.scope_combo.currentText() == "    Team East 1 (East)"
+    assert view.budget_bar.isHidden()
     assert view.reason_picker.reason == "manager left"
     assert "Bob Birtwistle holds 50 RSO(s)" in view.note.text()
     assert "no longer active" in view.note.text()
@@ -119,3 +123,56 @@ def test_manager_leaving_moves_every_rso_and_undo_brings_them_back(qtbot, window
     assert "OM2" in set(window.figures.managers["manager_id"])
     window.redo_action.trigger()
     assert "OM2" not in set(holders(engine).values())
+
+
+def test_at_most_n_moves_proposes_again_and_the_curve_shows(qtbot, window: MainWindow):
+    view = rebalancing(window).propose(Scope("East"))
+    bar = view.budget_bar
+    assert not bar.isHidden() and bar.budget is None and bar.spin.text() == "no limit"
+    full = len(view.proposal.moves)
+    assert full > 1
+    # OM1 holds 26 on 0.5 FTE (52 per FTE): one move brings everyone within 50.
+    assert bar.points() == [(0, 52.0), (1, 50.0)]
+    assert [bar.curve.item(0, c).text() for c in range(bar.curve.columnCount())] == ["now", "1"]
+    assert bar.curve.verticalHeaderItem(1).text() == "Highest per FTE"
+    bar.spin.setValue(1)
+    assert view.proposal.max_moves == 1 and len(view.proposal.moves) == 1
+    assert view.moves_title.text() == "Moves: 1 of 1 ticked"
+    assert view.apply_button.text() == "Apply 1 move(s)"
+    assert view.verdict_lines.startswith(
+        "✘ Not every flag clears within the budget: the 1 move(s) below are the best relief "
+        "it allows.<br>Within 1 move(s): nobody above 50.0 per FTE (now 52.0). With no limit: "
+        "50.0")
+    assert "Without a limit: East would clear every flag with more moves." in view.verdict_lines
+    assert bar.curve.selectedItems() and {i.column() for i in bar.curve.selectedItems()} == {1}
+    bar.spin.setValue(0)
+    assert view.proposal.max_moves is None and len(view.proposal.moves) == full
+    bar.curve.cellClicked.emit(0, 1)  # clicking the curve's "1" asks for one move
+    assert bar.spin.value() == 1 and len(view.proposal.moves) == 1
+
+
+def test_leaving_spreads_only_their_rsos_over_the_bcu(qtbot, window: MainWindow,
+                                                      engine: Engine):
+    """OM2 leaves; over East BCU their 50 RSOs go to OM1 (0.5 FTE) and OM3 so that nobody ends
+    above 64 per FTE (96 RSOs over 1.5 FTE), their 10 high-risk ones spread too; applied, the
+    register shows exactly the proposal's after-figures."""
+    rb = rebalancing(window)
+    dialog = rb.going(absence=False, manager_id="OM2")
+    dialog.accept()
+    view = rb.dialog
+    assert isinstance(view, ProposalView)
+    view.scope_combo.setCurrentIndex(view.scope_combo.findText("East BCU"))
+    proposal = view.proposal
+    moves = proposal.moves
+    assert set(moves["from_manager_id"]) == {"OM2"} and len(moves) == 50
+    assert len(view.ticked_moves) == 50
+    after = proposal.after.set_index("manager_id")
+    staying = after.drop(index="OM2")
+    assert staying["per_fte"].max() == proposal.groups["lowest_reachable"].max() == 64.0
+    assert not staying["flag_high_risk_share_over_limit"].any()
+    assert "Highest caseload 52.0 per FTE now, 64.0 after these moves" in view.verdict_lines
+    view.apply_button.click()
+    managers = window.figures.managers.set_index("manager_id")
+    for manager_id in ("OM1", "OM3"):
+        assert managers.at[manager_id, "caseload"] == after.at[manager_id, "caseload"]
+        assert managers.at[manager_id, "per_fte"] == after.at[manager_id, "per_fte"]

@@ -24,23 +24,29 @@ How it works, per group (a BCU, or a team with ``scope="team"``):
   named, nobody above the lowest caseload per FTE reachable, every high-risk share flag cleared
   that there is room for, the fewest moves for that against a reported bound; each move says why
   (``why``), recent allocations stay and same-neighbourhood receivers come first (``nearby``).
-  Groups with a leaving or absent manager or an exclusion keep the way below, unless
-  ``propose(spread=True)`` (``rebalance --leaving``/``--absent``): then only the leaving and
-  absent managers' RSOs move, by the same level plan (``leaving``).
-* Otherwise, when no set of moves clears every flag, the plan adds a new post and makes it as
-  small as it can be (its caseload over the limit per FTE is ``fte_short``; its high-risk share
-  is held to the same limit), the staff taking pooled and leavers' RSOs first. The moves among
-  the staff are proposed; the RSOs the plan gives the new post stay where they are
+  Groups with a leaving or absent manager are levelled too (their RSOs must go), and groups with
+  an RSO named in an exclusion on the flag-clearing model's ``soft`` form at the level's
+  capacities (``solve.level_with_exclusions``). With ``propose(spread=...)`` (``rebalance
+  --leaving``/``--absent`` and the window's dialogs) only the named managers' RSOs move, by the
+  same level plan, and pooled RSOs stay pooled (``leaving``).
+* ``propose(max_moves=N)`` (``rebalance --max-moves N``): at most N moves per group, for the
+  lowest highest per FTE they reach, and every proposal carries the curve of moves against that
+  level (``budget``).
+* Where no receiver can hold the RSOs and no set of moves clears every flag, the plan adds a new
+  post and makes it as small as it can be (its caseload over the limit per FTE is ``fte_short``;
+  its high-risk share is held to the same limit), the staff taking pooled and leavers' RSOs first.
+  The moves among the staff are proposed; the RSOs the plan gives the new post stay where they are
   (``for_new_post``); pooled and leavers' RSOs nobody has room for are ``unplaced``. When the
-  group's own high-risk share is above the limit no number of staff can fix it: ``fte_short``
-  is ``None`` and the proposal keeps the total excess (RSOs above capacity, high-risk RSOs
-  above the share) as small as it can.
+  group's own high-risk share is above the limit no number of staff can fix it: ``fte_short`` is
+  ``None`` and the proposal keeps the total excess (RSOs above capacity, high-risk RSOs above the
+  share) as small as it can.
 * Feasibility is never taken from the solver: the moves are applied to the RSO frame and the real
   ``manager_figures`` decides whether every flag is clear (``outcome``).
 
 ``proposal`` ties the steps together (``propose``) and holds the result (``Proposal``).
 """
 
+from ncpi_desktop.analysis.rebalance.leaving import spread_scope
 from ncpi_desktop.analysis.rebalance.model import Scope
 from ncpi_desktop.analysis.rebalance.outcome import (
     REASON_ABSENT,
@@ -50,7 +56,12 @@ from ncpi_desktop.analysis.rebalance.outcome import (
     REASON_POOLED,
     apply_moves,
 )
-from ncpi_desktop.analysis.rebalance.proposal import Proposal, proposal_to_json, propose
+from ncpi_desktop.analysis.rebalance.proposal import (
+    Proposal,
+    level_summary,
+    proposal_to_json,
+    propose,
+)
 
 __all__ = [
     "REASON_ABSENT",
@@ -61,6 +72,8 @@ __all__ = [
     "Proposal",
     "Scope",
     "apply_moves",
+    "level_summary",
     "proposal_to_json",
     "propose",
+    "spread_scope",
 ]

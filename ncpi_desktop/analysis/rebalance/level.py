@@ -25,12 +25,9 @@ leave: the term becomes ``max(0, n_i - C_i, h_i - floor(share x C_i))`` (the cas
 high-risk departures overlap, hence the max per manager, not the sum). It is then raised to the
 linear relaxation's optimum of the same model with no share flag allowed, rounded up.
 
-For what comes next (issue 13 parts 2 and 3): ``movable`` (a mask of managers whose RSOs may
-move, e.g. a leaver's only) is a parameter already: it sets the others' departures to zero, and
-their RSOs count in the level as held. "Best within N moves" is one more row and variable on the
-same model: ``sum(out) <= N`` and a continuous level ``L`` with ``n_i' <= L x fte_i`` per
-receiver in place of the fixed capacities, ``L`` first in the objective; the curve is that solve
-for N = 10, 20, 50, ... up to the level plan's moves.
+``movable`` (a mask of managers whose RSOs may move, e.g. a leaver's only: ``leaving``) sets the
+others' departures to zero, and their RSOs count in the level as held. "Best within N moves"
+(``budget``) is this model at the capacities of the level N moves reach, with ``moves <= N``.
 """
 
 from __future__ import annotations

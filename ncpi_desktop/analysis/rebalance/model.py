@@ -77,6 +77,8 @@ class Solution:
     for_new_post: int  # RSOs the plan gives a new post (0: every flag clears with the staff)
     post_from_pool: np.ndarray = field(  # (3,) pooled or leavers' RSOs only a new post could take
         default_factory=lambda: np.zeros(CLASSES, dtype=np.int64))
+    #: (3,) pooled RSOs named, per class, when not all are (a plan within a budget of moves)
+    pool_quota: np.ndarray | None = None
 
 
 @dataclass
@@ -92,6 +94,7 @@ class GroupResult:
     status: str
     level: float | None = None
     moves_bound: int | None = None  # level mode: lower bound on the level plan's moves
+    budget_level: float | None = None  # within --max-moves: the level that budget reaches
 
 
 @dataclass
@@ -109,6 +112,10 @@ class Register:
     allocated_on: pd.Series | None
     recent_since: pd.Timestamp | None = None  # allocations since then stay where they are
     level_codes: set[int] = field(default_factory=set)  # groups solved in level mode
+    #: groups whose plan stops at a budget of moves: pooled and leavers' RSOs may stay
+    limited_codes: set[int] = field(default_factory=set)
+    #: with ``propose(spread=...)``: the managers whose RSOs alone move; pooled RSOs stay
+    spread: set[str] | None = None
 
 
 def exclusion_pairs(exclusions: Iterable[tuple[str, str]] | pd.DataFrame) -> pd.DataFrame:

@@ -26,6 +26,7 @@ class _Gathered:
     ins: np.ndarray  # (managers, 3)
     earmarks: np.ndarray  # (managers, 3)
     pool_placed: np.ndarray  # (groups,)
+    pool_quota: np.ndarray  # (groups, 3): pooled RSOs to name, per class
     post_pool: np.ndarray  # (groups, 3)
     special: list[tuple[str, int, int, int]]  # (rso_id, from, to, group code)
     unplaced: list[tuple[str, str]]  # (rso_id, group)
@@ -39,6 +40,7 @@ def _gather(register: Register, results: list[GroupResult]) -> _Gathered:
         ins=np.zeros((n_staff, CLASSES), dtype=np.int64),
         earmarks=np.zeros((n_staff, CLASSES), dtype=np.int64),
         pool_placed=np.zeros(n_groups, dtype=bool),
+        pool_quota=np.zeros((n_groups, CLASSES), dtype=np.int64),
         post_pool=np.zeros((n_groups, CLASSES), dtype=np.int64), special=[], unplaced=[],
         for_post=[])
     for g, result in zip(register.groups, results, strict=True):
@@ -49,6 +51,8 @@ def _gather(register: Register, results: list[GroupResult]) -> _Gathered:
         out.ins[g.start: g.start + g.m] = sol.ins
         out.earmarks[g.start: g.start + g.m] = sol.earmarks
         out.pool_placed[g.code] = sol.pool_placed
+        out.pool_quota[g.code] = (sol.pool_quota if sol.pool_quota is not None
+                                  else g.pool if sol.pool_placed else 0)
         out.post_pool[g.code] = sol.post_from_pool
         out.special += [(rso_id, f + g.start if f >= 0 else -1, t + g.start, g.code)
                         for rso_id, f, t in sol.special_moves]
@@ -81,6 +85,8 @@ def _in_continuity_order(register: Register, counts: _Gathered,
         candidate = ~held | forced[at[0]] | (counts.outs[at] + counts.earmarks[at] > 0)
     else:
         candidate = ~held
+    if register.spread is not None:  # only the spread managers' RSOs move; pooled ones stay
+        candidate &= held
     candidate &= ~rsos["special"].to_numpy(bool)
     plain = rsos[candidate]
     rows = plain["row"].to_numpy()
@@ -113,10 +119,16 @@ def _choose(plain: pd.DataFrame, counts: _Gathered, register: Register,
     position = _run_position(holder * CLASSES + cls)
     quota = np.where(held, counts.outs[at] if n_staff else 0, 0)
     marked = np.where(held, quota + (counts.earmarks[at] if n_staff else 0), 0)
-    chosen = np.where(held, position < quota, counts.pool_placed[plain["code"].to_numpy()])
+    code = plain["code"].to_numpy()
+    pooled_position = np.zeros(len(plain), dtype=np.int64)  # in continuity order, per class
+    key = pd.Series((code * CLASSES + cls)[~held])
+    pooled_position[~held] = key.groupby(key.to_numpy()).cumcount().to_numpy()
+    chosen = np.where(held, position < quota, pooled_position < counts.pool_quota[code, cls])
     post = held & (position >= quota) & (position < marked)
     names = np.array(register.keys, dtype=object)
     must_go = ~held | (forced[at[0]] if n_staff else False)
+    if register.limited_codes:  # a budget of moves: what it leaves stays, not "unplaced"
+        must_go &= ~np.isin(code, list(register.limited_codes))
     stuck = plain[~chosen & ~post & must_go]
     counts.unplaced += list(zip(stuck["rso_id"], names[stuck["code"].to_numpy()], strict=True))
     marked_rows = plain[post]
@@ -184,7 +196,8 @@ def assemble(register: Register, results: list[GroupResult]
     same class, a manager of the RSO's own team first.
     """
     counts = _gather(register, results)
-    forced = register.staff["manager_id"].isin(register.going).to_numpy(bool)
+    going = register.going if register.spread is None else register.spread
+    forced = register.staff["manager_id"].isin(going).to_numpy(bool)
     plain = _in_continuity_order(register, counts, forced)
     sources = plain[_choose(plain, counts, register, forced)]
     if counts.post_pool.any():

@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 from ncpi_desktop.analysis.caseload import rso_caseload
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import python_value
+from ncpi_desktop.analysis.rebalance.budget import curve, reach, solve_within, surely_over
 from ncpi_desktop.analysis.rebalance.leaving import spread_group
 from ncpi_desktop.analysis.rebalance.level import lowest_level, movable_total
 from ncpi_desktop.analysis.rebalance.model import (
@@ -54,6 +56,11 @@ class Proposal:
     it is filled.
     ``left_behind``: custody, abroad or missing RSOs of leaving or absent managers, which the
     proposal does not move (they do not count in a caseload).
+    ``max_moves``: the budget of moves per group asked for (``None``: no limit); a group whose
+    plan needed more has ``limited`` set and its plan stops at the level the budget reaches
+    (``clearable`` when, without the limit, its flags would all clear).
+    ``curve``: moves (per group) against the highest caseload per FTE they can reach over the
+    groups (``budget.curve``), from no move to the moves the lowest reachable level needs.
     """
 
     scope: Scope
@@ -64,6 +71,9 @@ class Proposal:
     for_new_post: pd.DataFrame
     left_behind: pd.DataFrame
     policy: Policy = field(repr=False)
+    max_moves: int | None = None
+    curve: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        {"moves": pd.Series(dtype=int), "highest_per_fte": pd.Series(dtype=float)}))
 
     @property
     def lower_bound(self) -> int:
@@ -80,8 +90,9 @@ class Proposal:
 
     @property
     def fte_short(self) -> dict[str, float | None]:
-        """Per infeasible group: missing FTE, or ``None`` when no number of staff can fix it."""
-        short = self.groups[~self.groups["feasible"]]
+        """Per infeasible group: missing FTE, or ``None`` when no number of staff can fix it
+        (not a group whose flags would all clear but for ``max_moves``: ``clearable``)."""
+        short = self.groups[~self.groups["feasible"] & ~self.groups["clearable"]]
         return {str(label): (None if pd.isna(value) else float(value))
                 for label, value in zip(short["group"], short["fte_short"], strict=True)}
 
@@ -92,7 +103,8 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
             leaving: Iterable[str] = (), absent: Iterable[str] = (),
             allocated_on: pd.Series | Mapping[str, Any] | None = None,
             policy: Policy | None = None, time_limit: float = 10.0,
-            spread: bool = False) -> Proposal:
+            spread: bool | Collection[str] = False,
+            max_moves: int | None = None) -> Proposal:
     """Propose moves that clear every caseload flag of each BCU (or team) with the fewest moves.
 
     ``bcu``/``team`` restrict the proposal to one BCU or team; naming a team implies
@@ -100,10 +112,15 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
     RSO. ``leaving``/``absent`` managers end with no community RSOs. ``allocated_on`` (rso_id ->
     date the current allocation began) lets continuity move the newest allocations first.
     ``time_limit`` is per solve, in seconds; a group that hits it keeps the best moves found.
-    ``spread``: only the leaving and absent managers' RSOs move, levelled over the group
-    (``leaving.spread_group``, issue 13); without it their group keeps the flag-clearing way.
-    Raises ``ValueError`` for a BCU or team with no active manager and no pooled RSO.
+    ``spread``: only the leaving and absent managers' RSOs move (only those named, given ids),
+    levelled over the group, pooled RSOs staying pooled (``leaving.spread_group``, issue 13).
+    ``max_moves``: at most that many moves in each group, for the lowest highest per FTE they
+    can reach (``budget.solve_within``); not with ``spread``.
+    Raises ``ValueError`` for a BCU or team with no active manager and no pooled RSO, or for
+    ``max_moves`` below 0 or with ``spread``.
     """
+    if max_moves is not None and (max_moves < 0 or spread):
+        raise ValueError("max_moves must be 0 or more, and does not go with spread")
     snapshot = source.snapshot if isinstance(source, Figures) else source
     rsos = source.rsos if isinstance(source, Figures) else rso_caseload(snapshot)
     policy = policy or snapshot.policy
@@ -122,10 +139,9 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
         raise ValueError(f"No active manager or pooled RSO in {named}")
     register.recent_since = (snapshot.as_at_ts
                              - pd.DateOffset(months=policy.rebalance_keep_recent_months))
-    solve = spread_group if spread else solve_group
-    results = [solve(g, policy, time_limit) for g in register.groups]
-    register.level_codes = {g.code for g, r in zip(register.groups, results, strict=True)
-                            if r.level is not None}
+    if spread:
+        register.spread = going if spread is True else set(spread)
+    results = _solve_groups(register, policy, time_limit, max_moves)
     by_position, unplaced, for_new_post = assemble(register, results)
 
     moves, moved_rows = order_moves(by_position, register, pairs, leaving_set, absent_set)
@@ -136,13 +152,44 @@ def propose(source: Figures | Snapshot, *, scope: Scope = "bcu", bcu: str | None
     groups = groups_frame(group_rows, moves, after, register, pairs)
     moves["why"] = why_sentences(moves, after, register, policy)
     groups = _with_levels(groups, after, register, results)
-    for row in np.flatnonzero(~groups["feasible"].to_numpy(bool)
+    groups["limited"] = [r.budget_level is not None for r in results]
+    groups["clearable"] = groups["limited"] & np.array([r.level is None for r in results])
+    for row in np.flatnonzero(~groups["feasible"].to_numpy(bool) & ~groups["clearable"]
                               & groups["fte_short"].isna().to_numpy(bool)):
         # The plan failed the flag check (rounding at a limit): still say what is short.
         groups.at[row, "fte_short"] = fte_short(register.groups[row], policy, time_limit)
+    points = [] if spread else curve([reach(g, policy) for g in register.groups])
     return Proposal(scope=scope, moves=moves, after=after, groups=groups, unplaced=unplaced,
                     for_new_post=for_new_post,
-                    left_behind=left_behind(rsos, register.staff, going), policy=policy)
+                    left_behind=left_behind(rsos, register.staff, going), policy=policy,
+                    max_moves=max_moves, curve=pd.DataFrame(
+                        {"moves": pd.Series([n for n, _ in points], dtype=int),
+                         "highest_per_fte": pd.Series([v for _, v in points], dtype=float)}))
+
+
+def _solve_groups(register: Register, policy: Policy, time_limit: float,
+                  max_moves: int | None) -> list[GroupResult]:
+    """Each group's plan: the flag-clearing or level plan, or the spread plan of the managers
+    in ``register.spread``; then held to ``max_moves`` if given. Records the levelled groups
+    and those the budget held in ``register``."""
+    if register.spread is not None:
+        solve = partial(spread_group, spread=register.spread)
+    else:
+        solve = solve_group
+    if max_moves is None:
+        results = [solve(g, policy, time_limit) for g in register.groups]
+    else:  # a group surely over the budget is not solved without it first
+        results = []
+        for g in register.groups:
+            over = surely_over(g, policy, time_limit, max_moves)
+            usual = over if over is not None else solve(g, policy, time_limit)
+            results.append(solve_within(g, usual, policy, time_limit, max_moves,
+                                        over is not None))
+        register.limited_codes = {g.code for g, r in zip(register.groups, results, strict=True)
+                                  if r.budget_level is not None}
+    register.level_codes = {g.code for g, r in zip(register.groups, results, strict=True)
+                            if r.level is not None or r.budget_level is not None}
+    return results
 
 
 def _with_levels(groups: pd.DataFrame, after: pd.DataFrame, register: Register,
@@ -160,6 +207,27 @@ def _with_levels(groups: pd.DataFrame, after: pd.DataFrame, register: Register,
     return out
 
 
+def level_summary(proposal: Proposal) -> str | None:
+    """One sentence on the highest caseload per FTE: now, after the proposal, and the lowest
+    reachable (with what a budget of moves reached, if one was set); ``None`` when no group is
+    levelled, spread or held to a budget."""
+    g = proposal.groups
+    if not len(g) or not (g["level_mode"].any() or g["limited"].any()):
+        return None
+    before, after = g["highest_per_fte_before"].max(), g["highest_per_fte_after"].max()
+    lowest = g["lowest_reachable"].max()
+    each = " in each group" if len(g) > 1 else ""
+    if g["limited"].any():
+        curve = proposal.curve
+        needs = int(curve["moves"].iat[-1]) if len(curve) else 0
+        best = float(curve["highest_per_fte"].iat[-1]) if len(curve) else lowest
+        return (f"Within {proposal.max_moves} move(s){each}: nobody above {after:.1f} per FTE "
+                f"(now {before:.1f}). With no limit: {best:.1f} per FTE, with at least "
+                f"{needs} move(s){each}.")
+    return (f"Highest caseload {before:.1f} per FTE now, {after:.1f} after these moves "
+            f"(the lowest reachable is {lowest:.1f}).")
+
+
 def _number(value: Any) -> float | None:
     return None if value is None or not np.isfinite(value) else round(float(value), 4)
 
@@ -168,16 +236,20 @@ def _level_keys(proposal: Proposal) -> dict[str, Any]:
     """The level keys (issue 13): overall and per group."""
     g = proposal.groups
     groups = [{"group": python_value(row.group), "level_mode": bool(row.level_mode),
-               "moves": int(row.moves),
+               "limited_by_max_moves": bool(row.limited), "moves": int(row.moves),
                "highest_per_fte_before": _number(row.highest_per_fte_before),
                "highest_per_fte_after": _number(row.highest_per_fte_after),
                "lowest_reachable": _number(row.lowest_reachable),
                "moves_lower_bound": int(row.moves_lower_bound)}
               for row in g.itertuples(index=False)]
+    points = [{"moves": int(n), "highest_per_fte": _number(v)}
+              for n, v in zip(proposal.curve["moves"], proposal.curve["highest_per_fte"],
+                              strict=True)]
     return {"highest_per_fte_before": _number(g["highest_per_fte_before"].max()),
             "highest_per_fte_after": _number(g["highest_per_fte_after"].max()),
             "lowest_reachable": _number(g["lowest_reachable"].max()),
-            "moves_lower_bound": int(g["moves_lower_bound"].sum()), "groups": groups}
+            "moves_lower_bound": int(g["moves_lower_bound"].sum()), "groups": groups,
+            "max_moves": proposal.max_moves, "curve": points}
 
 
 def proposal_to_json(proposal: Proposal) -> dict[str, Any]:
@@ -195,8 +267,7 @@ def proposal_to_json(proposal: Proposal) -> dict[str, Any]:
     short = {k: (None if v is None else round(v, 4)) for k, v in proposal.fte_short.items()}
     document = {"moves": moves, "lower_bound": proposal.lower_bound,
                 "feasible": proposal.feasible, "fte_short": short, "after": after}
-    if proposal.levelled:  # the keys issue 13 adds, where a group is levelled
-        for move, why in zip(moves, proposal.moves["why"], strict=True):
-            move["why"] = python_value(why)
-        document.update(_level_keys(proposal))
+    for move, why in zip(moves, proposal.moves["why"], strict=True):  # issue 13's keys
+        move["why"] = python_value(why)
+    document.update(_level_keys(proposal))
     return document

@@ -4,14 +4,16 @@ Objective, in strict order (integer weights, or one solve per tier when the weig
 outgrow float precision): fewest very-high-risk moves (they stay unless nothing else works),
 fewest moves, fewest high-risk moves. When no set of moves clears every flag, a new post as
 small as can be; when no number of staff can fix the group's high-risk share, the least excess.
-Since issue 13 a group whose flags cannot all clear is levelled instead (``level``); the new
-post and the least excess remain for groups with RSOs named in an exclusion or with a leaving or
-absent manager (``leaving.spread_group`` levels those, only their RSOs moving, when asked).
+Since issue 13 a group whose flags cannot all clear is levelled instead (``level``), leavers'
+RSOs included; a group with RSOs named in an exclusion is levelled on the model above in its
+``soft`` form, at the level's capacities (``level_with_exclusions``). The new post and the least
+excess remain only where no receiver can hold the RSOs.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -19,9 +21,22 @@ from ncpi_desktop.analysis.caseload import EPSILON
 from ncpi_desktop.analysis.rebalance.assembly import build
 from ncpi_desktop.analysis.rebalance.bounds import lower_bound, surely_infeasible
 from ncpi_desktop.analysis.rebalance.greedy import greedy
-from ncpi_desktop.analysis.rebalance.level import Level, solve_level
+from ncpi_desktop.analysis.rebalance.level import (
+    Level,
+    capacities,
+    level_bound,
+    lowest_level,
+    movable_total,
+    solve_level,
+)
 from ncpi_desktop.analysis.rebalance.milp import Model, solve_in_order
-from ncpi_desktop.analysis.rebalance.model import CLASSES, VERY_HIGH, Group, GroupResult, Solution
+from ncpi_desktop.analysis.rebalance.model import (
+    CLASSES,
+    VERY_HIGH,
+    Group,
+    GroupResult,
+    Solution,
+)
 from ncpi_desktop.domain.policy import Policy
 
 #: Combined objective weights above this are solved tier by tier instead (float precision).
@@ -88,7 +103,8 @@ def solve_group(g: Group, policy: Policy, time_limit: float) -> GroupResult:
                 bound = max(bound, math.ceil(relaxed - 1e-6) + int(g.pool.sum()))
             return GroupResult(_solution(g, model, x), bound, None, status == 0,
                                _status(status))
-    leveled = None if g.forced.any() else solve_level(g, policy, time_limit)
+    leveled = (solve_level(g, policy, time_limit) if not g.sp_ids
+               else level_with_exclusions(g, policy, time_limit))
     if leveled is not None:
         return GroupResult(leveled.solution, bound, fte_short(g, policy, time_limit),
                            leveled.optimal, _level_status(leveled), leveled.level,
@@ -110,6 +126,34 @@ def solve_group(g: Group, policy: Policy, time_limit: float) -> GroupResult:
         return GroupResult(None, bound, None, False, _status(status))
     return GroupResult(_solution(g, model, x), bound, None, status == 0,
                        _status(status) + ", least excess (no FTE clears the high-risk share)")
+
+
+def level_with_exclusions(g: Group, policy: Policy, time_limit: float) -> Level | None:
+    """The level plan of a group with RSOs named in an exclusion: the ``soft`` model at the
+    capacities of the lowest level (``level.capacities``), a capacity above it weighing more than
+    any share excess, then the moves as usual. ``None`` when no receiver can hold the RSOs."""
+    fte = g.fte if g.fte is not None else np.ones(g.m)
+    level = lowest_level(movable_total(g), np.where(g.receiver, fte, 0.0))
+    if not g.receiver.any() or not math.isfinite(level):
+        return None
+    cap = capacities(g, level)
+    share = policy.high_risk_share_limit
+    at_level = replace(g, cap=cap, hmax=np.floor(share * cap + EPSILON).astype(np.int64))
+    model = build(at_level, policy, "soft")
+    m, first = g.m, model.tiers[0]
+    slack = np.flatnonzero(first)  # capacity slacks (m), then share slacks (m)
+    heavier = first.copy()
+    heavier[slack[:m]] = float(g.n_total + 1)
+    model.tiers[0] = heavier
+    very_high_total = int(g.counts[:, VERY_HIGH].sum() + g.pooled[VERY_HIGH])
+    maxima = [2 * g.n_total * (g.n_total + 2), very_high_total, g.n_total, g.high_total]
+    x, status = solve_in_order(model, maxima, time_limit)
+    if x is None:
+        return None
+    share_slack = x[slack[m:]]
+    flagged = int((share_slack > 0).sum())
+    bound = level_bound(g, cap, share, flagged == 0)
+    return Level(_solution(g, model, x), level, bound, flagged, status == 0)
 
 
 def _level_status(leveled: Level) -> str:

@@ -2,9 +2,12 @@
 what the ticked moves do to every manager in scope, whether every flag can be cleared (or how
 much FTE is missing), and one button that applies the ticked moves as ONE undoable step.
 
-Three uses: balancing a BCU or team; a manager leaving (their RSOs go to the proposal's managers,
-the rest to their team's pool, and they become inactive: ``manager_leaving``); a manager absent
-until a date (the same, to cover, and handed back on return: ``manager_absent``).
+Three uses: balancing a BCU or team, within at most N moves if asked (the "At most N moves"
+box, beside the curve of what each move buys: ``proposal_curve``); a manager leaving (only their
+RSOs move, spread over their team so that the highest caseload per FTE afterwards is as low as
+it can be, as ``rebalance --leaving`` does; any left unticked go to their team's pool, and they
+become inactive: ``manager_leaving``); a manager absent until a date (the same, to cover, and
+handed back on return: ``manager_absent``).
 
 What the proposal covers (``Scope``, ``Going``), its moves as a table with tick boxes and the
 verdict in words are in ``models.proposal``; this module lays them out and applies the moves.
@@ -33,7 +36,7 @@ from PySide6.QtWidgets import (
 )
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.analysis.rebalance import Proposal, propose
+from ncpi_desktop.analysis.rebalance import Proposal, level_summary, propose, spread_scope
 from ncpi_desktop.domain.enums import Status
 from ncpi_desktop.domain.ids import ManagerId, RsoId
 from ncpi_desktop.formats import uk_date
@@ -45,6 +48,7 @@ from ncpi_desktop.storage.operations import (
     manager_leaving,
 )
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.dialogs.proposal_curve import BudgetBar, within_verdict
 from ncpi_desktop.ui.dialogs.reassign import Operation, ReasonPicker
 from ncpi_desktop.ui.models.proposal import (
     CHECK,
@@ -78,6 +82,8 @@ QFrame#verdict {{ border-radius: 6px; padding: 4px; }}
 QFrame#verdict[ok="true"] {{ background: {GOOD_BACKGROUND}; color: {GOOD_FOREGROUND}; }}
 QFrame#verdict[ok="false"] {{ background: {style.WARNING_BACKGROUND};
                               color: {style.WARNING_FOREGROUND}; }}
+QFrame#verdict[ok="true"] QLabel {{ color: {GOOD_FOREGROUND}; }}
+QFrame#verdict[ok="false"] QLabel {{ color: {style.WARNING_FOREGROUND}; }}
 QLabel#verdictText {{ font-size: 11pt; }}
 """
 
@@ -111,12 +117,15 @@ class ProposalView(QDialog):
 
         header = self._build_header(scope, going)
         self._build_verdict()
+        self.budget_bar = BudgetBar(self)
+        self.budget_bar.setVisible(self.mode == Mode.BALANCE)
         splitter = self._build_lists()
         reason_row = self._build_reason_row()
 
         layout = QVBoxLayout(self)
         layout.addLayout(header)
         layout.addWidget(self.verdict)
+        layout.addWidget(self.budget_bar)
         layout.addWidget(splitter, 1)
         layout.addWidget(self.note)
         layout.addLayout(reason_row)
@@ -125,26 +134,31 @@ class ProposalView(QDialog):
         self.reason_picker.combo.currentIndexChanged.connect(self._update_apply)
         self.reason_picker.other.textChanged.connect(self._update_apply)
         self.scope_combo.currentIndexChanged.connect(self._on_scope)
+        self.budget_bar.budget_chosen.connect(self._on_scope)
         self.run()
 
     # --- building ---------------------------------------------------------------------------
 
     def _build_header(self, scope: Scope | None, going: Going | None) -> QHBoxLayout:
-        """The title and the scope (the BCU of the manager going, who chooses no scope)."""
+        """The title and the scope: for a manager going, their team (as ``rebalance
+        --leaving``; their BCU if nobody else in the team can take them) or their BCU."""
         self.title = QLabel("")
         self.title.setObjectName("scopeTitle")
         self.scope_combo = QComboBox(self)
         self._scopes = scopes(self._figures)
+        if going is not None:
+            scope = Scope(*spread_scope(self._figures.snapshot.managers, going.manager_id,
+                                        self._absent_now))
+            self._scopes = [s for s in self._scopes
+                            if s in (scope, Scope(scope.bcu)) and s.bcu is not None]
         for item in self._scopes:
             indent = "    " if item.team is not None else ""
             self.scope_combo.addItem(indent + item.label)
-        if going is not None:
-            bcu = str(self._going_row["bcu"])
-            scope = Scope(bcu)
         self.scope_combo.setCurrentIndex(self._scopes.index(scope) if scope in self._scopes
                                          else 0)
-        self.scope_combo.setEnabled(self.mode == Mode.BALANCE)
+        self.scope_combo.setEnabled(len(self._scopes) > 1)
         self.scope_combo.setToolTip("Moves stay within the BCU, or within the team")
+        self.scope_combo.setAccessibleName("Scope")
         header = QHBoxLayout()
         header.addWidget(self.title, 1)
         scope_label = QLabel("Scope")
@@ -239,7 +253,7 @@ class ProposalView(QDialog):
     def scope(self) -> Scope:
         return self._scopes[max(self.scope_combo.currentIndex(), 0)]
 
-    def _on_scope(self, _index: int) -> None:
+    def _on_scope(self, *_args: object) -> None:
         self.run()
 
     def run(self) -> None:
@@ -250,13 +264,16 @@ class ProposalView(QDialog):
         absent = [m for m in self._absent_now if m in set(figures.managers["manager_id"])]
         if self._going is not None:
             (absent if self.mode == Mode.ABSENT else leaving).append(self._going.manager_id)
+        going = [] if self._going is None else [self._going.manager_id]
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
-        try:
+        try:  # a leaver's or absence's RSOs alone move, spread (as rebalance --leaving)
             self.proposal = propose(figures, bcu=scope.bcu, team=scope.team, leaving=leaving,
                                     absent=list(dict.fromkeys(absent)),
-                                    allocated_on=self._allocated_on)
+                                    allocated_on=self._allocated_on, spread=going or False,
+                                    max_moves=None if going else self.budget_bar.budget)
         finally:
             QApplication.restoreOverrideCursor()
+        self.budget_bar.show_curve(self.proposal.curve, len(self.proposal.groups) > 1)
         self._moves = moves_frame(self._figures, self.proposal)
         self.moves_model.set_frame(self._moves)
         fit_columns(self.moves_view)
@@ -282,7 +299,10 @@ class ProposalView(QDialog):
     def _show_verdict(self) -> None:
         proposal = self.proposal
         assert proposal is not None
-        lines = verdict(proposal)
+        lines = verdict(proposal) if not proposal.groups["limited"].any() else \
+            within_verdict(proposal)
+        if (level := level_summary(proposal)) is not None:
+            lines.insert(1, level)
         self.verdict.setProperty("ok", bool(proposal.feasible))
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)
