@@ -278,11 +278,12 @@ def cmd_export(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from ncpi_desktop.exchange.export import ExportError, export_extract
+    from ncpi_desktop.storage.audit import register_rso_ids
     from ncpi_desktop.storage.database import open_database
 
     engine = open_database(_target(args))
     try:
-        cli_audit.disclose(engine, _who(), "export extract", cli_audit.register_ids(engine),
+        cli_audit.disclose(engine, _who(), "export extract", register_rso_ids(engine),
                            {"file": Path(args.out).name})
         counts = export_extract(engine, args.out)
     except ExportError as exc:

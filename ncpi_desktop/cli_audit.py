@@ -119,11 +119,3 @@ def disclose(engine: Engine, actor: str, action: str, rso_ids: Iterable[str],
     from ncpi_desktop.storage.audit import record
 
     record(engine, actor, "disclosure", action, rso_ids, detail)
-
-
-def register_ids(engine: Engine) -> list[str]:
-    """Every RSO id in the database: what an extract export discloses."""
-    from sqlalchemy import text
-
-    with engine.connect() as connection:
-        return [str(i) for i in connection.execute(text("SELECT rso_id FROM rso")).scalars()]

@@ -270,6 +270,12 @@ def _check(connection: Connection, before: RowMapping | None, row: RowMapping,
                                           "of the chain")
 
 
+def register_rso_ids(engine: Engine) -> list[str]:
+    """Every RSO id the database holds: what a whole-register disclosure (an extract) names."""
+    with engine.connect() as connection:
+        return [str(i) for i in connection.exec_driver_sql("SELECT rso_id FROM rso").scalars()]
+
+
 def head(engine: Engine) -> Head:
     """The log's head as it stands (without walking the chain): for the pack to print."""
     with engine.connect() as connection:
