@@ -1,7 +1,7 @@
 """The window's audit rows that change nothing else (a consultation, a disclosure), written off
 the GUI thread.
 
-One row costs a write transaction (about 19 ms on a laptop's SQLite file, most of it the commit
+One row costs a write transaction (10 to 20 ms on a SQLite file, most of it the commit
 reaching the disk: ``benchmarks/bench_audit.py``), too long to make a click wait for, so
 ``AuditWriter.write`` queues the row and a worker thread appends the queue in order
 (``storage.audit.record``). The thread ends when the queue is empty and is started again by the
