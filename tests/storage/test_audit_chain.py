@@ -212,3 +212,10 @@ def test_a_consultation_does_not_make_the_register_stale(engine):
     set_policy_values(engine, {"caseload_limit_per_fte": 45.0}, "admin")
     with engine.connect() as c:
         assert register_stamp(c) != before
+
+
+def test_a_demo_build_is_one_chained_collection_row(lancashire):
+    built = audit.entries(lancashire)
+    assert [(e["actor"], e["kind"], e["action"]) for e in built] == [
+        ("demo", "collection", "build demo")]
+    assert audit.verify(lancashire).rows == 1

@@ -93,7 +93,7 @@ def test_a_review_list_is_a_consultation_when_its_page_is_shown(shown_window, en
     after = rows(window, engine, kind="consultation")
     assert len(after) > before
     assert after[-1]["detail"]["list"].startswith("Visits")
-    named = set().union(*(named_rsos(v) for v in window.features.consultations._views
+    named = set().union(*(named_rsos(v) for v in window.features.consultations.views
                           if v.isVisible()))
     assert set().union(*(set(r["rso_ids"]) for r in after[before:])) == named
 

@@ -58,6 +58,11 @@ class ListConsultations(QObject):
         context.database_changed.connect(lambda _location: self._recorded.clear())
         self.watch_pages()
 
+    @property
+    def views(self) -> list[QTableView]:
+        """The tables watched."""
+        return list(self._views)
+
     def watch_pages(self) -> None:
         """Watch every table of every page (tables a page builds later: at its next showing)."""
         for page in self._context.pages():
