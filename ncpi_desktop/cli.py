@@ -7,6 +7,7 @@ Every failure is one line on standard error and an exit status (``ncpi_desktop.e
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -144,7 +145,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     engine = open_database(_target(args))
     try:
         snapshot = _read_snapshot(engine, args.as_at or date.today())
-        cli_audit.disclose(engine, _who(), "report", snapshot.rsos["rso_id"],
+        cli_audit.disclose(engine, getpass.getuser(), "report", snapshot.rsos["rso_id"],
                            {"as_at": snapshot.as_at.isoformat()})
     finally:
         engine.dispose()
@@ -283,7 +284,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     engine = open_database(_target(args))
     try:
-        cli_audit.disclose(engine, _who(), "export extract", register_rso_ids(engine),
+        cli_audit.disclose(engine, getpass.getuser(), "export extract", register_rso_ids(engine),
                            {"file": Path(args.out).name})
         counts = export_extract(engine, args.out)
     except ExportError as exc:
@@ -347,13 +348,6 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
         engine.dispose()
     print(f"applied: {change.summary}, from {uk_date(as_at)}", file=sys.stderr)
     return EXIT_OK
-
-
-def _who() -> str:
-    """Who runs a command that has no --actor, for the audit log (until sign-in)."""
-    import getpass
-
-    return getpass.getuser()
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
