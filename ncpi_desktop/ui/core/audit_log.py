@@ -1,8 +1,9 @@
 """The window's audit rows that change nothing else (a consultation, a disclosure), written off
 the GUI thread.
 
-One row costs a write transaction (10 to 20 ms on a SQLite file, most of it the commit
-reaching the disk: ``benchmarks/bench_audit.py``), too long to make a click wait for, so
+One row costs a write transaction (2 ms on an idle machine's SQLite file, up to 20 ms when the
+disk is busy, most of it the commit: ``benchmarks/bench_audit.py``; more on a PostgreSQL server
+across a network), which a click should not wait for, so
 ``AuditWriter.write`` queues the row and a worker thread appends the queue in order
 (``storage.audit.record``). The thread ends when the queue is empty and is started again by the
 next row; as a plain, non-daemon thread it finishes what is queued before the interpreter exits.
