@@ -7,12 +7,14 @@ Every failure is one line on standard error and an exit status (``ncpi_desktop.e
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from ncpi_desktop import cli_audit
 from ncpi_desktop.cli_going import (
     add_going_arguments,
     check_going,
@@ -85,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_exchange_commands(commands)
     _add_rebalance_command(commands)
+    cli_audit.register(commands, parse_date)
     return parser
 
 
@@ -161,6 +164,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     engine = open_database(_target(args))
     try:
         snapshot = _read_snapshot(engine, args.as_at or date.today())
+        cli_audit.disclose(engine, getpass.getuser(), "report", snapshot.rsos["rso_id"],
+                           {"as_at": snapshot.as_at.isoformat()})
     finally:
         engine.dispose()
     report = build_report(compute_figures(snapshot))
@@ -187,16 +192,18 @@ def cmd_pack(args: argparse.Namespace) -> int:
         return say(f"cannot write {out}: folder {out.parent} does not exist", EXIT_UNUSABLE)
 
     from ncpi_desktop.analysis.figures import compute_figures
-    from ncpi_desktop.exchange.pack import build_pack
+    from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
     from ncpi_desktop.storage.database import open_database
 
     engine = open_database(_target(args))
     try:
         snapshot = _read_snapshot(engine, args.as_at or date.today())
+        actor = args.actor or getpass.getuser()
+        pack = build_pack(compute_figures(snapshot), produced_by=actor,
+                          produced_at=datetime.now().astimezone(), names=args.names)
+        pack = pin_audit_head(engine, pack, actor, out)
     finally:
         engine.dispose()
-    pack = build_pack(compute_figures(snapshot), produced_by=args.actor or getpass.getuser(),
-                      produced_at=datetime.now().astimezone(), names=args.names)
     try:
         if suffix == ".xlsx":
             from ncpi_desktop.exchange.pack_xlsx import write_pack_xlsx
@@ -288,11 +295,16 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_export(args: argparse.Namespace) -> int:
     """Exit 0 when written, 2 when the database or the output cannot be used."""
+    from pathlib import Path
+
     from ncpi_desktop.exchange.export import ExportError, export_extract
+    from ncpi_desktop.storage.audit import register_rso_ids
     from ncpi_desktop.storage.database import open_database
 
     engine = open_database(_target(args))
     try:
+        cli_audit.disclose(engine, getpass.getuser(), "export extract", register_rso_ids(engine),
+                           {"file": Path(args.out).name})
         counts = export_extract(engine, args.out)
     except ExportError as exc:
         return say(str(exc), EXIT_UNUSABLE)
@@ -363,6 +375,17 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_audit(args: argparse.Namespace) -> int:
+    """``audit verify`` and ``audit list`` (``cli_audit``)."""
+    from ncpi_desktop.storage.database import open_database
+
+    engine = open_database(_target(args))
+    try:
+        return cli_audit.run(args, engine)
+    finally:
+        engine.dispose()
+
+
 def _print_progress(done: int, total: int, what: str) -> None:
     print(f"[{done}/{total}] {what}", file=sys.stderr)
 
@@ -379,7 +402,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
-               "export": cmd_export, "rebalance": cmd_rebalance}.get(args.command, cmd_gui)
+               "export": cmd_export, "rebalance": cmd_rebalance,
+               "audit": cmd_audit}.get(args.command, cmd_gui)
     try:
         status = handler(args)
         sys.stdout.flush()  # a reader gone away is noticed here, not at the interpreter's exit

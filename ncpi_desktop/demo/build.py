@@ -8,13 +8,11 @@ dictionaries all at once.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import insert
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
@@ -22,6 +20,7 @@ from ncpi_desktop.demo.generate import Register, generate
 from ncpi_desktop.demo.profiles import PROFILES, Profile
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage import models
+from ncpi_desktop.storage.audit import append
 from ncpi_desktop.storage.bulk import insert_frame
 from ncpi_desktop.storage.database import open_database
 
@@ -61,9 +60,8 @@ def write_register(connection: Connection, register: Register, profile: Profile,
     report(first_step + len(TABLES), total, "Writing audit")
     detail = {"profile": profile.name, "seed": profile.seed,
               "as_at": register.as_at.isoformat(), "counts": counts}
-    connection.execute(insert(models.AuditEntry.__table__).values(  # type: ignore[attr-defined]
-        at=datetime.now(UTC), actor="demo", operation="build demo",
-        detail=json.dumps({"before": None, "after": detail}, sort_keys=True)))
+    append(connection, "demo", "collection", "build demo", (),
+           {"before": None, "after": detail})
     counts["audit"] = 1
     return counts
 

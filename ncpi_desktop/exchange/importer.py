@@ -7,7 +7,8 @@ chunks, never ORM objects per row; on SQLite multi-row INSERTs and indexes rebui
 insert). Nothing is deleted: rows the extract does
 not mention stay, and so do the application's own records (allocation history, decisions). A change
 of holder (manager, or team pool for an RSO with no manager) closes the RSO's open allocation and
-opens a new one with the reason "import". One audit row records the import.
+opens a new one with the reason "import". One audit row (kind "collection", naming every RSO
+the extract names) records the import.
 
 On SQLite the import's transaction runs with foreign-key checks off (``bulk.foreign_keys_off``):
 validation has already checked every reference (a visit's rso_id, an RSO's manager_id) against
@@ -50,7 +51,8 @@ from ncpi_desktop.exchange.issues import ERROR, WARNING, ImportIssue, count_erro
 from ncpi_desktop.exchange.limits import ImportLimits
 from ncpi_desktop.exchange.validate import validate_extract
 from ncpi_desktop.storage import bulk
-from ncpi_desktop.storage.operations import audit, now
+from ncpi_desktop.storage.audit import append
+from ncpi_desktop.storage.operations import now
 
 Progress = Callable[[int, int, str], None]
 Cancel = Callable[[], bool]
@@ -211,11 +213,12 @@ class _Run:
             self.write(plan)
             if name == "offenders":
                 self.write_allocations(plan, holders)
-        audit(connection, self.actor, "import", {"source": extract.source},
-              {"source": extract.source,
-               "counts": {n: vars(c) for n, c in result.counts.items()},
-               "holder_changes": result.holder_changes,
-               "warnings": len(result.warnings)})
+        append(connection, self.actor, "collection", "import", _rsos_named(plans),
+               {"before": {"source": extract.source},
+                "after": {"source": extract.source,
+                          "counts": {n: vars(c) for n, c in result.counts.items()},
+                          "holder_changes": result.holder_changes,
+                          "warnings": len(result.warnings)}})
 
     def write(self, plan: Plan) -> None:
         spec = plan.spec
@@ -285,6 +288,15 @@ class _Run:
         chunks (``storage.bulk.execute_many``)."""
         bulk.execute_many(self.connection, statement, values, chunk=CHUNK_ROWS,
                           progress=self.rows_note(what))
+
+
+def _rsos_named(plans: dict[str, Plan]) -> list[str]:
+    """Every RSO id the extract names (its offenders and their records): what was collected."""
+    ids: set[str] = set()
+    for plan in plans.values():
+        if "rso_id" in plan.frame:
+            ids.update(plan.frame["rso_id"].dropna().astype(str))
+    return sorted(ids)
 
 
 def _allocation_rows(holders: pd.DataFrame, which: str, starts: list[Any], ends: list[Any]

@@ -166,6 +166,8 @@ def _summary_block(sheet: WriteOnlyWorksheet, pack: Pack) -> None:
         ("RSO names", "included" if pack.names else "not included (RSOs by id only)", Kind.TEXT),
         ("Marking", pack.marking, Kind.TEXT),
     ]
+    if pack.audit_line:
+        rows.append(("Audit log", pack.audit_line, Kind.TEXT))
     for label, value, kind in rows:
         sheet.append([_cell(sheet, label, font=HEADER_FONT), _cell(sheet, value, kind)])
     sheet.append([])

@@ -295,9 +295,18 @@ Loader = Callable[[Connection, date], pd.DataFrame] | WholeTable
 
 def database_stamp(connection: Connection) -> object:
     """What changes whenever the database does: every write the application makes (named
-    operations, their undo, imports, policy changes) adds an audit row, so the latest audit
-    row's id changes with each."""
-    return connection.execute(text("SELECT max(id) FROM audit")).scalar()
+    operations, their undo, imports, policy changes) adds an audit row of kind alteration or
+    collection, so the latest such row's id changes with each. Rows that change nothing (a
+    consultation, a disclosure, a sign-in) do not move it: read from the end, they are passed
+    over until the last write's row."""
+    try:
+        return connection.execute(text(
+            "SELECT id FROM audit WHERE kind IN ('alteration', 'collection') "
+            "ORDER BY id DESC LIMIT 1")).scalar()
+    except OperationalError:  # SQLite, a schema older than 0007 (no kinds): every row counts
+        if connection.dialect.name != "sqlite":
+            raise
+        return connection.execute(text("SELECT max(id) FROM audit")).scalar()
 
 
 def register_version(connection: Connection) -> int | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 
 from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.menus.consultations import ListConsultations
 from ncpi_desktop.ui.menus.exchange import ExchangeActions
 from ncpi_desktop.ui.menus.manage import Rebalancing
 from ncpi_desktop.ui.menus.record import RecordActions
@@ -46,6 +47,8 @@ class Features:
     record: RecordActions
     #: The Manage menu, Ctrl+R, dragging RSOs onto managers, the hand-back reminder.
     rebalancing: Rebalancing
+    #: The audit's consultation rows for the lists of named RSOs shown.
+    consultations: ListConsultations
 
     @property
     def pages(self) -> list[ReviewPage]:
@@ -71,4 +74,5 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
     return Features(exchange=exchange, trend=trend, visits_page=visits_page,
                     arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
                     register_page=register_page,
-                    record=record, rebalancing=rebalancing)
+                    record=record, rebalancing=rebalancing,
+                    consultations=ListConsultations(context))

@@ -15,12 +15,13 @@ RSOs appear by id only unless ``names=True``.
 - ``tables``: the report as frames, and the RSO lists and group tables sections share.
 - ``summary``: key figures, the summary and the managers above the limits.
 - ``casework``: overdue visits, ARMS, reactive management, civil orders ending.
-- ``building``: ``build_pack``, the policy section and the workbook-only tables.
+- ``building``: ``build_pack``, the policy section and the workbook-only tables; the pack's
+  disclosure row and the audit log's head it prints (``pin_audit_head``).
 
 ``ui.pack_pdf`` writes the PDF and ``exchange.pack_xlsx`` the workbook.
 """
 
-from ncpi_desktop.exchange.pack.building import build_pack
+from ncpi_desktop.exchange.pack.building import build_pack, pack_rso_ids, pin_audit_head
 from ncpi_desktop.exchange.pack.model import (
     CHART_MAX_BARS,
     MARKING,
@@ -52,6 +53,8 @@ __all__ = [
     "Section",
     "Table",
     "build_pack",
+    "pack_rso_ids",
+    "pin_audit_head",
     "policy_line",
     "replacing",
     "risk_label",

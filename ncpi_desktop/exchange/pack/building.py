@@ -3,10 +3,13 @@ policy used, and the workbook's tables that the PDF shows in another form or not
 
 from __future__ import annotations
 
-from datetime import datetime
+import dataclasses
+from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.policy import Policy
@@ -29,7 +32,8 @@ from ncpi_desktop.exchange.pack.model import (
 from ncpi_desktop.exchange.pack.summary import key_figures, managers_section, summary_section
 from ncpi_desktop.exchange.pack.tables import Context, manager_frame, rso_frame
 from ncpi_desktop.exchange.report import build_report
-from ncpi_desktop.formats import Kind
+from ncpi_desktop.formats import Kind, plural, uk_datetime
+from ncpi_desktop.storage import audit
 
 
 def build_pack(figures: Figures, *, produced_by: str, produced_at: datetime,
@@ -53,6 +57,34 @@ def build_pack(figures: Figures, *, produced_by: str, produced_at: datetime,
                 produced_at=produced_at, produced_by=produced_by, names=names,
                 policy=figures.policy, report=report, key_figures=key,
                 sections=tuple(sections), extra_tables=_sheet_only_tables(context, key))
+
+
+def pack_rso_ids(pack: Pack) -> list[str]:
+    """Every RSO the pack's tables list (by id, and by name when ``pack.names``)."""
+    ids: set[str] = set()
+    for table in pack.tables():
+        if "rso_id" in table.frame:
+            ids.update(table.frame["rso_id"].dropna().astype(str))
+    return sorted(ids)
+
+
+def audit_line(head: audit.Head) -> str:
+    """How the pack prints the audit log's head."""
+    if not head.hash:
+        return "Audit log head: none (the log is empty)"
+    when = (f", as at {uk_datetime(head.at.astimezone(UTC))} UTC"
+            if head.at is not None else "")
+    return f"Audit log head: {head.hash}, {plural(head.rows, 'row')}{when}"
+
+
+def pin_audit_head(engine: Engine, pack: Pack, actor: str, out: str | Path) -> Pack:
+    """Record the pack's disclosure in the audit log (the RSOs it lists, with or without
+    names, and where it goes), then return the pack printing the log's head as it then stands,
+    so a printed pack pins the log, its own row included."""
+    detail = {"file": Path(out).name, "names": pack.names, "as_at": pack.as_at.isoformat()}
+    audit.record(engine, actor, "disclosure", "pack with names" if pack.names else "pack",
+                 pack_rso_ids(pack), detail)
+    return dataclasses.replace(pack, audit_line=audit_line(audit.head(engine)))
 
 
 def _policy_section(context: Context) -> Section:

@@ -153,6 +153,9 @@ class Pack:
     key_figures: tuple[KeyFigure, ...]
     sections: tuple[Section, ...]
     extra_tables: tuple[Table, ...] = ()
+    #: "Audit log head: <hash>, N rows, as at ...": the audit log as it stood when the pack was
+    #: made, its own disclosure row included (``building.pin_audit_head``); empty when unknown.
+    audit_line: str = ""
 
     @property
     def as_at_text(self) -> str:

@@ -11,8 +11,9 @@ in front, and a parent for dialogs.
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
+from typing import Any
 
 from PySide6.QtCore import QObject, QSettings, Qt, Signal
 from PySide6.QtGui import QUndoStack
@@ -24,6 +25,7 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.database import cannot_write_error
+from ncpi_desktop.ui.core.audit_log import AuditWriter
 from ncpi_desktop.ui.core.settings import USER_NAME
 from ncpi_desktop.ui.core.undo import OperationCommand
 
@@ -70,13 +72,18 @@ class AppContext(QObject):
         self._as_at = as_at
         self._figures: Figures | None = None
         self._menus: dict[str, QMenu] = {}
+        #: Consultation and disclosure rows, written off the GUI thread (``audit``).
+        self.audit_writer = AuditWriter(self)
+        self.audit_writer.failed.connect(lambda message: self.show_status(message, 10_000))
         tabs.currentChanged.connect(self.page_changed)
 
     @classmethod
     def of(cls, widget: QWidget | None) -> AppContext | None:
         """The context of the window ``widget`` is in (or of a dialog over it), if any."""
         while widget is not None:
-            found = widget.findChild(cls, "", Qt.FindChildOption.FindDirectChildrenOnly)
+            # By its name: an empty name matches only an object without one (Qt 6).
+            found = widget.findChild(cls, "app_context",
+                                     Qt.FindChildOption.FindDirectChildrenOnly)
             if isinstance(found, cls):
                 return found
             widget = widget.parentWidget()
@@ -172,6 +179,14 @@ class AppContext(QObject):
         known = managers[managers["name"].notna()]
         return dict(zip(known["manager_id"].astype(str), known["name"].astype(str),
                         strict=True))
+
+    def audit(self, kind: str, action: str, rso_ids: Iterable[str] = (),
+              detail: Any = None) -> None:
+        """An audit row for something this window's user was shown or given (a consultation,
+        a disclosure: ``storage.audit.KINDS``), as ``actor``, in the open database; written off
+        the GUI thread (``audit_log.AuditWriter``). Nothing without a database."""
+        if self._engine is not None:
+            self.audit_writer.write(self._engine, self.actor, kind, action, rso_ids, detail)
 
     def show_error(self, title: str, message: str) -> None:
         """A one-line problem the user can act on (not a crash). Only the message's first line

@@ -262,6 +262,7 @@ class RsoDetail(QDialog):
 
     def show_rso(self, rso_id: str) -> None:
         """Show ``rso_id`` as at the window's date."""
+        opened = rso_id != self._rso_id or not self.isVisible()  # not a refresh of the same
         self._rso_id = rso_id
         self.setWindowTitle(f"RSO {rso_id} — details")
         figures = self.context.figures
@@ -273,6 +274,9 @@ class RsoDetail(QDialog):
         row = rsos.iloc[int(hits[0])]
         self._show_row(row, figures.policy)
         self._show_records(rso_id)
+        if opened:
+            self.context.audit("consultation", "open RSO detail", [rso_id],
+                               {"as_at": self.context.as_at.isoformat()})
 
     @property
     def flags_text(self) -> str:

@@ -207,6 +207,7 @@ def pack_html(pack: Pack, chart_urls: dict[str, str], chart_sizes: dict[str, tup
     out = [f"<html><body><h1>{_e(pack.title)}</h1>",
            f'<p class="lead">Figures as at {_e(f"{pack.as_at:%A} {pack.as_at_text}")}. '
            f"{_e(pack.produced_text)}. {_e(names)}</p>",
+           *([f'<p class="note">{_e(pack.audit_line)}</p>'] if pack.audit_line else []),
            _cards_html(pack)]
     out.extend(_section_html(s, chart_urls, chart_sizes, measure, available)
                for s in pack.sections)

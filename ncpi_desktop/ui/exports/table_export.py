@@ -104,6 +104,12 @@ def export_view(view: QTableView, *, name: str | None = None) -> Job | None:
         _warn(parent, "Not exported", str(exc))
         return None
     rows = len(frame)
+    context = AppContext.of(view)
+    if context is not None:  # a disclosure of the RSOs the table lists (none: its other rows)
+        model = view.model()
+        ids = model.frame["rso_id"] if "rso_id" in model.frame else ()  # type: ignore[attr-defined]
+        context.audit("disclosure", "export table", ids,
+                      {"file": path.name, "rows": rows, "list": name})
 
     def work(progress: Progress, cancel: Cancel) -> int:
         progress(0, 0, f"Writing {plural(rows, 'row')} to {path.name}")

@@ -17,9 +17,10 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ncpi_desktop.exchange.export import export_extract
-from ncpi_desktop.exchange.pack import build_pack
+from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
 from ncpi_desktop.exchange.templates import write_templates
 from ncpi_desktop.formats import plural, uk_date
+from ncpi_desktop.storage import audit
 from ncpi_desktop.ui.core.context import AppContext
 from ncpi_desktop.ui.core.settings import last_folder, remember_folder
 from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
@@ -160,7 +161,11 @@ class ExchangeActions(QObject):
                                                ".zip or .xlsx file")
             return
 
+        actor = context.actor
+
         def work(progress: Progress, cancel: Cancel) -> dict[str, int]:
+            audit.record(engine, actor, "disclosure", "export extract",
+                         audit.register_rso_ids(engine), {"file": path.name})
             if folder:
                 return export_extract(engine, path, progress=progress)
             return write_atomically(path, lambda target: export_extract(
@@ -200,7 +205,8 @@ class ExchangeActions(QObject):
         """Build the pack from the window's figures and write it to ``path`` (.pdf or .xlsx)."""
         context = self._context
         figures = context.figures
-        if figures is None:
+        engine = context.engine
+        if figures is None or engine is None:
             return None
         remember_folder("pack", path.parent)
         actor = context.actor
@@ -210,6 +216,7 @@ class ExchangeActions(QObject):
         def work(progress: Progress, cancel: Cancel) -> int | None:
             progress(0, 0, "Gathering the figures")
             pack = build_pack(figures, produced_by=actor, produced_at=produced_at, names=names)
+            pack = pin_audit_head(engine, pack, actor, path)  # its disclosure row, then the head
             if pdf:
                 from ncpi_desktop.ui.exports.pack_pdf import write_pack_pdf
 

@@ -12,10 +12,12 @@ from typing import Protocol
 
 import numpy as np
 from PySide6.QtCore import QByteArray, QEvent, QMimeData, QObject, QPoint, Qt
-from PySide6.QtGui import QDrag, QDropEvent, QKeySequence, QMouseEvent
+from PySide6.QtGui import QDrag, QDropEvent, QGuiApplication, QKeySequence, QMouseEvent, QShortcut
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QMenu, QTableView, QWidget
 
+from ncpi_desktop.ui.core.context import AppContext
 from ncpi_desktop.ui.dialogs.proposal import Scope
+from ncpi_desktop.ui.models.import_issues import table_text
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.pages.caseload import CaseloadPage
 from ncpi_desktop.ui.widgets.tables import add_export_entry
@@ -44,6 +46,22 @@ def selected_rsos(view: QTableView) -> list[str]:
         return []
     rows = sorted(index.row() for index in view.selectionModel().selectedRows())
     return [str(v) for v in model.frame["rso_id"].to_numpy()[rows]]
+
+
+def copy_rsos(view: QTableView) -> int:
+    """Copy the selected rows of an RSO list as shown (tab separated, with the headers) and
+    record the copy in the audit log as a disclosure of those RSOs; returns the rows copied."""
+    model = view.model()
+    rows = sorted({index.row() for index in view.selectionModel().selectedRows()})
+    if not isinstance(model, DataFrameTableModel) or not rows:
+        return 0
+    QGuiApplication.clipboard().setText(table_text(model, rows))
+    context = AppContext.of(view)
+    if context is not None:
+        named = any(column.key == "rso_name" for column in model.columns)
+        context.audit("disclosure", "copy rows", selected_rsos(view),
+                      {"rows": len(rows), "names": named, "list": view.accessibleName()})
+    return len(rows)
 
 
 def lists_rsos(view: QTableView) -> bool:
@@ -98,6 +116,9 @@ class RsoLists(QObject):
         view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         view.customContextMenuRequested.connect(lambda pos, v=view: self._rso_menu(v, pos))
+        copy = QShortcut(QKeySequence.StandardKey.Copy, view)  # the rows, audited
+        copy.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        copy.activated.connect(lambda v=view: copy_rsos(v))
         self._watch(view.viewport(), "rsos", view)
         self._rso_views.append(view)
         if self._last_view is None:
@@ -139,6 +160,10 @@ class RsoLists(QObject):
             rso_id = str(view.model().frame["rso_id"].iat[index.row()])
             menu.addAction(f"Allocation history of {rso_id}…").triggered.connect(
                 lambda: self._actions.history(rso_id=rso_id))
+        copy = menu.addAction(f"Copy {len(ids)} selected RSO(s)")
+        copy.setShortcut(QKeySequence.StandardKey.Copy)
+        copy.setEnabled(bool(ids))
+        copy.triggered.connect(lambda: copy_rsos(view))
         menu.addSeparator()
         add_export_entry(menu, view)  # this menu replaces the tables' own "Export table…"
         menu.popup(view.viewport().mapToGlobal(pos))
