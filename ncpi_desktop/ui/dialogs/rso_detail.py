@@ -29,9 +29,9 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from ncpi_desktop.analysis.visibility import rso_records_for
 from ncpi_desktop.formats import Kind, uk_date
 from ncpi_desktop.storage.database import DatabaseError
-from ncpi_desktop.storage.history import rso_records
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.dialogs.rso_detail_text import (
     arms_facts_html,
@@ -318,7 +318,8 @@ class RsoDetail(QDialog):
         frames: dict[str, pd.DataFrame] = {}
         if engine is not None:
             try:
-                frames = rso_records(engine, rso_id, self.context.as_at)
+                frames = rso_records_for(self.context.user, self.context.figures, engine,
+                                         rso_id, self.context.as_at)
             except (SQLAlchemyError, DatabaseError) as exc:
                 self.context.show_error("Cannot read the RSO's records", str(exc).splitlines()[0])
         for name, (title, columns) in RECORDS.items():

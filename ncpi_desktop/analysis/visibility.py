@@ -1,0 +1,137 @@
+"""What a user may see of the register (SECURITY.md): the figures cut to the user.
+
+Every page and every export is handed ``cut_to(user, figures)``, never the figures as read: an
+RSO outside the user's name scope has no family name, given names or date of birth in any frame
+of it (and no neighbourhood when it lies outside the user's scope), so no page, model or file
+made from them can show one by accident. Counts, flags and every other figure stay: an offender
+manager sees their own RSOs' names but everyone's figures; an analyst or an administrator
+(without another role) sees RSOs by id alone.
+
+The scope rules are ``domain.security``'s (``in_scope``, ``sees_names``), applied to whole
+columns at once.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.engine import Engine
+
+from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.domain.security import ScopeKind, User, sees_names
+from ncpi_desktop.storage.history import rso_records
+
+#: The columns of an RSO frame that name a person or say when they were born: blanked for an
+#: RSO whose name the user may not see.
+NAME_COLUMNS = ("family_name", "given_names", "rso_name", "display_name", "full_name",
+                "date_of_birth")
+#: Blanked for an RSO outside the user's scope.
+PLACE_COLUMNS = ("neighbourhood",)
+
+#: Which column of an RSO frame says where the RSO is, for each kind of scope (the first one
+#: present is used): the RSO's own BCU, as storage's checks read it, else the holder's.
+_SCOPE_COLUMNS: dict[ScopeKind, tuple[str, ...]] = {
+    ScopeKind.BCU: ("home_bcu", "bcu"),
+    ScopeKind.TEAM: ("team",),
+    ScopeKind.CASELOAD: ("manager_id",),
+    ScopeKind.NEIGHBOURHOOD: ("neighbourhood",),
+}
+
+
+def scope_mask(user: User, frame: pd.DataFrame) -> pd.Series:
+    """Per row of the RSO frame ``frame``: the RSO lies inside the user's scope (whatever their
+    roles). A frame without the column the scope needs is judged outside (nothing is shown
+    that cannot be shown to belong)."""
+    if user.scope.kind is ScopeKind.FORCE:
+        return pd.Series(True, index=frame.index)
+    column = next((c for c in _SCOPE_COLUMNS[user.scope.kind] if c in frame.columns), None)
+    if column is None:
+        return pd.Series(False, index=frame.index)
+    return frame[column].isin(list(user.scope.values)).fillna(False).astype(bool)
+
+
+def name_mask(user: User, frame: pd.DataFrame) -> pd.Series:
+    """Per row of the RSO frame ``frame``: the user may see that RSO's name and date of birth
+    (a role that sees names, and the RSO in the user's scope)."""
+    if not sees_names(user):
+        return pd.Series(False, index=frame.index)
+    return scope_mask(user, frame)
+
+
+def _blank(frame: pd.DataFrame, shown: np.ndarray, columns: tuple[str, ...]) -> pd.DataFrame:
+    """``frame`` with ``columns`` blank (NA) on the rows not ``shown``; the other columns are
+    shared, not copied."""
+    present = [c for c in columns if c in frame.columns]
+    if not present or shown.all():
+        return frame
+    out = frame.copy(deep=False)
+    for column in present:
+        out[column] = frame[column].where(shown)
+    return out
+
+
+def _cut_frame(frame: pd.DataFrame, names: pd.Index, places: pd.Index) -> pd.DataFrame:
+    """An RSO frame (one with ``rso_id``) cut to the ids whose names and places may be seen."""
+    if "rso_id" not in frame.columns or frame.empty:
+        return frame
+    ids = frame["rso_id"]
+    frame = _blank(frame, ids.isin(names).to_numpy(bool), NAME_COLUMNS)
+    return _blank(frame, ids.isin(places).to_numpy(bool), PLACE_COLUMNS)
+
+
+def visible_ids(user: User, figures: Figures) -> tuple[pd.Index, pd.Index]:
+    """(the RSOs whose names the user may see, those inside the user's scope), by id, judged
+    on the register's one row per RSO (``figures.rsos``)."""
+    rsos = figures.rsos
+    if rsos.empty or "rso_id" not in rsos.columns:
+        return pd.Index([]), pd.Index([])
+    ids = rsos["rso_id"]
+    return (pd.Index(ids[name_mask(user, rsos).to_numpy(bool)]),
+            pd.Index(ids[scope_mask(user, rsos).to_numpy(bool)]))
+
+
+def cut_to(user: User, figures: Figures) -> Figures:
+    """``figures`` as ``user`` may see them: in every RSO frame (the per-RSO figures, the order
+    register, the snapshot's register and any frame of its ``extra``), the name columns and
+    date of birth of each RSO outside the user's name scope are blank, and its neighbourhood
+    when it is outside the user's scope. Every count and flag is as before."""
+    names, places = visible_ids(user, figures)
+    if len(names) == len(figures.rsos) and len(places) == len(figures.rsos):
+        return figures  # a user who may see every name: nothing to cut
+    snapshot = figures.snapshot
+    snapshot = dataclasses.replace(
+        snapshot, rsos=_cut_frame(snapshot.rsos, names, places),
+        extra={key: _cut_frame(frame, names, places) for key, frame in snapshot.extra.items()})
+    return dataclasses.replace(
+        figures, snapshot=snapshot, rsos=_cut_frame(figures.rsos, names, places),
+        orders=_cut_frame(figures.orders, names, places))
+
+
+def cut_frame(user: User, frame: pd.DataFrame) -> pd.DataFrame:
+    """One RSO frame read outside the figures (an RSO's detail, its allocation history), cut
+    to the user as ``cut_to`` cuts the figures' frames: judged by its own columns."""
+    if frame.empty:
+        return frame
+    frame = _blank(frame, name_mask(user, frame).to_numpy(bool), NAME_COLUMNS)
+    return _blank(frame, scope_mask(user, frame).to_numpy(bool), PLACE_COLUMNS)
+
+
+#: Free text of an RSO's records that could name them (a reason for a move or a decision):
+#: blank for an RSO whose name the user may not see.
+FREE_TEXT_COLUMNS = ("reason",)
+
+
+def rso_records_for(user: User, figures: Figures | None, engine: Engine, rso_id: str,
+                    as_at: date) -> dict[str, pd.DataFrame]:
+    """One RSO's records (``storage.history.rso_records``: what the detail panel lists) as
+    ``user`` may see them: for an RSO outside the user's name scope (judged on its row of
+    ``figures``; an RSO not in them is outside), their free text is blank."""
+    frames = rso_records(engine, rso_id, as_at)
+    rows = figures.rsos[figures.rsos["rso_id"] == rso_id] if figures is not None else None
+    if rows is not None and len(rows) and bool(name_mask(user, rows).all()):
+        return frames
+    return {name: _blank(frame, np.zeros(len(frame), bool), FREE_TEXT_COLUMNS)
+            for name, frame in frames.items()}
