@@ -135,3 +135,14 @@ def rso_records_for(user: User, figures: Figures | None, engine: Engine, rso_id:
         return frames
     return {name: _blank(frame, np.zeros(len(frame), bool), FREE_TEXT_COLUMNS)
             for name, frame in frames.items()}
+
+
+def cut_rows(user: User, figures: Figures | None, frame: pd.DataFrame) -> pd.DataFrame:
+    """An RSO frame read beside the figures (an allocation history, the RSOs on cover), cut to
+    the user as ``cut_to`` cuts the figures: each row by its RSO's row of ``figures`` (an RSO
+    not in them is shown by id alone)."""
+    if figures is None:
+        names = places = pd.Index([])
+    else:
+        names, places = visible_ids(user, figures)
+    return _cut_frame(frame, names, places)

@@ -56,6 +56,8 @@ class AppContext(QObject):
     database_changed = Signal(str)
     #: Another page (tab) came to the front: its index.
     page_changed = Signal(int)
+    #: Another user signed in (or out): the ``User`` now served.
+    user_changed = Signal(object)
 
     def __init__(self, window: QMainWindow, tabs: QTabWidget, settings: QSettings, as_at: date,
                  *, reload: Callable[[], None],
@@ -120,8 +122,9 @@ class AppContext(QObject):
 
     def set_user(self, user: User | None) -> None:
         """``user`` signed in (None: signed out). The window reads its figures again, cut to
-        them."""
+        them; menus offer what they may do (``user_changed``)."""
         self._user = user if user is not None else NOBODY
+        self.user_changed.emit(self._user)
 
     @property
     def actor(self) -> str:
