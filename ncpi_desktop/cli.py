@@ -321,13 +321,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Exit 0 when written, 2 when the database or the output cannot be used, 3 for a user
     who may not export the extract."""
-    from ncpi_desktop.domain.security import Operation, require
+    from ncpi_desktop.analysis.visibility import require_whole_register
+    from ncpi_desktop.domain.security import Operation
     from ncpi_desktop.exchange.export import ExportError, export_extract
     from ncpi_desktop.storage.database import open_database
 
     engine = open_database(_target(args))
     try:
-        require(_cli_user(args, engine), Operation.EXPORT_EXTRACT)
+        require_whole_register(_cli_user(args, engine), Operation.EXPORT_EXTRACT)
         counts = export_extract(engine, args.out)
     except ExportError as exc:
         return say(str(exc), EXIT_UNUSABLE)

@@ -21,7 +21,14 @@ import pandas as pd
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.domain.security import ScopeKind, User, sees_names
+from ncpi_desktop.domain.security import (
+    NotPermitted,
+    Operation,
+    ScopeKind,
+    User,
+    require,
+    sees_names,
+)
 from ncpi_desktop.storage.history import rso_records
 
 #: The columns of an RSO frame that name a person or say when they were born: blanked for an
@@ -146,3 +153,17 @@ def cut_rows(user: User, figures: Figures | None, frame: pd.DataFrame) -> pd.Dat
     else:
         names, places = visible_ids(user, figures)
     return _cut_frame(frame, names, places)
+
+
+#: Operations that hand over the whole register, names and all (the extract): only for a user
+#: whose scope is the force, as a cut extract would not read back as the register it came from.
+WHOLE_REGISTER = frozenset({Operation.EXPORT_EXTRACT})
+
+
+def require_whole_register(user: User, operation: Operation) -> None:
+    """``require(user, operation)``, and for an operation of ``WHOLE_REGISTER`` a scope of the
+    whole force: ``NotPermitted`` naming the rule otherwise."""
+    require(user, operation)
+    if operation in WHOLE_REGISTER and user.scope.kind is not ScopeKind.FORCE:
+        raise NotPermitted(f"{user} may not {operation.value}: it holds the whole register "
+                           f"(scope: {user.scope})")

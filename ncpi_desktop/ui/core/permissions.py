@@ -12,7 +12,8 @@ from __future__ import annotations
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QMenu
 
-from ncpi_desktop.domain.security import NotPermitted, Operation, User, require
+from ncpi_desktop.analysis.visibility import require_whole_register
+from ncpi_desktop.domain.security import NotPermitted, Operation, User
 
 #: The action's own tips, kept (as a dynamic property) while the rule replaces them.
 _OWN_TIP = "ncpiOwnTip"
@@ -23,7 +24,7 @@ def why_not(user: User, operation: Operation) -> str | None:
     """The rule refusing ``operation`` to ``user`` whatever the RSO (None: some role permits
     it, within the user's scope)."""
     try:
-        require(user, operation)
+        require_whole_register(user, operation)  # ``require``, and the extract: the force
     except NotPermitted as refusal:
         return str(refusal)
     return None
