@@ -34,7 +34,9 @@ from ncpi_desktop.storage.history import rso_records
 #: The columns of an RSO frame that name a person or say when they were born: blanked for an
 #: RSO whose name the user may not see.
 NAME_COLUMNS = ("family_name", "given_names", "rso_name", "display_name", "full_name",
-                "date_of_birth")
+                "date_of_birth",
+                # free text written about the RSO, which may name them or their family
+                "management_reason", "visit_interval_reason")
 #: Blanked for an RSO outside the user's scope.
 PLACE_COLUMNS = ("neighbourhood",)
 
