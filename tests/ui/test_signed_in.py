@@ -193,3 +193,14 @@ def test_an_operation_refused_below_the_screen_is_said_and_changes_nothing(
     assert result is None and window.undo_stack.count() == 0
     assert said == [("Not permitted", f"om1 may not record a visit for {outside}: it is in "
                                       "team West 1 (West) (scope: caseload of OM1)")]
+
+
+def test_before_anyone_signs_in_the_window_shows_no_name_and_offers_no_change(
+        qtbot, settings, engine) -> None:
+    window = MainWindow(settings=settings, as_at=AS_AT)
+    qtbot.addWidget(window)
+    window.set_database(engine)
+    assert window.user.user_name == "nobody"
+    assert family_names(shown_text(window)) == set()
+    assert not rebalancing(window).reassign_action.isEnabled()
+    assert not window.features.record.actions["visit"].isEnabled()

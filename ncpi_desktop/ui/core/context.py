@@ -30,9 +30,8 @@ from ncpi_desktop.ui.core.undo import OperationCommand
 Operation = Callable[[Engine, User], Change]
 
 #: Whom a window serves before anyone has signed in: no role, so no name is shown and nothing
-#: may be changed.
-NOBODY = User(user_name="nobody", display_name="Not signed in", roles=frozenset(),
-              active=False)
+#: may be changed ("nobody may not reassign: not permitted to no role").
+NOBODY = User(user_name="nobody", display_name="Not signed in", roles=frozenset())
 
 
 def one_line(error: BaseException) -> str:
