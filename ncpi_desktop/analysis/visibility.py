@@ -14,6 +14,7 @@ columns at once.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
@@ -30,6 +31,7 @@ from ncpi_desktop.domain.security import (
     sees_names,
 )
 from ncpi_desktop.storage.history import rso_records
+from ncpi_desktop.storage.snapshot import Snapshot
 
 #: The columns of an RSO frame that name a person or say when they were born: blanked for an
 #: RSO whose name the user may not see.
@@ -82,24 +84,48 @@ def _blank(frame: pd.DataFrame, shown: np.ndarray, columns: tuple[str, ...]) -> 
     return out
 
 
-def _cut_frame(frame: pd.DataFrame, names: pd.Index, places: pd.Index) -> pd.DataFrame:
-    """An RSO frame (one with ``rso_id``) cut to the ids whose names and places may be seen."""
-    if "rso_id" not in frame.columns or frame.empty:
-        return frame
-    ids = frame["rso_id"]
-    frame = _blank(frame, ids.isin(names).to_numpy(bool), NAME_COLUMNS)
-    return _blank(frame, ids.isin(places).to_numpy(bool), PLACE_COLUMNS)
+@dataclass(frozen=True)
+class _Shown:
+    """Per row of a snapshot's register: whether the user may see the RSO's name, and its
+    place. Every RSO frame is matched to those rows through the snapshot's own index of rso_ids
+    (hashed once per snapshot), so a frame costs one lookup, not a comparison of strings."""
+
+    snapshot: Snapshot
+    names: np.ndarray
+    places: np.ndarray
+
+    def cut(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """An RSO frame (one with ``rso_id``) cut: an RSO not in the register is shown by id."""
+        if ("rso_id" not in frame.columns or frame.empty
+                or not any(c in frame.columns for c in NAME_COLUMNS + PLACE_COLUMNS)):
+            return frame
+        if frame is self.snapshot.rsos:
+            rows = np.arange(len(frame))
+        else:
+            rows = self.snapshot.rso_rows(frame["rso_id"])
+        known = rows >= 0
+        at = np.where(known, rows, 0)
+        frame = _blank(frame, known & self.names[at], NAME_COLUMNS)
+        return _blank(frame, known & self.places[at], PLACE_COLUMNS)
 
 
-def visible_ids(user: User, figures: Figures) -> tuple[pd.Index, pd.Index]:
-    """(the RSOs whose names the user may see, those inside the user's scope), by id, judged
-    on the register's one row per RSO (``figures.rsos``)."""
-    rsos = figures.rsos
-    if rsos.empty or "rso_id" not in rsos.columns:
-        return pd.Index([]), pd.Index([])
-    ids = rsos["rso_id"]
-    return (pd.Index(ids[name_mask(user, rsos).to_numpy(bool)]),
-            pd.Index(ids[scope_mask(user, rsos).to_numpy(bool)]))
+def _shown(user: User, figures: Figures) -> _Shown | None:
+    """What ``user`` may see of ``figures``' RSOs, judged on ``figures.rsos`` (one row per
+    RSO); None when they may see every name and place."""
+    rsos, snapshot = figures.rsos, figures.snapshot
+    if "rso_id" not in rsos.columns:
+        return _Shown(snapshot, np.zeros(len(snapshot.rsos), bool),
+                      np.zeros(len(snapshot.rsos), bool))
+    names = name_mask(user, rsos).to_numpy(bool)
+    places = scope_mask(user, rsos).to_numpy(bool)
+    if names.all() and places.all():
+        return None
+    rows = snapshot.rso_rows(rsos["rso_id"])
+    known = rows >= 0
+    by_row = np.zeros((2, len(snapshot.rsos)), bool)  # an RSO of no row of rsos: by id alone
+    by_row[0, rows[known]] = names[known]
+    by_row[1, rows[known]] = places[known]
+    return _Shown(snapshot, by_row[0], by_row[1])
 
 
 def cut_to(user: User, figures: Figures) -> Figures:
@@ -107,25 +133,25 @@ def cut_to(user: User, figures: Figures) -> Figures:
     register, the snapshot's register and any frame of its ``extra``), the name columns and
     date of birth of each RSO outside the user's name scope are blank, and its neighbourhood
     when it is outside the user's scope. Every count and flag is as before."""
-    names, places = visible_ids(user, figures)
-    if len(names) == len(figures.rsos) and len(places) == len(figures.rsos):
+    shown = _shown(user, figures)
+    if shown is None:
         return figures  # a user who may see every name: nothing to cut
-    snapshot = figures.snapshot
     snapshot = dataclasses.replace(
-        snapshot, rsos=_cut_frame(snapshot.rsos, names, places),
-        extra={key: _cut_frame(frame, names, places) for key, frame in snapshot.extra.items()})
-    return dataclasses.replace(
-        figures, snapshot=snapshot, rsos=_cut_frame(figures.rsos, names, places),
-        orders=_cut_frame(figures.orders, names, places))
+        figures.snapshot, rsos=shown.cut(figures.snapshot.rsos),
+        extra={key: shown.cut(frame) for key, frame in figures.snapshot.extra.items()})
+    return dataclasses.replace(figures, snapshot=snapshot, rsos=shown.cut(figures.rsos),
+                               orders=shown.cut(figures.orders))
 
 
-def cut_frame(user: User, frame: pd.DataFrame) -> pd.DataFrame:
-    """One RSO frame read outside the figures (an RSO's detail, its allocation history), cut
-    to the user as ``cut_to`` cuts the figures' frames: judged by its own columns."""
-    if frame.empty:
-        return frame
-    frame = _blank(frame, name_mask(user, frame).to_numpy(bool), NAME_COLUMNS)
-    return _blank(frame, scope_mask(user, frame).to_numpy(bool), PLACE_COLUMNS)
+def cut_rows(user: User, figures: Figures | None, frame: pd.DataFrame) -> pd.DataFrame:
+    """An RSO frame read beside the figures (an allocation history, the RSOs on cover), cut to
+    the user as ``cut_to`` cuts the figures: each row by its RSO's row of ``figures`` (an RSO
+    not in them is shown by id alone)."""
+    if figures is None:
+        shown = np.zeros(len(frame), bool)
+        return _blank(_blank(frame, shown, NAME_COLUMNS), shown, PLACE_COLUMNS)
+    found = _shown(user, figures)
+    return frame if found is None else found.cut(frame)
 
 
 #: Free text of an RSO's records that could name them (a reason for a move or a decision):
@@ -145,16 +171,6 @@ def rso_records_for(user: User, figures: Figures | None, engine: Engine, rso_id:
     return {name: _blank(frame, np.zeros(len(frame), bool), FREE_TEXT_COLUMNS)
             for name, frame in frames.items()}
 
-
-def cut_rows(user: User, figures: Figures | None, frame: pd.DataFrame) -> pd.DataFrame:
-    """An RSO frame read beside the figures (an allocation history, the RSOs on cover), cut to
-    the user as ``cut_to`` cuts the figures: each row by its RSO's row of ``figures`` (an RSO
-    not in them is shown by id alone)."""
-    if figures is None:
-        names = places = pd.Index([])
-    else:
-        names, places = visible_ids(user, figures)
-    return _cut_frame(frame, names, places)
 
 
 #: Operations that hand over the whole register, names and all (the extract): only for a user
