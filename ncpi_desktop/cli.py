@@ -351,6 +351,7 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
 
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
+    from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.storage.allocations import proposal_context
     from ncpi_desktop.storage.database import open_database
     from ncpi_desktop.storage.operations import OperationError, apply_moves
@@ -359,6 +360,7 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     engine = open_database(_target(args))
     try:
         user = _cli_user(args, engine)
+        require(user, Operation.PROPOSE)
         snapshot = _read_snapshot(engine, as_at)
         managers = snapshot.managers
         for flag, column, what in ((args.bcu, "bcu", "BCU"), (args.team, "team", "team")):

@@ -92,6 +92,12 @@ def test_a_supervisor_reassigns_within_their_team(db, monkeypatch, capsys):
      "admin may not export the extract: not permitted to administrator"),
     ("manager.east", ["export", "--out", "x.zip"],
      "manager.east may not export the extract: it holds the whole register (scope: BCU East)"),
+    ("analyst", ["rebalance", "--json"],
+     "analyst may not propose a rebalance: not permitted to analyst"),
+    ("supervisor.east1", ["rebalance", "--leaving", "OM3", "--bcu", "East", "--apply",
+                          "--reason", "left", "--as-at", "2017-10-09"],
+     "supervisor.east1 may not move a leaving manager's RSOs R3: it is in team East 2 (East) "
+     "(scope: team East 1)"),
     ("analyst", ["pack", "--out", "pack.xlsx", "--names"],
      "analyst may not produce a performance pack with names: not permitted to analyst"),
 ])
