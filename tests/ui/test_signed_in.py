@@ -204,3 +204,25 @@ def test_before_anyone_signs_in_the_window_shows_no_name_and_offers_no_change(
     assert family_names(shown_text(window)) == set()
     assert not rebalancing(window).reassign_action.isEnabled()
     assert not window.features.record.actions["visit"].isEnabled()
+
+
+def test_an_undo_no_longer_permitted_is_refused_naming_the_rule(qtbot, settings, engine) -> None:
+    """Undo checks as the change did: once the RSO has left the user's caseload, their visit
+    stays recorded, the refusal is said, and the step leaves the undo history."""
+    from sqlalchemy import text
+
+    from ncpi_desktop.storage.operations import reassign, record_visit
+
+    window = open_as(qtbot, settings, engine, OM1)
+    rso = RSOS[RSOS["manager_id"] == "OM1"]["rso_id"].iat[0]
+    assert window.apply(lambda e, user: record_visit(e, rso, AS_AT, "completed", 2, user))
+    reassign(engine, [rso], "OM2", "continuity", FORCE_MANAGER, on=AS_AT)
+    said: list[tuple[str, str]] = []
+    window.show_error = lambda title, message: said.append((title, message))
+    window.undo_stack.undo()
+    assert said == [("Not permitted", f"om1 may not record a visit for {rso}: it is in team "
+                                      "East 1 (East) (scope: caseload of OM1)")]
+    assert window.undo_stack.count() == 0
+    with engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM visit WHERE rso_id = :r"),
+                         {"r": rso}).scalar() == 1
