@@ -15,11 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from datetime import date
 
 import numpy as np
 import pandas as pd
-from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.security import (
@@ -30,7 +28,6 @@ from ncpi_desktop.domain.security import (
     require,
     sees_names,
 )
-from ncpi_desktop.storage.history import rso_records
 from ncpi_desktop.storage.snapshot import Snapshot
 
 #: The columns of an RSO frame that name a person or say when they were born: blanked for an
@@ -159,18 +156,16 @@ def cut_rows(user: User, figures: Figures | None, frame: pd.DataFrame) -> pd.Dat
 FREE_TEXT_COLUMNS = ("reason",)
 
 
-def rso_records_for(user: User, figures: Figures | None, engine: Engine, rso_id: str,
-                    as_at: date) -> dict[str, pd.DataFrame]:
-    """One RSO's records (``storage.history.rso_records``: what the detail panel lists) as
-    ``user`` may see them: for an RSO outside the user's name scope (judged on its row of
-    ``figures``; an RSO not in them is outside), their free text is blank."""
-    frames = rso_records(engine, rso_id, as_at)
+def cut_records(user: User, figures: Figures | None, rso_id: str,
+                records: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """One RSO's records (what the detail panel lists) as ``user`` may see them: for an RSO
+    outside the user's name scope (judged on its row of ``figures``; an RSO not in them is
+    outside), their free text is blank."""
     rows = figures.rsos[figures.rsos["rso_id"] == rso_id] if figures is not None else None
     if rows is not None and len(rows) and bool(name_mask(user, rows).all()):
-        return frames
+        return records
     return {name: _blank(frame, np.zeros(len(frame), bool), FREE_TEXT_COLUMNS)
-            for name, frame in frames.items()}
-
+            for name, frame in records.items()}
 
 
 #: Operations that hand over the whole register, names and all (the extract): only for a user

@@ -85,3 +85,16 @@ def test_rows_read_beside_the_figures_are_cut_by_the_rsos_rows(figures):
     cut = cut_rows(om1, figures, history)
     assert cut["family_name"].tolist()[0] == "A" and cut["family_name"][1:].isna().all()
     assert cut["rso_name"][1:].isna().all()  # R9 is not in the figures: by id alone
+
+
+def test_an_rsos_records_lose_their_free_text_outside_the_name_scope(figures):
+    from ncpi_desktop.analysis.visibility import cut_records
+
+    records = {"decisions": pd.DataFrame({"mode": ["active"], "reason": ["named in a letter"]}),
+               "visits": pd.DataFrame({"outcome": ["completed"]})}
+    om1 = as_user("om1", Role.OFFENDER_MANAGER, scope=Scope.parse("caseload:OM1"))
+    assert cut_records(om1, figures, "R1", records) is records
+    cut = cut_records(om1, figures, "R4", records)
+    assert cut["decisions"]["reason"].isna().all() and cut["decisions"]["mode"].tolist() == [
+        "active"]
+    assert cut["visits"].equals(records["visits"])

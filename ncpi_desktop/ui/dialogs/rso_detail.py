@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
-from ncpi_desktop.analysis.visibility import rso_records_for
+from ncpi_desktop.actions.records import rso_records_for
 from ncpi_desktop.formats import Kind, uk_date
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.ui.core import style
