@@ -226,3 +226,19 @@ def test_an_undo_no_longer_permitted_is_refused_naming_the_rule(qtbot, settings,
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM visit WHERE rso_id = :r"),
                          {"r": rso}).scalar() == 1
+
+
+def test_the_detail_panel_offers_records_only_for_rsos_the_user_may_record_for(
+        qtbot, settings, engine) -> None:
+    window = open_as(qtbot, settings, engine, OM1)
+    own = RSOS[RSOS["manager_id"] == "OM1"]["rso_id"].iat[0]
+    other = RSOS[RSOS["manager_id"] == "OM2"]["rso_id"].iat[0]
+    detail = window.features.record.show_detail(own)
+    assert detail.buttons["visit"].isEnabled() and not detail.buttons["decision"].isEnabled()
+    window.features.record.show_detail(other)
+    visit = detail.buttons["visit"]
+    assert not visit.isEnabled()
+    assert visit.toolTip() == (f"om1 may not record a visit for {other}: it is in team East 1 "
+                               "(East) (scope: caseload of OM1)")
+    window.features.record.show_detail(own)
+    assert visit.isEnabled() and "may not" not in visit.toolTip()

@@ -11,9 +11,8 @@ from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QTableView, QWidget
 
-from ncpi_desktop.domain.security import Operation
 from ncpi_desktop.ui.core.context import AppContext
-from ncpi_desktop.ui.core.permissions import gate, show_tips
+from ncpi_desktop.ui.core.permissions import RECORD_OPERATIONS, gate, show_tips
 from ncpi_desktop.ui.dialogs.record import DIALOGS
 from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
 from ncpi_desktop.ui.pages.review import HOOKED, ReviewPage
@@ -27,9 +26,6 @@ RECORDS = (
     ("decision", "Management &decision…", "Ctrl+Shift+M",
      "Record a decision to manage the selected RSO actively or reactively"),
 )
-#: The permission each record needs (``domain.security``).
-NEEDS = {"visit": Operation.RECORD_VISIT, "arms": Operation.RECORD_ARMS,
-         "order": Operation.RECORD_ORDER, "decision": Operation.RECORD_DECISION}
 
 
 class RecordActions(QObject):
@@ -48,7 +44,7 @@ class RecordActions(QObject):
 
     def _gate(self, *_user: object) -> None:
         """Offer only the records the signed-in user may make (and say why not)."""
-        for kind, operation in NEEDS.items():
+        for kind, operation in RECORD_OPERATIONS.items():
             gate(self.actions[kind], self.context.user, operation)
 
     # --- RSO lists open the detail panel ----------------------------------------------------
