@@ -45,6 +45,8 @@ class Rebalancing(QObject):
         self.page = caseload_page
         #: The dialog last opened (kept alive while open; tests read it).
         self.dialog: QDialog | None = None
+        #: RSOs on cover whose managers are back (the hand-back reminder counts them).
+        self._due = 0
         self._build_actions()
         #: The RSO lists and drop targets: what they ask for comes back here.
         self.lists = RsoLists(self, caseload_page, context.dialog_parent, context.pages(),
@@ -69,7 +71,7 @@ class Rebalancing(QObject):
                                 (self.absent_action, Operation.MANAGER_ABSENT),
                                 (self.hand_back_action, Operation.HAND_BACK)):
             gate(item, user, operation, enabled=item is not self.hand_back_action
-                 or getattr(self, "_due", 0) > 0)
+                 or self._due > 0)
         if not self.hand_back_action.isEnabled():
             self.hand_back_button.hide()
 
