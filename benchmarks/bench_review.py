@@ -105,7 +105,11 @@ def _as_at_changes(db_path: str | Path, as_at: date) -> list[tuple[str, float, s
 
     MainWindow.show_error = fail  # type: ignore[method-assign]
     # As the application builds its window: every page, reads on a worker thread.
-    window = MainWindow(settings=settings, as_at=as_at, background=True)
+    # Signed in as a manager for the force: every name shown, as the first paint measured before.
+    from ncpi_desktop.domain.security import FORCE, Role, User
+
+    user = User("bench", "Benchmark", frozenset({Role.MANAGER}), FORCE)
+    window = MainWindow(settings=settings, as_at=as_at, background=True, user=user)
     window.show()
     app.processEvents()
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ncpi_desktop import cli_audit
+from ncpi_desktop import cli_audit, cli_write
 from ncpi_desktop.cli_going import (
     add_going_arguments,
     check_going,
@@ -36,6 +36,8 @@ from ncpi_desktop.solver_chatter import solver_chatter_to_stderr
 if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
+    from ncpi_desktop.analysis.figures import Figures
+    from ncpi_desktop.domain.security import Operation, User
     from ncpi_desktop.storage.snapshot import Snapshot
 
 
@@ -88,6 +90,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_exchange_commands(commands)
     _add_rebalance_command(commands)
     cli_audit.register(commands, parse_date)
+    cli_write.register(commands)
     return parser
 
 
@@ -148,6 +151,46 @@ def _target(args: argparse.Namespace) -> str | None:
     return getattr(args, "sub_db", None) or args.db
 
 
+def _cli_user(args: argparse.Namespace, engine: Engine) -> User:
+    """The user a command runs as (the one place the command line asks; sign-in replaces it).
+
+    ``--user``/``NCPI_USER`` names a user of the database's ``app_user`` table: their roles and
+    scope apply (unknown: exit 2). Without one, as before sign-in existed: the ``--actor`` or
+    logged-in name, with the manager and administrator roles for the force.
+    """
+    import os
+
+    from sqlalchemy import text
+
+    from ncpi_desktop.domain.security import FORCE, Role, Scope, User
+    from ncpi_desktop.storage.database import DatabaseError
+
+    name = getattr(args, "user", None) or os.environ.get("NCPI_USER")
+    if not name:
+        legacy = getattr(args, "actor", None) or getpass.getuser()
+        return User(legacy, legacy, frozenset({Role.MANAGER, Role.ADMINISTRATOR}), FORCE)
+    with engine.connect() as connection:
+        row = connection.execute(text(
+            "SELECT user_name, display_name, roles, scope, manager_id, active FROM app_user"
+            " WHERE user_name = :name"), {"name": name}).first()
+    if row is None:
+        raise DatabaseError(f"cannot sign in as {name!r}: no such user in this database")
+    roles = frozenset(Role(r.strip()) for r in row.roles.split(",") if r.strip())
+    return User(row.user_name, row.display_name, roles, Scope.parse(row.scope), row.manager_id,
+                bool(row.active))
+
+
+def _figures_for(user: User, operation: Operation, snapshot: Snapshot) -> Figures:
+    """The figures of ``snapshot`` cut to ``user`` (``analysis.visibility``), once their role
+    permits ``operation`` (``NotPermitted`` otherwise: exit 3)."""
+    from ncpi_desktop.analysis.figures import compute_figures
+    from ncpi_desktop.analysis.visibility import cut_to
+    from ncpi_desktop.domain.security import require
+
+    require(user, operation)
+    return cut_to(user, compute_figures(snapshot))
+
+
 def _read_snapshot(engine: Engine, as_at: date) -> Snapshot:
     """The snapshot a command computes from: the register from its start-up copy in the
     database while that is current (``storage.register_store``), else from its tables."""
@@ -157,18 +200,19 @@ def _read_snapshot(engine: Engine, as_at: date) -> Snapshot:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ncpi_desktop.analysis.figures import compute_figures
+    from ncpi_desktop.domain.security import Operation
     from ncpi_desktop.exchange.report import build_report
     from ncpi_desktop.storage.database import open_database
 
     engine = open_database(_target(args))
     try:
+        user = _cli_user(args, engine)
         snapshot = _read_snapshot(engine, args.as_at or date.today())
-        cli_audit.disclose(engine, getpass.getuser(), "report", snapshot.rsos["rso_id"],
+        cli_audit.disclose(engine, user.user_name, "report", snapshot.rsos["rso_id"],
                            {"as_at": snapshot.as_at.isoformat()})
     finally:
         engine.dispose()
-    report = build_report(compute_figures(snapshot))
+    report = build_report(_figures_for(user, Operation.REPORT, snapshot))
     # One compact string: json.dumps runs the C encoder, json.dump with an indent the Python one
     # (national register: 3 s for the indented file, 0.6 s for this).
     sys.stdout.write(json.dumps(report, separators=(",", ":")))
@@ -181,7 +225,6 @@ PACK_FORMATS = (".pdf", ".xlsx")
 
 def cmd_pack(args: argparse.Namespace) -> int:
     """The performance pack from the same figures as ``report --json``."""
-    import getpass
     from pathlib import Path
 
     out = Path(args.out)
@@ -191,17 +234,20 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         return say(f"cannot write {out}: folder {out.parent} does not exist", EXIT_UNUSABLE)
 
-    from ncpi_desktop.analysis.figures import compute_figures
+    from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
     from ncpi_desktop.storage.database import open_database
 
     engine = open_database(_target(args))
     try:
+        user = _cli_user(args, engine)
         snapshot = _read_snapshot(engine, args.as_at or date.today())
-        actor = args.actor or getpass.getuser()
-        pack = build_pack(compute_figures(snapshot), produced_by=actor,
+        if args.names:
+            require(user, Operation.PACK_WITH_NAMES)
+        figures = _figures_for(user, Operation.PACK, snapshot)
+        pack = build_pack(figures, produced_by=user.user_name,
                           produced_at=datetime.now().astimezone(), names=args.names)
-        pack = pin_audit_head(engine, pack, actor, out)
+        pack = pin_audit_head(engine, pack, user.user_name, out)
     finally:
         engine.dispose()
     try:
@@ -244,10 +290,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Exit 0 when imported (with --check: valid), 1 on validation errors (every one printed,
-    nothing written), 2 when the input is not an extract or the database cannot be used."""
-    import getpass
+    nothing written), 2 when the input is not an extract or the database cannot be used, 3
+    for a user who may not import."""
     from pathlib import Path
 
+    from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.exchange.damaged import read_extract_file
     from ncpi_desktop.exchange.extract import ExtractUnusable
     from ncpi_desktop.exchange.importer import import_extract
@@ -270,11 +317,12 @@ def cmd_import(args: argparse.Namespace) -> int:
                 target = "sqlite://"  # check against an empty register, creating nothing
             else:
                 created = path
-    actor = args.actor or getpass.getuser()
     engine = open_database(target, create=created is not None)
     result = None
     try:
-        result = import_extract(engine, extract, actor=actor, check=args.check)
+        user = _cli_user(args, engine)
+        require(user, Operation.IMPORT)
+        result = import_extract(engine, extract, actor=user.user_name, check=args.check)
     finally:
         engine.dispose()
         if created is not None and (result is None or not result.written):
@@ -294,16 +342,21 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    """Exit 0 when written, 2 when the database or the output cannot be used."""
+    """Exit 0 when written, 2 when the database or the output cannot be used, 3 for a user
+    who may not export the extract."""
     from pathlib import Path
 
+    from ncpi_desktop.analysis.visibility import require_whole_register
+    from ncpi_desktop.domain.security import Operation
     from ncpi_desktop.exchange.export import ExportError, export_extract
     from ncpi_desktop.storage.audit import register_rso_ids
     from ncpi_desktop.storage.database import open_database
 
     engine = open_database(_target(args))
     try:
-        cli_audit.disclose(engine, getpass.getuser(), "export extract", register_rso_ids(engine),
+        user = _cli_user(args, engine)
+        require_whole_register(user, Operation.EXPORT_EXTRACT)
+        cli_audit.disclose(engine, user.user_name, "export extract", register_rso_ids(engine),
                            {"file": Path(args.out).name})
         counts = export_extract(engine, args.out)
     except ExportError as exc:
@@ -316,9 +369,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def cmd_rebalance(args: argparse.Namespace) -> int:
     """Print the proposal (--json) without writing; with --apply, apply its moves as one change.
-    Exit 1 for an unknown BCU or team or a refused change, 2 when the database cannot be used."""
-    import getpass
-
+    Exit 1 for an unknown BCU or team or a refused change, 2 when the database cannot be used,
+    3 for a user who may not make the moves."""
     if not (args.json or args.apply):
         return say("say --json to print the proposal, or --apply to apply it", EXIT_INVALID)
     if args.apply and not (args.reason or "").strip():
@@ -331,6 +383,7 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
 
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
+    from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.storage.allocations import proposal_context
     from ncpi_desktop.storage.database import open_database
     from ncpi_desktop.storage.operations import OperationError, apply_moves
@@ -338,6 +391,8 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     as_at = args.as_at or date.today()
     engine = open_database(_target(args))
     try:
+        user = _cli_user(args, engine)
+        require(user, Operation.PROPOSE)
         snapshot = _read_snapshot(engine, as_at)
         managers = snapshot.managers
         for flag, column, what in ((args.bcu, "bcu", "BCU"), (args.team, "team", "team")):
@@ -346,7 +401,7 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
                 return say(f"unknown {what} {flag!r}: choose one of {', '.join(known)}",
                            EXIT_INVALID)
         if args.leaving or args.absent:
-            return rebalance_going(args, engine, snapshot, as_at)
+            return rebalance_going(args, engine, snapshot, as_at, user)
         absent, allocated_on = proposal_context(engine, as_at)
         with solver_chatter_to_stderr():
             proposal = propose(compute_figures(snapshot), bcu=args.bcu, team=args.team,
@@ -365,8 +420,7 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
             print("nothing to move", file=sys.stderr)
             return EXIT_OK
         try:
-            change = apply_moves(engine, moves, args.reason, args.actor or getpass.getuser(),
-                                 on=as_at)
+            change = apply_moves(engine, moves, args.reason, user, on=as_at)
         except OperationError as exc:
             return say(str(exc), EXIT_INVALID)
     finally:
@@ -390,6 +444,17 @@ def _print_progress(done: int, total: int, what: str) -> None:
     print(f"[{done}/{total}] {what}", file=sys.stderr)
 
 
+def cmd_write(args: argparse.Namespace) -> int:
+    """``reassign`` and ``record ...`` (``cli_write``), as the command line's user."""
+    from ncpi_desktop.storage.database import open_database
+
+    engine = open_database(_target(args))
+    try:
+        return cli_write.run(args, _cli_user(args, engine), engine)
+    finally:
+        engine.dispose()
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
     from ncpi_desktop.ui.app import run_app
 
@@ -399,11 +464,14 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command and return its exit status (the module's docstring): every failure is
     one line on standard error, never a traceback."""
+    from ncpi_desktop.domain.security import NotPermitted
+
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
                "export": cmd_export, "rebalance": cmd_rebalance,
-               "audit": cmd_audit}.get(args.command, cmd_gui)
+               "audit": cmd_audit,
+               **dict.fromkeys(cli_write.COMMANDS, cmd_write)}.get(args.command, cmd_gui)
     try:
         status = handler(args)
         sys.stdout.flush()  # a reader gone away is noticed here, not at the interpreter's exit
@@ -412,6 +480,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return quiet_broken_pipe()
     except KeyboardInterrupt:
         return say("interrupted", EXIT_INTERRUPTED)
+    except NotPermitted as exc:  # the user's role or scope: the rule, in one line
+        return say(str(exc), cli_write.EXIT_NOT_PERMITTED)
     except Exception as exc:  # noqa: BLE001 - the one place every failure becomes a status
         return failure_status(exc, _target(args), f"ncpi-desktop {args.command or 'gui'}")
 

@@ -7,7 +7,6 @@ so the audit and undo are theirs."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from datetime import date
@@ -21,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Engine
 
     from ncpi_desktop.analysis.rebalance import Proposal
+    from ncpi_desktop.domain.security import User
     from ncpi_desktop.storage.snapshot import Snapshot
 
 
@@ -55,8 +55,9 @@ def check_going(args: argparse.Namespace) -> int | None:
 
 
 def rebalance_going(args: argparse.Namespace, engine: Engine, snapshot: Snapshot,
-                    as_at: date) -> int:
-    """Print (--json) and/or apply (--apply) the proposal for one leaving or absent manager."""
+                    as_at: date, user: User) -> int:
+    """Print (--json) and/or apply (--apply) the proposal for one leaving or absent manager,
+    applied as ``user``."""
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.analysis.rebalance import proposal_to_json, propose, spread_scope
     from ncpi_desktop.storage.allocations import proposal_context
@@ -91,12 +92,11 @@ def rebalance_going(args: argparse.Namespace, engine: Engine, snapshot: Snapshot
         return EXIT_OK
     mine = proposal.moves[proposal.moves["from_manager_id"] == manager_id]
     moves = list(zip(mine["rso_id"], mine["to_manager_id"], strict=True))
-    actor = args.actor or getpass.getuser()
     try:
         if args.leaving:
-            change = manager_leaving(engine, manager_id, moves, args.reason, actor, on=as_at)
+            change = manager_leaving(engine, manager_id, moves, args.reason, user, on=as_at)
         else:
-            change = manager_absent(engine, manager_id, args.until, moves, actor, on=as_at,
+            change = manager_absent(engine, manager_id, args.until, moves, user, on=as_at,
                                     note=args.reason)
     except OperationError as exc:
         return say(str(exc), EXIT_INVALID)

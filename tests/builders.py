@@ -9,11 +9,25 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.domain.security import FORCE, Role, Scope, User
 from ncpi_desktop.storage import models
 from ncpi_desktop.storage.bulk import bulk_insert
 from ncpi_desktop.storage.database import open_database
 
 AS_AT = date(2017, 10, 9)
+
+
+def as_user(user_name: str, *roles: Role, scope: Scope = FORCE,
+            manager_id: str | None = None) -> User:
+    """A signed-in user named ``user_name`` (the audit's actor), by default a manager and an
+    administrator for the force: permitted every write the tests make."""
+    return User(user_name=user_name, display_name=user_name,
+                roles=frozenset(roles or (Role.MANAGER, Role.ADMINISTRATOR)), scope=scope,
+                manager_id=manager_id)
+
+
+#: The user tests sign in as when who it is does not matter: may do and see everything.
+FORCE_MANAGER = as_user("force.manager")
 
 
 @dataclass

@@ -10,6 +10,7 @@ from sqlalchemy.engine import Engine
 from ncpi_desktop.analysis.reactive import reactive_status, unmet_criteria
 from ncpi_desktop.domain.enums import ManagementMode
 from ncpi_desktop.domain.ids import RsoId
+from ncpi_desktop.domain.security import User
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.history import load_decisions, load_orders
@@ -18,16 +19,17 @@ from ncpi_desktop.storage.operations import validate_decision, write_decision
 
 
 def record_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date, reason: str,
-                    actor: str, *, decided_by: str | None = None,
+                    user: User, *, decided_by: str | None = None,
                     today: date | None = None) -> Change:
     """Record an offender manager's decision to manage an RSO actively or reactively.
 
     Reactive is refused, with the unmet criteria listed, unless the RSO meets every criterion
     at ``decided_on`` (the same ``analysis.reactive.reactive_status`` the pages show). The RSO's
     recorded mode becomes that of its latest decision (``storage.operations.write_decision``).
-    Refusals (``OperationError``) write nothing.
+    Refusals (``OperationError``, or ``NotPermitted`` for a user who may not decide for the
+    RSO: a supervisor or manager in scope) write nothing.
     """
-    decision = validate_decision(engine, rso_id, mode, decided_on, reason, actor,
+    decision = validate_decision(engine, rso_id, mode, decided_on, reason, user,
                                  decided_by=decided_by, today=today)
     if decision.mode == ManagementMode.REACTIVE:
         unmet = reactive_unmet(engine, decision.rso_id, decision.decided_on)

@@ -57,6 +57,9 @@ def monthly_trend(snapshot: Snapshot, history: dict[str, pd.DataFrame],
     eligible) and overdue visits, from ``history`` (``storage.history.load_trend_history``
     read from the first month end to the as-at date)."""
     rsos = snapshot.rsos[snapshot.rsos["status"] == Status.COMMUNITY].reset_index(drop=True)
+    if "born" in history:  # the ages from the register itself: the snapshot may be cut
+        born = history["born"].set_index("rso_id")["date_of_birth"]
+        rsos = rsos.assign(date_of_birth=born.reindex(rsos["rso_id"]).to_numpy())
     codes = pd.Index(rsos["rso_id"])
     base = rsos[_RSO_COLUMNS].assign(rso_id=np.arange(len(rsos)))
     base["management"] = rsos.get("recorded_management", rsos["management"])

@@ -12,6 +12,8 @@ from typing import Any
 
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.domain.security import User
+
 
 class OperationError(ValueError):
     """The operation was refused; nothing was written. The message says why."""
@@ -25,4 +27,5 @@ class Change:
     summary: str
     before: dict[str, Any]
     after: dict[str, Any]
-    undo: Callable[[Engine, str], Change] = field(repr=False, compare=False)
+    #: Apply the exact inverse as the signed-in user (checked as the change itself was).
+    undo: Callable[[Engine, User], Change] = field(repr=False, compare=False)

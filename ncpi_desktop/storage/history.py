@@ -187,17 +187,21 @@ def load_trend_history(engine: Engine, start: date, as_at: date) -> dict[str, pd
     """What a month-by-month trend needs beyond the snapshot, in one read: ``visits`` (the latest
     completed visit on or before ``start`` per RSO, and every completed visit after it up to
     ``as_at``: enough to know the latest completed visit at any date in between) and
-    ``decisions`` (every management decision up to ``as_at``)."""
+    ``decisions`` (every management decision up to ``as_at``), and ``born`` (each RSO's date of
+    birth: the ARMS rules need ages, and the snapshot a page holds may not have them, as the user
+    may not see them: ``analysis.visibility``)."""
     with engine.connect() as connection:
         visits = _read(connection, _TREND_VISITS_SQL, start=start.isoformat(),
                        as_at=as_at.isoformat(), completed=VisitOutcome.COMPLETED.value)
         decisions = _read_decisions(connection)  # every decision, as the snapshot reads them
+        born = _read(connection, "SELECT rso_id, date_of_birth FROM rso")
+    born["date_of_birth"] = to_dates(born["date_of_birth"])
     visits = visits[visits["visited_on"].notna()].reset_index(drop=True)
     visits["visited_on"] = to_dates(visits["visited_on"])
     made = decisions["decided_on"].to_numpy("datetime64[s]") <= np.datetime64(as_at, "s")
     decisions = (decisions.loc[made, ["decision_id", "rso_id", "mode", "decided_on"]]
                  .rename(columns={"decision_id": "id"}).reset_index(drop=True))
-    return {"visits": visits, "decisions": decisions}
+    return {"visits": visits, "decisions": decisions, "born": born}
 
 
 # --- one RSO's records, for the detail panel ------------------------------------------------

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.domain.security import User
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.change import Change
 from ncpi_desktop.storage.database import DatabaseError, open_database, shown_location
@@ -70,12 +71,14 @@ class MainWindow(QMainWindow):
 
     def __init__(self, *, settings: QSettings | None = None, as_at: date | None = None,
                  parent: QWidget | None = None, defer: bool = False,
-                 background: bool = False) -> None:
+                 background: bool = False, user: User | None = None) -> None:
         """``defer``: build only the caseload page now, and the other pages, menus and actions
         (``finish_building``) once the window has first painted with its figures.
         ``background``: read the database and compute the figures on a worker thread, with a
         progress dialog and Cancel, while the window stays responsive. The application starts
-        with both; without them (tests, scripts) everything happens at once, in order."""
+        with both; without them (tests, scripts) everything happens at once, in order.
+        ``user``: who signed in (``AppContext.user``); None: nobody yet, so no name is shown
+        and nothing may be changed."""
         super().__init__(parent)
         self._settings = settings if settings is not None else app_settings()
         self._background = background
@@ -91,7 +94,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.context = AppContext(self, self.tabs, self._settings, as_at or date.today(),
                                   reload=lambda: self.reload(),
-                                  show_error=lambda title, text: self.show_error(title, text))
+                                  show_error=lambda title, text: self.show_error(title, text),
+                                  user=user)
         self.undo_stack = self.context.undo_stack
         self.loader = Loader(self.context, self)
         self.loader.caseload_read.connect(self._show_caseload_first)
@@ -222,6 +226,21 @@ class MainWindow(QMainWindow):
     def actor(self) -> str:
         """Who is making changes: recorded in the audit and allocation history."""
         return self.context.actor
+
+    @property
+    def user(self) -> User:
+        """The signed-in user (``AppContext.user``)."""
+        return self.context.user
+
+    def set_user(self, user: User | None) -> None:
+        """``user`` signed in (None: signed out): the undo history goes (it was another
+        user's), and every page is given the figures again, cut to what ``user`` may see."""
+        if user == self.context.user:
+            return
+        self.undo_stack.clear()
+        self.context.set_user(user)
+        if self.engine is not None:
+            self.reload()
 
     def apply(self, operation: Operation) -> Change | None:
         """``AppContext.apply``: run a named operation, undoably, and refresh every page."""

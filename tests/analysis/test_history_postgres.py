@@ -7,7 +7,7 @@ from datetime import date
 
 import postgres
 import pytest
-from builders import AS_AT, Register
+from builders import AS_AT, Register, as_user
 
 from ncpi_desktop.actions.decisions import record_decision
 from ncpi_desktop.actions.snapshots import full_snapshot
@@ -90,13 +90,14 @@ def test_postgres_gives_the_sqlite_figures(postgres_url, tmp_path):
 def test_recording_on_postgres(postgres_url):
     engine = register().write(postgres_url.replace("/ncpi", "/postgres"))
     try:
-        change = record_visit(engine, "NEVER", date(2017, 10, 1), "completed", 2, "DC X",
+        change = record_visit(engine, "NEVER", date(2017, 10, 1), "completed", 2, as_user("DC X"),
                               today=AS_AT)
         assert compute_figures(full_snapshot(engine, AS_AT)).rsos.set_index("rso_id").loc[
             "NEVER", "last_visit_on"].date() == date(2017, 10, 1)
-        change.undo(engine, "DC X").undo(engine, "DC X")
+        change.undo(engine, as_user("DC X")).undo(engine, as_user("DC X"))
         with pytest.raises(OperationError, match="risk medium"):
-            record_decision(engine, "SAME_DAY", "reactive", AS_AT, "r", "DC X", today=AS_AT)
-        record_decision(engine, "CANDIDATE", "reactive", AS_AT, "r", "DC X", today=AS_AT)
+            record_decision(engine, "SAME_DAY", "reactive", AS_AT, "r", as_user("DC X"),
+                            today=AS_AT)
+        record_decision(engine, "CANDIDATE", "reactive", AS_AT, "r", as_user("DC X"), today=AS_AT)
     finally:
         engine.dispose()

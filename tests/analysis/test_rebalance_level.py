@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from builders import AS_AT, Register
+from builders import AS_AT, Register, as_user
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
@@ -279,11 +279,11 @@ def test_level_moves_applied_then_undone(tmp_path: Any) -> None:
         before = state(engine)
         change = apply_moves(engine, list(zip(proposal.moves["rso_id"],
                                               proposal.moves["to_manager_id"], strict=True)),
-                             "caseload adjustment", "DS Smith", on=AS_AT)
+                             "caseload adjustment", as_user("DS Smith"), on=AS_AT)
         again = propose(load_snapshot(engine, AS_AT))
         assert highest_after(again) == pytest.approx(highest_after(proposal))
         assert len(again.moves) == 0
-        change.undo(engine, "DS Undo")
+        change.undo(engine, as_user("DS Undo"))
         assert state(engine) == before
     finally:
         engine.dispose()

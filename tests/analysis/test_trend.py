@@ -73,3 +73,19 @@ def test_each_month_equals_a_full_snapshot_at_that_date(engine, trend):
         assert row.community == force["community"], row.month_end
         assert row.arms_completion == pytest.approx(force["arms_completion"])
     assert trend["visits_overdue"].nunique() > 1  # the register does change over the year
+
+
+def test_the_trend_is_the_same_for_a_user_who_sees_no_date_of_birth(engine):
+    """The window computes the trend from the snapshot it holds, cut to the user: the ages the
+    ARMS rules need come from the register, so an analyst's trend is everyone's."""
+    from builders import as_user
+
+    from ncpi_desktop.analysis.visibility import cut_to
+    from ncpi_desktop.domain.security import Role
+
+    figures = compute_figures(full_snapshot(engine, AS_AT))
+    cut = cut_to(as_user("analyst", Role.ANALYST), figures)
+    assert cut.snapshot.rsos["date_of_birth"].isna().all()
+    trend = compute_trend(engine, figures.snapshot)
+    assert trend["arms_eligible"].min() > 0
+    pd.testing.assert_frame_equal(compute_trend(engine, cut.snapshot), trend)

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from builders import as_user
 from extract_files import (
     csv_text,
     db_state,
@@ -510,7 +511,7 @@ def test_a_manager_change_is_recorded_in_the_allocation_history(loaded, tmp_path
 
 
 def test_reassignments_made_in_the_application_are_kept(loaded, tmp_path):
-    reassign(loaded, ["R1"], "OM2", "covering absence", "supervisor", on=date(2017, 6, 1))
+    reassign(loaded, ["R1"], "OM2", "covering absence", as_user("supervisor"), on=date(2017, 6, 1))
     tables = valid_rows()
     tables["offenders"][0]["manager_id"] = "OM2"  # the register caught up with the reassignment
     result = import_extract(loaded, write_folder(tmp_path / "again", tables), actor="t")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from builders import Register
+from builders import Register, as_user
 from sqlalchemy import text
 
 from ncpi_desktop.storage.operations import OperationError, reassign, set_policy_values
@@ -37,7 +37,7 @@ def state(engine) -> tuple[list, list, int]:
 
 
 def test_reassign_moves_records_history_and_audits(engine):
-    change = reassign(engine, ["R1", "R2"], "B", "caseload adjustment", "DS Smith",
+    change = reassign(engine, ["R1", "R2"], "B", "caseload adjustment", as_user("DS Smith"),
                       on=date(2017, 10, 9))
     rsos, allocations, audits = state(engine)
     assert ("R1", "B", "East 1") in rsos and ("R3", "A", None) in rsos
@@ -51,13 +51,14 @@ def test_reassign_moves_records_history_and_audits(engine):
 
 def test_undo_restores_exactly_and_redo_reapplies(engine):
     rsos0, allocations0, _ = state(engine)
-    change = reassign(engine, ["R1", "P1"], "B", "continuity", "DS Smith", on=date(2017, 10, 9))
+    change = reassign(engine, ["R1", "P1"], "B", "continuity", as_user("DS Smith"), on=date(2017,
+                                                                                            10, 9))
     rsos1, allocations1, _ = state(engine)
-    undone = change.undo(engine, "DS Smith")
+    undone = change.undo(engine, as_user("DS Smith"))
     rsos2, allocations2, audits = state(engine)
     assert (rsos2, allocations2) == (rsos0, allocations0)
     assert audits == 2
-    undone.undo(engine, "DS Smith")
+    undone.undo(engine, as_user("DS Smith"))
     rsos3, allocations3, _ = state(engine)
     assert (rsos3, allocations3) == (rsos1, allocations1)
 
@@ -72,16 +73,16 @@ def test_undo_restores_exactly_and_redo_reapplies(engine):
 def test_refused_reassignments_change_nothing(engine, args, message):
     before = state(engine)
     with pytest.raises(OperationError, match=message):
-        reassign(engine, *args)
+        reassign(engine, *args[:3], as_user(args[3]))
     assert state(engine) == before
 
 
 def test_policy_values_are_stored_and_undone(engine):
-    change = set_policy_values(engine, {"caseload_limit_per_fte": 45}, "DI Jones")
+    change = set_policy_values(engine, {"caseload_limit_per_fte": 45}, as_user("DI Jones"))
     with engine.connect() as c:
         assert c.execute(text("SELECT value FROM policy_value")).scalar() == 45
-    change.undo(engine, "DI Jones")
+    change.undo(engine, as_user("DI Jones"))
     with engine.connect() as c:
         assert c.execute(text("SELECT count(*) FROM policy_value")).scalar() == 0
     with pytest.raises(OperationError, match="Unknown policy value"):
-        set_policy_values(engine, {"nonsense": 1}, "DI Jones")
+        set_policy_values(engine, {"nonsense": 1}, as_user("DI Jones"))

@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pandas as pd
 import pytest
-from builders import AS_AT, Register
+from builders import AS_AT, Register, as_user
 from sqlalchemy import text
 
 from ncpi_desktop.storage.allocations import (
@@ -69,18 +69,18 @@ def holders(engine) -> dict[str, str | None]:
 
 def assert_undo_redo_exact(engine, change, before: dict[str, list]) -> None:
     after = state(engine)
-    undone = change.undo(engine, "DS Undo")
+    undone = change.undo(engine, as_user("DS Undo"))
     assert state(engine) == before
-    redone = undone.undo(engine, "DS Undo")
+    redone = undone.undo(engine, as_user("DS Undo"))
     assert state(engine) == after
-    redone.undo(engine, "DS Undo")
+    redone.undo(engine, as_user("DS Undo"))
     assert state(engine) == before
 
 
 def test_apply_moves_is_one_change_to_many_managers(engine):
     before = state(engine)
     change = apply_moves(engine, [("R1", "B"), ("R2", "C"), ("P1", "C")], "caseload adjustment",
-                         "DS Smith", on=AS_AT)
+                         as_user("DS Smith"), on=AS_AT)
     assert holders(engine) == {"R1": "B", "R2": "C", "R3": "A", "R4": "A", "R5": "B",
                                     "P1": "C"}
     assert audits(engine) == ["apply moves"]
@@ -98,7 +98,7 @@ def test_apply_moves_is_one_change_to_many_managers(engine):
 
 
 def test_moves_show_in_the_snapshot_at_the_effective_date(engine):
-    apply_moves(engine, [("R1", "B")], "continuity", "DS Smith", on=AS_AT)
+    apply_moves(engine, [("R1", "B")], "continuity", as_user("DS Smith"), on=AS_AT)
     held = load_snapshot(engine, AS_AT, loaders={}).rsos.set_index("rso_id")["manager_id"]
     assert held["R1"] == "B"
     earlier = load_snapshot(engine, date(2017, 10, 8), loaders={}).rsos.set_index("rso_id")
@@ -106,7 +106,7 @@ def test_moves_show_in_the_snapshot_at_the_effective_date(engine):
 
 
 def test_a_move_to_none_goes_to_the_team_pool(engine):
-    apply_moves(engine, [("R1", None)], "other: review", "DS Smith", on=AS_AT)
+    apply_moves(engine, [("R1", None)], "other: review", as_user("DS Smith"), on=AS_AT)
     with engine.connect() as c:
         assert c.execute(text("SELECT manager_id, team FROM rso WHERE rso_id='R1'")).one() \
             == (None, "East 1")
@@ -126,16 +126,16 @@ def test_a_move_to_none_goes_to_the_team_pool(engine):
 def test_refused_moves_change_nothing(engine, moves, reason, actor, message):
     before = state(engine)
     with pytest.raises(OperationError, match=message):
-        apply_moves(engine, moves, reason, actor, on=AS_AT)
+        apply_moves(engine, moves, reason, as_user(actor), on=AS_AT)
     assert state(engine) == before and audits(engine) == []
 
 
 def test_a_move_cannot_end_an_allocation_that_began_after_it(engine):
-    apply_moves(engine, [("R1", "B")], "continuity", "DS Smith", on=AS_AT)
+    apply_moves(engine, [("R1", "B")], "continuity", as_user("DS Smith"), on=AS_AT)
     before = state(engine)
     message = "R1 moved on 09/10/2017, after the effective date 01/10/2017"
     with pytest.raises(OperationError, match=message):
-        apply_moves(engine, [("R1", "C")], "continuity", "DS Smith", on=date(2017, 10, 1))
+        apply_moves(engine, [("R1", "C")], "continuity", as_user("DS Smith"), on=date(2017, 10, 1))
     with pytest.raises(OperationError, match=message):
         check_effective_date(engine, ["R1", "R2"], date(2017, 10, 1))
     check_effective_date(engine, ["R1", "R2"], AS_AT)
@@ -145,7 +145,7 @@ def test_a_move_cannot_end_an_allocation_that_began_after_it(engine):
 def test_a_leaver_hands_every_rso_on_and_becomes_inactive(engine):
     before = state(engine)
     change = manager_leaving(engine, "A", [("R1", "B"), ("R2", "C")], "manager left",
-                             "DS Smith", on=AS_AT)
+                             as_user("DS Smith"), on=AS_AT)
     assert holders(engine) == {"R1": "B", "R2": "C", "R3": None, "R4": None, "R5": "B",
                                "P1": None}
     with engine.connect() as c:
@@ -163,9 +163,9 @@ def test_a_leaver_hands_every_rso_on_and_becomes_inactive(engine):
 def test_a_leaver_gives_up_rsos_and_receives_none(engine):
     before = state(engine)
     with pytest.raises(OperationError, match="R5 cannot move to A, who is giving up"):
-        manager_leaving(engine, "A", [("R5", "A")], "manager left", "DS Smith", on=AS_AT)
+        manager_leaving(engine, "A", [("R5", "A")], "manager left", as_user("DS Smith"), on=AS_AT)
     assert state(engine) == before
-    manager_leaving(engine, "A", [("R1", "B"), ("R5", "C")], "manager left", "DS Smith",
+    manager_leaving(engine, "A", [("R1", "B"), ("R5", "C")], "manager left", as_user("DS Smith"),
                     on=AS_AT)
     assert holders(engine) == {"R1": "B", "R2": None, "R3": None, "R4": None, "R5": "C",
                                "P1": None}
@@ -173,7 +173,7 @@ def test_a_leaver_gives_up_rsos_and_receives_none(engine):
 
 def test_absence_moves_to_cover_and_hand_back_brings_them_home(engine):
     change = manager_absent(engine, "A", BACK, [("R1", "B"), ("R2", "C"), ("R3", "C")],
-                            "DS Smith", on=AS_AT, note="long-term sickness")
+                            as_user("DS Smith"), on=AS_AT, note="long-term sickness")
     assert holders(engine)["R1"] == "B" and holders(engine)["R4"] is None
     recorded = absences(engine)
     assert recorded[["manager_id", "reason", "actor"]].iloc[0].tolist() \
@@ -188,12 +188,12 @@ def test_absence_moves_to_cover_and_hand_back_brings_them_home(engine):
     assert sorted(due["rso_id"]) == ["R1", "R2", "R3", "R4"]
     assert set(due["cover"]) == {"Bob Birtwistle", "Carol Crossley", "Pool of East 1"}
 
-    apply_moves(engine, [("R3", "B")], "continuity", "DS Smith", on=date(2017, 11, 1))
+    apply_moves(engine, [("R3", "B")], "continuity", as_user("DS Smith"), on=date(2017, 11, 1))
     assert sorted(hand_backs_due(engine, BACK)["rso_id"]) == ["R1", "R2", "R4"]
 
     absence_id = int(recorded["id"].iloc[0])
     before_back = state(engine)
-    back = hand_back(engine, absence_id, "DS Smith", on=BACK)
+    back = hand_back(engine, absence_id, as_user("DS Smith"), on=BACK)
     assert holders(engine) == {"R1": "A", "R2": "A", "R3": "B", "R4": "A", "R5": "B",
                                "P1": None}
     assert absences(engine)["returned_on"].iloc[0] == pd.Timestamp(BACK)
@@ -202,14 +202,14 @@ def test_absence_moves_to_cover_and_hand_back_brings_them_home(engine):
     assert allocation_history(engine, rso_id="R1")["reason"].tolist() \
         == ["manager returned", "manager absent", "test"]
     assert_undo_redo_exact(engine, back, before_back)
-    hand_back(engine, absence_id, "DS Smith", on=BACK)
+    hand_back(engine, absence_id, as_user("DS Smith"), on=BACK)
     with pytest.raises(OperationError, match="handed back on 08/01/2018"):
-        hand_back(engine, absence_id, "DS Smith", on=BACK)
+        hand_back(engine, absence_id, as_user("DS Smith"), on=BACK)
 
 
 def test_undoing_an_absence_removes_it_and_restores_every_holder(engine):
     before = state(engine)
-    change = manager_absent(engine, "A", BACK, [("R1", "B")], "DS Smith", on=AS_AT)
+    change = manager_absent(engine, "A", BACK, [("R1", "B")], as_user("DS Smith"), on=AS_AT)
     assert_undo_redo_exact(engine, change, before)
     assert absences(engine).empty
 
@@ -219,19 +219,19 @@ def test_undoing_an_absence_removes_it_and_restores_every_holder(engine):
 ])
 def test_an_absence_needs_a_later_return_date(engine, until, message):
     with pytest.raises(OperationError, match=message):
-        manager_absent(engine, "A", until, [], "DS Smith", on=AS_AT)
+        manager_absent(engine, "A", until, [], as_user("DS Smith"), on=AS_AT)
 
 
 def test_overlapping_absences_are_refused(engine):
-    manager_absent(engine, "A", BACK, [], "DS Smith", on=AS_AT)
+    manager_absent(engine, "A", BACK, [], as_user("DS Smith"), on=AS_AT)
     before = state(engine)
     with pytest.raises(OperationError, match="already recorded as absent until 08/01/2018"):
-        manager_absent(engine, "A", date(2018, 3, 1), [], "DS Smith", on=date(2017, 12, 1))
+        manager_absent(engine, "A", date(2018, 3, 1), [], as_user("DS Smith"), on=date(2017, 12, 1))
     assert state(engine) == before
 
 
 def test_current_allocation_starts(engine):
-    apply_moves(engine, [("R1", "B")], "continuity", "DS Smith", on=AS_AT)
+    apply_moves(engine, [("R1", "B")], "continuity", as_user("DS Smith"), on=AS_AT)
     starts = current_allocation_starts(engine)
     assert starts["R1"] == datetime(2017, 10, 9) and starts["R2"] == datetime(2015, 1, 1)
 
@@ -240,7 +240,7 @@ def test_an_rso_without_history_keeps_its_earlier_holder_in_the_history(engine):
     with engine.begin() as c:
         c.execute(text("DELETE FROM allocation WHERE rso_id IN ('R1', 'R2')"))
     before = state(engine)
-    change = manager_absent(engine, "A", BACK, [("R1", "B")], "DS Smith", on=AS_AT)
+    change = manager_absent(engine, "A", BACK, [("R1", "B")], as_user("DS Smith"), on=AS_AT)
     history = allocation_history(engine, rso_id="R1")
     assert history[["holder", "reason"]].to_numpy().tolist() == [
         ["Bob Birtwistle (B)", "manager absent"],

@@ -6,7 +6,7 @@ import json
 from datetime import date
 
 import pytest
-from builders import AS_AT, Register
+from builders import AS_AT, Register, as_user
 from sqlalchemy import text
 
 from ncpi_desktop.actions.decisions import record_decision
@@ -46,38 +46,45 @@ def overdue(engine) -> int:
 
 
 @pytest.mark.parametrize(("call", "message"), [
-    (lambda e: record_visit(e, "NOPE", date(2017, 10, 1), "completed", 2, "DC X", today=TODAY),
+    (lambda e: record_visit(e, "NOPE", date(2017, 10, 1), "completed", 2, as_user("DC X"),
+                            today=TODAY),
      "Unknown RSO id: NOPE"),
-    (lambda e: record_visit(e, "HIGH", date(2017, 10, 10), "completed", 2, "DC X", today=TODAY),
+    (lambda e: record_visit(e, "HIGH", date(2017, 10, 10), "completed", 2, as_user("DC X"),
+                            today=TODAY),
      "The visit date 10/10/2017 is in the future (today is 09/10/2017)"),
-    (lambda e: record_visit(e, "HIGH", date(2017, 10, 1), "completed", 0, "DC X", today=TODAY),
+    (lambda e: record_visit(e, "HIGH", date(2017, 10, 1), "completed", 0, as_user("DC X"),
+                            today=TODAY),
      "A visit is made by at least one officer, not 0"),
-    (lambda e: record_visit(e, "HIGH", date(2017, 10, 1), "refused", 2, "DC X", today=TODAY),
+    (lambda e: record_visit(e, "HIGH", date(2017, 10, 1), "refused", 2, as_user("DC X"),
+                            today=TODAY),
      "Unknown visit outcome 'refused': choose one of completed, no_access"),
-    (lambda e: record_visit(e, "HIGH", date(2017, 10, 1), "completed", 2, " ", today=TODAY),
+    (lambda e: record_visit(e, "HIGH", date(2017, 10, 1), "completed", 2, as_user(" "),
+                            today=TODAY),
      "Every change needs the name of who made it"),
-    (lambda e: record_visit(e, "HIGH", "2017-10-01", "completed", 2, "DC X", today=TODAY),
+    (lambda e: record_visit(e, "HIGH", "2017-10-01", "completed", 2, as_user("DC X"), today=TODAY),
      "The visit date must be a date, not '2017-10-01'"),
-    (lambda e: record_arms(e, "HIGH", date(2017, 10, 1), "severe", "DC X", today=TODAY),
+    (lambda e: record_arms(e, "HIGH", date(2017, 10, 1), "severe", as_user("DC X"), today=TODAY),
      "Unknown ARMS outcome 'severe': choose one of low, medium, high"),
-    (lambda e: record_arms(e, "LOW", date(2017, 3, 1), "low", "DC X", today=TODAY),
+    (lambda e: record_arms(e, "LOW", date(2017, 3, 1), "low", as_user("DC X"), today=TODAY),
      "An ARMS assessment on 01/03/2017 is already recorded for LOW"),
-    (lambda e: record_arms(e, "HIGH", date(2018, 1, 1), "low", "DC X", today=TODAY),
+    (lambda e: record_arms(e, "HIGH", date(2018, 1, 1), "low", as_user("DC X"), today=TODAY),
      "The ARMS date 01/01/2018 is in the future (today is 09/10/2017)"),
-    (lambda e: record_order(e, "HIGH", "SHPO", date(2017, 5, 1), date(2017, 4, 1), "DC X",
+    (lambda e: record_order(e, "HIGH", "SHPO", date(2017, 5, 1), date(2017, 4, 1), as_user("DC X"),
                             today=TODAY),
      "The order's end date 01/04/2017 must be after its start date 01/05/2017"),
-    (lambda e: record_order(e, "HIGH", "ASBO", date(2017, 5, 1), None, "DC X", today=TODAY),
+    (lambda e: record_order(e, "HIGH", "ASBO", date(2017, 5, 1), None, as_user("DC X"),
+                            today=TODAY),
      "Unknown order type 'ASBO': choose one of SHPO, SOPO, SRO, RSHO, FTO, NO"),
-    (lambda e: record_order(e, "NOPE", "SHPO", date(2017, 5, 1), None, "DC X", today=TODAY),
+    (lambda e: record_order(e, "NOPE", "SHPO", date(2017, 5, 1), None, as_user("DC X"),
+                            today=TODAY),
      "Unknown RSO id: NOPE"),
-    (lambda e: record_decision(e, "LOW", "passive", date(2017, 10, 1), "why", "DC X",
+    (lambda e: record_decision(e, "LOW", "passive", date(2017, 10, 1), "why", as_user("DC X"),
                                today=TODAY),
      "Unknown management mode 'passive': choose one of active, reactive"),
-    (lambda e: record_decision(e, "LOW", "active", date(2017, 10, 1), "  ", "DC X",
+    (lambda e: record_decision(e, "LOW", "active", date(2017, 10, 1), "  ", as_user("DC X"),
                                today=TODAY),
      "A reason is required"),
-    (lambda e: record_decision(e, "HIGH", "reactive", date(2017, 10, 1), "stable", "DC X",
+    (lambda e: record_decision(e, "HIGH", "reactive", date(2017, 10, 1), "stable", as_user("DC X"),
                                today=TODAY),
      "HIGH cannot be managed reactively on 01/10/2017: risk high; no ARMS assessment"),
 ])
@@ -90,16 +97,18 @@ def test_bad_input_is_refused_with_a_message_and_writes_nothing(engine, call, me
 
 
 def test_choices_are_matched_as_the_import_matches_them(engine):
-    change = record_visit(engine, "HIGH", date(2017, 10, 1), "No Access", 2, "DC X", today=TODAY)
+    change = record_visit(engine, "HIGH", date(2017, 10, 1), "No Access", 2, as_user("DC X"),
+                          today=TODAY)
     assert change.after["record"]["outcome"] == "no_access"
-    change = record_order(engine, "HIGH", "shpo", date(2017, 5, 1), None, "DC X", today=TODAY)
+    change = record_order(engine, "HIGH", "shpo", date(2017, 5, 1), None, as_user("DC X"),
+                          today=TODAY)
     assert change.after["record"]["type"] == "SHPO"
 
 
 def test_recording_a_visit_lowers_overdue_and_undo_brings_it_back(engine):
     start = state(engine)
     assert overdue(engine) == 2  # HIGH (37 days), LOW (never visited)
-    change = record_visit(engine, "HIGH", date(2017, 10, 2), "completed", 2, "DC Smith",
+    change = record_visit(engine, "HIGH", date(2017, 10, 2), "completed", 2, as_user("DC Smith"),
                           today=TODAY)
     assert change.summary == "Record completed visit to HIGH on 02/10/2017 (2 officers)"
     assert overdue(engine) == 1
@@ -108,61 +117,63 @@ def test_recording_a_visit_lowers_overdue_and_undo_brings_it_back(engine):
     assert entry["detail"]["after"]["record"]["visited_on"] == "2017-10-02"
     assert entry["detail"]["before"] == {"record": None}
 
-    undone = change.undo(engine, "DC Smith")
+    undone = change.undo(engine, as_user("DC Smith"))
     assert overdue(engine) == 2
     after_undo = state(engine)
     assert {t: after_undo[t] for t in TABLES if t != "audit"} == {
         t: start[t] for t in TABLES if t != "audit"}
     assert [a["operation"] for a in audits(engine)] == ["record visit", "undo record visit"]
 
-    redone = undone.undo(engine, "DC Smith")
+    redone = undone.undo(engine, as_user("DC Smith"))
     assert overdue(engine) == 1
     with engine.connect() as c:
         ids = c.execute(text("SELECT visit_id FROM visit WHERE rso_id = 'HIGH'")).scalars().all()
     assert change.after["record"]["visit_id"] in ids  # the same row, with its id, came back
-    redone.undo(engine, "DC Smith")
+    redone.undo(engine, as_user("DC Smith"))
     assert overdue(engine) == 2
 
 
 def test_lone_and_no_access_visits_are_recorded_as_given(engine):
-    record_visit(engine, "HIGH", date(2017, 10, 1), "completed", 1, "DC X", today=TODAY)
+    record_visit(engine, "HIGH", date(2017, 10, 1), "completed", 1, as_user("DC X"), today=TODAY)
     rsos = compute_figures(full_snapshot(engine, AS_AT)).rsos.set_index("rso_id")
     assert rsos.loc["HIGH", "flag_lone_visit"]
     for day in (3, 4):
-        record_visit(engine, "LOW", date(2017, 10, day), "no_access", 2, "DC X", today=TODAY)
+        record_visit(engine, "LOW", date(2017, 10, day), "no_access", 2, as_user("DC X"),
+                     today=TODAY)
     rsos = compute_figures(full_snapshot(engine, AS_AT)).rsos.set_index("rso_id")
     assert rsos.loc["LOW", "flag_warrant_consideration"]
 
 
 def test_arms_record_and_undo(engine):
     start = state(engine)
-    change = record_arms(engine, "HIGH", date(2017, 9, 1), "Medium", "DC X", today=TODAY)
+    change = record_arms(engine, "HIGH", date(2017, 9, 1), "Medium", as_user("DC X"), today=TODAY)
     rsos = compute_figures(full_snapshot(engine, AS_AT)).rsos.set_index("rso_id")
     assert rsos.loc["HIGH", "arms_latest_outcome"] == "medium"
     assert not rsos.loc["HIGH", "flag_arms_due"]
-    redo = change.undo(engine, "DC X")
+    redo = change.undo(engine, as_user("DC X"))
     assert {t: v for t, v in state(engine).items() if t != "audit"} == {
         t: v for t, v in start.items() if t != "audit"}
-    again = redo.undo(engine, "DC X")
+    again = redo.undo(engine, as_user("DC X"))
     assert again.after["record"]["id"] == change.after["record"]["id"]
 
 
 def test_order_record_and_undo(engine):
-    change = record_order(engine, "LOW", "SRO", date(2017, 1, 1), date(2017, 12, 1), "DC X",
+    change = record_order(engine, "LOW", "SRO", date(2017, 1, 1), date(2017, 12, 1),
+                          as_user("DC X"),
                           today=TODAY)
     assert change.summary == "Record SRO for LOW from 01/01/2017 until 01/12/2017"
     figures = compute_figures(full_snapshot(engine, AS_AT))
     rsos = figures.rsos.set_index("rso_id")
     assert rsos.loc["LOW", "flag_order_ending"]
     assert figures.force.iloc[0]["orders_in_force"] == 1
-    change.undo(engine, "DC X")
+    change.undo(engine, as_user("DC X"))
     assert compute_figures(full_snapshot(engine, AS_AT)).force.iloc[0]["orders_in_force"] == 0
 
 
 def test_reactive_decision_for_an_eligible_rso_sets_the_mode_and_undo_restores_it(engine):
     start = state(engine)
     change = record_decision(engine, "LOW", "reactive", date(2017, 10, 1),
-                             "stable for years; OM satisfied", "DS Jones",
+                             "stable for years; OM satisfied", as_user("DS Jones"),
                              decided_by="DC Smith", today=TODAY)
     assert change.before["management"] == "active" and change.after["management"] == "reactive"
     with engine.connect() as c:
@@ -176,10 +187,10 @@ def test_reactive_decision_for_an_eligible_rso_sets_the_mode_and_undo_restores_i
     assert figures.force.iloc[0]["reactive"] == 1
     assert audits(engine)[-1]["actor"] == "DS Jones"
 
-    redo = change.undo(engine, "DS Jones")
+    redo = change.undo(engine, as_user("DS Jones"))
     assert {t: v for t, v in state(engine).items() if t != "audit"} == {
         t: v for t, v in start.items() if t != "audit"}
-    redo.undo(engine, "DS Jones")
+    redo.undo(engine, as_user("DS Jones"))
     with engine.connect() as c:
         assert c.execute(text("SELECT management FROM rso WHERE rso_id='LOW'")).scalar() == (
             "reactive")
@@ -188,12 +199,13 @@ def test_reactive_decision_for_an_eligible_rso_sets_the_mode_and_undo_restores_i
 def test_eligibility_is_judged_at_the_decision_date(engine):
     # LOW's ARMS was completed on 01/03/2017: on 01/02/2017 it had none.
     with pytest.raises(OperationError, match="no ARMS assessment"):
-        record_decision(engine, "LOW", "reactive", date(2017, 2, 1), "r", "DC X", today=TODAY)
+        record_decision(engine, "LOW", "reactive", date(2017, 2, 1), "r", as_user("DC X"),
+                        today=TODAY)
 
 
 def test_a_back_dated_decision_does_not_override_a_later_one(engine):
-    record_decision(engine, "LOW", "reactive", date(2017, 10, 1), "r", "DC X", today=TODAY)
-    change = record_decision(engine, "LOW", "active", date(2017, 9, 1), "r", "DC X",
+    record_decision(engine, "LOW", "reactive", date(2017, 10, 1), "r", as_user("DC X"), today=TODAY)
+    change = record_decision(engine, "LOW", "active", date(2017, 9, 1), "r", as_user("DC X"),
                              today=TODAY)
     assert change.after["management"] == "reactive"  # the October decision still stands
     with engine.connect() as c:
@@ -202,19 +214,19 @@ def test_a_back_dated_decision_does_not_override_a_later_one(engine):
 
 
 def test_undo_of_a_record_removed_meanwhile_is_refused(engine):
-    change = record_visit(engine, "HIGH", date(2017, 10, 2), "completed", 2, "DC X",
+    change = record_visit(engine, "HIGH", date(2017, 10, 2), "completed", 2, as_user("DC X"),
                           today=TODAY)
     with engine.begin() as c:
         c.execute(text("DELETE FROM visit WHERE visit_id = :v"),
                   {"v": change.after["record"]["visit_id"]})
     with pytest.raises(OperationError, match="no longer recorded"):
-        change.undo(engine, "DC X")
+        change.undo(engine, as_user("DC X"))
 
 
 def test_rso_records_list_what_was_recorded_up_to_the_date(engine):
-    record_visit(engine, "HIGH", date(2017, 10, 2), "no_access", 2, "DC X", today=TODAY)
-    record_order(engine, "HIGH", "SHPO", date(2017, 1, 1), None, "DC X", today=TODAY)
-    record_arms(engine, "HIGH", date(2017, 9, 1), "high", "DC X", today=TODAY)
+    record_visit(engine, "HIGH", date(2017, 10, 2), "no_access", 2, as_user("DC X"), today=TODAY)
+    record_order(engine, "HIGH", "SHPO", date(2017, 1, 1), None, as_user("DC X"), today=TODAY)
+    record_arms(engine, "HIGH", date(2017, 9, 1), "high", as_user("DC X"), today=TODAY)
     records = rso_records(engine, "HIGH", AS_AT)
     assert set(records) == {"allocations", "visits", "arms", "orders", "decisions"}
     assert records["visits"]["visited_on"].dt.strftime("%Y-%m-%d").tolist() == [

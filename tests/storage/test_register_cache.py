@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
-from builders import Register
+from builders import Register, as_user
 
 from ncpi_desktop.actions.decisions import record_decision
 from ncpi_desktop.actions.snapshots import full_snapshot
@@ -87,15 +87,15 @@ def test_a_write_is_seen_at_once_through_the_cache(engine) -> None:
 
     before = figures()
     assert before.managers.set_index("manager_id").loc["B", "caseload"] == 1
-    change = reassign(engine, ["EARLY"], "B", "balancing", "DS Test", on=as_at)
+    change = reassign(engine, ["EARLY"], "B", "balancing", as_user("DS Test"), on=as_at)
     assert figures().managers.set_index("manager_id").loc["B", "caseload"] == 2
-    change.undo(engine, "DS Test")
+    change.undo(engine, as_user("DS Test"))
     assert figures().managers.set_index("manager_id").loc["B", "caseload"] == 1
 
     arms_before = int(figures().force.iloc[0]["arms_current"])
-    record_arms(engine, "LATE", date(2017, 10, 1), "medium", "DC Test", today=as_at)
+    record_arms(engine, "LATE", date(2017, 10, 1), "medium", as_user("DC Test"), today=as_at)
     assert int(figures().force.iloc[0]["arms_current"]) == arms_before + 1
-    record_visit(engine, "LATE", date(2017, 10, 2), "completed", 2, "DC Test", today=as_at)
-    record_decision(engine, "LATE", "active", date(2017, 10, 3), "review", "DI Test",
+    record_visit(engine, "LATE", date(2017, 10, 2), "completed", 2, as_user("DC Test"), today=as_at)
+    record_decision(engine, "LATE", "active", date(2017, 10, 3), "review", as_user("DI Test"),
                     today=as_at)
     assert_same(full_snapshot(engine, as_at, cache=cache), full_snapshot(engine, as_at))

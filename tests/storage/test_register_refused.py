@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from alembic import command
+from builders import as_user
 from register_copy import (
     AS_AT,
     assert_snapshots_equal,
@@ -58,8 +59,8 @@ def engine(tmp_path: Path) -> Engine:
 def test_a_read_only_database_opens_loads_and_is_not_stored(engine, tmp_path) -> None:
     store(engine)
     path = Path(sqlite_path(engine))
-    record_visit(engine, "R2", date(2017, 10, 2), "completed", 2, "DC Test", today=AS_AT)
-    reassign(engine, ["R1"], "B", "balancing", "DS Test", on=AS_AT)  # the copy is gone
+    record_visit(engine, "R2", date(2017, 10, 2), "completed", 2, as_user("DC Test"), today=AS_AT)
+    reassign(engine, ["R1"], "B", "balancing", as_user("DS Test"), on=AS_AT)  # the copy is gone
     engine.dispose()
     expected = full_snapshot(open_database(path), AS_AT)
     if os.geteuid() == 0:  # permissions do not bind root: SQLite's own read-only mode does

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from builders import as_user
 from register_copy import (
     AS_AT,
     assert_snapshots_equal,
@@ -87,36 +88,36 @@ def test_every_kind_of_write_deletes_the_stored_copy(engine) -> None:
     assert caseload(figures_of(engine, RegisterCache()), "B") == 1
 
     n = stored_and_version()
-    change = reassign(engine, ["R1"], "B", "balancing", "DS Test", on=AS_AT)
+    change = reassign(engine, ["R1"], "B", "balancing", as_user("DS Test"), on=AS_AT)
     assert_gone_and_next_start_is_fresh(engine, n)
     assert caseload(figures_of(engine, RegisterCache()), "B") == 2
 
     n = stored_and_version()
-    change.undo(engine, "DS Test")
+    change.undo(engine, as_user("DS Test"))
     assert_gone_and_next_start_is_fresh(engine, n)
     assert caseload(figures_of(engine, RegisterCache()), "B") == 1
 
     n = stored_and_version()
-    record_arms(engine, "R2", date(2017, 10, 1), "low", "DC Test", today=AS_AT)
+    record_arms(engine, "R2", date(2017, 10, 1), "low", as_user("DC Test"), today=AS_AT)
     assert_gone_and_next_start_is_fresh(engine, n)
     arms = full_snapshot(engine, AS_AT, cache=RegisterCache()).arms
     assert date(2017, 10, 1) in set(arms.loc[arms["rso_id"] == "R2", "completed_on"].dt.date)
 
     n = stored_and_version()
-    record_decision(engine, "R1", "active", date(2017, 10, 3), "review", "DI Test",
+    record_decision(engine, "R1", "active", date(2017, 10, 3), "review", as_user("DI Test"),
                     today=AS_AT)
     assert_gone_and_next_start_is_fresh(engine, n)
     decisions = full_snapshot(engine, AS_AT, cache=RegisterCache()).extra["decisions"]
     assert decisions["rso_id"].tolist() == ["R1"]
 
     n = stored_and_version()
-    record_order(engine, "R3", "SHPO", date(2017, 9, 1), None, "DC Test", today=AS_AT)
+    record_order(engine, "R3", "SHPO", date(2017, 9, 1), None, as_user("DC Test"), today=AS_AT)
     assert_gone_and_next_start_is_fresh(engine, n)
     orders = full_snapshot(engine, AS_AT, cache=RegisterCache()).extra["orders"]
     assert "R3" in set(orders["rso_id"])
 
     n = stored_and_version()
-    set_policy_values(engine, {"caseload_limit_per_fte": 40}, "DI Test")
+    set_policy_values(engine, {"caseload_limit_per_fte": 40}, as_user("DI Test"))
     assert_gone_and_next_start_is_fresh(engine, n)
     assert full_snapshot(engine, AS_AT, cache=RegisterCache()).policy.caseload_limit_per_fte == 40
 
@@ -144,7 +145,7 @@ def test_a_write_from_outside_the_application_deletes_it_and_is_seen(engine) -> 
 def test_a_visit_keeps_the_stored_copy_and_the_next_snapshot_shows_it(engine) -> None:
     store(engine)
     n, rows = version(engine), stored_rows(engine)
-    record_visit(engine, "R2", date(2017, 10, 2), "completed", 1, "DC Test", today=AS_AT)
+    record_visit(engine, "R2", date(2017, 10, 2), "completed", 1, as_user("DC Test"), today=AS_AT)
     assert stored_rows(engine) == rows and version(engine) == n
     cache = RegisterCache()
     cached = full_snapshot(engine, AS_AT, cache=cache)
@@ -158,13 +159,13 @@ def test_a_visit_keeps_the_stored_copy_and_the_next_snapshot_shows_it(engine) ->
 def test_a_register_changed_after_it_was_read_is_not_stored(engine) -> None:
     with engine.connect() as connection:
         register = read_register(connection)
-    record_arms(engine, "R2", date(2017, 10, 1), "low", "DC Test", today=AS_AT)
+    record_arms(engine, "R2", date(2017, 10, 1), "low", as_user("DC Test"), today=AS_AT)
     assert not store_register(engine, register)
     assert stored_rows(engine) == []
 
     cache = RegisterCache()
     full_snapshot(engine, AS_AT, cache=cache)
-    reassign(engine, ["R1"], "B", "balancing", "DS Test", on=AS_AT)
+    reassign(engine, ["R1"], "B", "balancing", as_user("DS Test"), on=AS_AT)
     assert not cache.store(engine)
     assert stored_rows(engine) == []
 
@@ -258,7 +259,7 @@ def test_a_register_read_before_a_change_to_the_schema_is_not_stored(engine) -> 
 def test_renumbered_row_keys_are_noticed(engine, tmp_path) -> None:
     """A dump and reload (no trigger fires) renumbers the RSOs' rowids where a deleted RSO left
     a gap; visits are joined to the register by them, so the stored copy must not be used."""
-    record_visit(engine, "R3", date(2017, 9, 1), "completed", 2, "DC Test", today=AS_AT)
+    record_visit(engine, "R3", date(2017, 9, 1), "completed", 2, as_user("DC Test"), today=AS_AT)
     with engine.begin() as connection:  # R2 leaves a gap at rowid 2: R3 is at 3, R4 at 4
         connection.execute(text("DELETE FROM civil_order WHERE rso_id = 'R2'"))
         connection.execute(text("DELETE FROM rso WHERE rso_id = 'R2'"))

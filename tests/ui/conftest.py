@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import AS_AT, Register
+from builders import AS_AT, FORCE_MANAGER, Register
 from PySide6.QtCore import QSettings
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -102,7 +102,7 @@ def figures(register_file: Path) -> Figures:
 @pytest.fixture
 def window(qtbot, settings: QSettings, engine: Engine) -> MainWindow:
     """The main window over a private copy of the test register, as at AS_AT."""
-    window = MainWindow(settings=settings, as_at=AS_AT)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
     window.set_database(engine)
     return window

@@ -28,7 +28,8 @@ def test_the_going_dialog_needs_a_manager_and_a_later_date(qtbot, figures):
 
 
 def test_hand_back_dialog_says_when_nothing_is_due(qtbot, window: MainWindow, engine: Engine):
-    dialog = HandBackDialog(engine, window.figures, on=AS_AT, apply=window.apply)
+    dialog = HandBackDialog(engine, window.figures, on=AS_AT, apply=window.apply,
+                            user=window.user)
     qtbot.addWidget(dialog)
     assert dialog.absence_id is None and not dialog.hand_button.isEnabled()
     assert dialog.explain.text() == ("No absence has ended by 09/10/2017 with RSOs still on "

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import AS_AT
+from builders import AS_AT, FORCE_MANAGER
 from exchange.extract_files import db_state
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication, QUndoCommand
@@ -302,7 +302,7 @@ def test_a_file_that_is_not_an_extract_is_refused(qtbot, flow: ImportFlow,
 
 
 def test_import_needs_a_database(qtbot, settings: QSettings) -> None:
-    window = MainWindow(settings=settings, as_at=AS_AT)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
     actions = window.features.exchange
     assert not actions.import_action.isEnabled()

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from builders import AS_AT
+from builders import AS_AT, FORCE_MANAGER
 from conftest import caseload_register
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
@@ -47,7 +47,7 @@ def test_title_status_bar_and_one_figures(window: MainWindow, engine: Engine) ->
 
 
 def test_as_at_defaults_to_today(qtbot, settings: QSettings) -> None:
-    window = MainWindow(settings=settings)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings)
     qtbot.addWidget(window)
     assert window.as_at == date.today()
     assert window.as_at_label.text() == f"As at {date.today():%d/%m/%Y}"
@@ -126,7 +126,7 @@ def test_quit_closes_the_window(qtbot, window: MainWindow) -> None:
 
 def test_geometry_and_splitters_are_remembered(qtbot, engine: Engine,
                                                settings: QSettings) -> None:
-    first = MainWindow(settings=settings, as_at=AS_AT)
+    first = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
     qtbot.addWidget(first)
     first.set_database(engine)
     first.resize(760, 700)
@@ -137,7 +137,8 @@ def test_geometry_and_splitters_are_remembered(qtbot, engine: Engine,
     sizes = first.caseload_page.outer_splitter.sizes()
     first.close()
 
-    second = MainWindow(settings=QSettings(settings.fileName(), QSettings.Format.IniFormat),
+    second = MainWindow(user=FORCE_MANAGER, settings=QSettings(settings.fileName(),
+                                                               QSettings.Format.IniFormat),
                         as_at=AS_AT)
     qtbot.addWidget(second)
     second.set_database(engine)
@@ -222,14 +223,14 @@ def test_the_application_shows_the_caseload_page_first_then_the_rest(
 
 def _built_menus(qtbot, settings: QSettings) -> list:
     """The menu bar of a window built at once."""
-    window = MainWindow(settings=settings, as_at=AS_AT)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
     return window.menuBar().actions()
 
 
 @pytest.fixture
 def background_window(qtbot, settings: QSettings) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT, background=True)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT, background=True)
     qtbot.addWidget(window)
     return window
 
@@ -237,7 +238,8 @@ def background_window(qtbot, settings: QSettings) -> MainWindow:
 @pytest.fixture
 def starting_window(qtbot, settings: QSettings) -> MainWindow:
     """A window as the application starts it: other pages built after the first paint."""
-    window = MainWindow(settings=settings, as_at=AS_AT, background=True, defer=True)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT, background=True,
+                        defer=True)
     qtbot.addWidget(window)
     return window
 
@@ -297,11 +299,11 @@ def held_reads(monkeypatch: pytest.MonkeyPatch):
     read = module.read_figures
     reads: list[bool] = []
 
-    def held(engine_, as_at, cache=None, progress=None, *, caseload_only=False):
+    def held(engine_, as_at, cache=None, progress=None, *, caseload_only=False, **options):
         reads.append(caseload_only)
         if not caseload_only:
             release.wait(5)
-        return read(engine_, as_at, cache, progress, caseload_only=caseload_only)
+        return read(engine_, as_at, cache, progress, caseload_only=caseload_only, **options)
 
     monkeypatch.setattr(module, "read_figures", held)
     return reads, release
@@ -388,7 +390,7 @@ def test_the_register_read_is_kept_for_the_next_start(
     assert not window.storing
     assert {"rsos", "allocations", "arms", "managers"} <= kept()
 
-    next_start = MainWindow(settings=settings, as_at=AS_AT, background=True)
+    next_start = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT, background=True)
     qtbot.addWidget(next_start)
     next_start.set_database(make_engine(engine.url.database))
     qtbot.waitUntil(lambda: next_start.figures is not None)

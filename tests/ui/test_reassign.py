@@ -9,7 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pandas as pd
-from builders import AS_AT
+from builders import AS_AT, FORCE_MANAGER, as_user
 from conftest import rebalancing
 from PySide6.QtCore import QItemSelectionModel, QPoint, QPointF, Qt
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
@@ -100,7 +100,7 @@ def test_preview_agrees_with_the_figures_after_the_move(figures: Figures, engine
 
     moving = held(figures, "OM3")[-6:]  # the high and very-high RSOs of OM3
     preview = preview_moves(figures, pd.DataFrame({"rso_id": moving, "to_manager_id": "OM2"}))
-    reassign(engine, moving, "OM2", "change in risk", "test", on=AS_AT)
+    reassign(engine, moving, "OM2", "change in risk", as_user("test"), on=AS_AT)
     after = compute_figures(load_snapshot(engine, AS_AT)).managers.set_index("manager_id")
     shown = preview.set_index("manager_id")
     for manager_id in ("OM2", "OM3"):
@@ -316,7 +316,7 @@ def test_every_pages_rso_list_takes_several_rows_for_reassignment(qtbot, setting
     from ncpi_desktop.ui.main_window import MainWindow
     from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 
-    window = MainWindow(settings=settings, as_at=AS_AT)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
     rso_views = [view for page in window.pages if page is not window.caseload_page
                  for view in page.findChildren(QTableView)

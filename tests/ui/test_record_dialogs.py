@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from builders import AS_AT
+from builders import AS_AT, FORCE_MANAGER
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
@@ -42,7 +42,7 @@ def review_engine(tmp_path: Path, review_file: Path) -> Iterator[Engine]:  # noq
 
 @pytest.fixture
 def window(qtbot, settings, review_engine: Engine) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
     window.set_database(review_engine)
     window.resize(1400, 900)

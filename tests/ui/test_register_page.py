@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from builders import AS_AT, Register
+from builders import AS_AT, FORCE_MANAGER, Register
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication
@@ -183,7 +183,7 @@ def window(qtbot, settings: QSettings, tmp_path: Path, register_db: Path) -> Ite
     path = tmp_path / "register.sqlite3"
     shutil.copyfile(register_db, path)
     engine: Engine = make_engine(path)
-    window = MainWindow(settings=settings, as_at=AS_AT)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
     window.set_database(engine)
     window.resize(1366, 768)

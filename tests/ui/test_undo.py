@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from builders import AS_AT
+from builders import AS_AT, FORCE_MANAGER
 from PySide6.QtCore import QDate, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QMessageBox
@@ -17,7 +17,7 @@ from ncpi_desktop.ui.main_window import MainWindow
 
 @pytest.fixture
 def window(qtbot, settings, engine: Engine) -> MainWindow:
-    window = MainWindow(settings=settings, as_at=AS_AT)
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
     qtbot.addWidget(window)
     window.set_database(engine)
     return window

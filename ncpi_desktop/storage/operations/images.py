@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
+from ncpi_desktop.domain.security import Operation, User
 from ncpi_desktop.storage.change import Change
 from ncpi_desktop.storage.operations.base import (
     ABSENCE,
@@ -22,8 +23,8 @@ from ncpi_desktop.storage.operations.base import (
     RSO,
     audit,
     primary_key,
-    require_actor,
 )
+from ncpi_desktop.storage.operations.scope import allow, who
 
 #: table name -> primary key -> the row's columns (None: the row does not exist).
 Image = dict[str, dict[Any, dict[str, Any] | None]]
@@ -72,20 +73,29 @@ def write_image(connection: Connection, image: Image) -> None:
             connection.execute(insert(table), present)
 
 
-def imaged_change(operation: str, summary: str, before: Image, after: Image) -> Change:
-    def undo(engine: Engine, actor: str) -> Change:
-        _rewrite(engine, actor, f"undo {operation}", after, before)
+def imaged_change(operation: str, summary: str, before: Image, after: Image,
+                  checked: Operation) -> Change:
+    """The change an imaged write made; its undo and redo are permitted to whoever may do
+    ``checked`` (the write's own operation) to the RSOs and managers the images hold."""
+    def undo(engine: Engine, user: User) -> Change:
+        _rewrite(engine, user, f"undo {operation}", after, before, checked)
         return Change(f"undo {operation}", f"Undo: {summary}", after, before, redo)
 
-    def redo(engine: Engine, actor: str) -> Change:
-        _rewrite(engine, actor, f"redo {operation}", before, after)
-        return imaged_change(operation, summary, before, after)
+    def redo(engine: Engine, user: User) -> Change:
+        _rewrite(engine, user, f"redo {operation}", before, after, checked)
+        return imaged_change(operation, summary, before, after, checked)
 
     return Change(operation, summary, before, after, undo)
 
 
-def _rewrite(engine: Engine, actor: str, operation: str, current: Image, target: Image) -> None:
-    actor = require_actor(actor)
+def _rewrite(engine: Engine, user: User, operation: str, current: Image, target: Image,
+             checked: Operation) -> None:
+    actor = who(user)
     with engine.begin() as connection:
+        holders = [*current.get("rso", {}).values(), *target.get("rso", {}).values()]
+        allow(connection, user, checked, rsos=list(current.get("rso", {})),
+              managers=[*(row["manager_id"] for row in holders if row),
+                        *current.get("manager", {})],
+              pools=[row["team"] for row in holders if row and row["manager_id"] is None])
         write_image(connection, target)
         audit(connection, actor, operation, current, target)

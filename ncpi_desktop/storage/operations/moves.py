@@ -12,6 +12,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.ids import ManagerId, RsoId
+from ncpi_desktop.domain.security import Operation, User
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.allocations import (
     REASON_BEFORE_HISTORY,
@@ -27,10 +28,10 @@ from ncpi_desktop.storage.operations.base import (
     RSO,
     audit,
     now,
-    require_actor,
     require_reason,
 )
 from ncpi_desktop.storage.operations.images import Image, imaged_change, read_image
+from ncpi_desktop.storage.operations.scope import allow, who
 
 #: (rso_id, to_manager): None moves the RSO to a team pool.
 Move = tuple[RsoId, ManagerId | None]
@@ -43,26 +44,31 @@ def _holders(connection: Connection, rso_ids: Sequence[str]) -> dict[str, dict[s
 
 
 def reassign(engine: Engine, rso_ids: Sequence[RsoId], to_manager: ManagerId | None, reason: str,
-             actor: str, *, to_team: str | None = None, on: date | None = None) -> Change:
+             user: User, *, to_team: str | None = None, on: date | None = None) -> Change:
     """Move RSOs to a named manager (or, with ``to_manager=None``, to ``to_team``'s pool).
 
     Closes each RSO's open allocation at ``on`` (default today) and opens a new one: the same
     writes as ``apply_moves`` (one implementation), audited and undone as one reassignment.
+    ``user`` must be permitted to reassign every RSO and the receiving manager (or pool): both
+    in their scope (``NotPermitted`` otherwise, naming the rule).
     """
-    reason, actor, on = require_reason(reason), require_actor(actor), on or date.today()
+    reason, actor, on = require_reason(reason), who(user), on or date.today()
     ids = list(dict.fromkeys(rso_ids))
     if not ids:
         raise OperationError("No RSOs were chosen to reassign")
     if to_manager is None and not to_team:
         raise OperationError("Choose a manager, or a team whose pool receives the RSOs")
     with engine.begin() as connection:
+        allow(connection, user, Operation.REASSIGN, rsos=ids, managers=[to_manager],
+              pools=[to_team] if to_manager is None and to_team else [])
         plan = _plan(connection, [(RsoId(i), to_manager) for i in ids], pool_team=to_team)
         if not plan:
             raise OperationError("Every RSO chosen is already there")
         before, after = _imaged_moves(connection, plan, reason, actor, on)
         audit(connection, actor, "reassign", before, after)
     target = to_manager or f"{to_team} pool"
-    return imaged_change("reassign", f"Reassign {len(plan)} RSO(s) to {target}", before, after)
+    return imaged_change("reassign", f"Reassign {len(plan)} RSO(s) to {target}", before, after,
+                         Operation.REASSIGN)
 
 
 def _managers(connection: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -222,21 +228,33 @@ def _moves_summary(plan: dict[str, tuple[str | None, str]]) -> str:
     return f"Move {len(plan)} RSO(s) to {where}"
 
 
-def apply_moves(engine: Engine, moves: Sequence[Move], reason: str, actor: str,
+def apply_moves(engine: Engine, moves: Sequence[Move], reason: str, user: User,
                 on: date | None = None) -> Change:
     """Move many RSOs, each to its own manager (None: its team's pool), as one change: one
-    transaction, one audit row, one undo step (a proposal's accepted moves)."""
-    reason, actor, on = require_reason(reason), require_actor(actor), on or date.today()
+    transaction, one audit row, one undo step (a proposal's accepted moves). ``user`` must be
+    permitted to reassign every RSO and every receiving manager."""
+    reason, actor, on = require_reason(reason), who(user), on or date.today()
     if not moves:
         raise OperationError("No moves were chosen")
     with engine.begin() as connection:
+        allow(connection, user, Operation.REASSIGN, rsos=[r for r, _ in moves],
+              managers=[m for _, m in moves])
         plan = _plan(connection, moves)
         if not plan:
             raise OperationError("Every RSO chosen is already with that manager")
         before, after = _imaged_moves(connection, plan, reason, actor, on)
         audit(connection, actor, "apply moves", before, after)
     summary = f"{_moves_summary(plan)} ({reason})"
-    return imaged_change("apply moves", summary, before, after)
+    return imaged_change("apply moves", summary, before, after, Operation.REASSIGN)
+
+
+def _allow_plan(connection: Connection, user: User, operation: Operation, manager_id: str,
+                plan: dict[str, tuple[str | None, str]]) -> None:
+    """``user`` may do ``operation`` to ``manager_id``, every RSO the plan moves and every
+    manager (or pool) receiving one."""
+    allow(connection, user, operation, rsos=list(plan),
+          managers=[manager_id, *(m for m, _ in plan.values())],
+          pools=[team for m, team in plan.values() if m is None])
 
 
 def _held_by(connection: Connection, manager_id: str) -> list[str]:
@@ -256,14 +274,16 @@ def _leaver_plan(connection: Connection, manager: dict[str, Any],
 
 
 def manager_leaving(engine: Engine, manager_id: ManagerId, moves: Sequence[Move], reason: str,
-                    actor: str, *, on: date | None = None) -> Change:
+                    user: User, *, on: date | None = None) -> Change:
     """A manager leaves: ``moves`` (a proposal's accepted moves) take their RSOs, every RSO of
     theirs not moved goes to their team's pool, and the manager is no longer active. One
-    change."""
-    reason, actor, on = require_reason(reason), require_actor(actor), on or date.today()
+    change. ``user`` must be permitted to move a leaving manager's RSOs: the manager, every RSO
+    moved and every receiving manager in their scope."""
+    reason, actor, on = require_reason(reason), who(user), on or date.today()
     with engine.begin() as connection:
         manager = _active_manager(connection, manager_id)
         plan = _leaver_plan(connection, manager, moves)
+        _allow_plan(connection, user, Operation.MANAGER_LEAVING, manager_id, plan)
 
         def deactivate() -> list[int]:
             connection.execute(update(MANAGER).where(MANAGER.c.manager_id == manager_id)
@@ -274,15 +294,16 @@ def manager_leaving(engine: Engine, manager_id: ManagerId, moves: Sequence[Move]
                                       managers=[manager_id], then=deactivate)
         audit(connection, actor, "manager leaving", before, after)
     summary = f"{manager['name']} leaves: {len(plan)} RSO(s) moved"
-    return imaged_change("manager leaving", summary, before, after)
+    return imaged_change("manager leaving", summary, before, after, Operation.MANAGER_LEAVING)
 
 
 def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Sequence[Move],
-                   actor: str, *, on: date | None = None, note: str = "") -> Change:
+                   user: User, *, on: date | None = None, note: str = "") -> Change:
     """A manager is away from ``on`` until ``until`` (the day they are back): the absence is
     recorded, ``moves`` take their RSOs to cover and every other RSO they hold goes to their
-    team's pool, all with the reason "manager absent", so that ``hand_back`` finds them."""
-    actor, on = require_actor(actor), on or date.today()
+    team's pool, all with the reason "manager absent", so that ``hand_back`` finds them.
+    ``user`` must be permitted to cover an absent manager's RSOs (as for a leaver)."""
+    actor, on = who(user), on or date.today()
     if not isinstance(until, date) or until <= on:
         raise OperationError(f"The return date must be after the start of the absence "
                              f"({uk_date(on)})")
@@ -296,6 +317,7 @@ def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Se
             raise OperationError(f"{manager['name']} is already recorded as absent until "
                                  f"{uk_date(clash)}")
         plan = _leaver_plan(connection, manager, moves)
+        _allow_plan(connection, user, Operation.MANAGER_ABSENT, manager_id, plan)
 
         def record() -> list[int]:
             row = dict(manager_id=manager_id, starts_on=on, ends_on=until,
@@ -307,13 +329,14 @@ def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Se
                                       then=record)
         audit(connection, actor, "manager absent", before, after)
     summary = f"{manager['name']} absent until {uk_date(until)}: {len(plan)} RSO(s) to cover"
-    return imaged_change("manager absent", summary, before, after)
+    return imaged_change("manager absent", summary, before, after, Operation.MANAGER_ABSENT)
 
 
-def hand_back(engine: Engine, absence_id: int, actor: str, *, on: date | None = None) -> Change:
+def hand_back(engine: Engine, absence_id: int, user: User, *, on: date | None = None) -> Change:
     """Give a returning manager back the RSOs their absence sent to cover (those still there),
-    and mark the absence returned. One change."""
-    actor, on = require_actor(actor), on or date.today()
+    and mark the absence returned. One change. ``user`` must have the returning manager and
+    every RSO handed back in their scope."""
+    actor, on = who(user), on or date.today()
     with engine.begin() as connection:
         absence = connection.execute(select(ABSENCE).where(ABSENCE.c.id == absence_id)
                                      ).mappings().first()
@@ -328,6 +351,7 @@ def hand_back(engine: Engine, absence_id: int, actor: str, *, on: date | None = 
         covered = covered_rows(connection, absence_id=absence_id)
         plan = _plan(connection, [(RsoId(row["rso_id"]), ManagerId(manager["manager_id"]))
                                   for row in covered])
+        _allow_plan(connection, user, Operation.HAND_BACK, manager["manager_id"], plan)
 
         def returned() -> list[int]:
             connection.execute(update(ABSENCE).where(ABSENCE.c.id == absence_id)
@@ -338,4 +362,4 @@ def hand_back(engine: Engine, absence_id: int, actor: str, *, on: date | None = 
                                       absences=[absence_id], then=returned)
         audit(connection, actor, "hand back", before, after)
     summary = f"Hand back {len(plan)} RSO(s) to {manager['name']}"
-    return imaged_change("hand back", summary, before, after)
+    return imaged_change("hand back", summary, before, after, Operation.HAND_BACK)

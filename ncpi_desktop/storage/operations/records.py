@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, OrderType, VisitOutcome
 from ncpi_desktop.domain.ids import RsoId
+from ncpi_desktop.domain.security import Operation, User
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.models import Arms, CivilOrder, ManagementDecision, Visit
@@ -23,9 +24,9 @@ from ncpi_desktop.storage.operations.base import (
     audit,
     now,
     primary_key,
-    require_actor,
     require_reason,
 )
+from ncpi_desktop.storage.operations.scope import allow, who
 
 VISIT: Table = Visit.__table__  # type: ignore[attr-defined]
 ARMS: Table = Arms.__table__  # type: ignore[attr-defined]
@@ -79,8 +80,14 @@ def _latest_mode(connection: Connection, rso_id: str) -> str | None:
         .order_by(DECISION.c.decided_on.desc(), DECISION.c.id.desc()).limit(1)).scalar()
 
 
+#: The permission each record needs (``domain.security``), by the operation's audited name.
+CHECKED: dict[str, Operation] = {
+    "record visit": Operation.RECORD_VISIT, "record ARMS": Operation.RECORD_ARMS,
+    "record order": Operation.RECORD_ORDER, "record decision": Operation.RECORD_DECISION}
+
+
 def _add_record(engine: Engine, table: Table, row: dict[str, Any], operation: str,
-                summary: str, actor: str, management: tuple[str, str] | None = None,
+                summary: str, user: User, management: tuple[str, str] | None = None,
                 check: Callable[[Connection], None] | None = None) -> Change:
     """Insert one record in one audited transaction; undo deletes exactly that row.
 
@@ -88,7 +95,9 @@ def _add_record(engine: Engine, table: Table, row: dict[str, Any], operation: st
     the insert the RSO takes the mode of its latest decision.
     """
     key = primary_key(table)
+    actor = who(user)
     with engine.begin() as connection:
+        allow(connection, user, CHECKED[operation], rsos=[row["rso_id"]])
         if check is not None:
             check(connection)
         inserted = connection.execute(insert(table).values(**row)).inserted_primary_key[0]
@@ -102,18 +111,20 @@ def _add_record(engine: Engine, table: Table, row: dict[str, Any], operation: st
         before = {"record": None} | ({"management": management[0]} if management else {})
         audit(connection, actor, operation, before, after)
 
-    def undo(engine_: Engine, actor_: str) -> Change:
-        return _remove_record(engine_, table, row, operation, summary, actor_, management)
+    def undo(engine_: Engine, user_: User) -> Change:
+        return _remove_record(engine_, table, row, operation, summary, user_, management)
 
     return Change(operation, summary, before, after, undo)
 
 
 def _remove_record(engine: Engine, table: Table, row: dict[str, Any], operation: str,
-                   summary: str, actor: str, management: tuple[str, str] | None) -> Change:
-    """The exact inverse of ``_add_record``: the row goes, rso.management returns to before."""
-    actor = require_actor(actor)
+                   summary: str, user: User, management: tuple[str, str] | None) -> Change:
+    """The exact inverse of ``_add_record``: the row goes, rso.management returns to before.
+    Permitted to whoever may make the record."""
+    actor = who(user)
     key = primary_key(table)
     with engine.begin() as connection:
+        allow(connection, user, CHECKED[operation], rsos=[row["rso_id"]])
         gone = connection.execute(delete(table).where(key == row[key.name])).rowcount
         if gone != 1:
             raise OperationError(f"Nothing to undo: {summary} is no longer recorded")
@@ -124,18 +135,18 @@ def _remove_record(engine: Engine, table: Table, row: dict[str, Any], operation:
         after = {"record": None} | ({"management": management[0]} if management else {})
         audit(connection, actor, f"undo {operation}", before, after)
 
-    def redo(engine_: Engine, actor_: str) -> Change:
-        return _add_record(engine_, table, row, operation, summary, require_actor(actor_),
+    def redo(engine_: Engine, user_: User) -> Change:
+        return _add_record(engine_, table, row, operation, summary, user_,
                            management)
 
     return Change(f"undo {operation}", f"Undo: {summary}", before, after, redo)
 
 
 def record_visit(engine: Engine, rso_id: RsoId, visited_on: date, outcome: str,
-                 officers: int, actor: str, *, today: date | None = None) -> Change:
+                 officers: int, user: User, *, today: date | None = None) -> Change:
     """Record a home visit (completed or no access) made by ``officers`` officers."""
     today = _today(today)
-    actor = require_actor(actor)
+    who(user)
     visited_on = _as_date(visited_on, "visit date", today)
     outcome = _choice(outcome, VisitOutcome, "visit outcome")
     if isinstance(officers, bool) or not isinstance(officers, int) or officers < 1:
@@ -146,14 +157,14 @@ def record_visit(engine: Engine, rso_id: RsoId, visited_on: date, outcome: str,
         _require_rso(connection, rso_id)
     summary = (f"Record {outcome.replace('_', ' ')} visit to {rso_id} on {uk_date(visited_on)}"
                f" ({officers} officer{'s' if officers != 1 else ''})")
-    return _add_record(engine, VISIT, row, "record visit", summary, actor)
+    return _add_record(engine, VISIT, row, "record visit", summary, user)
 
 
-def record_arms(engine: Engine, rso_id: RsoId, completed_on: date, outcome: str, actor: str,
+def record_arms(engine: Engine, rso_id: RsoId, completed_on: date, outcome: str, user: User,
                 *, today: date | None = None) -> Change:
     """Record a completed ARMS assessment; one per RSO per date."""
     today = _today(today)
-    actor = require_actor(actor)
+    who(user)
     completed_on = _as_date(completed_on, "ARMS date", today)
     outcome = _choice(outcome, ArmsOutcome, "ARMS outcome")
     with engine.connect() as connection:
@@ -161,7 +172,7 @@ def record_arms(engine: Engine, rso_id: RsoId, completed_on: date, outcome: str,
         _no_arms_on(connection, rso_id, completed_on)
     row = dict(rso_id=rso_id, completed_on=completed_on, outcome=outcome)
     summary = f"Record ARMS ({outcome}) for {rso_id} on {uk_date(completed_on)}"
-    return _add_record(engine, ARMS, row, "record ARMS", summary, actor,
+    return _add_record(engine, ARMS, row, "record ARMS", summary, user,
                        check=lambda c: _no_arms_on(c, rso_id, completed_on))
 
 
@@ -174,10 +185,10 @@ def _no_arms_on(connection: Connection, rso_id: str, completed_on: date) -> None
 
 
 def record_order(engine: Engine, rso_id: RsoId, type: str, starts_on: date,  # noqa: A002
-                 ends_on: date | None, actor: str, *, today: date | None = None) -> Change:
+                 ends_on: date | None, user: User, *, today: date | None = None) -> Change:
     """Record a civil order; no end date means until further order. It must have started."""
     today = _today(today)
-    actor = require_actor(actor)
+    who(user)
     order_type = _choice(type, OrderType, "order type", upper=True)
     starts_on = _as_date(starts_on, "order start date", today)
     if ends_on is not None:
@@ -191,7 +202,7 @@ def record_order(engine: Engine, rso_id: RsoId, type: str, starts_on: date,  # n
                ends_on=ends_on)
     until = f"until {uk_date(ends_on)}" if ends_on else "until further order"
     summary = f"Record {order_type} for {rso_id} from {uk_date(starts_on)} {until}"
-    return _add_record(engine, ORDER, row, "record order", summary, actor)
+    return _add_record(engine, ORDER, row, "record order", summary, user)
 
 
 @dataclass(frozen=True)
@@ -204,12 +215,12 @@ class Decision:
     decided_on: date
     reason: str
     decided_by: str
-    actor: str
+    user: User
     current: str
 
 
 def validate_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date, reason: str,
-                      actor: str, *, decided_by: str | None = None,
+                      user: User, *, decided_by: str | None = None,
                       today: date | None = None) -> Decision:
     """An offender manager's decision to manage an RSO actively or reactively, checked for
     what storage can check (who, which mode, a date not in the future, a reason, a known RSO).
@@ -219,7 +230,7 @@ def validate_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date
     ``write_decision``.
     """
     today = _today(today)
-    actor = require_actor(actor)
+    actor = who(user)
     mode = _choice(mode, ManagementMode, "management mode")
     decided_on = _as_date(decided_on, "decision date", today)
     reason = require_reason(reason)
@@ -227,7 +238,7 @@ def validate_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date
     with engine.connect() as connection:
         current = _require_rso(connection, rso_id)["management"]
     return Decision(rso_id=rso_id, mode=mode, decided_on=decided_on, reason=reason,
-                    decided_by=decided_by, actor=actor, current=current)
+                    decided_by=decided_by, user=user, current=current)
 
 
 def write_decision(engine: Engine, decision: Decision) -> Change:
@@ -238,5 +249,5 @@ def write_decision(engine: Engine, decision: Decision) -> Change:
                reason=decision.reason, decided_by=decision.decided_by, recorded_at=now())
     summary = (f"Record {decision.mode} management of {decision.rso_id} from "
                f"{uk_date(decision.decided_on)}")
-    return _add_record(engine, DECISION, row, "record decision", summary, decision.actor,
+    return _add_record(engine, DECISION, row, "record decision", summary, decision.user,
                        management=(decision.current, decision.mode))

@@ -10,7 +10,6 @@ in front, and a parent for dialogs.
 
 from __future__ import annotations
 
-import getpass
 from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
@@ -23,14 +22,18 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.domain.security import NotPermitted, User
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.database import cannot_write_error
 from ncpi_desktop.ui.core.audit_log import AuditWriter
-from ncpi_desktop.ui.core.settings import USER_NAME
 from ncpi_desktop.ui.core.undo import OperationCommand
 
-#: A named operation (``storage.operations``) waiting for its engine and actor.
-Operation = Callable[[Engine, str], Change]
+#: A named operation (``storage.operations``) waiting for its engine and the signed-in user.
+Operation = Callable[[Engine, User], Change]
+
+#: Whom a window serves before anyone has signed in: no role, so no name is shown and nothing
+#: may be changed ("nobody may not reassign: not permitted to no role").
+NOBODY = User(user_name="nobody", display_name="Not signed in", roles=frozenset())
 
 
 def one_line(error: BaseException) -> str:
@@ -54,10 +57,12 @@ class AppContext(QObject):
     database_changed = Signal(str)
     #: Another page (tab) came to the front: its index.
     page_changed = Signal(int)
+    #: Another user signed in (or out): the ``User`` now served.
+    user_changed = Signal(object)
 
     def __init__(self, window: QMainWindow, tabs: QTabWidget, settings: QSettings, as_at: date,
                  *, reload: Callable[[], None],
-                 show_error: Callable[[str, str], None]) -> None:
+                 show_error: Callable[[str, str], None], user: User | None = None) -> None:
         super().__init__(window)
         self.setObjectName("app_context")
         self._window = window
@@ -75,6 +80,7 @@ class AppContext(QObject):
         #: Consultation and disclosure rows, written off the GUI thread (``audit``).
         self.audit_writer = AuditWriter(self)
         self.audit_writer.failed.connect(lambda message: self.show_status(message, 10_000))
+        self._user = user if user is not None else NOBODY
         tabs.currentChanged.connect(self.page_changed)
 
     @classmethod
@@ -115,9 +121,22 @@ class AppContext(QObject):
         return self._figures.policy if self._figures is not None else Policy()
 
     @property
+    def user(self) -> User:
+        """The signed-in user: every operation runs as them and every figure on show is cut
+        to what they may see (``NOBODY`` before anyone signs in)."""
+        return self._user
+
+    def set_user(self, user: User | None) -> None:
+        """``user`` signed in (None: signed out). The window reads its figures again, cut to
+        them; menus offer what they may do (``user_changed``)."""
+        self._user = user if user is not None else NOBODY
+        self.user_changed.emit(self._user)
+
+    @property
     def actor(self) -> str:
-        """Who is making changes: recorded in the audit and allocation history."""
-        return USER_NAME.read(self.settings) or getpass.getuser()
+        """Who is making changes, for display: the signed-in user's name, as the audit and the
+        allocation history record it."""
+        return self._user.user_name
 
     def set_database(self, engine: Engine | None, location: str) -> None:
         """The window opened ``engine`` (it emits ``database_changed`` once it has read it)."""
@@ -145,9 +164,10 @@ class AppContext(QObject):
               on_refused: Callable[[str, str], None] | None = None) -> Change | None:
         """Run a named operation as this window's user, make it undoable, refresh every page.
 
-        A refused operation (``OperationError``, or a database that cannot write) changes
-        nothing and is said once: through ``on_refused(title, message)`` when given (a dialog
-        showing the reason in itself), else in a message box (``show_error``).
+        A refused operation (``OperationError``, ``NotPermitted`` for this user, or a database
+        that cannot write) changes nothing and is said once: through
+        ``on_refused(title, message)`` when given (a dialog showing the reason in itself), else
+        in a message box (``show_error``).
         """
         say = on_refused if on_refused is not None else self.show_error
         engine = self._engine
@@ -155,17 +175,20 @@ class AppContext(QObject):
             say("No database", "Open a database first (File > Open database).")
             return None
         try:
-            change = operation(engine, self.actor)
+            change = operation(engine, self._user)
         except OperationError as exc:
             say("Not done", one_line(exc))
+            return None
+        except NotPermitted as exc:
+            say("Not permitted", one_line(exc))
             return None
         except SQLAlchemyError as exc:
             unwritable = cannot_write_error(exc, self._location)
             say("Not saved", one_line(unwritable or exc))
             return None
         names = self._manager_names()
-        self.undo_stack.push(OperationCommand(engine, change, self.actor, self.reload,
-                                              names=names))
+        self.undo_stack.push(OperationCommand(engine, change, self._user, self.reload,
+                                              names=names, on_refused=self.show_error))
         self.reload()
         return change
 

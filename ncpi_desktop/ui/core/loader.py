@@ -18,6 +18,8 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures, compute_caseload_figures, compute_figures
+from ncpi_desktop.analysis.visibility import cut_to
+from ncpi_desktop.domain.security import User
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.history import HISTORY_LOADERS
 from ncpi_desktop.storage.load import RegisterCache, load_snapshot
@@ -36,10 +38,11 @@ READ_ERRORS = (DatabaseError, SQLAlchemyError)
 
 
 def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None,
-                 progress: Progress | None = None, *,
-                 caseload_only: bool = False) -> Figures | None:
-    """The figures of ``engine``'s register as at ``as_at`` (None when it holds nobody):
-    what a window shows. A plain function, run on a worker thread for a background reload.
+                 progress: Progress | None = None, *, caseload_only: bool = False,
+                 user: User) -> Figures | None:
+    """The figures of ``engine``'s register as at ``as_at`` (None when it holds nobody), cut
+    to what ``user`` may see (``analysis.visibility.cut_to``): what a window shows. A plain
+    function, run on a worker thread for a background reload.
 
     ``caseload_only``: the caseload figures alone (``Figures.complete`` False), read without the
     visits and orders: what the caseload page needs, a few times quicker to get on a large
@@ -51,7 +54,8 @@ def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None
     if snapshot.managers.empty and snapshot.rsos.empty:
         return None
     report(0, 0, "Computing the figures")
-    return compute_caseload_figures(snapshot) if caseload_only else compute_figures(snapshot)
+    figures = compute_caseload_figures(snapshot) if caseload_only else compute_figures(snapshot)
+    return cut_to(user, figures)
 
 
 class Loader(QObject):
@@ -107,8 +111,9 @@ class Loader(QObject):
             self.job.cancel()
 
     def read(self, engine: Engine, as_at: date) -> Figures | None:
-        """Read at once, on this thread (raises the ``READ_ERRORS``)."""
-        return read_figures(engine, as_at, self.cache)
+        """Read at once, on this thread (raises the ``READ_ERRORS``), cut to the signed-in
+        user."""
+        return read_figures(engine, as_at, self.cache, user=self._context.user)
 
     def start(self, engine: Engine, as_at: date, *, caseload_first: bool = False) -> None:
         """Read on a worker thread. ``caseload_first``: the caseload figures, then the rest."""
@@ -121,6 +126,7 @@ class Loader(QObject):
         """``quiet``: without a dialog over the page already in use, the status bar saying
         what is being read."""
         context = self._context
+        user = context.user
 
         def current() -> bool:
             return shiboken6.isValid(self) and generation == self._generation
@@ -152,7 +158,7 @@ class Loader(QObject):
         self.job = run_job(
             self._parent, "Reading the register",
             lambda progress, _cancel: read_figures(engine, as_at, cache, progress,
-                                                   caseload_only=caseload_first),
+                                                   caseload_only=caseload_first, user=user),
             on_success=succeeded, on_failure=failed, on_cancel=cancelled,
             expected=READ_ERRORS, label="Reading the register…",
             cancel_at_progress=True, show_after_ms=NEVER if quiet else SHOW_AFTER_MS)

@@ -10,7 +10,8 @@ from PySide6.QtGui import QUndoCommand
 from PySide6.QtWidgets import QDockWidget, QListView
 from sqlalchemy.engine import Engine
 
-from ncpi_desktop.storage.change import Change
+from ncpi_desktop.domain.security import NotPermitted, User
+from ncpi_desktop.storage.change import Change, OperationError
 
 #: A word of a summary that could be an id (letters, digits, "-" and "_").
 _WORD = re.compile(r"[\w-]+")
@@ -38,18 +39,22 @@ def named(summary: str, names: Mapping[str, str]) -> str:
 class OperationCommand(QUndoCommand):
     """A change already written to the database; undo and redo apply its exact inverse.
 
+    Undo and redo run as ``user`` and are checked as the change was: one refused (the RSOs
+    have left the user's scope, or someone changed them since) changes nothing, is said through
+    ``on_refused(title, message)`` and leaves the stack (``setObsolete``).
     ``on_changed`` runs after every undo or redo so the window can refresh its figures.
     ``names``: each manager's name by id, so that the entry names managers (``named``).
     """
 
-    def __init__(self, engine: Engine, change: Change, actor: str,
-                 on_changed: Callable[[], None], *, names: Mapping[str, str] | None = None
-                 ) -> None:
+    def __init__(self, engine: Engine, change: Change, user: User,
+                 on_changed: Callable[[], None], *, names: Mapping[str, str] | None = None,
+                 on_refused: Callable[[str, str], None] | None = None) -> None:
         super().__init__(named(change.summary, names or {}))
         self._engine = engine
         self._change = change
-        self._actor = actor
+        self._user = user
         self._on_changed = on_changed
+        self._on_refused = on_refused
         self._applied = True
 
     @property
@@ -59,14 +64,26 @@ class OperationCommand(QUndoCommand):
     def redo(self) -> None:
         if self._applied:  # pushed after the operation ran: nothing to do the first time
             return
-        self._change = self._change.undo(self._engine, self._actor)
-        self._applied = True
-        self._on_changed()
+        if self._take_back():
+            self._applied = True
 
     def undo(self) -> None:
-        self._change = self._change.undo(self._engine, self._actor)
-        self._applied = False
+        if self._take_back():
+            self._applied = False
+
+    def _take_back(self) -> bool:
+        """Apply the held change's inverse as the user; False (said, and the command made
+        obsolete) when it is refused."""
+        try:
+            self._change = self._change.undo(self._engine, self._user)
+        except (OperationError, NotPermitted) as exc:
+            self.setObsolete(True)
+            if self._on_refused is not None:
+                title = "Not permitted" if isinstance(exc, NotPermitted) else "Not done"
+                self._on_refused(title, str(exc).strip().splitlines()[0])
+            return False
         self._on_changed()
+        return True
 
 
 def wrap_history(dock: QDockWidget) -> None:

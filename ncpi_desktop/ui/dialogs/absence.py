@@ -28,7 +28,9 @@ from PySide6.QtWidgets import (
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.analysis.visibility import cut_rows
 from ncpi_desktop.domain.enums import RISK_ORDER, STATUS_ORDER
+from ncpi_desktop.domain.security import User
 from ncpi_desktop.formats import QT_DATE_FORMAT, Kind, uk_date
 from ncpi_desktop.storage.allocations import hand_backs_due
 from ncpi_desktop.storage.operations import Change, hand_back
@@ -142,7 +144,7 @@ class HandBackDialog(QDialog):
     one button hands the chosen manager's RSOs back as one undoable step."""
 
     def __init__(self, engine: Engine, figures: Figures, *, on: date,
-                 apply: Callable[[Operation], Change | None],
+                 apply: Callable[[Operation], Change | None], user: User,
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Hand back RSOs")
@@ -150,7 +152,7 @@ class HandBackDialog(QDialog):
         self.setMinimumSize(760, 460)
         self._on = on
         self._apply = apply
-        self.due = hand_backs_due(engine, on)
+        self.due = cut_rows(user, figures, hand_backs_due(engine, on))  # names in scope only
         names = figures.snapshot.managers.set_index("manager_id")["name"]
         self.absences = self.due.drop_duplicates("absence_id")[["absence_id", "manager_id"]]
 

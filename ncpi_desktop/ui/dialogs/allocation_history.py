@@ -8,7 +8,10 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QLabel, QVBoxLayout, QWidget
 from sqlalchemy.engine import Engine
 
+from ncpi_desktop.analysis.figures import Figures
+from ncpi_desktop.analysis.visibility import cut_rows
 from ncpi_desktop.domain.enums import RISK_ORDER
+from ncpi_desktop.domain.security import User
 from ncpi_desktop.formats import DATETIME_FORMAT, Kind
 from ncpi_desktop.storage.allocations import allocation_history
 from ncpi_desktop.ui.core import style
@@ -46,18 +49,22 @@ def _recorded(history: pd.DataFrame) -> pd.Series:
 class HistoryDialog(QDialog):
     """The allocation history of ``rso_id`` or of ``manager_id`` (exactly one), newest first."""
 
-    def __init__(self, engine: Engine, *, rso_id: str | None = None,
-                 manager_id: str | None = None, title: str = "",
+    def __init__(self, engine: Engine, *, user: User, figures: Figures | None,
+                 rso_id: str | None = None, manager_id: str | None = None, title: str = "",
                  parent: QWidget | None = None) -> None:
+        """The history is cut to ``user`` by the RSOs' rows of ``figures``
+        (``analysis.visibility.cut_rows``): names only of RSOs in the user's name scope."""
         super().__init__(parent)
         self.setStyleSheet(style.PAGE_STYLE)
         self.setMinimumSize(820, 420)
-        history = allocation_history(engine, rso_id=rso_id, manager_id=manager_id)
+        history = cut_rows(user, figures,
+                           allocation_history(engine, rso_id=rso_id, manager_id=manager_id))
         history["recorded_at_text"] = _recorded(history)
         history["held_now"] = history["ends_on"].isna().map({True: "still held", False: ""})
         columns = RSO_HISTORY_COLUMNS if rso_id is not None else MANAGER_HISTORY_COLUMNS
         if rso_id is not None:
             name = history["rso_name"].iat[0] if len(history) else ""
+            name = name if isinstance(name, str) else ""
             heading = f"{rso_id} {name}".strip() if not title else title
             what = f"{len(history)} allocation(s)"
         else:

@@ -23,10 +23,12 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog
 from sqlalchemy.exc import SQLAlchemyError
 
+from ncpi_desktop.domain.security import Operation as SecurityOperation
 from ncpi_desktop.exchange.extract import ExtractUnusable, LimitExceeded
 from ncpi_desktop.exchange.importer import ImportResult, import_extract
 from ncpi_desktop.formats import plural
 from ncpi_desktop.storage.database import DatabaseError
+from ncpi_desktop.ui.core.permissions import why_not
 from ncpi_desktop.ui.core.settings import last_folder, remember_folder
 from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
 from ncpi_desktop.ui.dialogs.import_errors import ImportErrorsDialog
@@ -86,6 +88,10 @@ class ImportFlow(QObject):
         """Check the extract at ``path``; the errors or the summary follow."""
         context = self._context
         engine = context.engine
+        refused = why_not(context.user, SecurityOperation.IMPORT)
+        if refused is not None:
+            context.show_error("Not permitted", refused)
+            return None
         if engine is None:
             context.show_error("No database", "Open a database first (File › Open database).")
             return None

@@ -37,6 +37,7 @@ from sqlalchemy.engine import Engine
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.enums import RISK_ORDER, STATUS_ORDER
 from ncpi_desktop.domain.ids import ManagerId, RsoId
+from ncpi_desktop.domain.security import User
 from ncpi_desktop.formats import Kind, uk_date
 from ncpi_desktop.storage.allocations import ALLOCATION_REASONS
 from ncpi_desktop.storage.operations import (
@@ -337,8 +338,8 @@ class ReassignDialog(QDialog):
         ids = self._to_move()
         target, reason, on = ManagerId(self.to_manager or ""), self.reason, self._on
 
-        def run(engine: Engine, actor: str) -> Change:
+        def run(engine: Engine, user: User) -> Change:
             check_effective_date(engine, ids, on)
-            return reassign(engine, ids, target, reason, actor, on=on)
+            return reassign(engine, ids, target, reason, user, on=on)
 
         return run

@@ -29,10 +29,12 @@ from PySide6.QtWidgets import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from ncpi_desktop.actions.records import rso_records_for
+from ncpi_desktop.domain.security import Place
 from ncpi_desktop.formats import Kind, uk_date
 from ncpi_desktop.storage.database import DatabaseError
-from ncpi_desktop.storage.history import rso_records
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.permissions import RECORD_OPERATIONS, gate
 from ncpi_desktop.ui.dialogs.rso_detail_text import (
     arms_facts_html,
     flags_html,
@@ -304,8 +306,12 @@ class RsoDetail(QDialog):
 
     def _show_row(self, row: pd.Series, policy: Policy) -> None:
         as_at = self.context.as_at
-        for button in self.buttons.values():
-            button.setEnabled(self.context.engine is not None)
+        place = [(str(row["rso_id"]), Place(_text(row.get("home_bcu", row["bcu"])),
+                                            _text(row["team"]), _text(row["manager_id"]),
+                                            _text(row["neighbourhood"])))]
+        for kind, button in self.buttons.items():  # this RSO's records, if the user may
+            gate(button, self.context.user, RECORD_OPERATIONS[kind],
+                 enabled=self.context.engine is not None, places=place)
         self.title_label.setText(title_text(row))
         self.subtitle_label.setText(subtitle_text(row, as_at))
         self.identity_label.setText(identity_html(row, as_at))
@@ -322,7 +328,8 @@ class RsoDetail(QDialog):
         frames: dict[str, pd.DataFrame] = {}
         if engine is not None:
             try:
-                frames = rso_records(engine, rso_id, self.context.as_at)
+                frames = rso_records_for(self.context.user, self.context.figures, engine,
+                                         rso_id, self.context.as_at)
             except (SQLAlchemyError, DatabaseError) as exc:
                 self.context.show_error("Cannot read the RSO's records", str(exc).splitlines()[0])
         for name, (title, columns) in RECORDS.items():
@@ -351,6 +358,10 @@ def _scrolling(widget: QWidget, name: str) -> QScrollArea:
     area.setWidgetResizable(True)
     area.setFrameShape(QScrollArea.Shape.NoFrame)
     return area
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None or pd.isna(value) else str(value)
 
 
 def _plain(text: str) -> str:

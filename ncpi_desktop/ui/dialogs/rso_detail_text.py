@@ -74,7 +74,9 @@ def _facts(title: str, rows: list[tuple[str, str]]) -> str:
 
 
 def title_text(row: pd.Series) -> str:
-    """"R0097 — Family, Given"."""
+    """"R0097 — Family, Given" ("R0097" alone when the user may not see the name)."""
+    if pd.isna(row["family_name"]) and pd.isna(row["given_names"]):
+        return str(row["rso_id"])
     return f"{row['rso_id']} — {row['family_name']}, {row['given_names']}"
 
 

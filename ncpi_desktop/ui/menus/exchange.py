@@ -16,12 +16,14 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ncpi_desktop.domain.security import Operation
 from ncpi_desktop.exchange.export import export_extract
 from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
 from ncpi_desktop.exchange.templates import write_templates
 from ncpi_desktop.formats import plural, uk_date
 from ncpi_desktop.storage import audit
 from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.core.permissions import gate, show_tips, why_not
 from ncpi_desktop.ui.core.settings import last_folder, remember_folder
 from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
 from ncpi_desktop.ui.dialogs.import_extract import ImportFlow
@@ -80,6 +82,7 @@ class ExchangeActions(QObject):
             self.export_pack, "Ctrl+P")
 
         menu = context.menu("File")
+        show_tips(menu)
         for item in (self.import_action, self.import_folder_action, self.template_action):
             menu.insertAction(before, item)
         menu.insertSeparator(before)
@@ -87,13 +90,19 @@ class ExchangeActions(QObject):
             menu.insertAction(before, item)
         menu.insertSeparator(before)
         context.figures_changed.connect(self._update_enabled)
+        context.user_changed.connect(self._update_enabled)
         self._update_enabled()
 
     def _update_enabled(self, *_args: object) -> None:
+        """Each item needs what it works on and a user permitted to (the rule on hover)."""
+        user = self._context.user
         has_database = self._context.engine is not None
-        for item in (self.import_action, self.import_folder_action, self.export_extract_action):
-            item.setEnabled(has_database)
-        self.pack_action.setEnabled(self._context.figures is not None)
+        for item, operation in ((self.import_action, Operation.IMPORT),
+                                (self.import_folder_action, Operation.IMPORT),
+                                (self.export_extract_action, Operation.EXPORT_EXTRACT)):
+            gate(item, user, operation, enabled=has_database)
+        gate(self.export_table_action, user, Operation.EXPORT_TABLE)
+        gate(self.pack_action, user, Operation.PACK, enabled=self._context.figures is not None)
 
     def _inform(self, title: str, text: str) -> None:
         self.last_message = inform(self._context.dialog_parent, title, text)
@@ -134,7 +143,15 @@ class ExchangeActions(QObject):
 
     # --- a table ------------------------------------------------------------------------------
 
+    def _refused(self, operation: Operation) -> bool:
+        reason = why_not(self._context.user, operation)
+        if reason is not None:
+            self._context.show_error("Not permitted", reason)
+        return reason is not None
+
     def export_table(self) -> None:
+        if self._refused(Operation.EXPORT_TABLE):
+            return
         view = focused_table(self._context.dialog_parent)
         if view is None:
             self._context.show_error("No table to export",
@@ -147,6 +164,8 @@ class ExchangeActions(QObject):
     def export_extract(self) -> None:
         context = self._context
         engine = context.engine
+        if self._refused(Operation.EXPORT_EXTRACT):
+            return
         if engine is None:
             context.show_error("No database", "Open a database first (File › Open database).")
             return
@@ -189,6 +208,8 @@ class ExchangeActions(QObject):
 
     def export_pack(self) -> None:
         context = self._context
+        if self._refused(Operation.PACK):
+            return
         if context.figures is None:
             context.show_error("Nothing to report", "Open a database holding a register first.")
             return
@@ -197,6 +218,7 @@ class ExchangeActions(QObject):
         path = Path(start) / name if start else Path.home() / name
         self.pack_dialog = PackDialog(context.as_at, path, context.dialog_parent)
         self.pack_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        gate(self.pack_dialog.names_box, context.user, Operation.PACK_WITH_NAMES)
         dialog = self.pack_dialog
         dialog.accepted.connect(lambda: self.write_pack(dialog.path, names=dialog.names))
         dialog.open()
@@ -205,8 +227,13 @@ class ExchangeActions(QObject):
         """Build the pack from the window's figures and write it to ``path`` (.pdf or .xlsx)."""
         context = self._context
         figures = context.figures
+<<<<<<< HEAD
         engine = context.engine
         if figures is None or engine is None:
+=======
+        if figures is None or self._refused(Operation.PACK_WITH_NAMES if names
+                                            else Operation.PACK):
+>>>>>>> enforce
             return None
         remember_folder("pack", path.parent)
         actor = context.actor

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDialog, QPushButton
 
+from ncpi_desktop.domain.security import Operation
 from ncpi_desktop.storage.allocations import (
     absences,
     absent_on,
@@ -25,6 +26,7 @@ from ncpi_desktop.storage.allocations import (
     proposal_context,
 )
 from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.core.permissions import gate, show_tips, why_not
 from ncpi_desktop.ui.dialogs.absence import GoingDialog, HandBackDialog
 from ncpi_desktop.ui.dialogs.allocation_history import HistoryDialog
 from ncpi_desktop.ui.dialogs.proposal import Going, ProposalView, Scope
@@ -43,6 +45,8 @@ class Rebalancing(QObject):
         self.page = caseload_page
         #: The dialog last opened (kept alive while open; tests read it).
         self.dialog: QDialog | None = None
+        #: RSOs on cover whose managers are back (the hand-back reminder counts them).
+        self._due = 0
         self._build_actions()
         #: The RSO lists and drop targets: what they ask for comes back here.
         self.lists = RsoLists(self, caseload_page, context.dialog_parent, context.pages(),
@@ -55,12 +59,35 @@ class Rebalancing(QObject):
         context.add_status_widget(self.hand_back_button)
         context.figures_changed.connect(self._on_figures)
         self._on_figures(context.figures)
+        context.user_changed.connect(self._gate)
+        self._gate()
+
+    def _gate(self, *_user: object) -> None:
+        """Offer only what the signed-in user may do (and say why not on hover)."""
+        user = self.context.user
+        for item, operation in ((self.reassign_action, Operation.REASSIGN),
+                                (self.propose_action, Operation.PROPOSE),
+                                (self.leaving_action, Operation.MANAGER_LEAVING),
+                                (self.absent_action, Operation.MANAGER_ABSENT),
+                                (self.hand_back_action, Operation.HAND_BACK)):
+            gate(item, user, operation, enabled=item is not self.hand_back_action
+                 or self._due > 0)
+        if not self.hand_back_action.isEnabled():
+            self.hand_back_button.hide()
+
+    def _refused(self, operation: Operation) -> bool:
+        """The user may not do ``operation`` at all: said (the rule), and True."""
+        reason = why_not(self.context.user, operation)
+        if reason is not None:
+            self.context.show_error("Not permitted", reason)
+        return reason is not None
 
     # --- actions ------------------------------------------------------------------------------
 
     def _build_actions(self) -> None:
         parent = self.context.dialog_parent
         menu = self.context.menu("&Manage")
+        show_tips(menu)
 
         def action(text: str, slot: object, shortcut: str | None = None,
                    tip: str = "") -> QAction:
@@ -134,7 +161,7 @@ class Rebalancing(QObject):
         self.reassign(ids)
 
     def reassign(self, rso_ids: list[str], to_manager: str | None = None) -> ReassignDialog | None:
-        if not self._ready():
+        if self._refused(Operation.REASSIGN) or not self._ready():
             return None
         figures = self.context.figures
         assert figures is not None
@@ -146,7 +173,7 @@ class Rebalancing(QObject):
 
     def propose(self, scope: Scope | None = None, going: Going | None = None
                 ) -> ProposalView | None:
-        if not self._ready():
+        if self._refused(Operation.PROPOSE) or not self._ready():
             return None
         figures, engine = self.context.figures, self.context.engine
         assert figures is not None and engine is not None
@@ -169,7 +196,8 @@ class Rebalancing(QObject):
 
     def going(self, *, absence: bool, manager_id: str | None = None) -> GoingDialog | None:
         """Manager leaving or absent: who (and until when), then the proposal for their RSOs."""
-        if not self._ready():
+        needed = Operation.MANAGER_ABSENT if absence else Operation.MANAGER_LEAVING
+        if self._refused(needed) or not self._ready():
             return None
         figures = self.context.figures
         assert figures is not None
@@ -189,11 +217,12 @@ class Rebalancing(QObject):
         return dialog
 
     def hand_back(self) -> HandBackDialog | None:
-        if not self._ready():
+        if self._refused(Operation.HAND_BACK) or not self._ready():
             return None
         engine, figures = self.context.engine, self.context.figures
         assert engine is not None and figures is not None
         dialog = HandBackDialog(engine, figures, on=self.on, apply=self.context.apply,
+                                user=self.context.user,
                                 parent=self.context.dialog_parent)
         self._show(dialog)
         return dialog
@@ -220,7 +249,8 @@ class Rebalancing(QObject):
             row = figures.snapshot.managers[figures.snapshot.managers["manager_id"]
                                             == manager_id]
             title = f"{row['name'].iat[0]} ({manager_id})" if len(row) else manager_id
-        dialog = HistoryDialog(engine, rso_id=rso_id, manager_id=manager_id, title=title,
+        dialog = HistoryDialog(engine, user=self.context.user, figures=figures,
+                               rso_id=rso_id, manager_id=manager_id, title=title,
                                parent=self.context.dialog_parent)
         dialog.setWindowModality(Qt.WindowModality.NonModal)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -235,8 +265,9 @@ class Rebalancing(QObject):
         self.lists.hook_charts()
         engine = self.context.engine
         due = hand_backs_due(engine, self.on) if engine is not None else pd.DataFrame()
-        self.hand_back_action.setEnabled(len(due) > 0)
-        if len(due):
+        self._due = len(due)
+        self._gate()
+        if len(due) and self.hand_back_action.isEnabled():
             managers = due["manager_id"].nunique()
             self.hand_back_button.setText(
                 f"{managers} manager(s) back from absence: hand back {len(due)} RSO(s)…")

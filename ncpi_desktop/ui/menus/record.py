@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QTableView, QWidget
 
 from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.core.permissions import RECORD_OPERATIONS, gate, show_tips
 from ncpi_desktop.ui.dialogs.record import DIALOGS
 from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
 from ncpi_desktop.ui.pages.review import HOOKED, ReviewPage
@@ -38,6 +39,13 @@ class RecordActions(QObject):
         self._build_menu()
         self.hook_rso_lists()
         context.page_changed.connect(self._on_page_changed)
+        context.user_changed.connect(self._gate)
+        self._gate()
+
+    def _gate(self, *_user: object) -> None:
+        """Offer only the records the signed-in user may make (and say why not)."""
+        for kind, operation in RECORD_OPERATIONS.items():
+            gate(self.actions[kind], self.context.user, operation)
 
     # --- RSO lists open the detail panel ----------------------------------------------------
 
@@ -79,6 +87,7 @@ class RecordActions(QObject):
 
     def _build_menu(self) -> None:
         menu = self.context.menu("&Record")
+        show_tips(menu)
         parent = self.context.dialog_parent
         for kind, text, keys, tip in RECORDS:
             action = QAction(text, parent)

@@ -30,9 +30,11 @@ RISK = Column("risk_level", "Risk", Kind.LABEL, flags=("no_risk_level",), order=
 
 
 def rso_names(rsos: pd.DataFrame) -> pd.Series:
-    """Each RSO's display name, "Family, Given" (a missing part left empty)."""
-    return (rsos["family_name"].astype(object).fillna("") + ", "
-            + rsos["given_names"].astype(object).fillna(""))
+    """Each RSO's display name, "Family, Given" (a missing part left empty; empty for an RSO
+    whose name the user may not see, ``analysis.visibility``)."""
+    family = rsos["family_name"].astype(object)
+    names = family.fillna("") + ", " + rsos["given_names"].astype(object).fillna("")
+    return names.where(family.notna() | rsos["given_names"].notna(), "")
 
 
 def rso_rows(rsos: pd.DataFrame, columns: Sequence[Column], extra: Sequence[str] = (), *,

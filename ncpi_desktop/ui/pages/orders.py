@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QComboBox, QWidget
 
 from ncpi_desktop.domain.enums import ORDER_NAMES, STATUS_ORDER
 from ncpi_desktop.formats import Kind, uk_dates
-from ncpi_desktop.ui.models.frames import NO_NAMED_MANAGER, RSO_ID, RSO_NAME
+from ncpi_desktop.ui.models.frames import NO_NAMED_MANAGER, RSO_ID, RSO_NAME, rso_names
 from ncpi_desktop.ui.models.table_model import Column
 from ncpi_desktop.ui.pages.review import ReviewPage
 from ncpi_desktop.ui.widgets.accessible import label_for
@@ -145,8 +145,7 @@ class OrdersPage(ReviewPage):
     def _rows(self, orders: pd.DataFrame) -> pd.DataFrame:
         policy = self._figures.policy  # type: ignore[union-attr]
         rows = orders.copy()
-        rows["rso_name"] = (orders["family_name"].astype(object).fillna("") + ", "
-                            + orders["given_names"].astype(object).fillna(""))
+        rows["rso_name"] = rso_names(orders)
         rows["manager_label"] = orders["manager_name"].astype(object).where(
             orders["manager_name"].notna(), NO_NAMED_MANAGER)
         named = orders["manager_name"].notna().to_numpy()

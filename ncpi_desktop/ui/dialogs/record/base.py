@@ -179,8 +179,10 @@ class RecordDialog(QDialog):
             team = f", {row['team']}" if pd.notna(row["team"]) else ""
             risk = str(row["risk_level"]).replace("_", " ") if pd.notna(row["risk_level"]) \
                 else "no risk level"
+            name = f"{row['family_name']}, {row['given_names']} · " if pd.notna(
+                row["family_name"]) else ""  # none for an RSO the user may see by id only
             self.rso_label.setText(
-                f"{row['family_name']}, {row['given_names']} · {risk} risk · {row['status']} · "
+                f"{name}{risk} risk · {row['status']} · "
                 f"{row['management']} management · {holder}{team}")
         self._update_hint()
 

@@ -1,0 +1,136 @@
+"""The command line's write commands (SERVER.md): ``reassign`` and ``record visit|arms|decision``.
+
+Each is the same named operation the window runs (``storage.operations``,
+``actions.decisions``), as the signed-in user, with the same role and scope checks. Exit status
+(SECURITY.md): 0 done; 1 refused by a rule of the domain (an unknown RSO, a date in the future,
+reactive management for an RSO that does not qualify...); 3 not permitted for this user, the one
+line naming the rule.
+
+``--from`` (the holder the caller believes an RSO has) is taken now so that scripts can be written
+against the final form; the check that it is still the holder, against concurrent changes,
+arrives with the many-users issue.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import TYPE_CHECKING
+
+from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
+from ncpi_desktop.formats import DATE_FORMAT
+
+try:  # exits.py gains it with the sign-in (SECURITY.md: 3, not permitted for this user)
+    from ncpi_desktop.exits import EXIT_NOT_PERMITTED  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - until then
+    EXIT_NOT_PERMITTED = 3
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from ncpi_desktop.domain.security import User
+    from ncpi_desktop.storage.change import Change
+
+#: The commands this module runs (``args.command``).
+COMMANDS = ("reassign", "record")
+#: ``--from`` for an RSO in a team pool rather than with a named manager.
+POOL = "pool"
+
+
+def _day(text: str) -> date:
+    """YYYY-MM-DD or DD/MM/YYYY."""
+    for fmt in ("%Y-%m-%d", DATE_FORMAT):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD or DD/MM/YYYY)")
+
+
+def _officers(text: str) -> int:
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of officers: {text!r}") from None
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``reassign`` and ``record visit|arms|decision`` to the command line."""
+    move = commands.add_parser(
+        "reassign", help="move RSOs to another offender manager or to a team's pool")
+    move.add_argument("--db", dest="sub_db", help="database file or URL")
+    move.add_argument("--rso", action="append", required=True, metavar="ID",
+                      help="an RSO to move (repeat for several)")
+    move.add_argument("--from", dest="from_holder", required=True, metavar="MANAGER_ID|pool",
+                      help="who holds them now, as the caller believes")
+    to = move.add_mutually_exclusive_group(required=True)
+    to.add_argument("--to", dest="to_manager", metavar="MANAGER_ID",
+                    help="the manager receiving them")
+    to.add_argument("--to-pool", dest="to_pool", metavar="TEAM",
+                    help="the team whose pool receives them")
+    move.add_argument("--reason", required=True, help="why, recorded with the move")
+    move.add_argument("--on", type=_day, default=None,
+                      help="the day the move takes effect (default: today)")
+
+    record = commands.add_parser("record", help="record a visit, an ARMS assessment or a "
+                                                "management decision")
+    kinds = record.add_subparsers(dest="record_kind", required=True)
+    visit = kinds.add_parser("visit", help="a home visit")
+    arms = kinds.add_parser("arms", help="a completed ARMS assessment")
+    decision = kinds.add_parser("decision", help="a decision to manage actively or reactively")
+    for parser in (visit, arms, decision):
+        parser.add_argument("--db", dest="sub_db", help="database file or URL")
+        parser.add_argument("--rso", required=True, metavar="ID", help="the RSO")
+    visit.add_argument("--on", type=_day, required=True, help="the day of the visit")
+    visit.add_argument("--outcome", required=True, choices=["completed", "no_access"])
+    visit.add_argument("--officers", type=_officers, required=True,
+                       help="how many officers made it")
+    arms.add_argument("--on", type=_day, required=True, help="the day it was completed")
+    arms.add_argument("--outcome", required=True, choices=["low", "medium", "high"])
+    decision.add_argument("--mode", required=True, choices=["active", "reactive"])
+    decision.add_argument("--reason", required=True, help="why, recorded with the decision")
+    decision.add_argument("--on", type=_day, default=None,
+                          help="the day of the decision (default: today)")
+
+
+def _reassign(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
+    from ncpi_desktop.domain.ids import ManagerId, RsoId
+    from ncpi_desktop.storage.operations import reassign
+
+    ids = [RsoId(i) for i in args.rso]
+    to_manager = ManagerId(args.to_manager) if args.to_manager else None
+    return lambda engine, user: reassign(engine, ids, to_manager, args.reason, user,
+                                         to_team=args.to_pool, on=args.on)
+
+
+def _record(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
+    from ncpi_desktop.actions.decisions import record_decision
+    from ncpi_desktop.domain.ids import RsoId
+    from ncpi_desktop.storage.operations import record_arms, record_visit
+
+    rso = RsoId(args.rso)
+    if args.record_kind == "visit":
+        return lambda engine, user: record_visit(engine, rso, args.on, args.outcome,
+                                                 args.officers, user)
+    if args.record_kind == "arms":
+        return lambda engine, user: record_arms(engine, rso, args.on, args.outcome, user)
+    return lambda engine, user: record_decision(engine, rso, args.mode, args.on or date.today(),
+                                                args.reason, user)
+
+
+def run(args: argparse.Namespace, user: User, engine: Engine) -> int:
+    """Run ``args.command`` as ``user`` on ``engine``: 0 done (its summary printed), 1 refused
+    by a rule, 3 not permitted for ``user``."""
+    from ncpi_desktop.domain.security import NotPermitted
+    from ncpi_desktop.storage.change import OperationError
+
+    operation = _reassign(args) if args.command == "reassign" else _record(args)
+    try:
+        change = operation(engine, user)
+    except NotPermitted as exc:
+        return say(str(exc), EXIT_NOT_PERMITTED)
+    except OperationError as exc:
+        return say(str(exc), EXIT_INVALID)
+    print(f"done: {change.summary}")
+    return EXIT_OK
