@@ -227,13 +227,9 @@ class ExchangeActions(QObject):
         """Build the pack from the window's figures and write it to ``path`` (.pdf or .xlsx)."""
         context = self._context
         figures = context.figures
-<<<<<<< HEAD
         engine = context.engine
-        if figures is None or engine is None:
-=======
-        if figures is None or self._refused(Operation.PACK_WITH_NAMES if names
-                                            else Operation.PACK):
->>>>>>> enforce
+        if figures is None or engine is None or self._refused(
+                Operation.PACK_WITH_NAMES if names else Operation.PACK):
             return None
         remember_folder("pack", path.parent)
         actor = context.actor
