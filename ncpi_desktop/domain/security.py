@@ -13,6 +13,9 @@ from enum import StrEnum
 
 #: The shortest password accepted (SECURITY.md, "Signing in").
 MIN_PASSWORD_LENGTH = 12
+#: Failed sign-ins in a row after which the next attempt must wait, and for how long (seconds).
+SIGN_IN_FAILURES_BEFORE_WAIT = 5
+SIGN_IN_WAIT_SECONDS = 30
 
 
 class Role(StrEnum):
