@@ -14,6 +14,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING
 
 from ncpi_desktop.cli_going import add_going_arguments, check_going, rebalance_going
+from ncpi_desktop.cli_session import add_sign_in_arguments, signed_in, target_of
+from ncpi_desktop.cli_users import add_user_commands, user_commands
 from ncpi_desktop.exits import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -48,6 +50,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Caseload planning for Sex Offender Management Units. "
                     "With no command, opens the application.")
     parser.add_argument("--db", help="database file or SQLAlchemy URL (default: user data dir)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="who signs in (default: $NCPI_USER); the password comes from "
+                             "$NCPI_PASSWORD or a prompt")
     commands = parser.add_subparsers(dest="command")
 
     parser.add_argument("--as-at", dest="gui_as_at", type=parse_date, default=None,
@@ -62,24 +67,24 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="replace an existing file")
 
     report = commands.add_parser("report", help="print the figures")
-    report.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(report)
     report.add_argument("--as-at", type=parse_date, default=None,
                         help="date the figures are as at (default: today)")
     report.add_argument("--json", action="store_true", required=True,
                         help="print REPORT-JSON.md's object")
 
     pack = commands.add_parser("pack", help="write the monthly performance pack (PDF or XLSX)")
-    pack.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(pack)
     pack.add_argument("--as-at", type=parse_date, default=None,
                       help="date the figures are as at (default: today)")
     pack.add_argument("--out", required=True, help="pack.pdf or pack.xlsx")
     pack.add_argument("--names", action="store_true",
                       help="name RSOs (by default they appear by id only)")
-    pack.add_argument("--actor", default=None,
-                      help="who produced the pack (default: the logged-in user)")
 
     _add_exchange_commands(commands)
     _add_rebalance_command(commands)
+    add_user_commands(commands)
+    # Other modules' commands register here: register(commands) adds their parsers.
     return parser
 
 
@@ -89,15 +94,13 @@ def _add_exchange_commands(commands: argparse._SubParsersAction) -> None:
     load = commands.add_parser(
         "import", help="load an extract (CSV folder, .zip or .xlsx): all or nothing")
     load.add_argument("extract", help="a folder of CSV files, a .zip of one, or an .xlsx workbook")
-    load.add_argument("--db", dest="sub_db", help="database file (created if missing) or URL")
+    add_sign_in_arguments(load, "database file (make a new one with init) or URL")
     load.add_argument("--check", action="store_true",
                       help="validate and count what would change, without writing")
-    load.add_argument("--actor", default=None,
-                      help="who is importing, for the audit trail (default: the logged-in user)")
     add_limit_arguments(load)
 
     export = commands.add_parser("export", help="write the whole register as an extract")
-    export.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(export)
     export.add_argument("--out", required=True, help="a folder (CSV files), FILE.zip or FILE.xlsx")
 
 
@@ -105,7 +108,7 @@ def _add_rebalance_command(commands: argparse._SubParsersAction) -> None:
     """``rebalance``: the proposal, and ``--apply`` to make it one change."""
     rebalance = commands.add_parser(
         "rebalance", help="propose the fewest moves that bring every manager within the limits")
-    rebalance.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(rebalance)
     rebalance.add_argument("--as-at", type=parse_date, default=None,
                            help="date the figures are as at and the moves take effect "
                                 "(default: today)")
@@ -116,14 +119,11 @@ def _add_rebalance_command(commands: argparse._SubParsersAction) -> None:
     rebalance.add_argument("--apply", action="store_true",
                            help="apply every proposed move as one change (needs --reason)")
     rebalance.add_argument("--reason", help="the reason recorded with each move")
-    rebalance.add_argument("--actor", default=None,
-                           help="who is moving them, for the audit trail (default: the "
-                                "logged-in user)")
     add_going_arguments(rebalance, parse_date)
 
 
 def _target(args: argparse.Namespace) -> str | None:
-    return getattr(args, "sub_db", None) or args.db
+    return target_of(args)
 
 
 def _read_snapshot(engine: Engine, as_at: date) -> Snapshot:
@@ -137,13 +137,9 @@ def _read_snapshot(engine: Engine, as_at: date) -> Snapshot:
 def cmd_report(args: argparse.Namespace) -> int:
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.exchange.report import build_report
-    from ncpi_desktop.storage.database import open_database
 
-    engine = open_database(_target(args))
-    try:
-        snapshot = _read_snapshot(engine, args.as_at or date.today())
-    finally:
-        engine.dispose()
+    with signed_in(args) as session:
+        snapshot = _read_snapshot(session.engine, args.as_at or date.today())
     report = build_report(compute_figures(snapshot))
     # One compact string: json.dumps runs the C encoder, json.dump with an indent the Python one
     # (national register: 3 s for the indented file, 0.6 s for this).
@@ -157,7 +153,6 @@ PACK_FORMATS = (".pdf", ".xlsx")
 
 def cmd_pack(args: argparse.Namespace) -> int:
     """The performance pack from the same figures as ``report --json``."""
-    import getpass
     from pathlib import Path
 
     out = Path(args.out)
@@ -169,14 +164,10 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.exchange.pack import build_pack
-    from ncpi_desktop.storage.database import open_database
 
-    engine = open_database(_target(args))
-    try:
-        snapshot = _read_snapshot(engine, args.as_at or date.today())
-    finally:
-        engine.dispose()
-    pack = build_pack(compute_figures(snapshot), produced_by=args.actor or getpass.getuser(),
+    with signed_in(args) as session:
+        snapshot = _read_snapshot(session.engine, args.as_at or date.today())
+    pack = build_pack(compute_figures(snapshot), produced_by=session.user.user_name,
                       produced_at=datetime.now().astimezone(), names=args.names)
     try:
         if suffix == ".xlsx":
@@ -219,9 +210,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     """Exit 0 when imported (with --check: valid), 1 on validation errors (every one printed,
     nothing written), 2 when the input is not an extract or the database cannot be used."""
-    import getpass
-    from pathlib import Path
-
     from ncpi_desktop.exchange.damaged import read_extract_file
     from ncpi_desktop.exchange.extract import ExtractUnusable
     from ncpi_desktop.exchange.importer import import_extract
@@ -232,27 +220,18 @@ def cmd_import(args: argparse.Namespace) -> int:
         extract = read_extract_file(args.extract, limits_from_arguments(args))
     except ExtractUnusable as exc:
         return say(str(exc), EXIT_UNUSABLE)
-    target = _target(args)
-    created: Path | None = None
-    path = sqlite_file(parse_target(target))
-    if path is not None:
-        if not path.parent.is_dir():
-            return say(f"cannot create the database {path}: folder {path.parent} does not "
-                       f"exist", EXIT_UNUSABLE)
-        if not path.exists():
-            if args.check:
-                target = "sqlite://"  # check against an empty register, creating nothing
-            else:
-                created = path
-    actor = args.actor or getpass.getuser()
-    engine = open_database(target, create=created is not None)
-    result = None
-    try:
-        result = import_extract(engine, extract, actor=actor, check=args.check)
-    finally:
-        engine.dispose()
-        if created is not None and (result is None or not result.written):
-            created.unlink(missing_ok=True)  # a refused import leaves no empty database behind
+    path = sqlite_file(parse_target(_target(args)))
+    if args.check and path is not None and not path.exists():
+        # Checked against an empty register: no database is read, so nobody signs in.
+        engine = open_database("sqlite://")
+        try:
+            result = import_extract(engine, extract, actor="check", check=True)
+        finally:
+            engine.dispose()
+    else:
+        with signed_in(args) as session:
+            result = import_extract(session.engine, extract, actor=session.user.user_name,
+                                    check=args.check)
     for issue in result.errors:
         print(issue)
     for issue in result.warnings:
@@ -270,15 +249,12 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     """Exit 0 when written, 2 when the database or the output cannot be used."""
     from ncpi_desktop.exchange.export import ExportError, export_extract
-    from ncpi_desktop.storage.database import open_database
 
-    engine = open_database(_target(args))
-    try:
-        counts = export_extract(engine, args.out)
-    except ExportError as exc:
-        return say(str(exc), EXIT_UNUSABLE)
-    finally:
-        engine.dispose()
+    with signed_in(args) as session:
+        try:
+            counts = export_extract(session.engine, args.out)
+        except ExportError as exc:
+            return say(str(exc), EXIT_UNUSABLE)
     print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
     return EXIT_OK
 
@@ -286,8 +262,6 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_rebalance(args: argparse.Namespace) -> int:
     """Print the proposal (--json) without writing; with --apply, apply its moves as one change.
     Exit 1 for an unknown BCU or team or a refused change, 2 when the database cannot be used."""
-    import getpass
-
     if not (args.json or args.apply):
         return say("say --json to print the proposal, or --apply to apply it", EXIT_INVALID)
     if args.apply and not (args.reason or "").strip():
@@ -298,12 +272,12 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     from ncpi_desktop.analysis.figures import compute_figures
     from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
     from ncpi_desktop.storage.allocations import proposal_context
-    from ncpi_desktop.storage.database import open_database
     from ncpi_desktop.storage.operations import OperationError, apply_moves
 
     as_at = args.as_at or date.today()
-    engine = open_database(_target(args))
-    try:
+    with signed_in(args) as session:
+        engine = session.engine
+        args.actor = session.user.user_name  # the audit's who (cli_going reads it too)
         snapshot = _read_snapshot(engine, as_at)
         managers = snapshot.managers
         for flag, column, what in ((args.bcu, "bcu", "BCU"), (args.team, "team", "team")):
@@ -328,12 +302,9 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
             print("nothing to move", file=sys.stderr)
             return EXIT_OK
         try:
-            change = apply_moves(engine, moves, args.reason, args.actor or getpass.getuser(),
-                                 on=as_at)
+            change = apply_moves(engine, moves, args.reason, args.actor, on=as_at)
         except OperationError as exc:
             return say(str(exc), EXIT_INVALID)
-    finally:
-        engine.dispose()
     print(f"applied: {change.summary}, from {uk_date(as_at)}", file=sys.stderr)
     return EXIT_OK
 
@@ -354,7 +325,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
-               "export": cmd_export, "rebalance": cmd_rebalance}.get(args.command, cmd_gui)
+               "export": cmd_export, "rebalance": cmd_rebalance, **user_commands(),
+               }.get(args.command, cmd_gui)
     try:
         status = handler(args)
         sys.stdout.flush()  # a reader gone away is noticed here, not at the interpreter's exit

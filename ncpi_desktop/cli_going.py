@@ -7,7 +7,6 @@ so the audit and undo are theirs."""
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from datetime import date
@@ -81,7 +80,7 @@ def rebalance_going(args: argparse.Namespace, engine: Engine, snapshot: Snapshot
         return EXIT_OK
     mine = proposal.moves[proposal.moves["from_manager_id"] == manager_id]
     moves = list(zip(mine["rso_id"], mine["to_manager_id"], strict=True))
-    actor = args.actor or getpass.getuser()
+    actor = args.actor  # the signed-in user's name (cli.cmd_rebalance)
     try:
         if args.leaving:
             change = manager_leaving(engine, manager_id, moves, args.reason, actor, on=as_at)
