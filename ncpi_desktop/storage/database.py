@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from functools import cache
@@ -198,6 +199,8 @@ def open_database(target: str | Path | None, *, create: bool = False,
                 raise DatabaseError(f"No database at {path}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                # Readable by its owner only (SQLite gives its journal the same mode).
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             except OSError as exc:
                 raise DatabaseError(f"Cannot create the database {path}: "
                                     f"{exc.strerror or exc}") from exc
