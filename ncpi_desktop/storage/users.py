@@ -184,8 +184,9 @@ def sign_in(target: str | Path | None, user_name: str, password: str) -> Session
             raise DatabaseError(f"No database at {path}: make one with ncpi-desktop init "
                                 f"--db {path}")
         if path.is_file() and _header(path) not in (_SQLITE_HEADER, b""):
-            raise DatabaseError(f"{path} is encrypted and its key file {keys_path(path).name} "
-                                f"is missing: copy it from where the database came from")
+            raise DatabaseError(f"Cannot open database {path}: it is not a plain database and "
+                                f"has no key file ({keys_path(path).name}) beside it; if it is "
+                                f"encrypted, copy its key file from where it came from")
     engine = open_database(target)
     try:
         return _sign_in_plain(engine, shown, user_name, password)
