@@ -139,3 +139,24 @@ class Register:
         self.allocations.append(dict(rso_id=rso_id, manager_id=manager_id, team=team,
                                      starts_on=starts_on, ends_on=ends_on, reason=reason,
                                      actor="test", recorded_at=datetime(2017, 1, 1, tzinfo=UTC)))
+
+
+def plain_copy(source: Path, target: Path) -> Path:
+    """A plain (unencrypted) copy of the encrypted database ``source``, for tests that read the
+    file with the standard library's ``sqlite3`` (its users sign in by their hash alone)."""
+    from sqlcipher3 import dbapi2
+
+    from ncpi_desktop.storage.keys import KeyFile
+
+    keyfile = KeyFile.load(keys_path(source))
+    key = keyfile.unlock_with(TEST_USER, keyfile.kek_for(TEST_USER, TEST_PASSWORD))
+    assert key is not None
+    connection = dbapi2.connect(str(source))
+    try:
+        connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        connection.execute("ATTACH DATABASE ? AS plain KEY ''", (str(target),))
+        connection.execute("SELECT sqlcipher_export('plain')")
+        connection.execute("DETACH DATABASE plain")
+    finally:
+        connection.close()
+    return target
