@@ -1,0 +1,124 @@
+"""Encryption at rest against a plain file (SECURITY.md: at most 20% on first paint, report
+and import): each measured on the encrypted demo and on its plain copy (the same data), in fresh
+processes, alternately, the best of ``RUNS`` each.
+
+- first paint: ``first_paint.py`` as the application starts (the register kept in the database
+  by the start before), after signing in as the demo's manager;
+- report: ``ncpi-desktop report --json`` as a user runs it, signing in included (the slot's
+  scrypt is the encrypted file's one fixed extra: about a tenth of a second);
+- import: ``import_extract`` of the demo's extract into a new, empty database, encrypted or
+  plain, timed alone.
+
+    python benchmarks/bench_encryption.py --import-child FOLDER DB encrypted|plain
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from building import Context
+from common import OUT, run_measured
+from table import ENCRYPTION_RATIO, Row
+
+RUNS = 3
+FIRST_PAINT = Path(__file__).resolve().parent / "first_paint.py"
+USER = {"NCPI_USER": "manager", "NCPI_PASSWORD": "demo-password"}
+
+
+def _best(command_for: dict[str, list[str]], parse) -> dict[str, float | None]:  # noqa: ANN001
+    """Each command run ``RUNS`` times, alternately; the least figure ``parse`` finds in each."""
+    env = dict(os.environ, QT_QPA_PLATFORM=os.environ.get("QT_QPA_PLATFORM", "offscreen"),
+               **USER)
+    best: dict[str, float | None] = dict.fromkeys(command_for)
+    for _ in range(RUNS):
+        for kind, command in command_for.items():
+            figure = parse(run_measured(command, env=env))
+            if figure is not None and (best[kind] is None or figure < best[kind]):
+                best[kind] = figure
+    return best
+
+
+def _first_paint(result: Any) -> float | None:
+    for line in result.stdout.splitlines():
+        if line.startswith("first paint:") and "failed" not in line:
+            return float(line.split(":")[1].split()[0])
+    return None
+
+
+def _whole_run(result: Any) -> float | None:
+    return result.seconds if result.status == 0 else None
+
+
+def _import_seconds(result: Any) -> float | None:
+    if result.status != 0:
+        return None
+    return float(json.loads(result.stdout.strip().splitlines()[-1])["seconds"])
+
+
+def _rows(ctx: Context, what: str, best: dict[str, float | None], note: str) -> list[Row]:
+    plain, encrypted = best["plain"], best["encrypted"]
+    ratio = encrypted / plain if plain and encrypted else None
+    return [Row(ctx.profile, f"{what}, plain copy", plain, "s", None, note),
+            Row(ctx.profile, f"{what}, encrypted", encrypted, "s", None, note),
+            Row(ctx.profile, f"{what}: encrypted / plain", ratio, "x", ENCRYPTION_RATIO,
+                f"best of {RUNS} each")]
+
+
+def encryption(ctx: Context) -> list[Row]:
+    """Encrypted against plain: first paint, report, import."""
+    if ctx.encrypted is None:
+        return [Row(ctx.profile, "encryption", None, "s", None, "no encrypted demo",
+                    failed=True)]
+    files = {"plain": ctx.db, "encrypted": ctx.encrypted}
+    rows = _rows(ctx, "first paint", _best(
+        {k: [sys.executable, str(FIRST_PAINT), str(db)] for k, db in files.items()},
+        _first_paint), "cold start after signing in, the register kept in the database")
+    as_at = ctx.as_at.isoformat() if ctx.as_at else ""
+    rows += _rows(ctx, "report --json", _best(
+        {k: [sys.executable, "-m", "ncpi_desktop", "report", "--json", "--db", str(db),
+             *(["--as-at", as_at] if as_at else [])] for k, db in files.items()},
+        _whole_run), "the whole command, signing in included")
+    from bench_import import extract_folder
+
+    folder, _note = extract_folder(ctx.db)
+    with tempfile.TemporaryDirectory(dir=OUT) as scratch:
+        rows += _rows(ctx, "import extract", _best(
+            {k: [sys.executable, __file__, "--import-child", str(folder),
+                 str(Path(scratch) / f"{k}.sqlite3"), k] for k in files},
+            _import_seconds), "import_extract into a new, empty database, timed alone")
+    return rows
+
+
+def import_child(folder: str, db: str, kind: str) -> dict[str, Any]:
+    """In a fresh process: a new database (encrypted or plain), then ``import_extract``."""
+    from ncpi_desktop.exchange.importer import import_extract
+    from ncpi_desktop.storage.database import open_database
+
+    for old in Path(db).parent.glob(Path(db).name + "*"):
+        old.unlink()
+    key = secrets.token_bytes(32) if kind == "encrypted" else None
+    engine = open_database(db, create=True, key=key)
+    wall = time.perf_counter()
+    result = import_extract(engine, folder, actor="benchmark")
+    wall = time.perf_counter() - wall
+    engine.dispose()
+    for old in Path(db).parent.glob(Path(db).name + "*"):
+        old.unlink()
+    if not result.written:
+        raise SystemExit(f"not written: {result.errors[:3]}")
+    return {"seconds": wall}
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 5 and sys.argv[1] == "--import-child":
+        print(json.dumps(import_child(*sys.argv[2:])))
+        sys.exit(0)
+    print(__doc__, file=sys.stderr)
+    sys.exit(2)
