@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
-from ncpi_desktop.storage.users import SignInRefused
+from ncpi_desktop.exits import Unusable
 
 if TYPE_CHECKING:
     from ncpi_desktop.storage.users import Session
@@ -27,7 +27,7 @@ PASSWORD_VARIABLE = "NCPI_PASSWORD"
 NEW_PASSWORD_VARIABLE = "NCPI_NEW_PASSWORD"
 
 
-class NoCredentials(SignInRefused):
+class NoCredentials(Unusable):
     """No user name or password was given, and none can be asked for (exit 2)."""
 
 

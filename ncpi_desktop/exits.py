@@ -29,6 +29,11 @@ UNWRITABLE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EA
                                errno.EPERM, errno.ENOENT, errno.ENOTDIR, errno.EISDIR})
 
 
+class Unusable(Exception):
+    """Input the command cannot use, said in one line (exit 2): a command raises it where a
+    return status cannot reach (a sign-in with no password, say)."""
+
+
 def say(message: str, status: int) -> int:
     """Print ``ncpi-desktop: message`` on standard error and return ``status``."""
     print(f"ncpi-desktop: {message}", file=sys.stderr)
@@ -54,7 +59,7 @@ def failure_status(error: Exception, target: str | Path | None, where: str) -> i
     if isinstance(error, UserError):
         return say(str(error), EXIT_INVALID)
     if isinstance(error, DatabaseError | ExportError | ExtractUnusable | SignInRefused
-                  | KeyFileError):
+                  | KeyFileError | Unusable):
         return say(str(error), EXIT_UNUSABLE)
     if isinstance(error, SQLAlchemyError):
         refused = cannot_write_error(error, target)
