@@ -150,6 +150,9 @@ def validated(new: NewUser) -> User:
                         f"{', '.join(r.value for r in Role)}") from None
     if not roles:
         raise UserError("a user needs at least one role")
+    if Role.OFFENDER_MANAGER in roles and not new.manager_id:
+        raise UserError("an offender-manager user needs the manager id they are "
+                        "(--manager-id)")
     try:
         scope = new.scope if isinstance(new.scope, Scope) else Scope.parse(new.scope)
         check_new_password(new.password)
@@ -278,6 +281,23 @@ def _sign_in_plain(engine: Engine, shown: str, user_name: str, password: str) ->
     with engine.begin() as connection:
         _audit(connection, user.user_name, "access", "sign in", None)
     return Session(engine, user, shown)
+
+
+def record_access(session: Session, action: str) -> None:
+    """An ``access`` row for the signed-in user: the window's "lock", say."""
+    with session.engine.begin() as connection:
+        _audit(connection, session.user.user_name, "access", action, None)
+
+
+def confirm_password(session: Session, password: str) -> None:
+    """The signed-in user gives their password again (the window's unlock): audited as
+    "unlock", or "failed unlock" and ``SignInRefused``."""
+    with session.engine.connect() as connection:
+        row = _row(connection, session.user.user_name)
+    right = row is not None and bool(row.active) and verify_password(password, row.password_hash)
+    record_access(session, "unlock" if right else "failed unlock")
+    if not right:
+        raise SignInRefused(REFUSED)
 
 
 def sign_out(session: Session) -> None:
