@@ -87,7 +87,11 @@ def encryption(ctx: Context) -> list[Row]:
         _whole_run), "the whole command, signing in included")
     from bench_import import extract_folder
 
-    folder, _note = extract_folder(ctx.db)
+    try:
+        folder, _note = extract_folder(ctx.db)
+    except Exception as exc:  # noqa: BLE001 - a failed benchmark is a row, not a crash
+        return [*rows, Row(ctx.profile, "import extract", None, "s", None,
+                           f"{type(exc).__name__}: {exc}", failed=True)]
     with tempfile.TemporaryDirectory(dir=OUT) as scratch:
         rows += _rows(ctx, "import extract", _best(
             {k: [sys.executable, __file__, "--import-child", str(folder),

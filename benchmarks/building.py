@@ -79,7 +79,7 @@ def build_database(ctx: Context) -> list[Row]:
     else:
         note = f"reused, built {json.loads(record.read_text())['built_on']} (--rebuild to redo)"
     built = json.loads(record.read_text())
-    plain = ctx.db.with_name(ctx.db.stem + ".plain.sqlite3")
+    plain = ctx.db.with_name(ctx.db.stem + "-plain.sqlite3")
     if not plain.exists() or plain.stat().st_mtime < record.stat().st_mtime:
         plain_copy(ctx.db, plain)
     ctx.encrypted, ctx.db = ctx.db, plain

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -46,130 +45,37 @@ from ncpi_desktop.storage.keys import (
     keys_path,
     overwrite_and_unlink,
 )
-from ncpi_desktop.storage.models import AppUser, AuditEntry
 from ncpi_desktop.storage.passwords import (
     WeakPassword,
     check_new_password,
     hash_password,
     verify_password,
 )
+from ncpi_desktop.storage.user_rows import (
+    APP_USER,
+    AUDIT,
+    REFUSED,
+    NewUser,
+    Session,
+    SignInRefused,
+    SlowDown,
+    UserError,
+    insert_user,
+    now,
+    shown_user,
+    user_from_row,
+    user_row,
+    validated,
+)
 
-APP_USER = AppUser.__table__  # type: ignore[attr-defined]
-AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
-#: The one refusal for a wrong name or password: it never says which was wrong.
-REFUSED = "sign-in refused: that user name and password do not match an active user"
 _SQLITE_HEADER = b"SQLite format 3\0"
-
-
-class SignInRefused(Exception):
-    """Signing in failed; the message is one line and never says which of name or password was
-    wrong, nor repeats either."""
-
-
-class SlowDown(SignInRefused):
-    """Too many failures in a row: the next attempt must wait ``seconds``."""
-
-    def __init__(self, seconds: int) -> None:
-        super().__init__(f"sign-in refused: too many failed attempts; wait {seconds} s and "
-                         f"try again")
-        self.seconds = seconds
-
-
-class UserError(ValueError):
-    """A change to the users that cannot be made (unknown user, weak password, bad role or
-    scope); the message is one line."""
-
-
-@dataclass(frozen=True)
-class NewUser:
-    user_name: str
-    display_name: str
-    roles: Iterable[Role | str]
-    scope: Scope | str
-    manager_id: str | None
-    password: str = field(repr=False)
-
-
-@dataclass
-class Session:
-    """A signed-in user and the engine opened for them."""
-
-    engine: Engine
-    user: User
-    target: str
-    #: The database key and the user's key-encryption key (encrypted SQLite only).
-    key: bytes | None = field(default=None, repr=False)
-    kek: Kek | None = field(default=None, repr=False)
-
-    @property
-    def path(self) -> Path | None:
-        return sqlite_file(parse_target(self.target))
-
-
-# --- rows and the audit -------------------------------------------------------------------------
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _audit(connection: Connection, actor: str, kind: str, action: str, detail: Any) -> None:
     """One audit row (to become ``storage.audit.append`` when it lands)."""
     connection.execute(insert(AUDIT).values(
-        at=_now(), actor=actor, operation=action, kind=kind, rso_ids="[]",
+        at=now(), actor=actor, operation=action, kind=kind, rso_ids="[]",
         detail=json.dumps(detail, default=str, sort_keys=True)))
-
-
-def user_from_row(row: Any) -> User:
-    """A ``domain.security.User`` from an ``app_user`` row."""
-    roles = frozenset(Role(r.strip()) for r in str(row.roles).split(",") if r.strip())
-    return User(user_name=row.user_name, display_name=row.display_name, roles=roles,
-                scope=Scope.parse(row.scope), manager_id=row.manager_id,
-                active=bool(row.active))
-
-
-def _shown(user: User) -> dict[str, Any]:
-    """A user as an audit row records it (never the hash)."""
-    return {"user_name": user.user_name, "display_name": user.display_name,
-            "roles": sorted(user.roles), "scope": user.scope.text(),
-            "manager_id": user.manager_id, "active": user.active}
-
-
-def _row(connection: Connection, user_name: str) -> Any:
-    return connection.execute(select(APP_USER).where(APP_USER.c.user_name == user_name)).first()
-
-
-def validated(new: NewUser) -> User:
-    """``new`` as a User, or ``UserError`` saying what is wrong."""
-    name = new.user_name.strip()
-    if not name or any(c.isspace() for c in name) or len(name) > 64:
-        raise UserError(f"a user name is one word of up to 64 characters, not {name!r}")
-    try:
-        roles = frozenset(Role(str(r).strip()) for r in new.roles)
-    except ValueError:
-        raise UserError(f"unknown role in {','.join(map(str, new.roles))}: choose from "
-                        f"{', '.join(r.value for r in Role)}") from None
-    if not roles:
-        raise UserError("a user needs at least one role")
-    if Role.OFFENDER_MANAGER in roles and not new.manager_id:
-        raise UserError("an offender-manager user needs the manager id they are "
-                        "(--manager-id)")
-    try:
-        scope = new.scope if isinstance(new.scope, Scope) else Scope.parse(new.scope)
-        check_new_password(new.password)
-    except ValueError as exc:
-        raise UserError(str(exc)) from None
-    return User(name, (new.display_name or name).strip(), roles, scope,
-                new.manager_id or None, True)
-
-
-def _insert(connection: Connection, user: User, password_hash: str) -> None:
-    if _row(connection, user.user_name) is not None:
-        raise UserError(f"there is already a user {user.user_name!r}")
-    at = _now()
-    connection.execute(insert(APP_USER).values(
-        user_name=user.user_name, display_name=user.display_name,
-        roles=",".join(sorted(user.roles)), scope=user.scope.text(), manager_id=user.manager_id,
-        active=True, password_hash=password_hash, created_at=at, changed_at=at))
 
 
 # --- signing in ---------------------------------------------------------------------------------
@@ -219,7 +125,7 @@ def _sign_in_encrypted(path: Path, shown: str, user_name: str, password: str) ->
     engine = open_database(path, key=key)
     try:
         with engine.connect() as connection:
-            row = _row(connection, user_name)
+            row = user_row(connection, user_name)
         if row is None or not verify_password(password, row.password_hash) or not row.active:
             keyfile.record_failure(user_name)
             keyfile.save()
@@ -262,18 +168,18 @@ def _sign_in_plain(engine: Engine, shown: str, user_name: str, password: str) ->
             how = ("init" if "://" in shown else "encrypt")
             raise DatabaseError(f"{shown_location(shown)} has no users: run ncpi-desktop {how} "
                                 f"--db {shown_location(shown)}")
-        row = _row(connection, user_name)
+        row = user_row(connection, user_name)
         counted = user_name if row is not None else UNKNOWN_USER
         count, last = _recent_failures(connection, counted)
     if count >= SIGN_IN_FAILURES_BEFORE_WAIT and last is not None:
         last = last if last.tzinfo else last.replace(tzinfo=UTC)
-        wait = int(SIGN_IN_WAIT_SECONDS - (_now() - last).total_seconds() + 0.999)
+        wait = int(SIGN_IN_WAIT_SECONDS - (now() - last).total_seconds() + 0.999)
         if wait > 0:
             raise SlowDown(wait)
     if row is None or not verify_password(password, row.password_hash) or not row.active:
         try:
             with engine.begin() as connection:
-                _audit(connection, counted, "access", "failed sign-in", {"at": _now()})
+                _audit(connection, counted, "access", "failed sign-in", {"at": now()})
         except Exception:  # noqa: BLE001 - a read-only database: refused all the same
             pass
         raise SignInRefused(REFUSED)
@@ -293,7 +199,7 @@ def confirm_password(session: Session, password: str) -> None:
     """The signed-in user gives their password again (the window's unlock): audited as
     "unlock", or "failed unlock" and ``SignInRefused``."""
     with session.engine.connect() as connection:
-        row = _row(connection, session.user.user_name)
+        row = user_row(connection, session.user.user_name)
     right = row is not None and bool(row.active) and verify_password(password, row.password_hash)
     record_access(session, "unlock" if right else "failed unlock")
     if not right:
@@ -332,9 +238,9 @@ def create_database(target: str | Path | None, first: NewUser) -> Session:
         engine = open_database(path, create=True, key=key)
         keyfile.save()
         with engine.begin() as connection:
-            _insert(connection, user, hash_password(first.password))
+            insert_user(connection, user, hash_password(first.password))
             _audit(connection, user.user_name, "alteration", "create database",
-                   {"before": None, "after": _shown(user)})
+                   {"before": None, "after": shown_user(user)})
             _audit(connection, user.user_name, "access", "sign in", None)
     except BaseException:
         if engine is not None:
@@ -352,9 +258,9 @@ def _first_user_on_server(target: str | Path | None, user: User, password: str) 
             if connection.execute(select(func.count()).select_from(APP_USER)).scalar():
                 raise DatabaseError(f"{shown_location(target)} already has users: sign in "
                                     f"as an administrator and add users with ncpi-desktop users")
-            _insert(connection, user, hash_password(password))
+            insert_user(connection, user, hash_password(password))
             _audit(connection, user.user_name, "alteration", "add first user",
-                   {"before": None, "after": _shown(user)})
+                   {"before": None, "after": shown_user(user)})
     except BaseException:
         engine.dispose()
         raise
@@ -374,9 +280,9 @@ def add_user(session: Session, new: NewUser) -> User:
     user = validated(new)
     keyfile = _keyfile(session)
     with session.engine.begin() as connection:
-        _insert(connection, user, hash_password(new.password))
+        insert_user(connection, user, hash_password(new.password))
         _audit(connection, session.user.user_name, "alteration", "add user",
-               {"before": None, "after": _shown(user)})
+               {"before": None, "after": shown_user(user)})
         if keyfile is not None:
             keyfile.set_slot(user.user_name, Kek.derive(new.password), session.key)
             keyfile.save()  # inside the transaction: a slot that cannot be written adds no one
@@ -395,7 +301,7 @@ def add_users_sharing_password(session: Session, users: list[NewUser], password:
         for new in users:
             user = validated(NewUser(new.user_name, new.display_name, new.roles, new.scope,
                                      new.manager_id, password))
-            _insert(connection, user, shared_hash)
+            insert_user(connection, user, shared_hash)
             if keyfile is not None:
                 keyfile.set_slot(user.user_name, kek, session.key)
         _audit(connection, session.user.user_name, "alteration", "add users",
@@ -408,7 +314,7 @@ def add_users_sharing_password(session: Session, users: list[NewUser], password:
 
 
 def _existing(connection: Connection, user_name: str) -> User:
-    row = _row(connection, user_name)
+    row = user_row(connection, user_name)
     if row is None:
         raise UserError(f"there is no user {user_name!r}")
     return user_from_row(row)
@@ -439,9 +345,9 @@ def set_user(session: Session, user_name: str, *, roles: Iterable[Role | str] | 
             _keep_an_administrator(connection, user_name)
         connection.execute(update(APP_USER).where(APP_USER.c.user_name == user_name).values(
             display_name=after.display_name, roles=",".join(sorted(after.roles)),
-            scope=after.scope.text(), manager_id=after.manager_id, changed_at=_now()))
+            scope=after.scope.text(), manager_id=after.manager_id, changed_at=now()))
         _audit(connection, session.user.user_name, "alteration", "change user",
-               {"before": _shown(before), "after": _shown(after)})
+               {"before": shown_user(before), "after": shown_user(after)})
     return after
 
 
@@ -455,9 +361,9 @@ def disable_user(session: Session, user_name: str) -> None:
         if Role.ADMINISTRATOR in before.roles:
             _keep_an_administrator(connection, user_name)
         connection.execute(update(APP_USER).where(APP_USER.c.user_name == user_name)
-                           .values(active=False, changed_at=_now()))
+                           .values(active=False, changed_at=now()))
         _audit(connection, session.user.user_name, "alteration", "disable user",
-               {"before": _shown(before), "after": {**_shown(before), "active": False}})
+               {"before": shown_user(before), "after": {**shown_user(before), "active": False}})
         if keyfile is not None:
             keyfile.drop_slot(user_name)
             keyfile.save()
@@ -478,7 +384,7 @@ def set_password(session: Session, user_name: str, password: str) -> None:
         if not user.active:
             raise UserError(f"{user_name} is disabled")
         connection.execute(update(APP_USER).where(APP_USER.c.user_name == user_name).values(
-            password_hash=hash_password(password), changed_at=_now()))
+            password_hash=hash_password(password), changed_at=now()))
         _audit(connection, session.user.user_name, "alteration", "set password",
                {"user_name": user_name})
         if keyfile is not None:
@@ -516,9 +422,9 @@ def encrypt_database(path: str | Path, first: NewUser) -> Session:
     engine = open_database(copy, key=key)
     try:
         with engine.begin() as connection:
-            _insert(connection, user, hash_password(first.password))
+            insert_user(connection, user, hash_password(first.password))
             _audit(connection, user.user_name, "alteration", "encrypt database",
-                   {"before": None, "after": _shown(user)})
+                   {"before": None, "after": shown_user(user)})
     finally:
         engine.dispose()
     keyfile = KeyFile(keys_path(path))
@@ -555,3 +461,9 @@ def rekey(session: Session) -> list[str]:
     session.key = key
     session.engine = open_database(path, key=key)
     return dropped
+
+
+__all__ = ["NewUser", "Session", "SignInRefused", "SlowDown", "UserError", "add_user",
+           "add_users_sharing_password", "confirm_password", "create_database", "disable_user",
+           "encrypt_database", "list_users", "record_access", "rekey", "set_password",
+           "set_user", "sign_in", "sign_out"]
