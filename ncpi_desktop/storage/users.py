@@ -413,23 +413,34 @@ def encrypt_database(path: str | Path, first: NewUser) -> Session:
         raise DatabaseError(f"No database at {path}")
     if keys_path(path).exists() or _header(path) != _SQLITE_HEADER:
         raise DatabaseError(f"{path} is not a plain SQLite database (already encrypted?)")
-    open_database(path).dispose()  # bring it to the current schema first
+    plain = open_database(path)  # brought to the current schema first
+    try:
+        with plain.connect() as connection:
+            if user_row(connection, user.user_name) is not None:
+                raise UserError(f"there is already a user {user.user_name!r}: choose another "
+                                f"name for the first administrator")
+    finally:
+        plain.dispose()
     key = secrets.token_bytes(DATABASE_KEY_BYTES)
     kek = Kek.derive(first.password)
     copy = path.with_name(path.name + ".encrypting")
     copy.unlink(missing_ok=True)
-    export_encrypted(path, copy, key)
-    engine = open_database(copy, key=key)
     try:
-        with engine.begin() as connection:
-            insert_user(connection, user, hash_password(first.password))
-            _audit(connection, user.user_name, "alteration", "encrypt database",
-                   {"before": None, "after": shown_user(user)})
-    finally:
-        engine.dispose()
-    keyfile = KeyFile(keys_path(path))
-    keyfile.set_slot(user.user_name, kek, key)
-    keyfile.save()
+        export_encrypted(path, copy, key)
+        engine = open_database(copy, key=key)
+        try:
+            with engine.begin() as connection:
+                insert_user(connection, user, hash_password(first.password))
+                _audit(connection, user.user_name, "alteration", "encrypt database",
+                       {"before": None, "after": shown_user(user)})
+        finally:
+            engine.dispose()
+        keyfile = KeyFile(keys_path(path))
+        keyfile.set_slot(user.user_name, kek, key)
+        keyfile.save()
+    except BaseException:
+        copy.unlink(missing_ok=True)  # the plain file is still there, as it was
+        raise
     for journal in ("-journal", "-wal", "-shm"):
         overwrite_and_unlink(path.with_name(path.name + journal))
     overwrite_and_unlink(path)
@@ -453,10 +464,14 @@ def rekey(session: Session) -> list[str]:
                   failures=old.failures)
     new.set_slot(session.user.user_name, session.kek, key)
     new.save()
-    with session.engine.begin() as connection:
-        _audit(connection, session.user.user_name, "alteration", "rekey",
-               {"slots dropped": dropped})
-    change_key(session.engine, key)
+    try:
+        with session.engine.begin() as connection:
+            _audit(connection, session.user.user_name, "alteration", "rekey",
+                   {"slots dropped": dropped})
+        change_key(session.engine, key)
+    except BaseException:
+        new.path.unlink(missing_ok=True)
+        raise
     new.path.replace(keys_path(path))
     session.key = key
     session.engine = open_database(path, key=key)
