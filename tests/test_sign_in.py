@@ -288,3 +288,16 @@ def test_a_copied_database_opens_with_its_key_file(
     assert "no key file (alone.sqlite3.keys)" in err
     copy = copy_database(lancashire_path, tmp_path / "copy.sqlite3")
     assert main(["report", "--db", str(copy), "--json", "--as-at", AS_AT.isoformat()]) == 0
+
+
+def test_encrypt_refuses_a_name_the_plain_database_has_and_changes_nothing(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    plain = tmp_path / "old.sqlite3"
+    register = Register()
+    register.manager("A")
+    register.write(plain).dispose()
+    before = plain.read_bytes()
+    err = one_line(["encrypt", "--db", str(plain)], 1, capsys)  # as the tests' user, who exists
+    assert f"there is already a user {TEST_USER!r}" in err
+    assert plain.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.sqlite3"]
