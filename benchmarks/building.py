@@ -99,6 +99,7 @@ def plain_copy(encrypted: Path, plain: Path) -> Path:
     keyfile = KeyFile.load(keys_path(encrypted))
     key = keyfile.unlock_with("manager", keyfile.kek_for("manager", "demo-password"))
     plain.unlink(missing_ok=True)
+    plain.touch(mode=0o600)  # owner-only, as the application makes its files
     connection = dbapi2.connect(str(encrypted))
     try:
         connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
