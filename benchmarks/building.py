@@ -21,11 +21,15 @@ PROFILES = ("lancashire-2017", "national")
 
 @dataclass
 class Context:
-    """One profile's database and what has been measured on it so far."""
+    """One profile's database and what has been measured on it so far. ``db`` is the demo as
+    ``ncpi-desktop demo`` builds it (encrypted) until ``build_database`` has made its plain copy
+    (the same data, unencrypted), which the other benchmarks then read; ``encrypted`` is the
+    demo itself, which ``bench_encryption`` measures beside the copy."""
 
     profile: str
     db: Path
     rebuild: bool
+    encrypted: Path | None = None
     as_at: date | None = None
     cache: dict[str, Any] = field(default_factory=dict)
 
@@ -60,6 +64,7 @@ def build_database(ctx: Context) -> list[Row]:
              or json.loads(record.read_text()).get("code") != fingerprint)
     if ctx.rebuild or stale:
         ctx.db.unlink(missing_ok=True)
+        ctx.db.with_name(ctx.db.name + ".keys").unlink(missing_ok=True)
         ctx.db.parent.mkdir(parents=True, exist_ok=True)
         result = run_measured([sys.executable, "-m", "ncpi_desktop", "demo", "--profile",
                                ctx.profile, "--db", str(ctx.db)])
@@ -74,10 +79,36 @@ def build_database(ctx: Context) -> list[Row]:
     else:
         note = f"reused, built {json.loads(record.read_text())['built_on']} (--rebuild to redo)"
     built = json.loads(record.read_text())
+    plain = ctx.db.with_name(ctx.db.stem + "-plain.sqlite3")
+    if not plain.exists() or plain.stat().st_mtime < record.stat().st_mtime:
+        plain_copy(ctx.db, plain)
+    ctx.encrypted, ctx.db = ctx.db, plain
     ctx.as_at = _as_at_of(ctx.db)
     return [Row(ctx.profile, "build demo database", built["seconds"], "s",
                 BUILD_SECONDS.get(ctx.profile), note),
             Row(ctx.profile, "build peak memory", built["peak_mb"], "MB")]
+
+
+def plain_copy(encrypted: Path, plain: Path) -> Path:
+    """An unencrypted copy of the encrypted demo ``encrypted`` (SQLCipher's export, as the
+    demo's manager unlocks it): the same pages' data, for the figures measured on a plain file."""
+    from sqlcipher3 import dbapi2
+
+    from ncpi_desktop.storage.keys import KeyFile, keys_path
+
+    keyfile = KeyFile.load(keys_path(encrypted))
+    key = keyfile.unlock_with("manager", keyfile.kek_for("manager", "demo-password"))
+    plain.unlink(missing_ok=True)
+    plain.touch(mode=0o600)  # owner-only, as the application makes its files
+    connection = dbapi2.connect(str(encrypted))
+    try:
+        connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        connection.execute("ATTACH DATABASE ? AS plain KEY ''", (str(plain),))
+        connection.execute("SELECT sqlcipher_export('plain')")
+        connection.execute("DETACH DATABASE plain")
+    finally:
+        connection.close()
+    return plain
 
 
 def _as_at_of(db: Path) -> date:

@@ -39,7 +39,7 @@ def child(target: str) -> int:
 
     # isort: off
     # The application's modules first, as ``ncpi-desktop`` imports them (ui/__init__.py).
-    from ncpi_desktop.ui.app import application, build_window
+    from ncpi_desktop.ui.app import application
     from ncpi_desktop.ui.main_window import MainWindow
     from PySide6.QtCore import QEvent, QObject, QSettings, QTimer
     # isort: on
@@ -56,7 +56,9 @@ def child(target: str) -> int:
 
     MainWindow.show_error = fail  # type: ignore[method-assign]
     app = application()
-    window = build_window(target, defer=True, background=True)  # as run_app builds it
+    # As run_app builds it, once its user has signed in (the password typed at once).
+    window = MainWindow(defer=True, background=True)
+    window.set_database(signed_in(target))
     viewport = window.caseload_page.managers_view.viewport()
 
     def every_page() -> None:
@@ -86,16 +88,24 @@ def child(target: str) -> int:
     return app.exec()
 
 
+def signed_in(path: str):  # noqa: ANN201 - an Engine, imported lazily
+    """The engine of ``path`` (encrypted or a plain copy) as the demo's manager signs in
+    (``NCPI_USER``/``NCPI_PASSWORD`` choose another)."""
+    from ncpi_desktop.storage.users import sign_in
+
+    return sign_in(path, os.environ.get("NCPI_USER", "manager"),
+                   os.environ.get("NCPI_PASSWORD", "demo-password")).engine
+
+
 def forget_stored_register(path: str) -> None:
     """Delete the register kept in the database for the next start (what any change to the
     register does), leaving the register itself as it is."""
-    import sqlite3
-
-    with sqlite3.connect(path) as connection:
-        if connection.execute("SELECT 1 FROM sqlite_master WHERE name = 'register_cache'"
-                              ).fetchone():
-            connection.execute("DELETE FROM register_cache")
-    connection.close()
+    engine = signed_in(path)
+    with engine.begin() as connection:
+        if connection.exec_driver_sql("SELECT 1 FROM sqlite_master WHERE name = "
+                                      "'register_cache'").first():
+            connection.exec_driver_sql("DELETE FROM register_cache")
+    engine.dispose()
 
 
 def main(argv: list[str]) -> int:

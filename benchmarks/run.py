@@ -19,6 +19,9 @@ extract, beside ``sqlite3``'s own ``.import`` of the same files (``bench_import.
 time to produce the performance pack (``bench_pack.py``); issue 4 the rebalancing proposal
 (``bench_rebalance.py``); issue 14 the Register page's search (``bench_register.py``). Each runs
 in a fresh process; one that fails shows as a FAILED row with its error, not as a crash.
+Issue 11 encrypts the demo databases: the figures above are measured on a plain copy of each
+(the same data), and ``bench_encryption.py`` measures first paint, report and import on the
+encrypted demo beside that copy (SECURITY.md: within 20%).
 
 By job: ``building.py`` builds (or reuses) each profile's database and holds the ``Context``;
 ``common.py`` runs a command in a fresh process and measures it; ``children.py`` holds the
@@ -41,6 +44,7 @@ from dataclasses import asdict
 from datetime import date
 from typing import Any
 
+from bench_encryption import encryption
 from building import PROFILES, Context, build_database
 from children import (
     RESULT,
@@ -91,7 +95,7 @@ def peak_memory(ctx: Context) -> list[Row]:
 
 BENCHMARKS: list[Callable[[Context], list[Row]]] = [
     build_database, load_and_analysis, sorts, peak_memory, first_paint, review, extract_import,
-    pack, rebalance, register_search,
+    pack, rebalance, register_search, encryption,
 ]
 
 

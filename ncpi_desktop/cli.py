@@ -7,7 +7,6 @@ Every failure is one line on standard error and an exit status (``ncpi_desktop.e
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import sys
 from collections.abc import Sequence
@@ -21,6 +20,8 @@ from ncpi_desktop.cli_going import (
     rebalance_going,
     within_sentence,
 )
+from ncpi_desktop.cli_session import add_sign_in_arguments, signed_in, target_of
+from ncpi_desktop.cli_users import add_user_commands, user_commands
 from ncpi_desktop.exits import (
     EXIT_INTERRUPTED,
     EXIT_INVALID,
@@ -57,6 +58,9 @@ def build_parser() -> argparse.ArgumentParser:
         description="Caseload planning for Sex Offender Management Units. "
                     "With no command, opens the application.")
     parser.add_argument("--db", help="database file or SQLAlchemy URL (default: user data dir)")
+    parser.add_argument("--user", metavar="NAME",
+                        help="who signs in (default: $NCPI_USER); the password comes from "
+                             "$NCPI_PASSWORD or a prompt")
     commands = parser.add_subparsers(dest="command")
 
     parser.add_argument("--as-at", dest="gui_as_at", type=parse_date, default=None,
@@ -71,24 +75,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--force", action="store_true", help="replace an existing file")
 
     report = commands.add_parser("report", help="print the figures")
-    report.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(report)
     report.add_argument("--as-at", type=parse_date, default=None,
                         help="date the figures are as at (default: today)")
     report.add_argument("--json", action="store_true", required=True,
                         help="print REPORT-JSON.md's object")
 
     pack = commands.add_parser("pack", help="write the monthly performance pack (PDF or XLSX)")
-    pack.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(pack)
     pack.add_argument("--as-at", type=parse_date, default=None,
                       help="date the figures are as at (default: today)")
     pack.add_argument("--out", required=True, help="pack.pdf or pack.xlsx")
     pack.add_argument("--names", action="store_true",
                       help="name RSOs (by default they appear by id only)")
-    pack.add_argument("--actor", default=None,
-                      help="who produced the pack (default: the logged-in user)")
 
     _add_exchange_commands(commands)
     _add_rebalance_command(commands)
+    add_user_commands(commands)
     cli_audit.register(commands, parse_date)
     cli_write.register(commands)
     return parser
@@ -100,15 +103,13 @@ def _add_exchange_commands(commands: argparse._SubParsersAction) -> None:
     load = commands.add_parser(
         "import", help="load an extract (CSV folder, .zip or .xlsx): all or nothing")
     load.add_argument("extract", help="a folder of CSV files, a .zip of one, or an .xlsx workbook")
-    load.add_argument("--db", dest="sub_db", help="database file (created if missing) or URL")
+    add_sign_in_arguments(load, "database file (make a new one with init) or URL")
     load.add_argument("--check", action="store_true",
                       help="validate and count what would change, without writing")
-    load.add_argument("--actor", default=None,
-                      help="who is importing, for the audit trail (default: the logged-in user)")
     add_limit_arguments(load)
 
     export = commands.add_parser("export", help="write the whole register as an extract")
-    export.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(export)
     export.add_argument("--out", required=True, help="a folder (CSV files), FILE.zip or FILE.xlsx")
 
 
@@ -116,7 +117,7 @@ def _add_rebalance_command(commands: argparse._SubParsersAction) -> None:
     """``rebalance``: the proposal, and ``--apply`` to make it one change."""
     rebalance = commands.add_parser(
         "rebalance", help="propose the fewest moves that bring every manager within the limits")
-    rebalance.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(rebalance)
     rebalance.add_argument("--as-at", type=parse_date, default=None,
                            help="date the figures are as at and the moves take effect "
                                 "(default: today)")
@@ -130,9 +131,6 @@ def _add_rebalance_command(commands: argparse._SubParsersAction) -> None:
     rebalance.add_argument("--apply", action="store_true",
                            help="apply every proposed move as one change (needs --reason)")
     rebalance.add_argument("--reason", help="the reason recorded with each move")
-    rebalance.add_argument("--actor", default=None,
-                           help="who is moving them, for the audit trail (default: the "
-                                "logged-in user)")
     add_going_arguments(rebalance, parse_date)
 
 
@@ -148,36 +146,7 @@ def _count(text: str) -> int:
 
 
 def _target(args: argparse.Namespace) -> str | None:
-    return getattr(args, "sub_db", None) or args.db
-
-
-def _cli_user(args: argparse.Namespace, engine: Engine) -> User:
-    """The user a command runs as (the one place the command line asks; sign-in replaces it).
-
-    ``--user``/``NCPI_USER`` names a user of the database's ``app_user`` table: their roles and
-    scope apply (unknown: exit 2). Without one, as before sign-in existed: the ``--actor`` or
-    logged-in name, with the manager and administrator roles for the force.
-    """
-    import os
-
-    from sqlalchemy import text
-
-    from ncpi_desktop.domain.security import FORCE, Role, Scope, User
-    from ncpi_desktop.storage.database import DatabaseError
-
-    name = getattr(args, "user", None) or os.environ.get("NCPI_USER")
-    if not name:
-        legacy = getattr(args, "actor", None) or getpass.getuser()
-        return User(legacy, legacy, frozenset({Role.MANAGER, Role.ADMINISTRATOR}), FORCE)
-    with engine.connect() as connection:
-        row = connection.execute(text(
-            "SELECT user_name, display_name, roles, scope, manager_id, active FROM app_user"
-            " WHERE user_name = :name"), {"name": name}).first()
-    if row is None:
-        raise DatabaseError(f"cannot sign in as {name!r}: no such user in this database")
-    roles = frozenset(Role(r.strip()) for r in row.roles.split(",") if r.strip())
-    return User(row.user_name, row.display_name, roles, Scope.parse(row.scope), row.manager_id,
-                bool(row.active))
+    return target_of(args)
 
 
 def _figures_for(user: User, operation: Operation, snapshot: Snapshot) -> Figures:
@@ -200,18 +169,15 @@ def _read_snapshot(engine: Engine, as_at: date) -> Snapshot:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ncpi_desktop.domain.security import Operation
+    from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.exchange.report import build_report
-    from ncpi_desktop.storage.database import open_database
 
-    engine = open_database(_target(args))
-    try:
-        user = _cli_user(args, engine)
-        snapshot = _read_snapshot(engine, args.as_at or date.today())
-        cli_audit.disclose(engine, user.user_name, "report", snapshot.rsos["rso_id"],
+    with signed_in(args) as session:
+        user = session.user
+        require(user, Operation.REPORT)
+        snapshot = _read_snapshot(session.engine, args.as_at or date.today())
+        cli_audit.disclose(session.engine, user.user_name, "report", snapshot.rsos["rso_id"],
                            {"as_at": snapshot.as_at.isoformat()})
-    finally:
-        engine.dispose()
     report = build_report(_figures_for(user, Operation.REPORT, snapshot))
     # One compact string: json.dumps runs the C encoder, json.dump with an indent the Python one
     # (national register: 3 s for the indented file, 0.6 s for this).
@@ -236,20 +202,15 @@ def cmd_pack(args: argparse.Namespace) -> int:
 
     from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
-    from ncpi_desktop.storage.database import open_database
 
-    engine = open_database(_target(args))
-    try:
-        user = _cli_user(args, engine)
-        snapshot = _read_snapshot(engine, args.as_at or date.today())
-        if args.names:
-            require(user, Operation.PACK_WITH_NAMES)
+    with signed_in(args) as session:
+        user = session.user
+        require(user, Operation.PACK_WITH_NAMES if args.names else Operation.PACK)
+        snapshot = _read_snapshot(session.engine, args.as_at or date.today())
         figures = _figures_for(user, Operation.PACK, snapshot)
         pack = build_pack(figures, produced_by=user.user_name,
                           produced_at=datetime.now().astimezone(), names=args.names)
-        pack = pin_audit_head(engine, pack, user.user_name, out)
-    finally:
-        engine.dispose()
+        pack = pin_audit_head(session.engine, pack, user.user_name, out)
     try:
         if suffix == ".xlsx":
             from ncpi_desktop.exchange.pack_xlsx import write_pack_xlsx
@@ -290,11 +251,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def cmd_import(args: argparse.Namespace) -> int:
     """Exit 0 when imported (with --check: valid), 1 on validation errors (every one printed,
-    nothing written), 2 when the input is not an extract or the database cannot be used, 3
-    for a user who may not import."""
-    from pathlib import Path
-
-    from ncpi_desktop.domain.security import Operation, require
+    nothing written), 2 when the input is not an extract or the database cannot be used."""
     from ncpi_desktop.exchange.damaged import read_extract_file
     from ncpi_desktop.exchange.extract import ExtractUnusable
     from ncpi_desktop.exchange.importer import import_extract
@@ -305,28 +262,21 @@ def cmd_import(args: argparse.Namespace) -> int:
         extract = read_extract_file(args.extract, limits_from_arguments(args))
     except ExtractUnusable as exc:
         return say(str(exc), EXIT_UNUSABLE)
-    target = _target(args)
-    created: Path | None = None
-    path = sqlite_file(parse_target(target))
-    if path is not None:
-        if not path.parent.is_dir():
-            return say(f"cannot create the database {path}: folder {path.parent} does not "
-                       f"exist", EXIT_UNUSABLE)
-        if not path.exists():
-            if args.check:
-                target = "sqlite://"  # check against an empty register, creating nothing
-            else:
-                created = path
-    engine = open_database(target, create=created is not None)
-    result = None
-    try:
-        user = _cli_user(args, engine)
-        require(user, Operation.IMPORT)
-        result = import_extract(engine, extract, actor=user.user_name, check=args.check)
-    finally:
-        engine.dispose()
-        if created is not None and (result is None or not result.written):
-            created.unlink(missing_ok=True)  # a refused import leaves no empty database behind
+    path = sqlite_file(parse_target(_target(args)))
+    if args.check and path is not None and not path.exists():
+        # Checked against an empty register: no database is read, so nobody signs in.
+        engine = open_database("sqlite://")
+        try:
+            result = import_extract(engine, extract, actor="check", check=True)
+        finally:
+            engine.dispose()
+    else:
+        from ncpi_desktop.domain.security import Operation, require
+
+        with signed_in(args) as session:
+            require(session.user, Operation.IMPORT)
+            result = import_extract(session.engine, extract, actor=session.user.user_name,
+                                    check=args.check)
     for issue in result.errors:
         print(issue)
     for issue in result.warnings:
@@ -350,19 +300,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     from ncpi_desktop.domain.security import Operation
     from ncpi_desktop.exchange.export import ExportError, export_extract
     from ncpi_desktop.storage.audit import register_rso_ids
-    from ncpi_desktop.storage.database import open_database
 
-    engine = open_database(_target(args))
-    try:
-        user = _cli_user(args, engine)
-        require_whole_register(user, Operation.EXPORT_EXTRACT)
-        cli_audit.disclose(engine, user.user_name, "export extract", register_rso_ids(engine),
-                           {"file": Path(args.out).name})
-        counts = export_extract(engine, args.out)
-    except ExportError as exc:
-        return say(str(exc), EXIT_UNUSABLE)
-    finally:
-        engine.dispose()
+    with signed_in(args) as session:
+        require_whole_register(session.user, Operation.EXPORT_EXTRACT)
+        cli_audit.disclose(session.engine, session.user.user_name, "export extract",
+                           register_rso_ids(session.engine), {"file": Path(args.out).name})
+        try:
+            counts = export_extract(session.engine, args.out)
+        except ExportError as exc:
+            return say(str(exc), EXIT_UNUSABLE)
     print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
     return EXIT_OK
 
@@ -385,13 +331,11 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
     from ncpi_desktop.analysis.rebalance import proposal_to_json, propose
     from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.storage.allocations import proposal_context
-    from ncpi_desktop.storage.database import open_database
     from ncpi_desktop.storage.operations import OperationError, apply_moves
 
     as_at = args.as_at or date.today()
-    engine = open_database(_target(args))
-    try:
-        user = _cli_user(args, engine)
+    with signed_in(args) as session:
+        engine, user = session.engine, session.user
         require(user, Operation.PROPOSE)
         snapshot = _read_snapshot(engine, as_at)
         managers = snapshot.managers
@@ -423,36 +367,28 @@ def cmd_rebalance(args: argparse.Namespace) -> int:
             change = apply_moves(engine, moves, args.reason, user, on=as_at)
         except OperationError as exc:
             return say(str(exc), EXIT_INVALID)
-    finally:
-        engine.dispose()
     print(f"applied: {change.summary}, from {uk_date(as_at)}", file=sys.stderr)
     return EXIT_OK
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    """``audit verify`` and ``audit list`` (``cli_audit``)."""
-    from ncpi_desktop.storage.database import open_database
+    """``audit verify`` and ``audit list`` (``cli_audit``): administrators and managers."""
+    from ncpi_desktop.domain.security import Operation, require
 
-    engine = open_database(_target(args))
-    try:
-        return cli_audit.run(args, engine)
-    finally:
-        engine.dispose()
+    with signed_in(args) as session:
+        require(session.user, Operation.AUDIT_VERIFY if args.audit_command == "verify"
+                else Operation.AUDIT_VIEW)
+        return cli_audit.run(args, session)
+
+
+def cmd_write(args: argparse.Namespace) -> int:
+    """``reassign`` and ``record ...`` (``cli_write``), as the signed-in user."""
+    with signed_in(args) as session:
+        return cli_write.run(args, session.user, session.engine)
 
 
 def _print_progress(done: int, total: int, what: str) -> None:
     print(f"[{done}/{total}] {what}", file=sys.stderr)
-
-
-def cmd_write(args: argparse.Namespace) -> int:
-    """``reassign`` and ``record ...`` (``cli_write``), as the command line's user."""
-    from ncpi_desktop.storage.database import open_database
-
-    engine = open_database(_target(args))
-    try:
-        return cli_write.run(args, _cli_user(args, engine), engine)
-    finally:
-        engine.dispose()
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
@@ -464,14 +400,12 @@ def cmd_gui(args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run a command and return its exit status (the module's docstring): every failure is
     one line on standard error, never a traceback."""
-    from ncpi_desktop.domain.security import NotPermitted
-
     parser = build_parser()
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
-               "export": cmd_export, "rebalance": cmd_rebalance,
-               "audit": cmd_audit,
-               **dict.fromkeys(cli_write.COMMANDS, cmd_write)}.get(args.command, cmd_gui)
+               "export": cmd_export, "rebalance": cmd_rebalance, "audit": cmd_audit,
+               **user_commands(), **dict.fromkeys(cli_write.COMMANDS, cmd_write),
+               }.get(args.command, cmd_gui)
     try:
         status = handler(args)
         sys.stdout.flush()  # a reader gone away is noticed here, not at the interpreter's exit
@@ -480,8 +414,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return quiet_broken_pipe()
     except KeyboardInterrupt:
         return say("interrupted", EXIT_INTERRUPTED)
-    except NotPermitted as exc:  # the user's role or scope: the rule, in one line
-        return say(str(exc), cli_write.EXIT_NOT_PERMITTED)
     except Exception as exc:  # noqa: BLE001 - the one place every failure becomes a status
         return failure_status(exc, _target(args), f"ncpi-desktop {args.command or 'gui'}")
 

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
+from ncpi_desktop.cli_session import add_sign_in_arguments
 from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
 from ncpi_desktop.formats import uk_datetime
 
@@ -38,9 +39,9 @@ def register(commands: argparse._SubParsersAction,
     verify = actions.add_parser(
         "verify", help="check the audit log's hash chain: exit 0 and its head when intact, "
                        "1 naming the first row that breaks it")
-    verify.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(verify)
     listing = actions.add_parser("list", help="print the audit log's rows")
-    listing.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(listing)
     listing.add_argument("--rso", help="only rows naming this RSO id")
     listing.add_argument("--actor", dest="audit_actor", metavar="NAME",
                          help="only rows by this user")

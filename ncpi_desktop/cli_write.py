@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
+from ncpi_desktop.cli_session import add_sign_in_arguments
 from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
 from ncpi_desktop.formats import DATE_FORMAT
 
@@ -59,7 +60,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``reassign`` and ``record visit|arms|decision`` to the command line."""
     move = commands.add_parser(
         "reassign", help="move RSOs to another offender manager or to a team's pool")
-    move.add_argument("--db", dest="sub_db", help="database file or URL")
+    add_sign_in_arguments(move)
     move.add_argument("--rso", action="append", required=True, metavar="ID",
                       help="an RSO to move (repeat for several)")
     move.add_argument("--from", dest="from_holder", required=True, metavar="MANAGER_ID|pool",
@@ -80,7 +81,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     arms = kinds.add_parser("arms", help="a completed ARMS assessment")
     decision = kinds.add_parser("decision", help="a decision to manage actively or reactively")
     for parser in (visit, arms, decision):
-        parser.add_argument("--db", dest="sub_db", help="database file or URL")
+        add_sign_in_arguments(parser)
         parser.add_argument("--rso", required=True, metavar="ID", help="the RSO")
     visit.add_argument("--on", type=_day, required=True, help="the day of the visit")
     visit.add_argument("--outcome", required=True, choices=["completed", "no_access"])

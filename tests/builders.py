@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -13,8 +16,50 @@ from ncpi_desktop.domain.security import FORCE, Role, Scope, User
 from ncpi_desktop.storage import models
 from ncpi_desktop.storage.bulk import bulk_insert
 from ncpi_desktop.storage.database import open_database
+from ncpi_desktop.storage.keys import keys_path
+from ncpi_desktop.storage.passwords import hash_password
+from ncpi_desktop.storage.users import sign_in
 
 AS_AT = date(2017, 10, 9)
+#: The user every test signs in as (tests/conftest.py sets NCPI_USER and NCPI_PASSWORD), held by
+#: every database a Register writes with the administrator and manager roles for the force.
+TEST_USER = "manager"
+TEST_PASSWORD = "demo-password"
+
+
+@cache
+def _test_password_hash() -> str:
+    """Hashed once, cheaply (scrypt's cost is in the text): tests only."""
+    return hash_password(TEST_PASSWORD, n=2**10)
+
+
+def test_user_row() -> dict[str, Any]:
+    at = datetime(2017, 1, 1, tzinfo=UTC)
+    return dict(user_name=TEST_USER, display_name="Test Manager", roles="administrator,manager",
+                scope="force", manager_id=None, active=True,
+                password_hash=_test_password_hash(), created_at=at, changed_at=at)
+
+
+def add_test_user(engine: Engine) -> Engine:
+    """Give a plain test database the user the tests sign in as."""
+    with engine.begin() as connection:
+        bulk_insert(connection, models.AppUser, [test_user_row()])
+    return engine
+
+
+def signed_in_engine(path: Path | str, user: str | None = None) -> Engine:
+    """An engine on ``path`` (encrypted or not) as the tests' user (or ``user``, with the demo
+    password): how a test reads a database the application made."""
+    return sign_in(path, user or os.environ.get("NCPI_USER", TEST_USER),
+                   os.environ.get("NCPI_PASSWORD", TEST_PASSWORD)).engine
+
+
+def copy_database(source: Path, target: Path) -> Path:
+    """Copy a database file and, when it is encrypted, its key file."""
+    shutil.copyfile(source, target)
+    if keys_path(source).exists():
+        shutil.copyfile(keys_path(source), keys_path(target))
+    return target
 
 
 def as_user(user_name: str, *roles: Role, scope: Scope = FORCE,
@@ -93,6 +138,7 @@ class Register:
             bulk_insert(connection, models.ManagementDecision, self.decisions)
             bulk_insert(connection, models.PolicyValue,
                         [dict(key=k, value=v) for k, v in self.policy.items()])
+            bulk_insert(connection, models.AppUser, [test_user_row()])
         return engine
 
     def decision(self, rso_id: str, mode: str, decided_on: date, reason: str = "test",
@@ -107,3 +153,24 @@ class Register:
         self.allocations.append(dict(rso_id=rso_id, manager_id=manager_id, team=team,
                                      starts_on=starts_on, ends_on=ends_on, reason=reason,
                                      actor="test", recorded_at=datetime(2017, 1, 1, tzinfo=UTC)))
+
+
+def plain_copy(source: Path, target: Path) -> Path:
+    """A plain (unencrypted) copy of the encrypted database ``source``, for tests that read the
+    file with the standard library's ``sqlite3`` (its users sign in by their hash alone)."""
+    from sqlcipher3 import dbapi2
+
+    from ncpi_desktop.storage.keys import KeyFile
+
+    keyfile = KeyFile.load(keys_path(source))
+    key = keyfile.unlock_with(TEST_USER, keyfile.kek_for(TEST_USER, TEST_PASSWORD))
+    assert key is not None
+    connection = dbapi2.connect(str(source))
+    try:
+        connection.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+        connection.execute("ATTACH DATABASE ? AS plain KEY ''", (str(target),))
+        connection.execute("SELECT sqlcipher_export('plain')")
+        connection.execute("DETACH DATABASE plain")
+    finally:
+        connection.close()
+    return target

@@ -3,14 +3,19 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Every command-line call signs in: as the demo's "manager", who every test database built by
+# builders.Register also holds (with the administrator role as well).
+os.environ["NCPI_USER"] = "manager"
+os.environ["NCPI_PASSWORD"] = "demo-password"
+os.environ.pop("NCPI_NEW_PASSWORD", None)
 sys.path.insert(0, str(Path(__file__).parent))
 
 
 import pytest  # noqa: E402 - after the platform is chosen and the path is set
+from builders import signed_in_engine  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from ncpi_desktop.demo.build import build_demo  # noqa: E402
-from ncpi_desktop.storage.database import open_database  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -23,6 +28,6 @@ def lancashire_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def lancashire(lancashire_path: Path) -> Engine:
-    engine = open_database(lancashire_path)
+    engine = signed_in_engine(lancashire_path)
     yield engine
     engine.dispose()

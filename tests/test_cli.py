@@ -84,22 +84,19 @@ def test_report_reads_the_kept_register_and_never_a_stale_one(lancashire_path, t
                                                               monkeypatch):
     """With the start-up copy of the register in the database the report is read from it, and
     says exactly what a read of the tables says; after a change the copy is not used."""
-    import shutil
-    import sqlite3
+    from builders import copy_database, signed_in_engine
 
     from ncpi_desktop.storage import register_store
-    from ncpi_desktop.storage.database import open_database
     from ncpi_desktop.storage.load import RegisterCache
 
-    path = tmp_path / "lancashire.sqlite3"
-    shutil.copyfile(lancashire_path, path)
+    path = copy_database(lancashire_path, tmp_path / "lancashire.sqlite3")
 
     def report() -> dict:
         assert main(["report", "--db", str(path), "--as-at", "2017-10-09", "--json"]) == 0
         return json.loads(capsys.readouterr().out)
 
     from_tables = report()
-    engine = open_database(path)
+    engine = signed_in_engine(path)
     cache = RegisterCache()
     with engine.connect() as connection:
         cache.register(connection)
@@ -114,10 +111,11 @@ def test_report_reads_the_kept_register_and_never_a_stale_one(lancashire_path, t
     assert found and found[-1] is not None  # read from the copy
 
     manager = from_tables["managers"][0]
-    with sqlite3.connect(path) as outside:  # another program halves a manager's hours
-        outside.execute("UPDATE manager SET fte = fte / 2 WHERE manager_id = ?",
-                        (manager["manager_id"],))
-    outside.close()
+    outside = signed_in_engine(path)  # another program halves a manager's hours
+    with outside.begin() as connection:
+        connection.exec_driver_sql("UPDATE manager SET fte = fte / 2 WHERE manager_id = ?",
+                                   (manager["manager_id"],))
+    outside.dispose()
     changed = {m["manager_id"]: m for m in report()["managers"]}[manager["manager_id"]]
     assert found[-1] is None  # the copy went with the change
     assert changed["fte"] == pytest.approx(manager["fte"] / 2)

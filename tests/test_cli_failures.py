@@ -257,8 +257,12 @@ def tables(path: Path) -> dict[str, list]:
     engine = make_engine(path)
     try:
         with engine.connect() as c:
-            return {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
-                    for t in ("rso", "allocation", "manager", "audit")}
+            tables = {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
+                      for t in ("rso", "allocation", "manager")}
+            # Signing in and out are audited (access rows); nothing else may change.
+            tables["audit"] = c.execute(text("SELECT * FROM audit WHERE kind != 'access' "
+                                             "ORDER BY 1")).all()
+            return tables
     finally:
         engine.dispose()
 

@@ -18,11 +18,12 @@ from sqlmodel import SQLModel
 
 from ncpi_desktop.demo.generate import Register, generate
 from ncpi_desktop.demo.profiles import PROFILES, Profile
+from ncpi_desktop.demo.users import ADMIN, add_demo_users
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage import models
 from ncpi_desktop.storage.audit import append
 from ncpi_desktop.storage.bulk import insert_frame
-from ncpi_desktop.storage.database import open_database
+from ncpi_desktop.storage.users import create_database, sign_out
 
 __all__ = ["TABLES", "build_demo", "insert_frame", "profile_names", "write_register"]
 
@@ -60,7 +61,7 @@ def write_register(connection: Connection, register: Register, profile: Profile,
     report(first_step + len(TABLES), total, "Writing audit")
     detail = {"profile": profile.name, "seed": profile.seed,
               "as_at": register.as_at.isoformat(), "counts": counts}
-    append(connection, "demo", "collection", "build demo", (),
+    append(connection, ADMIN.user_name, "collection", "build demo", (),
            {"before": None, "after": detail})
     counts["audit"] = 1
     return counts
@@ -69,7 +70,8 @@ def write_register(connection: Connection, register: Register, profile: Profile,
 def build_demo(path: Path | str, profile: str,
                progress: Progress | None = None, *, scale: float = 1.0,
                as_at: date | None = None) -> dict[str, int]:
-    """Create the demo database ``path`` for ``profile`` ("lancashire-2017" or "national").
+    """Create the demo database ``path`` for ``profile`` ("lancashire-2017" or "national"):
+    encrypted, with its key file beside it and the demo users (``demo.users``).
 
     The same profile (and as-at date) gives the same register every time. ``scale`` and ``as_at``
     exist for tests: the national profile built small, at a fixed date.
@@ -82,15 +84,16 @@ def build_demo(path: Path | str, profile: str,
     spec = PROFILES[profile].scaled(scale)
     report = progress or (lambda _done, _total, _what: None)
     total = 3 + len(TABLES) + 1
-    report(0, total, "Creating database")
-    engine = open_database(path, create=True)
+    report(0, total, "Creating the encrypted database and its users' key slots")
+    session = create_database(path, ADMIN)
     try:
         report(1, total, f"Generating the {spec.name} register")
         register = generate(spec, as_at=as_at, policy=Policy())
-        with engine.begin() as connection:
+        with session.engine.begin() as connection:
             counts = write_register(connection, register, spec, report, first_step=2,
                                     total_steps=total)
+        counts["users"] = add_demo_users(session, register.managers)
     finally:
-        engine.dispose()
+        sign_out(session)
     report(total, total, "Done")
     return counts

@@ -17,6 +17,9 @@ MARKING = "OFFICIAL-SENSITIVE"
 
 #: The shortest password accepted (SECURITY.md, "Signing in").
 MIN_PASSWORD_LENGTH = 12
+#: Failed sign-ins in a row after which the next attempt must wait, and for how long (seconds).
+SIGN_IN_FAILURES_BEFORE_WAIT = 5
+SIGN_IN_WAIT_SECONDS = 30
 
 
 class Role(StrEnum):
@@ -150,7 +153,8 @@ PERMITS: dict[Role, frozenset[Operation]] = {
     Role.OFFENDER_MANAGER: _FIGURES | {_O.SEE_NAMES} | _RECORD,
     Role.SUPERVISOR: _FIGURES | {_O.SEE_NAMES} | _RECORD | _SUPERVISE,
     Role.MANAGER: (_FIGURES | {_O.SEE_NAMES} | _RECORD | _SUPERVISE
-                   | {_O.PACK_WITH_NAMES, _O.EXPORT_EXTRACT, _O.IMPORT, _O.AUDIT_VIEW}),
+                   | {_O.PACK_WITH_NAMES, _O.EXPORT_EXTRACT, _O.IMPORT, _O.AUDIT_VIEW,
+                      _O.AUDIT_VERIFY, _O.AUDIT_EXPORT}),
     Role.ANALYST: _FIGURES | {_O.REPORT, _O.PACK, _O.EXPORT_TABLE},
     Role.ADMINISTRATOR: _FIGURES | {_O.MANAGE_USERS, _O.EDIT_POLICY, _O.AUDIT_VIEW,
                                     _O.AUDIT_VERIFY, _O.AUDIT_EXPORT, _O.IMPORT},

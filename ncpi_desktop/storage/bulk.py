@@ -46,6 +46,7 @@ DEFER_INDEXES_ROWS = 50_000
 ROWS_PER_STATEMENT = 256
 #: SQLite's limit on bound variables per statement before version 3.32 (32,766 after).
 SQLITE_MIN_VARIABLES = 999
+SQLITE_VARIABLES_SINCE_3_32 = 32766
 #: How SQLAlchemy's SQLite DATETIME stores a value (the zone is not stored).
 SQLITE_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -213,8 +214,9 @@ def _variable_limit(connection: Connection) -> int:
     dbapi = connection.connection.dbapi_connection
     try:
         return int(dbapi.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER))  # type: ignore[union-attr]
-    except (AttributeError, sqlite3.Error):  # Python < 3.11, or another driver
-        return SQLITE_MIN_VARIABLES
+    except (AttributeError, sqlite3.Error):  # Python < 3.11, or another driver (SQLCipher's)
+        version = getattr(connection.dialect.dbapi, "sqlite_version_info", (0,))
+        return SQLITE_VARIABLES_SINCE_3_32 if version >= (3, 32) else SQLITE_MIN_VARIABLES
 
 
 #: Column types whose stored form ``_sqlite_column`` knows (Enum, Numeric, JSON and other

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import sqlite3
 from functools import cache
@@ -15,6 +16,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 MIGRATIONS = Path(__file__).with_name("migrations")
 #: Pages of SQLite's cache, as a negative KiB figure (64 MiB): reads of the register are large.
 SQLITE_CACHE_KIB = 65536
+#: SQLCipher's raw key: 32 random bytes (AES-256), kept wrapped in the ``.keys`` file.
+DATABASE_KEY_BYTES = 32
 
 #: Migrations the application can run without: a database that lacks only these, and cannot be
 #: written to add them (read-only, busy with another program), opens at its older revision.
@@ -119,15 +122,46 @@ def parse_target(target: str | Path | None) -> URL:
     return parsed
 
 
-def make_engine(target: str | Path | None) -> Engine:
+def _sqlcipher():  # noqa: ANN202 - the DBAPI module, imported when an encrypted file is opened
+    from sqlcipher3 import dbapi2
+
+    return dbapi2
+
+
+def _keyed(key: bytes):  # noqa: ANN202 - a SQLAlchemy event handler
+    """A ``do_connect`` handler giving SQLCipher the raw key before anything reads the file:
+    a raw 32-byte key (``x'..'``) skips SQLCipher's PBKDF2, so opening costs nothing extra."""
+    if len(key) != DATABASE_KEY_BYTES:
+        raise DatabaseError("A database key is 32 bytes")
+    statement = f"PRAGMA key = \"x'{key.hex()}'\""
+
+    def connect(dialect, _record, cargs, cparams):  # noqa: ANN001, ANN202
+        connection = dialect.loaded_dbapi.connect(*cargs, **cparams)
+        # SQLCipher otherwise prints its own lines on standard error for a wrong key.
+        connection.execute("PRAGMA cipher_log_level = NONE")
+        connection.execute(statement)
+        return connection
+
+    return connect
+
+
+def make_engine(target: str | Path | None, key: bytes | None = None) -> Engine:
     """An engine for ``target``. Statements' parameters are never part of an error's message
-    (``hide_parameters``): a failed write must not print a name or a date of birth."""
+    (``hide_parameters``): a failed write must not print a name or a date of birth.
+
+    With ``key`` (a SQLite file only) the file is SQLCipher's, encrypted with that raw key."""
     parsed = parse_target(target)
     try:
         if parsed.get_backend_name() == "sqlite":
+            options = {} if key is None else {"module": _sqlcipher()}
             engine = create_engine(parsed, connect_args={"check_same_thread": False},
-                                   hide_parameters=True)
+                                   hide_parameters=True, **options)
+            if key is not None:
+                event.listen(engine, "do_connect", _keyed(key))
             event.listen(engine, "connect", _sqlite_pragmas)
+        elif key is not None:
+            raise DatabaseError(f"{shown_location(target)} is not a SQLite file: only those "
+                                f"are encrypted by the application (a server encrypts its own)")
         else:
             engine = create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
     except (ImportError, ArgumentError) as exc:  # a driver that is not installed
@@ -156,13 +190,16 @@ def _first_line(exc: BaseException) -> str:
     return text.splitlines()[0] if text else type(exc).__name__
 
 
-def open_database(target: str | Path | None, *, create: bool = False) -> Engine:
+def open_database(target: str | Path | None, *, create: bool = False,
+                  key: bytes | None = None) -> Engine:
     """Open (and migrate) a database. With ``create`` a missing SQLite file is made.
 
     A database that cannot be written, and lacks only migrations the application can run without
     (``OPTIONAL_REVISIONS``), is opened as it is. Raises ``DatabaseError`` with a one-line
     message when the file is missing, is not a database, cannot be read, or cannot be brought up
-    to a schema the application can use.
+    to a schema the application can use. ``key`` opens (or, with ``create``, makes) a file
+    encrypted with SQLCipher; an encrypted file opened without its key, or with another, is
+    "not a database".
     """
     path = sqlite_file(parse_target(target))
     if path is not None:
@@ -171,12 +208,14 @@ def open_database(target: str | Path | None, *, create: bool = False) -> Engine:
                 raise DatabaseError(f"No database at {path}")
             try:
                 path.parent.mkdir(parents=True, exist_ok=True)
+                # Readable by its owner only (SQLite gives its journal the same mode).
+                os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))
             except OSError as exc:
                 raise DatabaseError(f"Cannot create the database {path}: "
                                     f"{exc.strerror or exc}") from exc
         elif path.is_dir():
             raise DatabaseError(f"{path} is a folder, not a database file")
-    engine = make_engine(target)
+    engine = make_engine(target, key)
     try:
         # Alembic costs about half a second to import and run; most opens find the schema current.
         revision = schema_revision(engine)
@@ -222,7 +261,7 @@ def _cannot_write(exc: SQLAlchemyError | DBAPIError) -> bool:
     """``exc`` says the database cannot be written (rather than that it is damaged, or not one
     the migrations know)."""
     orig = getattr(exc, "orig", None)
-    if isinstance(orig, sqlite3.Error):
+    if isinstance(orig, sqlite3.Error) or hasattr(orig, "sqlite_errorcode"):  # or SQLCipher's
         return (getattr(orig, "sqlite_errorcode", 0) & 0xFF) in _SQLITE_UNWRITABLE
     state = getattr(orig, "sqlstate", None) or getattr(orig, "pgcode", None)
     return state in _POSTGRES_UNWRITABLE
@@ -272,3 +311,30 @@ def schema_revision(engine: Engine) -> str | None:
         if not inspect(connection).has_table("alembic_version"):
             return None
         return connection.execute(text("SELECT version_num FROM alembic_version")).scalar()
+
+
+def export_encrypted(plain: Path, out: Path, key: bytes) -> None:
+    """Copy the plain SQLite file ``plain`` whole into a new SQLCipher file ``out`` under the raw
+    ``key`` (SQLCipher's ``sqlcipher_export``: schema, rows and ``user_version``)."""
+    connection = _sqlcipher().connect(str(plain))
+    try:
+        connection.execute("PRAGMA cipher_log_level = NONE")
+        connection.execute(f"ATTACH DATABASE ? AS encrypted KEY \"x'{key.hex()}'\"",
+                           (str(out),))
+        connection.execute("SELECT sqlcipher_export('encrypted')")
+        connection.execute("DETACH DATABASE encrypted")
+    except Exception as exc:  # noqa: BLE001 - the driver's errors, said in one line
+        raise DatabaseError(f"Cannot encrypt {plain}: {_first_line(exc)}") from exc
+    finally:
+        connection.close()
+
+
+def change_key(engine: Engine, key: bytes) -> None:
+    """Re-encrypt the engine's SQLCipher file under ``key`` (``PRAGMA rekey``); the engine is
+    disposed, as its other connections hold the old key."""
+    raw = engine.raw_connection()
+    try:
+        raw.driver_connection.execute(f"PRAGMA rekey = \"x'{key.hex()}'\"")
+    finally:
+        raw.close()
+        engine.dispose()

@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from builders import signed_in_engine
 from conftest import LANCASHIRE_AS_AT, report_of
 from sqlalchemy import text
 
@@ -15,7 +16,6 @@ from ncpi_desktop.cli import main
 from ncpi_desktop.demo.build import build_demo
 from ncpi_desktop.demo.names import FAMILY_NAMES
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.storage.database import open_database
 
 POLICY = Policy()
 
@@ -253,10 +253,10 @@ def test_allocation_history_agrees_with_the_register(lancashire, rsos):
 
 
 def test_the_build_is_audited(lancashire):
-    # (other tests' reports on this database add disclosure rows)
-    audit = frame(lancashire, "SELECT * FROM audit WHERE kind = 'collection'")
+    # (other tests' reports on this database add disclosure and access rows)
+    audit = frame(lancashire, "SELECT * FROM audit WHERE operation = 'build demo'")
     assert len(audit) == 1
-    assert audit["actor"].iloc[0] == "demo" and audit["operation"].iloc[0] == "build demo"
+    assert audit["actor"].iloc[0] == "admin"
     detail = json.loads(audit["detail"].iloc[0])
     assert detail["after"]["profile"] == "lancashire-2017"
 
@@ -272,7 +272,7 @@ def test_two_builds_are_identical(tmp_path, lancashire, lancashire_report):
     path = tmp_path / "again.sqlite3"
     progress: list[tuple[int, int, str]] = []
     counts = build_demo(path, "lancashire-2017", lambda *step: progress.append(step))
-    engine = open_database(path)
+    engine = signed_in_engine(path)
     try:
         assert report_of(engine) == lancashire_report
         for table in ("manager", "rso", "allocation", "visit", "arms", "civil_order",
@@ -286,3 +286,27 @@ def test_two_builds_are_identical(tmp_path, lancashire, lancashire_report):
     assert counts["rso"] == 2742 and counts["audit"] == 1
     done = [step[0] for step in progress]
     assert done == sorted(done) and progress[-1][0] == progress[-1][1]
+
+
+# --- the demo users (SECURITY.md, "Demo databases") ---------------------------------------------
+
+def test_the_demo_holds_its_users_and_each_signs_in_with_the_demo_password(lancashire,
+                                                                            lancashire_path):
+    from ncpi_desktop.storage.users import sign_in, sign_out
+
+    users = frame(lancashire, "SELECT user_name, roles, scope, manager_id FROM app_user")
+    by_name = users.set_index("user_name")
+    assert by_name.loc["admin", "roles"] == "administrator"
+    assert by_name.loc["manager", ["roles", "scope"]].tolist() == ["manager", "force"]
+    assert by_name.loc["analyst", "roles"] == "analyst"
+    assert by_name.loc["supervisor.east", "scope"] == "bcu:East"
+    assert by_name.loc["supervisor.east1", "scope"] == "team:East 1"
+    serving = frame(lancashire, "SELECT manager_id FROM manager WHERE active AND "
+                                "role = 'offender_manager'")["manager_id"]
+    oms = users[users["roles"] == "offender_manager"]
+    assert sorted(oms["user_name"]) == sorted(serving.str.lower())
+    assert (oms["scope"] == "caseload:" + oms["manager_id"]).all()
+    for name in ("admin", "supervisor.east1", "om009"):
+        session = sign_in(lancashire_path, name, "demo-password")
+        assert session.user.user_name == name
+        sign_out(session)

@@ -8,6 +8,7 @@ from datetime import date
 import numpy as np
 import pandas as pd
 import pytest
+from builders import signed_in_engine
 from conftest import report_of
 
 from ncpi_desktop.demo.build import build_demo, insert_frame, write_register
@@ -27,7 +28,7 @@ SCALE = 0.02
 def national(tmp_path_factory):
     path = tmp_path_factory.mktemp("national") / "national.sqlite3"
     counts = build_demo(path, "national", scale=SCALE, as_at=AS_AT)
-    engine = open_database(path)
+    engine = signed_in_engine(path)
     yield counts, engine
     engine.dispose()
 
@@ -140,3 +141,15 @@ def test_unknown_profile_is_refused(tmp_path):
     with pytest.raises(ValueError, match="Unknown demo profile"):
         build_demo(tmp_path / "x.sqlite3", "atlantis")
     assert set(PROFILES) == {"lancashire-2017", "national"}
+
+
+def test_national_supervisors_are_named_after_its_first_bcu_and_team(national):
+    _, engine = national
+    with engine.connect() as connection:
+        bcu, team = connection.exec_driver_sql(
+            "SELECT bcu, team FROM manager ORDER BY rowid LIMIT 1").one()
+        users = dict(connection.exec_driver_sql(
+            "SELECT user_name, scope FROM app_user WHERE roles = 'supervisor'").all())
+    word = lambda text: "".join(c for c in text.lower() if c.isalnum())  # noqa: E731
+    assert users == {f"supervisor.{word(bcu)}": f"bcu:{bcu}",
+                     f"supervisor.{word(team)}": f"team:{team}"}

@@ -6,10 +6,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from extract_files import db_state, valid_rows, write_folder
+from builders import signed_in_engine
+from extract_files import db_state, new_database, valid_rows, write_folder
 
 from ncpi_desktop.cli import main
-from ncpi_desktop.storage.database import open_database
+
+
+def fresh(path):
+    """A new database holding the tests' user (``import`` no longer makes one)."""
+    new_database(path).dispose()
+    return path
 
 
 @pytest.fixture
@@ -17,9 +23,11 @@ def extract(tmp_path):
     return write_folder(tmp_path / "extract")
 
 
-def test_import_creates_the_database_and_prints_the_summary(tmp_path, extract, capsys):
+def test_import_into_a_new_database_prints_the_summary(tmp_path, extract, capsys):
     db = tmp_path / "new.sqlite3"
-    assert main(["import", str(extract), "--db", str(db), "--actor", "DS Hart"]) == 0
+    assert main(["init", "--db", str(db)]) == 0
+    capsys.readouterr()
+    assert main(["import", str(extract), "--db", str(db)]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out == [
         "managers: 4 added, 0 updated, 0 unchanged",
@@ -29,10 +37,10 @@ def test_import_creates_the_database_and_prints_the_summary(tmp_path, extract, c
         "orders: 2 added, 0 updated, 0 unchanged",
         "manager changes recorded in the allocation history: 0",
     ]
-    engine = open_database(db)
-    with engine.connect() as c:
-        assert c.exec_driver_sql("SELECT actor, operation FROM audit").all() == [
-            ("DS Hart", "import")]
+    engine = signed_in_engine(db)
+    with engine.connect() as c:  # the audit's who is the signed-in user (tests/conftest.py)
+        assert c.exec_driver_sql("SELECT actor, operation FROM audit WHERE operation = "
+                                 "'import'").all() == [("manager", "import")]
     engine.dispose()
 
     assert main(["import", str(extract), "--db", str(db)]) == 0
@@ -40,10 +48,10 @@ def test_import_creates_the_database_and_prints_the_summary(tmp_path, extract, c
 
 
 def test_import_prints_every_error_and_exits_1(tmp_path, capsys):
-    db = tmp_path / "r.sqlite3"
+    db = fresh(tmp_path / "r.sqlite3")
     assert main(["import", str(write_folder(tmp_path / "good")), "--db", str(db)]) == 0
     capsys.readouterr()
-    engine = open_database(db)
+    engine = signed_in_engine(db)
     before = db_state(engine)
 
     tables = valid_rows()
@@ -65,11 +73,12 @@ def test_import_prints_every_error_and_exits_1(tmp_path, capsys):
     engine.dispose()
 
 
-def test_a_refused_import_into_a_new_database_leaves_no_file(tmp_path, capsys):
-    tables = valid_rows()
-    tables["offenders"][0]["sex"] = "x"
+def test_import_into_a_missing_database_says_to_make_one_and_makes_nothing(tmp_path, extract,
+                                                                          capsys):
     db = tmp_path / "new.sqlite3"
-    assert main(["import", str(write_folder(tmp_path / "bad", tables)), "--db", str(db)]) == 1
+    assert main(["import", str(extract), "--db", str(db)]) == 2
+    assert capsys.readouterr().err == (f"ncpi-desktop: No database at {db}: make one with "
+                                       f"ncpi-desktop init --db {db}\n")
     assert not db.exists()
 
 
@@ -81,8 +90,8 @@ def test_check_writes_nothing(tmp_path, extract, capsys):
     assert out.endswith("extract is valid; nothing was written (--check)\n")
     assert not db.exists()
 
-    assert main(["import", str(extract), "--db", str(db)]) == 0
-    engine = open_database(db)
+    assert main(["import", str(extract), "--db", str(fresh(db))]) == 0
+    engine = signed_in_engine(db)
     before = db_state(engine)
     tables = valid_rows()
     tables["offenders"][0]["manager_id"] = "OM2"
@@ -108,7 +117,7 @@ def test_import_of_what_is_not_an_extract_exits_2(tmp_path, capsys, make, messag
 def test_import_into_a_missing_folder_exits_2(tmp_path, extract, capsys):
     db = tmp_path / "no" / "such" / "r.sqlite3"
     assert main(["import", str(extract), "--db", str(db)]) == 2
-    assert "folder" in capsys.readouterr().err and not db.parent.exists()
+    assert "No database" in capsys.readouterr().err and not db.parent.exists()
 
 
 def test_import_into_something_that_is_not_a_database_exits_2(tmp_path, extract, capsys):
@@ -121,12 +130,12 @@ def test_import_into_something_that_is_not_a_database_exits_2(tmp_path, extract,
 @pytest.mark.parametrize("out", ["x", "x.zip", "x.xlsx"])
 def test_export_writes_an_extract_that_imports_to_the_same_report(tmp_path, extract, capsys,
                                                                   out):
-    db = tmp_path / "r.sqlite3"
+    db = fresh(tmp_path / "r.sqlite3")
     assert main(["import", str(extract), "--db", str(db)]) == 0
     assert main(["export", "--db", str(db), "--out", str(tmp_path / out)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
         "managers: 4, offenders: 5, visits: 3, arms: 2, orders: 2")
-    copy = tmp_path / "copy.sqlite3"
+    copy = fresh(tmp_path / "copy.sqlite3")
     assert main(["import", str(tmp_path / out), "--db", str(copy)]) == 0
     capsys.readouterr()
     reports = []
@@ -138,7 +147,7 @@ def test_export_writes_an_extract_that_imports_to_the_same_report(tmp_path, extr
 
 @pytest.mark.parametrize("out", ["x.csv", "missing/x.zip"])
 def test_export_where_it_cannot_exits_2(tmp_path, extract, capsys, out):
-    db = tmp_path / "r.sqlite3"
+    db = fresh(tmp_path / "r.sqlite3")
     assert main(["import", str(extract), "--db", str(db)]) == 0
     assert main(["export", "--db", str(db), "--out", str(tmp_path / out)]) == 2
     assert capsys.readouterr().err.startswith("ncpi-desktop: ")

@@ -75,6 +75,8 @@ def dump_hash(path: Path) -> str:
     try:
         digest = hashlib.sha256()
         for line in connection.iterdump():
+            if line.startswith('INSERT INTO "audit"') and "'access'" in line:
+                continue  # every command's sign-in and sign-out, not a write of its own
             digest.update(line.encode("utf-8", "surrogatepass"))
         return digest.hexdigest()
     finally:
@@ -100,7 +102,7 @@ def run_import(extract: Path, db: Path) -> tuple[int, str, str]:
             warnings.catch_warnings():
         warnings.simplefilter("ignore")
         try:
-            status = main(["import", str(extract), "--db", str(db), "--actor", "fuzz"])
+            status = main(["import", str(extract), "--db", str(db)])
         except SystemExit as exc:  # argparse's own refusals
             status = exc.code
     return status, out.getvalue(), err.getvalue()

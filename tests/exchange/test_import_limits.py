@@ -119,7 +119,7 @@ def _run_child(extract: Path, db: Path, *options: str) -> tuple[int, str, float,
     env = dict(os.environ, PYTHONPATH=str(ROOT), QT_QPA_PLATFORM="offscreen")
     started = time.perf_counter()
     child = subprocess.run([sys.executable, "-c", CHILD, "import", str(extract), "--db", str(db),
-                            "--actor", "tester", *options],
+                            *options],
                            capture_output=True, text=True, env=env, cwd=db.parent, timeout=300)
     seconds = time.perf_counter() - started
     return child.returncode, child.stderr, seconds, float(child.stdout.splitlines()[-1])
@@ -330,6 +330,8 @@ def test_only_the_first_errors_are_listed_then_one_line_counts_the_rest(tmp_path
     tables = valid_rows()
     tables["visits"] = rows
     db = tmp_path / "r.sqlite3"
+    engine = new_database(db)
+    before = db_state(engine)
     assert main(["import", str(write_folder(tmp_path / "bad", tables)), "--db", str(db)]) == 1
     captured = capsys.readouterr()
     lines = captured.out.splitlines()
@@ -340,7 +342,8 @@ def test_only_the_first_errors_are_listed_then_one_line_counts_the_rest(tmp_path
     assert lines[1_000] == "bad: and 1,500 more errors, not listed (only the first 1,000 are)"
     assert captured.err.splitlines() == [
         "ncpi-desktop: 2,500 error(s) in bad; nothing was imported"]
-    assert not db.exists()
+    assert db_state(engine) == before
+    engine.dispose()
 
 
 def test_the_errors_listed_are_the_first_in_file_and_row_order(engine, tmp_path):
@@ -368,6 +371,7 @@ def test_the_errors_listed_are_the_first_in_file_and_row_order(engine, tmp_path)
 def test_the_limit_options_of_the_import_command(tmp_path, capsys):
     folder = write_folder(tmp_path / "x")
     db = tmp_path / "r.sqlite3"
+    new_database(db).dispose()
     assert main(["import", str(folder), "--db", str(db), "--max-rows", "4"]) == 2
     assert capsys.readouterr().err.splitlines() == [
         "ncpi-desktop: offenders.csv: more than 4 rows (limit: 4 rows per file; --max-rows "

@@ -25,8 +25,9 @@ def read_only(monkeypatch) -> Callable[[Path], AbstractContextManager[None]]:
         if os.geteuid() == 0:
             make_engine = database.make_engine
 
-            def read_only_engine(target):  # noqa: ANN001, ANN202 - as make_engine
-                return make_engine(f"sqlite:///file:{Path(target).resolve()}?mode=ro&uri=true")
+            def read_only_engine(target, key=None):  # noqa: ANN001, ANN202 - as make_engine
+                return make_engine(f"sqlite:///file:{Path(target).resolve()}?mode=ro&uri=true",
+                                   key)
 
             with monkeypatch.context() as patch:
                 patch.setattr(database, "make_engine", read_only_engine)

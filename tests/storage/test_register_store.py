@@ -5,7 +5,6 @@ made by other code is refused."""
 from __future__ import annotations
 
 import io
-import shutil
 import struct
 import subprocess
 import sys
@@ -16,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from builders import Register
+from builders import Register, copy_database, signed_in_engine
 from register_copy import (
     AS_AT,
     assert_frames_equal,
@@ -35,9 +34,6 @@ from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.exchange.report import build_report
 from ncpi_desktop.storage import register_store, snapshot
-from ncpi_desktop.storage.database import (
-    open_database,
-)
 from ncpi_desktop.storage.load import RegisterCache, load_snapshot
 from ncpi_desktop.storage.register_store import (
     frame_from_bytes,
@@ -51,9 +47,8 @@ LANCASHIRE_AS_AT = date(2017, 10, 9)
 @pytest.fixture
 def lancashire_copy(lancashire_path: Path, tmp_path: Path) -> Engine:
     """The session's Lancashire demo, copied so that it may be written."""
-    path = tmp_path / "lancashire.sqlite3"
-    shutil.copyfile(lancashire_path, path)
-    engine = open_database(path)
+    path = copy_database(lancashire_path, tmp_path / "lancashire.sqlite3")
+    engine = signed_in_engine(path)
     yield engine
     engine.dispose()
 
