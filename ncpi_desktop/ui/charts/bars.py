@@ -36,7 +36,7 @@ def name_ticks(names: list[str], height: float, line_height: float) -> list[tupl
 
 def styled_plot(min_height: int, parent: QWidget | None = None) -> pg.PlotWidget:
     """A white plot with no menu, buttons or mouse panning, and the charts' axis colours."""
-    plot = pg.PlotWidget(parent, background="w")
+    plot = pg.PlotWidget(parent, background=style.CHART_BACKGROUND)
     plot.setMinimumHeight(min_height)
     item = plot.getPlotItem()
     item.setMenuEnabled(False)
@@ -56,7 +56,7 @@ def limit_line(label_position: float) -> pg.InfiniteLine:
         angle=90, movable=False,
         pen=pg.mkPen(style.LIMIT_LINE, width=1.5, style=Qt.PenStyle.DashLine),
         label="", labelOpts={"position": label_position, "color": style.LIMIT_LINE,
-                             "anchors": [(0, 0), (0, 0)], "fill": (255, 255, 255, 220)})
+                             "anchors": [(0, 0), (0, 0)], "fill": style.LIMIT_LABEL_FILL})
 
 
 class HorizontalBarChart(QWidget):
