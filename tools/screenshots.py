@@ -29,6 +29,18 @@ DEMO_AS_AT = date(2017, 10, 9)
 THEMES = ("light", "dark", "high-contrast")
 
 
+def quiet_offscreen_noise() -> None:
+    """The offscreen platform warns whenever a window's size constraints change (a real one does
+    not): drop that line, print every other message."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_kind, _context, message: str) -> None:  # noqa: ANN001
+        if "propagateSizeHints" not in message:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
 def ensure_demo(path: Path) -> None:
     """Build the Lancashire 2017 demo at ``path`` unless it is there already."""
     if path.exists():
@@ -118,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     width, height = (int(n) for n in args.size.lower().split("x"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    quiet_offscreen_noise()
     ensure_demo(args.db)
     with tempfile.TemporaryDirectory(prefix="screenshots-") as scratch:
         from PySide6.QtCore import QSettings

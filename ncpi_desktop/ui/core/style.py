@@ -18,7 +18,14 @@ default), or Fusion with the ``light``, ``dark`` or ``high-contrast`` palette be
 
 from __future__ import annotations
 
-from PySide6.QtGui import QColor, QGuiApplication, QPalette
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette, QPolygonF
 from PySide6.QtWidgets import QApplication, QStyleFactory
 
 # --- fixed grounds, the same under every theme ------------------------------------------------
@@ -159,15 +166,54 @@ def muted_name(palette: QPalette | None = None) -> str:
     return muted_text(palette).name()
 
 
+_ARROWS: dict[tuple[str, bool], str] = {}
+
+
+def _arrow(colour: str, *, up: bool) -> str:
+    """A small ``colour`` triangle as a PNG file (made once per run) for a style sheet's
+    ``image:``: a spin box styled by a sheet loses the style's own arrows."""
+    key = (colour, up)
+    if key not in _ARROWS:
+        image = QImage(9, 5, QImage.Format.Format_ARGB32)
+        image.fill(Qt.GlobalColor.transparent)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(QColor(colour))
+        tip, base = (0, 5) if up else (5, 0)
+        painter.drawPolygon(QPolygonF([QPointF(0, base), QPointF(9, base), QPointF(4.5, tip)]))
+        painter.end()
+        folder = Path(tempfile.gettempdir()) / f"ncpi-desktop-arrows-{os.getpid()}"
+        if not folder.exists():
+            folder.mkdir()
+            atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        path = folder / f"{colour.lstrip('#')}-{'up' if up else 'down'}.png"
+        image.save(str(path))
+        _ARROWS[key] = path.as_posix()
+    return _ARROWS[key]
+
+
 def window_style(palette: QPalette | None = None) -> str:
     """The application-wide style sheet: the colours that follow the palette in use."""
     palette = _palette(palette)
     muted = muted_name(palette)
     warning = on_ground(WARNING_FOREGROUND, palette)
-    return f"""
+    sheet = f"""
 QLabel#muted, QLabel#hint {{ color: {muted}; }}
 QPushButton#warningButton {{ color: {warning}; font-weight: 600; }}
 """
+    if current_theme() == "high-contrast":
+        # Fusion draws a field's frame a shade darker than the window: nothing, on black.
+        text = palette.color(QPalette.ColorRole.WindowText).name()
+        focus = palette.color(QPalette.ColorRole.Highlight).name()
+        sheet += f"""
+QLineEdit, QAbstractSpinBox {{ border: 1px solid {text}; padding: 1px 2px; }}
+QLineEdit:focus, QAbstractSpinBox:focus {{ border: 2px solid {focus}; }}
+QAbstractSpinBox::up-button, QAbstractSpinBox::down-button {{ width: 14px; border: none; }}
+QAbstractSpinBox::up-arrow {{ image: url({_arrow(text, up=True)}); }}
+QAbstractSpinBox::down-arrow {{ image: url({_arrow(text, up=False)}); }}
+"""
+    return sheet
 
 # --- the themes -------------------------------------------------------------------------------
 
