@@ -38,8 +38,9 @@ def themed(request: pytest.FixtureRequest, qapp: QApplication) -> Iterator[str]:
 def shown(lancashire_path: Path, tmp_path_factory: pytest.TempPathFactory,
           themed: str) -> Iterator[list[QWidget]]:
     """The window on the demo at 1366x768 with every page built, the detail panel on an RSO
-    with flags, and a proposal for the East BCU: the top-level widgets to check. Built once
-    per theme (its settings in a file of its own)."""
+    with flags, a proposal for the East BCU, a record dialog showing an error, and the
+    reassign, absence and allocation history dialogs: the top-level widgets to check. Built
+    once per theme (its settings in a file of its own)."""
     folder = tmp_path_factory.mktemp(f"theme-{themed}")
     copy = folder / "demo.sqlite3"
     shutil.copyfile(lancashire_path, copy)
@@ -56,11 +57,19 @@ def shown(lancashire_path: Path, tmp_path_factory: pytest.TempPathFactory,
     detail = window.features.record.show_detail(str(flagged))
     view = window.features.rebalancing.propose(Scope("East"))
     assert view is not None
+    # A record dialog refusing what was typed (its error box), and Manage's dialogs.
+    record = window.features.record.record("visit", str(flagged))
+    record.show_error("The visit date is after the as-at date.")
+    rebalancing = window.features.rebalancing
+    dialogs = [record, rebalancing.reassign([str(flagged)]),
+               rebalancing.going(absence=True), rebalancing.history(rso_id=str(flagged))]
     for page in window.pages:  # each page laid out and polished once
         window.tabs.setCurrentWidget(page)
         QApplication.processEvents()
-    yield [window, detail, view]
-    for top in (view, detail, window):
+    tops = [window, detail, view, *(d for d in dialogs if d is not None)]
+    assert len(tops) == 7
+    yield tops
+    for top in reversed(tops):
         top.close()
         top.deleteLater()
     QApplication.processEvents()
@@ -84,8 +93,8 @@ def test_every_label_reads_on_its_ground(shown: list[QWidget], themed: str):
     found = labels(shown)
     names = {label.objectName() for label in found}
     # The kinds the issue names are among those checked: none is skipped by accident.
-    assert {"summaryValue", "summaryCaption", "summaryNote", "muted", "facts",
-            "verdictText"} <= names
+    assert {"summaryValue", "summaryCaption", "summaryNote", "muted", "hint", "facts",
+            "verdictText", "errorBox"} <= names
     texts = [text for label in found for text in label_texts(label)]
     assert len(texts) > 200
     # Captions and cards: AA everywhere; the high-contrast theme asks more of its own ground.
