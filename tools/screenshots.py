@@ -137,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
 
         for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
             QSettings.setPath(QSettings.Format.IniFormat, scope, str(Path(scratch) / "settings"))
-        copy = Path(scratch) / "register.sqlite3"
+        copy = Path(scratch) / args.db.name
         shutil.copyfile(args.db, copy)
         for theme in args.theme or THEMES:
             shoot_theme(theme, copy, args.out, (width, height))
