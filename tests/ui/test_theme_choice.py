@@ -79,3 +79,19 @@ def test_muted_text_is_quieter_than_text_but_keeps_its_contrast(qapp: QApplicati
             assert muted == palette.color(Role.WindowText)  # no grey text there
         else:
             assert muted != palette.color(Role.WindowText)
+
+
+def test_under_the_system_theme_a_switch_of_the_desktop_is_followed(qapp: QApplication,
+                                                                    monkeypatch):
+    """The desktop turns dark while the window is open: the theme is applied again from the
+    desktop's new palette (the muted captions' colour is derived from it); a chosen theme
+    stays as chosen."""
+    from PySide6.QtCore import Qt
+
+    applied: list[str] = []
+    for chosen, followed in (("system", ["system"]), ("light", [])):
+        with theme(chosen), monkeypatch.context() as patch:
+            patch.setattr(style, "apply_theme", lambda _app, name: applied.append(name))
+            qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
+        assert applied == followed
+        applied.clear()

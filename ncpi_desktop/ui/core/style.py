@@ -220,6 +220,7 @@ QAbstractSpinBox::down-arrow {{ image: url({_arrow(text, up=False)}); }}
 #: The themes ``--theme`` accepts; ``system`` follows the desktop.
 THEMES = ("system", "light", "dark", "high-contrast")
 _THEME_PROPERTY = "ncpiTheme"
+_FOLLOWING_PROPERTY = "ncpiFollowsSystem"
 
 Role = QPalette.ColorRole
 Group = QPalette.ColorGroup
@@ -295,7 +296,6 @@ def apply_theme(app: QApplication, name: str = "system") -> None:
     it when it changes); the others use Fusion with their own palette."""
     if name not in THEMES:
         raise ValueError(f"unknown theme {name!r} (one of {', '.join(THEMES)})")
-    first = app.property(_THEME_PROPERTY) is None
     app.setProperty(_THEME_PROPERTY, name)
     if name == "system":
         app.setPalette(_readable_placeholder(QGuiApplication.palette()))
@@ -305,7 +305,8 @@ def apply_theme(app: QApplication, name: str = "system") -> None:
             app.setStyle(fusion)
         app.setPalette(theme_palette(name))
     app.setStyleSheet(window_style(app.palette()))
-    if first:
+    if not app.property(_FOLLOWING_PROPERTY):
+        app.setProperty(_FOLLOWING_PROPERTY, True)
         app.styleHints().colorSchemeChanged.connect(lambda _scheme: _follow_system(app))
 
 
