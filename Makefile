@@ -1,6 +1,8 @@
 # make run   : set up, then open the application on the bundled Lancashire 2017 demo database
 # make test  : set up, then run ruff, the import contracts and the whole test suite offscreen
 # make bench : set up, then print the benchmark figures
+# make screenshots : set up, then write screenshots/<theme>/<page>.png of every page, the detail
+#              panel and a proposal at 1366x768 in the light, dark and high-contrast themes
 # make fuzz  : set up, then feed the import many more mutated extracts than make test does
 #              (FUZZ_EXAMPLES=N to choose how many; about 30 a second)
 PYTHON ?= python3.11
@@ -9,7 +11,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := demo-data/lancashire-2017.sqlite3
 
-.PHONY: run test bench lint demo clean fuzz
+.PHONY: run test bench lint demo clean fuzz screenshots
 
 FUZZ_EXAMPLES ?= 10000
 
@@ -40,8 +42,11 @@ fuzz: $(STAMP)
 	NCPI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
 		-p no:cacheprovider tests/exchange/test_import_fuzz.py
 
+screenshots: $(STAMP) $(DEMO_DB)
+	QT_QPA_PLATFORM=$${QT_QPA_PLATFORM:-offscreen} $(BIN)/python tools/screenshots.py --db $(DEMO_DB)
+
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) demo-data bench-out
+	rm -rf $(VENV) demo-data bench-out screenshots

@@ -65,6 +65,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--as-at", dest="gui_as_at", type=parse_date, default=None,
                         help="open the application as at this date (default: today)")
+    parser.add_argument("--theme", choices=["system", "light", "dark", "high-contrast"],
+                        default=None, help="the application's colours, remembered for the next "
+                        "run (default: the last chosen; at first, follow the system)")
     gui = commands.add_parser("gui", help="open the application (the default)")
     gui.add_argument("--db", dest="sub_db", help=argparse.SUPPRESS)
 
@@ -394,7 +397,7 @@ def _print_progress(done: int, total: int, what: str) -> None:
 def cmd_gui(args: argparse.Namespace) -> int:
     from ncpi_desktop.ui.app import run_app
 
-    return run_app(_target(args), as_at=args.gui_as_at)
+    return run_app(_target(args), as_at=args.gui_as_at, theme=args.theme)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -74,10 +74,11 @@ def test_gui_opens_on_the_database_as_at_the_date_given(db, monkeypatch):
     import ncpi_desktop.ui.app as app
 
     opened: list[tuple] = []
-    monkeypatch.setattr(app, "run_app", lambda target, as_at=None: opened.append((target, as_at))
-                        or 0)
+    monkeypatch.setattr(app, "run_app", lambda target, as_at=None, theme=None:
+                        opened.append((target, as_at, theme)) or 0)
     assert main(["--db", str(db), "--as-at", "09/10/2017"]) == 0
-    assert opened == [(str(db), date(2017, 10, 9))]
+    assert main(["--db", str(db), "--theme", "dark"]) == 0
+    assert opened == [(str(db), date(2017, 10, 9), None), (str(db), None, "dark")]
 
 
 def test_report_reads_the_kept_register_and_never_a_stale_one(lancashire_path, tmp_path, capsys,

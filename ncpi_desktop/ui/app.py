@@ -12,8 +12,9 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 from ncpi_desktop import __version__
 from ncpi_desktop.crash import report_crash
 from ncpi_desktop.storage.database import DatabaseError, default_database_path, open_database
+from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.context import one_line
-from ncpi_desktop.ui.core.settings import APP_NAME, APPLICATION, ORGANISATION
+from ncpi_desktop.ui.core.settings import APP_NAME, APPLICATION, ORGANISATION, THEME, app_settings
 from ncpi_desktop.ui.main_window import MainWindow
 
 #: Message boxes opened by the exception hook, kept alive until closed.
@@ -86,10 +87,27 @@ def build_window(target: str | None, *, settings: QSettings | None = None,
     return window
 
 
-def run_app(target: str | None, as_at: date | None = None) -> int:
-    """Open the application on ``target`` (as at ``as_at``, default today) until it closes."""
+def choose_theme(app: QApplication, theme: str | None = None,
+                 settings: QSettings | None = None) -> str:
+    """Apply ``theme`` (one of ``style.THEMES``) and remember it for the next run; None: the one
+    remembered ("system", following the desktop, until one is chosen). Returns the theme."""
+    settings = settings if settings is not None else app_settings()
+    if theme is None:
+        theme = THEME.read(settings)
+        if theme not in style.THEMES:
+            theme = "system"
+    else:
+        THEME.write(settings, theme)
+    style.apply_theme(app, theme)
+    return theme
+
+
+def run_app(target: str | None, as_at: date | None = None, theme: str | None = None) -> int:
+    """Open the application on ``target`` (as at ``as_at``, default today) until it closes,
+    under ``theme`` (``choose_theme``)."""
     app = application()
     install_exception_hook()
+    choose_theme(app, theme)
     window = build_window(target, as_at=as_at, defer=True, background=True)
     window.show()
     return app.exec()

@@ -50,7 +50,7 @@ def bar_colours(brushes: list, pens: list) -> dict[str, object]:
 
 def styled_plot(min_height: int, parent: QWidget | None = None) -> pg.PlotWidget:
     """A white plot with no menu, buttons or mouse panning, and the charts' axis colours."""
-    plot = pg.PlotWidget(parent, background="w")
+    plot = pg.PlotWidget(parent, background=style.CHART_BACKGROUND)
     plot.setMinimumHeight(min_height)
     # Not a stop for Tab: the keys do nothing on a chart (its figures are in the tables beside
     # it); a screen reader still reads its name and description (``chart_text``).
@@ -73,7 +73,7 @@ def limit_line(label_position: float) -> pg.InfiniteLine:
         angle=90, movable=False,
         pen=pg.mkPen(style.LIMIT_LINE, width=1.5, style=Qt.PenStyle.DashLine),
         label="", labelOpts={"position": label_position, "color": style.LIMIT_LINE,
-                             "anchors": [(0, 0), (0, 0)], "fill": (255, 255, 255, 220)})
+                             "anchors": [(0, 0), (0, 0)], "fill": style.LIMIT_LABEL_FILL})
 
 
 class HorizontalBarChart(QWidget):

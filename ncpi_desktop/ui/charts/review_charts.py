@@ -29,16 +29,16 @@ from ncpi_desktop.ui.core import style
 
 #: Overdue visits stacked by risk, most serious first (darkest) so the eye reads them first.
 RISK_COLOURS: dict[str, str] = {
-    RiskLevel.VERY_HIGH.value: "#6d1208",
-    RiskLevel.HIGH.value: "#c8412f",
-    RiskLevel.MEDIUM.value: "#e9a23b",
-    RiskLevel.LOW.value: "#9db8d9",
+    RiskLevel.VERY_HIGH.value: style.RISK_VERY_HIGH,
+    RiskLevel.HIGH.value: style.RISK_HIGH,
+    RiskLevel.MEDIUM.value: style.RISK_MEDIUM,
+    RiskLevel.LOW.value: style.RISK_LOW,
 }
 RISKS_SERIOUS_FIRST = [level.value for level in reversed(RiskLevel)]
 #: ARMS completion bars: at or above the force figure, and below it.
 AT_OR_ABOVE = style.BAR
-BELOW = "#d9822b"
-TREND_LINE = "#3f6ea8"
+BELOW = style.BAR_BELOW
+TREND_LINE = style.TREND_LINE
 #: Pixels between two month labels on the trend's axis.
 TICK_GAP = 10  # not a rule: a look
 
@@ -186,7 +186,7 @@ class TrendChart(QWidget):
         super().__init__(parent)
         self._frame = pd.DataFrame()
         self._layout_widget = pg.GraphicsLayoutWidget()
-        self._layout_widget.setBackground("w")
+        self._layout_widget.setBackground(style.CHART_BACKGROUND)
         self._layout_widget.setMinimumHeight(220)
         # Not a stop for Tab (the keys do nothing here); a screen reader reads its name.
         self._layout_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)

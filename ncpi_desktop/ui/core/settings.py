@@ -83,6 +83,8 @@ WINDOW_STATE = saved_state("window/state")
 LAST_FOLDER = text("last_folder")
 #: Who makes changes, as the audit and the allocation history record it (default: the login).
 USER_NAME = text("user/name")
+#: The theme (``style.THEMES``): "system" follows the desktop; ``--theme`` sets it.
+THEME = text("appearance/theme", "system")
 
 # --- a page's view state, inside the page's group (``Page.settings_group``) -------------------
 

@@ -43,6 +43,7 @@ QLabel#warningNote {{
 }}
 QLabel#infoNote {{
     background: {style.CARD_BACKGROUND};
+    color: {style.CARD_TEXT};
     border: 1px solid {style.CARD_BORDER};
     border-radius: 4px;
     padding: 6px 8px;

@@ -75,14 +75,13 @@ __all__ = ["CHECK", "Going", "Mode", "ProposalView", "Scope", "scopes"]
 
 #: Pixels a tick box takes in front of the RSO id.
 CHECK_WIDTH = 26
-GOOD_BACKGROUND = "#e3f1e5"
-GOOD_FOREGROUND = "#1d5b2a"
 VERDICT_STYLE = f"""
 QFrame#verdict {{ border-radius: 6px; padding: 4px; }}
-QFrame#verdict[ok="true"] {{ background: {GOOD_BACKGROUND}; color: {GOOD_FOREGROUND}; }}
+QFrame#verdict[ok="true"] {{ background: {style.GOOD_BACKGROUND};
+                             color: {style.GOOD_FOREGROUND}; }}
 QFrame#verdict[ok="false"] {{ background: {style.WARNING_BACKGROUND};
                               color: {style.WARNING_FOREGROUND}; }}
-QFrame#verdict[ok="true"] QLabel {{ color: {GOOD_FOREGROUND}; }}
+QFrame#verdict[ok="true"] QLabel {{ color: {style.GOOD_FOREGROUND}; }}
 QFrame#verdict[ok="false"] QLabel {{ color: {style.WARNING_FOREGROUND}; }}
 QLabel#verdictText {{ font-size: 11pt; }}
 """
@@ -306,6 +305,8 @@ class ProposalView(QDialog):
         self.verdict.setProperty("ok", bool(proposal.feasible))
         self.verdict.style().unpolish(self.verdict)
         self.verdict.style().polish(self.verdict)
+        self.verdict_text.style().unpolish(self.verdict_text)  # its colour follows the frame's
+        self.verdict_text.style().polish(self.verdict_text)
         self.verdict_text.setText("<br>".join(html.escape(line) for line in lines))
 
     @property

@@ -57,7 +57,6 @@ Record = Callable[[str, "str | None", "QWidget | None"], QWidget]
 DETAIL_STYLE = f"""
 QLabel#rsoTitle {{ font-size: 16pt; font-weight: 600; }}
 QLabel#rsoSubtitle {{ font-size: 10.5pt; }}
-QLabel#muted {{ color: {style.MUTED}; }}
 QLabel#sectionTitle {{ font-size: 11pt; font-weight: 600; }}
 QFrame#facts QLabel, QLabel#facts {{ color: {style.CARD_TEXT}; }}
 QFrame#facts, QLabel#facts {{

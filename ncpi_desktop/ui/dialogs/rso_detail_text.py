@@ -197,12 +197,12 @@ def flags_html(row: pd.Series) -> tuple[str, str]:
     raised = [name for name in RSO_FLAGS
               if flag_column(name) in row.index and bool(row[flag_column(name)])]
     if not raised:
-        return "Flags", f"<span style='color:{style.MUTED}'>No flag raised.</span>"
+        return "Flags", f"<span style='color:{style.muted_name()}'>No flag raised.</span>"
     boxes = []
     for name in raised:
         good = name in GOOD_NEWS
-        background = "#e3f1e6" if good else style.WARNING_BACKGROUND
-        colour = "#1e5b2c" if good else style.WARNING_FOREGROUND
+        background = style.GOOD_BACKGROUND if good else style.WARNING_BACKGROUND
+        colour = style.GOOD_FOREGROUND if good else style.WARNING_FOREGROUND
         title = flag_title(name)
         boxes.append(
             f"<table width='100%' cellpadding='6' style='background:{background}; "
@@ -217,17 +217,19 @@ def reactive_html(row: pd.Series, policy: Policy) -> str:
     mode = row["management"]
     titles = criteria_titles(policy)
     lines = []
+    warning = style.on_ground(style.WARNING_FOREGROUND)
+    good = style.on_ground(style.GOOD_FOREGROUND)
     for criterion in CRITERIA:
         unmet = row[unmet_column(criterion)]
         if unmet:
-            lines.append(f"<tr><td style='color:{style.WARNING_FOREGROUND}'>✗</td>"
+            lines.append(f"<tr><td style='color:{warning}'>✗</td>"
                          f"<td>{_esc(titles[criterion])}: <b style='color:"
-                         f"{style.WARNING_FOREGROUND}'>{_esc(unmet)}</b></td></tr>")
+                         f"{warning}'>{_esc(unmet)}</b></td></tr>")
         else:
             detail = ""
             if criterion == "concern" and pd.notna(row["concern_free_from"]):
                 detail = f" (since {_day(row['concern_free_from'])})"
-            lines.append(f"<tr><td style='color:#1e7a34'>✓</td>"
+            lines.append(f"<tr><td style='color:{good}'>✓</td>"
                          f"<td>{_esc(titles[criterion] + detail)}</td></tr>")
     if mode == ManagementMode.REACTIVE:
         head = ("Managed reactively; the criteria " + (
@@ -241,5 +243,5 @@ def reactive_html(row: pd.Series, policy: Policy) -> str:
                                         "not eligible for reactive management."))
     return (f"<div style='margin-bottom:4px'>{_esc(head)}</div>"
             f"<table cellpadding='2'>{''.join(lines)}</table>"
-            f"<div style='color:{style.MUTED}; margin-top:4px'>The offender manager must also "
-            "be satisfied, and record the decision with a reason.</div>")
+            f"<div style='color:{style.muted_name()}; margin-top:4px'>The offender manager must "
+            "also be satisfied, and record the decision with a reason.</div>")

@@ -53,7 +53,7 @@ class Rebalancing(QObject):
                               self.reassign_action.shortcut())
         self.hand_back_button = QPushButton("")
         self.hand_back_button.setFlat(True)
-        self.hand_back_button.setStyleSheet("color: #8e1b10; font-weight: 600;")
+        self.hand_back_button.setObjectName("warningButton")  # coloured by the theme
         self.hand_back_button.clicked.connect(self.hand_back)
         self.hand_back_button.hide()
         context.add_status_widget(self.hand_back_button)

@@ -46,8 +46,6 @@ QLabel#errorBox {{
     border-radius: 4px;
     padding: 8px;
 }}
-QLabel#muted {{ color: {style.MUTED}; }}
-QLabel#hint {{ color: {style.MUTED}; }}
 QLabel#rsoTitle {{ font-weight: 600; }}
 """
 
