@@ -55,7 +55,7 @@ class Policy:
     # Rebalancing: among equal moves, RSOs allocated within this many months stay where they are.
     rebalance_keep_recent_months: int = 6
     # Signing in (SECURITY.md): the window locks, its data hidden, after this many idle minutes.
-    idle_lock_minutes: float = 15
+    idle_lock_minutes: float = 15.0
 
     def visit_interval_months(self, risk: RiskLevel) -> int:
         return {

@@ -58,8 +58,9 @@ class PasswordPrompt(QWidget):
         self.message.hide()
         self.button = QPushButton(action, self)
         self.button.setAccessibleName(action)
-        self.button.setDefault(True)
-        self.button.setAutoDefault(True)
+        # Return in a field tries once (``returnPressed``); the button is not a dialog's
+        # default button too, or Return would try twice.
+        self.button.setAutoDefault(False)
         self.button.clicked.connect(self.attempt)
         self.name_edit.returnPressed.connect(self.password_edit.setFocus)
         self.password_edit.returnPressed.connect(self.attempt)

@@ -145,6 +145,7 @@ class SignedIn(QObject):
         central, self._central = self._central, None
         if central is not None:
             window.setCentralWidget(central)
+            central.show()  # taken out of the window, it was hidden
         for dock in self._hidden_docks:
             dock.show()
         self._hidden_docks = []
