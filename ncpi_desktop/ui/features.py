@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 
 from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.menus.admin import AdminActions
 from ncpi_desktop.ui.menus.exchange import ExchangeActions
 from ncpi_desktop.ui.menus.manage import Rebalancing
 from ncpi_desktop.ui.menus.record import RecordActions
@@ -46,6 +47,8 @@ class Features:
     record: RecordActions
     #: The Manage menu, Ctrl+R, dragging RSOs onto managers, the hand-back reminder.
     rebalancing: Rebalancing
+    #: Manage › Users, Rules and Audit log.
+    admin: AdminActions
 
     @property
     def pages(self) -> list[ReviewPage]:
@@ -68,7 +71,8 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
         add_page(page)
     record = RecordActions(context)
     rebalancing = Rebalancing(context, caseload_page)
+    admin = AdminActions(context)
     return Features(exchange=exchange, trend=trend, visits_page=visits_page,
                     arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
                     register_page=register_page,
-                    record=record, rebalancing=rebalancing)
+                    record=record, rebalancing=rebalancing, admin=admin)
