@@ -150,5 +150,5 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
     PolicyField("rebalance_keep_recent_months", "Rebalancing keeps recent moves", "months",
                 "No national figure found: continuity of a recent allocation", True),
     PolicyField("idle_lock_minutes", "Idle minutes before the window locks", "minutes",
-                "Security contract (SECURITY.md): default 15 minutes", True),
+                "No national figure found: the security contract's default", True),
 )

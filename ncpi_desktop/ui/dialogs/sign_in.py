@@ -13,7 +13,6 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QDialog,
-    QDialogButtonBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -55,7 +54,9 @@ class PasswordPrompt(QWidget):
         self.message.setAccessibleName("Why the sign-in was refused")
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {style.WARNING_FOREGROUND}; font-weight: 600;")
-        self.message.hide()
+        # Room for two lines from the start, so a refusal never squeezes the fields.
+        self.message.setMinimumHeight(2 * self.message.fontMetrics().lineSpacing() + 4)
+        self.message.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
         self.button = QPushButton(action, self)
         self.button.setAccessibleName(action)
         # Return in a field tries once (``returnPressed``); the button is not a dialog's
@@ -74,10 +75,11 @@ class PasswordPrompt(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addLayout(form)
         layout.addWidget(self.message)
-        row = QHBoxLayout()
-        row.addStretch(1)
-        row.addWidget(self.button)
-        layout.addLayout(row)
+        #: The row of buttons (a dialog adds its Cancel here).
+        self.buttons = QHBoxLayout()
+        self.buttons.addStretch(1)
+        self.buttons.addWidget(self.button)
+        layout.addLayout(self.buttons)
 
     @property
     def waiting(self) -> int:
@@ -110,13 +112,12 @@ class PasswordPrompt(QWidget):
             self.password_edit.setFocus()
             return
         self.password_edit.clear()
-        self.message.hide()
+        self.message.clear()
         self.signed_in.emit(session)
 
     def say(self, text: str) -> None:
         """One line saying why the last attempt was refused (replacing the one before)."""
         self.message.setText(text)
-        self.message.show()
 
     def wait(self, seconds: int) -> None:
         """Count ``seconds`` down, every field and the button disabled until it reaches 0."""
@@ -168,18 +169,18 @@ class SignInDialog(QDialog):
         marking.setObjectName("muted")
         self.prompt = PasswordPrompt(sign_in, user_name=user_name, parent=self)
         self.prompt.signed_in.connect(self._signed_in)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel, self)
-        cancel = buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        cancel = QPushButton("Cancel", self)
         cancel.setAccessibleName("Cancel")
+        cancel.setToolTip("Open nothing")
         cancel.setAutoDefault(False)
-        buttons.rejected.connect(self.reject)
+        cancel.clicked.connect(self.reject)
+        self.prompt.buttons.addWidget(cancel)
         layout = QVBoxLayout(self)
         layout.addWidget(heading)
         layout.addWidget(where)
         layout.addWidget(marking)
         layout.addSpacing(6)
         layout.addWidget(self.prompt)
-        layout.addWidget(buttons)
         self.prompt.focus()
 
     def _signed_in(self, session: Session) -> None:
@@ -195,6 +196,10 @@ def ask_sign_in(sign_in: SignIn, location: str, *, user_name: str = "",
         return dialog.session if dialog.exec() == QDialog.DialogCode.Accepted else None
     finally:
         dialog.deleteLater()
+
+
+#: The lock page's box (a laptop's screen is wider).
+BOX_WIDTH = 480
 
 
 class LockPage(QFrame):
@@ -213,7 +218,7 @@ class LockPage(QFrame):
         box = QFrame(self)
         box.setObjectName("lock_box")
         box.setFrameShape(QFrame.Shape.StyledPanel)
-        box.setMaximumWidth(520)
+        box.setFixedWidth(BOX_WIDTH)
         heading = QLabel("Locked", box)
         heading.setStyleSheet("font-size: 18px; font-weight: 600;")
         self.why = QLabel("", box)
@@ -227,11 +232,11 @@ class LockPage(QFrame):
         self.sign_out_button.setAutoDefault(False)
         self.sign_out_button.setToolTip("Close the register so that someone else can sign in")
         self.sign_out_button.clicked.connect(self.sign_out_requested)
+        self.prompt.buttons.insertWidget(0, self.sign_out_button)
         inner = QVBoxLayout(box)
         inner.addWidget(heading)
         inner.addWidget(self.why)
         inner.addWidget(self.prompt)
-        inner.addWidget(self.sign_out_button, 0, Qt.AlignmentFlag.AlignLeft)
         outer = QVBoxLayout(self)
         outer.addStretch(1)
         outer.addWidget(box, 0, Qt.AlignmentFlag.AlignHCenter)
@@ -243,3 +248,5 @@ class LockPage(QFrame):
         lead = f"{reason} " if reason else ""
         self.why.setText(f"{lead}The register is hidden until {display_name} gives their "
                          f"password again.")
+        # A wrapped label's height depends on its width: say it, or the box squeezes the fields.
+        self.why.setMinimumHeight(self.why.heightForWidth(BOX_WIDTH - 24))
