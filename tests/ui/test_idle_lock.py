@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import pytest
 from builders import AS_AT
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QTableView, QWidget
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
@@ -199,3 +200,18 @@ def test_opening_another_database_asks_to_sign_in_to_it(qtbot, signed_window, tr
     assert window.open_target("elsewhere.sqlite3") is False
     assert asked == [("elsewhere.sqlite3", "supervisor.east")]
     assert window.engine is before and window.context.user == USER
+
+
+def test_no_shortcut_reaches_the_window_while_locked(qtbot, signed_window) -> None:
+    window, control = signed_window
+    fired: list[bool] = []
+    action = QAction("Anything", window)  # a shortcut of the window itself, as Alt+D is
+    action.setShortcut(QKeySequence("Ctrl+J"))
+    action.triggered.connect(lambda: fired.append(True))
+    window.addAction(action)
+    window.activateWindow()
+    qtbot.keyClick(window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    assert fired == [True]  # it works while unlocked
+    control.lock()
+    qtbot.keyClick(window.centralWidget(), Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
+    assert fired == [True] and control.locked
