@@ -12,6 +12,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QApplication, QTableView, QWidget
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
 from ncpi_desktop.domain.security import Role, Scope, ScopeKind, User
 from ncpi_desktop.ui.core.session import SignInRefused
@@ -210,8 +211,24 @@ def test_no_shortcut_reaches_the_window_while_locked(qtbot, signed_window) -> No
     action.triggered.connect(lambda: fired.append(True))
     window.addAction(action)
     window.activateWindow()
+    qtbot.waitActive(window)
     qtbot.keyClick(window, Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     assert fired == [True]  # it works while unlocked
     control.lock()
     qtbot.keyClick(window.centralWidget(), Qt.Key.Key_J, Qt.KeyboardModifier.ControlModifier)
     assert fired == [True] and control.locked
+
+
+def test_a_database_that_cannot_record_the_lock_still_locks(qtbot, signed_window,
+                                                            trust: Trust,
+                                                            monkeypatch: pytest.MonkeyPatch
+                                                            ) -> None:
+    window, control = signed_window
+
+    def read_only(_engine: Engine, _actor: str, _action: str) -> None:
+        raise OperationalError("INSERT", {}, Exception("attempt to write a readonly database"))
+
+    monkeypatch.setattr(control, "_record", read_only)
+    control.lock()
+    assert control.locked and tables_with_rows() == []
+    assert "could not record the lock" in window.statusBar().currentMessage()

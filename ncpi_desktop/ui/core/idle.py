@@ -9,6 +9,7 @@ are swallowed, so nothing behind the lock can be reached from the keyboard.
 from __future__ import annotations
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, QTimer, Signal
+from PySide6.QtWidgets import QWidget
 
 #: What counts as someone using the application.
 ACTIVITY = frozenset({
@@ -20,16 +21,18 @@ SHORTCUTS = frozenset({QEvent.Type.Shortcut})
 
 
 class IdleWatch(QObject):
-    """Emits ``idle`` after ``minutes`` without activity anywhere in the application."""
+    """Emits ``idle`` after ``minutes`` without activity anywhere in the application, while
+    ``window`` is on screen (a closed window neither locks nor blocks anything)."""
 
     idle = Signal()
 
-    def __init__(self, minutes: float, parent: QObject | None = None) -> None:
+    def __init__(self, minutes: float, window: QWidget, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("idle_watch")
+        self._window = window
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.timeout.connect(self.idle)
+        self._timer.timeout.connect(self._on_timeout)
         self._blocking = False
         self.set_minutes(minutes)
         app = QCoreApplication.instance()
@@ -71,9 +74,13 @@ class IdleWatch(QObject):
         if app is not None:
             app.removeEventFilter(self)
 
+    def _on_timeout(self) -> None:
+        if self._window.isVisible():
+            self.idle.emit()
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 - Qt API
         kind = event.type()
-        if self._blocking and kind in SHORTCUTS:
+        if self._blocking and kind in SHORTCUTS and self._window.isVisible():
             return True
         if kind in ACTIVITY and self._timer.isActive():
             self._timer.start()

@@ -26,9 +26,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.formats import fmt_number
-from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.core.context import AppContext, one_line
 from ncpi_desktop.ui.core.idle import IdleWatch
 from ncpi_desktop.ui.core.session import Session, SignIn, roles_text, shown_location
 from ncpi_desktop.ui.dialogs.sign_in import LockPage, ask_sign_in
@@ -73,7 +74,7 @@ class SignedIn(QObject):
             file_menu.insertAction(before, self.sign_out_action)
         else:
             file_menu.addAction(self.sign_out_action)
-        self.watch = IdleWatch(context.policy.idle_lock_minutes, self)
+        self.watch = IdleWatch(context.policy.idle_lock_minutes, window, self)
         self.watch.idle.connect(self.lock_idle)
         context.figures_changed.connect(self._on_figures)
         attach(context, session)
@@ -99,7 +100,13 @@ class SignedIn(QObject):
         self.watch.set_minutes(self._context.policy.idle_lock_minutes)
 
     def _audit(self, action: str) -> None:
-        self._record(self.session.engine, self.user_name, action)
+        """The access row for ``action``; a database that cannot take it (read-only) is said
+        in the status bar, and the lock still works."""
+        try:
+            self._record(self.session.engine, self.user_name, action)
+        except SQLAlchemyError as exc:
+            self._context.show_status(f"The audit log could not record the {action}: "
+                                      f"{one_line(exc)}")
 
     # --- the lock ---------------------------------------------------------------------------
 
@@ -168,10 +175,10 @@ class SignedIn(QObject):
     # --- signing out and in ---------------------------------------------------------------
 
     def sign_out(self) -> None:
-        """Record the sign-out, hide the data, and ask who signs in next (Cancel: quit)."""
-        self._audit("sign-out")
+        """Hide the data, record the sign-out, and ask who signs in next (Cancel: quit)."""
         if not self.locked:
             self._cover()
+        self._audit("sign-out")
         assert self.lock_page is not None
         self.lock_page.hide()
         target = self.session.target
