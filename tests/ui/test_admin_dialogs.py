@@ -237,6 +237,10 @@ def test_an_administrator_changes_a_rule_and_every_page_uses_it(qtbot,
     row = dialog.model.row_of("key", "caseload_limit_per_fte")
     assert dialog.model.index(row, 2).data() == "45 RSOs per FTE"
     assert window.undo_stack.count() == 1  # undoable, like every named operation
+    dialog.close()
+    qtbot.waitUntil(lambda: actions.dialog is None)  # deleted on close
+    window.undo_stack.undo()  # the pages read again; the closed dialog is not asked to
+    assert window.policy.caseload_limit_per_fte == Policy().caseload_limit_per_fte
 
 
 def test_rules_are_read_only_without_the_administrator_role(window: MainWindow) -> None:
