@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 from builders import AS_AT
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QMessageBox, QTableView
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QAbstractSpinBox,
+    QApplication,
+    QComboBox,
+    QLineEdit,
+    QMessageBox,
+    QTableView,
+    QWidget,
+)
 from sqlalchemy.engine import Engine
 from test_audit_log_dialog import FakeAudit
 
@@ -19,6 +28,7 @@ from ncpi_desktop.domain.security import NotPermitted, Role, Scope, ScopeKind, U
 from ncpi_desktop.ui.core.session import AuditService, UserService
 from ncpi_desktop.ui.dialogs.audit_log import AuditLogDialog
 from ncpi_desktop.ui.dialogs.rules import RulesDialog
+from ncpi_desktop.ui.dialogs.sign_in import LockPage, SignInDialog
 from ncpi_desktop.ui.dialogs.users import UsersDialog
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.menus.admin import AdminActions
@@ -326,3 +336,34 @@ def test_a_manager_may_view_but_not_verify_or_export(qtbot, window: MainWindow) 
     assert "may not export the audit log" in dialog.export_button.toolTip()
     click(qtbot, dialog.verify_button)
     assert fake.verified == 0
+
+
+CONTROLS = (QAbstractButton, QLineEdit, QComboBox, QAbstractSpinBox, QTableView)
+
+
+def every_dialog(qtbot) -> list[QWidget]:
+    dialogs: list[QWidget] = [UsersDialog(FakeUsers().service()),
+                              RulesDialog(Policy, FakeApply(), may_edit=True),
+                              AuditLogDialog(FakeAudit().service()),
+                              SignInDialog(lambda _n, _p: None, "register.sqlite3"),
+                              LockPage(lambda _n, _p: None, "om009", "Olivia Mercer")]
+    for dialog in dialogs:
+        qtbot.addWidget(dialog)
+    return dialogs
+
+
+def test_every_control_of_the_new_dialogs_has_an_accessible_name(qtbot) -> None:
+    for dialog in every_dialog(qtbot):
+        unnamed = [f"{type(w).__name__} {getattr(w, 'text', lambda: '')()!r}"
+                   for w in dialog.findChildren(QWidget)
+                   if isinstance(w, CONTROLS) and not w.accessibleName()
+                   and not isinstance(w.parent(), QTableView | QAbstractSpinBox | QComboBox)]
+        assert unnamed == [], dialog.windowTitle()
+
+
+def test_the_new_dialogs_fit_a_laptop_screen(qtbot) -> None:
+    for dialog in every_dialog(qtbot):
+        hint = dialog.minimumSizeHint()
+        assert hint.width() <= 1366 and hint.height() <= 700, dialog.windowTitle()
+        if not isinstance(dialog, LockPage):
+            assert dialog.width() <= 1366 and dialog.height() <= 700, dialog.windowTitle()
