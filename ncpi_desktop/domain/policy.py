@@ -54,6 +54,8 @@ class Policy:
     order_review_window_days: int = 90
     # Rebalancing: among equal moves, RSOs allocated within this many months stay where they are.
     rebalance_keep_recent_months: int = 6
+    # Signing in (SECURITY.md): the window locks, its data hidden, after this many idle minutes.
+    idle_lock_minutes: float = 15.0
 
     def visit_interval_months(self, risk: RiskLevel) -> int:
         return {
@@ -147,4 +149,6 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "No national figure found", True),
     PolicyField("rebalance_keep_recent_months", "Rebalancing keeps recent moves", "months",
                 "No national figure found: continuity of a recent allocation", True),
+    PolicyField("idle_lock_minutes", "Idle minutes before the window locks", "minutes",
+                "No national figure found: the security contract's default", True),
 )

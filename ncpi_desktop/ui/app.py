@@ -1,7 +1,15 @@
-"""Starting the application: the QApplication, the first database, the exception hook."""
+"""Starting the application: the QApplication, signing in to the first database, the exception
+hook.
+
+No data is shown before someone signs in (SECURITY.md): ``run_app`` asks for a user name and
+password for the database being opened (Cancel: the application ends, status 0, having opened
+nothing), then builds the window over the signed-in session, with the idle lock, File › Sign out
+and a sign-in for every database opened later (``menus.session``).
+"""
 
 from __future__ import annotations
 
+import os
 import sys
 from datetime import date
 from types import TracebackType
@@ -14,8 +22,11 @@ from ncpi_desktop.crash import report_crash
 from ncpi_desktop.storage.database import DatabaseError, default_database_path, open_database
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.context import one_line
+from ncpi_desktop.ui.core.session import Session, record_access, shown_location, sign_in_to
 from ncpi_desktop.ui.core.settings import APP_NAME, APPLICATION, ORGANISATION, THEME, app_settings
+from ncpi_desktop.ui.dialogs.sign_in import ask_sign_in
 from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.menus.session import SignedIn
 
 #: Message boxes opened by the exception hook, kept alive until closed.
 _open_error_boxes: list[QMessageBox] = []
@@ -68,12 +79,17 @@ def install_exception_hook() -> None:
 
 def build_window(target: str | None, *, settings: QSettings | None = None,
                  as_at: date | None = None, defer: bool = False,
-                 background: bool = False) -> MainWindow:
+                 background: bool = False, session: Session | None = None) -> MainWindow:
     """The main window over ``target`` (path or URL; None: the default database, created empty
-    on first use). A database that cannot be opened is explained, and the window opens empty.
+    on first use), or over ``session``'s database for its signed-in user (``signed_in``). A
+    database that cannot be opened is explained, and the window opens empty.
     ``defer`` and ``background``: see ``MainWindow`` (the application uses both).
     """
     window = MainWindow(settings=settings, as_at=as_at, defer=defer, background=background)
+    if session is not None:
+        signed_in(window, session)
+        window.set_database(session.engine)
+        return window
     try:
         if target is None:
             engine = open_database(default_database_path(), create=True)
@@ -102,12 +118,28 @@ def choose_theme(app: QApplication, theme: str | None = None,
     return theme
 
 
+def signed_in(window: MainWindow, session: Session) -> SignedIn:
+    """Make ``window`` work for ``session``: its user on the context, the status bar, File ›
+    Sign out, the idle lock, and a sign-in for File › Open."""
+    control = SignedIn(window, window.context, session, sign_in_to=sign_in_to,
+                       record=record_access, show_database=window.set_database,
+                       before=window.quit_action)
+    window.opener = control.open_database
+    return control
+
+
 def run_app(target: str | None, as_at: date | None = None, theme: str | None = None) -> int:
-    """Open the application on ``target`` (as at ``as_at``, default today) until it closes,
-    under ``theme`` (``choose_theme``)."""
+    """Ask who is signing in to ``target``, then open the application (as at ``as_at``,
+    default today, under ``theme``: ``choose_theme``) until it closes; 0 at once if the
+    sign-in is cancelled."""
     app = application()
     install_exception_hook()
     choose_theme(app, theme)
-    window = build_window(target, as_at=as_at, defer=True, background=True)
+    location = shown_location(target if target is not None else default_database_path())
+    session = ask_sign_in(sign_in_to(target), location,
+                          user_name=os.environ.get("NCPI_USER", ""))
+    if session is None:
+        return 0
+    window = build_window(target, as_at=as_at, defer=True, background=True, session=session)
     window.show()
     return app.exec()

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from PySide6.QtGui import QAction
 
 from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.menus.admin import AdminActions
 from ncpi_desktop.ui.menus.consultations import ListConsultations
 from ncpi_desktop.ui.menus.exchange import ExchangeActions
 from ncpi_desktop.ui.menus.manage import Rebalancing
@@ -49,6 +50,8 @@ class Features:
     rebalancing: Rebalancing
     #: The audit's consultation rows for the lists of named RSOs shown.
     consultations: ListConsultations
+    #: Manage › Users, Rules and Audit log.
+    admin: AdminActions
 
     @property
     def pages(self) -> list[ReviewPage]:
@@ -71,8 +74,9 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
         add_page(page)
     record = RecordActions(context)
     rebalancing = Rebalancing(context, caseload_page)
+    admin = AdminActions(context)
     return Features(exchange=exchange, trend=trend, visits_page=visits_page,
                     arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
                     register_page=register_page,
                     record=record, rebalancing=rebalancing,
-                    consultations=ListConsultations(context))
+                    consultations=ListConsultations(context), admin=admin)

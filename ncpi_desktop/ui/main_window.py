@@ -8,6 +8,7 @@ fresh figures. Which features the window has is said in ``ui.features``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -88,6 +89,9 @@ class MainWindow(QMainWindow):
         self._features: Features | None = None
         self._pages: list[Page] = []
         self._about: QMessageBox | None = None
+        #: How File › Open opens another database: the application signs in to it
+        #: (``menus.session``), returning its engine, or None when the user cancels.
+        self.opener: Callable[[str], Engine | None] | None = None
 
         self.tabs = QTabWidget(self)
         self.tabs.setDocumentMode(True)
@@ -260,7 +264,14 @@ class MainWindow(QMainWindow):
         self.context.database_changed.emit(self.location)
 
     def open_target(self, target: str) -> bool:
-        """Open a database path or URL; on failure say why in a message box and keep the old."""
+        """Open a database path or URL (through ``opener`` when set: signing in); on failure
+        say why in a message box and keep the old."""
+        if self.opener is not None:
+            opened = self.opener(target)
+            if opened is None:
+                return False
+            self.set_database(opened)
+            return True
         try:
             engine = open_database(target)
         except DatabaseError as exc:
