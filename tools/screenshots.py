@@ -26,6 +26,8 @@ ROOT = Path(__file__).resolve().parent.parent
 DEMO = ROOT / "demo-data" / "lancashire-2017.sqlite3"
 #: The day the demo's records end near (as ``make run`` opens it).
 DEMO_AS_AT = date(2017, 10, 9)
+#: The demo user the screenshots sign in as (README, "Signing in"): sees every page.
+DEMO_USER, DEMO_PASSWORD = "manager", "demo-password"
 THEMES = ("light", "dark", "high-contrast")
 
 
@@ -83,18 +85,22 @@ def shoot_theme(theme: str, db: Path, out: Path, size: tuple[int, int]) -> None:
     """Every screenshot of ``theme``, from a window of its own over ``db``."""
     from PySide6.QtWidgets import QApplication
 
-    from ncpi_desktop.storage.database import open_database
-    from ncpi_desktop.ui.app import application
+    from ncpi_desktop.storage.users import sign_in
+    from ncpi_desktop.ui.app import application, build_window
     from ncpi_desktop.ui.core import style
+    from ncpi_desktop.ui.core.session import sign_in_to
     from ncpi_desktop.ui.core.settings import app_settings
-    from ncpi_desktop.ui.main_window import MainWindow
+    from ncpi_desktop.ui.dialogs.sign_in import SignInDialog
     from ncpi_desktop.ui.models.proposal import scopes
 
     app = application()
     style.apply_theme(app, theme)
-    engine = open_database(str(db))
-    window = MainWindow(settings=app_settings(), as_at=DEMO_AS_AT)
-    window.set_database(engine)
+    dialog = SignInDialog(sign_in_to(db), str(db), user_name=DEMO_USER)
+    save(dialog, out / theme / "sign-in.png")
+    dialog.close()
+    session = sign_in(db, DEMO_USER, DEMO_PASSWORD)
+    engine = session.engine
+    window = build_window(str(db), settings=app_settings(), as_at=DEMO_AS_AT, session=session)
     window.resize(*size)
     window.show()
     window.finish_building()
@@ -131,6 +137,8 @@ def main(argv: list[str] | None = None) -> int:
     width, height = (int(n) for n in args.size.lower().split("x"))
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     quiet_offscreen_noise()
+    from ncpi_desktop.storage.keys import keys_path
+
     ensure_demo(args.db)
     with tempfile.TemporaryDirectory(prefix="screenshots-") as scratch:
         from PySide6.QtCore import QSettings
@@ -139,6 +147,8 @@ def main(argv: list[str] | None = None) -> int:
             QSettings.setPath(QSettings.Format.IniFormat, scope, str(Path(scratch) / "settings"))
         copy = Path(scratch) / args.db.name
         shutil.copyfile(args.db, copy)
+        if keys_path(args.db).exists():
+            shutil.copyfile(keys_path(args.db), keys_path(copy))
         for theme in args.theme or THEMES:
             shoot_theme(theme, copy, args.out, (width, height))
     return 0

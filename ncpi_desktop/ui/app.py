@@ -19,10 +19,15 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from ncpi_desktop import __version__
 from ncpi_desktop.crash import report_crash
-from ncpi_desktop.storage.database import DatabaseError, default_database_path, open_database
+from ncpi_desktop.storage.database import (
+    DatabaseError,
+    default_database_path,
+    open_database,
+    shown_location,
+)
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.context import one_line
-from ncpi_desktop.ui.core.session import Session, record_access, shown_location, sign_in_to
+from ncpi_desktop.ui.core.session import Session, record_access, sign_in_to
 from ncpi_desktop.ui.core.settings import APP_NAME, APPLICATION, ORGANISATION, THEME, app_settings
 from ncpi_desktop.ui.dialogs.sign_in import ask_sign_in
 from ncpi_desktop.ui.main_window import MainWindow

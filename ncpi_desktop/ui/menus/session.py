@@ -29,9 +29,10 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.formats import fmt_number
+from ncpi_desktop.storage.database import shown_location
 from ncpi_desktop.ui.core.context import AppContext, one_line
 from ncpi_desktop.ui.core.idle import IdleWatch
-from ncpi_desktop.ui.core.session import Session, SignIn, roles_text, shown_location
+from ncpi_desktop.ui.core.session import Session, SignIn, roles_text
 from ncpi_desktop.ui.dialogs.sign_in import LockPage, ask_sign_in
 
 #: An access row of the audit log: (engine, actor, action).
