@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_rebalance_command(commands)
     add_user_commands(commands)
     cli_audit.register(commands, parse_date)
-    cli_write.register(commands)
+    cli_write.register(commands, parse_date)
     return parser
 
 

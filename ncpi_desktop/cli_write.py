@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING
 
 from ncpi_desktop.cli_session import add_sign_in_arguments
 from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
-from ncpi_desktop.formats import DATE_FORMAT
 
 try:  # exits.py gains it with the sign-in (SECURITY.md: 3, not permitted for this user)
     from ncpi_desktop.exits import EXIT_NOT_PERMITTED  # type: ignore[attr-defined]
@@ -39,16 +38,6 @@ COMMANDS = ("reassign", "record")
 POOL = "pool"
 
 
-def _day(text: str) -> date:
-    """YYYY-MM-DD or DD/MM/YYYY."""
-    for fmt in ("%Y-%m-%d", DATE_FORMAT):
-        try:
-            return datetime.strptime(text, fmt).date()
-        except ValueError:
-            continue
-    raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD or DD/MM/YYYY)")
-
-
 def _officers(text: str) -> int:
     try:
         return int(text)
@@ -56,8 +45,10 @@ def _officers(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a number of officers: {text!r}") from None
 
 
-def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``reassign`` and ``record visit|arms|decision`` to the command line."""
+def register(commands: argparse._SubParsersAction,
+             parse_date: Callable[[str], date]) -> None:
+    """Add ``reassign`` and ``record visit|arms|decision`` to the command line (``parse_date``
+    reads their ``--on``: the command line's one reading of a date)."""
     move = commands.add_parser(
         "reassign", help="move RSOs to another offender manager or to a team's pool")
     add_sign_in_arguments(move)
@@ -71,7 +62,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     to.add_argument("--to-pool", dest="to_pool", metavar="TEAM",
                     help="the team whose pool receives them")
     move.add_argument("--reason", required=True, help="why, recorded with the move")
-    move.add_argument("--on", type=_day, default=None,
+    move.add_argument("--on", type=parse_date, default=None,
                       help="the day the move takes effect (default: today)")
 
     record = commands.add_parser("record", help="record a visit, an ARMS assessment or a "
@@ -83,15 +74,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     for parser in (visit, arms, decision):
         add_sign_in_arguments(parser)
         parser.add_argument("--rso", required=True, metavar="ID", help="the RSO")
-    visit.add_argument("--on", type=_day, required=True, help="the day of the visit")
+    visit.add_argument("--on", type=parse_date, required=True, help="the day of the visit")
     visit.add_argument("--outcome", required=True, choices=["completed", "no_access"])
     visit.add_argument("--officers", type=_officers, required=True,
                        help="how many officers made it")
-    arms.add_argument("--on", type=_day, required=True, help="the day it was completed")
+    arms.add_argument("--on", type=parse_date, required=True, help="the day it was completed")
     arms.add_argument("--outcome", required=True, choices=["low", "medium", "high"])
     decision.add_argument("--mode", required=True, choices=["active", "reactive"])
     decision.add_argument("--reason", required=True, help="why, recorded with the decision")
-    decision.add_argument("--on", type=_day, default=None,
+    decision.add_argument("--on", type=parse_date, default=None,
                           help="the day of the decision (default: today)")
 
 
