@@ -140,8 +140,10 @@ def dialogs(window: MainWindow, tmp_path: Path) -> Iterator[tuple[str, QWidget]]
     yield "leaving", GoingDialog(figures, on=AS_AT, absence=False, manager_id="OM2")
     yield "absent", GoingDialog(figures, on=AS_AT, absence=True, manager_id="OM2")
     assert window.engine is not None
-    yield "hand back", HandBackDialog(window.engine, figures, on=AS_AT, apply=window.apply)
-    yield "allocation history", HistoryDialog(window.engine, rso_id=held[0])
+    yield "hand back", HandBackDialog(window.engine, figures, on=AS_AT, apply=window.apply,
+                                         user=window.context.user)
+    yield "allocation history", HistoryDialog(window.engine, user=window.context.user,
+                                              figures=figures, rso_id=held[0])
     yield "pack options", PackDialog(AS_AT, tmp_path / "pack.pdf")
     window.page_keys.help.trigger()
     yield "page help (F1)", window.page_keys.dialog

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from pathlib import Path
 
 import pytest
+from builders import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtWidgets import QComboBox, QDockWidget, QTableView, QTabWidget
 
-from ncpi_desktop.storage.database import make_engine
+from ncpi_desktop.storage.users import sign_in
 from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
@@ -133,11 +133,11 @@ def cut_off(view: QTableView, keys: list[str]) -> list[str]:
 
 @pytest.fixture
 def demo_window(qtbot, settings, lancashire_path: Path, tmp_path: Path) -> MainWindow:
-    path = tmp_path / "lancashire.sqlite3"
-    shutil.copyfile(lancashire_path, path)
-    window = MainWindow(settings=settings, as_at=date(2017, 10, 9))
+    path = copy_database(lancashire_path, tmp_path / "lancashire.sqlite3")
+    session = sign_in(path, TEST_USER, TEST_PASSWORD)
+    window = MainWindow(settings=settings, as_at=date(2017, 10, 9), user=session.user)
     qtbot.addWidget(window)
-    window.set_database(make_engine(path))
+    window.set_database(session.engine)
     return window
 
 
