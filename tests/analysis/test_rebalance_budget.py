@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from test_rebalance import Case, make_snapshot, manager, rso
 from test_rebalance_level import highest_after, share_flags
@@ -124,10 +124,13 @@ def tiny_short_cases(draw: st.DrawFn) -> Case:
 
 
 def brute_force(case: Case, budget: int) -> tuple[int, float]:
-    """(pooled RSOs left unnamed, lowest highest per FTE among receivers) within ``budget``."""
+    """(pooled RSOs left unnamed, lowest highest per FTE) within ``budget``: only offender
+    managers receive, and a supervisor's caseload counts like anyone's (it may only shed)."""
     rsos = case.rsos
     staff = case.snapshot.managers.set_index("manager_id")
     receivers = [m for m in staff.index if staff.at[m, "role"] == "offender_manager"]
+    holders = [*receivers, *(m for m in staff.index if m not in receivers
+                             and (rsos["manager_id"] == m).any())]
     now = [h if named else None for h, named in zip(rsos["manager_id"], rsos["named"],
                                                     strict=True)]
     options = [sorted({*receivers, h}, key=str) if h is not None else [None, *receivers]
@@ -136,11 +139,11 @@ def brute_force(case: Case, budget: int) -> tuple[int, float]:
     for choice in itertools.product(*options):
         if sum(c != h for c, h in zip(choice, now, strict=True)) > budget:
             continue
-        load = {m: 0 for m in receivers}
+        load = {m: 0 for m in holders}
         for m in choice:
             if m in load:
                 load[m] += 1
-        level = max(load[m] / staff.at[m, "fte"] for m in receivers)
+        level = max(load[m] / staff.at[m, "fte"] for m in holders)
         score = (sum(c is None for c in choice), round(level, 6))
         best = score if best is None or score < best else best
     assert best is not None
@@ -162,8 +165,19 @@ def test_within_a_budget_is_optimal_on_tiny_registers(case: Case, budget: int) -
         max(level, TINY.caseload_limit_per_fte))
 
 
+def supervisor_holding_rsos() -> Case:
+    """A supervisor (M2) holding three RSOs, one high-risk, beside two offender managers holding
+    two and none: the supervisor's caseload counts in the level (it may shed, not receive), so
+    nobody need stay above 2.0 per FTE and nobody can be brought to 1.0."""
+    managers = [manager("M0"), manager("M1"), manager("M2", role="supervisor")]
+    rsos = [rso("R0", "M0"), rso("R1", "M0"), rso("R2", "M2"), rso("R3", "M2"),
+            rso("R4", "M2", "high")]
+    return Case(make_snapshot(managers, rsos, TINY), "team")
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_short_cases())
+@example(supervisor_holding_rsos())
 def test_the_curve_never_rises_and_each_point_is_reached(case: Case) -> None:
     unlimited = case.propose()
     assume(unlimited.levelled)
