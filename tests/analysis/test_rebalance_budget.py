@@ -175,6 +175,33 @@ def supervisor_holding_rsos() -> Case:
     return Case(make_snapshot(managers, rsos, TINY), "team")
 
 
+def test_a_supervisors_caseload_counts_in_the_level() -> None:
+    """The supervisor (3.0 per FTE) sheds one RSO to M1 (it never receives); the proposal, its
+    lowest level and its curve all say 2.0, and the supervisor's caseload flag clears."""
+    proposal = supervisor_holding_rsos().propose()
+    assert proposal.levelled
+    assert list(zip(proposal.moves["from_manager_id"], proposal.moves["to_manager_id"],
+                    strict=True)) == [("M2", "M1")]
+    row = proposal.groups.iloc[0]
+    assert (row["highest_per_fte_before"], row["highest_per_fte_after"]) == (3.0, 2.0)
+    assert row["lowest_reachable"] == 2.0 and row["moves_lower_bound"] == 1
+    assert list(proposal.curve["highest_per_fte"]) == [3.0, 2.0]
+    assert not proposal.after["flag_caseload_over_limit"].any()
+
+
+def test_a_group_short_of_high_risk_room_only_is_not_levelled_below_the_limit() -> None:
+    """Nobody has room for the one high-risk RSO within the share (level mode), but nobody is
+    above the caseload limit: no move (moving one of M0's would flag its receiver instead),
+    and the lowest reachable level is the curve's, today's 2.0, not 1.0."""
+    managers = [manager("M0"), manager("M1"), manager("M2")]
+    case = Case(make_snapshot(managers, [rso("R0", "M0"), rso("R1", "M0", "high")], TINY),
+                "team")
+    proposal = case.propose()
+    assert proposal.levelled and proposal.moves.empty
+    assert proposal.groups["lowest_reachable"].iat[0] == 2.0
+    assert list(proposal.curve["highest_per_fte"]) == [2.0]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_short_cases())
 @example(supervisor_holding_rsos())
