@@ -2,20 +2,13 @@ import os
 import sys
 from pathlib import Path
 
+from hypothesis import settings
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).parent))
 
 
 import pytest  # noqa: E402 - after the platform is chosen and the path is set
-from hypothesis import settings  # noqa: E402
-
-# Hypothesis: the suite runs the same examples on every run and every machine ("ci"), so a
-# failure in CI is a failure anyone can rerun. Random exploration is opt-in: "explore" (also
-# what `make fuzz` gets, through NCPI_FUZZ_EXAMPLES), e.g.
-#   pytest tests/analysis -k rebalance --hypothesis-profile=explore --hypothesis-seed=7
-settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
-settings.register_profile("explore", derandomize=False, print_blob=True)
-settings.load_profile("explore" if os.environ.get("NCPI_FUZZ_EXAMPLES") else "ci")
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from ncpi_desktop.demo.build import build_demo  # noqa: E402
@@ -35,3 +28,12 @@ def lancashire(lancashire_path: Path) -> Engine:
     engine = open_database(lancashire_path)
     yield engine
     engine.dispose()
+
+
+# Hypothesis: the suite runs the same examples on every run and every machine ("ci"), so a
+# failure in CI is a failure anyone can rerun. Random exploration is opt-in: "explore" (also
+# what `make fuzz` gets, through NCPI_FUZZ_EXAMPLES), e.g.
+#   pytest tests/analysis -k rebalance --hypothesis-profile=explore --hypothesis-seed=7
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile("explore" if os.environ.get("NCPI_FUZZ_EXAMPLES") else "ci")
