@@ -2,6 +2,8 @@ import os
 import sys
 from pathlib import Path
 
+from hypothesis import settings
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Every command-line call signs in: as the demo's "manager", who every test database built by
 # builders.Register also holds (with the administrator role as well).
@@ -31,3 +33,12 @@ def lancashire(lancashire_path: Path) -> Engine:
     engine = signed_in_engine(lancashire_path)
     yield engine
     engine.dispose()
+
+
+# Hypothesis: the suite runs the same examples on every run and every machine ("ci"), so a
+# failure in CI is a failure anyone can rerun. Random exploration is opt-in: "explore" (also
+# what `make fuzz` gets, through NCPI_FUZZ_EXAMPLES), e.g.
+#   pytest tests/analysis -k rebalance --hypothesis-profile=explore --hypothesis-seed=7
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False, print_blob=True)
+settings.load_profile("explore" if os.environ.get("NCPI_FUZZ_EXAMPLES") else "ci")

@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 from test_rebalance import Case, make_snapshot, manager, rso
 from test_rebalance_level import highest_after, share_flags
@@ -124,10 +124,13 @@ def tiny_short_cases(draw: st.DrawFn) -> Case:
 
 
 def brute_force(case: Case, budget: int) -> tuple[int, float]:
-    """(pooled RSOs left unnamed, lowest highest per FTE among receivers) within ``budget``."""
+    """(pooled RSOs left unnamed, lowest highest per FTE) within ``budget``: only offender
+    managers receive, and a supervisor's caseload counts like anyone's (it may only shed)."""
     rsos = case.rsos
     staff = case.snapshot.managers.set_index("manager_id")
     receivers = [m for m in staff.index if staff.at[m, "role"] == "offender_manager"]
+    holders = [*receivers, *(m for m in staff.index if m not in receivers
+                             and (rsos["manager_id"] == m).any())]
     now = [h if named else None for h, named in zip(rsos["manager_id"], rsos["named"],
                                                     strict=True)]
     options = [sorted({*receivers, h}, key=str) if h is not None else [None, *receivers]
@@ -136,11 +139,11 @@ def brute_force(case: Case, budget: int) -> tuple[int, float]:
     for choice in itertools.product(*options):
         if sum(c != h for c, h in zip(choice, now, strict=True)) > budget:
             continue
-        load = {m: 0 for m in receivers}
+        load = {m: 0 for m in holders}
         for m in choice:
             if m in load:
                 load[m] += 1
-        level = max(load[m] / staff.at[m, "fte"] for m in receivers)
+        level = max(load[m] / staff.at[m, "fte"] for m in holders)
         score = (sum(c is None for c in choice), round(level, 6))
         best = score if best is None or score < best else best
     assert best is not None
@@ -162,8 +165,46 @@ def test_within_a_budget_is_optimal_on_tiny_registers(case: Case, budget: int) -
         max(level, TINY.caseload_limit_per_fte))
 
 
+def supervisor_holding_rsos() -> Case:
+    """A supervisor (M2) holding three RSOs, one high-risk, beside two offender managers holding
+    two and none: the supervisor's caseload counts in the level (it may shed, not receive), so
+    nobody need stay above 2.0 per FTE and nobody can be brought to 1.0."""
+    managers = [manager("M0"), manager("M1"), manager("M2", role="supervisor")]
+    rsos = [rso("R0", "M0"), rso("R1", "M0"), rso("R2", "M2"), rso("R3", "M2"),
+            rso("R4", "M2", "high")]
+    return Case(make_snapshot(managers, rsos, TINY), "team")
+
+
+def test_a_supervisors_caseload_counts_in_the_level() -> None:
+    """The supervisor (3.0 per FTE) sheds one RSO to M1 (it never receives); the proposal, its
+    lowest level and its curve all say 2.0, and the supervisor's caseload flag clears."""
+    proposal = supervisor_holding_rsos().propose()
+    assert proposal.levelled
+    assert list(zip(proposal.moves["from_manager_id"], proposal.moves["to_manager_id"],
+                    strict=True)) == [("M2", "M1")]
+    row = proposal.groups.iloc[0]
+    assert (row["highest_per_fte_before"], row["highest_per_fte_after"]) == (3.0, 2.0)
+    assert row["lowest_reachable"] == 2.0 and row["moves_lower_bound"] == 1
+    assert list(proposal.curve["highest_per_fte"]) == [3.0, 2.0]
+    assert not proposal.after["flag_caseload_over_limit"].any()
+
+
+def test_a_group_short_of_high_risk_room_only_is_not_levelled_below_the_limit() -> None:
+    """Nobody has room for the one high-risk RSO within the share (level mode), but nobody is
+    above the caseload limit: no move (moving one of M0's would flag its receiver instead),
+    and the lowest reachable level is the curve's, today's 2.0, not 1.0."""
+    managers = [manager("M0"), manager("M1"), manager("M2")]
+    case = Case(make_snapshot(managers, [rso("R0", "M0"), rso("R1", "M0", "high")], TINY),
+                "team")
+    proposal = case.propose()
+    assert proposal.levelled and proposal.moves.empty
+    assert proposal.groups["lowest_reachable"].iat[0] == 2.0
+    assert list(proposal.curve["highest_per_fte"]) == [2.0]
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(tiny_short_cases())
+@example(supervisor_holding_rsos())
 def test_the_curve_never_rises_and_each_point_is_reached(case: Case) -> None:
     unlimited = case.propose()
     assume(unlimited.levelled)

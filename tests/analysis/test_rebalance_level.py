@@ -34,13 +34,15 @@ POLICY = Policy()
 LANCASHIRE_AS_AT = date(2017, 10, 9)
 
 
-def receivers_after(proposal: Proposal) -> pd.DataFrame:
+def staying_after(proposal: Proposal) -> pd.DataFrame:
+    """Managers staying, after: offender managers, and supervisors holding RSOs (their caseload
+    counts in the level as in the flags)."""
     after = proposal.after
-    return after[(after["role"] == "offender_manager") & ~after["leaving_or_absent"]]
+    return after[~after["leaving_or_absent"]]
 
 
 def highest_after(proposal: Proposal) -> float:
-    return float(receivers_after(proposal)["per_fte"].max())
+    return float(staying_after(proposal)["per_fte"].max())
 
 
 def share_flags(proposal: Proposal) -> int:
@@ -191,13 +193,18 @@ def tiny_short_cases(draw: st.DrawFn) -> Case:
 
 
 def brute_force(case: Case) -> tuple[float, int, int]:
-    """(lowest highest per FTE among receivers, fewest share flags there, fewest moves)."""
+    """(lowest highest per FTE, fewest share flags there, fewest moves). Only offender managers
+    receive; a supervisor's caseload counts like anyone's (it may only shed); a level below the
+    limit (or below today's highest, if lower) is no better than that: nobody is flagged."""
     rsos = case.rsos
     staff = case.snapshot.managers.set_index("manager_id")
     ids = list(staff.index)
     receivers = [m for m in ids if staff.at[m, "role"] == "offender_manager"]
     now = [h if named else None for h, named in zip(rsos["manager_id"], rsos["named"],
                                                     strict=True)]
+    holders = [m for m in ids if m in receivers or m in now]
+    floor = min(TINY.caseload_limit_per_fte,
+                max(now.count(m) / staff.at[m, "fte"] for m in holders))
     high = [lv in ("high", "very_high") for lv in rsos["risk_level"]]
     options = [sorted({*receivers, *([h] if h is not None else [])}) for h in now]
     best = None
@@ -206,7 +213,7 @@ def brute_force(case: Case) -> tuple[float, int, int]:
         for m, is_high in zip(choice, high, strict=True):
             load[m][0] += 1
             load[m][1] += is_high
-        level = max(load[m][0] / staff.at[m, "fte"] for m in receivers)
+        level = max(floor, *(load[m][0] / staff.at[m, "fte"] for m in holders))
         flags = sum(n > 0 and h > TINY.high_risk_share_limit * n + EPSILON
                     for n, h in load.values())
         moves = sum(c != h for c, h in zip(choice, now, strict=True))

@@ -1,16 +1,18 @@
 """Best relief within a number of moves (issue 13, part 2): ``rebalance --max-moves N``.
 
 **The level a budget reaches** (``Reach``). With integer caseloads, "nobody above ``L`` per FTE"
-means receiver ``i`` holds at most ``C_i = floor(L x fte_i)``, and any plan needs at least
+means manager ``i`` holds at most ``C_i = floor(L x fte_i)``, and any plan needs at least
 ``must + sum_i max(0, n_i - C_i)`` moves: the group's pooled RSOs and those of managers who must
-empty (``must``), and what each receiver holds above ``C_i``. That many is also enough whenever
+empty (``must``), and what each manager the level counts (receivers, and a supervisor holding
+RSOs: ``level.sheds``) holds above ``C_i``. That many is also enough whenever
 ``L`` is at or above the lowest reachable level (the capacities then hold everything), so the
 lowest level reachable with ``N >= must`` moves is exact and needs no solver: think of each RSO
 a receiver holds as a slot worth ``j / fte_i`` (its ``j``-th RSO); the ``N - must`` slots of
 highest worth leave, and the level is the worth of the next one (or the lowest reachable level,
 if higher). With fewer than ``must`` moves every one names a manager for a pooled (or a
 leaver's) RSO, where that raises the highest per FTE least. A budget never levels below the
-limit (``Policy.caseload_limit_per_fte``): below it nobody is flagged for their caseload.
+limit (``Policy.caseload_limit_per_fte``): below it nobody is flagged for their caseload
+(``level.level_floor``, the same floor as the level plan's).
 
 **The curve** (``curve``): that level for 0, 10, 20, 50, 100, ... moves up to the moves the
 lowest level needs, the highest over the groups (each group has the budget: "each BCU on its
@@ -31,7 +33,13 @@ from dataclasses import dataclass
 import numpy as np
 
 from ncpi_desktop.analysis.caseload import EPSILON
-from ncpi_desktop.analysis.rebalance.level import _model, lowest_level
+from ncpi_desktop.analysis.rebalance.level import (
+    _model,
+    capacities,
+    group_lowest,
+    level_floor,
+    sheds,
+)
 from ncpi_desktop.analysis.rebalance.milp import Model, solve_in_order
 from ncpi_desktop.analysis.rebalance.model import CLASSES, VERY_HIGH, Group, GroupResult, Solution
 from ncpi_desktop.domain.policy import Policy
@@ -45,12 +53,13 @@ class Reach:
     """What budgets buy in one group (module docstring)."""
 
     must: int  # pooled and leavers' RSOs to name before any levelling
-    slots: np.ndarray  # worth of each RSO a receiver may shed, highest first
+    slots: np.ndarray  # worth of each RSO a counted manager may shed, highest first
     lowest: float  # lowest level reachable with every pooled and leaver's RSO named
-    start: float  # highest per FTE among receivers now
-    clip: float  # a budget never levels below this: the limit, or ``start`` if below it
-    held: np.ndarray  # RSOs each receiver holds
-    fte: np.ndarray  # each receiver's FTE
+    start: float  # highest per FTE now among the managers the level counts
+    clip: float  # a budget never levels below this: ``level.level_floor``
+    held: np.ndarray  # RSOs each counted manager holds (receivers and ``level.sheds``)
+    fte: np.ndarray  # each counted manager's FTE
+    takes: np.ndarray  # whether each counted manager may receive
 
     def raw_level(self, budget: int) -> float:
         """The lowest highest per FTE reachable with ``budget`` moves (no limit clip)."""
@@ -76,10 +85,11 @@ class Reach:
     def _fill(self, placed: int) -> float:
         """Naming ``placed`` pooled (or leavers') RSOs, nobody shedding: the least level."""
         level = self.start
-        if placed <= 0 or not len(self.fte):
+        if placed <= 0 or not self.takes.any():
             return level
         while True:
-            room = np.maximum(np.floor(level * self.fte + EPSILON) - self.held, 0).sum()
+            room = np.where(self.takes, np.maximum(
+                np.floor(level * self.fte + EPSILON) - self.held, 0), 0).sum()
             if room >= placed:
                 return float(level)
             cap = np.maximum(np.floor(level * self.fte + EPSILON), self.held)
@@ -91,12 +101,13 @@ def reach(g: Group, policy: Policy) -> Reach:
     fte = g.fte if g.fte is not None else np.ones(g.m)
     n = g.counts.sum(axis=1)
     movable = g.agg.sum(axis=1)
-    staffed = g.receiver & (fte > EPSILON)
-    idle = g.receiver & ~staffed  # a receiver with no FTE: everything it holds must leave
+    counted = g.receiver | sheds(g)
+    staffed = counted & (fte > EPSILON)
+    idle = counted & ~staffed  # no FTE: everything it holds must leave
     must = int(g.pool.sum() + movable[g.forced | idle].sum())
     held, worth = n[staffed], fte[staffed]
     start = float((held / worth).max()) if len(held) else 0.0
-    lowest = lowest_level(int(held.sum()) + must, worth)
+    lowest = group_lowest(g)
     stuck = (n - movable)[staffed]  # RSOs named in an exclusion stay where they are
     if len(held):
         lowest = max(lowest, float((stuck / worth).max()))
@@ -104,9 +115,8 @@ def reach(g: Group, policy: Policy) -> Reach:
              if h / f > lowest + EPSILON]
     flat = np.sort(np.concatenate(slots))[::-1] if slots else np.zeros(0)
     flat = flat[flat > lowest + EPSILON]
-    clip = min(policy.caseload_limit_per_fte, start)
-    return Reach(must=must, slots=flat, lowest=float(lowest), start=start, clip=clip,
-                 held=held, fte=worth)
+    return Reach(must=must, slots=flat, lowest=float(lowest), start=start,
+                 clip=level_floor(g, policy), held=held, fte=worth, takes=g.receiver[staffed])
 
 
 def budgets_up_to(top: int) -> list[int]:
@@ -151,7 +161,6 @@ def surely_over(g: Group, policy: Policy, time_limit: float, budget: int) -> Gro
     plan needs at least ``Reach.moves_to_lowest`` moves, and its flag-clearing plan at least
     ``bounds.lower_bound`` (a group surely short of managers has none)."""
     from ncpi_desktop.analysis.rebalance.bounds import lower_bound, surely_infeasible
-    from ncpi_desktop.analysis.rebalance.level import movable_total
     from ncpi_desktop.analysis.rebalance.solve import fte_short
 
     if not g.receiver.any():
@@ -164,8 +173,7 @@ def surely_over(g: Group, policy: Policy, time_limit: float, budget: int) -> Gro
         return None
     if not short:  # levelled or not, its plan is the budget's
         return GroupResult(None, bound, None, True, "")
-    fte = g.fte if g.fte is not None else np.ones(g.m)
-    level = lowest_level(movable_total(g), np.where(g.receiver, fte, 0.0))
+    level = max(r.lowest, r.clip)  # what the level plan would reach (``level.solve_level``)
     return GroupResult(None, bound, fte_short(g, policy, time_limit), True, "",
                        level if math.isfinite(level) else None)
 
@@ -213,10 +221,7 @@ def _budget_model(g: Group, level: float, share: float, budget: int, every: bool
     from scipy.sparse import csr_array, vstack
 
     m = g.m
-    fte = g.fte if g.fte is not None else np.ones(g.m)
-    n = g.counts.sum(axis=1)
-    cap_level = np.floor(level * fte + EPSILON).astype(np.int64)
-    cap = np.where(g.receiver, np.maximum(cap_level, 0), np.where(g.forced, 0, n))
+    cap = capacities(g, level)
     base = _model(g, cap, share, None)
     lb, ub = base.lb.copy(), base.ub.copy()
     agg = g.agg.T.astype(float)

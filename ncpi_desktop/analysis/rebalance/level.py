@@ -5,10 +5,16 @@ caseload per FTE among the group's receiving offender managers comes down to the
 reachable, as many high-risk share flags clear as the group has room for (a high-risk RSO
 swapped for a lower-risk one where needed), and the moves are as few as can be for that.
 
-**The lowest level** ``L*`` (``lowest_level``): with integer caseloads, "nobody above ``L`` per
+**The lowest level** ``L*`` (``group_lowest``): with integer caseloads, "nobody above ``L`` per
 FTE" means manager ``i`` holds at most ``floor(L x fte_i)``, so ``L`` is reachable exactly when
-those capacities hold every RSO the receivers must share (the group's, less what managers who
-may not receive keep). Water-filling finds the least such ``L`` among the values ``k / fte_i``.
+those capacities hold every RSO of the group. A manager who may not receive but holds RSOs that
+may move (a supervisor holding RSOs: ``sheds``) counts like anyone, at most
+``min(n_i, floor(L x fte_i))``: the flags (``manager_figures``) and the highest per FTE shown
+count the supervisor's caseload, so the level does too. Water-filling (``lowest_level``) finds
+the least such ``L`` among the values ``k / fte_i``. Levelling a whole group never goes below
+the caseload limit (nor below today's highest, if that is lower): below it nobody is flagged
+for their caseload, and tighter capacities only leave less room for high-risk RSOs
+(``level_floor``).
 
 **The plan** is one small all-integer model per group (about seven variables per manager, solved
 by HiGHS through ``milp``): per manager and class, departures and arrivals, and one binary per
@@ -54,35 +60,74 @@ class Level:
     optimal: bool
 
 
-def lowest_level(n: int, fte: np.ndarray) -> float:
-    """The least ``L`` with ``sum floor(L x fte_i) >= n`` (``inf`` when no FTE can hold them)."""
+def lowest_level(n: int, fte: np.ndarray, most: np.ndarray | None = None) -> float:
+    """The least ``L`` with ``sum min(most_i, floor(L x fte_i)) >= n`` (``most``: what each
+    manager may hold at most whatever the level, none by default; ``inf`` when they cannot
+    hold ``n``)."""
     fte = np.asarray(fte, dtype=float)
-    fte = fte[fte > EPSILON]
+    most = np.full(len(fte), np.inf) if most is None else np.asarray(most, dtype=float)
+    staffed = fte > EPSILON
+    fte, most = fte[staffed], most[staffed]
     if n <= 0:
         return 0.0
-    if not len(fte):
+    if not len(fte) or most.sum() < n:
         return math.inf
     level = n / float(fte.sum())
     while True:
-        cap = np.floor(level * fte + EPSILON)
+        cap = np.minimum(np.floor(level * fte + EPSILON), most)
         if cap.sum() >= n:
             return float(level)
-        level = float(((cap + 1) / fte).min())
+        grows = cap < most
+        level = float(((cap[grows] + 1) / fte[grows]).min())
 
 
-def movable_total(g: Group) -> int:
-    """RSOs the receivers share: everyone's but what managers who may not receive keep."""
-    n = g.counts.sum(axis=1)
-    kept = n[~g.receiver & ~g.forced].sum()
-    return int(g.n_total - kept)
+def sheds(g: Group, movable: np.ndarray | None = None) -> np.ndarray:
+    """Managers who stay, may not receive, and whose RSOs may move (a supervisor holding RSOs):
+    they hold at most what they hold now, and at most the level like everyone."""
+    may_move = np.ones(g.m, dtype=bool) if movable is None else movable
+    return ~g.receiver & ~g.forced & may_move
 
 
-def capacities(g: Group, level: float) -> np.ndarray:
-    """Each receiver's most RSOs at ``level`` per FTE; others keep (at most) what they hold."""
+def group_lowest(g: Group, movable: np.ndarray | None = None) -> float:
+    """``L*`` of the module docstring: the lowest highest per FTE the group can reach (with
+    ``movable``: its managers alone shed; the others keep what they hold)."""
     n = g.counts.sum(axis=1)
     fte = _fte(g)
-    cap = np.floor(level * fte + EPSILON).astype(np.int64) if math.isfinite(level) else n
-    return np.where(g.receiver, cap, np.where(g.forced, 0, n))
+    shed = sheds(g, movable)
+    kept = ~g.receiver & ~g.forced & ~shed
+    holders = g.receiver | shed
+    level = lowest_level(int(g.n_total - n[kept].sum()), fte[holders],
+                         np.where(g.receiver, np.inf, n)[holders])
+    if movable is not None:  # a receiver whose RSOs stay keeps at least its own caseload
+        stay = g.receiver & ~movable & ~g.forced & (fte > EPSILON)
+        if stay.any():
+            level = max(level, float((n[stay] / fte[stay]).max()))
+    return level
+
+
+def highest_now(g: Group) -> float:
+    """The highest per FTE now among the managers the level counts (receivers and ``sheds``)."""
+    n = g.counts.sum(axis=1)
+    fte = _fte(g)
+    holders = (g.receiver | sheds(g)) & (fte > EPSILON)
+    return float((n[holders] / fte[holders]).max()) if holders.any() else 0.0
+
+
+def level_floor(g: Group, policy: Policy) -> float:
+    """Levelling a whole group never goes below this: the caseload limit, or today's highest
+    per FTE if that is lower (module docstring)."""
+    return min(policy.caseload_limit_per_fte, highest_now(g))
+
+
+def capacities(g: Group, level: float, movable: np.ndarray | None = None) -> np.ndarray:
+    """Each manager's most RSOs at ``level`` per FTE: receivers ``floor(level x fte)``,
+    ``sheds`` managers that or what they hold if less, leavers none, others what they hold."""
+    n = g.counts.sum(axis=1)
+    fte = _fte(g)
+    cap = (np.floor(level * fte + EPSILON).clip(min=0).astype(np.int64)
+           if math.isfinite(level) else n)
+    return np.where(g.receiver, cap, np.where(g.forced, 0, np.where(
+        sheds(g, movable), np.minimum(cap, n), n)))
 
 
 def _fte(g: Group) -> np.ndarray:
@@ -97,7 +142,7 @@ def level_bound(g: Group, cap: np.ndarray, share: float, all_clear: bool) -> int
     if all_clear:
         hroom = np.floor(share * cap + EPSILON).astype(np.int64)
         excess = np.maximum(excess, h - hroom)
-    per = np.where(g.forced, n, np.where(g.receiver, excess, 0))
+    per = np.where(g.forced, n, np.where(g.receiver | sheds(g), excess, 0))
     return int(g.pooled.sum() + per.sum())
 
 
@@ -126,7 +171,7 @@ def _model(g: Group, cap: np.ndarray, share: float, movable: np.ndarray | None) 
         row_lb.append(float(g.pooled[c]))
         row_ub.append(float(g.pooled[c]))
         r += 1
-    for i in np.flatnonzero(g.receiver):  # n + in - out <= cap
+    for i in np.flatnonzero(g.receiver | (~g.forced & (cap < n))):  # n + in - out <= cap
         rows += [r] * 2 * CLASSES
         cols += [3 * m + c * m + i for c in range(CLASSES)] + [c * m + i for c in range(CLASSES)]
         vals += [1.0] * CLASSES + [-1.0] * CLASSES
@@ -167,14 +212,12 @@ def solve_level(g: Group, policy: Policy, time_limit: float,
     if g.sp_ids or not g.receiver.any():
         return None
     share = policy.high_risk_share_limit
-    level = lowest_level(movable_total(g), np.where(g.receiver, _fte(g), 0.0))
-    if movable is not None:  # a receiver whose RSOs stay keeps at least its own caseload
-        kept = g.receiver & ~movable & ~g.forced & (_fte(g) > EPSILON)
-        if kept.any():
-            level = max(level, float((g.counts.sum(axis=1)[kept] / _fte(g)[kept]).max()))
+    level = group_lowest(g, movable)
     if not math.isfinite(level):
         return None
-    cap = capacities(g, level)
+    if movable is None:  # a spread goes as low as it can; a whole group not below the limit
+        level = max(level, level_floor(g, policy))
+    cap = capacities(g, level, movable)
     model = _model(g, cap, share, movable)
     x, status = _solve(model, g, time_limit)
     if x is None:

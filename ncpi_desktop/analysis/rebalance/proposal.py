@@ -16,7 +16,7 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import python_value
 from ncpi_desktop.analysis.rebalance.budget import curve, reach, solve_within, surely_over
 from ncpi_desktop.analysis.rebalance.leaving import spread_group
-from ncpi_desktop.analysis.rebalance.level import lowest_level, movable_total
+from ncpi_desktop.analysis.rebalance.level import group_lowest
 from ncpi_desktop.analysis.rebalance.model import (
     GroupResult,
     Register,
@@ -197,8 +197,7 @@ def _with_levels(groups: pd.DataFrame, after: pd.DataFrame, register: Register,
     """Per group: level mode or not, the lowest reachable level, the highest per FTE before and
     after, and the lower bound on the moves of what was proposed."""
     lowest = [r.level if r.level is not None  # a spread plan's floor: where colleagues stand
-              else lowest_level(movable_total(g), np.where(g.receiver, g.fte, 0.0))
-              if g.fte is not None else np.nan
+              else group_lowest(g) if g.fte is not None else np.nan
               for g, r in zip(register.groups, results, strict=True)]
     out = group_levels(groups, after, lowest)
     out["level_mode"] = [r.level is not None for r in results]

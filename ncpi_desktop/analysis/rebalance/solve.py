@@ -24,9 +24,9 @@ from ncpi_desktop.analysis.rebalance.greedy import greedy
 from ncpi_desktop.analysis.rebalance.level import (
     Level,
     capacities,
+    group_lowest,
     level_bound,
-    lowest_level,
-    movable_total,
+    level_floor,
     solve_level,
 )
 from ncpi_desktop.analysis.rebalance.milp import Model, solve_in_order
@@ -132,10 +132,10 @@ def level_with_exclusions(g: Group, policy: Policy, time_limit: float) -> Level 
     """The level plan of a group with RSOs named in an exclusion: the ``soft`` model at the
     capacities of the lowest level (``level.capacities``), a capacity above it weighing more than
     any share excess, then the moves as usual. ``None`` when no receiver can hold the RSOs."""
-    fte = g.fte if g.fte is not None else np.ones(g.m)
-    level = lowest_level(movable_total(g), np.where(g.receiver, fte, 0.0))
+    level = group_lowest(g)
     if not g.receiver.any() or not math.isfinite(level):
         return None
+    level = max(level, level_floor(g, policy))
     cap = capacities(g, level)
     share = policy.high_risk_share_limit
     at_level = replace(g, cap=cap, hmax=np.floor(share * cap + EPSILON).astype(np.int64))
