@@ -6,18 +6,18 @@ placeholder. Grey captions on a dark window (2:1 before) fail here."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
 import pytest
+from builders import TEST_PASSWORD, TEST_USER, copy_database
 from PySide6.QtCore import QAbstractItemModel, QSettings, Qt
 from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QWidget
 from themes import THEMES, label_texts, theme, too_faint
 
-from ncpi_desktop.storage.database import open_database
+from ncpi_desktop.storage.users import sign_in
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.models.proposal import Scope
@@ -42,11 +42,12 @@ def shown(lancashire_path: Path, tmp_path_factory: pytest.TempPathFactory,
     reassign, absence and allocation history dialogs: the top-level widgets to check. Built
     once per theme (its settings in a file of its own)."""
     folder = tmp_path_factory.mktemp(f"theme-{themed}")
-    copy = folder / "demo.sqlite3"
-    shutil.copyfile(lancashire_path, copy)
-    engine = open_database(copy)
+    copy = copy_database(lancashire_path, folder / "demo.sqlite3")
+    session = sign_in(copy, TEST_USER, TEST_PASSWORD)
+    engine = session.engine
     window = MainWindow(settings=QSettings(str(folder / "settings.ini"),
-                                           QSettings.Format.IniFormat), as_at=DEMO_AS_AT)
+                                           QSettings.Format.IniFormat), as_at=DEMO_AS_AT,
+                        user=session.user)
     window.set_database(engine)
     window.resize(1366, 768)
     window.show()
