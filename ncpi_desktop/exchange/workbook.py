@@ -46,19 +46,23 @@ def read_workbook(path: Path, extract: Extract) -> None:
 
     extract.kind = "workbook"
     limits = extract.limits
-    try:
-        with zipfile.ZipFile(path) as archive:
-            check_archive(archive.infolist(), path.name, limits, "part ")
-        workbook = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except LimitExceeded:
-        raise
-    except Exception as exc:  # noqa: BLE001 - whatever a damaged or hostile file raises
-        raise damaged(path.name, exc) from exc
-    try:
-        for sheet_name in workbook.sheetnames:
-            _read_sheet(workbook, sheet_name, extract, path.name)
-    finally:
-        workbook.close()
+    # The file is opened here and closed here whatever happens: openpyxl leaves its own handle
+    # open when a damaged workbook makes load_workbook fail part of the way through.
+    with open(path, "rb") as handle:
+        try:
+            with zipfile.ZipFile(handle) as archive:
+                check_archive(archive.infolist(), path.name, limits, "part ")
+            handle.seek(0)
+            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+        except LimitExceeded:
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever a damaged or hostile file raises
+            raise damaged(path.name, exc) from exc
+        try:
+            for sheet_name in workbook.sheetnames:
+                _read_sheet(workbook, sheet_name, extract, path.name)
+        finally:
+            workbook.close()
 
 
 def _read_sheet(workbook: Any, sheet_name: str, extract: Extract, source: str) -> None:

@@ -3,6 +3,7 @@ anywhere, F1 opens the page's help with the numbers of the policy in force."""
 
 from __future__ import annotations
 
+from builders import as_user
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QTableView, QWidget
 from sqlalchemy.engine import Engine
@@ -83,7 +84,7 @@ def test_ctrl_tab_and_ctrl_page_keys_move_between_pages(qtbot, window: MainWindo
 def test_f1_shows_the_page_help_with_the_policy_in_force(qtbot, window: MainWindow,
                                                          engine: Engine) -> None:
     set_policy_values(engine, {"caseload_limit_per_fte": 43.0, "high_risk_share_limit": 0.35,
-                               "arms_max_age_months": 9}, "test")
+                               "arms_max_age_months": 9}, as_user("test"))
     window.reload()
     shown(qtbot, window)
     assert window.policy.caseload_limit_per_fte == 43.0

@@ -14,6 +14,7 @@ import pytest
 
 import ncpi_desktop.storage as storage
 from ncpi_desktop.domain.security import Role, Scope, ScopeKind, User
+from ncpi_desktop.storage.database import shown_location
 from ncpi_desktop.ui.core import session as adapter
 
 USER = User("admin", "Ada Admin", frozenset({Role.ADMINISTRATOR}))
@@ -107,4 +108,5 @@ def test_sign_in_is_storage_users_sign_in_for_the_target(
     ("postgresql://ncpi:s3cret-pass@db.example/ncpi", "postgresql://ncpi:***@db.example/ncpi"),
 ])
 def test_a_location_is_shown_without_a_password(target: str, shown: str) -> None:
-    assert adapter.shown_location(target) == shown
+    """What the sign-in dialog says it opens (storage's one ``shown_location``)."""
+    assert shown_location(target) == shown
