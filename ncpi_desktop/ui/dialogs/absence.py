@@ -38,6 +38,7 @@ from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.dialogs.reassign import Operation
 from ncpi_desktop.ui.models.reassign_preview import manager_choices
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.widgets.consultations import watch_tables
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: An absence's default length when the dialog opens: four weeks.
@@ -187,6 +188,7 @@ class HandBackDialog(QDialog):
         self._names = names
         self.absence_combo.currentIndexChanged.connect(self._show)
         self._show()
+        watch_tables(self, "Hand back RSOs")  # the audit's consultation of the RSOs named
 
     @property
     def absence_id(self) -> int | None:

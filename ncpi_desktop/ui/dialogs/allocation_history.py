@@ -16,6 +16,7 @@ from ncpi_desktop.formats import DATETIME_FORMAT, Kind
 from ncpi_desktop.storage.allocations import allocation_history
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.widgets.consultations import watch_tables
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 RSO_HISTORY_COLUMNS = [
@@ -62,6 +63,7 @@ class HistoryDialog(QDialog):
         history["recorded_at_text"] = _recorded(history)
         history["held_now"] = history["ends_on"].isna().map({True: "still held", False: ""})
         columns = RSO_HISTORY_COLUMNS if rso_id is not None else MANAGER_HISTORY_COLUMNS
+        name = ""
         if rso_id is not None:
             name = history["rso_name"].iat[0] if len(history) else ""
             name = name if isinstance(name, str) else ""
@@ -88,3 +90,7 @@ class HistoryDialog(QDialog):
         layout.addWidget(self.view, 1)
         layout.addWidget(buttons)
         fit_columns(self.view)
+        # The audit's consultation: the RSOs listed with a name (one RSO's, in the heading).
+        named = frozenset({rso_id}) if rso_id is not None and name and not title else frozenset()
+        watch_tables(self, "Allocation history",
+                     named=None if rso_id is None else lambda _view: named)

@@ -68,11 +68,15 @@ from ncpi_desktop.ui.models.reassign_preview import (
     with_limit_text,
 )
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
+from ncpi_desktop.ui.widgets.consultations import watch_tables
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: Imported from here by the menus and the tests; defined in ``models.proposal``.
 __all__ = ["CHECK", "Going", "Mode", "ProposalView", "Scope", "scopes"]
 
+#: What the audit's consultation rows call the moves listed, by mode.
+LIST_NAMES = {Mode.BALANCE: "Rebalancing proposal", Mode.LEAVING: "Manager leaving",
+              Mode.ABSENT: "Manager absent"}
 #: Pixels a tick box takes in front of the RSO id.
 CHECK_WIDTH = 26
 VERDICT_STYLE = f"""
@@ -135,6 +139,7 @@ class ProposalView(QDialog):
         self.scope_combo.currentIndexChanged.connect(self._on_scope)
         self.budget_bar.budget_chosen.connect(self._on_scope)
         self.run()
+        watch_tables(self, LIST_NAMES[self.mode])  # the audit's consultation of the RSOs named
 
     # --- building ---------------------------------------------------------------------------
 

@@ -57,6 +57,7 @@ from ncpi_desktop.ui.models.reassign_preview import (
     with_limit_text,
 )
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.widgets.consultations import watch_tables
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 OTHER = "other"
@@ -165,6 +166,7 @@ class ReassignDialog(QDialog):
         if to_manager is not None:
             self.set_target(to_manager)
         self._update_ok()
+        watch_tables(self, "Reassign RSOs")  # the audit's consultation of the RSOs named
 
     # --- building ---------------------------------------------------------------------------
 
