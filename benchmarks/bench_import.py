@@ -28,6 +28,8 @@ from typing import Any
 
 from common import OUT, ROOT, run_measured
 
+from ncpi_desktop.domain.security import MARKING
+
 DEFAULT_DB = OUT / "national.sqlite3"
 TARGET_SECONDS = 60.0
 TARGET_RATIO = 3.0
@@ -62,18 +64,24 @@ def extract_folder(db_path: Path) -> tuple[Path, str]:
 
 
 def _sqlite3_script(folder: Path) -> list[str]:
-    """Plain tables named by each file's header, then ``.import`` of each file."""
+    """Plain tables named by each file's header, then ``.import`` of each file (past its
+    OFFICIAL-SENSITIVE line and its header)."""
     commands: list[str] = []
+    skips: dict[str, int] = {}
     for name in FILES:
         path = folder / f"{name}.csv"
         if not path.exists():
             continue
         with path.open(encoding="utf-8-sig", newline="") as handle:
-            header = next(csv.reader(handle))
+            rows = csv.reader(handle)
+            header = next(rows)
+            marked = header[:1] == [MARKING]  # the marking line exports start with
+            if marked:
+                header = next(rows)
+        skips[name] = 2 if marked else 1
         commands.append(f"CREATE TABLE {name} ({', '.join(header)});")
     commands.append(".mode csv")
-    commands += [f".import --skip 1 {folder / f'{n}.csv'} {n}" for n in FILES
-                 if (folder / f"{n}.csv").exists()]
+    commands += [f".import --skip {skips[n]} {folder / f'{n}.csv'} {n}" for n in skips]
     return commands
 
 
