@@ -24,7 +24,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -36,6 +35,7 @@ from ncpi_desktop.ui.core.context import one_line
 from ncpi_desktop.ui.core.session import REFUSALS, AuditService, ChainBroken
 from ncpi_desktop.ui.exports.table_export import export_view
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.widgets.accessible import action_button
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 AUDIT_COLUMNS = [
@@ -98,9 +98,9 @@ class AuditLogDialog(QDialog):
         self.kind_combo.setAccessibleName("Kind")
         self.kind_combo.addItems([ANY_KIND, *service.kinds])
         self.since_edit = self._edit("Since", "DD/MM/YYYY")
-        self.show_button = self._button("&Show", "Show the rows", self.refresh)
-        self.verify_button = self._button("&Verify", "Verify the chain", self.verify)
-        self.export_button = self._button("&Export…", "Export the rows shown", self.export)
+        self.show_button = action_button(self, "&Show", "Show the rows", self.refresh)
+        self.verify_button = action_button(self, "&Verify", "Verify the chain", self.verify)
+        self.export_button = action_button(self, "&Export…", "Export the rows shown", self.export)
         for button, why_not in ((self.verify_button, verify_refusal),
                                 (self.export_button, export_refusal)):
             button.setEnabled(not why_not)
@@ -128,13 +128,6 @@ class AuditLogDialog(QDialog):
         edit.setMaximumWidth(180)
         edit.returnPressed.connect(self.refresh)
         return edit
-
-    def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(name)
-        button.setAutoDefault(False)
-        button.clicked.connect(slot)
-        return button
 
     def _layout(self) -> None:
         filters = QHBoxLayout()

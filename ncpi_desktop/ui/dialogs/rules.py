@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,6 +28,7 @@ from ncpi_desktop.domain.policy import Policy, PolicyField
 from ncpi_desktop.formats import Kind
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.widgets.accessible import action_button
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 #: Store ``{key: value}`` as the signed-in user; True when done (a refusal is said through the
@@ -97,8 +97,8 @@ class RulesDialog(QDialog):
         self.value_spin = QDoubleSpinBox(self)
         self.value_spin.setAccessibleName("New value")
         self.value_spin.setRange(0, 1_000_000)
-        self.change_button = self._button("&Change", "Change the rule", self.change)
-        self.default_button = self._button("Back to &default", "Back to the default",
+        self.change_button = action_button(self, "&Change", "Change the rule", self.change)
+        self.default_button = action_button(self, "Back to &default", "Back to the default",
                                            self.restore_default)
         self.message = QLabel("", self)
         self.message.setAccessibleName("Outcome of the last change")
@@ -123,13 +123,6 @@ class RulesDialog(QDialog):
             if not may_edit:
                 widget.setToolTip(why_not)
         self.refresh()
-
-    def _button(self, text: str, name: str, slot: Callable[[], object]) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(name)
-        button.setAutoDefault(False)
-        button.clicked.connect(slot)
-        return button
 
     def refresh(self) -> None:
         """Show the values in force (after a change, once the window has read them)."""

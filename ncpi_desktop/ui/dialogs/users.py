@@ -23,7 +23,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +32,7 @@ from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.context import one_line
 from ncpi_desktop.ui.core.session import REFUSALS, UserService, roles_text
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.widgets.accessible import action_button
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 USER_COLUMNS = [
@@ -95,14 +95,6 @@ class UsersDialog(QDialog):
             edit.setEchoMode(QLineEdit.EchoMode.Password)
         return edit
 
-    def _button(self, text: str, name: str, slot: Callable[[], None], tip: str) -> QPushButton:
-        button = QPushButton(text, self)
-        button.setAccessibleName(name)
-        button.setToolTip(tip)
-        button.setAutoDefault(False)
-        button.clicked.connect(slot)
-        return button
-
     def _build_form(self) -> None:
         self.user_name_edit = self._edit("User name", "e.g. om010")
         self.display_name_edit = self._edit("Display name", "as shown in the window")
@@ -127,14 +119,14 @@ class UsersDialog(QDialog):
         form.addRow("&Manager id", self.manager_edit)
         form.addRow("New &password", self.password_edit)
         form.addRow("&Repeat password", self.repeat_edit)
-        self.add_button = self._button("&Add user", "Add user", self.add_user,
+        self.add_button = action_button(self, "&Add user", "Add user", self.add_user,
                                        "Add a user with these details and this password")
-        self.save_button = self._button("&Save changes", "Save changes", self.save_changes,
+        self.save_button = action_button(self, "&Save changes", "Save changes", self.save_changes,
                                         "Change the selected user's display name, roles, "
                                         "scope and manager")
-        self.disable_button = self._button("D&isable", "Disable user", self.disable_user,
+        self.disable_button = action_button(self, "D&isable", "Disable user", self.disable_user,
                                            "The selected user can no longer sign in")
-        self.password_button = self._button("Reset pass&word", "Reset password",
+        self.password_button = action_button(self, "Reset pass&word", "Reset password",
                                             self.reset_password,
                                             "Give the selected user the new password")
         row = QHBoxLayout()

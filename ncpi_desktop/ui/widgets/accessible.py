@@ -8,9 +8,10 @@ Every page and dialog names its controls through these two functions, so the acc
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TypeVar
 
-from PySide6.QtWidgets import QLabel, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
 W = TypeVar("W", bound=QWidget)
 
@@ -32,3 +33,15 @@ def label_for(text: str, widget: QWidget, description: str = "") -> QLabel:
     named(widget, text.replace("&&", "\0").replace("&", "").replace("\0", "&").strip(),
           description)
     return label
+
+
+def action_button(parent: QWidget, text: str, name: str, slot: Callable[[], object],
+                  tip: str = "") -> QPushButton:
+    """A dialog's button that does ``slot`` when clicked, named ``name`` for a screen reader,
+    with ``tip`` on hover, and never the dialog's default (Enter in a field does not press it)."""
+    button = named(QPushButton(text, parent), name)
+    if tip:
+        button.setToolTip(tip)
+    button.setAutoDefault(False)
+    button.clicked.connect(slot)
+    return button
