@@ -19,6 +19,7 @@ from ncpi_desktop.analysis.caseload import (
     manager_figures,
     rso_caseload,
 )
+from ncpi_desktop.analysis.clocks import clock_status, event_clocks, with_holders
 from ncpi_desktop.analysis.flags import set_flag, why_texts
 from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.analysis.orders import (
@@ -39,6 +40,8 @@ REVIEW_SUMS: dict[str, str] = COUNT_COLUMNS | {
     "visits_due": "visit_due_soon",
     "visits_overdue": "visit_overdue",
     "orders_in_force": "orders_in_force",
+    "triggers_open": "triggers_open",
+    "triggers_overdue": "triggers_overdue",
 }
 #: Group maxima (key -> per-RSO column); 0 where the group has no RSO.
 REVIEW_MAXIMA: dict[str, str] = {"max_days_overdue": "days_overdue"}
@@ -60,6 +63,8 @@ RSO_FLAG_TITLES: dict[str, str] = {
     "warrant_consideration": "Warrant of entry to consider",
     "no_risk_level": "No risk level",
     "paper_records_only": "Paper records only",
+    "trigger_visit_overdue": "Visit after a trigger event overdue",
+    "referral_overdue": "Referral to children's social care overdue",
 }
 #: The RSO flags, in REPORT-JSON.md order.
 RSO_FLAGS = list(RSO_FLAG_TITLES)
@@ -78,6 +83,9 @@ class Figures:
     bcus: pd.DataFrame
     force: pd.DataFrame  # one row
     orders: pd.DataFrame = field(default_factory=pd.DataFrame)  # the central register
+    #: One row per trigger-event clock, with who holds its RSO (``analysis.clocks``), most
+    #: overdue first.
+    clocks: pd.DataFrame = field(default_factory=pd.DataFrame)
     #: False for the caseload figures alone (``compute_caseload_figures``): rules 1-5, pooled,
     #: reactive count and ARMS completion, without the visit, order and review columns.
     complete: bool = True
@@ -109,9 +117,10 @@ def _data_quality_flags(rsos: pd.DataFrame) -> None:
              "Details kept only on paper, not in the system")
 
 
-def _rso_review(resolved: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Per RSO: caseload, visits, ARMS, reactive and order columns with every flag; and the
-    order register (holders as in the caseload). ``resolved``: as ``management_at`` gives."""
+def _rso_review(resolved: Snapshot, clocks: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Per RSO: caseload, visits, ARMS, reactive, order and trigger-clock columns with every
+    flag; and the order register (holders as in the caseload). ``resolved``: as
+    ``management_at`` gives; ``clocks``: its ``event_clocks``."""
     snapshot = resolved
     rsos = rso_caseload(snapshot).reset_index(drop=True)
     register, register_rows = register_with_rows(snapshot, rsos)
@@ -121,7 +130,8 @@ def _rso_review(resolved: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     parts = [visit_status(snapshot),
              reactive_status(snapshot, arms=arms, in_force=in_force),
              order_status(snapshot, register, index, in_force=in_force,
-                          register_rows=register_rows)]
+                          register_rows=register_rows),
+             clock_status(snapshot, clocks)]
     # Every part is in the snapshot's row order, as the caseload frame is: joined by position.
     for part in parts:
         if len(part) != len(rsos) or (len(rsos) and part.index[-1] != index[-1]):
@@ -137,7 +147,8 @@ def compute_figures(snapshot: Snapshot) -> Figures:
     once here, by ``management_at``, for every rule)."""
     snapshot = management_at(snapshot)
     policy = snapshot.policy
-    rsos, register = _rso_review(snapshot)
+    clocks = event_clocks(snapshot)
+    rsos, register = _rso_review(snapshot, clocks)
     managers = snapshot.managers
     kwargs = dict(sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA)
     return Figures(
@@ -146,7 +157,7 @@ def compute_figures(snapshot: Snapshot) -> Figures:
         teams=group_figures(rsos, managers, ["bcu", "team"], **kwargs),
         bcus=group_figures(rsos, managers, ["bcu"], **kwargs),
         force=group_figures(rsos, managers, [], **kwargs),
-        orders=register)
+        orders=register, clocks=with_holders(clocks, rsos))
 
 
 def compute_caseload_figures(snapshot: Snapshot) -> Figures:

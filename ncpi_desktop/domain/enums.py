@@ -59,6 +59,33 @@ class Sex(StrEnum):
     FEMALE = "female"
 
 
+class EventType(StrEnum):
+    """What happened to an RSO that starts the trigger-event clocks (rule 14)."""
+
+    CONCERN = "concern"
+    DISCLOSURE_ENQUIRY = "disclosure_enquiry"
+    NEW_HOUSEHOLD = "new_household"
+    ADDRESS_CHANGE = "address_change"
+    ORDER_BREACH = "order_breach"
+    ARREST = "arrest"
+
+
+#: The trigger events in words (rule 14).
+EVENT_NAMES: dict[EventType, str] = {
+    EventType.CONCERN: "New intelligence or concern",
+    EventType.DISCLOSURE_ENQUIRY: "Child sex offender disclosure scheme enquiry",
+    EventType.NEW_HOUSEHOLD: "New household or relationship with access to a child",
+    EventType.ADDRESS_CHANGE: "Change of address",
+    EventType.ORDER_BREACH: "Breach of an order",
+    EventType.ARREST: "Arrest",
+}
+
+#: Events of the kind rule 11 counts against reactive management ("no offence, concern or
+#: adverse intelligence"): recording one also sets the RSO's ``last_concern_on``.
+CONCERN_EVENTS: tuple[EventType, ...] = (EventType.CONCERN, EventType.ORDER_BREACH,
+                                         EventType.ARREST)
+
+
 class Role(StrEnum):
     OFFENDER_MANAGER = "offender_manager"
     SUPERVISOR = "supervisor"

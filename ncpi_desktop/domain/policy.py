@@ -54,6 +54,10 @@ class Policy:
     order_review_window_days: int = 90
     # Rebalancing: among equal moves, RSOs allocated within this many months stay where they are.
     rebalance_keep_recent_months: int = 6
+    # Rule 14: after a trigger event, a reassessment home visit within this many days, and
+    # where a child may be at risk a referral to children's social care within this many.
+    trigger_visit_days: int = 7
+    trigger_referral_days: int = 1
     # Signing in (SECURITY.md): the window locks, its data hidden, after this many idle minutes.
     idle_lock_minutes: float = 15.0
 
@@ -115,6 +119,11 @@ class Policy:
             f"RSO in the community.",
             f"Civil orders ending within {p.order_review_window_days} days are listed for review "
             f"(configurable default).",
+            f"A trigger event (a concern, a disclosure-scheme enquiry, a new household with access "
+            f"to a child, a change of address, a breach, an arrest) needs a reassessment home "
+            f"visit within {p.trigger_visit_days} days and, where a child may be at risk, a "
+            f"referral to children's social care within {p.trigger_referral_days} day(s) "
+            f"(configurable defaults: no national figure was found).",
         ]
 
 
@@ -149,6 +158,10 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "No national figure found", True),
     PolicyField("rebalance_keep_recent_months", "Rebalancing keeps recent moves", "months",
                 "No national figure found: continuity of a recent allocation", True),
+    PolicyField("trigger_visit_days", "Visit after a trigger event", "days",
+                "No national figure was found: configurable default", True),
+    PolicyField("trigger_referral_days", "Referral after a trigger event (child at risk)",
+                "days", "No national figure was found: configurable default", True),
     PolicyField("idle_lock_minutes", "Idle minutes before the window locks", "minutes",
                 "No national figure found: the security contract's default", True),
 )

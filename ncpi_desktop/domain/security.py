@@ -123,6 +123,8 @@ class Operation(StrEnum):
     RECORD_ARMS = "record an ARMS assessment for"
     RECORD_ORDER = "record a civil order for"
     RECORD_DECISION = "record a management decision for"
+    RECORD_EVENT = "record a trigger event for"
+    RECORD_REFERRAL = "record a referral for"
     REASSIGN = "reassign"
     PROPOSE = "propose a rebalance"
     MANAGER_LEAVING = "move a leaving manager's RSOs"
@@ -143,7 +145,8 @@ class Operation(StrEnum):
 
 
 _O = Operation
-_RECORD = frozenset({_O.RECORD_VISIT, _O.RECORD_ARMS, _O.RECORD_ORDER})
+_RECORD = frozenset({_O.RECORD_VISIT, _O.RECORD_ARMS, _O.RECORD_ORDER, _O.RECORD_EVENT,
+                     _O.RECORD_REFERRAL})
 _SUPERVISE = frozenset({_O.RECORD_DECISION, _O.REASSIGN, _O.PROPOSE, _O.MANAGER_LEAVING,
                         _O.MANAGER_ABSENT, _O.HAND_BACK, _O.PACK, _O.EXPORT_TABLE, _O.REPORT})
 _FIGURES = frozenset({_O.SEE_FIGURES})

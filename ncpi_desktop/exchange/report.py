@@ -21,11 +21,12 @@ GROUP_KEYS = [
     "arms_eligible", "arms_current", "arms_completion",
     "active", "reactive", "reactive_eligible", "reactive_review",
     "visits_due", "visits_overdue", "max_days_overdue",
-    "orders_in_force",
+    "orders_in_force", "triggers_open", "triggers_overdue",
 ]
 MANAGER_KEYS = [
     "manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high", "very_high",
     "high_risk_share", "visits_overdue", "max_days_overdue", "arms_completion",
+    "triggers_open", "triggers_overdue",
 ]
 MANAGER_FLAGS = ["caseload_over_limit", "high_risk_share_over_limit"]
 #: The keys of an RSO object, in REPORT-JSON.md order (then ``flags`` and ``why``).

@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import VisitOutcome
+from ncpi_desktop.storage.events import load_events
 from ncpi_desktop.storage.snapshot import (
     ROW_KEY,
     Kind,
@@ -163,6 +164,8 @@ HISTORY_LOADERS: dict[str, Loader] = {
     "visits": load_visits,
     "orders": load_orders,
     "decisions": load_decisions,
+    # Trigger events with what stopped their clocks (storage.events; rule 14).
+    "events": load_events,
 }
 
 

@@ -110,6 +110,35 @@ class ManagementDecision(SQLModel, table=True):
     recorded_at: datetime
 
 
+class Event(SQLModel, table=True):
+    """A trigger event recorded for an RSO (DOMAIN.md rule 14): it starts the reassessment-visit
+    clock and, when a child may be at risk, the referral clock (migration 0010)."""
+
+    __tablename__ = "event"
+
+    event_id: str = Field(primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id", index=True)
+    type: str
+    occurred_on: date
+    child_at_risk: bool = False
+    recorded_by: str
+    recorded_at: datetime
+
+
+class Referral(SQLModel, table=True):
+    """A referral of an RSO's case to another agency (children's social care): it stops the
+    referral clocks of the RSO's events on or before its date (migration 0010)."""
+
+    __tablename__ = "referral"
+
+    referral_id: str = Field(primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id", index=True)
+    referred_on: date
+    referred_to: str
+    recorded_by: str
+    recorded_at: datetime
+
+
 class PolicyValue(SQLModel, table=True):
     """A policy value the user changed from its default (domain.Policy)."""
 

@@ -2,13 +2,15 @@
 whose ``undo`` applies the exact inverse (itself an audited operation), which is what an undo
 stack needs. Bad input raises ``OperationError`` with a message fit for a user, and writes nothing.
 
-``records`` (visits, ARMS, orders, decisions), ``moves`` (reassignments, leavers, absences),
+``records`` (visits, ARMS, orders, decisions), ``events`` (trigger events, referrals),
+``moves`` (reassignments, leavers, absences),
 ``policy`` (policy values); ``base`` and ``images`` are what they share. A write whose rule needs
 the figures (a reactive decision) is composed above, in ``ncpi_desktop.actions``.
 """
 
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.operations.base import audit, now
+from ncpi_desktop.storage.operations.events import record_event, record_referral
 from ncpi_desktop.storage.operations.moves import (
     Move,
     apply_moves,
@@ -31,5 +33,6 @@ from ncpi_desktop.storage.operations.records import (
 __all__ = [
     "Change", "Decision", "Move", "OperationError", "apply_moves", "audit", "check_effective_date",
     "hand_back", "manager_absent", "manager_leaving", "now", "reassign", "record_arms",
-    "record_order", "record_visit", "set_policy_values", "validate_decision", "write_decision",
+    "record_event", "record_order", "record_referral", "record_visit", "set_policy_values",
+    "validate_decision", "write_decision",
 ]
