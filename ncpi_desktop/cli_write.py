@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ncpi_desktop import cli_clocks
 from ncpi_desktop.cli_session import add_sign_in_arguments
 from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
 
@@ -84,6 +85,7 @@ def register(commands: argparse._SubParsersAction,
     decision.add_argument("--reason", required=True, help="why, recorded with the decision")
     decision.add_argument("--on", type=parse_date, default=None,
                           help="the day of the decision (default: today)")
+    cli_clocks.register(kinds, parse_date)
 
 
 def _reassign(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
@@ -102,6 +104,8 @@ def _record(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
     from ncpi_desktop.storage.operations import record_arms, record_visit
 
     rso = RsoId(args.rso)
+    if args.record_kind in cli_clocks.KINDS:
+        return cli_clocks.operation(args)
     if args.record_kind == "visit":
         return lambda engine, user: record_visit(engine, rso, args.on, args.outcome,
                                                  args.officers, user)
