@@ -13,6 +13,7 @@ from typing import Any
 
 from ncpi_desktop.domain.enums import (
     ArmsOutcome,
+    EventType,
     ManagementMode,
     OrderType,
     RiskLevel,
@@ -194,6 +195,19 @@ TABLES: dict[str, TableSpec] = {
             _choice("type", "SHPO", values_of(OrderType)),
             _date("starts_on", "2015-09-01"),
             _date("ends_on", "2020-09-01", required=False),
+        )),
+        TableSpec("events", "event", ("event_id",), False, (
+            _text("event_id", "E00001", unique=True),
+            _text("rso_id", "R000001", references="offenders"),
+            _choice("type", "disclosure_enquiry", values_of(EventType)),
+            _date("occurred_on", "2017-09-01", not_future=True),
+            ColumnSpec("child_at_risk", "yesno", False, "yes", default=False),
+        )),
+        TableSpec("referrals", "referral", ("referral_id",), False, (
+            _text("referral_id", "F00001", unique=True),
+            _text("rso_id", "R000001", references="offenders"),
+            _date("referred_on", "2017-09-02", not_future=True),
+            _text("referred_to", "children's social care"),
         )),
     )
 }

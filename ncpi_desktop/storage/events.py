@@ -32,8 +32,8 @@ WHERE e.occurred_on <= :as_at AND r.registered_on <= :as_at
 ORDER BY e.occurred_on, e.event_id
 """
 _KINDS: dict[str, Kind] = {"event_id": "text", "rso_id": "text", ROW_KEY: "int",
-                           "type": "label", "occurred_on": "date", "child_at_risk": "bool", "visit_on": "date",
-                           "referral_on": "date"}
+                           "type": "label", "occurred_on": "date", "child_at_risk": "bool",
+                           "visit_on": "date", "referral_on": "date"}
 
 
 def load_events(connection: Connection, as_at: date) -> pd.DataFrame:

@@ -121,8 +121,9 @@ class Event(SQLModel, table=True):
     type: str
     occurred_on: date
     child_at_risk: bool = False
-    recorded_by: str
-    recorded_at: datetime
+    #: Who recorded it and when (blank for a row an import wrote: the import's audit row says).
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
 
 
 class Referral(SQLModel, table=True):
@@ -135,8 +136,8 @@ class Referral(SQLModel, table=True):
     rso_id: str = Field(foreign_key="rso.rso_id", index=True)
     referred_on: date
     referred_to: str
-    recorded_by: str
-    recorded_at: datetime
+    recorded_by: str | None = None
+    recorded_at: datetime | None = None
 
 
 class PolicyValue(SQLModel, table=True):

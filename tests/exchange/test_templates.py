@@ -31,6 +31,8 @@ IMPORT_FORMAT = {
     "visits": ["visit_id", "rso_id", "visited_on", "outcome", "officers"],
     "arms": ["rso_id", "completed_on", "outcome"],
     "orders": ["order_id", "rso_id", "type", "starts_on", "ends_on"],
+    "events": ["event_id", "rso_id", "type", "occurred_on", "child_at_risk"],
+    "referrals": ["referral_id", "rso_id", "referred_on", "referred_to"],
 }
 
 

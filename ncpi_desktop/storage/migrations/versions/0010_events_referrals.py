@@ -6,7 +6,8 @@ Create Date: 2026-12-05
 
 Trigger events (DOMAIN.md rule 14) and referrals to other agencies. Neither table is read into
 the stored register (``register_store``): they are read at each as-at date, as visits are, so
-they need no register trigger.
+they need no register trigger. ``recorded_by`` and ``recorded_at`` are blank for rows an import
+wrote (the import's own audit row says who and when).
 """
 import sqlalchemy as sa
 import sqlmodel
@@ -27,8 +28,8 @@ def upgrade() -> None:
         sa.Column("type", text(), nullable=False),
         sa.Column("occurred_on", sa.Date(), nullable=False),
         sa.Column("child_at_risk", sa.Boolean(), nullable=False),
-        sa.Column("recorded_by", text(), nullable=False),
-        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("recorded_by", text(), nullable=True),
+        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["rso_id"], ["rso.rso_id"]),
         sa.PrimaryKeyConstraint("event_id"),
     )
@@ -39,8 +40,8 @@ def upgrade() -> None:
         sa.Column("rso_id", text(), nullable=False),
         sa.Column("referred_on", sa.Date(), nullable=False),
         sa.Column("referred_to", text(), nullable=False),
-        sa.Column("recorded_by", text(), nullable=False),
-        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
+        sa.Column("recorded_by", text(), nullable=True),
+        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=True),
         sa.ForeignKeyConstraint(["rso_id"], ["rso.rso_id"]),
         sa.PrimaryKeyConstraint("referral_id"),
     )
