@@ -92,3 +92,26 @@ def test_bad_events_and_referrals_are_errors_naming_file_row_and_column(tmp_path
     assert any(s.startswith("events.csv row 4, column occurred_on:") for s in said)
     assert any(s.startswith("referrals.csv row 2, column referred_to:") for s in said)
     assert not result.written
+
+
+def test_the_pack_carries_the_clocks(source):
+    from datetime import UTC, datetime
+
+    from ncpi_desktop.exchange.pack import build_pack
+
+    pack = build_pack(figures(source, AS_AT), produced_by="tester",
+                      produced_at=datetime(2017, 10, 9, tzinfo=UTC))
+    section = next(s for s in pack.sections if s.key == "clocks")
+    assert section.paragraphs[0].startswith(
+        "3 trigger events recorded by the as-at date (median 4 days to the visit, 33.3% within "
+        "7 days; where a child may be at risk, median 2 days to the referral, 0.0% within 1 "
+        "day). 2 clocks are open, 2 overdue.")
+    summary, teams, open_clocks = section.tables
+    visit = summary.frame.iloc[0]
+    # R2's address change was visited on day 4 (in time); R1's and R2's concern are overdue.
+    assert (visit["clocks"], visit["median_days"], visit["open"], visit["overdue"]) == (3, 4, 2, 2)
+    assert visit["share_within_target"] == pytest.approx(1 / 3)
+    assert list(open_clocks.frame["rso_id"]) == ["R1", "R2"]  # most overdue first
+    assert list(open_clocks.frame["days_overdue"]) == [31, 1]
+    assert teams.frame.to_dict("records") == [
+        {"name": "East 1", "bcu": "East", "triggers_open": 2, "triggers_overdue": 2}]

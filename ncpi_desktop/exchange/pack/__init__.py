@@ -15,6 +15,7 @@ RSOs appear by id only unless ``names=True``.
 - ``tables``: the report as frames, and the RSO lists and group tables sections share.
 - ``summary``: key figures, the summary and the managers above the limits.
 - ``casework``: overdue visits, ARMS, reactive management, civil orders ending.
+- ``clocks``: trigger events and their clocks (events, median days, share within target).
 - ``building``: ``build_pack``, the policy section and the workbook-only tables; the pack's
   disclosure row and the audit log's head it prints (``pin_audit_head``).
 

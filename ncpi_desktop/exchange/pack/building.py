@@ -19,6 +19,7 @@ from ncpi_desktop.exchange.pack.casework import (
     reactive_section,
     visits_section,
 )
+from ncpi_desktop.exchange.pack.clocks import clocks_section
 from ncpi_desktop.exchange.pack.columns import column, first_value, group_keys
 from ncpi_desktop.exchange.pack.model import (
     MARKING,
@@ -48,6 +49,7 @@ def build_pack(figures: Figures, *, produced_by: str, produced_at: datetime,
         summary_section(context),
         managers_section(context),
         visits_section(context),
+        clocks_section(context),
         arms_section(context),
         reactive_section(context),
         orders_section(context),

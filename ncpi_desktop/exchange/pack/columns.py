@@ -40,6 +40,8 @@ KEYS: dict[str, tuple[str, Kind]] = {
     "visits_overdue": ("Visits overdue", Kind.INT),
     "max_days_overdue": ("Most days overdue", Kind.INT),
     "orders_in_force": ("Orders in force", Kind.INT),
+    "triggers_open": ("Open trigger clocks", Kind.INT),
+    "triggers_overdue": ("Overdue trigger clocks", Kind.INT),
     "manager_id": ("Manager id", Kind.TEXT),
     "caseload": ("Caseload", Kind.INT),
     "flags": ("Flags", Kind.TEXT),

@@ -29,8 +29,8 @@ PDF_TEAM_ROWS = 40
 #: Bars in a per-manager chart (the highest first); more no longer read on an A4 page.
 CHART_MAX_BARS = 40
 #: The workbook's sheets, in order.
-SHEETS = ("Summary", "BCUs", "Teams", "Managers", "Flags", "Overdue visits", "ARMS", "Reactive",
-          "Orders ending", "Policy")
+SHEETS = ("Summary", "BCUs", "Teams", "Managers", "Flags", "Overdue visits", "Trigger events",
+          "ARMS", "Reactive", "Orders ending", "Policy")
 
 
 @dataclass(frozen=True)
