@@ -411,7 +411,7 @@ def test_a_workbook_with_a_misnamed_sheet(loaded, tmp_path):
         "arms, orders)"]
     assert [str(w) for w in result.warnings] == [
         "sheet RSOs: is not a table of the extract (expected sheets named managers, offenders, "
-        "visits, arms, orders); ignored"]
+        "visits, arms, orders, events, referrals); ignored"]
     assert db_state(loaded) == before
 
 
@@ -420,7 +420,8 @@ def test_a_workbook_with_no_sheet_of_the_extract_is_not_an_extract(loaded, tmp_p
     path = write_workbook(tmp_path / "x.xlsx", {"managers": valid_rows()["managers"]},
                           sheet_names={"managers": "Sheet1"})
     with pytest.raises(ExtractUnusable, match="x.xlsx is not an extract: expected sheets named "
-                                              "managers, offenders, visits, arms, orders; "
+                                              "managers, offenders, visits, arms, orders, "
+                                              "events, referrals; "
                                               "found sheet Sheet1"):
         import_extract(loaded, path, actor="t")
     assert db_state(loaded) == before

@@ -20,7 +20,8 @@ from ncpi_desktop.domain.security import NotPermitted, Operation, Place, User, r
 #: The permission each kind of record needs (Record menu, the detail panel's buttons).
 RECORD_OPERATIONS: dict[str, Operation] = {
     "visit": Operation.RECORD_VISIT, "arms": Operation.RECORD_ARMS,
-    "order": Operation.RECORD_ORDER, "decision": Operation.RECORD_DECISION}
+    "order": Operation.RECORD_ORDER, "decision": Operation.RECORD_DECISION,
+    "event": Operation.RECORD_EVENT, "referral": Operation.RECORD_REFERRAL}
 
 #: The action's own tips, kept (as a dynamic property) while the rule replaces them.
 _OWN_TIP = "ncpiOwnTip"

@@ -45,6 +45,8 @@ from ncpi_desktop.ui.dialogs.rso_detail_text import (
     title_text,
     visit_facts_html,
 )
+from ncpi_desktop.ui.models.clocks import DETAIL_COLUMNS as CLOCK_DETAIL_COLUMNS
+from ncpi_desktop.ui.models.clocks import clock_rows
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
@@ -86,6 +88,8 @@ DECISION_COLUMNS = [Column("decided_on", "Date", Kind.DATE),
                     Column("decided_by", "Decided by"), Column("reason", "Reason", text_tip=True)]
 RECORDS: dict[str, tuple[str, list[Column]]] = {
     "visits": ("Home visits", VISIT_COLUMNS),
+    # Read from the window's figures (analysis.clocks), not from the RSO's records.
+    "clocks": ("Clocks", CLOCK_DETAIL_COLUMNS),
     "arms": ("ARMS", ARMS_COLUMNS),
     "orders": ("Civil orders", ORDER_COLUMNS),
     "decisions": ("Decisions", DECISION_COLUMNS),
@@ -136,7 +140,12 @@ class RsoDetail(QDialog):
                                 ("arms", "Record ARMS…", "Record an ARMS assessment"),
                                 ("order", "Record order…", "Record a civil order"),
                                 ("decision", "Record decision…", "Record a decision to manage "
-                                 "actively or reactively")):
+                                 "actively or reactively"),
+                                ("event", "Record event…", "Record a trigger event: starts the "
+                                 "clocks for a reassessment visit and, where a child may be "
+                                 "at risk, a referral"),
+                                ("referral", "Record referral…", "Record a referral (to "
+                                 "children's social care)")):
             button = QPushButton(text)
             button.setToolTip(tip)
             button.clicked.connect(lambda _checked=False, k=kind: self.record(k))
@@ -331,6 +340,7 @@ class RsoDetail(QDialog):
                                          rso_id, self.context.as_at)
             except (SQLAlchemyError, DatabaseError) as exc:
                 self.context.show_error("Cannot read the RSO's records", str(exc).splitlines()[0])
+        frames["clocks"] = self._clocks(rso_id)
         for name, (title, columns) in RECORDS.items():
             frame = frames.get(name, pd.DataFrame(columns=[c.key for c in columns]))
             if name == "allocations" and len(frame):
@@ -344,6 +354,17 @@ class RsoDetail(QDialog):
             self.record_tabs.setTabText(index, f"{title} ({len(frame)})")
             if len(frame):
                 fit_columns(self.views[name])  # a few rows: measured for each RSO
+
+    def _clocks(self, rso_id: str) -> pd.DataFrame:
+        """The RSO's trigger-event clocks, open or stopped, oldest event first (the tab shows
+        the newest first)."""
+        figures = self.context.figures
+        if figures is None or "rso_id" not in figures.clocks.columns:
+            return clock_rows(pd.DataFrame(), pd.DataFrame(columns=["rso_id", "family_name",
+                                                                    "given_names"]))
+        mine = figures.clocks[(figures.clocks["rso_id"] == rso_id).to_numpy(bool)]
+        mine = mine.sort_values(["occurred_on", "event_id", "clock"], ascending=[True, True, False])
+        return clock_rows(mine.reset_index(drop=True), figures.rsos)
 
     def _on_figures_changed(self, _figures: object) -> None:
         if self._rso_id is not None and self.isVisible():

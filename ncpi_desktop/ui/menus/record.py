@@ -1,8 +1,8 @@
 """The Record menu and the RSO detail panel behind every RSO list.
 
-``RecordActions`` adds Record › Home visit, ARMS assessment, Civil order, Management decision and
-RSO details, each for the RSO selected on the page in front, and makes every table that lists
-RSOs open the detail panel on double-click or Enter.
+``RecordActions`` adds Record › Home visit, ARMS assessment, Civil order, Management decision,
+Event, Referral and RSO details, each for the RSO selected on the page in front, and makes every
+table that lists RSOs open the detail panel on double-click or Enter.
 """
 
 from __future__ import annotations
@@ -25,6 +25,11 @@ RECORDS = (
     ("order", "Civil &order…", "Ctrl+Shift+O", "Record a civil order on the selected RSO"),
     ("decision", "Management &decision…", "Ctrl+Shift+M",
      "Record a decision to manage the selected RSO actively or reactively"),
+    ("event", "&Event…", "Ctrl+Shift+E",
+     "Record a trigger event for the selected RSO: starts the clocks for a reassessment visit "
+     "and, where a child may be at risk, a referral"),
+    ("referral", "Re&ferral…", "Ctrl+Shift+F",
+     "Record a referral of the selected RSO (to children's social care)"),
 )
 
 

@@ -1,5 +1,6 @@
 """The Visits page: who is overdue a home visit and by how many days, who is due soon, at what
-risk and who holds them (rules 6-9).
+risk and who holds them (rules 6-9); and, on its Clocks tab, the open trigger-event clocks (rule
+14: a reassessment visit, a referral), most overdue first, with who holds each RSO.
 
 Everything is read from the window's ``Figures.rsos`` (``analysis.visits``): the page only
 slices, counts and sorts with pandas. The due-soon window is the policy's by default; the user may
@@ -24,6 +25,7 @@ from PySide6.QtWidgets import (
 from ncpi_desktop.analysis.flags import flag_column
 from ncpi_desktop.domain.enums import RISK_ORDER, RiskLevel
 from ncpi_desktop.formats import Kind
+from ncpi_desktop.ui.models.clocks import CLOCK_COLUMNS, open_clock_rows
 from ncpi_desktop.ui.models.frames import TEAM, rso_rows, team_labels
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.models.visits import (
@@ -144,7 +146,30 @@ class VisitsPage(ReviewPage):
         self.list_title = section_title("")
         self.list_note = muted("Double-click or press Enter on an RSO for the details; "
                                "Record › Home visit (Ctrl+Shift+V) records a visit.")
-        return column(self.list_title, self.visits_view, self.list_note, grow=self.visits_view)
+        visits = column(self.list_title, self.visits_view, self.list_note, grow=self.visits_view)
+        self.list_tabs = QTabWidget()
+        self.list_tabs.setDocumentMode(True)
+        self.list_tabs.addTab(visits, "Home visits")
+        self.list_tabs.addTab(self._build_clocks(), "Clocks")
+        self.list_tabs.setTabToolTip(1, "Open trigger-event clocks: a reassessment visit, and "
+                                        "where a child may be at risk a referral, most overdue "
+                                        "first")
+        return self.list_tabs
+
+    def _build_clocks(self) -> QWidget:
+        """The open trigger-event clocks within the scope, most overdue first."""
+        # Sorted by days overdue, most first; rows equal in it keep Figures.clocks' order
+        # (fewest days left first).
+        self.clocks_model, self.clocks_view = self.rso_table(
+            CLOCK_COLUMNS, "days_overdue", descending=True, name="Trigger-event clocks",
+            description="Most overdue first; Enter opens the RSO's details")
+        self.clocks_title = section_title("")
+        self.clocks_note = muted("A completed home visit on or after the event's date stops the "
+                                 "visit clock; a referral, the referral clock. Record › Event… "
+                                 "(Ctrl+Shift+E) starts the clocks.")
+        self.clocks_note.setWordWrap(True)
+        return column(self.clocks_title, self.clocks_view, self.clocks_note,
+                      grow=self.clocks_view)
 
     def _build_risk_summary(self) -> QWidget:
         """Overdue and due soon per risk level, most serious first, then all together."""
@@ -262,6 +287,25 @@ class VisitsPage(ReviewPage):
         self._overdue = overdue
         self._draw_chart()
         self.trend_slot.refresh()
+        self._update_clocks()
+
+    def _update_clocks(self) -> None:
+        """The open clocks of the RSOs within the scope (held by the chosen BCU, team and
+        manager at the as-at date, of the chosen risk level)."""
+        figures = self._figures
+        assert figures is not None
+        clocks = figures.clocks
+        if clocks.empty:
+            rows = open_clock_rows(clocks, figures.rsos)
+        else:
+            inside = set(self.scoped_rsos()["rso_id"])
+            rows = open_clock_rows(clocks[clocks["rso_id"].isin(inside).to_numpy()],
+                                   figures.rsos)
+        overdue = int(rows["overdue"].sum()) if len(rows) else 0
+        self.clocks_title.setText(f"{len(rows):,} open clocks · {overdue:,} overdue, most "
+                                  f"overdue first")
+        self.list_tabs.setTabText(1, f"Clocks ({len(rows):,})")
+        self.show_rows(self.clocks_view, rows)
 
     def _visit_rows(self, listed: pd.DataFrame) -> pd.DataFrame:
         rows = rso_rows(listed, VISIT_COLUMNS, extra=["days_overdue", "days_to_due",

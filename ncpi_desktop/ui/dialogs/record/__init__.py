@@ -1,15 +1,17 @@
 """Dialogs recording a home visit, an ARMS assessment, a civil order and a management decision,
-a module each, on the shared ``RecordDialog`` (``base``).
+a module each, and a trigger event and a referral (``clocks``), on the shared ``RecordDialog``
+(``base``).
 """
 
 from ncpi_desktop.ui.dialogs.record.arms import RecordArmsDialog
 from ncpi_desktop.ui.dialogs.record.base import Operation, RecordDialog
+from ncpi_desktop.ui.dialogs.record.clocks import RecordEventDialog, RecordReferralDialog
 from ncpi_desktop.ui.dialogs.record.decision import RecordDecisionDialog
 from ncpi_desktop.ui.dialogs.record.order import RecordOrderDialog
 from ncpi_desktop.ui.dialogs.record.visit import RecordVisitDialog
 
 __all__ = ["DIALOGS", "Operation", "RecordArmsDialog", "RecordDecisionDialog", "RecordDialog",
-           "RecordOrderDialog", "RecordVisitDialog"]
+           "RecordEventDialog", "RecordOrderDialog", "RecordReferralDialog", "RecordVisitDialog"]
 
 #: The dialog recording each kind of record (the Record menu's actions).
 DIALOGS: dict[str, type[RecordDialog]] = {
@@ -17,4 +19,6 @@ DIALOGS: dict[str, type[RecordDialog]] = {
     "arms": RecordArmsDialog,
     "order": RecordOrderDialog,
     "decision": RecordDecisionDialog,
+    "event": RecordEventDialog,
+    "referral": RecordReferralDialog,
 }
