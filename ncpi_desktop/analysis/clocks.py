@@ -94,10 +94,12 @@ def _why(rows: pd.DataFrame) -> np.ndarray:
     missing = np.where(rows["clock"] == VISIT, "no completed home visit since",
                        "no referral to children's social care since")
     at_risk = np.where(rows["child_at_risk"], " (a child may be at risk)", "")
+    def days(column: str) -> pd.Series:
+        return texts(rows[column]) + np.where(rows[column] == 1, " day", " days")
+
     text = (rows["event"].astype(object) + " on " + uk_dates(rows["occurred_on"]) + at_risk
             + ": " + missing + "; due by " + uk_dates(rows["due_on"]) + " (within "
-            + texts(rows["target_days"]) + " days), " + texts(rows["days_overdue"])
-            + " days overdue")
+            + days("target_days") + "), " + days("days_overdue") + " overdue")
     return text.to_numpy(object)
 
 

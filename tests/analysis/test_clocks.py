@@ -53,7 +53,7 @@ def test_a_visit_before_the_event_does_not_stop_the_clock(engine):
     assert row["flag_trigger_visit_overdue"] and row["triggers_overdue"] == 1
     assert row["why_trigger_visit_overdue"] == (
         "New intelligence or concern on 01/09/2017: no completed home visit since; due by "
-        "08/09/2017 (within 7 days), 1 days overdue")
+        "08/09/2017 (within 7 days), 1 day overdue")
     assert on_day_8.managers.set_index("manager_id").loc["A", "triggers_overdue"] == 1
 
 
@@ -104,8 +104,8 @@ def test_a_referral_before_the_event_does_not_stop_it(engine):
     assert rso(day_2)["flag_referral_overdue"]
     assert rso(day_2)["why_referral_overdue"] == (
         "Child sex offender disclosure scheme enquiry on 01/09/2017 (a child may be at risk): "
-        "no referral to children's social care since; due by 02/09/2017 (within 1 days), "
-        "1 days overdue")
+        "no referral to children's social care since; due by 02/09/2017 (within 1 day), "
+        "1 day overdue")
     assert rso(day_2)["triggers_open"] == 2 and rso(day_2)["triggers_overdue"] == 1
 
 

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QCheckBox, QComboBox, QFormLayout, QLineEdit
 
 from ncpi_desktop.domain.enums import CONCERN_EVENTS, EVENT_NAMES, EventType
 from ncpi_desktop.domain.ids import RsoId
+from ncpi_desktop.formats import plural
 from ncpi_desktop.storage.operations import record_event, record_referral
 from ncpi_desktop.ui.dialogs.record.base import Operation, RecordDialog, date_edit
 
@@ -41,10 +42,10 @@ class RecordEventDialog(RecordDialog):
             return ""
         policy = self.policy
         notes = [f"Starts the clock for a reassessment home visit within "
-                 f"{policy.trigger_visit_days} days"]
+                 f"{plural(policy.trigger_visit_days, 'day')}"]
         if self.child_check.isChecked():
             notes[0] += (f", and for a referral to children's social care within "
-                         f"{policy.trigger_referral_days} day(s)")
+                         f"{plural(policy.trigger_referral_days, 'day')}")
         notes[0] += " (configurable defaults: no national figure was found)."
         if EventType(self.type_combo.currentData()) in CONCERN_EVENTS:
             notes.append("It also counts as the RSO's latest concern (reactive management "
