@@ -48,8 +48,8 @@ CLOCK_COLUMNS = [
 DETAIL_COLUMNS = [
     Column("occurred_on", "On", Kind.DATE), Column("event", "Event"),
     Column("clock_title", "Clock"),
-    Column("due_on", "Due by", Kind.DATE, flags=(CLOCK_OVERDUE,)),
     Column("state", "At the as-at date", flags=(CLOCK_OVERDUE,)),
+    Column("due_on", "Due by", Kind.DATE, flags=(CLOCK_OVERDUE,)),
 ]
 
 
