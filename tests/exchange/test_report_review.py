@@ -22,10 +22,11 @@ GROUP = [
     "high_risk_share", "offender_managers", "fte", "per_fte", "pooled", "arms_eligible",
     "arms_current", "arms_completion", "active", "reactive", "reactive_eligible",
     "reactive_review", "visits_due", "visits_overdue", "max_days_overdue", "orders_in_force",
+    "triggers_open", "triggers_overdue",
 ]
 MANAGER = ["manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high",
            "very_high", "high_risk_share", "visits_overdue", "max_days_overdue",
-           "arms_completion", "flags", "why"]
+           "arms_completion", "triggers_open", "triggers_overdue", "flags", "why"]
 RSO = ["rso_id", "manager_id", "bcu", "team", "status", "risk_level", "management",
        "next_visit_due", "days_overdue", "arms_due", "reactive_eligible", "flags", "why"]
 RSO_FLAG_ORDER = ["no_named_manager", "visit_overdue", "arms_due", "reactive_eligible",
