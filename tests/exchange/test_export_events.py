@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import postgres
 import pytest
 from builders import AS_AT, Register, as_user
 from extract_files import new_database
@@ -14,6 +15,7 @@ from ncpi_desktop.exchange.export import export_extract
 from ncpi_desktop.exchange.extract import TABLES
 from ncpi_desktop.exchange.importer import import_extract
 from ncpi_desktop.exchange.report import build_report
+from ncpi_desktop.storage.database import open_database
 from ncpi_desktop.storage.load import load_snapshot
 from ncpi_desktop.storage.operations import record_event, record_referral
 
@@ -115,3 +117,22 @@ def test_the_pack_carries_the_clocks(source):
     assert list(open_clocks.frame["days_overdue"]) == [31, 1]
     assert teams.frame.to_dict("records") == [
         {"name": "East 1", "bcu": "East", "triggers_open": 2, "triggers_overdue": 2}]
+
+
+@pytest.mark.skipif(postgres.available() is not None, reason=str(postgres.available()))
+def test_on_postgres_the_clocks_and_the_records_are_the_same(source, tmp_path):
+    export_extract(source, tmp_path / "x")
+    with postgres.server() as url:
+        engine = open_database(url)
+        try:
+            result = import_extract(engine, tmp_path / "x", actor="tester")
+            assert result.written, result.errors
+            for as_at in (date(2017, 9, 2), AS_AT):
+                assert build_report(figures(engine, as_at)) == build_report(
+                    figures(source, as_at))
+            change = record_event(engine, "R1", "arrest", date(2017, 10, 2), USER, today=AS_AT)
+            assert build_report(figures(engine, AS_AT))["force"]["triggers_open"] == 3
+            change.undo(engine, USER)
+            assert build_report(figures(engine, AS_AT))["force"]["triggers_open"] == 2
+        finally:
+            engine.dispose()
