@@ -110,9 +110,17 @@ def visits_help(p: Policy) -> PageHelp:
             "Next visit due = the last completed home visit + the interval; if never visited, "
             f"the date the RSO entered the community + {p.first_visit_allowance_days} days.",
             "A visit that found no access does not count as completed.",
+            f"Clocks tab: a trigger event (Record › Event…) starts a clock for a reassessment "
+            f"home visit within {p.trigger_visit_days} days and, where a child may be at risk, "
+            f"one for a referral to children's social care within {p.trigger_referral_days} "
+            "day(s) (configurable defaults: no national figure was found). The first completed "
+            "home visit on or after the event's date stops the first (a visit before the event "
+            "does not); the first referral on or after it, the second. The list shows the open "
+            "clocks of the RSOs in the scope, most overdue first.",
         ),
         ("Double-click or Enter on an RSO for their details; Record › Home visit "
-         "(Ctrl+Shift+V) records a visit.",),
+         "(Ctrl+Shift+V) records a visit, Record › Event (Ctrl+Shift+E) and Referral "
+         "(Ctrl+Shift+F) the clocks' starts and stops.",),
     )
 
 

@@ -87,8 +87,13 @@ def clock_rows(clocks: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def open_clock_rows(clocks: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
-    """The open clocks, most overdue first, then fewest days left (``Figures.clocks``' order)."""
+def open_clock_rows(clocks: pd.DataFrame, rsos: pd.DataFrame,
+                    within: pd.Series | None = None) -> pd.DataFrame:
+    """The open clocks (of the RSOs ``within``, when given), most overdue first, then fewest
+    days left (``Figures.clocks``' order)."""
     if clocks.empty or "open" not in clocks.columns:
         return clock_rows(clocks, rsos)
-    return clock_rows(clocks[clocks["open"].to_numpy(bool)].reset_index(drop=True), rsos)
+    kept = clocks["open"].to_numpy(bool)
+    if within is not None:
+        kept &= clocks["rso_id"].isin(set(within)).to_numpy(bool)
+    return clock_rows(clocks[kept].reset_index(drop=True), rsos)

@@ -151,15 +151,12 @@ class VisitsPage(ReviewPage):
         self.list_tabs.setDocumentMode(True)
         self.list_tabs.addTab(visits, "Home visits")
         self.list_tabs.addTab(self._build_clocks(), "Clocks")
-        self.list_tabs.setTabToolTip(1, "Open trigger-event clocks: a reassessment visit, and "
-                                        "where a child may be at risk a referral, most overdue "
-                                        "first")
+        self.list_tabs.setTabToolTip(1, "Open trigger-event clocks, most overdue first")
         return self.list_tabs
 
     def _build_clocks(self) -> QWidget:
-        """The open trigger-event clocks within the scope, most overdue first."""
-        # Sorted by days overdue, most first; rows equal in it keep Figures.clocks' order
-        # (fewest days left first).
+        """The open trigger-event clocks within the scope: by days overdue, most first, then
+        in ``Figures.clocks``' order (fewest days left first)."""
         self.clocks_model, self.clocks_view = self.rso_table(
             CLOCK_COLUMNS, "days_overdue", descending=True, name="Trigger-event clocks",
             description="Most overdue first; Enter opens the RSO's details")
@@ -294,14 +291,8 @@ class VisitsPage(ReviewPage):
         manager at the as-at date, of the chosen risk level)."""
         figures = self._figures
         assert figures is not None
-        clocks = figures.clocks
-        if clocks.empty:
-            rows = open_clock_rows(clocks, figures.rsos)
-        else:
-            inside = set(self.scoped_rsos()["rso_id"])
-            rows = open_clock_rows(clocks[clocks["rso_id"].isin(inside).to_numpy()],
-                                   figures.rsos)
-        overdue = int(rows["overdue"].sum()) if len(rows) else 0
+        rows = open_clock_rows(figures.clocks, figures.rsos, self.scoped_rsos()["rso_id"])
+        overdue = int(rows["overdue"].sum())
         self.clocks_title.setText(f"{len(rows):,} open clocks · {overdue:,} overdue, most "
                                   f"overdue first")
         self.list_tabs.setTabText(1, f"Clocks ({len(rows):,})")
