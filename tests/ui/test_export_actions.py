@@ -134,8 +134,9 @@ def test_export_extract_writes_the_register_in_the_import_format(
     actions.export_extract_action.trigger()
     wait_job(qtbot, actions)
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["arms.csv", "managers.csv", "offenders.csv",
-                                              "orders.csv", "visits.csv"]
+        assert sorted(archive.namelist()) == ["arms.csv", "events.csv", "managers.csv",
+                                              "offenders.csv", "orders.csv", "referrals.csv",
+                                              "visits.csv"]
     assert not list(tmp_path.glob(".*part*"))
     box = actions.last_message
     assert box is not None and box.isVisible()
@@ -149,8 +150,9 @@ def test_save_extract_template(qtbot, window: MainWindow, actions: ExchangeActio
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         staticmethod(lambda *_a, **_k: str(folder)))
     actions.template_action.trigger()
-    assert sorted(p.name for p in folder.iterdir()) == ["arms.csv", "managers.csv",
-                                                        "offenders.csv", "orders.csv",
+    assert sorted(p.name for p in folder.iterdir()) == ["arms.csv", "events.csv",
+                                                        "managers.csv", "offenders.csv",
+                                                        "orders.csv", "referrals.csv",
                                                         "visits.csv"]
     assert str(folder) in actions.last_message.text()
 

@@ -95,5 +95,5 @@ def open_clock_rows(clocks: pd.DataFrame, rsos: pd.DataFrame,
         return clock_rows(clocks, rsos)
     kept = clocks["open"].to_numpy(bool)
     if within is not None:
-        kept &= clocks["rso_id"].isin(set(within)).to_numpy(bool)
+        kept = kept & clocks["rso_id"].isin(set(within)).to_numpy(bool)
     return clock_rows(clocks[kept].reset_index(drop=True), rsos)
