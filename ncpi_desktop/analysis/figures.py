@@ -26,6 +26,7 @@ from ncpi_desktop.analysis.orders import (
     orders_in_force_by_row,
     register_with_rows,
 )
+from ncpi_desktop.analysis.quality import QA_SUMS, add_coverage, review_status
 from ncpi_desktop.analysis.reactive import reactive_status
 from ncpi_desktop.analysis.visits import visit_status
 from ncpi_desktop.domain.policy import Policy
@@ -39,7 +40,7 @@ REVIEW_SUMS: dict[str, str] = COUNT_COLUMNS | {
     "visits_due": "visit_due_soon",
     "visits_overdue": "visit_overdue",
     "orders_in_force": "orders_in_force",
-}
+} | QA_SUMS
 #: Group maxima (key -> per-RSO column); 0 where the group has no RSO.
 REVIEW_MAXIMA: dict[str, str] = {"max_days_overdue": "days_overdue"}
 
@@ -121,7 +122,8 @@ def _rso_review(resolved: Snapshot) -> tuple[pd.DataFrame, pd.DataFrame]:
     parts = [visit_status(snapshot),
              reactive_status(snapshot, arms=arms, in_force=in_force),
              order_status(snapshot, register, index, in_force=in_force,
-                          register_rows=register_rows)]
+                          register_rows=register_rows),
+             review_status(snapshot)]
     # Every part is in the snapshot's row order, as the caseload frame is: joined by position.
     for part in parts:
         if len(part) != len(rsos) or (len(rsos) and part.index[-1] != index[-1]):
@@ -143,9 +145,9 @@ def compute_figures(snapshot: Snapshot) -> Figures:
     return Figures(
         snapshot=snapshot, rsos=rsos,
         managers=manager_figures(rsos, managers, policy, **kwargs),
-        teams=group_figures(rsos, managers, ["bcu", "team"], **kwargs),
-        bcus=group_figures(rsos, managers, ["bcu"], **kwargs),
-        force=group_figures(rsos, managers, [], **kwargs),
+        teams=add_coverage(group_figures(rsos, managers, ["bcu", "team"], **kwargs)),
+        bcus=add_coverage(group_figures(rsos, managers, ["bcu"], **kwargs)),
+        force=add_coverage(group_figures(rsos, managers, [], **kwargs)),
         orders=register)
 
 

@@ -59,6 +59,18 @@ class Sex(StrEnum):
     FEMALE = "female"
 
 
+class ReviewGrade(StrEnum):
+    """A supervisor's grade of a case review (rule 15): the inspection's own grades."""
+
+    GOOD = "good"
+    REQUIRES_IMPROVEMENT = "requires_improvement"
+    INADEQUATE = "inadequate"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
+
+
 class Role(StrEnum):
     OFFENDER_MANAGER = "offender_manager"
     SUPERVISOR = "supervisor"

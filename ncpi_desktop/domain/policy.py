@@ -54,6 +54,16 @@ class Policy:
     order_review_window_days: int = 90
     # Rebalancing: among equal moves, RSOs allocated within this many months stay where they are.
     rebalance_keep_recent_months: int = 6
+    # Rule 15: a community RSO's case counts as reviewed for this many months after its review.
+    qa_coverage_months: int = 12
+    # Rule 15: how many cases the monthly dip sample proposes for each offender manager.
+    qa_sample_per_manager: int = 2
+    # Rule 15: how much likelier the sample is to pick a high or very-high risk case, and a case
+    # never reviewed, than another (weights multiply).
+    qa_sample_weight_high_risk: float = 3.0
+    qa_sample_weight_never_reviewed: float = 3.0
+    # Rule 16: a neighbourhood briefing is to be destroyed this many days after it is produced.
+    briefing_destroy_after_days: int = 28
     # Signing in (SECURITY.md): the window locks, its data hidden, after this many idle minutes.
     idle_lock_minutes: float = 15.0
 
@@ -115,6 +125,13 @@ class Policy:
             f"RSO in the community.",
             f"Civil orders ending within {p.order_review_window_days} days are listed for review "
             f"(configurable default).",
+            f"Quality assurance: a community RSO's case counts as reviewed for "
+            f"{p.qa_coverage_months} months after a supervisor's case review (configurable "
+            f"default); the dip sample proposes {p.qa_sample_per_manager} case(s) per offender "
+            f"manager each month.",
+            f"A neighbourhood briefing holds only the minimum a patrol officer may know and is "
+            f"to be destroyed {p.briefing_destroy_after_days} days after it is produced "
+            f"(configurable default).",
         ]
 
 
@@ -149,6 +166,17 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "No national figure found", True),
     PolicyField("rebalance_keep_recent_months", "Rebalancing keeps recent moves", "months",
                 "No national figure found: continuity of a recent allocation", True),
+    PolicyField("qa_coverage_months", "Case review coverage window", "months",
+                "DOMAIN.md rule 15: the last 12 months (configurable)", True),
+    PolicyField("qa_sample_per_manager", "Dip sample per offender manager", "cases",
+                "No national figure found", True),
+    PolicyField("qa_sample_weight_high_risk", "Dip sample weight, high risk", "times",
+                "DOMAIN.md rule 15: weighted to high risk; no national figure found", True),
+    PolicyField("qa_sample_weight_never_reviewed", "Dip sample weight, never reviewed",
+                "times", "DOMAIN.md rule 15: weighted to never-reviewed cases; no national "
+                "figure found", True),
+    PolicyField("briefing_destroy_after_days", "Destroy a briefing after", "days",
+                "DOMAIN.md rule 16: configurable default of 28 days", True),
     PolicyField("idle_lock_minutes", "Idle minutes before the window locks", "minutes",
                 "No national figure found: the security contract's default", True),
 )

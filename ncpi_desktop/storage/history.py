@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import VisitOutcome
+from ncpi_desktop.storage.review_history import REVIEW_LOADERS
 from ncpi_desktop.storage.snapshot import (
     ROW_KEY,
     Kind,
@@ -163,6 +164,7 @@ HISTORY_LOADERS: dict[str, Loader] = {
     "visits": load_visits,
     "orders": load_orders,
     "decisions": load_decisions,
+    **REVIEW_LOADERS,  # case reviews and their actions (storage.review_history)
 }
 
 
