@@ -18,6 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ncpi_desktop import cli_quality
 from ncpi_desktop.cli_session import add_sign_in_arguments
 from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
 
@@ -84,6 +85,7 @@ def register(commands: argparse._SubParsersAction,
     decision.add_argument("--reason", required=True, help="why, recorded with the decision")
     decision.add_argument("--on", type=parse_date, default=None,
                           help="the day of the decision (default: today)")
+    cli_quality.add_record_review(kinds, parse_date)  # record review: cli_quality runs it
 
 
 def _reassign(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
