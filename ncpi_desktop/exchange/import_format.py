@@ -15,6 +15,7 @@ from ncpi_desktop.domain.enums import (
     ArmsOutcome,
     ManagementMode,
     OrderType,
+    ReviewGrade,
     RiskLevel,
     Role,
     Sex,
@@ -195,8 +196,25 @@ TABLES: dict[str, TableSpec] = {
             _date("starts_on", "2015-09-01"),
             _date("ends_on", "2020-09-01", required=False),
         )),
+        # Quality assurance (DOMAIN.md rule 15): supervisors' case reviews and their actions.
+        TableSpec("reviews", "case_review", ("review_id",), False, (
+            _text("review_id", "QR0001", unique=True),
+            _text("rso_id", "R000001", references="offenders"),
+            _date("reviewed_on", "2017-09-04", not_future=True),
+            _text("reviewer", "supervisor.east1"),
+            _choice("grade", "requires_improvement", values_of(ReviewGrade)),
+            _text("findings", "Visits late; plan not updated", short=False, personal=True),
+        )),
+        TableSpec("review_actions", "review_action", ("action_id",), False, (
+            _text("action_id", "QA0001", unique=True),
+            _text("review_id", "QR0001", references="reviews"),
+            _text("text", "Update the risk management plan", short=False, personal=True),
+            _text("owner", "DC Example"),
+            _date("due_on", "2017-10-04"),
+            _date("done_on", "2017-10-02", required=False, not_future=True),
+        )),
     )
 }
 
 #: Which key a reference column must match: the table's one-column key.
-REFERENCED_KEY = {"managers": "manager_id", "offenders": "rso_id"}
+REFERENCED_KEY = {"managers": "manager_id", "offenders": "rso_id", "reviews": "review_id"}

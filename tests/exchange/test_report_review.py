@@ -22,6 +22,7 @@ GROUP = [
     "high_risk_share", "offender_managers", "fte", "per_fte", "pooled", "arms_eligible",
     "arms_current", "arms_completion", "active", "reactive", "reactive_eligible",
     "reactive_review", "visits_due", "visits_overdue", "max_days_overdue", "orders_in_force",
+    "qa_reviewed", "qa_coverage", "qa_good", "qa_requires_improvement", "qa_inadequate",
 ]
 MANAGER = ["manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high",
            "very_high", "high_risk_share", "visits_overdue", "max_days_overdue",

@@ -31,6 +31,8 @@ IMPORT_FORMAT = {
     "visits": ["visit_id", "rso_id", "visited_on", "outcome", "officers"],
     "arms": ["rso_id", "completed_on", "outcome"],
     "orders": ["order_id", "rso_id", "type", "starts_on", "ends_on"],
+    "reviews": ["review_id", "rso_id", "reviewed_on", "reviewer", "grade", "findings"],
+    "review_actions": ["action_id", "review_id", "text", "owner", "due_on", "done_on"],
 }
 
 
