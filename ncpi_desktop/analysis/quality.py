@@ -109,6 +109,21 @@ def actions_status(rsos: pd.DataFrame, snapshot: Snapshot) -> pd.DataFrame:
                                ).reset_index(drop=True)
 
 
+def coverage_by(rsos: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """Coverage and grades per group of ``by`` of ``rsos`` (``Figures.rsos``, or a slice of it:
+    what a page's filter leaves), summing the same per-RSO columns as the group figures: groups
+    with community RSOs, by ``by``."""
+    community = (rsos["status"] == Status.COMMUNITY.value).fillna(False).to_numpy(bool)
+    frame = rsos.loc[community, by].copy()
+    frame["community"] = 1
+    for column in QA_SUMS.values():
+        frame[column] = rsos.loc[community, column].to_numpy(int)
+    if frame.empty:
+        return pd.DataFrame(columns=[*by, "community", *QA_KEYS])
+    out = frame.groupby(by, dropna=False, sort=True)[["community", *QA_SUMS.values()]].sum()
+    return add_coverage(out.reset_index())[[*by, "community", *QA_KEYS]]
+
+
 def coverage_table(figures_groups: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """The Quality page's and the pack's table: ``by`` (BCU, or BCU and team), community RSOs,
     reviewed, coverage and the grades, of groups with community RSOs."""

@@ -25,6 +25,8 @@ RECORDS = (
     ("order", "Civil &order…", "Ctrl+Shift+O", "Record a civil order on the selected RSO"),
     ("decision", "Management &decision…", "Ctrl+Shift+M",
      "Record a decision to manage the selected RSO actively or reactively"),
+    ("review", "Case &review…", "Ctrl+Shift+Q",
+     "Record a supervisor's quality review of the selected RSO's case, graded, with actions"),
 )
 
 

@@ -6,10 +6,11 @@ from ncpi_desktop.ui.dialogs.record.arms import RecordArmsDialog
 from ncpi_desktop.ui.dialogs.record.base import Operation, RecordDialog
 from ncpi_desktop.ui.dialogs.record.decision import RecordDecisionDialog
 from ncpi_desktop.ui.dialogs.record.order import RecordOrderDialog
+from ncpi_desktop.ui.dialogs.record.review import RecordReviewDialog
 from ncpi_desktop.ui.dialogs.record.visit import RecordVisitDialog
 
 __all__ = ["DIALOGS", "Operation", "RecordArmsDialog", "RecordDecisionDialog", "RecordDialog",
-           "RecordOrderDialog", "RecordVisitDialog"]
+           "RecordOrderDialog", "RecordReviewDialog", "RecordVisitDialog"]
 
 #: The dialog recording each kind of record (the Record menu's actions).
 DIALOGS: dict[str, type[RecordDialog]] = {
@@ -17,4 +18,5 @@ DIALOGS: dict[str, type[RecordDialog]] = {
     "arms": RecordArmsDialog,
     "order": RecordOrderDialog,
     "decision": RecordDecisionDialog,
+    "review": RecordReviewDialog,
 }
