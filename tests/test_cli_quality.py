@@ -160,8 +160,9 @@ def test_a_frontline_user_is_refused_another_neighbourhood(db, monkeypatch, caps
     assert run(monkeypatch, "pc.ashton", "briefing", "--db", str(db), "--neighbourhood",
                neighbourhood, "--out", str(out)) == 3
     assert capsys.readouterr().err == (
-        f"ncpi-desktop: pc.ashton may not produce a neighbourhood briefing neighbourhood "
-        f"{neighbourhood}: it is in no BCU (scope: neighbourhood Ashton)\n")
+        f"ncpi-desktop: pc.ashton may not produce a neighbourhood briefing for "
+        f"{neighbourhood}: it is not one of their neighbourhoods (scope: neighbourhood "
+        f"Ashton)\n")
     assert not out.exists() and changes(db) == []
 
 

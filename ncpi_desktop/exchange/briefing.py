@@ -20,7 +20,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import ORDER_NAMES, OrderType, RiskLevel, Status
-from ncpi_desktop.domain.security import Operation, Place, User, require_in_scope
+from ncpi_desktop.domain.security import NotPermitted, Operation, ScopeKind, User, require
 from ncpi_desktop.exchange.outgoing import MARKING
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage import audit
@@ -78,6 +78,20 @@ class Briefing:
     @property
     def produced_line(self) -> str:
         return f"Produced by {self.produced_by} on {self.produced_at:%d/%m/%Y %H:%M}"
+
+
+def require_neighbourhood(user: User, neighbourhood: str) -> None:
+    """``NotPermitted`` (naming the rule) unless ``user`` may brief ``neighbourhood``: a role
+    permitting briefings, and the neighbourhood one of their scope's (matched ignoring case)."""
+    require(user, Operation.BRIEFING)
+    scope = user.scope
+    if scope.kind is ScopeKind.FORCE:
+        return
+    if scope.kind is ScopeKind.NEIGHBOURHOOD and neighbourhood.casefold() in {
+            value.casefold() for value in scope.values}:
+        return
+    raise NotPermitted(f"{user} may not {Operation.BRIEFING.value} for {neighbourhood}: it is "
+                       f"not one of their neighbourhoods (scope: {scope})")
 
 
 def neighbourhood_named(connection: Connection, name: str) -> str | None:
@@ -149,9 +163,7 @@ def produce_briefing(engine: Engine, user: User, neighbourhood: str, *, on: date
     with engine.connect() as connection:
         named = neighbourhood_named(connection, given)
         # The scope is checked before anything is said of whether the neighbourhood exists.
-        require_in_scope(user, Operation.BRIEFING,
-                         [(f"neighbourhood {named or given}",
-                           Place(bcu=None, neighbourhood=named or given))])
+        require_neighbourhood(user, named or given)
         if named is None:
             raise BriefingError(f"No RSO is recorded in neighbourhood {given!r}")
         rows = briefing_rows(connection, named, on)

@@ -42,7 +42,7 @@ from ncpi_desktop.ui.exports.pack_layout import (
 )
 
 #: The share of the page's width each column takes (percent).
-WIDTHS = (9, 21, 10, 28, 32)
+WIDTHS = (9, 22, 9, 34, 26)
 
 _STYLE = f"""
 h1 {{ font-size: 15pt; color: {ACCENT}; margin: 0 0 4px 0; }}

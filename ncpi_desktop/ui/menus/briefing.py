@@ -13,6 +13,7 @@ all).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction
@@ -84,14 +85,14 @@ class BriefingActions(QObject):
         name, chosen = QInputDialog.getItem(self._context.dialog_parent, "Neighbourhood briefing",
                                             "Neighbourhood:", names, 0, False)
         if chosen:
-            self.write(name, self.page.on)
+            self.write(name, self._context.as_at)
 
     def write_from_page(self) -> None:
         if self.page.neighbourhood:
-            self.write(self.page.neighbourhood, self.page.on)
+            self.write(self.page.neighbourhood, self._context.as_at)
 
-    def write(self, neighbourhood: str, on) -> bool:  # noqa: ANN001 - a date
-        """Ask where, then produce (checked and audited) and write the briefing."""
+    def write(self, neighbourhood: str, on: date) -> bool:
+        """Ask where, then produce (checked and audited) and write the briefing as at ``on``."""
         context = self._context
         engine = context.engine
         if engine is None:

@@ -1,16 +1,13 @@
 """The Briefing page: a frontline officer's one page (DOMAIN.md rule 16, SECURITY.md's
 ``frontline`` role). It shows no figures and no names: it says what a briefing holds, lets the
-officer choose one of their neighbourhoods and a date, and writes the briefing as a PDF
+officer choose one of their neighbourhoods, and writes the briefing as a PDF
 (``menus.briefing`` does the writing)."""
 
 from __future__ import annotations
 
-from datetime import date
-
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QDateEdit,
     QFormLayout,
     QLabel,
     QPushButton,
@@ -19,10 +16,8 @@ from PySide6.QtWidgets import (
 )
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.formats import QT_DATE_FORMAT
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.pages.page import Page
-from ncpi_desktop.ui.widgets.as_at import qdate
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 
 EXPLAINED = (
@@ -37,7 +32,7 @@ HANDLING = (
 
 
 class BriefingPage(Page):
-    """Choose a neighbourhood and a date; Write briefing… (wired by ``menus.briefing``)."""
+    """Choose a neighbourhood; Write briefing… (wired by ``menus.briefing``)."""
 
     title = "Briefing"
     settings_group = "briefing"
@@ -55,13 +50,11 @@ class BriefingPage(Page):
         form = QFormLayout()
         self.neighbourhood_combo = QComboBox()
         self.neighbourhood_combo.setAccessibleName("Neighbourhood")
-        self.on_edit = QDateEdit(qdate(date.today()))
-        self.on_edit.setDisplayFormat(QT_DATE_FORMAT)
-        self.on_edit.setCalendarPopup(True)
-        self.on_edit.setMaximumDate(qdate(date.today()))
+        self.neighbourhood_combo.setMinimumWidth(260)
         form.addRow("&Neighbourhood", self.neighbourhood_combo)
-        form.addRow("&As at", self.on_edit)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.FieldsStayAtSizeHint)
         layout.addLayout(form)
+        layout.addWidget(muted("The briefing is as at the date in the bar above (As at)."))
         self.write_button = QPushButton("&Write briefing…")
         self.write_button.setDefault(True)
         layout.addWidget(self.write_button, 0, Qt.AlignmentFlag.AlignLeft)
@@ -78,10 +71,6 @@ class BriefingPage(Page):
     @property
     def neighbourhood(self) -> str:
         return self.neighbourhood_combo.currentText()
-
-    @property
-    def on(self) -> date:
-        return self.on_edit.date().toPython()
 
     def set_figures(self, figures: Figures | None) -> None:
         """The briefing reads the database itself, at the date chosen: no figures here."""

@@ -22,12 +22,12 @@ from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.pages.review import ReviewPage
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
-from ncpi_desktop.ui.widgets.tables import data_table
+from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 
 GRADE_COLUMNS = [Column(f"qa_{g.value}", g.label, Kind.INT) for g in ReviewGrade]
 COVERAGE_COLUMNS = [
     Column("bcu", "BCU"), Column("team", "Team"),
-    Column("community", "Community RSOs", Kind.INT),
+    Column("community", "Community", Kind.INT, header_tip="Community RSOs"),
     Column("qa_reviewed", "Reviewed", Kind.INT,
            header_tip="Community RSOs whose case was reviewed within the coverage window"),
     Column("qa_coverage", "Coverage", Kind.PERCENT, header_tip="Reviewed / community RSOs"),
@@ -35,10 +35,10 @@ COVERAGE_COLUMNS = [
 ]
 ACTION_COLUMNS = [
     RSO_ID, RSO_NAME, Column("team", "Team"),
-    Column("manager_label", "Offender manager"),
-    Column("text", "Action", text_tip=True), Column("owner", "Owner"),
+    Column("manager_label", "Offender manager"), Column("owner", "Owner"),
     Column("due_on", "Due", Kind.DATE),
     Column("days_overdue", "Days overdue", Kind.INT, flags=("action_overdue",)),
+    Column("text", "Action", text_tip=True),
 ]
 SAMPLE_COLUMNS = [
     Column("manager_label", "Offender manager"), RSO_ID, RSO_NAME,
@@ -68,6 +68,7 @@ class QualityPage(ReviewPage):
         })
         filters.addStretch(1)
         self.coverage_model = DataFrameTableModel(COVERAGE_COLUMNS, parent=self)
+        self._coverage_fitted = False
         self.coverage_view = data_table(self.coverage_model, name="Coverage by team",
                                         description="Case review coverage and grades by team")
         self.sample_model, self.sample_view = self.rso_table(
@@ -117,6 +118,9 @@ class QualityPage(ReviewPage):
                                               "latest review graded inadequate")
         self.coverage_title.setText(f"Coverage and grades by team ({len(teams):,} teams)")
         self.coverage_model.set_frame(teams)
+        if len(teams) and not self._coverage_fitted:
+            fit_columns(self.coverage_view)
+            self._coverage_fitted = True
 
         actions = self._overdue(rsos)
         self.summary["overdue"].set_figure(f"{len(actions):,}", "past their due date")
