@@ -19,6 +19,7 @@ from ncpi_desktop.ui.menus.briefing import BriefingActions
 from ncpi_desktop.ui.menus.consultations import ListConsultations
 from ncpi_desktop.ui.menus.exchange import ExchangeActions
 from ncpi_desktop.ui.menus.manage import Rebalancing
+from ncpi_desktop.ui.menus.quality import QualityActions
 from ncpi_desktop.ui.menus.record import RecordActions
 from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.arms import ArmsPage
@@ -57,6 +58,8 @@ class Features:
     consultations: ListConsultations
     #: Manage › Users, Rules and Audit log.
     admin: AdminActions
+    #: The Quality page's Mark action done.
+    quality: QualityActions
     #: File › Neighbourhood briefing and the Briefing page (rule 16; frontline users see only it).
     briefing: BriefingActions
 
@@ -86,8 +89,10 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
     rebalancing = Rebalancing(context, caseload_page)
     admin = AdminActions(context)
     briefing = BriefingActions(context, briefing_page, before=before_quit)
+    quality = QualityActions(context, quality_page)
     return Features(exchange=exchange, trend=trend, visits_page=visits_page,
                     arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
                     register_page=register_page, quality_page=quality_page,
                     record=record, rebalancing=rebalancing,
-                    consultations=ListConsultations(context), admin=admin, briefing=briefing)
+                    consultations=ListConsultations(context), admin=admin, quality=quality,
+                    briefing=briefing)

@@ -62,6 +62,15 @@ def test_the_quality_page_shows_coverage_grades_overdue_actions_and_sample(qtbot
     assert page.actions_model.frame["text"].tolist() == ["Update the plan"]
     sample = page.sample_model.frame
     assert sample.groupby("manager_id").size().max() == window.policy.qa_sample_per_manager
+    # Mark action done: recorded as done on the as-at date, and undone exactly.
+    page.actions_view.selectRow(0)
+    change = window.features.quality.mark_done()
+    assert change is not None and change.after["done_on"] == AS_AT
+    page.ensure_current()
+    assert page.summary["overdue"].value_text == "0"
+    window.undo_action.trigger()
+    page.ensure_current()
+    assert page.summary["overdue"].value_text == "1"
     page.scope.set_scope(bcu="West")
     page.ensure_current()
     assert page.summary["overdue"].value_text == "0"

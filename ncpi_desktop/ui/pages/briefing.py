@@ -60,6 +60,7 @@ class BriefingPage(Page):
         layout.addWidget(self.write_button, 0, Qt.AlignmentFlag.AlignLeft)
         self.result_label = muted("")
         self.result_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.result_label.setAccessibleName("The briefing last written")
         layout.addWidget(self.result_label)
         layout.addWidget(muted(HANDLING))
         layout.addStretch(1)

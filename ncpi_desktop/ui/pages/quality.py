@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QSplitter, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, QWidget
 
 from ncpi_desktop.analysis.quality import actions_status, coverage_by, dip_sample
 from ncpi_desktop.domain.enums import RISK_ORDER, ReviewGrade
@@ -85,13 +85,24 @@ class QualityPage(ReviewPage):
         top.addWidget(_titled(self.sample_title, self.sample_view))
         self.splitter = QSplitter(Qt.Orientation.Vertical)
         self.splitter.addWidget(top)
-        self.splitter.addWidget(_titled(self.actions_title, self.actions_view))
+        self.done_button = QPushButton("Mark action &done")
+        self.done_button.setToolTip("Record the selected overdue action as done today "
+                                    "(Ctrl+Z undoes it)")
+        self.splitter.addWidget(_titled(self.actions_title, self.actions_view, self.done_button))
         self.top_splitter = top
         layout.addWidget(self.splitter, 1)
         layout.addWidget(muted("Record › Case review (Ctrl+Shift+Q) records a review of the "
                                "selected RSO, with its actions. Double-click an RSO for their "
                                "details."))
         return content
+
+    def selected_action(self) -> str | None:
+        """The id of the overdue action selected (None: none is)."""
+        rows = self.actions_view.selectionModel().selectedRows()
+        if not rows:
+            return None
+        proxy_row = rows[0].row()
+        return str(self.actions_model.frame_row(proxy_row)["action_id"])
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"quality_top": self.top_splitter, "quality": self.splitter}
@@ -157,10 +168,16 @@ class QualityPage(ReviewPage):
         return rows.reset_index(drop=True)
 
 
-def _titled(title: QWidget, view: QWidget) -> QWidget:
+def _titled(title: QWidget, view: QWidget, button: QWidget | None = None) -> QWidget:
     box = QWidget()
     layout = QVBoxLayout(box)
     layout.setContentsMargins(0, 4, 0, 0)
-    layout.addWidget(title)
+    if button is None:
+        layout.addWidget(title)
+    else:
+        row = QHBoxLayout()
+        row.addWidget(title, 1)
+        row.addWidget(button)
+        layout.addLayout(row)
     layout.addWidget(view, 1)
     return box
