@@ -19,6 +19,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from ncpi_desktop import cli_clocks
+from ncpi_desktop import cli_quality
 from ncpi_desktop.cli_session import add_sign_in_arguments
 from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
 
@@ -86,6 +87,7 @@ def register(commands: argparse._SubParsersAction,
     decision.add_argument("--on", type=parse_date, default=None,
                           help="the day of the decision (default: today)")
     cli_clocks.register(kinds, parse_date)
+    cli_quality.add_record_review(kinds, parse_date)  # record review: cli_quality runs it
 
 
 def _reassign(args: argparse.Namespace) -> Callable[[Engine, User], Change]:

@@ -27,6 +27,7 @@ from ncpi_desktop.analysis.orders import (
     orders_in_force_by_row,
     register_with_rows,
 )
+from ncpi_desktop.analysis.quality import QA_SUMS, add_coverage, review_status
 from ncpi_desktop.analysis.reactive import reactive_status
 from ncpi_desktop.analysis.visits import visit_status
 from ncpi_desktop.domain.policy import Policy
@@ -42,7 +43,7 @@ REVIEW_SUMS: dict[str, str] = COUNT_COLUMNS | {
     "orders_in_force": "orders_in_force",
     "triggers_open": "triggers_open",
     "triggers_overdue": "triggers_overdue",
-}
+} | QA_SUMS
 #: Group maxima (key -> per-RSO column); 0 where the group has no RSO.
 REVIEW_MAXIMA: dict[str, str] = {"max_days_overdue": "days_overdue"}
 
@@ -131,7 +132,8 @@ def _rso_review(resolved: Snapshot, clocks: pd.DataFrame) -> tuple[pd.DataFrame,
              reactive_status(snapshot, arms=arms, in_force=in_force),
              order_status(snapshot, register, index, in_force=in_force,
                           register_rows=register_rows),
-             clock_status(snapshot, clocks)]
+             clock_status(snapshot, clocks),
+             review_status(snapshot)]
     # Every part is in the snapshot's row order, as the caseload frame is: joined by position.
     for part in parts:
         if len(part) != len(rsos) or (len(rsos) and part.index[-1] != index[-1]):
@@ -154,9 +156,9 @@ def compute_figures(snapshot: Snapshot) -> Figures:
     return Figures(
         snapshot=snapshot, rsos=rsos,
         managers=manager_figures(rsos, managers, policy, **kwargs),
-        teams=group_figures(rsos, managers, ["bcu", "team"], **kwargs),
-        bcus=group_figures(rsos, managers, ["bcu"], **kwargs),
-        force=group_figures(rsos, managers, [], **kwargs),
+        teams=add_coverage(group_figures(rsos, managers, ["bcu", "team"], **kwargs)),
+        bcus=add_coverage(group_figures(rsos, managers, ["bcu"], **kwargs)),
+        force=add_coverage(group_figures(rsos, managers, [], **kwargs)),
         orders=register, clocks=with_holders(clocks, rsos))
 
 

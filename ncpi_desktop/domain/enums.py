@@ -84,6 +84,16 @@ EVENT_NAMES: dict[EventType, str] = {
 #: adverse intelligence"): recording one also sets the RSO's ``last_concern_on``.
 CONCERN_EVENTS: tuple[EventType, ...] = (EventType.CONCERN, EventType.ORDER_BREACH,
                                          EventType.ARREST)
+class ReviewGrade(StrEnum):
+    """A supervisor's grade of a case review (rule 15): the inspection's own grades."""
+
+    GOOD = "good"
+    REQUIRES_IMPROVEMENT = "requires_improvement"
+    INADEQUATE = "inadequate"
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ").capitalize()
 
 
 class Role(StrEnum):

@@ -58,6 +58,16 @@ class Policy:
     # where a child may be at risk a referral to children's social care within this many.
     trigger_visit_days: int = 7
     trigger_referral_days: int = 1
+    # Rule 15: a community RSO's case counts as reviewed for this many months after its review.
+    qa_coverage_months: int = 12
+    # Rule 15: how many cases the monthly dip sample proposes for each offender manager.
+    qa_sample_per_manager: int = 2
+    # Rule 15: how much likelier the sample is to pick a high or very-high risk case, and a case
+    # never reviewed, than another (weights multiply).
+    qa_sample_weight_high_risk: float = 3.0
+    qa_sample_weight_never_reviewed: float = 3.0
+    # Rule 16: a neighbourhood briefing is to be destroyed this many days after it is produced.
+    briefing_destroy_after_days: int = 28
     # Signing in (SECURITY.md): the window locks, its data hidden, after this many idle minutes.
     idle_lock_minutes: float = 15.0
 
@@ -124,6 +134,13 @@ class Policy:
             f"visit within {p.trigger_visit_days} days and, where a child may be at risk, a "
             f"referral to children's social care within {p.trigger_referral_days} day(s) "
             f"(configurable defaults: no national figure was found).",
+            f"Quality assurance: a community RSO's case counts as reviewed for "
+            f"{p.qa_coverage_months} months after a supervisor's case review (configurable "
+            f"default); the dip sample proposes {p.qa_sample_per_manager} case(s) per offender "
+            f"manager each month.",
+            f"A neighbourhood briefing holds only the minimum a patrol officer may know and is "
+            f"to be destroyed {p.briefing_destroy_after_days} days after it is produced "
+            f"(configurable default).",
         ]
 
 
@@ -162,6 +179,16 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "No national figure was found: configurable default", True),
     PolicyField("trigger_referral_days", "Referral after a trigger event (child at risk)",
                 "days", "No national figure was found: configurable default", True),
+    PolicyField("qa_coverage_months", "Case review coverage window", "months",
+                "HMICFRS 2018: quality assurance; no national figure found", True),
+    PolicyField("qa_sample_per_manager", "Dip sample per offender manager", "cases",
+                "No national figure found", True),
+    PolicyField("qa_sample_weight_high_risk", "Dip sample weight, high risk", "times",
+                "No national figure found", True),
+    PolicyField("qa_sample_weight_never_reviewed", "Dip sample weight, never reviewed",
+                "times", "No national figure found", True),
+    PolicyField("briefing_destroy_after_days", "Destroy a briefing after", "days",
+                "No national figure found", True),
     PolicyField("idle_lock_minutes", "Idle minutes before the window locks", "minutes",
                 "No national figure found: the security contract's default", True),
 )

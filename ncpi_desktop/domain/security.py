@@ -142,13 +142,15 @@ class Operation(StrEnum):
     AUDIT_VERIFY = "verify the audit log"
     AUDIT_EXPORT = "export the audit log"
     BRIEFING = "produce a neighbourhood briefing"
+    RECORD_REVIEW = "record a case review for"
 
 
 _O = Operation
 _RECORD = frozenset({_O.RECORD_VISIT, _O.RECORD_ARMS, _O.RECORD_ORDER, _O.RECORD_EVENT,
                      _O.RECORD_REFERRAL})
 _SUPERVISE = frozenset({_O.RECORD_DECISION, _O.REASSIGN, _O.PROPOSE, _O.MANAGER_LEAVING,
-                        _O.MANAGER_ABSENT, _O.HAND_BACK, _O.PACK, _O.EXPORT_TABLE, _O.REPORT})
+                        _O.MANAGER_ABSENT, _O.HAND_BACK, _O.PACK, _O.EXPORT_TABLE, _O.REPORT,
+                        _O.RECORD_REVIEW})
 _FIGURES = frozenset({_O.SEE_FIGURES})
 
 #: What each role permits at all (its scope then limits which RSOs and managers).
@@ -167,7 +169,7 @@ PERMITS: dict[Role, frozenset[Operation]] = {
 #: Operations on named RSOs or managers, whose scope is checked RSO by RSO (and manager by
 #: manager); the others are checked by role alone.
 SCOPED = _RECORD | {_O.SEE_NAMES, _O.RECORD_DECISION, _O.REASSIGN, _O.MANAGER_LEAVING,
-                    _O.MANAGER_ABSENT, _O.HAND_BACK, _O.BRIEFING}
+                    _O.MANAGER_ABSENT, _O.HAND_BACK, _O.BRIEFING, _O.RECORD_REVIEW}
 
 
 class NotPermitted(Exception):

@@ -16,6 +16,7 @@ from ncpi_desktop.domain.enums import (
     EventType,
     ManagementMode,
     OrderType,
+    ReviewGrade,
     RiskLevel,
     Role,
     Sex,
@@ -208,9 +209,25 @@ TABLES: dict[str, TableSpec] = {
             _text("rso_id", "R000001", references="offenders"),
             _date("referred_on", "2017-09-02", not_future=True),
             _text("referred_to", "children's social care"),
+        # Quality assurance (DOMAIN.md rule 15): supervisors' case reviews and their actions.
+        TableSpec("reviews", "case_review", ("review_id",), False, (
+            _text("review_id", "QR0001", unique=True),
+            _text("rso_id", "R000001", references="offenders"),
+            _date("reviewed_on", "2017-09-04", not_future=True),
+            _text("reviewer", "supervisor.east1"),
+            _choice("grade", "requires_improvement", values_of(ReviewGrade)),
+            _text("findings", "Visits late; plan not updated", short=False, personal=True),
+        )),
+        TableSpec("review_actions", "review_action", ("action_id",), False, (
+            _text("action_id", "QA0001", unique=True),
+            _text("review_id", "QR0001", references="reviews"),
+            _text("text", "Update the risk management plan", short=False, personal=True),
+            _text("owner", "DC Example"),
+            _date("due_on", "2017-10-04"),
+            _date("done_on", "2017-10-02", required=False, not_future=True),
         )),
     )
 }
 
 #: Which key a reference column must match: the table's one-column key.
-REFERENCED_KEY = {"managers": "manager_id", "offenders": "rso_id"}
+REFERENCED_KEY = {"managers": "manager_id", "offenders": "rso_id", "reviews": "review_id"}

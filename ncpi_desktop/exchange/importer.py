@@ -193,6 +193,8 @@ class _Run:
                 table("manager"))).scalars().all(),
             "offenders": connection.execute(select(column("rso_id")).select_from(
                 table("rso"))).scalars().all(),
+            "reviews": connection.execute(select(column("review_id")).select_from(
+                table("case_review"))).scalars().all(),
         }
         self.stage("Checking every row")
         valid, issues = validate_extract(extract, known_ids=known, today=self.today)

@@ -22,6 +22,9 @@ GROUP_KEYS = [
     "active", "reactive", "reactive_eligible", "reactive_review",
     "visits_due", "visits_overdue", "max_days_overdue",
     "orders_in_force", "triggers_open", "triggers_overdue",
+    "orders_in_force",
+    # Quality assurance (rule 15): community RSOs reviewed in the window, coverage, the grades.
+    "qa_reviewed", "qa_coverage", "qa_good", "qa_requires_improvement", "qa_inadequate",
 ]
 MANAGER_KEYS = [
     "manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high", "very_high",

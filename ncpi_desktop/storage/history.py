@@ -27,6 +27,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import VisitOutcome
 from ncpi_desktop.storage.events import load_events
+from ncpi_desktop.storage.review_history import REVIEW_LOADERS
 from ncpi_desktop.storage.snapshot import (
     ROW_KEY,
     Kind,
@@ -166,6 +167,7 @@ HISTORY_LOADERS: dict[str, Loader] = {
     "decisions": load_decisions,
     # Trigger events with what stopped their clocks (storage.events; rule 14).
     "events": load_events,
+    **REVIEW_LOADERS,  # case reviews and their actions (storage.review_history)
 }
 
 

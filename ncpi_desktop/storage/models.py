@@ -138,6 +138,31 @@ class Referral(SQLModel, table=True):
     referred_to: str
     recorded_by: str | None = None
     recorded_at: datetime | None = None
+class CaseReview(SQLModel, table=True):
+    """A supervisor's quality review of one RSO's case (DOMAIN.md rule 15, migration 0011)."""
+
+    __tablename__ = "case_review"
+
+    review_id: str = Field(primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id", index=True)
+    reviewed_on: date
+    reviewer: str
+    #: ``domain.enums.ReviewGrade``: good, requires_improvement or inadequate.
+    grade: str
+    findings: str
+
+
+class ReviewAction(SQLModel, table=True):
+    """An action a case review set: who owns it, when it is due, when it was done."""
+
+    __tablename__ = "review_action"
+
+    action_id: str = Field(primary_key=True)
+    review_id: str = Field(foreign_key="case_review.review_id", index=True)
+    text: str
+    owner: str
+    due_on: date
+    done_on: date | None = None
 
 
 class PolicyValue(SQLModel, table=True):

@@ -15,15 +15,19 @@ from PySide6.QtGui import QAction
 
 from ncpi_desktop.ui.core.context import AppContext
 from ncpi_desktop.ui.menus.admin import AdminActions
+from ncpi_desktop.ui.menus.briefing import BriefingActions
 from ncpi_desktop.ui.menus.consultations import ListConsultations
 from ncpi_desktop.ui.menus.exchange import ExchangeActions
 from ncpi_desktop.ui.menus.manage import Rebalancing
+from ncpi_desktop.ui.menus.quality import QualityActions
 from ncpi_desktop.ui.menus.record import RecordActions
 from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.arms import ArmsPage
+from ncpi_desktop.ui.pages.briefing import BriefingPage
 from ncpi_desktop.ui.pages.caseload import CaseloadPage
 from ncpi_desktop.ui.pages.orders import OrdersPage
 from ncpi_desktop.ui.pages.page import Page
+from ncpi_desktop.ui.pages.quality import QualityPage
 from ncpi_desktop.ui.pages.reactive import ReactivePage
 from ncpi_desktop.ui.pages.register import RegisterPage
 from ncpi_desktop.ui.pages.review import ReviewPage
@@ -44,6 +48,8 @@ class Features:
     orders_page: OrdersPage
     #: Every RSO of the register: search, filters, data-quality flags.
     register_page: RegisterPage
+    #: Case review coverage, grades, overdue actions and the dip sample (rule 15).
+    quality_page: QualityPage
     #: The Record menu and the RSO detail panel.
     record: RecordActions
     #: The Manage menu, Ctrl+R, dragging RSOs onto managers, the hand-back reminder.
@@ -52,11 +58,15 @@ class Features:
     consultations: ListConsultations
     #: Manage › Users, Rules and Audit log.
     admin: AdminActions
+    #: The Quality page's Mark action done.
+    quality: QualityActions
+    #: File › Neighbourhood briefing and the Briefing page (rule 16; frontline users see only it).
+    briefing: BriefingActions
 
     @property
     def pages(self) -> list[ReviewPage]:
         return [self.visits_page, self.arms_page, self.reactive_page, self.orders_page,
-                self.register_page]
+                self.register_page, self.quality_page]
 
 
 def build_features(context: AppContext, caseload_page: CaseloadPage,
@@ -70,13 +80,19 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
     reactive_page = ReactivePage()
     orders_page = OrdersPage()
     register_page = RegisterPage()
-    for page in (visits_page, arms_page, reactive_page, orders_page, register_page):
+    quality_page = QualityPage()
+    briefing_page = BriefingPage()
+    for page in (visits_page, arms_page, reactive_page, orders_page, register_page,
+                 quality_page, briefing_page):
         add_page(page)
     record = RecordActions(context)
     rebalancing = Rebalancing(context, caseload_page)
     admin = AdminActions(context)
+    briefing = BriefingActions(context, briefing_page, before=before_quit)
+    quality = QualityActions(context, quality_page)
     return Features(exchange=exchange, trend=trend, visits_page=visits_page,
                     arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
-                    register_page=register_page,
+                    register_page=register_page, quality_page=quality_page,
                     record=record, rebalancing=rebalancing,
-                    consultations=ListConsultations(context), admin=admin)
+                    consultations=ListConsultations(context), admin=admin, quality=quality,
+                    briefing=briefing)

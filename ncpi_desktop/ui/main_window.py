@@ -35,6 +35,7 @@ from ncpi_desktop.storage.change import Change
 from ncpi_desktop.storage.database import DatabaseError, open_database, shown_location
 from ncpi_desktop.ui.core.context import AppContext, Operation, one_line
 from ncpi_desktop.ui.core.loader import READ_ERRORS, Loader
+from ncpi_desktop.ui.core.permissions import briefing_only
 from ncpi_desktop.ui.core.settings import (
     APP_NAME,
     LAST_FOLDER,
@@ -305,7 +306,7 @@ class MainWindow(QMainWindow):
         self.context.clear_status()  # what the last read was doing
         self._update_labels()  # the database and date being read
         engine = self.engine
-        if engine is None:
+        if engine is None or briefing_only(self.user):  # a frontline user reads no figures
             self._show_figures(None)
             return
         if self._background:

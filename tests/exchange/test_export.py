@@ -55,9 +55,26 @@ def report(engine, as_at: date) -> dict:
     return build_report(compute_figures(load_snapshot(engine, as_at)))
 
 
+def add_reviews(engine) -> None:
+    """Case reviews (one RSO twice) and their actions, one done and one with free text that
+    could start a formula."""
+    from sqlalchemy import text
+
+    with engine.begin() as c:
+        for review_id, rso_id, on, grade in (("QR1", "R00001", "2017-03-01", "inadequate"),
+                                             ("QR2", "R00001", "2017-09-01", "good"),
+                                             ("QR3", "ZOE", "2016-10-09", "requires_improvement")):
+            c.execute(text("INSERT INTO case_review VALUES (:i, :r, :on, 'sup', :g, :f)"),
+                      dict(i=review_id, r=rso_id, on=on, g=grade, f=f"=findings {review_id}"))
+        c.execute(text("INSERT INTO review_action VALUES ('QA1', 'QR3', 'Visit', 'DC A', "
+                       "'2016-11-01', '2016-10-20'), ('QA2', 'QR1', '-call', 'DC B', "
+                       "'2017-04-01', NULL)"))
+
+
 @pytest.fixture
 def source(tmp_path):
     engine = register().write(tmp_path / "source.sqlite3")
+    add_reviews(engine)
     yield engine
     engine.dispose()
 
@@ -66,13 +83,14 @@ def source(tmp_path):
 def test_export_then_import_into_an_empty_database_gives_the_same_report(source, tmp_path, out):
     counts = export_extract(source, tmp_path / out)
     assert counts == {"managers": 5, "offenders": 80, "visits": 60, "arms": 30, "orders": 3,
-                      "events": 0, "referrals": 0}
+                      "events": 0, "referrals": 0, "reviews": 3, "review_actions": 2}
 
     target = new_database(tmp_path / "target.sqlite3")
     result = import_extract(target, tmp_path / out, actor="tester")
     assert result.errors == [] and result.warnings == [] and result.written
     for as_at in (AS_AT, date.today()):
         assert report(target, as_at) == report(source, as_at)
+    assert report(target, AS_AT)["force"]["qa_reviewed"] == 2
 
     # The imported register exports to the very same extract.
     export_extract(source, tmp_path / "first")

@@ -21,6 +21,7 @@ from extract_files import (
 from sqlalchemy import text
 
 from ncpi_desktop.exchange.extract import ExtractUnusable
+from ncpi_desktop.exchange.import_format import TABLES
 from ncpi_desktop.exchange.importer import ImportResult, import_extract
 from ncpi_desktop.storage.operations import reassign
 
@@ -410,8 +411,8 @@ def test_a_workbook_with_a_misnamed_sheet(loaded, tmp_path):
         "x.xlsx: has no sheet named offenders (required; sheets found: managers, RSOs, visits, "
         "arms, orders)"]
     assert [str(w) for w in result.warnings] == [
-        "sheet RSOs: is not a table of the extract (expected sheets named managers, offenders, "
-        "visits, arms, orders, events, referrals); ignored"]
+        f"sheet RSOs: is not a table of the extract (expected sheets named "
+        f"{', '.join(TABLES)}); ignored"]
     assert db_state(loaded) == before
 
 
@@ -419,10 +420,8 @@ def test_a_workbook_with_no_sheet_of_the_extract_is_not_an_extract(loaded, tmp_p
     before = db_state(loaded)
     path = write_workbook(tmp_path / "x.xlsx", {"managers": valid_rows()["managers"]},
                           sheet_names={"managers": "Sheet1"})
-    with pytest.raises(ExtractUnusable, match="x.xlsx is not an extract: expected sheets named "
-                                              "managers, offenders, visits, arms, orders, "
-                                              "events, referrals; "
-                                              "found sheet Sheet1"):
+    with pytest.raises(ExtractUnusable, match=f"x.xlsx is not an extract: expected sheets named "
+                                              f"{', '.join(TABLES)}; found sheet Sheet1"):
         import_extract(loaded, path, actor="t")
     assert db_state(loaded) == before
 

@@ -134,7 +134,8 @@ def test_export_writes_an_extract_that_imports_to_the_same_report(tmp_path, extr
     assert main(["import", str(extract), "--db", str(db)]) == 0
     assert main(["export", "--db", str(db), "--out", str(tmp_path / out)]) == 0
     assert capsys.readouterr().out.splitlines()[-1] == (
-        "managers: 4, offenders: 5, visits: 3, arms: 2, orders: 2, events: 0, referrals: 0")
+        "managers: 4, offenders: 5, visits: 3, arms: 2, orders: 2, events: 0, referrals: 0, "
+        "reviews: 0, review_actions: 0")
     copy = fresh(tmp_path / "copy.sqlite3")
     assert main(["import", str(tmp_path / out), "--db", str(copy)]) == 0
     capsys.readouterr()

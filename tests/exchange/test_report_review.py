@@ -23,6 +23,7 @@ GROUP = [
     "arms_current", "arms_completion", "active", "reactive", "reactive_eligible",
     "reactive_review", "visits_due", "visits_overdue", "max_days_overdue", "orders_in_force",
     "triggers_open", "triggers_overdue",
+    "qa_reviewed", "qa_coverage", "qa_good", "qa_requires_improvement", "qa_inadequate",
 ]
 MANAGER = ["manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high",
            "very_high", "high_risk_share", "visits_overdue", "max_days_overdue",

@@ -33,6 +33,8 @@ IMPORT_FORMAT = {
     "orders": ["order_id", "rso_id", "type", "starts_on", "ends_on"],
     "events": ["event_id", "rso_id", "type", "occurred_on", "child_at_risk"],
     "referrals": ["referral_id", "rso_id", "referred_on", "referred_to"],
+    "reviews": ["review_id", "rso_id", "reviewed_on", "reviewer", "grade", "findings"],
+    "review_actions": ["action_id", "review_id", "text", "owner", "due_on", "done_on"],
 }
 
 

@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ncpi_desktop.exchange.import_format import TABLES
 from ncpi_desktop.exchange.pack import SHEETS
 from ncpi_desktop.ui.exports.table_export import focused_table, view_frame
 from ncpi_desktop.ui.main_window import MainWindow
@@ -134,9 +135,7 @@ def test_export_extract_writes_the_register_in_the_import_format(
     actions.export_extract_action.trigger()
     wait_job(qtbot, actions)
     with zipfile.ZipFile(out) as archive:
-        assert sorted(archive.namelist()) == ["arms.csv", "events.csv", "managers.csv",
-                                              "offenders.csv", "orders.csv", "referrals.csv",
-                                              "visits.csv"]
+        assert sorted(archive.namelist()) == sorted(s.filename for s in TABLES.values())
     assert not list(tmp_path.glob(".*part*"))
     box = actions.last_message
     assert box is not None and box.isVisible()
@@ -150,10 +149,8 @@ def test_save_extract_template(qtbot, window: MainWindow, actions: ExchangeActio
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         staticmethod(lambda *_a, **_k: str(folder)))
     actions.template_action.trigger()
-    assert sorted(p.name for p in folder.iterdir()) == ["arms.csv", "events.csv",
-                                                        "managers.csv", "offenders.csv",
-                                                        "orders.csv", "referrals.csv",
-                                                        "visits.csv"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(s.filename
+                                                              for s in TABLES.values())
     assert str(folder) in actions.last_message.text()
 
     asked: list[str] = []

@@ -30,6 +30,7 @@ from ncpi_desktop.exchange.pack.model import (
     Section,
     Table,
 )
+from ncpi_desktop.exchange.pack.quality import quality_section
 from ncpi_desktop.exchange.pack.summary import key_figures, managers_section, summary_section
 from ncpi_desktop.exchange.pack.tables import Context, manager_frame, rso_frame
 from ncpi_desktop.exchange.report import build_report
@@ -53,6 +54,7 @@ def build_pack(figures: Figures, *, produced_by: str, produced_at: datetime,
         arms_section(context),
         reactive_section(context),
         orders_section(context),
+        quality_section(context),
         _policy_section(context),
     ) if s is not None]
     return Pack(title=TITLE, marking=MARKING, as_at=figures.snapshot.as_at,

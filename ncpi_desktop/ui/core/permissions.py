@@ -15,13 +15,21 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QAbstractButton, QMenu
 
 from ncpi_desktop.analysis.visibility import require_whole_register
-from ncpi_desktop.domain.security import NotPermitted, Operation, Place, User, require_in_scope
+from ncpi_desktop.domain.security import (
+    NotPermitted,
+    Operation,
+    Place,
+    User,
+    permits,
+    require_in_scope,
+)
 
 #: The permission each kind of record needs (Record menu, the detail panel's buttons).
 RECORD_OPERATIONS: dict[str, Operation] = {
     "visit": Operation.RECORD_VISIT, "arms": Operation.RECORD_ARMS,
     "order": Operation.RECORD_ORDER, "decision": Operation.RECORD_DECISION,
-    "event": Operation.RECORD_EVENT, "referral": Operation.RECORD_REFERRAL}
+    "event": Operation.RECORD_EVENT, "referral": Operation.RECORD_REFERRAL,
+    "review": Operation.RECORD_REVIEW}
 
 #: The action's own tips, kept (as a dynamic property) while the rule replaces them.
 _OWN_TIP = "ncpiOwnTip"
@@ -63,6 +71,12 @@ def gate(action: QAction | QAbstractButton, user: User, operation: Operation, *,
         action.setToolTip(reason)
         action.setStatusTip(reason)
     return reason is None
+
+
+def briefing_only(user: User) -> bool:
+    """The user may write neighbourhood briefings and see nothing else (SECURITY.md's
+    ``frontline`` role alone): their window shows the Briefing page only, and reads no figures."""
+    return permits(user, Operation.BRIEFING) and not permits(user, Operation.SEE_FIGURES)
 
 
 def show_tips(menu: QMenu) -> None:

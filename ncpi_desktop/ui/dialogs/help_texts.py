@@ -207,6 +207,45 @@ def register_help(p: Policy) -> PageHelp:
     )
 
 
+def quality_help(p: Policy) -> PageHelp:
+    return PageHelp(
+        "Quality",
+        "Supervisors' case reviews (dip samples): how much of the caseload has been reviewed, "
+        "the grades, the actions overdue, and this month's proposed sample.",
+        (
+            ("Review coverage", f"Community RSOs whose case was reviewed in the last "
+             f"{p.qa_coverage_months} months ÷ community RSOs."),
+            ("Grades", "Reviewed RSOs by the grade of their latest review in the window: each "
+             "RSO is counted once."),
+            ("Inadequate", "Reviewed RSOs whose latest review was graded inadequate."),
+            ("Actions overdue", "Review actions not done by the as-at date whose due date is "
+             "before it."),
+        ),
+        (f"A review counts for {p.qa_coverage_months} months: a review made on the same day "
+         f"{p.qa_coverage_months} months before the as-at date still counts.",
+         f"The dip sample proposes {p.qa_sample_per_manager} case(s) per offender manager, "
+         f"from those not reviewed in the window, {p.qa_sample_weight_high_risk:g} times as "
+         f"likely for high or very high risk and {p.qa_sample_weight_never_reviewed:g} times "
+         "for a case never reviewed; it stays the same all month."),
+        ("Record › Case review (Ctrl+Shift+Q) records a review of the selected RSO.",
+         "Mark action done records the selected overdue action as done (Ctrl+Z undoes it)."),
+    )
+
+
+def briefing_help(p: Policy) -> PageHelp:
+    return PageHelp(
+        "Briefing",
+        "A briefing for patrol officers of one of your neighbourhoods: the RSOs living there, "
+        "with only what an officer may be told.",
+        (),
+        ("It holds the RSO id, name, risk level, civil orders in force (type and end date) and "
+         "whom to tell (their offender manager and team), and nothing else.",
+         f"It is OFFICIAL-SENSITIVE and to be destroyed {p.briefing_destroy_after_days} days "
+         "after its date; writing one is recorded in the audit log."),
+        ("Choose the neighbourhood, then Write briefing… (or File › Neighbourhood briefing…).",),
+    )
+
+
 #: Each page's help, by its settings group (``Page.state_group``).
 HELP: dict[str, Callable[[Policy], PageHelp]] = {
     "caseload": caseload_help,
@@ -215,6 +254,8 @@ HELP: dict[str, Callable[[Policy], PageHelp]] = {
     "reactive": reactive_help,
     "orders": orders_help,
     "register": register_help,
+    "quality": quality_help,
+    "briefing": briefing_help,
 }
 
 #: The keys every page answers to, listed in each page's help.

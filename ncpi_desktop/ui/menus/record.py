@@ -30,6 +30,8 @@ RECORDS = (
      "and, where a child may be at risk, a referral"),
     ("referral", "Re&ferral…", "Ctrl+Shift+F",
      "Record a referral of the selected RSO (to children's social care)"),
+    ("review", "Case &review…", "Ctrl+Shift+Q",
+     "Record a supervisor's quality review of the selected RSO's case, graded, with actions"),
 )
 
 

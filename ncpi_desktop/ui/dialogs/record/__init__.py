@@ -8,10 +8,12 @@ from ncpi_desktop.ui.dialogs.record.base import Operation, RecordDialog
 from ncpi_desktop.ui.dialogs.record.clocks import RecordEventDialog, RecordReferralDialog
 from ncpi_desktop.ui.dialogs.record.decision import RecordDecisionDialog
 from ncpi_desktop.ui.dialogs.record.order import RecordOrderDialog
+from ncpi_desktop.ui.dialogs.record.review import RecordReviewDialog
 from ncpi_desktop.ui.dialogs.record.visit import RecordVisitDialog
 
 __all__ = ["DIALOGS", "Operation", "RecordArmsDialog", "RecordDecisionDialog", "RecordDialog",
-           "RecordEventDialog", "RecordOrderDialog", "RecordReferralDialog", "RecordVisitDialog"]
+           "RecordEventDialog", "RecordOrderDialog", "RecordReferralDialog", "RecordReviewDialog",
+           "RecordVisitDialog"]
 
 #: The dialog recording each kind of record (the Record menu's actions).
 DIALOGS: dict[str, type[RecordDialog]] = {
@@ -21,4 +23,5 @@ DIALOGS: dict[str, type[RecordDialog]] = {
     "decision": RecordDecisionDialog,
     "event": RecordEventDialog,
     "referral": RecordReferralDialog,
+    "review": RecordReviewDialog,
 }

@@ -1,0 +1,249 @@
+"""Quality assurance (DOMAIN.md rule 15): a supervisor's case review of one RSO, graded good,
+requires improvement or inadequate, with findings and actions that have owners and due dates.
+
+Each write is one audited transaction, checked for the user's role and scope inside it
+(``scope.allow`` with ``Operation.RECORD_REVIEW``: supervisors and managers, for RSOs in their
+scope), and returns a ``Change`` whose ``undo`` is the exact inverse: a review goes with its
+actions, an added action goes, a completed action is open again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from uuid import uuid4
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.engine import Connection, Engine
+
+from ncpi_desktop.domain.enums import ReviewGrade
+from ncpi_desktop.domain.ids import RsoId
+from ncpi_desktop.domain.security import Operation, User
+from ncpi_desktop.formats import uk_date
+from ncpi_desktop.storage.change import Change, OperationError
+from ncpi_desktop.storage.models import CaseReview, ReviewAction
+from ncpi_desktop.storage.operations.base import RSO, audit
+from ncpi_desktop.storage.operations.scope import allow, who
+
+REVIEW: Table = CaseReview.__table__  # type: ignore[attr-defined]
+ACTION: Table = ReviewAction.__table__  # type: ignore[attr-defined]
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """An action as the user gives it: what, who owns it, by when."""
+
+    text: str
+    owner: str
+    due_on: date
+
+
+def _new_id(prefix: str) -> str:
+    return f"{prefix}-{uuid4().hex[:12].upper()}"
+
+
+def _text(value: object, what: str) -> str:
+    text = str(value or "").strip()
+    if not text:
+        raise OperationError(f"The {what} is required")
+    return text
+
+
+def _date(value: object, what: str, today: date | None = None) -> date:
+    if not isinstance(value, date):
+        raise OperationError(f"The {what} must be a date, not {value!r}")
+    if today is not None and value > today:
+        raise OperationError(f"The {what} {uk_date(value)} is in the future "
+                             f"(today is {uk_date(today)})")
+    return value
+
+
+def grade_of(value: object) -> str:
+    """A grade as the user wrote it (case, spaces and hyphens as the import reads them)."""
+    text = str(getattr(value, "value", value) or "").strip().lower()
+    text = text.replace(" ", "_").replace("-", "_")
+    values = [grade.value for grade in ReviewGrade]
+    if text not in values:
+        raise OperationError(f"Unknown grade {value!r}: choose one of {', '.join(values)}")
+    return text
+
+
+def _action_row(review_id: str, spec: ActionSpec, reviewed_on: date) -> dict[str, Any]:
+    due_on = _date(spec.due_on, "action's due date")
+    if due_on < reviewed_on:
+        raise OperationError(f"An action cannot be due ({uk_date(due_on)}) before its review "
+                             f"({uk_date(reviewed_on)})")
+    return dict(action_id=_new_id("QA"), review_id=review_id,
+                text=_text(spec.text, "action's text"), owner=_text(spec.owner, "action's owner"),
+                due_on=due_on, done_on=None)
+
+
+def _review_of(connection: Connection, review_id: str) -> dict[str, Any]:
+    row = connection.execute(select(REVIEW).where(REVIEW.c.review_id == review_id)
+                             ).mappings().first()
+    if row is None:
+        raise OperationError(f"Unknown case review: {review_id}")
+    return dict(row)
+
+
+def _action_of(connection: Connection, action_id: str) -> dict[str, Any]:
+    row = connection.execute(select(ACTION).where(ACTION.c.action_id == action_id)
+                             ).mappings().first()
+    if row is None:
+        raise OperationError(f"Unknown review action: {action_id}")
+    return dict(row)
+
+
+# --- a review, with its first actions ---------------------------------------------------------
+
+def record_review(engine: Engine, rso_id: RsoId, reviewed_on: date, grade: str, findings: str,
+                  user: User, *, actions: Sequence[ActionSpec] = (),
+                  today: date | None = None) -> Change:
+    """Record a case review of ``rso_id`` by ``user`` (its reviewer), with ``actions``."""
+    who(user)
+    reviewed_on = _date(reviewed_on, "review date", today or date.today())
+    row = dict(review_id=_new_id("QR"), rso_id=str(rso_id), reviewed_on=reviewed_on,
+               reviewer=who(user), grade=grade_of(grade),
+               findings=_text(findings, "review's findings"))
+    action_rows = [_action_row(row["review_id"], spec, reviewed_on) for spec in actions]
+    return _insert_review(engine, row, action_rows, user)
+
+
+def _review_summary(row: dict[str, Any], actions: Iterable[dict[str, Any]]) -> str:
+    count = len(list(actions))
+    more = f", {count} action{'s' if count != 1 else ''}" if count else ""
+    return (f"Record case review of {row['rso_id']} on {uk_date(row['reviewed_on'])}: "
+            f"{ReviewGrade(row['grade']).label.lower()}{more}")
+
+
+def _insert_review(engine: Engine, row: dict[str, Any], action_rows: list[dict[str, Any]],
+                   user: User) -> Change:
+    actor = who(user)
+    summary = _review_summary(row, action_rows)
+    with engine.begin() as connection:
+        if connection.execute(select(RSO.c.rso_id).where(RSO.c.rso_id == row["rso_id"])
+                              ).first() is None:
+            raise OperationError(f"Unknown RSO id: {row['rso_id']}")
+        allow(connection, user, Operation.RECORD_REVIEW, rsos=[row["rso_id"]])
+        connection.execute(insert(REVIEW).values(**row))
+        if action_rows:
+            connection.execute(insert(ACTION), action_rows)
+        after = {"review": row, "actions": action_rows}
+        audit(connection, actor, "record review", {"review": None}, after)
+
+    def undo(engine_: Engine, user_: User) -> Change:
+        return _delete_review(engine_, row, action_rows, user_)
+
+    return Change("record review", summary, {"review": None}, after, undo)
+
+
+def _delete_review(engine: Engine, row: dict[str, Any], action_rows: list[dict[str, Any]],
+                   user: User) -> Change:
+    actor = who(user)
+    summary = _review_summary(row, action_rows)
+    with engine.begin() as connection:
+        allow(connection, user, Operation.RECORD_REVIEW, rsos=[row["rso_id"]])
+        connection.execute(delete(ACTION).where(ACTION.c.review_id == row["review_id"]))
+        gone = connection.execute(delete(REVIEW).where(REVIEW.c.review_id == row["review_id"])
+                                  ).rowcount
+        if gone != 1:
+            raise OperationError(f"Nothing to undo: {summary} is no longer recorded")
+        before = {"review": row, "actions": action_rows}
+        audit(connection, actor, "undo record review", before, {"review": None})
+
+    def redo(engine_: Engine, user_: User) -> Change:
+        return _insert_review(engine_, row, action_rows, user_)
+
+    return Change("undo record review", f"Undo: {summary}", before, {"review": None}, redo)
+
+
+# --- an action added to a review --------------------------------------------------------------
+
+def add_action(engine: Engine, review_id: str, action: ActionSpec, user: User) -> Change:
+    """Add an action to a recorded review."""
+    who(user)
+    with engine.connect() as connection:
+        review = _review_of(connection, review_id)
+    row = _action_row(review_id, action, review["reviewed_on"])
+    return _insert_action(engine, row, review["rso_id"], user)
+
+
+def _insert_action(engine: Engine, row: dict[str, Any], rso_id: str, user: User) -> Change:
+    actor = who(user)
+    summary = f"Add action for {rso_id} ({row['owner']}, due {uk_date(row['due_on'])})"
+    with engine.begin() as connection:
+        allow(connection, user, Operation.RECORD_REVIEW, rsos=[rso_id])
+        _review_of(connection, row["review_id"])
+        connection.execute(insert(ACTION).values(**row))
+        after = {"action": row, "rso_id": rso_id}
+        audit(connection, actor, "add review action", {"action": None, "rso_id": rso_id}, after)
+
+    def undo(engine_: Engine, user_: User) -> Change:
+        return _delete_action(engine_, row, rso_id, summary, user_)
+
+    return Change("add review action", summary, {"action": None}, after, undo)
+
+
+def _delete_action(engine: Engine, row: dict[str, Any], rso_id: str, summary: str,
+                   user: User) -> Change:
+    actor = who(user)
+    with engine.begin() as connection:
+        allow(connection, user, Operation.RECORD_REVIEW, rsos=[rso_id])
+        gone = connection.execute(delete(ACTION).where(ACTION.c.action_id == row["action_id"])
+                                  ).rowcount
+        if gone != 1:
+            raise OperationError(f"Nothing to undo: {summary} is no longer recorded")
+        before = {"action": row, "rso_id": rso_id}
+        audit(connection, actor, "undo add review action", before,
+              {"action": None, "rso_id": rso_id})
+
+    def redo(engine_: Engine, user_: User) -> Change:
+        return _insert_action(engine_, row, rso_id, user_)
+
+    return Change("undo add review action", f"Undo: {summary}", before, {"action": None}, redo)
+
+
+# --- an action completed ----------------------------------------------------------------------
+
+def complete_action(engine: Engine, action_id: str, done_on: date, user: User, *,
+                    today: date | None = None) -> Change:
+    """Mark an open action done on ``done_on`` (not in the future, not before its review)."""
+    who(user)
+    done_on = _date(done_on, "date the action was done", today or date.today())
+    with engine.connect() as connection:
+        action = _action_of(connection, action_id)
+        review = _review_of(connection, action["review_id"])
+    if action["done_on"] is not None:
+        raise OperationError(f"The action was already done on {uk_date(action['done_on'])}")
+    if done_on < review["reviewed_on"]:
+        raise OperationError(f"An action cannot be done ({uk_date(done_on)}) before its review "
+                             f"({uk_date(review['reviewed_on'])})")
+    return _set_done(engine, action_id, review["rso_id"], None, done_on, user)
+
+
+def _set_done(engine: Engine, action_id: str, rso_id: str, was: date | None,
+              becomes: date | None, user: User) -> Change:
+    """``done_on`` from ``was`` to ``becomes``, refused if it is no longer ``was``."""
+    actor = who(user)
+    operation = "complete review action" if becomes is not None else "undo complete review action"
+    summary = (f"Complete action {action_id} for {rso_id} on {uk_date(becomes)}"
+               if becomes is not None else f"Undo: complete action {action_id} for {rso_id}")
+    with engine.begin() as connection:
+        allow(connection, user, Operation.RECORD_REVIEW, rsos=[rso_id])
+        changed = connection.execute(
+            update(ACTION).where(ACTION.c.action_id == action_id,
+                                 ACTION.c.done_on.is_(None) if was is None
+                                 else ACTION.c.done_on == was)
+            .values(done_on=becomes)).rowcount
+        if changed != 1:
+            raise OperationError(f"The action {action_id} has changed since: nothing was done")
+        before = {"action_id": action_id, "rso_id": rso_id, "done_on": was}
+        after = {"action_id": action_id, "rso_id": rso_id, "done_on": becomes}
+        audit(connection, actor, operation, before, after)
+
+    def undo(engine_: Engine, user_: User) -> Change:
+        return _set_done(engine_, action_id, rso_id, becomes, was, user_)
+
+    return Change(operation, summary, before, after, undo)
