@@ -18,8 +18,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ncpi_desktop import cli_clocks
-from ncpi_desktop import cli_quality
+from ncpi_desktop import cli_clocks, cli_quality
 from ncpi_desktop.cli_session import add_sign_in_arguments
 from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
 

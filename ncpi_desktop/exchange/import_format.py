@@ -209,6 +209,7 @@ TABLES: dict[str, TableSpec] = {
             _text("rso_id", "R000001", references="offenders"),
             _date("referred_on", "2017-09-02", not_future=True),
             _text("referred_to", "children's social care"),
+        )),
         # Quality assurance (DOMAIN.md rule 15): supervisors' case reviews and their actions.
         TableSpec("reviews", "case_review", ("review_id",), False, (
             _text("review_id", "QR0001", unique=True),
