@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QSettings, Qt
@@ -148,3 +150,45 @@ def run_app(target: str | None, as_at: date | None = None, theme: str | None = N
     window = build_window(target, as_at=as_at, defer=True, background=True, session=session)
     window.show()
     return app.exec()
+
+
+# --- the selftest (``cli_selftest``): the window as the installed application builds it ------
+
+def use_settings_folder(folder: Path) -> None:
+    """Keep the window's settings in ``folder`` from now on, not in the user's own file (the
+    selftest leaves no trace in the settings of whoever runs it)."""
+    for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
+        QSettings.setPath(QSettings.Format.IniFormat, scope, str(folder))
+
+
+def quiet_offscreen_noise() -> None:
+    """Drop the one message the offscreen platform gives whenever a window's size constraints
+    change (a real platform gives none); every other message is still printed."""
+    from PySide6.QtCore import qInstallMessageHandler
+
+    def handler(_kind: object, _context: object, message: str) -> None:
+        if "propagateSizeHints" not in message and sys.stderr is not None:
+            print(message, file=sys.stderr)
+
+    qInstallMessageHandler(handler)
+
+
+def painted_colours(widget: QWidget, grid: int = 24) -> int:
+    """How many colours ``widget`` paints at a grid of points: 1 is a blank area."""
+    image = widget.grab().toImage()
+    if image.isNull() or image.width() == 0 or image.height() == 0:
+        return 0
+    xs = range(0, image.width(), max(1, image.width() // grid))
+    ys = range(0, image.height(), max(1, image.height() // grid))
+    return len({image.pixel(x, y) for x in xs for y in ys})
+
+
+def every_page(window: MainWindow) -> Iterator[tuple[str, int]]:
+    """Each page of ``window`` made current and painted in turn: (its title, the colours it
+    painted, ``painted_colours``)."""
+    application().processEvents()
+    for page in window.pages:
+        window.tabs.setCurrentWidget(page)
+        for _ in range(3):
+            application().processEvents()
+        yield page.title, painted_colours(page)
