@@ -29,11 +29,25 @@ from ncpi_desktop.storage.database import (
 )
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.context import one_line
-from ncpi_desktop.ui.core.session import Session, record_access, sign_in_to
-from ncpi_desktop.ui.core.settings import APP_NAME, APPLICATION, ORGANISATION, THEME, app_settings
+from ncpi_desktop.ui.core.session import Session, record_access, sign_in, sign_in_to
+from ncpi_desktop.ui.core.settings import (
+    APP_NAME,
+    APPLICATION,
+    ORGANISATION,
+    THEME,
+    app_settings,
+    recent_databases,
+)
+from ncpi_desktop.ui.dialogs.first_run import FirstRunDialog, FirstRunServices, NewDatabase
 from ncpi_desktop.ui.dialogs.sign_in import ask_sign_in
 from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.menus.recent import RecentMenu
 from ncpi_desktop.ui.menus.session import SignedIn
+
+#: The roles of a new database's first user, as ``ncpi-desktop init`` gives them.
+FIRST_ROLES = ("administrator", "manager")
+#: Who the first run's demo signs in as (README, "Signing in": sees every page).
+DEMO_USER = "manager"
 
 #: Message boxes opened by the exception hook, kept alive until closed.
 _open_error_boxes: list[QMessageBox] = []
@@ -93,6 +107,9 @@ def build_window(target: str | None, *, settings: QSettings | None = None,
     ``defer`` and ``background``: see ``MainWindow`` (the application uses both).
     """
     window = MainWindow(settings=settings, as_at=as_at, defer=defer, background=background)
+    window.recent_menu = RecentMenu(window.context, settings if settings is not None
+                                    else app_settings(), window.open_target,
+                                    after=window.open_action)
     if session is not None:
         signed_in(window, session)
         window.set_database(session.engine)
@@ -136,20 +153,84 @@ def signed_in(window: MainWindow, session: Session) -> SignedIn:
 
 
 def run_app(target: str | None, as_at: date | None = None, theme: str | None = None) -> int:
-    """Ask who is signing in to ``target``, then open the application (as at ``as_at``,
-    default today, under ``theme``: ``choose_theme``) until it closes; 0 at once if the
-    sign-in is cancelled."""
+    """Ask who is signing in to ``target`` (None: the database opened last, else the first run's
+    choices, ``FirstRunDialog``), then open the application (as at ``as_at``, default today,
+    under ``theme``: ``choose_theme``) until it closes; 0 at once if the sign-in is
+    cancelled."""
     app = application()
     install_exception_hook()
     choose_theme(app, theme)
-    location = shown_location(target if target is not None else default_database_path())
-    session = ask_sign_in(sign_in_to(target), location,
-                          user_name=os.environ.get("NCPI_USER", ""))
+    target = startup_target(target)
+    if target is None:
+        session = first_run()
+    else:
+        session = ask_sign_in(sign_in_to(target), shown_location(target),
+                              user_name=os.environ.get("NCPI_USER", ""))
     if session is None:
         return 0
     window = build_window(target, as_at=as_at, defer=True, background=True, session=session)
     window.show()
     return app.exec()
+
+
+def startup_target(target: str | None, settings: QSettings | None = None) -> str | None:
+    """The database the application opens: ``target`` when given, else the one opened last
+    (File › Recent) while it is there, else the default database when it exists; None when
+    there is none of these, and the first run's choices are offered."""
+    if target is not None:
+        return target
+    for known in recent_databases(settings):
+        if "://" in known or Path(known).exists():
+            return known
+    default = default_database_path()
+    return str(default) if default.exists() else None
+
+
+def first_run(parent: QWidget | None = None,
+              services: FirstRunServices | None = None) -> Session | None:
+    """The first run's choices (``FirstRunDialog``) until one gives a session (None: Quit)."""
+    dialog = FirstRunDialog(services or first_run_services(), parent)
+    try:
+        return dialog.session if dialog.exec() == FirstRunDialog.DialogCode.Accepted else None
+    finally:
+        dialog.deleteLater()
+
+
+def demo_database_path() -> Path:
+    """Where the first run's demo is built: beside the default database, in its own folder."""
+    return default_database_path().parent / "demo" / "lancashire-2017.sqlite3"
+
+
+def first_run_services(demo_path: Path | None = None,
+                       parent: QWidget | None = None) -> FirstRunServices:
+    """The real ways in: ``storage.users.create_database`` (as ``ncpi-desktop init``), a
+    sign-in to the chosen database, the demo (built at ``demo_path`` when missing, then signed
+    in as its manager)."""
+    from ncpi_desktop.storage.users import NewUser, create_database
+
+    demo_at = demo_path or demo_database_path()
+
+    def create(new: NewDatabase) -> Session:
+        Path(new.location).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        return create_database(new.location, NewUser(
+            new.user_name, new.display_name, FIRST_ROLES, "force", None, new.password))
+
+    def open_one(location: str) -> Session | None:
+        return ask_sign_in(sign_in_to(location), shown_location(location), parent=parent)
+
+    def demo() -> Session:
+        from ncpi_desktop.demo.build import build_demo
+        from ncpi_desktop.demo.users import DEMO_PASSWORD
+        from ncpi_desktop.storage.keys import keys_path
+
+        if not keys_path(demo_at).exists():
+            demo_at.parent.mkdir(parents=True, exist_ok=True)
+            demo_at.unlink(missing_ok=True)  # a half-built one, or one from before encryption
+            build_demo(demo_at, "lancashire-2017")
+        return sign_in(demo_at, DEMO_USER, DEMO_PASSWORD)
+
+    return FirstRunServices(create=create, open=open_one, demo=demo,
+                            default_location=str(default_database_path()))
 
 
 # --- the selftest (``cli_selftest``): the window as the installed application builds it ------
