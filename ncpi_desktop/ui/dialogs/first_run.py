@@ -178,7 +178,8 @@ class FirstRunDialog(QDialog):
             self._finish(self._services.offline, self.say)
 
     def _demo(self) -> None:
-        self.say("Opening the demo…")
+        self.say("Opening the demo (building it the first time: a few seconds)…")
+        self.message.repaint()  # seen before the work starts
         self._finish(self._services.demo, self.say)
 
 
