@@ -211,8 +211,12 @@ def first_run_services(demo_path: Path | None = None,
     demo_at = demo_path or demo_database_path()
 
     def create(new: NewDatabase) -> Session:
-        Path(new.location).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        return create_database(new.location, NewUser(
+        location = new.location
+        if "://" not in location:  # a file: its folder is made; a server's URL as it is
+            path = Path(location).expanduser()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            location = str(path)
+        return create_database(location, NewUser(
             new.user_name, new.display_name, FIRST_ROLES, "force", None, new.password))
 
     def open_one(location: str) -> Session | None:
