@@ -5,6 +5,9 @@
 #              panel and a proposal at 1366x768 in the light, dark and high-contrast themes
 # make fuzz  : set up, then feed the import many more mutated extracts than make test does
 #              (FUZZ_EXAMPLES=N to choose how many; about 30 a second)
+# make bundle : build the one-folder application dist/ncpi-desktop/ with PyInstaller, from a
+#              build environment of its own (build/bundle-venv: the runtime dependencies and
+#              pyinstaller, nothing else), print its size, and run its selftest
 PYTHON ?= python3.11
 VENV := .venv
 BIN := $(VENV)/bin
@@ -14,7 +17,7 @@ DEMO_DB := demo-data/lancashire-2017.sqlite3
 # none, and is built again.
 DEMO_KEYS := $(DEMO_DB).keys
 
-.PHONY: run test bench lint demo clean fuzz screenshots
+.PHONY: run test bench lint demo clean fuzz screenshots bundle
 
 FUZZ_EXAMPLES ?= 10000
 
@@ -51,5 +54,27 @@ screenshots: $(STAMP) $(DEMO_KEYS)
 bench: $(STAMP)
 	QT_QPA_PLATFORM=offscreen $(BIN)/python benchmarks/run.py
 
+BUNDLE_VENV := build/bundle-venv
+BUNDLE_STAMP := $(BUNDLE_VENV)/.installed
+PYINSTALLER_VERSION ?= >=6.6,<7
+
+$(BUNDLE_STAMP): pyproject.toml packaging/requirements.py
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is needed ($(PYTHON) not found)"; exit 1; }
+	$(PYTHON) -m venv --clear $(BUNDLE_VENV)
+	$(BUNDLE_VENV)/bin/pip install --quiet --upgrade pip
+	$(PYTHON) packaging/requirements.py > build/bundle-requirements.txt
+	$(BUNDLE_VENV)/bin/pip install --quiet -r build/bundle-requirements.txt 'pyinstaller$(PYINSTALLER_VERSION)'
+	@touch $(BUNDLE_STAMP)
+
+bundle: $(BUNDLE_STAMP)
+	rm -rf dist/ncpi-desktop build/pyinstaller
+	@start=$$(date +%s); \
+	$(BUNDLE_VENV)/bin/pyinstaller --noconfirm --log-level ERROR --distpath dist \
+		--workpath build/pyinstaller packaging/ncpi-desktop.spec && \
+	echo "built dist/ncpi-desktop/ in $$(( $$(date +%s) - start )) s"
+	@du -sh dist/ncpi-desktop | sed 's/\t.*/ dist\/ncpi-desktop\//; s/^/size: /'
+	dist/ncpi-desktop/ncpi-desktop --version
+	dist/ncpi-desktop/ncpi-desktop selftest
+
 clean:
-	rm -rf $(VENV) demo-data bench-out screenshots
+	rm -rf $(VENV) demo-data bench-out screenshots build dist

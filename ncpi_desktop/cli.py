@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ncpi_desktop import cli_audit, cli_quality, cli_write
+from ncpi_desktop import __version__, cli_audit, cli_quality, cli_selftest, cli_write
 from ncpi_desktop.cli_going import (
     add_going_arguments,
     check_going,
@@ -57,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="ncpi-desktop",
         description="Caseload planning for Sex Offender Management Units. "
                     "With no command, opens the application.")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument("--db", help="database file or SQLAlchemy URL (default: user data dir)")
     parser.add_argument("--user", metavar="NAME",
                         help="who signs in (default: $NCPI_USER); the password comes from "
@@ -98,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audit.register(commands, parse_date)
     cli_write.register(commands, parse_date)
     cli_quality.register(commands, parse_date)
+    cli_selftest.register(commands)
     return parser
 
 
@@ -408,6 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
                "export": cmd_export, "rebalance": cmd_rebalance, "audit": cmd_audit,
+               "selftest": cli_selftest.cmd_selftest,
                **user_commands(), **dict.fromkeys(cli_write.COMMANDS, cmd_write),
                **cli_quality.handlers(),
                }.get(args.command, cmd_gui)

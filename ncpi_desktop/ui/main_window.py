@@ -388,8 +388,9 @@ class MainWindow(QMainWindow):
             self.open_target(path)
 
     def about_text(self) -> str:
-        """Help > About: the version and, from the policy in force, every rule applied."""
-        return about_text(self.policy, self.location)
+        """Help > About: the version, the database, who is signed in and, from the policy in
+        force, every rule applied."""
+        return about_text(self.policy, self.location, self.user)
 
     def _on_about(self) -> None:
         if self._about is None:

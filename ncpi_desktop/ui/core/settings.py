@@ -41,6 +41,15 @@ def _number(value: object) -> int | None:
         return None
 
 
+def _texts(value: object) -> list[str] | None:
+    """A list of text: an INI file gives one item back as a plain string."""
+    if isinstance(value, str):
+        return [value] if value else None
+    if isinstance(value, list | tuple):
+        return [str(item) for item in value if item]
+    return None
+
+
 def _bytes(value: object) -> QByteArray | None:
     return value if isinstance(value, QByteArray) else None
 
@@ -70,6 +79,10 @@ def number(key: str, default: int = 0) -> Setting[int]:
     return Setting(key, default, _number)
 
 
+def texts(key: str) -> Setting[list[str]]:
+    return Setting(key, [], _texts)
+
+
 def saved_state(key: str) -> Setting[QByteArray | None]:
     """A widget's ``saveState``/``saveGeometry`` (None: never saved)."""
     return Setting(key, None, _bytes)
@@ -83,6 +96,11 @@ WINDOW_STATE = saved_state("window/state")
 LAST_FOLDER = text("last_folder")
 #: Who makes changes, as the audit and the allocation history record it (default: the login).
 USER_NAME = text("user/name")
+#: The databases opened last, the latest first (File › Recent; the first one is opened when the
+#: application starts with no --db). Paths, or URLs without their password.
+RECENT_DATABASES = texts("databases/recent")
+#: How many databases File › Recent keeps.
+RECENT_COUNT = 6
 #: The theme (``style.THEMES``): "system" follows the desktop; ``--theme`` sets it.
 THEME = text("appearance/theme", "system")
 
@@ -124,3 +142,17 @@ def last_folder(kind: str, settings: QSettings | None = None) -> str:
 
 def remember_folder(kind: str, folder: Path, settings: QSettings | None = None) -> None:
     folder_setting(kind).write(settings if settings is not None else app_settings(), str(folder))
+
+
+def recent_databases(settings: QSettings | None = None) -> list[str]:
+    """File › Recent: the databases opened last, the latest first."""
+    return RECENT_DATABASES.read(settings if settings is not None else app_settings())
+
+
+def remember_database(location: str, settings: QSettings | None = None) -> None:
+    """Put ``location`` (a path, or a URL without its password) first in File › Recent."""
+    settings = settings if settings is not None else app_settings()
+    if not location:
+        return
+    kept = [known for known in RECENT_DATABASES.read(settings) if known != location]
+    RECENT_DATABASES.write(settings, [location, *kept][:RECENT_COUNT])
