@@ -11,6 +11,7 @@ import pytest
 from builders import AS_AT, Register, as_user
 from sqlalchemy import select, text
 
+from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.load import load_snapshot
 from ncpi_desktop.storage.models import AuditEntry
 from ncpi_desktop.storage.operations import (
@@ -32,6 +33,7 @@ from ncpi_desktop.storage.operations import (
 START = date(2015, 1, 1)
 ON = date(2017, 10, 9)
 TODAY = date.today()
+DEFAULT = Policy().caseload_limit_per_fte
 ME = as_user("om.me")
 OTHER = as_user("supervisor.east")
 TABLES = ("rso", "allocation", "manager", "manager_absence", "visit", "arms", "civil_order",
@@ -197,7 +199,7 @@ def test_a_decision_refused_when_another_was_recorded_after_it_was_checked(engin
 def test_policy_values_refused_when_the_value_seen_changed(engine):
     set_policy_values(engine, {"caseload_limit_per_fte": 3}, OTHER)
     refused(engine, lambda: set_policy_values(engine, {"caseload_limit_per_fte": 4}, ME,
-                                              seen={"caseload_limit_per_fte": None}),
+                                              seen={"caseload_limit_per_fte": DEFAULT}),
             f"caseload_limit_per_fte is now 3 (changed by supervisor.east at {when(engine)})")
     set_policy_values(engine, {"caseload_limit_per_fte": 4}, ME,
                       seen={"caseload_limit_per_fte": 3})

@@ -1,8 +1,8 @@
 """Policy values the user changes, stored in the database with the figures they make.
 
-A change may say which values the user saw (``seen``: key -> value, None for the default); it
-is refused (``StaleWrite``) if one of them has been changed since. Undo is refused if the values
-are no longer those the change set (``operations.guard``)."""
+A change may say which values the user saw (``seen``: key -> the value in force, the default
+where none is stored); it is refused (``StaleWrite``) if one of them has been changed since.
+Undo is refused if the values are no longer those the change set (``operations.guard``)."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def set_policy_values(engine: Engine, values: dict[str, float], user: User, *,
         lock_policy(connection)
         allow(connection, user, Operation.EDIT_POLICY)
         stored = policy_values(connection)
-        check_policy(connection, stored, seen)
+        check_policy(connection, known | stored, seen)
         before = {k: stored.get(k) for k in values}
         _write_policy(connection, values)
         audit(connection, actor, "set policy", before, values)
@@ -51,11 +51,13 @@ def set_policy_values(engine: Engine, values: dict[str, float], user: User, *,
         with begin_write(engine_) as connection:
             lock_policy(connection)
             allow(connection, user_, Operation.EDIT_POLICY)
-            check_policy(connection, policy_values(connection), values)
+            check_policy(connection, known | policy_values(connection), values)
             _write_policy(connection, before)
             audit(connection, actor_, "undo set policy", values, before)
         return Change("undo set policy", "Undo policy change", values, before,
-                      lambda e, a: set_policy_values(e, values, a, seen=before))
+                      lambda e, a: set_policy_values(e, values, a,
+                                                     seen={k: known[k] if v is None else v
+                                                           for k, v in before.items()}))
 
     return Change("set policy", "Change policy values", before, values, undo)
 
