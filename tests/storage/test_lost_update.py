@@ -1,15 +1,18 @@
 """No lost update (SERVER.md): every named operation refuses to write over what someone else
-changed after the user saw it, writes nothing, and says who changed what and when."""
+changed after the user saw it, writes nothing, and says who changed what and when; on SQLite and
+on PostgreSQL."""
 
 from __future__ import annotations
 
 import json
 import re
 from datetime import date, timedelta
+from uuid import uuid4
 
+import postgres
 import pytest
 from builders import AS_AT, Register, as_user
-from sqlalchemy import select, text
+from sqlalchemy import create_engine, make_url, select, text
 
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.load import load_snapshot
@@ -40,9 +43,18 @@ TABLES = ("rso", "allocation", "manager", "manager_absence", "visit", "arms", "c
           "management_decision", "policy_value", "audit")
 
 
-@pytest.fixture
-def engine(tmp_path):
-    """East 1: A holds R1 and R2, B holds R3; C is in East 2; P1 is in the East 1 pool."""
+@pytest.fixture(scope="module")
+def postgres_url():
+    if postgres.available() is not None:
+        pytest.skip(str(postgres.available()))
+    with postgres.server() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request, tmp_path):
+    """East 1: A holds R1 and R2, B holds R3; C is in East 2; P1 is in the East 1 pool. On a
+    SQLite file, and on a new database of a PostgreSQL server."""
     r = Register()
     r.manager("A", name="Alice Ashworth")
     r.manager("B", name="Bob Birtwistle")
@@ -52,7 +64,16 @@ def engine(tmp_path):
         r.allocation(rso_id, holder, START)
     r.rso("P1", team="East 1")
     r.allocation("P1", None, START, team="East 1")
-    engine = r.write(tmp_path / "lost.sqlite3")
+    target: object = tmp_path / "lost.sqlite3"
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_url")
+        name = f"lost_{uuid4().hex[:12]}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as c:
+            c.exec_driver_sql(f"CREATE DATABASE {name}")
+        admin.dispose()
+        target = make_url(server).set(database=name).render_as_string(hide_password=False)
+    engine = r.write(target)
     yield engine
     engine.dispose()
 

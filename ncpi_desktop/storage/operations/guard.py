@@ -22,10 +22,11 @@ Locking, taken before anything is read (``begin_write`` and the ``lock_*`` funct
   the first committed (it waits for the lock: the driver's busy timeout, 5 s). Only the
   operations' own transactions do this; read-only connections are untouched.
 - PostgreSQL (READ COMMITTED, its default): ``SELECT ... FOR UPDATE`` on the RSO rows written
-  (in rso_id order, so that two writers never deadlock), on a leaving or absent manager's row,
-  and ``FOR SHARE`` on a receiving manager's row (so a manager cannot leave while receiving);
-  a transaction-scoped advisory lock for the policy values. The check reads after the lock, so
-  it sees what the writer before committed.
+  (in rso_id order, so that two writers do not deadlock), on a leaving or absent manager's row
+  and those of the managers receiving their RSOs, and ``FOR SHARE`` on a manager receiving a
+  reassignment (so a manager cannot leave while receiving); managers are locked before RSOs; a
+  transaction-scoped advisory lock for the policy values. The check reads after the lock, so it
+  sees what the writer before committed.
 
 A refusal raises ``StaleWrite`` (an ``OperationError``: exit status 1 on the command line) before
 anything is written, saying who changed what and when from the latest audit row naming the RSO:
@@ -105,10 +106,13 @@ def lock_managers(connection: Connection, manager_ids: Iterable[str | None], *,
                            .order_by(MANAGER.c.manager_id).with_for_update(read=share))
 
 
-def lock_caseload(connection: Connection, manager_id: str) -> None:
-    """PostgreSQL: lock a manager giving up their RSOs, then the RSOs they hold. A move to them
-    locks their row ``FOR SHARE`` first, so none can arrive after this."""
-    lock_managers(connection, [manager_id], share=False)
+def lock_caseload(connection: Connection, manager_id: str,
+                  receiving: Iterable[str | None] = ()) -> None:
+    """PostgreSQL: lock a manager giving up their RSOs and the managers receiving them (all
+    ``FOR UPDATE``, in id order, so that two leavers moving RSOs to each other never deadlock),
+    then the RSOs they hold. A move to them locks their row ``FOR SHARE`` first, so none can
+    arrive after this."""
+    lock_managers(connection, [manager_id, *receiving], share=False)
     if _postgres(connection):
         connection.execute(select(RSO.c.rso_id).where(RSO.c.manager_id == manager_id)
                            .order_by(RSO.c.rso_id).with_for_update())

@@ -109,7 +109,7 @@ def _rewrite(engine: Engine, user: User, operation: str, current: Image, target:
     with begin_write(engine) as connection:
         holders = [*current.get("rso", {}).values(), *target.get("rso", {}).values()]
         managers = [*(row["manager_id"] for row in holders if row), *current.get("manager", {})]
-        lock_managers(connection, managers)
+        lock_managers(connection, managers, share=False)  # undo may write a manager's row
         lock_rsos(connection, rso_ids)
         allow(connection, user, checked, rsos=rso_ids, managers=managers,
               pools=[row["team"] for row in holders if row and row["manager_id"] is None])

@@ -317,8 +317,7 @@ def manager_leaving(engine: Engine, manager_id: ManagerId, moves: Sequence[Move]
     not the ``caseload`` seen, or an RSO's version not the one ``seen``."""
     reason, actor, on = require_reason(reason), who(user), on or date.today()
     with begin_write(engine) as connection:
-        lock_managers(connection, [m for _, m in moves if m != manager_id])
-        lock_caseload(connection, manager_id)
+        lock_caseload(connection, manager_id, [m for _, m in moves])
         manager = _active_manager(connection, manager_id)
         plan = _leaver_plan(connection, manager, moves, caseload, seen)
         _allow_plan(connection, user, Operation.MANAGER_LEAVING, manager_id, plan)
@@ -350,8 +349,7 @@ def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Se
         raise OperationError(f"The return date must be after the start of the absence "
                              f"({uk_date(on)})")
     with begin_write(engine) as connection:
-        lock_managers(connection, [m for _, m in moves if m != manager_id])
-        lock_caseload(connection, manager_id)
+        lock_caseload(connection, manager_id, [m for _, m in moves])
         manager = _active_manager(connection, manager_id)
         clash = connection.execute(
             select(ABSENCE.c.ends_on).where(
