@@ -3,12 +3,15 @@
 Each is the same named operation the window runs (``storage.operations``,
 ``actions.decisions``), as the signed-in user, with the same role and scope checks. Exit status
 (SECURITY.md): 0 done; 1 refused by a rule of the domain (an unknown RSO, a date in the future,
-reactive management for an RSO that does not qualify...); 3 not permitted for this user, the one
-line naming the rule.
+reactive management for an RSO that does not qualify...) or by a concurrent change; 3 not
+permitted for this user, the one line naming the rule.
 
-``--from`` (the holder the caller believes an RSO has) is taken now so that scripts can be written
-against the final form; the check that it is still the holder, against concurrent changes,
-arrives with the many-users issue.
+No lost update (SERVER.md): ``--from`` is the holder the caller believes each RSO has (a manager
+id, or ``pool``); ``reassign`` checks it inside its transaction, under the lock, and an RSO held
+by anyone else is refused (exit 1) naming who holds it now and who moved it when:
+``R0006 is now held by OM023 (moved by supervisor.east at 14:02 on 10/10/2017)``. The ``record``
+commands run the same locked checks (a decision is refused if someone recorded another for the
+RSO after it was checked; an ARMS assessment if one was recorded for that day meanwhile).
 """
 
 from __future__ import annotations
@@ -96,7 +99,8 @@ def _reassign(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
     ids = [RsoId(i) for i in args.rso]
     to_manager = ManagerId(args.to_manager) if args.to_manager else None
     return lambda engine, user: reassign(engine, ids, to_manager, args.reason, user,
-                                         to_team=args.to_pool, on=args.on)
+                                         to_team=args.to_pool, on=args.on,
+                                         from_holder=args.from_holder)
 
 
 def _record(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
@@ -118,7 +122,7 @@ def _record(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
 
 def run(args: argparse.Namespace, user: User, engine: Engine) -> int:
     """Run ``args.command`` as ``user`` on ``engine``: 0 done (its summary printed), 1 refused
-    by a rule, 3 not permitted for ``user``."""
+    by a rule or by a concurrent change (``StaleWrite``), 3 not permitted for ``user``."""
     from ncpi_desktop.domain.security import NotPermitted
     from ncpi_desktop.storage.change import OperationError
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Mapping
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -20,14 +21,16 @@ from ncpi_desktop.storage.operations import validate_decision, write_decision
 
 def record_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date, reason: str,
                     user: User, *, decided_by: str | None = None,
-                    today: date | None = None) -> Change:
+                    today: date | None = None,
+                    seen: Mapping[str, int] | None = None) -> Change:
     """Record an offender manager's decision to manage an RSO actively or reactively.
 
     Reactive is refused, with the unmet criteria listed, unless the RSO meets every criterion
     at ``decided_on`` (the same ``analysis.reactive.reactive_status`` the pages show). The RSO's
     recorded mode becomes that of its latest decision (``storage.operations.write_decision``).
     Refusals (``OperationError``, or ``NotPermitted`` for a user who may not decide for the
-    RSO: a supervisor or manager in scope) write nothing.
+    RSO: a supervisor or manager in scope) write nothing; ``StaleWrite`` if the RSO's version
+    is not the one ``seen`` or its mode changed meanwhile.
     """
     decision = validate_decision(engine, rso_id, mode, decided_on, reason, user,
                                  decided_by=decided_by, today=today)
@@ -37,7 +40,7 @@ def record_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date, 
             raise OperationError(
                 f"{decision.rso_id} cannot be managed reactively on "
                 f"{uk_date(decision.decided_on)}: " + "; ".join(unmet))
-    return write_decision(engine, decision)
+    return write_decision(engine, decision, seen=seen)
 
 
 def reactive_unmet(engine: Engine, rso_id: str, on: date) -> list[str]:

@@ -43,6 +43,8 @@ class Rso(SQLModel, table=True):
     visit_interval_reason: str | None = None
     last_concern_on: date | None = None
     paper_records_only: bool = False
+    #: Moved by every named operation that writes the RSO (the lost-update check, migration 0008).
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class Allocation(SQLModel, table=True):

@@ -89,7 +89,8 @@ SELECT r.rso_id{r_key}, r.family_name, r.given_names,
        {day}(r.registered_on) AS registered_on, {day}(r.community_since) AS community_since,
        {day}(r.notification_ends) AS notification_ends, r.notification_indefinite,
        r.visit_interval_months, r.visit_interval_reason,
-       {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only
+       {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only,
+       r.version
 FROM rso r
 """
 
@@ -138,6 +139,7 @@ _RSO_KINDS: dict[str, Kind] = {
     "date_of_birth": "date", "registered_on": "date", "community_since": "date",
     "notification_ends": "date", "last_concern_on": "date", "notification_indefinite": "bool",
     "paper_records_only": "bool", "visit_interval_months": "Int64", ROW_KEY: "int",
+    "version": "int",
 } | dict.fromkeys(["rso_id", "family_name", "given_names", "home_bcu", "home_team",
                    "neighbourhood", "visit_interval_reason", "current_manager_id"], "text",
                   ) | dict.fromkeys(["sex", "status", "risk_level", "management"], "label")

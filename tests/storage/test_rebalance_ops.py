@@ -51,9 +51,11 @@ def engine(tmp_path):
 
 
 def state(engine) -> dict[str, list]:
-    """Every row of the tables these operations touch, in full."""
+    """Every row of the tables these operations touch, in full, but for the RSO's version
+    (which every write, an undo too, moves on: the lost-update check)."""
     with engine.connect() as c:
-        return {table: c.execute(text(f"SELECT * FROM {table} ORDER BY 1")).all()
+        return {table: [tuple(v for k, v in row.items() if k != "version")
+                        for row in c.execute(text(f"SELECT * FROM {table} ORDER BY 1")).mappings()]
                 for table in ("rso", "allocation", "manager", "manager_absence")}
 
 

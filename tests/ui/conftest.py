@@ -116,7 +116,9 @@ def rebalancing(window: MainWindow) -> Rebalancing:
 
 
 def state(engine: Engine) -> dict[str, list]:
-    """Every row of the tables a move, a leaver or an absence writes."""
+    """Every row of the tables a move, a leaver or an absence writes, but for the RSO's
+    version (every write, an undo too, moves it on: the lost-update check)."""
     with engine.connect() as c:
-        return {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all()
+        return {t: [tuple(v for k, v in row.items() if k != "version")
+                    for row in c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).mappings()]
                 for t in ("rso", "allocation", "manager", "manager_absence")}

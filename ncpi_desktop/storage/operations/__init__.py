@@ -6,11 +6,16 @@ stack needs. Bad input raises ``OperationError`` with a message fit for a user, 
 ``moves`` (reassignments, leavers, absences),
 ``policy`` (policy values); ``base`` and ``images`` are what they share. A write whose rule needs
 the figures (a reactive decision) is composed above, in ``ncpi_desktop.actions``.
+
+No lost update (``guard``): each write takes its database's locks first, then checks that what it
+changes is still as the user saw it (``seen`` versions, the holder, caseload or values seen),
+refusing with ``StaleWrite`` (who changed what, and when) and writing nothing.
 """
 
-from ncpi_desktop.storage.change import Change, OperationError
+from ncpi_desktop.storage.change import Change, OperationError, StaleWrite
 from ncpi_desktop.storage.operations.base import audit, now
 from ncpi_desktop.storage.operations.events import record_event, record_referral
+from ncpi_desktop.storage.operations.guard import POOL
 from ncpi_desktop.storage.operations.moves import (
     Move,
     apply_moves,
@@ -31,8 +36,8 @@ from ncpi_desktop.storage.operations.records import (
 )
 
 __all__ = [
-    "Change", "Decision", "Move", "OperationError", "apply_moves", "audit", "check_effective_date",
-    "hand_back", "manager_absent", "manager_leaving", "now", "reassign", "record_arms",
-    "record_event", "record_order", "record_referral", "record_visit", "set_policy_values",
-    "validate_decision", "write_decision",
+    "POOL", "Change", "Decision", "Move", "OperationError", "StaleWrite", "apply_moves", "audit",
+    "check_effective_date", "hand_back", "manager_absent", "manager_leaving", "now", "reassign",
+    "record_arms", "record_event", "record_order", "record_referral", "record_visit",
+    "set_policy_values", "validate_decision", "write_decision",
 ]

@@ -4,18 +4,22 @@ Each operation below writes in one transaction and records the rows it touched b
 "image": the RSOs' holders, the allocation rows closed and opened, the manager's active flag, the
 absence row). Undo writes the before image back, exactly, and its undo writes the after image
 again: one implementation of exact undo and redo for every rebalancing write.
+
+Undo (and redo) first checks, under the locks of ``operations.guard``, that the rows are still
+exactly the image it would write over: a move made since (a new allocation row, another holder)
+is refused with ``StaleWrite``, naming who made it and when; a visit recorded since is not.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.security import Operation, User
-from ncpi_desktop.storage.change import Change
+from ncpi_desktop.storage.change import Change, StaleWrite
 from ncpi_desktop.storage.operations.base import (
     ABSENCE,
     ALLOCATION,
@@ -23,6 +27,13 @@ from ncpi_desktop.storage.operations.base import (
     RSO,
     audit,
     primary_key,
+)
+from ncpi_desktop.storage.operations.guard import (
+    begin_write,
+    bump,
+    describe_rso,
+    lock_managers,
+    lock_rsos,
 )
 from ncpi_desktop.storage.operations.scope import allow, who
 
@@ -74,28 +85,52 @@ def write_image(connection: Connection, image: Image) -> None:
 
 
 def imaged_change(operation: str, summary: str, before: Image, after: Image,
-                  checked: Operation) -> Change:
+                  checked: Operation, versions: Mapping[str, int] | None = None) -> Change:
     """The change an imaged write made; its undo and redo are permitted to whoever may do
-    ``checked`` (the write's own operation) to the RSOs and managers the images hold."""
+    ``checked`` (the write's own operation) to the RSOs and managers the images hold, and
+    refused (``StaleWrite``) if the rows are no longer as the change left them."""
     def undo(engine: Engine, user: User) -> Change:
-        _rewrite(engine, user, f"undo {operation}", after, before, checked)
-        return Change(f"undo {operation}", f"Undo: {summary}", after, before, redo)
+        undone = _rewrite(engine, user, f"undo {operation}", after, before, checked)
+        return Change(f"undo {operation}", f"Undo: {summary}", after, before, redo, undone)
 
     def redo(engine: Engine, user: User) -> Change:
-        _rewrite(engine, user, f"redo {operation}", before, after, checked)
-        return imaged_change(operation, summary, before, after, checked)
+        redone = _rewrite(engine, user, f"redo {operation}", before, after, checked)
+        return imaged_change(operation, summary, before, after, checked, redone)
 
-    return Change(operation, summary, before, after, undo)
+    return Change(operation, summary, before, after, undo, dict(versions or {}))
 
 
 def _rewrite(engine: Engine, user: User, operation: str, current: Image, target: Image,
-             checked: Operation) -> None:
+             checked: Operation) -> dict[str, int]:
+    """Write ``target`` over ``current`` (refused if the rows are not ``current`` now); the
+    RSOs' versions after."""
     actor = who(user)
-    with engine.begin() as connection:
+    rso_ids = list(current.get("rso", {}))
+    with begin_write(engine) as connection:
         holders = [*current.get("rso", {}).values(), *target.get("rso", {}).values()]
-        allow(connection, user, checked, rsos=list(current.get("rso", {})),
-              managers=[*(row["manager_id"] for row in holders if row),
-                        *current.get("manager", {})],
+        managers = [*(row["manager_id"] for row in holders if row), *current.get("manager", {})]
+        lock_managers(connection, managers, share=False)  # undo may write a manager's row
+        lock_rsos(connection, rso_ids)
+        allow(connection, user, checked, rsos=rso_ids, managers=managers,
               pools=[row["team"] for row in holders if row and row["manager_id"] is None])
+        _require_image(connection, current)
         write_image(connection, target)
         audit(connection, actor, operation, current, target)
+        return bump(connection, rso_ids)
+
+
+def _require_image(connection: Connection, current: Image) -> None:
+    """Refuse (``StaleWrite``) unless the imaged rows are exactly ``current``, naming an RSO
+    whose rows changed (its holder, or an allocation row of it) and who changed it."""
+    now = read_image(connection, {name: list(rows) for name, rows in current.items()})
+    if now == current:
+        return
+    changed = [rso_id for rso_id, row in current.get("rso", {}).items()
+               if now["rso"].get(rso_id) != row]
+    for key, row in current.get("allocation", {}).items():
+        if now["allocation"].get(key) != row:
+            changed.append((row or now["allocation"].get(key) or {}).get("rso_id", ""))
+    changed = [rso_id for rso_id in changed if rso_id]
+    if changed:
+        raise StaleWrite(describe_rso(connection, changed[0], holder=True))
+    raise StaleWrite("The managers or absences this change wrote have changed since")

@@ -1,10 +1,11 @@
 """Moves: RSOs to another holder (a reassignment, a proposal's moves), a manager leaving, an
 absence covered and handed back. Each writes in one transaction and undoes by its images
-(``operations.images``)."""
+(``operations.images``). Each checks first, under its locks, that what it moves is as the user
+saw it (``operations.guard``: ``seen`` versions, the holder or caseload seen)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import date
 from typing import Any
 
@@ -30,6 +31,16 @@ from ncpi_desktop.storage.operations.base import (
     now,
     require_reason,
 )
+from ncpi_desktop.storage.operations.guard import (
+    begin_write,
+    bump,
+    check_caseload,
+    check_holder,
+    check_seen,
+    lock_caseload,
+    lock_managers,
+    lock_rsos,
+)
 from ncpi_desktop.storage.operations.images import Image, imaged_change, read_image
 from ncpi_desktop.storage.operations.scope import allow, who
 
@@ -44,13 +55,16 @@ def _holders(connection: Connection, rso_ids: Sequence[str]) -> dict[str, dict[s
 
 
 def reassign(engine: Engine, rso_ids: Sequence[RsoId], to_manager: ManagerId | None, reason: str,
-             user: User, *, to_team: str | None = None, on: date | None = None) -> Change:
+             user: User, *, to_team: str | None = None, on: date | None = None,
+             seen: Mapping[str, int] | None = None, from_holder: str | None = None) -> Change:
     """Move RSOs to a named manager (or, with ``to_manager=None``, to ``to_team``'s pool).
 
     Closes each RSO's open allocation at ``on`` (default today) and opens a new one: the same
     writes as ``apply_moves`` (one implementation), audited and undone as one reassignment.
     ``user`` must be permitted to reassign every RSO and the receiving manager (or pool): both
-    in their scope (``NotPermitted`` otherwise, naming the rule).
+    in their scope (``NotPermitted`` otherwise, naming the rule). ``StaleWrite`` if an RSO's
+    version is not the one ``seen``, or its holder not ``from_holder`` (a manager id, or
+    ``guard.POOL``).
     """
     reason, actor, on = require_reason(reason), who(user), on or date.today()
     ids = list(dict.fromkeys(rso_ids))
@@ -58,17 +72,27 @@ def reassign(engine: Engine, rso_ids: Sequence[RsoId], to_manager: ManagerId | N
         raise OperationError("No RSOs were chosen to reassign")
     if to_manager is None and not to_team:
         raise OperationError("Choose a manager, or a team whose pool receives the RSOs")
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
+        _lock_moves(connection, ids, [to_manager])
         allow(connection, user, Operation.REASSIGN, rsos=ids, managers=[to_manager],
               pools=[to_team] if to_manager is None and to_team else [])
+        check_holder(connection, ids, from_holder)
+        check_seen(connection, seen)
         plan = _plan(connection, [(RsoId(i), to_manager) for i in ids], pool_team=to_team)
         if not plan:
             raise OperationError("Every RSO chosen is already there")
-        before, after = _imaged_moves(connection, plan, reason, actor, on)
+        before, after, versions = _imaged_moves(connection, plan, reason, actor, on)
         audit(connection, actor, "reassign", before, after)
     target = to_manager or f"{to_team} pool"
     return imaged_change("reassign", f"Reassign {len(plan)} RSO(s) to {target}", before, after,
-                         Operation.REASSIGN)
+                         Operation.REASSIGN, versions)
+
+
+def _lock_moves(connection: Connection, rso_ids: Iterable[str],
+                receiving: Iterable[str | None]) -> None:
+    """PostgreSQL: the receiving managers' rows (shared), then the RSOs' rows."""
+    lock_managers(connection, receiving)
+    lock_rsos(connection, rso_ids)
 
 
 def _managers(connection: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -204,9 +228,11 @@ def _move(connection: Connection, plan: dict[str, tuple[str | None, str]],
 def _imaged_moves(connection: Connection, plan: dict[str, tuple[str | None, str]], reason: str,
                   actor: str, on: date, *, managers: Sequence[str] = (),
                   absences: Sequence[int] = (),
-                  then: Callable[[], Sequence[int]] | None = None) -> tuple[Image, Image]:
+                  then: Callable[[], Sequence[int]] | None = None,
+                  ) -> tuple[Image, Image, dict[str, int]]:
     """Apply ``plan`` (and ``then``, which may write managers and absences and returns any
-    absence ids it created) and return the images before and after."""
+    absence ids it created); the images before and after, and the moved RSOs' versions after
+    (each moved on by one)."""
     open_rows = _open_allocations(connection, list(plan))
     _refuse_backdating(open_rows, on)
     keys: dict[str, list[Any]] = {
@@ -219,7 +245,7 @@ def _imaged_moves(connection: Connection, plan: dict[str, tuple[str | None, str]
     after = read_image(connection, keys)
     for name, rows in after.items():
         before[name] = {k: before[name].get(k) for k in rows}
-    return before, after
+    return before, after, bump(connection, plan)
 
 
 def _moves_summary(plan: dict[str, tuple[str | None, str]]) -> str:
@@ -229,23 +255,26 @@ def _moves_summary(plan: dict[str, tuple[str | None, str]]) -> str:
 
 
 def apply_moves(engine: Engine, moves: Sequence[Move], reason: str, user: User,
-                on: date | None = None) -> Change:
+                on: date | None = None, *, seen: Mapping[str, int] | None = None) -> Change:
     """Move many RSOs, each to its own manager (None: its team's pool), as one change: one
     transaction, one audit row, one undo step (a proposal's accepted moves). ``user`` must be
-    permitted to reassign every RSO and every receiving manager."""
+    permitted to reassign every RSO and every receiving manager; ``StaleWrite`` if an RSO's
+    version is not the one ``seen``."""
     reason, actor, on = require_reason(reason), who(user), on or date.today()
     if not moves:
         raise OperationError("No moves were chosen")
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
+        _lock_moves(connection, [r for r, _ in moves], [m for _, m in moves])
         allow(connection, user, Operation.REASSIGN, rsos=[r for r, _ in moves],
               managers=[m for _, m in moves])
+        check_seen(connection, seen)
         plan = _plan(connection, moves)
         if not plan:
             raise OperationError("Every RSO chosen is already with that manager")
-        before, after = _imaged_moves(connection, plan, reason, actor, on)
+        before, after, versions = _imaged_moves(connection, plan, reason, actor, on)
         audit(connection, actor, "apply moves", before, after)
     summary = f"{_moves_summary(plan)} ({reason})"
-    return imaged_change("apply moves", summary, before, after, Operation.REASSIGN)
+    return imaged_change("apply moves", summary, before, after, Operation.REASSIGN, versions)
 
 
 def _allow_plan(connection: Connection, user: User, operation: Operation, manager_id: str,
@@ -262,11 +291,16 @@ def _held_by(connection: Connection, manager_id: str) -> list[str]:
                                    .order_by(RSO.c.rso_id)).scalars().all())
 
 
-def _leaver_plan(connection: Connection, manager: dict[str, Any],
-                 moves: Sequence[Move]) -> dict[str, tuple[str | None, str]]:
+def _leaver_plan(connection: Connection, manager: dict[str, Any], moves: Sequence[Move],
+                 caseload: Iterable[str] | None = None,
+                 seen: Mapping[str, int] | None = None) -> dict[str, tuple[str | None, str]]:
     """The accepted moves (of the manager's RSOs, and any others the proposal suggests), and
-    every other RSO the manager holds to their team's pool."""
+    every other RSO the manager holds to their team's pool; ``StaleWrite`` if what the manager
+    holds is not the ``caseload`` seen, or an RSO's version not the one ``seen``."""
+    lock_rsos(connection, [r for r, _ in moves])
     held = _held_by(connection, manager["manager_id"])
+    check_caseload(connection, manager["manager_id"], held, caseload)
+    check_seen(connection, seen)
     moved = {rso_id for rso_id, _ in moves}
     rest: list[Move] = [(RsoId(r), None) for r in held if r not in moved]
     return _plan(connection, [*moves, *rest], pool_team=manager["team"],
@@ -274,15 +308,18 @@ def _leaver_plan(connection: Connection, manager: dict[str, Any],
 
 
 def manager_leaving(engine: Engine, manager_id: ManagerId, moves: Sequence[Move], reason: str,
-                    user: User, *, on: date | None = None) -> Change:
+                    user: User, *, on: date | None = None, caseload: Iterable[str] | None = None,
+                    seen: Mapping[str, int] | None = None) -> Change:
     """A manager leaves: ``moves`` (a proposal's accepted moves) take their RSOs, every RSO of
     theirs not moved goes to their team's pool, and the manager is no longer active. One
     change. ``user`` must be permitted to move a leaving manager's RSOs: the manager, every RSO
-    moved and every receiving manager in their scope."""
+    moved and every receiving manager in their scope. ``StaleWrite`` if the RSOs they hold are
+    not the ``caseload`` seen, or an RSO's version not the one ``seen``."""
     reason, actor, on = require_reason(reason), who(user), on or date.today()
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
+        lock_caseload(connection, manager_id, [m for _, m in moves])
         manager = _active_manager(connection, manager_id)
-        plan = _leaver_plan(connection, manager, moves)
+        plan = _leaver_plan(connection, manager, moves, caseload, seen)
         _allow_plan(connection, user, Operation.MANAGER_LEAVING, manager_id, plan)
 
         def deactivate() -> list[int]:
@@ -290,24 +327,29 @@ def manager_leaving(engine: Engine, manager_id: ManagerId, moves: Sequence[Move]
                                .values(active=False))
             return []
 
-        before, after = _imaged_moves(connection, plan, reason, actor, on,
-                                      managers=[manager_id], then=deactivate)
+        before, after, versions = _imaged_moves(connection, plan, reason, actor, on,
+                                                managers=[manager_id], then=deactivate)
         audit(connection, actor, "manager leaving", before, after)
     summary = f"{manager['name']} leaves: {len(plan)} RSO(s) moved"
-    return imaged_change("manager leaving", summary, before, after, Operation.MANAGER_LEAVING)
+    return imaged_change("manager leaving", summary, before, after, Operation.MANAGER_LEAVING,
+                         versions)
 
 
 def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Sequence[Move],
-                   user: User, *, on: date | None = None, note: str = "") -> Change:
+                   user: User, *, on: date | None = None, note: str = "",
+                   caseload: Iterable[str] | None = None,
+                   seen: Mapping[str, int] | None = None) -> Change:
     """A manager is away from ``on`` until ``until`` (the day they are back): the absence is
     recorded, ``moves`` take their RSOs to cover and every other RSO they hold goes to their
     team's pool, all with the reason "manager absent", so that ``hand_back`` finds them.
-    ``user`` must be permitted to cover an absent manager's RSOs (as for a leaver)."""
+    ``user`` must be permitted to cover an absent manager's RSOs (as for a leaver); the
+    caseload and versions seen are checked as for a leaver."""
     actor, on = who(user), on or date.today()
     if not isinstance(until, date) or until <= on:
         raise OperationError(f"The return date must be after the start of the absence "
                              f"({uk_date(on)})")
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
+        lock_caseload(connection, manager_id, [m for _, m in moves])
         manager = _active_manager(connection, manager_id)
         clash = connection.execute(
             select(ABSENCE.c.ends_on).where(
@@ -316,7 +358,7 @@ def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Se
         if clash is not None:
             raise OperationError(f"{manager['name']} is already recorded as absent until "
                                  f"{uk_date(clash)}")
-        plan = _leaver_plan(connection, manager, moves)
+        plan = _leaver_plan(connection, manager, moves, caseload, seen)
         _allow_plan(connection, user, Operation.MANAGER_ABSENT, manager_id, plan)
 
         def record() -> list[int]:
@@ -325,21 +367,24 @@ def manager_absent(engine: Engine, manager_id: ManagerId, until: date, moves: Se
                        recorded_at=now())
             return [connection.execute(insert(ABSENCE).values(**row)).inserted_primary_key[0]]
 
-        before, after = _imaged_moves(connection, plan, REASON_MANAGER_ABSENT, actor, on,
-                                      then=record)
+        before, after, versions = _imaged_moves(connection, plan, REASON_MANAGER_ABSENT, actor,
+                                                on, then=record)
         audit(connection, actor, "manager absent", before, after)
     summary = f"{manager['name']} absent until {uk_date(until)}: {len(plan)} RSO(s) to cover"
-    return imaged_change("manager absent", summary, before, after, Operation.MANAGER_ABSENT)
+    return imaged_change("manager absent", summary, before, after, Operation.MANAGER_ABSENT,
+                         versions)
 
 
-def hand_back(engine: Engine, absence_id: int, user: User, *, on: date | None = None) -> Change:
+def hand_back(engine: Engine, absence_id: int, user: User, *, on: date | None = None,
+              seen: Mapping[str, int] | None = None) -> Change:
     """Give a returning manager back the RSOs their absence sent to cover (those still there),
     and mark the absence returned. One change. ``user`` must have the returning manager and
-    every RSO handed back in their scope."""
+    every RSO handed back in their scope; ``StaleWrite`` if an RSO's version is not the one
+    ``seen``."""
     actor, on = who(user), on or date.today()
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
         absence = connection.execute(select(ABSENCE).where(ABSENCE.c.id == absence_id)
-                                     ).mappings().first()
+                                     .with_for_update()).mappings().first()
         if absence is None:
             raise OperationError(f"No absence {absence_id} is recorded")
         if absence["returned_on"] is not None:
@@ -347,8 +392,11 @@ def hand_back(engine: Engine, absence_id: int, user: User, *, on: date | None = 
         if on < absence["starts_on"]:
             raise OperationError(f"The absence starts on {uk_date(absence['starts_on'])}, "
                                  f"after {uk_date(on)}")
+        lock_managers(connection, [absence["manager_id"]])
         manager = _active_manager(connection, absence["manager_id"])
         covered = covered_rows(connection, absence_id=absence_id)
+        lock_rsos(connection, [row["rso_id"] for row in covered])
+        check_seen(connection, seen)
         plan = _plan(connection, [(RsoId(row["rso_id"]), ManagerId(manager["manager_id"]))
                                   for row in covered])
         _allow_plan(connection, user, Operation.HAND_BACK, manager["manager_id"], plan)
@@ -358,8 +406,8 @@ def hand_back(engine: Engine, absence_id: int, user: User, *, on: date | None = 
                                .values(returned_on=on))
             return []
 
-        before, after = _imaged_moves(connection, plan, REASON_MANAGER_RETURNED, actor, on,
-                                      absences=[absence_id], then=returned)
+        before, after, versions = _imaged_moves(connection, plan, REASON_MANAGER_RETURNED, actor,
+                                                on, absences=[absence_id], then=returned)
         audit(connection, actor, "hand back", before, after)
     summary = f"Hand back {len(plan)} RSO(s) to {manager['name']}"
-    return imaged_change("hand back", summary, before, after, Operation.HAND_BACK)
+    return imaged_change("hand back", summary, before, after, Operation.HAND_BACK, versions)

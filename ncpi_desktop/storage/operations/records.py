@@ -1,9 +1,17 @@
 """Records: visits, ARMS assessments, civil orders and management decisions, each one row
-inserted in one audited transaction; undo deletes exactly that row."""
+inserted in one audited transaction; undo deletes exactly that row.
+
+Each takes ``seen`` (rso_id -> the RSO's version the user saw, ``operations.guard``) and refuses
+with ``StaleWrite`` if it moved; a decision also refuses if the RSO's recorded mode is no longer
+the one it was validated against. Undo refuses if the row is gone or the mode has changed since.
+Each moves the RSO's version on, but a visit: a row of its own, which two users may both record,
+and which the register's start-up copy (``storage.register_store``) does not hold, so that
+recording one keeps that copy (writing the RSO's row would drop it).
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
@@ -17,7 +25,7 @@ from ncpi_desktop.domain.enums import ArmsOutcome, ManagementMode, OrderType, Vi
 from ncpi_desktop.domain.ids import RsoId
 from ncpi_desktop.domain.security import Operation, User
 from ncpi_desktop.formats import uk_date
-from ncpi_desktop.storage.change import Change, OperationError
+from ncpi_desktop.storage.change import Change, OperationError, StaleWrite
 from ncpi_desktop.storage.models import Arms, CivilOrder, ManagementDecision, Visit
 from ncpi_desktop.storage.operations.base import (
     RSO,
@@ -25,6 +33,14 @@ from ncpi_desktop.storage.operations.base import (
     now,
     primary_key,
     require_reason,
+)
+from ncpi_desktop.storage.operations.guard import (
+    begin_write,
+    bump,
+    changed_by,
+    check_seen,
+    lock_rsos,
+    versions,
 )
 from ncpi_desktop.storage.operations.scope import allow, who
 
@@ -88,16 +104,22 @@ CHECKED: dict[str, Operation] = {
 
 def _add_record(engine: Engine, table: Table, row: dict[str, Any], operation: str,
                 summary: str, user: User, management: tuple[str, str] | None = None,
-                check: Callable[[Connection], None] | None = None) -> Change:
+                check: Callable[[Connection], None] | None = None,
+                seen: Mapping[str, int] | None = None) -> Change:
     """Insert one record in one audited transaction; undo deletes exactly that row.
 
     ``management`` is (before, after) of rso.management when the record is a decision: after
-    the insert the RSO takes the mode of its latest decision.
+    the insert the RSO takes the mode of its latest decision; refused (``StaleWrite``) if the
+    RSO's mode is no longer ``management[0]``.
     """
     key = primary_key(table)
     actor = who(user)
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
+        lock_rsos(connection, [row["rso_id"], *(seen or ())])
         allow(connection, user, CHECKED[operation], rsos=[row["rso_id"]])
+        check_seen(connection, seen)
+        if management is not None:
+            _require_mode(connection, row["rso_id"], management[0])
         if check is not None:
             check(connection)
         inserted = connection.execute(insert(table).values(**row)).inserted_primary_key[0]
@@ -110,11 +132,24 @@ def _add_record(engine: Engine, table: Table, row: dict[str, Any], operation: st
         after = {"record": row} | ({"management": management[1]} if management else {})
         before = {"record": None} | ({"management": management[0]} if management else {})
         audit(connection, actor, operation, before, after)
+        versions = _moved_on(connection, table, row["rso_id"])
 
     def undo(engine_: Engine, user_: User) -> Change:
         return _remove_record(engine_, table, row, operation, summary, user_, management)
 
-    return Change(operation, summary, before, after, undo)
+    return Change(operation, summary, before, after, undo, versions)
+
+
+def _moved_on(connection: Connection, table: Table, rso_id: str) -> dict[str, int]:
+    """The RSO's version after a record of ``table``: one more, but for a visit (see above)."""
+    return versions(connection, [rso_id]) if table is VISIT else bump(connection, [rso_id])
+
+
+def _require_mode(connection: Connection, rso_id: str, mode: str) -> None:
+    """Refuse (``StaleWrite``) unless the RSO's recorded mode is still ``mode``."""
+    now = connection.execute(select(RSO.c.management).where(RSO.c.rso_id == rso_id)).scalar()
+    if now is not None and now != mode:
+        raise StaleWrite(f"{rso_id} is now managed {now} ({changed_by(connection, rso_id)})")
 
 
 def _remove_record(engine: Engine, table: Table, row: dict[str, Any], operation: str,
@@ -123,27 +158,33 @@ def _remove_record(engine: Engine, table: Table, row: dict[str, Any], operation:
     Permitted to whoever may make the record."""
     actor = who(user)
     key = primary_key(table)
-    with engine.begin() as connection:
+    with begin_write(engine) as connection:
+        lock_rsos(connection, [row["rso_id"]])
         allow(connection, user, CHECKED[operation], rsos=[row["rso_id"]])
+        if management is not None:
+            _require_mode(connection, row["rso_id"], management[1])
         gone = connection.execute(delete(table).where(key == row[key.name])).rowcount
         if gone != 1:
-            raise OperationError(f"Nothing to undo: {summary} is no longer recorded")
+            raise StaleWrite(f"Nothing to undo: {summary} is no longer recorded "
+                             f"({changed_by(connection, row['rso_id'])})")
         if management is not None:
             connection.execute(update(RSO).where(RSO.c.rso_id == row["rso_id"])
                                .values(management=management[0]))
         before = {"record": row} | ({"management": management[1]} if management else {})
         after = {"record": None} | ({"management": management[0]} if management else {})
         audit(connection, actor, f"undo {operation}", before, after)
+        versions = _moved_on(connection, table, row["rso_id"])
 
     def redo(engine_: Engine, user_: User) -> Change:
         return _add_record(engine_, table, row, operation, summary, user_,
                            management)
 
-    return Change(f"undo {operation}", f"Undo: {summary}", before, after, redo)
+    return Change(f"undo {operation}", f"Undo: {summary}", before, after, redo, versions)
 
 
 def record_visit(engine: Engine, rso_id: RsoId, visited_on: date, outcome: str,
-                 officers: int, user: User, *, today: date | None = None) -> Change:
+                 officers: int, user: User, *, today: date | None = None,
+                 seen: Mapping[str, int] | None = None) -> Change:
     """Record a home visit (completed or no access) made by ``officers`` officers."""
     today = _today(today)
     who(user)
@@ -157,11 +198,11 @@ def record_visit(engine: Engine, rso_id: RsoId, visited_on: date, outcome: str,
         _require_rso(connection, rso_id)
     summary = (f"Record {outcome.replace('_', ' ')} visit to {rso_id} on {uk_date(visited_on)}"
                f" ({officers} officer{'s' if officers != 1 else ''})")
-    return _add_record(engine, VISIT, row, "record visit", summary, user)
+    return _add_record(engine, VISIT, row, "record visit", summary, user, seen=seen)
 
 
 def record_arms(engine: Engine, rso_id: RsoId, completed_on: date, outcome: str, user: User,
-                *, today: date | None = None) -> Change:
+                *, today: date | None = None, seen: Mapping[str, int] | None = None) -> Change:
     """Record a completed ARMS assessment; one per RSO per date."""
     today = _today(today)
     who(user)
@@ -173,7 +214,7 @@ def record_arms(engine: Engine, rso_id: RsoId, completed_on: date, outcome: str,
     row = dict(rso_id=rso_id, completed_on=completed_on, outcome=outcome)
     summary = f"Record ARMS ({outcome}) for {rso_id} on {uk_date(completed_on)}"
     return _add_record(engine, ARMS, row, "record ARMS", summary, user,
-                       check=lambda c: _no_arms_on(c, rso_id, completed_on))
+                       check=lambda c: _no_arms_on(c, rso_id, completed_on), seen=seen)
 
 
 def _no_arms_on(connection: Connection, rso_id: str, completed_on: date) -> None:
@@ -185,7 +226,8 @@ def _no_arms_on(connection: Connection, rso_id: str, completed_on: date) -> None
 
 
 def record_order(engine: Engine, rso_id: RsoId, type: str, starts_on: date,  # noqa: A002
-                 ends_on: date | None, user: User, *, today: date | None = None) -> Change:
+                 ends_on: date | None, user: User, *, today: date | None = None,
+                 seen: Mapping[str, int] | None = None) -> Change:
     """Record a civil order; no end date means until further order. It must have started."""
     today = _today(today)
     who(user)
@@ -202,7 +244,7 @@ def record_order(engine: Engine, rso_id: RsoId, type: str, starts_on: date,  # n
                ends_on=ends_on)
     until = f"until {uk_date(ends_on)}" if ends_on else "until further order"
     summary = f"Record {order_type} for {rso_id} from {uk_date(starts_on)} {until}"
-    return _add_record(engine, ORDER, row, "record order", summary, user)
+    return _add_record(engine, ORDER, row, "record order", summary, user, seen=seen)
 
 
 @dataclass(frozen=True)
@@ -241,13 +283,16 @@ def validate_decision(engine: Engine, rso_id: RsoId, mode: str, decided_on: date
                     decided_by=decided_by, user=user, current=current)
 
 
-def write_decision(engine: Engine, decision: Decision) -> Change:
+def write_decision(engine: Engine, decision: Decision, *,
+                   seen: Mapping[str, int] | None = None) -> Change:
     """Record a validated decision in one audited transaction; the RSO's recorded mode becomes
     that of its latest decision. Undo deletes exactly that decision (its redo writes it again,
-    unchecked, as it was when first checked)."""
+    unchecked, as it was when first checked). ``StaleWrite`` if the RSO's recorded mode is no
+    longer ``decision.current`` (someone decided since it was validated), or its version not
+    the one ``seen``."""
     row = dict(rso_id=decision.rso_id, mode=decision.mode, decided_on=decision.decided_on,
                reason=decision.reason, decided_by=decision.decided_by, recorded_at=now())
     summary = (f"Record {decision.mode} management of {decision.rso_id} from "
                f"{uk_date(decision.decided_on)}")
     return _add_record(engine, DECISION, row, "record decision", summary, decision.user,
-                       management=(decision.current, decision.mode))
+                       management=(decision.current, decision.mode), seen=seen)

@@ -23,7 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.domain.security import NotPermitted, User
-from ncpi_desktop.storage.change import Change, OperationError
+from ncpi_desktop.storage.change import Change, OperationError, StaleWrite
 from ncpi_desktop.storage.database import cannot_write_error
 from ncpi_desktop.ui.core.audit_log import AuditWriter
 from ncpi_desktop.ui.core.undo import OperationCommand
@@ -167,7 +167,8 @@ class AppContext(QObject):
         A refused operation (``OperationError``, ``NotPermitted`` for this user, or a database
         that cannot write) changes nothing and is said once: through
         ``on_refused(title, message)`` when given (a dialog showing the reason in itself), else
-        in a message box (``show_error``).
+        in a message box (``show_error``). One refused because someone changed what it would
+        change first (``StaleWrite``, saying who and when) then reads the figures again.
         """
         say = on_refused if on_refused is not None else self.show_error
         engine = self._engine
@@ -176,6 +177,10 @@ class AppContext(QObject):
             return None
         try:
             change = operation(engine, self._user)
+        except StaleWrite as exc:  # someone changed it first: say who, then show it as it is
+            say("Changed by someone else", one_line(exc))
+            self.reload()
+            return None
         except OperationError as exc:
             say("Not done", one_line(exc))
             return None

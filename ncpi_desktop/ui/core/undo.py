@@ -11,7 +11,7 @@ from PySide6.QtWidgets import QDockWidget, QListView
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.domain.security import NotPermitted, User
-from ncpi_desktop.storage.change import Change, OperationError
+from ncpi_desktop.storage.change import Change, OperationError, StaleWrite
 
 #: A word of a summary that could be an id (letters, digits, "-" and "_").
 _WORD = re.compile(r"[\w-]+")
@@ -81,6 +81,8 @@ class OperationCommand(QUndoCommand):
             if self._on_refused is not None:
                 title = "Not permitted" if isinstance(exc, NotPermitted) else "Not done"
                 self._on_refused(title, str(exc).strip().splitlines()[0])
+            if isinstance(exc, StaleWrite):  # someone changed it since: show it as it is now
+                self._on_changed()
             return False
         self._on_changed()
         return True

@@ -37,6 +37,7 @@ from ncpi_desktop.storage.operations import Change, hand_back
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.dialogs.reassign import Operation
 from ncpi_desktop.ui.models.reassign_preview import manager_choices
+from ncpi_desktop.ui.models.seen import seen_versions
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.consultations import watch_tables
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
@@ -154,6 +155,7 @@ class HandBackDialog(QDialog):
         self._on = on
         self._apply = apply
         self.due = cut_rows(user, figures, hand_backs_due(engine, on))  # names in scope only
+        self._rsos = figures.rsos
         names = figures.snapshot.managers.set_index("manager_id")["name"]
         self.absences = self.due.drop_duplicates("absence_id")[["absence_id", "manager_id"]]
 
@@ -218,8 +220,10 @@ class HandBackDialog(QDialog):
         absence_id, on = self.absence_id, self._on
         if absence_id is None:
             return
-        if self._apply(lambda engine, actor: hand_back(engine, absence_id, actor,
-                                                       on=on)) is not None:
+        shown = self.due.loc[self.due["absence_id"] == absence_id, "rso_id"]
+        seen = seen_versions(self._rsos, shown)  # refused if one changed since (StaleWrite)
+        if self._apply(lambda engine, actor: hand_back(engine, absence_id, actor, on=on,
+                                                       seen=seen)) is not None:
             self.accept()
 
 

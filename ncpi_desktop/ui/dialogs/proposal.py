@@ -67,6 +67,7 @@ from ncpi_desktop.ui.models.reassign_preview import (
     preview_moves,
     with_limit_text,
 )
+from ncpi_desktop.ui.models.seen import caseload_seen, seen_versions
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.widgets.consultations import watch_tables
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
@@ -378,20 +379,30 @@ class ProposalView(QDialog):
     # --- applying -------------------------------------------------------------------------
 
     def operation(self) -> Operation:
-        """The ticked moves as one operation, for ``AppContext.apply``."""
+        """The ticked moves as one operation, for ``AppContext.apply``; refused
+        (``StaleWrite``) if an RSO shown, or the going manager's caseload, changed since."""
         moves, reason, on, going = self.ticked_moves, self.reason_picker.reason, self._on, \
             self._going
+        rsos = self._figures.rsos
         if self.mode == Mode.BALANCE:
-            return lambda engine, actor: apply_moves(engine, moves, reason, actor, on)
+            seen = seen_versions(rsos, [r for r, _ in moves])
+            return lambda engine, actor: apply_moves(engine, moves, reason, actor, on,
+                                                     seen=seen)
         assert going is not None
         manager_id = ManagerId(going.manager_id)
+        # The figures show holders at the as-at date: the caseload held now only when it is today.
+        caseload = caseload_seen(rsos, manager_id) if on == date.today() else None
+        seen = seen_versions(rsos, [*(r for r, _ in moves), *(caseload_seen(rsos, manager_id)
+                                                                or [])])
         if self.mode == Mode.LEAVING:
             return lambda engine, actor: manager_leaving(engine, manager_id, moves, reason,
-                                                         actor, on=on)
+                                                         actor, on=on, caseload=caseload,
+                                                         seen=seen)
         until = going.until
         assert until is not None
         return lambda engine, actor: manager_absent(engine, manager_id, until, moves, actor,
-                                                    on=on, note=going.note)
+                                                    on=on, note=going.note, caseload=caseload,
+                                                    seen=seen)
 
     def _on_apply(self) -> None:
         if self._apply(self.operation()) is not None:

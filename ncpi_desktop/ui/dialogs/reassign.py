@@ -56,6 +56,7 @@ from ncpi_desktop.ui.models.reassign_preview import (
     preview_sentences,
     with_limit_text,
 )
+from ncpi_desktop.ui.models.seen import seen_versions
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.consultations import watch_tables
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
@@ -339,9 +340,10 @@ class ReassignDialog(QDialog):
         """The move, for ``AppContext.apply``: refused if an RSO moved after the as-at date."""
         ids = self._to_move()
         target, reason, on = ManagerId(self.to_manager or ""), self.reason, self._on
+        seen = seen_versions(self._figures.rsos, ids)  # refused if changed since (StaleWrite)
 
         def run(engine: Engine, user: User) -> Change:
             check_effective_date(engine, ids, on)
-            return reassign(engine, ids, target, reason, user, on=on)
+            return reassign(engine, ids, target, reason, user, on=on, seen=seen)
 
         return run

@@ -124,8 +124,11 @@ class AdminActions(QObject):
 
     def _apply_policy(self, values: dict[str, float],
                       on_refused: Callable[[str, str], None]) -> bool:
-        change = self.context.apply(lambda engine, who: set_policy_values(engine, values, who),
-                                    on_refused=on_refused)
+        shown = self.context.policy.to_dict()  # refused if changed since (StaleWrite)
+        seen = {key: shown[key] for key in values if key in shown}
+        change = self.context.apply(
+            lambda engine, who: set_policy_values(engine, values, who, seen=seen),
+            on_refused=on_refused)
         return change is not None
 
     def open_audit_log(self) -> AuditLogDialog | None:

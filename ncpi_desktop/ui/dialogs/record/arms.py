@@ -42,4 +42,6 @@ class RecordArmsDialog(RecordDialog):
     def operation(self, rso_id: RsoId) -> Operation:
         completed_on = self.date_edit.date().toPython()
         outcome = self.outcome_combo.currentData()
-        return lambda engine, actor: record_arms(engine, rso_id, completed_on, outcome, actor)
+        seen = self.seen_for(rso_id)
+        return lambda engine, actor: record_arms(engine, rso_id, completed_on, outcome, actor,
+                                                 seen=seen)

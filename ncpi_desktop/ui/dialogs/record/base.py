@@ -32,6 +32,7 @@ from ncpi_desktop.formats import QT_DATE_FORMAT, uk_date
 from ncpi_desktop.storage.operations import Change
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.core.context import Operation
+from ncpi_desktop.ui.models.seen import seen_versions
 from ncpi_desktop.ui.widgets.as_at import qdate
 
 if TYPE_CHECKING:
@@ -140,8 +141,14 @@ class RecordDialog(QDialog):
         raise NotImplementedError
 
     def operation(self, rso_id: RsoId) -> Operation:
-        """The named operation recording what the dialog says."""
+        """The named operation recording what the dialog says (passing ``seen_for(rso_id)``)."""
         raise NotImplementedError
+
+    def seen_for(self, rso_id: str) -> dict[str, int] | None:
+        """The RSO's version as the window's figures show it: the record is refused
+        (``StaleWrite``) if someone changed the RSO since (None: nothing shown, not checked)."""
+        figures = self.context.figures
+        return seen_versions(figures.rsos if figures is not None else None, [rso_id])
 
     def hint(self) -> str:
         """What the user should know about the values as they stand (policy, as-at date)."""

@@ -87,5 +87,6 @@ class RecordDecisionDialog(RecordDialog):
         if not reason:
             raise ValueError("Give the reason for the decision: it is recorded with it.")
         decided_by = self.by_edit.text().strip() or None
+        seen = self.seen_for(rso_id)
         return lambda engine, actor: record_decision(engine, rso_id, mode, decided_on, reason,
-                                                     actor, decided_by=decided_by)
+                                                     actor, decided_by=decided_by, seen=seen)

@@ -54,5 +54,6 @@ class RecordOrderDialog(RecordDialog):
         order_type = OrderType(self.type_combo.currentData())
         starts_on = self.start_edit.date().toPython()
         ends_on = None if self.until_further.isChecked() else self.end_edit.date().toPython()
+        seen = self.seen_for(rso_id)
         return lambda engine, actor: record_order(engine, rso_id, order_type, starts_on,
-                                                  ends_on, actor)
+                                                  ends_on, actor, seen=seen)

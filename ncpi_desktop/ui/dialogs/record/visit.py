@@ -52,5 +52,6 @@ class RecordVisitDialog(RecordDialog):
         visited_on = self.date_edit.date().toPython()
         outcome = self.outcome_combo.currentData()
         officers = self.officers_spin.value()
+        seen = self.seen_for(rso_id)
         return lambda engine, actor: record_visit(engine, rso_id, visited_on, outcome, officers,
-                                                  actor)
+                                                  actor, seen=seen)
