@@ -1,0 +1,33 @@
+"""offline copies: the changes a source has applied from them (SERVER.md, "Offline laptops")
+
+One row per change (or view) a laptop's offline copy sent and the source applied, written in the
+same transaction as the change itself: a sync run twice, or resumed after being killed, finds
+what it already applied here and applies nothing twice. The copy's own tables (its source, its
+journal of changes and views) are made only in the copy (``storage.offline.copy``).
+
+Revision ID: 0014
+Revises: 0007
+Create Date: 2026-12-05
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = "0014"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "offline_applied",
+        sa.Column("change_uuid", sa.String(length=80), nullable=False),
+        sa.Column("copy_id", sa.String(length=40), nullable=False),
+        sa.Column("actor", sa.String(), nullable=False),
+        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("change_uuid"),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("offline_applied")
