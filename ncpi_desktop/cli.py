@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ncpi_desktop import cli_audit, cli_write
+from ncpi_desktop import cli_audit, cli_offline, cli_write
 from ncpi_desktop.cli_going import (
     add_going_arguments,
     check_going,
@@ -97,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_commands(commands)
     cli_audit.register(commands, parse_date)
     cli_write.register(commands, parse_date)
+    cli_offline.register(commands, parse_date)
     return parser
 
 
@@ -408,6 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
                "export": cmd_export, "rebalance": cmd_rebalance, "audit": cmd_audit,
                **user_commands(), **dict.fromkeys(cli_write.COMMANDS, cmd_write),
+               **dict.fromkeys(cli_offline.COMMANDS, cli_offline.run),
                }.get(args.command, cmd_gui)
     try:
         status = handler(args)
