@@ -34,8 +34,8 @@ from ncpi_desktop.storage.user_rows import REFUSED, SignInRefused, user_from_row
 from ncpi_desktop.storage.users import sign_in, sign_out
 
 __all__ = ["CopyInfo", "Decide", "JournalEntry", "JournalError", "Refusal", "SourceUnreachable",
-           "SyncResult", "changes", "drop", "info", "lock_reason", "open_copy", "redo", "sync",
-           "take_offline"]
+           "SyncResult", "changes", "drop", "info", "lock_reason", "open_copy",
+           "open_copy_changes", "redo", "sync", "take_offline"]
 
 Progress = Callable[[int, int, str], None]
 
@@ -128,6 +128,16 @@ def lock_reason(engine: Engine, now: datetime | None = None) -> str | None:
 def changes(engine: Engine, *statuses: str) -> list[JournalEntry]:
     """The copy's journal of changes (only ``statuses``, if given), in the order made."""
     return journal.changes(engine, *statuses)
+
+
+def open_copy_changes(path: str | Path, user_name: str, password: str,
+                      *statuses: str) -> list[JournalEntry]:
+    """The journal of the copy at ``path`` (unlocked for ``user_name``), written to by nothing."""
+    opened = open_copy(path, user_name, password)
+    try:
+        return journal.changes(opened.engine, *statuses)
+    finally:
+        opened.engine.dispose()
 
 
 def drop(engine: Engine, change_id: int, actor: str) -> JournalEntry:
