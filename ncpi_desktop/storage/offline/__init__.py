@@ -187,6 +187,7 @@ def _refresh(opened: OpenCopy, session) -> None:  # noqa: ANN001 - a users.Sessi
     now = datetime.now(UTC)
     refreshed = CopyInfo(opened.info.copy_id, opened.info.source, opened.info.scope,
                          opened.info.user_name, opened.info.taken_at, now)
-    copy.write_copy(opened.path, opened.key, rows, refreshed, carried)
+    copy.write_copy(opened.path, opened.key, rows, refreshed, carried,
+                    before_rename=lambda: step("copy rebuilt, not renamed"))
     record(session.engine, session.user.user_name, "disclosure", "refresh offline copy",
            [r["rso_id"] for r in rows["rso"]], {"scope": wanted.text(), "rsos": len(rows["rso"])})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -187,7 +187,8 @@ def _partial(out: Path) -> Path:
 
 
 def write_copy(out: Path, key: bytes, rows: dict[str, list[dict[str, Any]]],
-               info: CopyInfo, journal_rows: Sequence[dict[str, Any]] = ()) -> None:
+               info: CopyInfo, journal_rows: Sequence[dict[str, Any]] = (),
+               before_rename: Callable[[], None] | None = None) -> None:
     """Write a copy holding ``rows`` (and a carried-over journal) at ``out``: built beside it
     under ``key``, then renamed over it (a copy is whole, old or new, whenever it is killed)."""
     partial = _partial(out)
@@ -211,6 +212,8 @@ def write_copy(out: Path, key: bytes, rows: dict[str, list[dict[str, Any]]],
                                         f"({values})"), row)
     finally:
         engine.dispose()
+    if before_rename is not None:
+        before_rename()
     os.replace(partial, out)
 
 

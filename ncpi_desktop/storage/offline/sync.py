@@ -31,20 +31,26 @@ from ncpi_desktop.storage.offline.journal import JournalEntry, ViewEntry, mark
 from ncpi_desktop.storage.offline.replay import Decide, replay
 from ncpi_desktop.storage.operations.base import ALLOCATION, RSO
 
-#: Test hook: sync kills its own process (SIGKILL, as ``kill -9``) at the Nth step point.
+#: Test hook: sync kills its own process (SIGKILL, as ``kill -9``) at the Nth step point it
+#: reaches, or at the first reached of a step's name (``STEPS``), saying which on stderr first.
 KILL_AT_VARIABLE = "NCPI_OFFLINE_SYNC_KILL_AT"
+#: The points a sync may be killed at, in the order a change, a view and the refresh reach them.
+STEPS = ("before a change", "change applied, not committed", "change committed, copy not marked",
+         "view applied, not committed", "view committed, copy not marked",
+         "journal sent, copy not refreshed", "copy rebuilt, not renamed")
 _steps = {"n": 0}
 
 OFFLINE_APPLIED = "offline_applied"
 
 
-def step(_where: str) -> None:
+def step(where: str) -> None:
     """A point at which a sync may be killed (``KILL_AT_VARIABLE``, for tests)."""
     wanted = os.environ.get(KILL_AT_VARIABLE)
     if not wanted:
         return
     _steps["n"] += 1
-    if _steps["n"] == int(wanted):
+    if wanted == where or (wanted.isdigit() and _steps["n"] == int(wanted)):
+        os.write(2, f"killed at: {where}\n".encode())
         os.kill(os.getpid(), signal.SIGKILL)
 
 
