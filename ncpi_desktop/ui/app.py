@@ -31,6 +31,7 @@ from ncpi_desktop.ui.core.session import Session, record_access, sign_in_to
 from ncpi_desktop.ui.core.settings import APP_NAME, APPLICATION, ORGANISATION, THEME, app_settings
 from ncpi_desktop.ui.dialogs.sign_in import ask_sign_in
 from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.menus.offline import locked_copy_gate
 from ncpi_desktop.ui.menus.session import SignedIn
 
 #: Message boxes opened by the exception hook, kept alive until closed.
@@ -143,7 +144,7 @@ def run_app(target: str | None, as_at: date | None = None, theme: str | None = N
     location = shown_location(target if target is not None else default_database_path())
     session = ask_sign_in(sign_in_to(target), location,
                           user_name=os.environ.get("NCPI_USER", ""))
-    if session is None:
+    if session is None or (session := locked_copy_gate(session)) is None:
         return 0
     window = build_window(target, as_at=as_at, defer=True, background=True, session=session)
     window.show()

@@ -18,6 +18,7 @@ from ncpi_desktop.ui.menus.admin import AdminActions
 from ncpi_desktop.ui.menus.consultations import ListConsultations
 from ncpi_desktop.ui.menus.exchange import ExchangeActions
 from ncpi_desktop.ui.menus.manage import Rebalancing
+from ncpi_desktop.ui.menus.offline import OfflineActions
 from ncpi_desktop.ui.menus.record import RecordActions
 from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.arms import ArmsPage
@@ -52,6 +53,8 @@ class Features:
     consultations: ListConsultations
     #: Manage › Users, Rules and Audit log.
     admin: AdminActions
+    #: File › Take offline…, Sync now, Offline changes…; the status bar's offline line.
+    offline: OfflineActions
 
     @property
     def pages(self) -> list[ReviewPage]:
@@ -79,4 +82,5 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
                     arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
                     register_page=register_page,
                     record=record, rebalancing=rebalancing,
-                    consultations=ListConsultations(context), admin=admin)
+                    consultations=ListConsultations(context), admin=admin,
+                    offline=OfflineActions(context, before=before_quit))
