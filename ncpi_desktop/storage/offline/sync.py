@@ -123,6 +123,7 @@ def _moved_by(connection: Connection, rso_id: str) -> str:
     if row is None:
         return ""
     at = row.recorded_at if row.recorded_at.tzinfo else row.recorded_at.replace(tzinfo=UTC)
+    at = at.astimezone()  # as the user's clock says it
     return f" (moved by {row.actor} at {at:%H:%M} on {uk_date(at.date())})"
 
 
