@@ -44,25 +44,47 @@ def test_the_window_says_it_is_offline_and_lists_refused_changes(qtbot, settings
 
     engine = window.context.engine
     with engine.connect() as connection:
-        rso = connection.execute(text("SELECT min(rso_id) FROM rso WHERE manager_id = 'A'")
-                                 ).scalar()
-    record_visit(engine, RsoId(rso), window.context.as_at, "completed", 2,
-                 window.context.user)
+        rsos = [r for (r,) in connection.execute(
+            text("SELECT rso_id FROM rso WHERE manager_id = 'A' ORDER BY rso_id LIMIT 2"))]
+    for rso in rsos:
+        record_visit(engine, RsoId(rso), window.context.as_at, "completed", 2,
+                     window.context.user)
     there = sign_in(source, "manager", PASSWORD)
-    reassign(there.engine, [RsoId(rso)], ManagerId("A2"), "meanwhile", there.user)
+    reassign(there.engine, [RsoId(r) for r in rsos], ManagerId("A2"), "meanwhile", there.user)
     sign_out(there)
 
     actions.sync_now(PASSWORD)
     qtbot.waitUntil(lambda: actions.result is not None, timeout=60_000)
     dialog = actions.dialog
     assert isinstance(dialog, RefusedChangesDialog) and dialog.isVisible()
-    assert dialog.table.rowCount() == 1
-    assert f"{rso} is now held by A2" in dialog.table.item(0, 3).text()
-    assert f"record visit {rso}" == dialog.table.item(0, 2).text()
+    assert dialog.table.rowCount() == 2
+    assert [dialog.table.item(row, 2).text() for row in range(2)] == [
+        f"record visit {rso}" for rso in rsos]
+    assert f"{rsos[0]} is now held by A2" in dialog.table.item(0, 3).text()
 
+    dialog.table.selectRow(1)
     dialog.drop_button.click()
+    assert dialog.table.rowCount() == 1
+    actions.result = None
+    actions._ask = lambda *_: PASSWORD  # the password Redo's sync asks for
+    dialog.table.selectRow(0)
+    dialog.redo_button.click()
+    qtbot.waitUntil(lambda: actions.result is not None, timeout=60_000)
     assert dialog.table.rowCount() == 0
-    assert [e.status for e in offline.changes(engine)] == ["dropped"]
+    visits = {r for (r,) in _query(source, "SELECT rso_id FROM visit WHERE visited_on = :d",
+                                   d=window.context.as_at)}
+    assert visits == {rsos[0]}
+    assert sorted(e.status for e in offline.changes(window.context.engine)) == [
+        "dropped", "synced"]
+
+
+def _query(target: str, sql: str, **params) -> list:
+    session = sign_in(target, "manager", PASSWORD)
+    try:
+        with session.engine.connect() as connection:
+            return connection.execute(text(sql), params).all()
+    finally:
+        sign_out(session)
 
 
 def test_a_locked_copy_hides_its_data_until_synced(qtbot, settings, tmp_path):

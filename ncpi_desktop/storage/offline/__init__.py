@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from ncpi_desktop.domain.security import User
 from ncpi_desktop.formats import uk_date
@@ -170,6 +171,11 @@ def sync(path: str | Path, user_name: str, password: str, *, decide: Decide | No
                               decide or storage_decide, progress)
             step("journal sent, copy not refreshed")
             _refresh(opened, session)
+        except (OperationalError, InterfaceError) as exc:
+            raise SourceUnreachable(
+                f"lost the source {opened.info.source} during the sync: "
+                f"{str(getattr(exc, 'orig', exc)).splitlines()[0]}; each change it applied is "
+                f"marked, the rest are still to send: sync again") from exc
         finally:
             sign_out(session)
     finally:

@@ -149,6 +149,7 @@ class RefusedChangesDialog(QDialog):
         self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().setVisible(False)
         self.table.setAccessibleName("Refused changes")
         layout.addWidget(self.table)
         buttons = QDialogButtonBox()

@@ -200,14 +200,18 @@ class OfflineActions(QObject):
 
         def done(result: offline.SyncResult) -> None:
             engine.dispose()  # the copy was rebuilt and renamed: let go of the old file
+            # What the undo stack holds was done to the copy as it was: sent, or refused.
+            self.context.undo_stack.clear()
             self.result = result
             self.context.show_status(
                 f"Synced: {result.applied} change(s) applied, {len(result.refused)} refused",
                 15_000)
             self.update()
             self.context.reload()
-            if result.refused or offline.changes(engine, "refused"):
+            if offline.changes(engine, "refused"):
                 self.show_refused()
+            elif isinstance(self.dialog, RefusedChangesDialog):
+                self.dialog.set_changes([])  # what it listed is synced now
 
         def failed(error: BaseException) -> None:
             engine.dispose()

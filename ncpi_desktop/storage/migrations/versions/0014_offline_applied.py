@@ -10,6 +10,7 @@ Revises: 0007
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
+import sqlmodel
 from alembic import op
 
 revision = "0014"
@@ -21,10 +22,10 @@ depends_on = None
 def upgrade() -> None:
     op.create_table(
         "offline_applied",
-        sa.Column("change_uuid", sa.String(length=80), nullable=False),
-        sa.Column("copy_id", sa.String(length=40), nullable=False),
-        sa.Column("actor", sa.String(), nullable=False),
-        sa.Column("applied_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("change_uuid", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("copy_id", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("actor", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("applied_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("change_uuid"),
     )
 
