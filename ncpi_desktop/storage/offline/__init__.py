@@ -24,9 +24,20 @@ from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.audit import record
 from ncpi_desktop.storage.database import DatabaseError, open_database
 from ncpi_desktop.storage.keys import KeyFile, KeyFileError, keys_path
-from ncpi_desktop.storage.offline import copy, journal
-from ncpi_desktop.storage.offline.copy import CopyInfo, parse_scope, read_info, source_text
-from ncpi_desktop.storage.offline.journal import JournalEntry, JournalError
+from ncpi_desktop.storage.offline.copy import (
+    CopyInfo,
+    cut,
+    journal_rows,
+    new_copy,
+    parse_scope,
+    read_info,
+    source_text,
+    write_copy,
+)
+from ncpi_desktop.storage.offline.journal import JournalEntry, JournalError, pending_views
+from ncpi_desktop.storage.offline.journal import changes as journal_changes
+from ncpi_desktop.storage.offline.journal import drop as journal_drop
+from ncpi_desktop.storage.offline.journal import redo as journal_redo
 from ncpi_desktop.storage.offline.replay import Decide, storage_decide
 from ncpi_desktop.storage.offline.sync import Refusal, SyncResult, send_all, step
 from ncpi_desktop.storage.passwords import verify_password
@@ -57,8 +68,8 @@ def take_offline(source: str | Path, scope: str, out: str | Path, user: str,
     session = sign_in(source, user, password)
     try:
         with session.engine.connect() as connection:
-            rows = copy.cut(connection, session.user, wanted)
-        path = copy.new_copy(Path(out), session.user, password, rows, source_text(source),
+            rows = cut(connection, session.user, wanted)
+        path = new_copy(Path(out), session.user, password, rows, source_text(source),
                              wanted)
         record(session.engine, session.user.user_name, "disclosure", "take offline copy",
                [r["rso_id"] for r in rows["rso"]], {"scope": wanted.text(), "rsos":
@@ -128,7 +139,7 @@ def lock_reason(engine: Engine, now: datetime | None = None) -> str | None:
 
 def changes(engine: Engine, *statuses: str) -> list[JournalEntry]:
     """The copy's journal of changes (only ``statuses``, if given), in the order made."""
-    return journal.changes(engine, *statuses)
+    return journal_changes(engine, *statuses)
 
 
 def open_copy_changes(path: str | Path, user_name: str, password: str,
@@ -136,17 +147,17 @@ def open_copy_changes(path: str | Path, user_name: str, password: str,
     """The journal of the copy at ``path`` (unlocked for ``user_name``), written to by nothing."""
     opened = open_copy(path, user_name, password)
     try:
-        return journal.changes(opened.engine, *statuses)
+        return journal_changes(opened.engine, *statuses)
     finally:
         opened.engine.dispose()
 
 
 def drop(engine: Engine, change_id: int, actor: str) -> JournalEntry:
-    return journal.drop(engine, change_id, actor)
+    return journal_drop(engine, change_id, actor)
 
 
 def redo(engine: Engine, change_id: int) -> JournalEntry:
-    return journal.redo(engine, change_id)
+    return journal_redo(engine, change_id)
 
 
 def _connect_source(opened: OpenCopy, password: str):  # noqa: ANN202 - a users.Session
@@ -166,8 +177,8 @@ def sync(path: str | Path, user_name: str, password: str, *, decide: Decide | No
         session = _connect_source(opened, password)
         try:
             result = send_all(opened.engine, session.engine, session.user,
-                              journal.changes(opened.engine, "pending"),
-                              journal.pending_views(opened.engine), opened.info.copy_id,
+                              journal_changes(opened.engine, "pending"),
+                              pending_views(opened.engine), opened.info.copy_id,
                               decide or storage_decide, progress)
             step("journal sent, copy not refreshed")
             _refresh(opened, session)
@@ -187,13 +198,13 @@ def _refresh(opened: OpenCopy, session) -> None:  # noqa: ANN001 - a users.Sessi
     """Rebuild the copy from the source (same key, same journal), renamed into place."""
     wanted = parse_scope(opened.info.scope)
     with session.engine.connect() as connection:
-        rows = copy.cut(connection, session.user, wanted)
-    carried = copy.journal_rows(opened.engine)
+        rows = cut(connection, session.user, wanted)
+    carried = journal_rows(opened.engine)
     opened.engine.dispose()
     now = datetime.now(UTC)
     refreshed = CopyInfo(opened.info.copy_id, opened.info.source, opened.info.scope,
                          opened.info.user_name, opened.info.taken_at, now)
-    copy.write_copy(opened.path, opened.key, rows, refreshed, carried,
+    write_copy(opened.path, opened.key, rows, refreshed, carried,
                     before_rename=lambda: step("copy rebuilt, not renamed"))
     record(session.engine, session.user.user_name, "disclosure", "refresh offline copy",
            [r["rso_id"] for r in rows["rso"]], {"scope": wanted.text(), "rsos": len(rows["rso"])})

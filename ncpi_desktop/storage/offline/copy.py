@@ -50,7 +50,7 @@ from ncpi_desktop.storage.models import (
     Rso,
     Visit,
 )
-from ncpi_desktop.storage.offline import journal
+from ncpi_desktop.storage.offline.journal import as_utc, install, is_copy
 
 #: The scopes a copy is taken for.
 KINDS = (ScopeKind.CASELOAD, ScopeKind.TEAM, ScopeKind.BCU)
@@ -199,7 +199,7 @@ def write_copy(out: Path, key: bytes, rows: dict[str, list[dict[str, Any]]],
             for name, table_rows in rows.items():
                 if table_rows:
                     connection.execute(insert(_TABLES[name]), table_rows)
-            journal.install(connection)
+            install(connection)
             connection.execute(text(
                 "INSERT INTO offline_source VALUES (:copy_id, :source, :scope, :user_name, "
                 ":taken_at, :synced_at)"),
@@ -243,13 +243,13 @@ def new_copy(out: Path, user: User, password: str, rows: dict[str, list[dict[str
 def read_info(engine: Engine) -> CopyInfo | None:
     """The copy's source and times; None for a database that is not an offline copy."""
     with engine.connect() as connection:
-        if not journal.is_copy(connection):
+        if not is_copy(connection):
             return None
         row = connection.execute(text("SELECT * FROM offline_source")).first()
     if row is None:
         return None
     return CopyInfo(row.copy_id, row.source, row.scope, row.user_name,
-                    journal.as_utc(row.taken_at), journal.as_utc(row.synced_at))
+                    as_utc(row.taken_at), as_utc(row.synced_at))
 
 
 def journal_rows(engine: Engine) -> list[dict[str, Any]]:
