@@ -25,7 +25,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.security import NotPermitted, User
 from ncpi_desktop.formats import uk_date
-from ncpi_desktop.storage.audit import AUDIT, append, content_hash
+from ncpi_desktop.storage.audit import ADVISORY_LOCK, AUDIT, append, content_hash
 from ncpi_desktop.storage.change import Change, OperationError
 from ncpi_desktop.storage.offline.journal import JournalEntry, ViewEntry, mark
 from ncpi_desktop.storage.offline.replay import Decide, replay
@@ -94,10 +94,15 @@ class _InTransaction:
 
 
 def _lock(connection: Connection) -> None:
-    """Take the source's write lock before reading what is checked (as ``audit`` does)."""
+    """Take the lock ``audit.append`` takes, before reading what is checked: two syncs of one
+    copy (or any writer of the audit) wait for each other, and the second sees the first's
+    ``offline_applied`` rows (SQLite's write lock; PostgreSQL's advisory lock, after which
+    each statement at READ COMMITTED sees what the first committed)."""
     if connection.dialect.name == "sqlite":
         if not connection.connection.dbapi_connection.in_transaction:  # type: ignore[union-attr]
             connection.exec_driver_sql("BEGIN IMMEDIATE")
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({ADVISORY_LOCK})")
 
 
 # --- what the copy saw, and whether the source still stands so -------------------------------
