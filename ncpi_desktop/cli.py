@@ -13,7 +13,14 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ncpi_desktop import __version__, cli_audit, cli_quality, cli_selftest, cli_write
+from ncpi_desktop import (
+    __version__,
+    cli_audit,
+    cli_offline,
+    cli_quality,
+    cli_selftest,
+    cli_write,
+)
 from ncpi_desktop.cli_going import (
     add_going_arguments,
     check_going,
@@ -100,6 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_write.register(commands, parse_date)
     cli_quality.register(commands, parse_date)
     cli_selftest.register(commands)
+    cli_offline.register(commands, parse_date)
     return parser
 
 
@@ -413,6 +421,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "selftest": cli_selftest.cmd_selftest,
                **user_commands(), **dict.fromkeys(cli_write.COMMANDS, cmd_write),
                **cli_quality.handlers(),
+               **dict.fromkeys(cli_offline.COMMANDS, cli_offline.run),
                }.get(args.command, cmd_gui)
     try:
         status = handler(args)

@@ -78,9 +78,19 @@ def signed_in(args: argparse.Namespace) -> Iterator[Session]:
     name = user_name_of(args)
     session = sign_in(target_of(args), name, password(prompt=f"Password for {name}: "))
     try:
+        _refuse_locked_copy(session)
         yield session
     finally:
         try:
             sign_out(session)
         except Exception:  # noqa: BLE001 - the command's own outcome (or error) is what counts
             session.engine.dispose()
+
+
+def _refuse_locked_copy(session: Session) -> None:
+    """An offline copy not synced for the policy's days shows no data (SERVER.md)."""
+    from ncpi_desktop.storage.offline import lock_reason
+
+    reason = lock_reason(session.engine)
+    if reason is not None:
+        raise Unusable(reason)

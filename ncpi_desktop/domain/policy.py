@@ -70,6 +70,8 @@ class Policy:
     briefing_destroy_after_days: int = 28
     # Signing in (SECURITY.md): the window locks, its data hidden, after this many idle minutes.
     idle_lock_minutes: float = 15.0
+    # Offline copies (SERVER.md): a copy not synced for this many days locks its data.
+    offline_lock_days: int = 14
 
     def visit_interval_months(self, risk: RiskLevel) -> int:
         return {
@@ -191,4 +193,6 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "No national figure found", True),
     PolicyField("idle_lock_minutes", "Idle minutes before the window locks", "minutes",
                 "No national figure found: the security contract's default", True),
+    PolicyField("offline_lock_days", "Days an offline copy works unsynced", "days",
+                "No national figure found: the server contract's default", True),
 )

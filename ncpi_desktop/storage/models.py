@@ -253,3 +253,15 @@ class AppUser(SQLModel, table=True):
     password_hash: str
     created_at: datetime
     changed_at: datetime
+
+
+class OfflineApplied(SQLModel, table=True):
+    """A change (or view) an offline copy sent that this database applied (migration 0014),
+    written in the same transaction as the change: a sync run again applies nothing twice."""
+
+    __tablename__ = "offline_applied"
+
+    change_uuid: str = Field(primary_key=True)
+    copy_id: str
+    actor: str
+    applied_at: datetime

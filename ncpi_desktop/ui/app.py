@@ -41,6 +41,7 @@ from ncpi_desktop.ui.core.settings import (
 from ncpi_desktop.ui.dialogs.first_run import FirstRunDialog, FirstRunServices, NewDatabase
 from ncpi_desktop.ui.dialogs.sign_in import ask_sign_in
 from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.menus.offline import locked_copy_gate
 from ncpi_desktop.ui.menus.recent import RecentMenu
 from ncpi_desktop.ui.menus.session import SignedIn
 
@@ -166,7 +167,7 @@ def run_app(target: str | None, as_at: date | None = None, theme: str | None = N
     else:
         session = ask_sign_in(sign_in_to(target), shown_location(target),
                               user_name=os.environ.get("NCPI_USER", ""))
-    if session is None:
+    if session is None or (session := locked_copy_gate(session)) is None:
         return 0
     window = build_window(target, as_at=as_at, defer=True, background=True, session=session)
     window.show()

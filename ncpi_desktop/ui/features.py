@@ -19,6 +19,7 @@ from ncpi_desktop.ui.menus.briefing import BriefingActions
 from ncpi_desktop.ui.menus.consultations import ListConsultations
 from ncpi_desktop.ui.menus.exchange import ExchangeActions
 from ncpi_desktop.ui.menus.manage import Rebalancing
+from ncpi_desktop.ui.menus.offline import OfflineActions
 from ncpi_desktop.ui.menus.quality import QualityActions
 from ncpi_desktop.ui.menus.record import RecordActions
 from ncpi_desktop.ui.models.trend import TrendSource
@@ -62,6 +63,8 @@ class Features:
     quality: QualityActions
     #: File › Neighbourhood briefing and the Briefing page (rule 16; frontline users see only it).
     briefing: BriefingActions
+    #: File › Take offline…, Sync now, Offline changes…; the status bar's offline line.
+    offline: OfflineActions
 
     @property
     def pages(self) -> list[ReviewPage]:
@@ -95,4 +98,4 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
                     register_page=register_page, quality_page=quality_page,
                     record=record, rebalancing=rebalancing,
                     consultations=ListConsultations(context), admin=admin, quality=quality,
-                    briefing=briefing)
+                    briefing=briefing, offline=OfflineActions(context, before=before_quit))

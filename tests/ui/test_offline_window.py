@@ -1,0 +1,116 @@
+"""The window over an offline copy (SERVER.md, "Offline laptops"): the status bar says it is
+offline, from where and since when; Sync now sends the changes and lists those the source
+refused, to redo or drop; a copy not synced for the policy's days hides its data until synced;
+File › Take offline… writes a copy from the register open."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from offline_world import PASSWORD, write_source
+from sqlalchemy import text
+
+from ncpi_desktop.domain.ids import ManagerId, RsoId
+from ncpi_desktop.formats import uk_date
+from ncpi_desktop.storage import offline
+from ncpi_desktop.storage.operations import reassign, record_visit
+from ncpi_desktop.storage.users import sign_in, sign_out
+from ncpi_desktop.ui.app import build_window
+from ncpi_desktop.ui.dialogs.offline import LockedCopyPage, RefusedChangesDialog
+
+
+def _window_over(qtbot, settings, target: Path | str, user: str):
+    session = sign_in(target, user, PASSWORD)
+    window = build_window(None, settings=settings, session=session)
+    qtbot.addWidget(window)
+    return window, window.features.offline
+
+
+def _copy(tmp_path: Path) -> tuple[str, Path]:
+    source = write_source(str(tmp_path / "source.sqlite3"))
+    laptop = offline.take_offline(source, "team:East 1", tmp_path / "laptop.db", "sup.east1",
+                                  PASSWORD)
+    return source, laptop
+
+
+def test_the_window_says_it_is_offline_and_lists_refused_changes(qtbot, settings, tmp_path):
+    source, laptop = _copy(tmp_path)
+    window, actions = _window_over(qtbot, settings, laptop, "sup.east1")
+    label = actions.status_label
+    assert not label.isHidden()
+    taken = offline.info(window.context.engine).taken_at.astimezone().date()
+    assert f"Offline: team:East 1 from {source} since {uk_date(taken)}" in label.text()
+    assert actions.sync_action.isEnabled() and not actions.take_action.isEnabled()
+
+    engine = window.context.engine
+    with engine.connect() as connection:
+        rsos = [r for (r,) in connection.execute(
+            text("SELECT rso_id FROM rso WHERE manager_id = 'A' ORDER BY rso_id LIMIT 2"))]
+    for rso in rsos:
+        record_visit(engine, RsoId(rso), window.context.as_at, "completed", 2,
+                     window.context.user)
+    there = sign_in(source, "manager", PASSWORD)
+    reassign(there.engine, [RsoId(r) for r in rsos], ManagerId("A2"), "meanwhile", there.user)
+    sign_out(there)
+
+    actions.sync_now(PASSWORD)
+    qtbot.waitUntil(lambda: actions.result is not None, timeout=60_000)
+    dialog = actions.dialog
+    assert isinstance(dialog, RefusedChangesDialog) and dialog.isVisible()
+    assert dialog.table.rowCount() == 2
+    assert [dialog.table.item(row, 2).text() for row in range(2)] == [
+        f"record visit {rso}" for rso in rsos]
+    assert f"{rsos[0]} is now held by A2" in dialog.table.item(0, 3).text()
+
+    dialog.table.selectRow(1)
+    dialog.drop_button.click()
+    assert dialog.table.rowCount() == 1
+    actions.result = None
+    actions._ask = lambda *_: PASSWORD  # the password Redo's sync asks for
+    dialog.table.selectRow(0)
+    dialog.redo_button.click()
+    qtbot.waitUntil(lambda: actions.result is not None, timeout=60_000)
+    assert dialog.table.rowCount() == 0
+    visits = {r for (r,) in _query(source, "SELECT rso_id FROM visit WHERE visited_on = :d",
+                                   d=window.context.as_at)}
+    assert visits == {rsos[0]}
+    assert sorted(e.status for e in offline.changes(window.context.engine)) == [
+        "dropped", "synced"]
+
+
+def _query(target: str, sql: str, **params) -> list:
+    session = sign_in(target, "manager", PASSWORD)
+    try:
+        with session.engine.connect() as connection:
+            return connection.execute(text(sql), params).all()
+    finally:
+        sign_out(session)
+
+
+def test_a_locked_copy_hides_its_data_until_synced(qtbot, settings, tmp_path):
+    _source, laptop = _copy(tmp_path)
+    window, actions = _window_over(qtbot, settings, laptop, "sup.east1")
+    pages = window.centralWidget()
+    with window.context.engine.begin() as connection:
+        connection.execute(text("UPDATE offline_source SET synced_at = :t"),
+                           {"t": "2017-01-01T00:00:00+00:00"})
+    actions.update()
+    page = window.centralWidget()
+    assert isinstance(page, LockedCopyPage) and actions.locked
+    assert "last synced on 01/01/2017" in page.label.text()
+
+    actions.sync_now(PASSWORD)
+    qtbot.waitUntil(lambda: actions.result is not None, timeout=60_000)
+    assert window.centralWidget() is pages and not actions.locked
+
+
+def test_take_offline_from_the_register_open(qtbot, settings, tmp_path):
+    source = write_source(str(tmp_path / "source.sqlite3"))
+    window, actions = _window_over(qtbot, settings, source, "sup.east1")
+    assert actions.take_action.isEnabled() and not actions.sync_action.isEnabled()
+    assert actions.status_label.isHidden()
+    out = tmp_path / "taken.db"
+    job = actions.take("team:East 1", str(out), PASSWORD)
+    qtbot.waitUntil(lambda: out.exists() and not job.is_running, timeout=60_000)
+    assert offline.open_copy_changes(out, "sup.east1", PASSWORD) == []
+    assert "team:East 1" in actions.message.text() and str(out) in actions.message.text()
