@@ -39,6 +39,7 @@ class BriefingPage(Page):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._figures: Figures | None = None
         self.setStyleSheet(style.PAGE_STYLE)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(24, 18, 24, 18)
@@ -73,5 +74,11 @@ class BriefingPage(Page):
     def neighbourhood(self) -> str:
         return self.neighbourhood_combo.currentText()
 
+    @property
+    def figures(self) -> Figures | None:
+        """The window's figures, as every page holds them (the briefing shows none of them)."""
+        return self._figures
+
     def set_figures(self, figures: Figures | None) -> None:
-        """The briefing reads the database itself, at the date chosen: no figures here."""
+        """Kept, never shown: the briefing reads the database itself, at the window's date."""
+        self._figures = figures
