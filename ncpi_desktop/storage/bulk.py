@@ -86,6 +86,14 @@ def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame, *,
     if frame.empty:
         return 0
     frame = _with_defaults(table, frame)
+    if connection.dialect.name == "postgresql" and driver is not False:
+        from ncpi_desktop.storage import pg_copy
+
+        if pg_copy.can_copy(table, list(frame.columns)):
+            if len(frame) < defer_indexes_from:
+                return _copy_postgres(connection, table, frame, chunk, progress)
+            with pg_copy.constraints_deferred(connection, table.name):
+                return _copy_postgres(connection, table, frame, chunk, progress)
     use_driver = (connection.dialect.name == "sqlite" and driver is not False
                   and _fast_types(table, frame.columns))
     if not use_driver:
@@ -329,6 +337,23 @@ def _numbers(values: pd.Series, *, whole: bool) -> np.ndarray:
     out = array.astype(object)
     out[missing] = None
     return out
+
+
+# --- the PostgreSQL road -----------------------------------------------------------------------
+
+def _copy_postgres(connection: Connection, table: Table, frame: pd.DataFrame, chunk: int,
+                   progress: RowsProgress | None) -> int:
+    """PostgreSQL: the rows with one ``COPY ... FROM STDIN`` per chunk (``storage.pg_copy``)."""
+    from ncpi_desktop.storage import pg_copy
+
+    total = len(frame)
+    for start in range(0, total, chunk):
+        if start and progress is not None:
+            progress(start, total)
+        pg_copy.copy_frame(connection, table, frame.iloc[start:start + chunk])
+    if progress is not None:
+        progress(total, total)
+    return total
 
 
 # --- the Core road ------------------------------------------------------------------------------

@@ -1,0 +1,205 @@
+"""PostgreSQL's COPY, both ways: frames written with ``COPY ... FROM STDIN`` and query results
+read with ``COPY (SELECT ...) TO STDOUT``, in the text format, through psycopg 3's
+``cursor.copy``.
+
+Row by row, through SQLAlchemy and the driver, PostgreSQL spends most of an import's time on
+the statements' round trips and most of a read's time building one Python object per value.
+COPY moves a whole table as one stream the server parses in C, and the stream is built (or
+split) a column at a time in numpy and pandas:
+
+- **writing** (``copy_frame``): each column is turned into the text PostgreSQL reads for its
+  type (dates ``YYYY-MM-DD``, date-times with their zone, booleans ``t``/``f``, numbers as
+  Python prints them, which reads back as the same value; text with backslash, tab, newline
+  and carriage return escaped; ``\\N`` for a blank), then the rows are joined into lines;
+- **reading** (``read_copy``): the server writes the result as CSV and pandas' C parser splits
+  it into columns of text, which ``storage.snapshot.read_frame``'s kinds then type as they do
+  the driver's values (dates from ISO text, flags from ``t``/``f``).
+
+SQLite never comes here: it keeps its own roads (``storage.bulk``, ``storage.snapshot``).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sqlalchemy import Table, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql import sqltypes
+from sqlalchemy.sql.type_api import TypeEngine
+from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
+
+#: COPY's text format's blank.
+NULL = "\\N"
+#: How ``copy_frame`` writes a date-time (the zone, UTC, is added for a column that keeps one).
+_DATETIME = "%Y-%m-%d %H:%M:%S.%f"
+#: Characters COPY's text format needs escaped inside a value, and their escapes.
+_ESCAPES = (("\\", "\\\\"), ("\t", "\\t"), ("\n", "\\n"), ("\r", "\\r"))
+_PLAIN_TYPES = (sqltypes.String, sqltypes.Integer, sqltypes.Float, sqltypes.Numeric,
+                sqltypes.Boolean, sqltypes.Date, sqltypes.DateTime)
+_KNOWN_DECORATORS = (AutoString, UTCDateTime)
+
+
+def can_copy(table: Table, keys: list[str]) -> bool:
+    """Whether ``copy_frame`` knows the text form of every one of these columns' types (Enum,
+    JSON and other decorated types go through SQLAlchemy's types instead)."""
+    for key in keys:
+        kind = table.c[key].type
+        if isinstance(kind, sqltypes.TypeDecorator):
+            if type(kind) not in _KNOWN_DECORATORS:
+                return False
+        elif not isinstance(kind, _PLAIN_TYPES) or isinstance(kind, sqltypes.Enum):
+            return False
+    return True
+
+
+def copy_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Write ``frame``'s rows into ``table`` with one ``COPY ... FROM STDIN`` inside the
+    caller's transaction; returns how many. The caller has checked ``can_copy``."""
+    from ncpi_desktop.storage import bulk
+
+    keys = list(frame.columns)
+    columns = [_copy_column(frame[key], table.c[key].type, bulk) for key in keys]
+    lines = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+    quote = connection.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
+    with _cursor(connection) as cursor, cursor.copy(sql) as copy:
+        copy.write(lines.encode())
+    return len(frame)
+
+
+@contextmanager
+def _cursor(connection: Connection) -> Iterator[Any]:
+    cursor = connection.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        yield cursor
+    finally:
+        cursor.close()
+
+
+def _copy_column(values: pd.Series, kind: TypeEngine[Any], bulk: Any) -> list[str]:
+    """One column as COPY's text format has it, blanks as ``\\N``."""
+    if isinstance(kind, sqltypes.Date) and not isinstance(kind, sqltypes.DateTime):
+        out = bulk._sqlite_dates(values)
+    elif isinstance(kind, UTCDateTime | sqltypes.DateTime):
+        out = _datetimes(values, to_utc=isinstance(kind, UTCDateTime) or kind.timezone)
+    elif isinstance(kind, sqltypes.Boolean):
+        flags = bulk._booleans(values)
+        out = np.where(flags == 1, "t", np.where(flags == 0, "f", None)).astype(object)
+        out[np.equal(flags, None)] = None
+    elif isinstance(kind, sqltypes.Integer | sqltypes.Float | sqltypes.Numeric):
+        whole = isinstance(kind, sqltypes.Integer)
+        numbers = bulk._numbers(values, whole=whole)
+        out = np.array([None if v is None else repr(v) for v in numbers.tolist()], dtype=object)
+    else:
+        out = _escaped(bulk._objects(values))
+    blank = np.equal(out, None)
+    if blank.any():
+        out = out.copy()
+        out[blank] = NULL
+    return out.tolist()
+
+
+def _escaped(values: np.ndarray) -> np.ndarray:
+    """Text values (and others, as their ``str``) with COPY's escapes where they need them.
+    Whether any needs one is asked of the whole column at once (one string search each)."""
+    present = ~pd.isna(values)
+    if not present.any():
+        return values
+    kept = values[present]
+    if not _all_text(pd.Series(kept, dtype=object)):
+        kept = np.array([str(v) for v in kept.tolist()], dtype=object)
+    whole = "\x00".join(kept.tolist())
+    if any(raw in whole for raw, _ in _ESCAPES):
+        fixed = pd.Series(kept, dtype=object)
+        for raw, escape in _ESCAPES:
+            fixed = fixed.str.replace(raw, escape, regex=False)
+        kept = fixed.to_numpy(object)
+    out = values.copy()
+    out[present] = kept
+    return out
+
+
+def _all_text(values: pd.Series) -> bool:
+    return pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+
+
+def _datetimes(values: pd.Series, *, to_utc: bool) -> np.ndarray:
+    """Date-times as ``YYYY-MM-DD HH:MM:SS.ffffff``, with ``+00`` where the column keeps a zone
+    (a naive value read as UTC, as ``storage.bulk`` does), each distinct one formatted once."""
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        values = pd.Series(pd.to_datetime(values.to_numpy(object), utc=to_utc, format="ISO8601"),
+                           index=values.index)
+    if isinstance(values.dtype, pd.DatetimeTZDtype):
+        values = (values.dt.tz_convert("UTC") if to_utc else values).dt.tz_localize(None)
+    codes, distinct = pd.factorize(values, use_na_sentinel=True)
+    formatted = pd.DatetimeIndex(distinct).strftime(_DATETIME).to_numpy(object)
+    if to_utc:
+        formatted = formatted + "+00"
+    return np.append(formatted, None)[codes]
+
+
+@contextmanager
+def constraints_deferred(connection: Connection, table_name: str) -> Iterator[None]:
+    """Drop the table's secondary indexes and the foreign keys it holds, and make them again
+    (from the very definitions the server reports) once the rows are in: one sorted index build
+    and one join checking every reference, instead of an index insertion and a parent look-up
+    per row (1.5 million visits: 3 s against 25 s). Inside the caller's transaction, so a
+    failure or a rollback puts them back, and a foreign key added again checks every row.
+
+    Only for the table's owner (who alone may drop them): anyone else writes the rows with
+    the indexes and checks in place. The table is locked against readers until the commit."""
+    quote = connection.dialect.identifier_preparer.quote
+    owner = connection.execute(text(
+        "SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c "
+        "WHERE c.oid = to_regclass(:t)"), {"t": table_name}).scalar()
+    if not owner:
+        yield
+        return
+    indexes = connection.execute(text(
+        "SELECT ci.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+        "JOIN pg_class ci ON ci.oid = i.indexrelid WHERE i.indrelid = to_regclass(:t) "
+        "AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)"),
+        {"t": table_name}).all()
+    keys = connection.execute(text(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = to_regclass(:t) AND contype = 'f'"), {"t": table_name}).all()
+    for name, _ in keys:
+        connection.exec_driver_sql(
+            f"ALTER TABLE {quote(table_name)} DROP CONSTRAINT {quote(name)}")
+    for name, _ in indexes:
+        connection.exec_driver_sql(f"DROP INDEX {quote(name)}")
+    yield
+    for _, definition in indexes:
+        connection.exec_driver_sql(definition)
+    for name, definition in keys:
+        connection.exec_driver_sql(
+            f"ALTER TABLE {quote(table_name)} ADD CONSTRAINT {quote(name)} {definition}")
+
+
+# --- reading ------------------------------------------------------------------------------------
+
+def read_copy(connection: Connection, sql: str, params: Mapping[str, object]) -> pd.DataFrame:
+    """The rows of ``sql`` (with its ``:name`` parameters bound by the server's own quoting) as
+    a frame of text columns (None: a blank), read through one ``COPY (...) TO STDOUT``."""
+    statement = text(sql).bindparams(**params) if params else text(sql)
+    compiled = statement.compile(dialect=connection.dialect,
+                                 compile_kwargs={"literal_binds": True})
+    query = str(compiled)
+    names = list(connection.execute(text(f"SELECT * FROM ({query}) AS q LIMIT 0"),
+                                    ).keys())
+    buffer = io.BytesIO()
+    with _cursor(connection) as cursor, cursor.copy(
+            f"COPY ({query}) TO STDOUT WITH (FORMAT csv, NULL '\\N')") as copy:
+        for block in copy:
+            buffer.write(block)
+    buffer.seek(0)
+    if not buffer.getbuffer().nbytes:
+        return pd.DataFrame({name: np.empty(0, dtype=object) for name in names}, columns=names)
+    frame = pd.read_csv(buffer, header=None, names=names, dtype=object, na_values=[NULL],
+                        keep_default_na=False, quotechar='"', engine="c")
+    return frame
