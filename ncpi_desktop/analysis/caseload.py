@@ -179,15 +179,27 @@ def _shares(frame: pd.DataFrame, caseload: str) -> None:
     frame["arms_completion"] = _ratio(frame["arms_current"], frame["arms_eligible"])
 
 
+#: FTEs are stored to four decimal places (``storage.models.FTE_DECIMALS``) and summed in
+#: these units, as whole numbers: a sum that is the same, to the last digit, in any order (a
+#: float sum is not: 1912.1999999999998 or 1912.2 as the rows come).
+FTE_UNITS = 10_000
+
+
+def fte_units(fte: pd.Series) -> np.ndarray:
+    """Each FTE in ten-thousandths, a whole number (as a float: sums stay exact below 2**53)."""
+    return np.rint(fte.to_numpy(float) * FTE_UNITS)
+
+
 def _staff(oms: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Per group of ``by``: how many offender managers and their total FTE (summed as pandas
-    sums a group: compensated, so a team's FTE is the same whatever its order)."""
+    """Per group of ``by``: how many offender managers and their total FTE (summed exactly, in
+    ``FTE_UNITS``: the same whatever the order of the rows)."""
     group, index = _groups(oms, by)
     counted = group >= 0
-    fte = pd.Series(oms["fte"].to_numpy(float)[counted]).groupby(group[counted]).sum()
+    units = np.bincount(group[counted], weights=fte_units(oms["fte"])[counted],
+                        minlength=len(index))
     return pd.DataFrame({
         "offender_managers": np.bincount(group[counted], minlength=len(index)),
-        "fte": fte.reindex(pd.RangeIndex(len(index)), fill_value=0.0).to_numpy()}, index=index)
+        "fte": units / FTE_UNITS}, index=index)
 
 
 def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
@@ -208,7 +220,8 @@ def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
         frame = pd.concat([counts.reindex(groups, fill_value=0),
                            staff.reindex(groups, fill_value=0)], axis=1)
     else:
-        frame = counts.assign(offender_managers=len(oms), fte=float(oms["fte"].sum()))
+        frame = counts.assign(offender_managers=len(oms),
+                              fte=float(fte_units(oms["fte"]).sum()) / FTE_UNITS)
     frame["per_fte"] = _ratio(frame["community"], frame["fte"])
     _shares(frame, "community")
     return frame.reset_index() if by else frame.reset_index(drop=True)

@@ -3,9 +3,36 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Float, Index, LargeBinary, Numeric, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
+
+#: Decimal places an FTE is stored to (migration 0009); the analysis sums FTEs in these units.
+FTE_DECIMALS = 4
+
+
+class ExactDecimal(TypeDecorator[float]):
+    """A decimal stored exactly to ``FTE_DECIMALS`` places: ``NUMERIC`` on PostgreSQL (which
+    keeps the digits), the nearest double on SQLite (whose ``NUMERIC`` is a double too, and
+    reads back as the same digits). Rounded to the places on the way in, on both, so both hold
+    the same value; a float in Python."""
+
+    impl = Float
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(9, FTE_DECIMALS, asdecimal=False))
+        return dialect.type_descriptor(Float())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> float | None:
+        return None if value is None else round(float(value), FTE_DECIMALS)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
+        return None if value is None else float(value)
 
 
 class Manager(SQLModel, table=True):
@@ -15,7 +42,7 @@ class Manager(SQLModel, table=True):
     name: str
     bcu: str = Field(index=True)
     team: str = Field(index=True)
-    fte: float
+    fte: float = Field(sa_type=ExactDecimal)
     role: str = "offender_manager"
     active: bool = True
 
