@@ -30,6 +30,7 @@ from sqlalchemy.sql import sqltypes
 from sqlalchemy.sql.type_api import TypeEngine
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
+from ncpi_desktop.storage import columns
 from ncpi_desktop.storage.models import FTE_DECIMALS, ExactDecimal
 
 #: COPY's text format's blank.
@@ -59,10 +60,8 @@ def can_copy(table: Table, keys: list[str]) -> bool:
 def copy_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
     """Write ``frame``'s rows into ``table`` with one ``COPY ... FROM STDIN`` inside the
     caller's transaction; returns how many. The caller has checked ``can_copy``."""
-    from ncpi_desktop.storage import bulk
-
     keys = list(frame.columns)
-    columns = [_copy_column(frame[key], table.c[key].type, bulk) for key in keys]
+    columns = [_copy_column(frame[key], table.c[key].type) for key in keys]
     lines = "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
     quote = connection.dialect.identifier_preparer.quote
     sql = f"COPY {quote(table.name)} ({', '.join(quote(k) for k in keys)}) FROM STDIN"
@@ -80,25 +79,25 @@ def _cursor(connection: Connection) -> Iterator[Any]:
         cursor.close()
 
 
-def _copy_column(values: pd.Series, kind: TypeEngine[Any], bulk: Any) -> list[str]:
+def _copy_column(values: pd.Series, kind: TypeEngine[Any]) -> list[str]:
     """One column as COPY's text format has it, blanks as ``\\N``."""
     if isinstance(kind, sqltypes.Date) and not isinstance(kind, sqltypes.DateTime):
-        out = bulk._sqlite_dates(values)
+        out = columns.iso_dates(values)
     elif isinstance(kind, UTCDateTime | sqltypes.DateTime):
         out = _datetimes(values, to_utc=isinstance(kind, UTCDateTime) or kind.timezone)
     elif isinstance(kind, sqltypes.Boolean):
-        flags = bulk._booleans(values)
+        flags = columns.booleans(values)
         out = np.where(flags == 1, "t", np.where(flags == 0, "f", None)).astype(object)
         out[np.equal(flags, None)] = None
     elif isinstance(kind, ExactDecimal):  # rounded as its type rounds
-        numbers = bulk._numbers(values.astype(float).round(FTE_DECIMALS), whole=False)
+        numbers = columns.numbers(values.astype(float).round(FTE_DECIMALS), whole=False)
         out = np.array([None if v is None else repr(v) for v in numbers.tolist()], dtype=object)
     elif isinstance(kind, sqltypes.Integer | sqltypes.Float | sqltypes.Numeric):
         whole = isinstance(kind, sqltypes.Integer)
-        numbers = bulk._numbers(values, whole=whole)
+        numbers = columns.numbers(values, whole=whole)
         out = np.array([None if v is None else repr(v) for v in numbers.tolist()], dtype=object)
     else:
-        out = _escaped(bulk._objects(values))
+        out = _escaped(columns.objects(values))
     blank = np.equal(out, None)
     if blank.any():
         out = out.copy()
