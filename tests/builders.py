@@ -158,6 +158,32 @@ class Register:
                                      actor="test", recorded_at=datetime(2017, 1, 1, tzinfo=UTC)))
 
 
+def written(engine: Engine, path: Path) -> Path | str:
+    """Where a register written by ``Register.write(path)`` is, to copy or open again: ``path``,
+    or the URL of its PostgreSQL database (its engine is closed: a template has no one on it)."""
+    import postgres
+
+    engine.dispose()
+    if postgres.SESSION is None:
+        return path
+    return engine.url.render_as_string(hide_password=False)
+
+
+def copy_register(source: Path | str, target: Path) -> Engine:
+    """An engine on a copy of the register at ``source`` (from ``written``): a copy of the
+    file at ``target``, or a fresh PostgreSQL database made from it."""
+    import postgres
+
+    from ncpi_desktop.storage.database import make_engine
+
+    if postgres.SESSION is None:
+        shutil.copyfile(source, target)
+        return make_engine(target)
+    engine = make_engine(postgres.SESSION.fresh(template=str(source).rsplit("/", 1)[1]))
+    _opened(engine)
+    return engine
+
+
 def _target(path: Path | str) -> Path | str:
     """Where a register for ``path`` goes: the file, or a fresh PostgreSQL database."""
     import postgres

@@ -70,7 +70,6 @@ SQLITE_ONLY = {
     "tests/storage/test_register_cache.py": "the register's stored copy is kept on SQLite only",
     "tests/storage/test_register_triggers.py": "the stored copy's triggers are SQLite's",
     "tests/storage/test_keys.py": "key files and encryption are SQLite files'",
-    "tests/storage/test_permission_matrix.py": "copies the register's SQLite file for each test",
     "tests/storage/test_bulk.py::test_the_fast_road_stores_what_sqlalchemys_types_store":
         "SQLite's own insert road and schema text (PostgreSQL's: test_copy_postgres.py)",
     "tests/storage/test_bulk.py::test_an_import_leaves_every_reference_sound_and_the_checks_on":

@@ -106,11 +106,12 @@ class Session:
         with self.admin.connect() as connection:
             connection.execute(text(sql))
 
-    def fresh(self) -> str:
-        """The URL of a new database holding the schema and nothing else."""
+    def fresh(self, template: str = _TEMPLATE) -> str:
+        """The URL of a new database holding the schema and nothing else (or a copy of the
+        database ``template``, which nobody may be connected to)."""
         self._count += 1
         name = f"test_{self._count}"
-        self._execute(f"CREATE DATABASE {name} TEMPLATE {_TEMPLATE}")
+        self._execute(f"CREATE DATABASE {name} TEMPLATE {template}")
         self.made.append(name)
         return self._url_of(name)
 
