@@ -153,7 +153,8 @@ def constraints_deferred(connection: Connection, table_name: str) -> Iterator[No
     failure or a rollback puts them back, and a foreign key added again checks every row.
 
     Only for the table's owner (who alone may drop them): anyone else writes the rows with
-    the indexes and checks in place. The table is locked against readers until the commit."""
+    the indexes and checks in place. The table is locked against readers until the commit.
+    The table is analysed afterwards."""
     quote = connection.dialect.identifier_preparer.quote
     owner = connection.execute(text(
         "SELECT pg_has_role(c.relowner, 'USAGE') FROM pg_class c "
@@ -180,3 +181,6 @@ def constraints_deferred(connection: Connection, table_name: str) -> Iterator[No
     for name, definition in keys:
         connection.exec_driver_sql(
             f"ALTER TABLE {quote(table_name)} ADD CONSTRAINT {quote(name)} {definition}")
+    # The planner's statistics for the new rows now, not when autovacuum comes round: the
+    # first reads after an import are planned on them (a sample: a fraction of a second).
+    connection.exec_driver_sql(f"ANALYZE {quote(table_name)}")
