@@ -5,6 +5,7 @@ force's FTE was 1912.1999999999998 on PostgreSQL and 1912.2 on SQLite)."""
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from decimal import Decimal
 
 import postgres
@@ -59,12 +60,14 @@ def test_an_fte_is_kept_to_four_places(tmp_path):
 
 
 @pytest.mark.skipif(postgres.available() is not None, reason=str(postgres.available()))
-def test_sqlite_and_postgresql_report_the_same_figures(tmp_path, capsys):
-    lite = register(FTES).write(tmp_path / "r.sqlite3")
-    lite_out = report(str(lite.url.database), capsys)
-    with postgres.server() as url:
-        pg = register(FTES, backwards=True)
-        engine = pg.write(url) if postgres.SESSION is None else pg.write(tmp_path / "unused")
+def test_sqlite_and_postgresql_report_the_same_figures(tmp_path, capsys, monkeypatch):
+    session = postgres.SESSION
+    monkeypatch.setattr(postgres, "SESSION", None)  # this one on SQLite, whatever the run
+    register(FTES).write(tmp_path / "r.sqlite3").dispose()
+    lite_out = report(str(tmp_path / "r.sqlite3"), capsys)
+    with nullcontext(session.url) if session is not None else postgres.server() as url:
+        engine = register(FTES, backwards=True).write(
+            session.fresh() if session is not None else url)
         try:
             with engine.connect() as connection:
                 kind = connection.execute(text(
