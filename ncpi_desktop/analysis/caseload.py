@@ -6,6 +6,8 @@ sums over different groupings of the same per-RSO frame.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -179,27 +181,31 @@ def _shares(frame: pd.DataFrame, caseload: str) -> None:
     frame["arms_completion"] = _ratio(frame["arms_current"], frame["arms_eligible"])
 
 
-#: FTEs are stored to four decimal places (``storage.models.FTE_DECIMALS``) and summed in
-#: these units, as whole numbers: a sum that is the same, to the last digit, in any order (a
-#: float sum is not: 1912.1999999999998 or 1912.2 as the rows come).
-FTE_UNITS = 10_000
+def exact_sum(values: np.ndarray) -> float:
+    """The sum of the values rounded once, at the end (``math.fsum``): the same, to the last
+    digit, in any order. A running float sum is not (a force's FTE: 1912.1999999999998 or
+    1912.2 as the rows came from the database)."""
+    return math.fsum(values.tolist())
 
 
-def fte_units(fte: pd.Series) -> np.ndarray:
-    """Each FTE in ten-thousandths, a whole number (as a float: sums stay exact below 2**53)."""
-    return np.rint(fte.to_numpy(float) * FTE_UNITS)
+def _group_sums(values: np.ndarray, group: np.ndarray, count: int) -> np.ndarray:
+    """``exact_sum`` of the values of each group 0..count-1 (0.0 for an empty one)."""
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(count + 1))
+    ordered = values[order]
+    return np.array([exact_sum(ordered[starts[g]:starts[g + 1]]) for g in range(count)],
+                    dtype=float)
 
 
 def _staff(oms: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Per group of ``by``: how many offender managers and their total FTE (summed exactly, in
-    ``FTE_UNITS``: the same whatever the order of the rows)."""
+    """Per group of ``by``: how many offender managers and their total FTE (``exact_sum``: the
+    same whatever the order of the rows)."""
     group, index = _groups(oms, by)
     counted = group >= 0
-    units = np.bincount(group[counted], weights=fte_units(oms["fte"])[counted],
-                        minlength=len(index))
     return pd.DataFrame({
         "offender_managers": np.bincount(group[counted], minlength=len(index)),
-        "fte": units / FTE_UNITS}, index=index)
+        "fte": _group_sums(oms["fte"].to_numpy(float)[counted], group[counted], len(index))},
+        index=index)
 
 
 def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
@@ -221,7 +227,7 @@ def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
                            staff.reindex(groups, fill_value=0)], axis=1)
     else:
         frame = counts.assign(offender_managers=len(oms),
-                              fte=float(fte_units(oms["fte"]).sum()) / FTE_UNITS)
+                              fte=exact_sum(oms["fte"].to_numpy(float)))
     frame["per_fte"] = _ratio(frame["community"], frame["fte"])
     _shares(frame, "community")
     return frame.reset_index() if by else frame.reset_index(drop=True)

@@ -38,7 +38,7 @@ from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 from ncpi_desktop.storage import columns, pg_copy
-from ncpi_desktop.storage.models import FTE_DECIMALS, ExactDecimal
+from ncpi_desktop.storage.models import ExactDecimal
 
 #: Rows per executemany call: bounds memory, and lets a cancel be noticed during a big table.
 CHUNK_ROWS = 50_000
@@ -255,8 +255,8 @@ def _sqlite_column(values: pd.Series, kind: TypeEngine[Any]) -> np.ndarray:
         return _sqlite_datetimes(values, to_utc=isinstance(kind, UTCDateTime))
     if isinstance(kind, sqltypes.Boolean):
         return columns.booleans(values)
-    if isinstance(kind, ExactDecimal):  # rounded as its type rounds
-        return columns.numbers(values.astype(float).round(FTE_DECIMALS), whole=False)
+    if isinstance(kind, ExactDecimal):
+        return columns.numbers(values, whole=False)
     if isinstance(kind, sqltypes.Integer):
         return columns.numbers(values, whole=True)
     if isinstance(kind, sqltypes.Float):

@@ -10,26 +10,23 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
 
-#: Decimal places an FTE is stored to (migration 0009); the analysis sums FTEs in these units.
-FTE_DECIMALS = 4
-
 
 class ExactDecimal(TypeDecorator[float]):
-    """A decimal stored exactly to ``FTE_DECIMALS`` places: ``NUMERIC`` on PostgreSQL (which
-    keeps the digits), the nearest double on SQLite (whose ``NUMERIC`` is a double too, and
-    reads back as the same digits). Rounded to the places on the way in, on both, so both hold
-    the same value; a float in Python."""
+    """A decimal stored exactly (migration 0009): ``numeric`` on PostgreSQL, which keeps the
+    digits it is given (a float's shortest digits, which read back as the very same float),
+    and a double on SQLite (whose ``NUMERIC`` is one too); a float in Python. Both databases
+    then hand back the same floats, and the analysis sums them exactly (``math.fsum``)."""
 
     impl = Float
     cache_ok = True
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "postgresql":
-            return dialect.type_descriptor(Numeric(9, FTE_DECIMALS, asdecimal=False))
+            return dialect.type_descriptor(Numeric(asdecimal=False))
         return dialect.type_descriptor(Float())
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> float | None:
-        return None if value is None else round(float(value), FTE_DECIMALS)
+        return None if value is None else float(value)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
         return None if value is None else float(value)

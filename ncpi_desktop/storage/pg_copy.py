@@ -31,7 +31,7 @@ from sqlalchemy.sql.type_api import TypeEngine
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
 from ncpi_desktop.storage import columns
-from ncpi_desktop.storage.models import FTE_DECIMALS, ExactDecimal
+from ncpi_desktop.storage.models import ExactDecimal
 
 #: COPY's text format's blank.
 NULL = "\\N"
@@ -89,10 +89,7 @@ def _copy_column(values: pd.Series, kind: TypeEngine[Any]) -> list[str]:
         flags = columns.booleans(values)
         out = np.where(flags == 1, "t", np.where(flags == 0, "f", None)).astype(object)
         out[np.equal(flags, None)] = None
-    elif isinstance(kind, ExactDecimal):  # rounded as its type rounds
-        numbers = columns.numbers(values.astype(float).round(FTE_DECIMALS), whole=False)
-        out = np.array([None if v is None else repr(v) for v in numbers.tolist()], dtype=object)
-    elif isinstance(kind, sqltypes.Integer | sqltypes.Float | sqltypes.Numeric):
+    elif isinstance(kind, ExactDecimal | sqltypes.Integer | sqltypes.Float | sqltypes.Numeric):
         whole = isinstance(kind, sqltypes.Integer)
         numbers = columns.numbers(values, whole=whole)
         out = np.array([None if v is None else repr(v) for v in numbers.tolist()], dtype=object)

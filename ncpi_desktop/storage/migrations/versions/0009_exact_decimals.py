@@ -1,15 +1,16 @@
-"""exact decimals: an FTE stored to four decimal places, the same on both databases
+"""exact decimals: an FTE stored as the digits given, the same figures on both databases
 
 Revision ID: 0009
 Revises: 0007
 Create Date: 2026-12-05
 
-PostgreSQL kept FTEs as ``double precision``; they become ``numeric(9, 4)``, which holds the
-digits themselves. SQLite keeps a double (its ``NUMERIC`` is one too): each is rounded to the
-four places, the double nearest those digits, which reads back as them. New values are rounded
-on the way in (``storage.models.ExactDecimal``), and the analysis sums FTEs in ten-thousandths,
-so a force's FTE is the same to the last digit whichever database and row order it comes from.
-Policy values are not summed and keep their doubles, the same on both.
+PostgreSQL kept FTEs as ``double precision``; they become ``numeric``, which keeps the digits
+it is given (converted through the double's shortest text, so no digit is lost or added). SQLite
+keeps its double (its ``NUMERIC`` is one too): nothing to change there. Both then hand back the
+same floats (``storage.models.ExactDecimal``), and the analysis sums them exactly
+(``analysis.caseload.exact_sum``), so a force's FTE is the same to the last digit whichever
+database, and whichever order of rows, it comes from. Policy values are not summed; they keep
+their doubles, the same on both.
 """
 import sqlalchemy as sa
 from alembic import op
@@ -19,17 +20,11 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-DECIMALS = 4
-
 
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.alter_column("manager", "fte", type_=sa.Numeric(9, DECIMALS),
-                        postgresql_using=f"round(fte::numeric, {DECIMALS})")
-    else:
-        # No rebuild (which would drop migration 0005's triggers): the column stays a double.
-        op.execute(f"UPDATE manager SET fte = round(fte, {DECIMALS}) "
-                   f"WHERE fte <> round(fte, {DECIMALS})")
+        op.alter_column("manager", "fte", type_=sa.Numeric(),
+                        postgresql_using="fte::text::numeric")
 
 
 def downgrade() -> None:
