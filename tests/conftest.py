@@ -33,7 +33,7 @@ def postgresql_run() -> Iterator[None]:
     why = postgres.available()
     if why is not None:
         pytest.exit(f"{postgres.TEST_DATABASE}=postgresql, but {why}", returncode=3)
-    with postgres.server() as url:
+    with postgres.server(durable=False) as url:
         postgres.SESSION = postgres.Session(url)
         try:
             yield
@@ -43,12 +43,22 @@ def postgresql_run() -> Iterator[None]:
 
 
 @pytest.fixture(scope="module", autouse=True)
-def _drop_test_databases() -> Iterator[None]:
-    """A PostgreSQL run: the databases a module's tests made (its module-wide registers too)
-    are dropped when the module ends, their engines closed first."""
+def _drop_module_databases() -> Iterator[None]:
+    """A PostgreSQL run: the databases a module made (its module-wide registers) are dropped
+    when the module ends, their engines closed first."""
     yield
     if postgres.SESSION is not None:
         postgres.SESSION.drop_made()
+
+
+@pytest.fixture(autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """A PostgreSQL run: the databases a test made are dropped when it ends (set up after the
+    module's fixtures, this sees only the test's own)."""
+    kept = len(postgres.SESSION.made) if postgres.SESSION is not None else 0
+    yield
+    if postgres.SESSION is not None:
+        postgres.SESSION.drop_made(kept)
 
 
 def pytest_configure(config: pytest.Config) -> None:
