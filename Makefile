@@ -1,5 +1,6 @@
 # make run   : set up, then open the application on the bundled Lancashire 2017 demo database
-# make test  : set up, then run ruff, the import contracts and the whole test suite offscreen
+# make test  : set up, then run ruff, the import contracts and the whole test suite offscreen, then
+#              the storage, analysis and domain tests again on PostgreSQL (when it is installed)
 # make bench : set up, then print the benchmark figures
 # make screenshots : set up, then write screenshots/<theme>/<page>.png of every page, the detail
 #              panel and a proposal at 1366x768 in the light, dark and high-contrast themes
@@ -41,8 +42,19 @@ lint: $(STAMP)
 	$(BIN)/ruff check ncpi_desktop tests benchmarks
 	$(BIN)/lint-imports
 
+# The storage, analysis and domain tests run a second time with every test register on a
+# throwaway PostgreSQL server (tests/postgres.py), when PostgreSQL is installed.
+PG_TESTS := tests/storage tests/analysis tests/domain
+
 test: $(STAMP) lint
 	QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q
+	@why=$$($(BIN)/python -c "import sys; sys.path.insert(0, 'tests'); import postgres; \
+		print(postgres.available() or '')"); \
+	if [ -z "$$why" ]; then \
+		echo "Again on PostgreSQL: $(PG_TESTS)"; \
+		NCPI_TEST_DATABASE=postgresql QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \
+			-p no:cacheprovider $(PG_TESTS); \
+	else echo "Not run on PostgreSQL: $$why"; fi
 
 fuzz: $(STAMP)
 	NCPI_FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) QT_QPA_PLATFORM=offscreen $(BIN)/python -m pytest -q \

@@ -21,7 +21,9 @@ time to produce the performance pack (``bench_pack.py``); issue 4 the rebalancin
 in a fresh process; one that fails shows as a FAILED row with its error, not as a crash.
 Issue 11 encrypts the demo databases: the figures above are measured on a plain copy of each
 (the same data), and ``bench_encryption.py`` measures first paint, report and import on the
-encrypted demo beside that copy (SECURITY.md: within 20%).
+encrypted demo beside that copy (SECURITY.md: within 20%). Issue 15: ``bench_postgres.py``
+imports each profile's extract into SQLite and into a throwaway PostgreSQL server and measures
+import, first paint and report on both, with PostgreSQL's ratio (skipped without PostgreSQL).
 
 By job: ``building.py`` builds (or reuses) each profile's database and holds the ``Context``;
 ``common.py`` runs a command in a fresh process and measures it; ``children.py`` holds the
@@ -45,6 +47,7 @@ from datetime import date
 from typing import Any
 
 from bench_encryption import encryption
+from bench_postgres import postgresql
 from building import PROFILES, Context, build_database
 from children import (
     RESULT,
@@ -95,7 +98,7 @@ def peak_memory(ctx: Context) -> list[Row]:
 
 BENCHMARKS: list[Callable[[Context], list[Row]]] = [
     build_database, load_and_analysis, sorts, peak_memory, first_paint, review, extract_import,
-    pack, rebalance, register_search, encryption,
+    pack, rebalance, register_search, encryption, postgresql,
 ]
 
 

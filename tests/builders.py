@@ -127,7 +127,9 @@ class Register:
                                 type=type, starts_on=starts_on, ends_on=ends_on))
 
     def write(self, path: Path | str) -> Engine:
-        engine = open_database(path, create=True)
+        """The register written to a new database at ``path``, or, in a run on PostgreSQL
+        (``postgres.wanted``), to a fresh database of the session's server (``path`` unused)."""
+        engine = open_database(_target(path), create=True)
         with engine.begin() as connection:
             bulk_insert(connection, models.Manager, self.managers)
             bulk_insert(connection, models.Rso, self.rsos)
@@ -139,6 +141,7 @@ class Register:
             bulk_insert(connection, models.PolicyValue,
                         [dict(key=k, value=v) for k, v in self.policy.items()])
             bulk_insert(connection, models.AppUser, [test_user_row()])
+        _opened(engine)
         return engine
 
     def decision(self, rso_id: str, mode: str, decided_on: date, reason: str = "test",
@@ -153,6 +156,49 @@ class Register:
         self.allocations.append(dict(rso_id=rso_id, manager_id=manager_id, team=team,
                                      starts_on=starts_on, ends_on=ends_on, reason=reason,
                                      actor="test", recorded_at=datetime(2017, 1, 1, tzinfo=UTC)))
+
+
+def written(engine: Engine, path: Path) -> Path | str:
+    """Where a register written by ``Register.write(path)`` is, to copy or open again: ``path``,
+    or the URL of its PostgreSQL database (its engine is closed: a template has no one on it)."""
+    import postgres
+
+    engine.dispose()
+    if postgres.SESSION is None:
+        return path
+    return engine.url.render_as_string(hide_password=False)
+
+
+def copy_register(source: Path | str, target: Path) -> Engine:
+    """An engine on a copy of the register at ``source`` (from ``written``): a copy of the
+    file at ``target``, or a fresh PostgreSQL database made from it."""
+    import postgres
+
+    from ncpi_desktop.storage.database import make_engine
+
+    if postgres.SESSION is None:
+        shutil.copyfile(source, target)
+        return make_engine(target)
+    engine = make_engine(postgres.SESSION.fresh(template=str(source).rsplit("/", 1)[1]))
+    _opened(engine)
+    return engine
+
+
+def _target(path: Path | str) -> Path | str:
+    """Where a register for ``path`` goes: the file, or a fresh PostgreSQL database."""
+    import postgres
+
+    if postgres.SESSION is None:
+        return path
+    return postgres.SESSION.fresh()
+
+
+def _opened(engine: Engine) -> None:
+    """A PostgreSQL run: the engine is closed when its database is dropped."""
+    import postgres
+
+    if postgres.SESSION is not None:
+        postgres.SESSION.engines.append(engine)
 
 
 def plain_copy(source: Path, target: Path) -> Path:

@@ -6,6 +6,8 @@ sums over different groupings of the same per-RSO frame.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -179,15 +181,31 @@ def _shares(frame: pd.DataFrame, caseload: str) -> None:
     frame["arms_completion"] = _ratio(frame["arms_current"], frame["arms_eligible"])
 
 
+def exact_sum(values: np.ndarray) -> float:
+    """The sum of the values rounded once, at the end (``math.fsum``): the same, to the last
+    digit, in any order. A running float sum is not (a force's FTE: 1912.1999999999998 or
+    1912.2 as the rows came from the database)."""
+    return math.fsum(values.tolist())
+
+
+def _group_sums(values: np.ndarray, group: np.ndarray, count: int) -> np.ndarray:
+    """``exact_sum`` of the values of each group 0..count-1 (0.0 for an empty one)."""
+    order = np.argsort(group, kind="stable")
+    starts = np.searchsorted(group[order], np.arange(count + 1))
+    ordered = values[order]
+    return np.array([exact_sum(ordered[starts[g]:starts[g + 1]]) for g in range(count)],
+                    dtype=float)
+
+
 def _staff(oms: pd.DataFrame, by: list[str]) -> pd.DataFrame:
-    """Per group of ``by``: how many offender managers and their total FTE (summed as pandas
-    sums a group: compensated, so a team's FTE is the same whatever its order)."""
+    """Per group of ``by``: how many offender managers and their total FTE (``exact_sum``: the
+    same whatever the order of the rows)."""
     group, index = _groups(oms, by)
     counted = group >= 0
-    fte = pd.Series(oms["fte"].to_numpy(float)[counted]).groupby(group[counted]).sum()
     return pd.DataFrame({
         "offender_managers": np.bincount(group[counted], minlength=len(index)),
-        "fte": fte.reindex(pd.RangeIndex(len(index)), fill_value=0.0).to_numpy()}, index=index)
+        "fte": _group_sums(oms["fte"].to_numpy(float)[counted], group[counted], len(index))},
+        index=index)
 
 
 def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
@@ -208,7 +226,8 @@ def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
         frame = pd.concat([counts.reindex(groups, fill_value=0),
                            staff.reindex(groups, fill_value=0)], axis=1)
     else:
-        frame = counts.assign(offender_managers=len(oms), fte=float(oms["fte"].sum()))
+        frame = counts.assign(offender_managers=len(oms),
+                              fte=exact_sum(oms["fte"].to_numpy(float)))
     frame["per_fte"] = _ratio(frame["community"], frame["fte"])
     _shares(frame, "community")
     return frame.reset_index() if by else frame.reset_index(drop=True)

@@ -37,6 +37,9 @@ from sqlalchemy.sql.type_api import TypeEngine
 from sqlmodel import SQLModel
 from sqlmodel.sql.sqltypes import AutoString, UTCDateTime
 
+from ncpi_desktop.storage import columns, pg_copy
+from ncpi_desktop.storage.models import ExactDecimal
+
 #: Rows per executemany call: bounds memory, and lets a cancel be noticed during a big table.
 CHUNK_ROWS = 50_000
 #: SQLite: a frame of this many rows or more gets its table's indexes after the rows.
@@ -86,6 +89,12 @@ def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame, *,
     if frame.empty:
         return 0
     frame = _with_defaults(table, frame)
+    if connection.dialect.name == "postgresql" and driver is not False:
+        if pg_copy.can_copy(table, list(frame.columns)):
+            if len(frame) < defer_indexes_from:
+                return _copy_postgres(connection, table, frame, chunk, progress)
+            with pg_copy.constraints_deferred(connection, table.name):
+                return _copy_postgres(connection, table, frame, chunk, progress)
     use_driver = (connection.dialect.name == "sqlite" and driver is not False
                   and _fast_types(table, frame.columns))
     if not use_driver:
@@ -223,7 +232,7 @@ def _variable_limit(connection: Connection) -> int:
 #: decorated types go through Core).
 _PLAIN_TYPES = (sqltypes.String, sqltypes.Integer, sqltypes.Float, sqltypes.Boolean,
                 sqltypes.Date, sqltypes.DateTime)
-_KNOWN_DECORATORS = (AutoString, UTCDateTime)
+_KNOWN_DECORATORS = (AutoString, UTCDateTime, ExactDecimal)
 
 
 def _fast_types(table: Table, keys: Iterable[str]) -> bool:
@@ -241,50 +250,26 @@ def _sqlite_column(values: pd.Series, kind: TypeEngine[Any]) -> np.ndarray:
     """One column as SQLAlchemy's type would store it on SQLite, worked out for the whole
     column; None for blanks."""
     if isinstance(kind, sqltypes.Date) and not isinstance(kind, sqltypes.DateTime):
-        return _sqlite_dates(values)
+        return columns.iso_dates(values)
     if isinstance(kind, UTCDateTime | sqltypes.DateTime):
         return _sqlite_datetimes(values, to_utc=isinstance(kind, UTCDateTime))
     if isinstance(kind, sqltypes.Boolean):
-        return _booleans(values)
+        return columns.booleans(values)
+    if isinstance(kind, ExactDecimal):
+        return columns.numbers(values, whole=False)
     if isinstance(kind, sqltypes.Integer):
-        return _numbers(values, whole=True)
+        return columns.numbers(values, whole=True)
     if isinstance(kind, sqltypes.Float):
-        return _numbers(values, whole=False)
-    return _objects(values)
-
-
-def _objects(values: pd.Series) -> np.ndarray:
-    """Values as they are, blanks (None, NaN, NaT, pd.NA) as None; never the frame's own array
-    altered."""
-    array = values.to_numpy(object)
-    missing = pd.isna(array)
-    return np.where(missing, None, array) if missing.any() else array
-
-
-def _text_like(values: pd.Series) -> bool:
-    return values.dtype == object and pd.api.types.infer_dtype(values, skipna=True) in (
-        "string", "empty")
-
-
-def _sqlite_dates(values: pd.Series) -> np.ndarray:
-    """Dates as ``YYYY-MM-DD`` text, each distinct date formatted once; ISO text as it is."""
-    if _text_like(values):
-        return _objects(values)
-    if isinstance(values.dtype, pd.DatetimeTZDtype):
-        values = values.dt.tz_localize(None)
-    days = np.asarray(values.to_numpy(), dtype="datetime64[D]")
-    distinct, position = np.unique(days, return_inverse=True)
-    text = np.datetime_as_string(distinct, unit="D").astype(object)
-    text[np.isnat(distinct)] = None
-    return text[position.reshape(-1)]
+        return columns.numbers(values, whole=False)
+    return columns.objects(values)
 
 
 def _sqlite_datetimes(values: pd.Series, *, to_utc: bool) -> np.ndarray:
     """Date-times as SQLAlchemy's SQLite DATETIME stores them, each distinct one formatted once;
     in UTC for ``UTCDateTime`` (where SQLAlchemy refuses a naive value, this reads it as UTC);
     text as it is."""
-    if _text_like(values):
-        return _objects(values)
+    if columns.text_like(values):
+        return columns.objects(values)
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):
         values = pd.Series(pd.to_datetime(values.to_numpy(object), utc=to_utc),
                            index=values.index)
@@ -296,39 +281,19 @@ def _sqlite_datetimes(values: pd.Series, *, to_utc: bool) -> np.ndarray:
     return text[codes]  # code -1 (a blank) picks the None at the end
 
 
-def _booleans(values: pd.Series) -> np.ndarray:
-    """Booleans as 0/1, blanks as None."""
-    if values.dtype == np.bool_:
-        return values.to_numpy(bool).astype(np.int64).astype(object)
-    array = values.to_numpy(object)
-    missing = pd.isna(array)
-    flags = np.where(missing, False, array).astype(bool).astype(np.int64).astype(object)
-    flags[missing] = None
-    return flags
+# --- the PostgreSQL road -----------------------------------------------------------------------
 
-
-def _numbers(values: pd.Series, *, whole: bool) -> np.ndarray:
-    """Numbers as Python ints and floats (whole floats as ints in an integer column), blanks as
-    None; never numpy scalars, which the driver cannot bind."""
-    if values.dtype == np.bool_:
-        return values.to_numpy(bool).astype(np.int64).astype(object)
-    if pd.api.types.is_integer_dtype(values.dtype) and not values.hasnans:
-        return values.to_numpy(np.int64).astype(object)
-    if not pd.api.types.is_float_dtype(values.dtype):
-        values = pd.to_numeric(pd.Series(_objects(values), index=values.index))
-        if pd.api.types.is_integer_dtype(values.dtype):
-            return values.to_numpy(np.int64).astype(object)
-    array = values.to_numpy(float, na_value=np.nan)
-    missing = np.isnan(array)
-    if whole:
-        safe = np.where(missing, 0.0, array)
-        if np.array_equal(safe, np.round(safe)):
-            out = safe.astype(np.int64).astype(object)
-            out[missing] = None
-            return out
-    out = array.astype(object)
-    out[missing] = None
-    return out
+def _copy_postgres(connection: Connection, table: Table, frame: pd.DataFrame, chunk: int,
+                   progress: RowsProgress | None) -> int:
+    """PostgreSQL: the rows with one ``COPY ... FROM STDIN`` per chunk (``storage.pg_copy``)."""
+    total = len(frame)
+    for start in range(0, total, chunk):
+        if start and progress is not None:
+            progress(start, total)
+        pg_copy.copy_frame(connection, table, frame.iloc[start:start + chunk])
+    if progress is not None:
+        progress(total, total)
+    return total
 
 
 # --- the Core road ------------------------------------------------------------------------------
@@ -362,11 +327,11 @@ def _python_values(values: pd.Series, kind: TypeEngine[Any]) -> list[Any]:
         out[values.isna().to_numpy()] = None
         return out.tolist()
     if isinstance(kind, sqltypes.Boolean):
-        out = _booleans(values)
+        out = columns.booleans(values)
         return [None if v is None else bool(v) for v in out.tolist()]
     if isinstance(kind, sqltypes.Integer | sqltypes.Float):
-        return _numbers(values, whole=isinstance(kind, sqltypes.Integer)).tolist()
-    return _objects(values).tolist()
+        return columns.numbers(values, whole=isinstance(kind, sqltypes.Integer)).tolist()
+    return columns.objects(values).tolist()
 
 
 # --- shared ---------------------------------------------------------------------------------

@@ -3,9 +3,33 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import Index, LargeBinary, Text, UniqueConstraint
+from sqlalchemy import Float, Index, LargeBinary, Numeric, Text, UniqueConstraint
+from sqlalchemy.engine import Dialect
+from sqlalchemy.types import TypeDecorator, TypeEngine
 from sqlmodel import Field, SQLModel
+
+
+class ExactDecimal(TypeDecorator[float]):
+    """A decimal stored exactly (migration 0009): ``numeric`` on PostgreSQL, which keeps the
+    digits it is given (a float's shortest digits, which read back as the very same float),
+    and a double on SQLite (whose ``NUMERIC`` is one too); a float in Python. Both databases
+    then hand back the same floats, and the analysis sums them exactly (``math.fsum``)."""
+
+    impl = Float
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(Numeric(asdecimal=False))
+        return dialect.type_descriptor(Float())
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> float | None:
+        return None if value is None else float(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> float | None:
+        return None if value is None else float(value)
 
 
 class Manager(SQLModel, table=True):
@@ -15,7 +39,7 @@ class Manager(SQLModel, table=True):
     name: str
     bcu: str = Field(index=True)
     team: str = Field(index=True)
-    fte: float
+    fte: float = Field(sa_type=ExactDecimal)
     role: str = "offender_manager"
     active: bool = True
 

@@ -109,7 +109,8 @@ SELECT a.rso_id{r_key}, {day}(a.completed_on) AS completed_on, a.outcome,
 FROM arms a JOIN rso r ON r.rso_id = a.rso_id
 """
 
-_MANAGERS_SQL = "SELECT manager_id, name, bcu, team, fte, role, active FROM manager"
+_MANAGERS_SQL = ("SELECT manager_id, name, bcu, team, fte, role, active FROM manager"
+                 " ORDER BY manager_id")  # the same order on every database
 
 #: The column holding the RSO's row key in the database, beside rso_id in the register and in
 #: every frame read with it, where the database has one (SQLite's rowid): frames are joined to

@@ -4,19 +4,17 @@ their user name), or refused with ``NotPermitted`` naming the rule, nothing writ
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
 import pytest
-from builders import AS_AT, FORCE_MANAGER, Register, as_user
+from builders import AS_AT, FORCE_MANAGER, Register, as_user, copy_register, written
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.actions.decisions import record_decision
 from ncpi_desktop.domain.security import NotPermitted, Role, Scope, User
-from ncpi_desktop.storage.database import make_engine
 from ncpi_desktop.storage.operations import (
     apply_moves,
     hand_back,
@@ -149,17 +147,14 @@ def _cells() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-def register_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def register_file(tmp_path_factory: pytest.TempPathFactory) -> Path | str:
     path = tmp_path_factory.mktemp("matrix") / "register.sqlite3"
-    _register().write(path).dispose()
-    return path
+    return written(_register().write(path), path)
 
 
 @pytest.fixture
-def engine(tmp_path: Path, register_file: Path):
-    path = tmp_path / "register.sqlite3"
-    shutil.copyfile(register_file, path)
-    engine = make_engine(path)
+def engine(tmp_path: Path, register_file: Path | str):
+    engine = copy_register(register_file, tmp_path / "register.sqlite3")
     yield engine
     engine.dispose()
 

@@ -1,7 +1,7 @@
 """events and referrals
 
 Revision ID: 0010
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-05
 
 Trigger events (DOMAIN.md rule 14) and referrals to other agencies. Neither table is read into
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0010"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 
