@@ -339,8 +339,10 @@ def register_stamp(connection: Connection) -> object:
 
 
 #: Where a ``Register`` was read from: its tables, or the copy stored in the database
-#: (``storage.register_store``).
-RegisterSource = Literal["tables", "store"]
+#: (``storage.register_store``); "memory": one of those brought up to date in memory with the
+#: application's own changes (``storage.in_memory``), stored for the next start as one read
+#: from the tables is.
+RegisterSource = Literal["tables", "store", "memory"]
 
 
 @dataclass(frozen=True)
@@ -362,6 +364,23 @@ class Register:
     version: int | None = None
     schema_version: int | None = None
     source: RegisterSource = "tables"
+
+    @cached_property
+    def by_id(self) -> pd.Index:
+        """Every RSO's rso_id, hashed once per register (``rso_rows``)."""
+        return pd.Index(self.rsos["rso_id"])
+
+    def rso_rows(self, rso_ids: pd.Series | pd.Index | np.ndarray | list[str]) -> np.ndarray:
+        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not there)."""
+        return self.by_id.get_indexer(rso_ids)
+
+
+def same_rows(before: Snapshot | Register, after: Snapshot | Register) -> None:
+    """``after`` lists the same RSOs in the same rows as ``before`` (its frames changed some
+    values): it takes over ``before``'s hashed ids rather than hash 100,000 of them again."""
+    for name in ("_by_id", "_by_row_key", "by_id"):
+        if name in before.__dict__:
+            after.__dict__.setdefault(name, before.__dict__[name])
 
 
 def read_register(connection: Connection, progress: Progress | None = None) -> Register:
