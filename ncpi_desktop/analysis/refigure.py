@@ -168,8 +168,9 @@ class _Groups:
         # register finds them all.
         counted = {"bcu", "team", "manager_id", "named", *REVIEW_SUMS.values(),
                    *REVIEW_MAXIMA.values()}
-        narrow = rsos[[c for c in rsos.columns if c in counted]]
-        self._near = narrow[self._in(narrow, {"bcu": self._keys["bcu"]})]
+        near = np.flatnonzero(self._in(rsos, {"bcu": self._keys["bcu"]}))
+        columns = [number for number, c in enumerate(rsos.columns) if c in counted]
+        self._near = rsos.iloc[near, columns].reset_index(drop=True)
 
     def _keys_of(self, columns: list[str]) -> dict[str, np.ndarray]:
         """Per column: its values in the touched RSOs' rows (before and after) and the
