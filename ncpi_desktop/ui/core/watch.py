@@ -25,7 +25,7 @@ from sqlalchemy.engine import Engine
 
 #: How often the database is asked whether it changed (milliseconds): a change made elsewhere
 #: shows within this, plus the time to read it.
-POLL_MS = 400
+POLL_MS = 250
 #: The channel migration 0012's triggers notify (PostgreSQL).
 CHANNEL = "ncpi_changed"
 
