@@ -23,8 +23,8 @@ from ncpi_desktop.analysis.caseload import group_figures, manager_figures
 from ncpi_desktop.analysis.figures import REVIEW_MAXIMA, REVIEW_SUMS, Figures, compute_figures
 from ncpi_desktop.analysis.orders import HOLDER_COLUMNS, register_with_rows
 from ncpi_desktop.storage.change import Change
-from ncpi_desktop.storage.in_memory import apply_change, set_rows, snapshot_after
-from ncpi_desktop.storage.snapshot import ROW_KEY, Register, Snapshot, same_rows
+from ncpi_desktop.storage.in_memory import apply_change, same_rows, set_rows, snapshot_after
+from ncpi_desktop.storage.snapshot import ROW_KEY, Register, Snapshot
 
 #: Above this share of the register touched, every RSO is computed again (as quick, and simpler).
 WHOLE_ABOVE_SHARE = 0.2

@@ -375,14 +375,6 @@ class Register:
         return self.by_id.get_indexer(rso_ids)
 
 
-def same_rows(before: Snapshot | Register, after: Snapshot | Register) -> None:
-    """``after`` lists the same RSOs in the same rows as ``before`` (its frames changed some
-    values): it takes over ``before``'s hashed ids rather than hash 100,000 of them again."""
-    for name in ("_by_id", "_by_row_key", "by_id"):
-        if name in before.__dict__:
-            after.__dict__.setdefault(name, before.__dict__[name])
-
-
 def read_register(connection: Connection, progress: Progress | None = None) -> Register:
     """Read the date-independent frames (``Register``) from their tables on ``connection``."""
     report = progress or (lambda _done, _total, _what: None)

@@ -34,13 +34,9 @@ from ncpi_desktop.domain.security import User
 from ncpi_desktop.storage.change import Change
 from ncpi_desktop.storage.database import DatabaseError
 from ncpi_desktop.storage.history import HISTORY_LOADERS, load_visits_of
+from ncpi_desktop.storage.in_memory import same_rows
 from ncpi_desktop.storage.load import RegisterCache, load_snapshot
-from ncpi_desktop.storage.snapshot import (
-    Progress,
-    register_stamp,
-    register_version,
-    same_rows,
-)
+from ncpi_desktop.storage.snapshot import Progress, register_stamp, register_version
 from ncpi_desktop.ui.core.context import AppContext, one_line
 from ncpi_desktop.ui.core.watch import DatabaseWatch
 from ncpi_desktop.ui.core.workers import NEVER, SHOW_AFTER_MS, Job, run_job
