@@ -16,7 +16,7 @@ from ncpi_desktop.storage.database import (
     schema_revision,
 )
 
-HEAD = "0007"
+HEAD = "0012"
 
 
 def test_new_database_is_created_at_the_newest_schema(tmp_path):
@@ -89,7 +89,7 @@ def test_a_read_only_database_missing_a_migration_it_needs_gives_a_one_line_erro
         open_database(path)
     assert "\n" not in str(caught.value)
     assert "readonly database" in str(caught.value)
-    assert OPTIONAL_REVISIONS == {"0005"}
+    assert OPTIONAL_REVISIONS == {"0005", "0012"}
 
 
 def test_urls_pass_through_and_paths_become_sqlite_urls(tmp_path):
