@@ -27,7 +27,7 @@ from ncpi_desktop.storage.in_memory import apply_change, same_rows, set_rows, sn
 from ncpi_desktop.storage.snapshot import ROW_KEY, Register, Snapshot
 
 #: Above this share of the register touched, every RSO is computed again (as quick, and simpler).
-WHOLE_ABOVE_SHARE = 0.2
+WHOLE_ABOVE_SHARE = 0.25  # not a rule: when computing every RSO is as quick
 #: The group figures' sums and maxima, as ``compute_figures`` counts them.
 SUMS = dict(sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA)
 
