@@ -1,8 +1,8 @@
 """The benchmarks that run a script of their own in a fresh process: the first paint
 (``first_paint.py``), the import of an extract (``bench_import.py``), and other issues'
 benchmark modules (``bench_review.py``, ``bench_pack.py``, ``bench_rebalance.py``,
-``bench_register.py``), run by ``run.py --child`` and read back from the line its output marks
-with ``RESULT``."""
+``bench_register.py``, ``bench_edit.py``), run by ``run.py --child`` and read back from the line
+its output marks with ``RESULT``."""
 
 from __future__ import annotations
 
@@ -123,12 +123,20 @@ def register_search(ctx: Context) -> list[Row]:
     return _child_rows(ctx, "register")
 
 
-def _child_rows(ctx: Context, kind: str) -> list[Row]:
+def edit_to_figures(ctx: Context) -> list[Row]:
+    """One reassignment and its undo in the window, until every page shows the new figures
+    (issue 15, part 6; bench_edit.py): on the profile's SQLite database, then on a throwaway
+    PostgreSQL server holding the same profile, when one can be started."""
+    return [*_child_rows(ctx, "edit"), *_child_rows(ctx, "edit-postgres", ctx.profile)]
+
+
+def _child_rows(ctx: Context, kind: str, target: str | None = None) -> list[Row]:
     """Run another issue's benchmark module in a fresh process and turn what it returns into
-    rows: ``(name, value, unit)`` or ``(name, seconds, note)``."""
+    rows: ``(name, value, unit)`` or ``(name, seconds, note)``. ``target``: what the module is
+    given instead of the profile's database."""
     env = dict(os.environ)
     env.setdefault("QT_QPA_PLATFORM", "offscreen")
-    result = run_measured([sys.executable, str(RUN), "--child", kind, str(ctx.db),
+    result = run_measured([sys.executable, str(RUN), "--child", kind, target or str(ctx.db),
                            ctx.as_at.isoformat() if ctx.as_at else ""], env=env)
     marked = [line for line in result.stdout.splitlines() if line.startswith(RESULT)]
     for line in result.stdout.splitlines():
@@ -174,6 +182,14 @@ def child(kind: str, db: str, as_at_text: str) -> dict[str, Any]:
         import bench_register as module
 
         rows = module.bench_register(db, as_at)
+    elif kind in ("edit", "edit-postgres"):
+        import bench_edit as module
+
+        rows = (module.bench_edit(db, as_at) if kind == "edit"
+                else module.bench_edit_postgres(db))
+        return {"rows": [list(r) for r in rows],
+                "targets": {r[0]: module.TARGET_SECONDS for r in rows
+                            if r[1] is not None and r[0].startswith("edit to figures")}}
     else:
         import bench_rebalance as module
 

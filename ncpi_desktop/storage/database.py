@@ -24,8 +24,9 @@ DATABASE_KEY_BYTES = 32
 #: 0005 adds the register's start-up copy (storage.register_store) and nothing else: without it
 #: there is simply no copy (``snapshot.register_version`` is None for a schema without its
 #: table, so nothing is stored or read). Only ever a migration that adds, never one that
-#: changes what the application reads.
-OPTIONAL_REVISIONS = frozenset({"0005"})
+#: changes what the application reads. 0012 adds PostgreSQL's change notification (nothing on
+#: SQLite).
+OPTIONAL_REVISIONS = frozenset({"0005", "0012"})
 
 #: SQLite's result codes (the primary code, the low byte) for a database that cannot be written:
 #: READONLY (a read-only file, folder or medium), BUSY and LOCKED (another program holds the

@@ -97,6 +97,17 @@ def load_visits(connection: Connection, as_at: date) -> pd.DataFrame:
     return _visit_facts(tail)
 
 
+def load_visits_of(connection: Connection, as_at: date, rso_id: str) -> pd.DataFrame:
+    """``load_visits`` for one RSO (its row, or none): what a visit recorded or taken away
+    changes (``storage.in_memory``)."""
+    sql = _VISITS_SQL.replace("WHERE r.registered_on <= :as_at",
+                              "WHERE r.registered_on <= :as_at AND r.rso_id = :rso_id", 1)
+    tail = _read(connection, with_row_key(connection, sql), _VISIT_KINDS,
+                 as_at=as_at.isoformat(), epoch=_EPOCH, completed=VisitOutcome.COMPLETED.value,
+                 no_access=VisitOutcome.NO_ACCESS.value, rso_id=rso_id)
+    return _visit_facts(tail)
+
+
 def _visit_facts(tail: pd.DataFrame) -> pd.DataFrame:
     """Per RSO (in the order they first come), from its visits since its latest completed one
     (that one included; ``at_last`` marks it, ``failed`` the no-access visits after it): the

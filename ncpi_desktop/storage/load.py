@@ -60,26 +60,40 @@ class RegisterCache:
         return self._register
 
     @property
+    def current(self) -> Register | None:
+        """The register in memory (None: none read yet)."""
+        return self._register
+
+    def advance(self, register: Register) -> None:
+        """``register`` replaces the one in memory: the one in memory with a change the
+        application made applied to it (``storage.in_memory``), stamped as the database is
+        after that change."""
+        self._register = register
+
+    @property
     def source(self) -> RegisterSource | None:
-        """Where the register in memory came from ("store" or "tables"); None: none yet."""
+        """Where the register in memory came from ("store", "tables", or "memory": one of those
+        with the application's own changes applied in memory); None: none yet."""
         return self._register.source if self._register is not None else None
 
     @property
     def unstored(self) -> bool:
-        """The register in memory was read from the tables and is not stored yet: ``store``
-        has something to do (SQLite; a register read while the tables changed never is)."""
+        """The register in memory was read from the tables (or brought up to date in memory)
+        and is not stored yet: ``store`` has something to do (SQLite; a register read while
+        the tables changed never is)."""
         register = self._register
-        return (register is not None and register.source == "tables"
+        return (register is not None and register.source != "store"
                 and register.version is not None and register is not self._stored)
 
     def store(self, engine: Engine) -> bool:
         """Store the register in memory in its database for the next start
-        (``register_store.store_register``), if it was read from the tables and the database
+        (``register_store.store_register``), if it was read from the tables (or brought up to
+        date in memory) and the database
         has not changed since; True if it was stored now. A no-op (False) on PostgreSQL, for a
         register that came from the store or is stored already, or one the database has moved
         past; never raises for a database that cannot be written."""
         register = self._register
-        if register is None or register.source != "tables" or register is self._stored:
+        if register is None or register.source == "store" or register is self._stored:
             return False
         if not register_store.store_register(engine, register):
             return False

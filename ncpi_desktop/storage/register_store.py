@@ -318,8 +318,10 @@ def store_register(engine: Engine, register: Register) -> bool:
     """Store ``register`` in its database for the next start; True if it was stored.
 
     ``register`` must have been read from the tables (``snapshot.read_register``) of this
-    database, which is still as it was then (``register_version.n`` and the schema cookie
-    have not moved). The whole
+    database, or been brought up to date in memory with the application's own change
+    (``storage.in_memory``) and stamped with the ``register_version.n`` after it, and the
+    database must still be as it was then (``register_version.n`` and the schema cookie have
+    not moved): the copy is brought up to date rather than dropped. The whole
     tables of the history it does not hold yet are read first (and added to it), so that what
     is stored is complete. Nothing is stored, and False returned, if the register has changed
     since, a frame cannot be stored exactly, the database cannot be written (read-only, locked

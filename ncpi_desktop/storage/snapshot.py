@@ -342,8 +342,10 @@ def register_stamp(connection: Connection) -> object:
 
 
 #: Where a ``Register`` was read from: its tables, or the copy stored in the database
-#: (``storage.register_store``).
-RegisterSource = Literal["tables", "store"]
+#: (``storage.register_store``); "memory": one of those brought up to date in memory with the
+#: application's own changes (``storage.in_memory``), stored for the next start as one read
+#: from the tables is.
+RegisterSource = Literal["tables", "store", "memory"]
 
 
 @dataclass(frozen=True)
@@ -365,6 +367,15 @@ class Register:
     version: int | None = None
     schema_version: int | None = None
     source: RegisterSource = "tables"
+
+    @cached_property
+    def by_id(self) -> pd.Index:
+        """Every RSO's rso_id, hashed once per register (``rso_rows``)."""
+        return pd.Index(self.rsos["rso_id"])
+
+    def rso_rows(self, rso_ids: pd.Series | pd.Index | np.ndarray | list[str]) -> np.ndarray:
+        """The row of ``rsos`` holding each of ``rso_ids`` (-1 for an RSO not there)."""
+        return self.by_id.get_indexer(rso_ids)
 
 
 def read_register(connection: Connection, progress: Progress | None = None) -> Register:

@@ -425,6 +425,7 @@ class MainWindow(QMainWindow):
         super().closeEvent(event)
 
     def _store_and_dispose(self) -> None:
+        self.loader.unwatch()
         self.loader.store_now()
         if self.engine is not None:
             self.engine.dispose()

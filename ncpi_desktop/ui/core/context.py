@@ -6,6 +6,10 @@ knows the window's insides and the window is imported by the application alone. 
 offers the narrow services features use: run a named operation (``apply``, undoable), read again
 (``reload``), say something (``show_error``, ``show_status``), a menu of the menu bar, the page
 in front, and a parent for dialogs.
+
+After an operation (and its undo and redo) the pages show its change at once: the change it
+returns is applied to the figures in memory by the handler the loader gives
+(``handle_changes``); only when that cannot be done is the database read again.
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from ncpi_desktop.ui.core.undo import OperationCommand
 
 #: A named operation (``storage.operations``) waiting for its engine and the signed-in user.
 Operation = Callable[[Engine, User], Change]
+#: Shows a change just written in memory (``core.loader.Loader.apply_change``); False: it could
+#: not be, read the database again.
+ChangeShower = Callable[[Change], bool]
 
 #: Whom a window serves before anyone has signed in: no role, so no name is shown and nothing
 #: may be changed ("nobody may not reassign: not permitted to no role").
@@ -81,6 +88,8 @@ class AppContext(QObject):
         self.audit_writer = AuditWriter(self)
         self.audit_writer.failed.connect(lambda message: self.show_status(message, 10_000))
         self._user = user if user is not None else NOBODY
+        self._prepare_change: Callable[[], None] = lambda: None
+        self._show_change: ChangeShower = lambda _change: False
         tabs.currentChanged.connect(self.page_changed)
 
     @classmethod
@@ -160,6 +169,17 @@ class AppContext(QObject):
         """Read the database again and give every page the fresh figures."""
         self._reload()
 
+    def handle_changes(self, prepare: Callable[[], None], show: ChangeShower) -> None:
+        """How this window's own changes reach its pages: ``prepare()`` runs just before an
+        operation (or its undo or redo) writes, ``show(change)`` after it, and returns False
+        when the database must be read again instead (``core.loader``)."""
+        self._prepare_change, self._show_change = prepare, show
+
+    def _changed(self, change: Change) -> None:
+        """Every page shows ``change``, just written: in memory, or by reading again."""
+        if not self._show_change(change):
+            self.reload()
+
     def apply(self, operation: Operation, *,
               on_refused: Callable[[str, str], None] | None = None) -> Change | None:
         """Run a named operation as this window's user, make it undoable, refresh every page.
@@ -175,6 +195,7 @@ class AppContext(QObject):
         if engine is None:
             say("No database", "Open a database first (File > Open database).")
             return None
+        self._prepare_change()
         try:
             change = operation(engine, self._user)
         except StaleWrite as exc:  # someone changed it first: say who, then show it as it is
@@ -192,9 +213,11 @@ class AppContext(QObject):
             say("Not saved", one_line(unwritable or exc))
             return None
         names = self._manager_names()
-        self.undo_stack.push(OperationCommand(engine, change, self._user, self.reload,
-                                              names=names, on_refused=self.show_error))
-        self.reload()
+        command = _Command(engine, change, self._user, lambda: self._changed(command.change),
+                           names=names, on_refused=self.show_error,
+                           prepare=lambda: self._prepare_change())
+        self.undo_stack.push(command)
+        self._changed(change)
         return change
 
     def _manager_names(self) -> dict[str, str]:
@@ -258,3 +281,16 @@ class AppContext(QObject):
     def pages(self) -> list[QWidget]:
         """Every page, in tab order."""
         return [self._tabs.widget(i) for i in range(self._tabs.count())]
+
+
+class _Command(OperationCommand):
+    """An undo entry that lets the window prepare before its undo or redo writes (so that the
+    change it makes can be shown in memory, as the operation's own was)."""
+
+    def __init__(self, *args: Any, prepare: Callable[[], None], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._prepare = prepare
+
+    def _take_back(self) -> bool:
+        self._prepare()
+        return super()._take_back()

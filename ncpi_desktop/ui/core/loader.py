@@ -1,16 +1,26 @@
-"""Reading the window's figures from its database, and keeping the register for the next start.
+"""Reading the window's figures from its database, keeping them current, and keeping the
+register for the next start.
 
 ``read_figures`` is the one read: a plain function, run at once or on a worker thread. The
 ``Loader`` runs it for the window: in the background it drops a read overtaken by a newer one,
 can give the caseload figures first (what the first page needs, read a few times quicker) and the
 full figures after, and keeps the register it read in the database once nothing new has been
 read for a while (``STORE_AFTER_MS``), so the next start reads that copy instead of the tables.
+
+The window's own changes are not read again: the change a named operation returns is applied
+to the register and figures held in memory (``apply_change``: ``analysis.refigure``), and the
+register kept for the next start is that one. Changes made elsewhere (another user, the command
+line) are noticed by a ``core.watch.DatabaseWatch`` and read again in the background, quietly,
+the pages keeping what they show until the new figures arrive.
 """
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from datetime import date
 
+import pandas as pd
 import shiboken6
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QWidget
@@ -18,13 +28,17 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures, compute_caseload_figures, compute_figures
+from ncpi_desktop.analysis.refigure import Held, held_after
 from ncpi_desktop.analysis.visibility import cut_to
 from ncpi_desktop.domain.security import User
+from ncpi_desktop.storage.change import Change
 from ncpi_desktop.storage.database import DatabaseError
-from ncpi_desktop.storage.history import HISTORY_LOADERS
+from ncpi_desktop.storage.history import HISTORY_LOADERS, load_visits_of
+from ncpi_desktop.storage.in_memory import same_rows
 from ncpi_desktop.storage.load import RegisterCache, load_snapshot
-from ncpi_desktop.storage.snapshot import Progress
+from ncpi_desktop.storage.snapshot import Progress, register_stamp, register_version
 from ncpi_desktop.ui.core.context import AppContext, one_line
+from ncpi_desktop.ui.core.watch import DatabaseWatch
 from ncpi_desktop.ui.core.workers import NEVER, SHOW_AFTER_MS, Job, run_job
 
 #: The register read from its tables is kept in the database for the next start once the window
@@ -39,7 +53,7 @@ READ_ERRORS = (DatabaseError, SQLAlchemyError)
 
 def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None,
                  progress: Progress | None = None, *, caseload_only: bool = False,
-                 user: User) -> Figures | None:
+                 user: User, keep: Callable[[Held], None] | None = None) -> Figures | None:
     """The figures of ``engine``'s register as at ``as_at`` (None when it holds nobody), cut
     to what ``user`` may see (``analysis.visibility.cut_to``): what a window shows. A plain
     function, run on a worker thread for a background reload.
@@ -47,6 +61,9 @@ def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None
     ``caseload_only``: the caseload figures alone (``Figures.complete`` False), read without the
     visits and orders: what the caseload page needs, a few times quicker to get on a large
     register. The same ``cache`` then serves the full read that follows.
+
+    ``keep``: given what the full figures were made from, before they are cut (``Held``), for
+    the window's own changes to be applied to in memory.
     """
     report = progress or (lambda _done, _total, _what: None)
     loaders = CASELOAD_LOADERS if caseload_only else None
@@ -55,6 +72,11 @@ def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None
         return None
     report(0, 0, "Computing the figures")
     figures = compute_caseload_figures(snapshot) if caseload_only else compute_figures(snapshot)
+    register = cache.current if cache is not None else None
+    if keep is not None and not caseload_only and register is not None:
+        snapshot.rso_rows([])  # its ids hashed here, off the GUI thread, for the changes
+        register.rso_rows([])
+        keep(Held(register, snapshot, figures))
     return cut_to(user, figures)
 
 
@@ -88,6 +110,16 @@ class Loader(QObject):
         self._store_timer.setSingleShot(True)
         self._store_timer.setInterval(STORE_AFTER_MS)
         self._store_timer.timeout.connect(self._store_in_background)
+        #: What the figures on show were made from (complete figures only), and the engine.
+        self._held: Held | None = None
+        self._held_engine: Engine | None = None
+        #: The database was as the held figures when the operation under way began.
+        self._expecting = False
+        #: Another connection wrote to the database (``watch``) while a read was under way.
+        self._check_pending = False
+        self.watch = DatabaseWatch(self)
+        self.watch.changed.connect(self._on_watched_change)
+        context.handle_changes(self.prepare_change, self.apply_change)
 
     @property
     def loading(self) -> bool:
@@ -97,11 +129,18 @@ class Loader(QObject):
     def new_database(self) -> None:
         """Another database is opened: keep the pending register first, then start afresh."""
         self.store_now()
+        self.unwatch()
         self.cache = RegisterCache()
+        self._held = None
+
+    def unwatch(self) -> None:
+        """Stop watching the database for changes made elsewhere (it is being closed)."""
+        self.watch.stop()
 
     def forget(self) -> None:
         """Read everything again next time (the application wrote to the database)."""
         self.cache.clear()
+        self._held = None
 
     def stop(self) -> None:
         """No read under way is of use any more: drop its outcome and ask it to stop."""
@@ -113,20 +152,40 @@ class Loader(QObject):
     def read(self, engine: Engine, as_at: date) -> Figures | None:
         """Read at once, on this thread (raises the ``READ_ERRORS``), cut to the signed-in
         user."""
-        return read_figures(engine, as_at, self.cache, user=self._context.user)
+        self.watch.watch(engine)
+        kept: list[Held] = []
+        figures = read_figures(engine, as_at, self.cache, user=self._context.user,
+                               keep=kept.append)
+        self._hold(engine, kept)
+        return figures
+
+    def _hold(self, engine: Engine, kept: list[Held]) -> None:
+        self._held, self._held_engine = (kept[-1], engine) if kept else (None, None)
 
     def start(self, engine: Engine, as_at: date, *, caseload_first: bool = False) -> None:
         """Read on a worker thread. ``caseload_first``: the caseload figures, then the rest."""
+        self.watch.watch(engine)
         self._read_in_background(engine, as_at, self.cache, self._generation,
                                  caseload_first=caseload_first)
 
+    def refresh(self) -> None:
+        """Read the window's database again on a worker thread, quietly (no dialog; the pages
+        keep what they show until the new figures arrive): it was changed elsewhere."""
+        engine = self._context.engine
+        if engine is None:
+            return
+        self.stop()
+        self._read_in_background(engine, self._context.as_at, self.cache, self._generation,
+                                 quiet="Reading the changes made elsewhere…")
+
     def _read_in_background(self, engine: Engine, as_at: date, cache: RegisterCache,
                             generation: int, *, caseload_first: bool = False,
-                            quiet: bool = False) -> None:
+                            quiet: str = "") -> None:
         """``quiet``: without a dialog over the page already in use, the status bar saying
         what is being read."""
         context = self._context
         user = context.user
+        kept: list[Held] = []
 
         def current() -> bool:
             return shiboken6.isValid(self) and generation == self._generation
@@ -138,10 +197,15 @@ class Loader(QObject):
                 context.clear_status()
             if caseload_first and figures is not None:
                 self.caseload_read.emit(figures)
-                self._read_in_background(engine, as_at, cache, generation, quiet=True)
+                self._read_in_background(
+                    engine, as_at, cache, generation,
+                    quiet="Reading visits and civil orders for the other pages…")
             else:
+                self._hold(engine, kept)
                 self.figures_read.emit(figures)
                 self._store_later(engine, cache)
+                if self._check_pending:
+                    self._on_watched_change()
 
         def failed(error: BaseException) -> None:
             if current():
@@ -154,14 +218,91 @@ class Loader(QObject):
                 self.read_cancelled.emit()
 
         if quiet:
-            context.show_status("Reading visits and civil orders for the other pages…")
+            context.show_status(quiet)
         self.job = run_job(
             self._parent, "Reading the register",
             lambda progress, _cancel: read_figures(engine, as_at, cache, progress,
-                                                   caseload_only=caseload_first, user=user),
+                                                   caseload_only=caseload_first, user=user,
+                                                   keep=kept.append),
             on_success=succeeded, on_failure=failed, on_cancel=cancelled,
             expected=READ_ERRORS, label="Reading the register…",
             cancel_at_progress=True, show_after_ms=NEVER if quiet else SHOW_AFTER_MS)
+
+    # --- the window's own changes, and those made elsewhere ---------------------------------
+
+    def _current(self) -> tuple[Engine, Held] | None:
+        """The engine and what the figures on show were made from, if they are the window's
+        (its database and date, no read under way)."""
+        held, engine = self._held, self._context.engine
+        if (held is None or engine is None or engine is not self._held_engine or self.loading
+                or held.snapshot.as_at != self._context.as_at):
+            return None
+        return engine, held
+
+    def prepare_change(self) -> None:
+        """A named operation (or its undo or redo) is about to run: note whether the database
+        is still as the figures on show, so that its change can be applied to them."""
+        self._expecting = False
+        current = self._current()
+        if current is None:
+            return
+        engine, held = current
+        try:
+            with engine.connect() as connection:
+                stamp = register_stamp(connection)
+        except READ_ERRORS:
+            return
+        self._expecting = stamp == held.register.stamp
+
+    def apply_change(self, change: Change) -> bool:
+        """Show ``change`` (just written, and prepared for by ``prepare_change``) by applying
+        it to the figures on show (``analysis.refigure.held_after``) rather than reading the
+        database again; False when it cannot be (the database was changed elsewhere first, a
+        read is under way, a change of a kind not applied in memory): read it again then."""
+        expecting, self._expecting = self._expecting, False
+        current = self._current()
+        if not expecting or current is None:
+            return False
+        engine, held = current
+        try:
+            with engine.connect() as connection:
+                def visits_of(rso_id: str) -> pd.DataFrame:
+                    return load_visits_of(connection, held.snapshot.as_at, rso_id)
+
+                after = held_after(held, change, visits_of)
+                if after is None:
+                    return False
+                stamp, version = register_stamp(connection), register_version(connection)
+        except READ_ERRORS:
+            return False
+        register = dataclasses.replace(
+            after.register, stamp=stamp, source="memory",
+            version=version if held.register.version is not None else None)
+        same_rows(after.register, register)
+        self.cache.advance(register)
+        self._held = Held(register, after.snapshot, after.figures)
+        self.figures_read.emit(cut_to(self._context.user, after.figures))
+        self._store_later(engine, self.cache)
+        return True
+
+    def _on_watched_change(self) -> None:
+        """Another connection wrote to the database: read it again if the register changed
+        from the one on show (not the window's own change, nor an audit row of what it showed)."""
+        self._check_pending = False
+        engine = self._context.engine
+        if engine is None or engine is not self.watch.engine:
+            return
+        if self.loading:
+            self._check_pending = True  # checked once the read under way is done
+            return
+        shown = self._held.register if self._held is not None else self.cache.current
+        try:
+            with engine.connect() as connection:
+                stamp = register_stamp(connection)
+        except READ_ERRORS:
+            return
+        if shown is None or stamp != shown.stamp:
+            self.refresh()
 
     # --- keeping the register for the next start ------------------------------------------
 

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QMenu, QTableView,
 from ncpi_desktop.formats import format_value
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.widgets.accessible import named
+from ncpi_desktop.ui.widgets.kept_view import keep_view_state
 
 #: Rows measured when fitting columns: spread over the table, so long values anywhere count.
 SAMPLE_ROWS = 120
@@ -59,6 +60,7 @@ def data_table(model: DataFrameTableModel, parent: QWidget | None = None, *,
     header.setDefaultAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
     view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
     view.customContextMenuRequested.connect(partial(_on_context_menu, view))
+    keep_view_state(view)  # its selected row and scroll position, when given new rows
     return view
 
 

@@ -6,7 +6,7 @@ what it already applied here and applies nothing twice. The copy's own tables (i
 journal of changes and views) are made only in the copy (``storage.offline.copy``).
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-05
 """
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
