@@ -152,14 +152,20 @@ def compute_figures(snapshot: Snapshot) -> Figures:
     clocks = event_clocks(snapshot)
     rsos, register = _rso_review(snapshot, clocks)
     managers = snapshot.managers
-    kwargs = dict(sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA)
     return Figures(
         snapshot=snapshot, rsos=rsos,
-        managers=manager_figures(rsos, managers, policy, **kwargs),
-        teams=add_coverage(group_figures(rsos, managers, ["bcu", "team"], **kwargs)),
-        bcus=add_coverage(group_figures(rsos, managers, ["bcu"], **kwargs)),
-        force=add_coverage(group_figures(rsos, managers, [], **kwargs)),
+        managers=manager_figures(rsos, managers, policy, sums=REVIEW_SUMS,
+                                 maxima=REVIEW_MAXIMA),
+        teams=grouped_figures(rsos, managers, ["bcu", "team"]),
+        bcus=grouped_figures(rsos, managers, ["bcu"]),
+        force=grouped_figures(rsos, managers, []),
         orders=register, clocks=with_holders(clocks, rsos))
+
+
+def grouped_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+    """The review figures of the groups of ``by`` (``[]``: the force): the sums and maxima of
+    their RSOs' columns, and the case-review coverage."""
+    return add_coverage(group_figures(rsos, managers, by, sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA))
 
 
 def compute_caseload_figures(snapshot: Snapshot) -> Figures:

@@ -19,8 +19,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ncpi_desktop.analysis.caseload import group_figures, manager_figures
-from ncpi_desktop.analysis.figures import REVIEW_MAXIMA, REVIEW_SUMS, Figures, compute_figures
+from ncpi_desktop.analysis.caseload import manager_figures
+from ncpi_desktop.analysis.clocks import with_holders
+from ncpi_desktop.analysis.figures import (
+    REVIEW_MAXIMA,
+    REVIEW_SUMS,
+    Figures,
+    compute_figures,
+    grouped_figures,
+)
 from ncpi_desktop.analysis.orders import HOLDER_COLUMNS, register_with_rows
 from ncpi_desktop.storage.change import Change
 from ncpi_desktop.storage.in_memory import apply_change, same_rows, set_rows, snapshot_after
@@ -97,7 +104,14 @@ def refigure(figures: Figures, snapshot: Snapshot, rso_ids: Iterable[str],
     return Figures(snapshot=resolved, rsos=rsos, managers=groups.managers(),
                    teams=groups.of(figures.teams, ["bcu", "team"]),
                    bcus=groups.of(figures.bcus, ["bcu"]),
-                   force=group_figures(rsos, snapshot.managers, [], **SUMS), orders=orders)
+                   force=grouped_figures(rsos, snapshot.managers, []), orders=orders,
+                   clocks=_clocks_held(figures.clocks, rsos))
+
+
+def _clocks_held(clocks: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
+    """The trigger-event clocks with who holds each RSO now (a move changes the holder only:
+    a change to the clocks themselves is not applied in memory)."""
+    return with_holders(clocks, rsos) if "rso_id" in clocks.columns else clocks
 
 
 def _touched_rows(figures: Figures, snapshot: Snapshot, rso_ids: set[str],
@@ -197,7 +211,7 @@ class _Groups:
 
     def of(self, old: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         return self._regrouped(old, by,
-                               lambda rsos, managers: group_figures(rsos, managers, by, **SUMS))
+                               lambda rsos, managers: grouped_figures(rsos, managers, by))
 
     def _regrouped(self, old: pd.DataFrame, by: list[str],
                    count: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:

@@ -36,6 +36,8 @@ from ncpi_desktop.storage.snapshot import (
     holders_at,
 )
 
+#: The register's column holding each RSO's version (the lost-update check: ``operations.guard``).
+VERSION = "version"
 #: The frames a change can touch: the register's own, its whole tables, the visits (read at the
 #: as-at date) and the policy.
 FRAMES = ("managers", "rsos", "allocations", "arms", "orders", "decisions", "visits", "policy")
@@ -78,7 +80,29 @@ def base_operation(change: Change) -> str:
 
 def apply_change(register: Register, change: Change) -> Applied | None:
     """``register`` with ``change`` made to its frames; None for a change this cannot apply
-    (the caller reads the register again)."""
+    (the caller reads the register again). The RSOs' versions after the change
+    (``Change.versions``, the lost-update check's) are carried too, so that the next change the
+    window makes to them is checked against what it now shows."""
+    applied = _applied(register, change)
+    if applied is None or not change.versions:
+        return applied
+    return _versions_applied(applied, change.versions)
+
+
+def _versions_applied(applied: Applied, versions: Mapping[str, int]) -> Applied | None:
+    register = applied.register
+    if VERSION not in register.rsos.columns:
+        return applied
+    rows = register.rso_rows(list(versions))
+    if (rows < 0).any():
+        return None
+    rsos = set_rows(register.rsos, rows, {VERSION: [int(v) for v in versions.values()]})
+    return Applied(_replace(register, rsos=rsos),
+                   applied.rso_ids | frozenset(str(key) for key in versions),
+                   applied.manager_ids, applied.frames | {"rsos"})
+
+
+def _applied(register: Register, change: Change) -> Applied | None:
     after, before = change.after, change.before
     if not isinstance(after, dict) or not isinstance(before, dict):
         return None
