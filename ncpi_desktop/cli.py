@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
-from ncpi_desktop import cli_audit, cli_write
+from ncpi_desktop import cli_audit, cli_server, cli_write
 from ncpi_desktop.cli_going import (
     add_going_arguments,
     check_going,
@@ -74,7 +74,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="build a demo database")
     demo.add_argument("--profile", choices=["lancashire-2017", "national"],
                       default="lancashire-2017")
-    demo.add_argument("--db", dest="sub_db", required=True, help="database file to create")
+    demo.add_argument("--db", dest="sub_db", required=True,
+                      help="database file to create, or an empty PostgreSQL database to set "
+                           "up as a server (postgresql://OWNER@HOST/DB)")
     demo.add_argument("--force", action="store_true", help="replace an existing file")
 
     report = commands.add_parser("report", help="print the figures")
@@ -97,6 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_user_commands(commands)
     cli_audit.register(commands, parse_date)
     cli_write.register(commands, parse_date)
+    cli_server.register(commands)
     return parser
 
 
@@ -238,10 +241,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ncpi_desktop.demo.build import build_demo
     from ncpi_desktop.storage.database import shown_location
 
-    if "://" in args.sub_db:
-        return say(f"demo builds a new SQLite file, not {shown_location(args.sub_db)}: give "
-                   f"a file name (to fill a PostgreSQL database, build a file, export it and "
-                   f"import the extract into the server)", EXIT_UNUSABLE)
+    if "://" in args.sub_db:  # a shared server: set up, then the demo register and users
+        counts = cli_server.demo_on_server(args.sub_db, args.profile, _print_progress)
+        if isinstance(counts, str):
+            return say(f"{counts} ({shown_location(args.sub_db)})", EXIT_UNUSABLE)
+        print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
+        return EXIT_OK
     path = Path(args.sub_db)
     if path.exists():
         if not args.force:
@@ -407,7 +412,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
                "export": cmd_export, "rebalance": cmd_rebalance, "audit": cmd_audit,
-               **user_commands(), **dict.fromkeys(cli_write.COMMANDS, cmd_write),
+               **user_commands(), **cli_server.server_commands(),
+               **dict.fromkeys(cli_write.COMMANDS, cmd_write),
                }.get(args.command, cmd_gui)
     try:
         status = handler(args)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -338,3 +338,36 @@ def change_key(engine: Engine, key: bytes) -> None:
     finally:
         raw.close()
         engine.dispose()
+
+
+# --- a shared server (storage.server) ------------------------------------------------------------
+
+#: The view of a server's RSOs with names, dates of birth and free-text reasons only for the RSOs
+#: in the signed-in user's scope (``storage.server``).
+NAMED_VIEW = "rso_named"
+#: A function every server has: its presence marks a database ``server init`` set up.
+SERVER_MARKER = "ncpi_audit_append"
+_SERVER_INFO = "ncpi_server"
+
+
+def is_server(connection: Connection) -> bool:
+    """The database enforces roles itself (``server init`` has run on it): PostgreSQL with the
+    server's functions. Remembered per DBAPI connection."""
+    if connection.dialect.name != "postgresql":
+        return False
+    info = connection.connection.info
+    if _SERVER_INFO not in info:
+        info[_SERVER_INFO] = bool(connection.exec_driver_sql(
+            f"SELECT to_regproc('{SERVER_MARKER}') IS NOT NULL").scalar())
+    return bool(info[_SERVER_INFO])
+
+
+def forget_server(connection: Connection) -> None:
+    """Forget what ``is_server`` found (``server init`` has just changed it)."""
+    connection.connection.info.pop(_SERVER_INFO, None)
+
+
+def named_rso(connection: Connection) -> str:
+    """Where to read RSOs' names from: ``rso`` (SQLite, whose file its holder unlocks whole; a
+    PostgreSQL database never set up as a server), or a server's view ``rso_named``."""
+    return NAMED_VIEW if is_server(connection) else "rso"

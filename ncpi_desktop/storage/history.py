@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import VisitOutcome
+from ncpi_desktop.storage.database import named_rso
 from ncpi_desktop.storage.snapshot import (
     ROW_KEY,
     Kind,
@@ -194,7 +195,7 @@ def load_trend_history(engine: Engine, start: date, as_at: date) -> dict[str, pd
         visits = _read(connection, _TREND_VISITS_SQL, start=start.isoformat(),
                        as_at=as_at.isoformat(), completed=VisitOutcome.COMPLETED.value)
         decisions = _read_decisions(connection)  # every decision, as the snapshot reads them
-        born = _read(connection, "SELECT rso_id, date_of_birth FROM rso")
+        born = _read(connection, f"SELECT rso_id, date_of_birth FROM {named_rso(connection)}")
     born["date_of_birth"] = to_dates(born["date_of_birth"])
     visits = visits[visits["visited_on"].notna()].reset_index(drop=True)
     visits["visited_on"] = to_dates(visits["visited_on"])

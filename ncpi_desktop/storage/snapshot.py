@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.database import named_rso
 
 Progress = Callable[[int, int, str], None]
 
@@ -90,7 +91,7 @@ SELECT r.rso_id{r_key}, r.family_name, r.given_names,
        {day}(r.notification_ends) AS notification_ends, r.notification_indefinite,
        r.visit_interval_months, r.visit_interval_reason,
        {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only
-FROM rso r
+FROM {rso} r
 """
 
 #: Every allocation, from which ``holders_at`` finds the one in force at a date.
@@ -124,8 +125,9 @@ def with_row_key(connection: Connection, sql: str) -> str:
     date itself elsewhere."""
     if connection.dialect.name == "sqlite":
         return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}",
-                          day="julianday")
-    return sql.format(r_key="", l_key="", day="")
+                          day="julianday", rso="rso")
+    # ``{rso}``: where names are read from (a server's view gives only those in scope).
+    return sql.format(r_key="", l_key="", day="", rso=named_rso(connection))
 
 
 #: How a column read from the database is typed (``read_frame``).
