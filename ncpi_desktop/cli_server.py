@@ -101,7 +101,7 @@ def _user_url(target: str) -> str:
     """``target`` as users give it: without the owner's name and password."""
     from ncpi_desktop.storage.database import parse_target
 
-    url = parse_target(target).set(username=None, password=None)
+    url = parse_target(target)._replace(username=None, password=None)
     return url.render_as_string(hide_password=True)
 
 

@@ -27,7 +27,7 @@ def demo():
     """A password-checking server holding the Lancashire demo: (owner URL, users' URL)."""
     with postgres.server(password=OWNER_PASSWORD) as url:
         assert main(["demo", "--db", url]) == 0
-        users_url = make_url(url).set(username=None, password=None)
+        users_url = make_url(url)._replace(username=None, password=None)
         yield url, users_url.render_as_string(hide_password=False)
 
 
