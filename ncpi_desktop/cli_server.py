@@ -118,12 +118,12 @@ def demo_on_server(target: str, profile: str, progress: Progress | None = None
     if (why := _not_a_server(target)) is not None:
         return why.replace("server init", "demo")
     report = progress or (lambda _done, _total, _what: None)
-    report(0, 4, "Setting up the server")
-    try:
+    try:  # said once done: a server that cannot be reached is one line, not two
         if prepare(target):
             return "that database already has users: give an empty one for a demo"
     except ServerError as exc:
         return str(exc)
+    report(0, 4, "Set up the server: roles, privileges, row-level security, audit triggers")
     session = create_database(target, ADMIN)
     try:
         spec = PROFILES[profile]

@@ -342,8 +342,10 @@ def change_key(engine: Engine, key: bytes) -> None:
 
 # --- a shared server (storage.server) ------------------------------------------------------------
 
-#: The view of a server's RSOs with names, dates of birth and free-text reasons only for the RSOs
-#: in the signed-in user's scope (``storage.server``).
+#: The tables whose names or free text a server gives through a view (``storage.server``): the
+#: RSOs' names, dates of birth and reasons, and management decisions' reasons, each only for the
+#: RSOs in the signed-in user's scope.
+NAMED_TABLES = ("rso", "management_decision")
 NAMED_VIEW = "rso_named"
 #: A function every server has: its presence marks a database ``server init`` set up.
 SERVER_MARKER = "ncpi_audit_append"
@@ -367,7 +369,13 @@ def forget_server(connection: Connection) -> None:
     connection.connection.info.pop(_SERVER_INFO, None)
 
 
+def named(connection: Connection, table: str) -> str:
+    """Where to read ``table``'s names and free text from: the table itself (SQLite, whose file
+    its holder unlocks whole; a PostgreSQL database never set up as a server), or on a server
+    its view ``TABLE_named`` (for the ``NAMED_TABLES``)."""
+    return f"{table}_named" if table in NAMED_TABLES and is_server(connection) else table
+
+
 def named_rso(connection: Connection) -> str:
-    """Where to read RSOs' names from: ``rso`` (SQLite, whose file its holder unlocks whole; a
-    PostgreSQL database never set up as a server), or a server's view ``rso_named``."""
-    return NAMED_VIEW if is_server(connection) else "rso"
+    """``named(connection, "rso")``: ``rso`` or a server's ``rso_named``."""
+    return named(connection, "rso")

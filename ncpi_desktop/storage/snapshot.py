@@ -20,7 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.storage.database import named_rso
+from ncpi_desktop.storage.database import named, named_rso
 
 Progress = Callable[[int, int, str], None]
 
@@ -125,9 +125,10 @@ def with_row_key(connection: Connection, sql: str) -> str:
     date itself elsewhere."""
     if connection.dialect.name == "sqlite":
         return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}",
-                          day="julianday", rso="rso")
+                          day="julianday", rso="rso", decisions="management_decision")
     # ``{rso}``: where names are read from (a server's view gives only those in scope).
-    return sql.format(r_key="", l_key="", day="", rso=named_rso(connection))
+    return sql.format(r_key="", l_key="", day="", rso=named_rso(connection),
+                      decisions=named(connection, "management_decision"))
 
 
 #: How a column read from the database is typed (``read_frame``).

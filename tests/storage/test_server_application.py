@@ -153,3 +153,13 @@ def test_server_init_again_and_not_on_sqlite(demo, tmp_path, capsys):
     assert main(["server", "init", "--db", str(tmp_path / "x.sqlite3")]) == 2
     assert "PostgreSQL" in capsys.readouterr().err
     assert can_connect(demo, "om009", DEMO_PASSWORD)
+
+
+def test_a_manager_exports_and_imports_on_the_server(demo, as_user, tmp_path, capsys):
+    out = tmp_path / "extract.zip"
+    assert main(["export", "--db", demo[1], "--user", "manager", "--out", str(out)]) == 0
+    assert main(["import", str(out), "--db", demo[1], "--user", "manager"]) == 0
+    capsys.readouterr()
+    # an analyst may do neither: the application says so before the server has to
+    assert main(["export", "--db", demo[1], "--user", "analyst", "--out",
+                 str(tmp_path / "no.zip")]) == 3

@@ -77,12 +77,17 @@ def test_offender_manager_reads_names_of_their_caseload_only(demo, places):
         rows = connection.execute("SELECT rso_id, manager_id, family_name, given_names, "
                                   "date_of_birth, visit_interval_reason FROM rso_named").fetchall()
         total = connection.execute("SELECT count(*) FROM rso").fetchone()[0]
+        assert refused(connection, "SELECT reason FROM management_decision") == "42501"
+        reasons = connection.execute(
+            "SELECT r.manager_id = 'OM009', d.reason IS NOT NULL FROM management_decision_named"
+            " d JOIN rso r ON r.rso_id = d.rso_id").fetchall()
     assert len(rows) == total == owner_rows(demo, "SELECT count(*) FROM rso")[0][0]
     named = {r[0] for r in rows if r[2] is not None or r[3] is not None}
     assert named == set(places["own"])  # every name of their caseload, and no other
     others = [r for r in rows if r[1] != "OM009"]
     assert others and all(r[4].month == 7 and r[4].day == 1 for r in others)  # the year only
     assert all(r[5] is None for r in others)
+    assert reasons and all(held or not shown for held, shown in reasons)
 
 
 def test_offender_manager_cannot_write_outside_their_role(demo, places):

@@ -33,9 +33,12 @@ def install(engine: Engine) -> None:
     with engine.begin() as connection:
         _check_owner(connection)
         schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
-        rso_columns = [c["name"] for c in inspect(connection).get_columns("rso")]
-        statements = [*grants.roles(), *sql.functions(schema), *sql.named_view(rso_columns),
-                      *sql.triggers(), *grants.grants(schema, rso_columns), *grants.policies()]
+        columns = {table: [c["name"] for c in inspect(connection).get_columns(table)]
+                   for table in ("rso", "management_decision")}
+        statements = [*grants.roles(), *sql.functions(schema), *sql.named_view(columns["rso"]),
+                      *sql.decisions_view(columns["management_decision"]), *sql.triggers(),
+                      *grants.grants(schema, columns["rso"], columns["management_decision"]),
+                      *grants.policies()]
         for statement in statements:
             connection.exec_driver_sql(statement.replace("%", "%%"))
         forget_server(connection)

@@ -2,9 +2,11 @@
 (SECURITY.md's roles, enforced by PostgreSQL itself).
 
 - ``ncpi_user``: every application user's login is a member (through its role groups). It may
-  read the figures' tables, every column of ``rso`` but the names (``sql.NAME_COLUMNS``), the
-  view ``rso_named``, its own ``app_user`` row (never a password hash), and of the audit log
-  only what the window's change check and the pack's head need (id, time, kind, hashes).
+  read the figures' tables, every column of ``rso`` but the names (``sql.NAME_COLUMNS``) and of
+  ``management_decision`` but its reason, the views ``rso_named`` and
+  ``management_decision_named``, its own ``app_user`` row (never a password hash), and of the
+  audit log only what the window's change check and the pack's head need (id, time, kind,
+  hashes).
 - One group per application role (``ncpi_offender_manager`` ...): the writes that role may
   make, each limited by a policy to the caller's scope (``ncpi_may``), which is read from
   ``app_user`` by ``session_user``.
@@ -15,7 +17,7 @@
 from __future__ import annotations
 
 from ncpi_desktop.domain.security import Role
-from ncpi_desktop.storage.server.sql import NAME_COLUMNS
+from ncpi_desktop.storage.server.sql import DECISION_TEXT, NAME_COLUMNS
 
 BASE = "ncpi_user"
 #: The database group of each application role.
@@ -28,10 +30,11 @@ _SUPERVISORS = f"{_SUP}, {_MGR}"
 _IMPORTERS = f"{_MGR}, {_ADMIN}"
 
 #: Tables every user reads whole (rows and columns).
-READ_WHOLE = ("manager", "allocation", "visit", "arms", "civil_order", "management_decision",
-              "policy_value", "manager_absence", "alembic_version")
+READ_WHOLE = ("manager", "allocation", "visit", "arms", "civil_order", "policy_value",
+              "manager_absence", "alembic_version")
 #: Tables with row-level security.
-RLS_TABLES = ("rso", *READ_WHOLE[:-1], "app_user")
+RLS_TABLES = ("rso", "manager", "allocation", "visit", "arms", "civil_order",
+              "management_decision", "policy_value", "manager_absence", "app_user")
 #: The tables an import writes (managers and administrators).
 IMPORTED = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
             "management_decision", "manager_absence")
@@ -56,10 +59,11 @@ def _create_role(name: str) -> str:
             f"CREATE ROLE {name} NOLOGIN; END IF; END $$")
 
 
-def grants(schema: str, rso_columns: list[str]) -> list[str]:
+def grants(schema: str, rso_columns: list[str], decision_columns: list[str]) -> list[str]:
     """Revoke what the groups had, then grant what each may do."""
     everyone = ", ".join([BASE, *GROUPS.values()])
     readable = ", ".join(c for c in rso_columns if c not in NAME_COLUMNS)
+    decisions = ", ".join(c for c in decision_columns if c != DECISION_TEXT)
     out = [f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM PUBLIC, {everyone}",
            f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM PUBLIC, {everyone}",
            f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {schema} FROM PUBLIC, {everyone}",
@@ -67,6 +71,8 @@ def grants(schema: str, rso_columns: list[str]) -> list[str]:
            f"GRANT SELECT ON {', '.join(READ_WHOLE)} TO {BASE}",
            f"GRANT SELECT ({readable}) ON rso TO {BASE}",
            f"GRANT SELECT ON rso_named TO {BASE}",
+           f"GRANT SELECT ({decisions}) ON management_decision TO {BASE}",
+           f"GRANT SELECT ON management_decision_named TO {BASE}",
            f"GRANT SELECT ({', '.join(AUDIT_PUBLIC)}) ON audit TO {BASE}",
            f"GRANT SELECT ON audit TO {_ADMIN}, {_MGR}",
            f"GRANT SELECT ({', '.join(USER_COLUMNS)}) ON app_user TO {BASE}",

@@ -10,7 +10,7 @@ connected, which ``SET ROLE`` does not change.
 from __future__ import annotations
 
 from ncpi_desktop.storage.audit import ADVISORY_LOCK
-from ncpi_desktop.storage.server import logins
+from ncpi_desktop.storage.server.logins import functions as login_functions
 
 #: The columns of ``rso`` the view gives only for RSOs in the caller's scope: the RSO's name,
 #: date of birth (outside scope: the year only, 1 July, for age-based figures) and free text.
@@ -104,7 +104,7 @@ BEGIN
 END $$""",
         _append(definer),
         _trigger_function(definer),
-        *logins.functions(definer),
+        *login_functions(definer),
     ]
 
 
@@ -200,13 +200,18 @@ def triggers() -> list[str]:
     return out
 
 
-def named_view(columns: list[str]) -> list[str]:
-    """The view the application (and anyone) reads RSOs' names through: every RSO, every
-    column, the ``NAME_COLUMNS`` only for RSOs in the caller's scope (``ncpi_name_scope``)."""
-    sees = ("(s.kind = 'all' OR (s.kind = 'bcu' AND r.bcu = ANY(s.vals))"
+#: The free-text column of ``management_decision`` its view gives only within scope.
+DECISION_TEXT = "reason"
+_SEES = ("(s.kind = 'all' OR (s.kind = 'bcu' AND r.bcu = ANY(s.vals))"
             " OR (s.kind = 'team' AND r.team = ANY(s.vals))"
             " OR (s.kind = 'caseload' AND r.manager_id = ANY(s.vals))"
             " OR (s.kind = 'neighbourhood' AND r.neighbourhood = ANY(s.vals)))")
+
+
+def named_view(columns: list[str]) -> list[str]:
+    """The view the application (and anyone) reads RSOs' names through: every RSO, every
+    column, the ``NAME_COLUMNS`` only for RSOs in the caller's scope (``ncpi_name_scope``)."""
+    sees = _SEES
     selected = []
     for column in columns:
         if column == "date_of_birth":
@@ -220,3 +225,13 @@ def named_view(columns: list[str]) -> list[str]:
     return ["DROP VIEW IF EXISTS rso_named",
             "CREATE VIEW rso_named WITH (security_barrier) AS SELECT "
             + ", ".join(selected) + " FROM rso r CROSS JOIN ncpi_name_scope() s"]
+
+
+def decisions_view(columns: list[str]) -> list[str]:
+    """Management decisions, their reasons only for RSOs in the caller's scope."""
+    selected = [f"CASE WHEN {_SEES} THEN d.{c} END AS {c}" if c == DECISION_TEXT else f"d.{c}"
+                for c in columns]
+    return ["DROP VIEW IF EXISTS management_decision_named",
+            "CREATE VIEW management_decision_named WITH (security_barrier) AS SELECT "
+            + ", ".join(selected) + " FROM management_decision d LEFT JOIN rso r ON "
+            "r.rso_id = d.rso_id CROSS JOIN ncpi_name_scope() s"]
