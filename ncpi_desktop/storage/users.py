@@ -268,7 +268,7 @@ def _first_user_on_server(target: str | Path | None, user: User, password: str) 
                                     f"as an administrator and add users with ncpi-desktop users")
             insert_user(connection, user, hash_password(password))
             if is_server(connection):
-                logins.set_login(connection, user.user_name, user.roles, password=password)
+                logins.set_login(connection, user.user_name, password=password)
             _audit(connection, user.user_name, "alteration", "add first user",
                    {"before": None, "after": shown_user(user)})
     except BaseException:
@@ -292,7 +292,7 @@ def add_user(session: Session, new: NewUser) -> User:
     with session.engine.begin() as connection:
         insert_user(connection, user, hash_password(new.password))
         if is_server(connection):
-            logins.set_login(connection, user.user_name, user.roles, password=new.password)
+            logins.set_login(connection, user.user_name, password=new.password)
         _audit(connection, session.user.user_name, "alteration", "add user",
                {"before": None, "after": shown_user(user)})
         if keyfile is not None:
@@ -318,8 +318,7 @@ def add_users_sharing_password(session: Session, users: list[NewUser], password:
                                      new.manager_id, password))
             insert_user(connection, user, shared_hash)
             if shared_verifier is not None:
-                logins.set_login(connection, user.user_name, user.roles,
-                                 verifier_text=shared_verifier)
+                logins.set_login(connection, user.user_name, verifier_text=shared_verifier)
             if keyfile is not None:
                 keyfile.set_slot(user.user_name, kek, session.key)
         _audit(connection, session.user.user_name, "alteration", "add users",
@@ -365,7 +364,7 @@ def set_user(session: Session, user_name: str, *, roles: Iterable[Role | str] | 
             display_name=after.display_name, roles=",".join(sorted(after.roles)),
             scope=after.scope.text(), manager_id=after.manager_id, changed_at=now()))
         if is_server(connection):
-            logins.set_login(connection, user_name, after.roles, active=before.active)
+            logins.set_login(connection, user_name)
         _audit(connection, session.user.user_name, "alteration", "change user",
                {"before": shown_user(before), "after": shown_user(after)})
     return after
@@ -383,7 +382,7 @@ def disable_user(session: Session, user_name: str) -> None:
         connection.execute(update(APP_USER).where(APP_USER.c.user_name == user_name)
                            .values(active=False, changed_at=now()))
         if is_server(connection):
-            logins.set_login(connection, user_name, before.roles, active=False)
+            logins.set_login(connection, user_name)
         _audit(connection, session.user.user_name, "alteration", "disable user",
                {"before": shown_user(before), "after": {**shown_user(before), "active": False}})
         if keyfile is not None:
@@ -426,7 +425,7 @@ def _store_password(session: Session, connection: Connection, user: User,
         return
     connection.execute(update(APP_USER).where(APP_USER.c.user_name == user.user_name)
                        .values(password_hash=hash_password(password), changed_at=now()))
-    logins.set_login(connection, user.user_name, user.roles, password=password)
+    logins.set_login(connection, user.user_name, password=password)
 
 
 def list_users(session: Session) -> list[User]:

@@ -109,8 +109,8 @@ def test_offender_manager_cannot_write_outside_their_role(demo, places):
         assert refused(connection, "SELECT detail FROM audit") == "42501"
         assert refused(connection, "SELECT * FROM register_cache") == "42501"
         assert refused(connection, "SELECT password_hash FROM app_user") == "42501"
-        assert refused(connection, "SELECT ncpi_login_set('om009', 'administrator', NULL, "
-                                   "true)") == "42501"
+        assert refused(connection, "SELECT ncpi_login_set('admin', 'SCRAM-SHA-256$x')"
+                       ) == "42501"
         assert refused(connection, "ALTER ROLE admin PASSWORD 'not-the-password'") == "42501"
         users = connection.execute("SELECT user_name FROM app_user").fetchall()
     assert users == [("om009",)]
@@ -191,3 +191,31 @@ def test_psql_changes_are_in_audit_list_and_the_chain_verifies(demo, places, cap
                and row["rso_ids"] == [places["own"][-1]] for row in listed)
     assert main(["audit", "verify", "--db", demo[1], "--user", "admin"]) == 0
     assert "audit log intact" in capsys.readouterr().out
+
+
+def test_the_server_hashes_as_the_application_does(demo, places, monkeypatch, capsys):
+    """Rows with quotes, backslashes, control characters and non-ASCII text, appended by the
+    application and by psql, keep the one chain ``audit verify`` walks."""
+    from ncpi_desktop.storage import audit
+    from ncpi_desktop.storage.users import sign_in, sign_out
+
+    odd = "Zoë \"quoted\" back\\slash\ttab\nline \x01 ☃ 𝄞"
+    session = sign_in(demo[1], "manager", DEMO_PASSWORD)
+    try:
+        audit.record(session.engine, "manager", "consultation", odd, [places["own"][0]],
+                     {"note": odd, "n": 1.5})
+    finally:
+        sign_out(session)
+    with psql(demo, "om009") as connection:
+        connection.execute("SELECT ncpi_audit_append('x', 'consultation', %s, '[]', %s)",
+                           (odd, odd))
+    monkeypatch.setenv("NCPI_PASSWORD", DEMO_PASSWORD)
+    assert main(["audit", "verify", "--db", demo[1], "--user", "admin"]) == 0
+    assert "audit log intact" in capsys.readouterr().out
+    engine = create_engine(demo[0])
+    try:
+        rows = audit.entries(engine, kind="consultation")[-2:]
+    finally:
+        engine.dispose()
+    assert [r["action"] for r in rows] == [odd, odd]
+    assert [r["actor"] for r in rows] == ["manager", "om009"]

@@ -10,8 +10,6 @@ new ones: never the owner, a superuser or another program's role.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
@@ -34,13 +32,17 @@ LANGUAGE sql STABLE {definer} AS $$
                  JOIN pg_roles u ON u.oid = m.member
                  WHERE u.rolname = p_name AND NOT u.rolsuper AND g.rolname = ANY({_GROUP_ARRAY}))
 $$""", f"""
-CREATE OR REPLACE FUNCTION ncpi_login_set(p_name text, p_roles text, p_verifier text,
-                                          p_active boolean) RETURNS void
+CREATE OR REPLACE FUNCTION ncpi_login_set(p_name text, p_verifier text) RETURNS void
 LANGUAGE plpgsql VOLATILE {definer} AS $$
-DECLARE g text;
+DECLARE g text; p_roles text; p_active boolean;
 BEGIN
   IF NOT ncpi_is_admin() THEN
     RAISE EXCEPTION 'only an administrator may change users' USING ERRCODE = '42501';
+  END IF;
+  -- the login follows the user's row: its roles, active or not (no login without a user)
+  SELECT u.roles, u.active INTO p_roles, p_active FROM app_user u WHERE u.user_name = p_name;
+  IF NOT FOUND THEN
+    RAISE EXCEPTION 'there is no user %', p_name USING ERRCODE = '42704';
   END IF;
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = p_name) THEN
     EXECUTE format('CREATE ROLE %I LOGIN', p_name);
@@ -59,7 +61,8 @@ BEGIN
     EXECUTE format('ALTER ROLE %I PASSWORD %L', p_name, p_verifier);
   END IF;
   EXECUTE format('ALTER ROLE %I %s', p_name, CASE WHEN p_active THEN 'LOGIN' ELSE 'NOLOGIN' END);
-END $$""", f"""
+END $$""", """
+DROP FUNCTION IF EXISTS ncpi_login_set(text, text, text, boolean)""", f"""
 CREATE OR REPLACE FUNCTION ncpi_own_password(p_verifier text, p_hash text) RETURNS void
 LANGUAGE plpgsql VOLATILE {definer} AS $$
 BEGIN
@@ -80,16 +83,15 @@ def verifier(connection: Connection, user_name: str, password: str) -> str:
                                    b"scram-sha-256").decode()
 
 
-def set_login(connection: Connection, user_name: str, roles: Iterable[Role | str], *,
-              password: str | None = None, active: bool = True,
+def set_login(connection: Connection, user_name: str, *, password: str | None = None,
               verifier_text: str | None = None) -> None:
-    """Create or change the login ``user_name``: the groups of ``roles`` and no other, the
-    password (when given), allowed to log in or not. In the caller's transaction."""
+    """Create or bring up to date the login ``user_name`` from the user's ``app_user`` row
+    (written first, in the caller's transaction): the groups of its roles and no other, able
+    to log in while the user is active, and the password when given."""
     if verifier_text is None and password is not None:
         verifier_text = verifier(connection, user_name, password)
-    connection.execute(text("SELECT ncpi_login_set(:name, :roles, :verifier, :active)"),
-                       {"name": user_name, "roles": ",".join(sorted(str(r) for r in roles)),
-                        "verifier": verifier_text, "active": active})
+    connection.execute(text("SELECT ncpi_login_set(:name, :verifier)"),
+                       {"name": user_name, "verifier": verifier_text})
 
 
 def set_own_password(connection: Connection, user_name: str, password: str,

@@ -16,10 +16,10 @@ from ncpi_desktop.storage.server.logins import functions as login_functions
 #: date of birth (outside scope: the year only, 1 July, for age-based figures) and free text.
 NAME_COLUMNS = ("family_name", "given_names", "date_of_birth", "visit_interval_reason")
 #: Free-text columns of other tables withheld from the triggers' audit rows as well.
-HIDDEN_IN_AUDIT = (*NAME_COLUMNS, "reason")
+HIDDEN_IN_AUDIT = (*NAME_COLUMNS, "reason", "password_hash")
 #: The tables of the register whose every change the server audits.
 AUDITED_TABLES = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
-                  "management_decision", "manager_absence", "policy_value")
+                  "management_decision", "manager_absence", "policy_value", "app_user")
 #: Rows a trigger's audit row lists before and after; a larger statement is counted only.
 AUDIT_ROWS_SHOWN = 20
 
