@@ -79,6 +79,10 @@ def grants(schema: str, rso_columns: list[str], decision_columns: list[str]) -> 
            f"GRANT INSERT, UPDATE ON app_user TO {_ADMIN}",
            f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {BASE}",
            f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {_RECORDERS}, {_ADMIN}",
+           # the audit's ids are taken by ncpi_audit_append alone
+           f"DO $$ BEGIN EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM {_RECORDERS}, "
+           f"{_ADMIN}', pg_get_serial_sequence('audit', 'id')); END $$",
+           f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC",
            # Offender managers and up: records for RSOs they may record for (policies).
            f"GRANT INSERT, DELETE ON visit, arms, civil_order TO {_RECORDERS}",
            # Supervisors and managers: moves, decisions, leaving and absent managers.
