@@ -163,3 +163,27 @@ def test_a_manager_exports_and_imports_on_the_server(demo, as_user, tmp_path, ca
     # an analyst may do neither: the application says so before the server has to
     assert main(["export", "--db", demo[1], "--user", "analyst", "--out",
                  str(tmp_path / "no.zip")]) == 3
+
+
+def test_server_init_by_an_owner_who_is_not_a_superuser(demo, monkeypatch, capsys):
+    """As the README sets a server up: a database owned by a role that may create roles."""
+    engine = create_engine(demo[0], isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("CREATE ROLE reg_owner LOGIN CREATEROLE "
+                                       "PASSWORD 'owner-password-2'")
+            connection.exec_driver_sql("CREATE DATABASE second OWNER reg_owner")
+    finally:
+        engine.dispose()
+    url = make_url(demo[0])
+    owner = url._replace(username="reg_owner", password="owner-password-2", database="second")
+    monkeypatch.setenv("NCPI_USER", "jbloggs")
+    monkeypatch.setenv("NCPI_PASSWORD", "first-admin-password")
+    assert main(["server", "init", "--db", owner.render_as_string(hide_password=False)]) == 0
+    out = capsys.readouterr().out
+    assert "first user jbloggs" in out and "owner-password-2" not in out
+    users = url._replace(username=None, password=None, database="second")
+    assert main(["users", "list", "--db", users.render_as_string(hide_password=False),
+                 "--json"]) == 0
+    listed = json.loads(capsys.readouterr().out)
+    assert [u["user_name"] for u in listed] == ["jbloggs"]
