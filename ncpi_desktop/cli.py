@@ -19,6 +19,7 @@ from ncpi_desktop import (
     cli_offline,
     cli_quality,
     cli_selftest,
+    cli_server,
     cli_write,
 )
 from ncpi_desktop.cli_going import (
@@ -82,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="build a demo database")
     demo.add_argument("--profile", choices=["lancashire-2017", "national"],
                       default="lancashire-2017")
-    demo.add_argument("--db", dest="sub_db", required=True, help="database file to create")
+    demo.add_argument("--db", dest="sub_db", required=True,
+                      help="database file to create, or an empty PostgreSQL database to set "
+                           "up as a server (postgresql://OWNER@HOST/DB)")
     demo.add_argument("--force", action="store_true", help="replace an existing file")
 
     report = commands.add_parser("report", help="print the figures")
@@ -108,6 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_quality.register(commands, parse_date)
     cli_selftest.register(commands)
     cli_offline.register(commands, parse_date)
+    cli_server.register(commands)
     return parser
 
 
@@ -249,10 +253,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from ncpi_desktop.demo.build import build_demo
     from ncpi_desktop.storage.database import shown_location
 
-    if "://" in args.sub_db:
-        return say(f"demo builds a new SQLite file, not {shown_location(args.sub_db)}: give "
-                   f"a file name (to fill a PostgreSQL database, build a file, export it and "
-                   f"import the extract into the server)", EXIT_UNUSABLE)
+    if "://" in args.sub_db:  # a shared server: set up, then the demo register and users
+        counts = cli_server.demo_on_server(args.sub_db, args.profile, _print_progress)
+        if isinstance(counts, str):
+            return say(f"{counts} ({shown_location(args.sub_db)})", EXIT_UNUSABLE)
+        print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
+        return EXIT_OK
     path = Path(args.sub_db)
     if path.exists():
         if not args.force:
@@ -419,7 +425,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
                "export": cmd_export, "rebalance": cmd_rebalance, "audit": cmd_audit,
                "selftest": cli_selftest.cmd_selftest,
-               **user_commands(), **dict.fromkeys(cli_write.COMMANDS, cmd_write),
+               **user_commands(), **cli_server.server_commands(),
+               **dict.fromkeys(cli_write.COMMANDS, cmd_write),
                **cli_quality.handlers(),
                **dict.fromkeys(cli_offline.COMMANDS, cli_offline.run),
                }.get(args.command, cmd_gui)

@@ -1,4 +1,7 @@
-"""A throwaway PostgreSQL server for tests: initdb + pg_ctl in a temp dir, as user postgres."""
+"""A throwaway PostgreSQL server for tests: initdb + pg_ctl in a temp dir, as user postgres.
+
+``server()`` trusts every connection; ``server(password=...)`` checks passwords (SCRAM), as a
+shared server does, with ``password`` the owner's (postgres)."""
 
 from __future__ import annotations
 
@@ -35,8 +38,9 @@ def available() -> str | None:
 
 
 @contextmanager
-def server(*, durable: bool = True) -> Iterator[str]:
+def server(password: str | None = None, *, durable: bool = True) -> Iterator[str]:
     """Start a server on a free loopback port; yield a SQLAlchemy URL; stop and remove it.
+    With ``password``, connections sign in by password (SCRAM-SHA-256), postgres with this.
     ``durable=False``: without fsync (a throwaway server for tests, whose many databases are
     made and dropped quickly then; never for a measurement)."""
     bin_dir = _bin_dir()
@@ -53,16 +57,27 @@ def server(*, durable: bool = True) -> Iterator[str]:
         subprocess.run([*as_user, *args], check=True, stdout=subprocess.DEVNULL,
                        stderr=subprocess.PIPE, timeout=60)
 
-    run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+    if password is None:
+        run(str(bin_dir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
+    else:
+        secret = root / "pwfile"
+        secret.write_text(password + "\n")
+        if as_user:
+            shutil.chown(secret, "postgres")
+        run(str(bin_dir / "initdb"), "-D", str(data), "-A", "scram-sha-256", "-U", "postgres",
+            f"--pwfile={secret}")
+        secret.unlink()
     options = f"-c listen_addresses=127.0.0.1 -p {port} -k {root}"
     if not durable:
         options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
     run(str(bin_dir / "pg_ctl"), "-D", str(data), "-o", options, "-w", "-l",
         str(root / "log"), "start")
     try:
-        run(str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+        run(*([] if password is None else ["env", f"PGPASSWORD={password}"]),
+            str(bin_dir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
             "ncpi")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/ncpi"
+        owner = "postgres" if password is None else f"postgres:{password}"
+        yield f"postgresql+psycopg://{owner}@127.0.0.1:{port}/ncpi"
     finally:
         run(str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop")
         shutil.rmtree(root, ignore_errors=True)

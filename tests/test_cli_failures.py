@@ -68,11 +68,14 @@ def test_a_database_url_that_cannot_be_used_is_one_line_without_its_password(
     assert "s3cret-pw" not in err and ("***" in err or "user" not in url)
 
 
-def test_demo_refuses_a_url_and_creates_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                                capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.chdir(tmp_path)
-    err = one_line(["demo", "--db", "postgresql://user:password@host/db"], EXIT_UNUSABLE, capsys)
-    assert "demo builds a new SQLite file" in err and "password" not in err
+def test_demo_on_an_unreachable_server_is_one_line_and_creates_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)  # a URL is a shared server to set up (cli_server)
+    err = one_line(["demo", "--db", "postgresql://user:password@host.invalid/db"],
+                   EXIT_UNUSABLE, capsys)
+    assert "Cannot open database postgresql://user:***@host.invalid/db" in err
+    assert "password" not in err
     assert list(tmp_path.iterdir()) == []
     from ncpi_desktop.demo.build import build_demo
 

@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection
 
 from ncpi_desktop.exchange.import_format import TableSpec
 from ncpi_desktop.exchange.validate import ValidTable
+from ncpi_desktop.storage.database import named
 
 #: Rows fetched from the database at a time when a table is read whole.
 READ_ROWS = 100_000
@@ -65,7 +66,8 @@ def read_table(connection: Connection, spec: TableSpec) -> pd.DataFrame:
     never sit in memory at once."""
     kinds = {c.name: c.kind for c in spec.columns}
     kinds.update({c.flag_column: "yesno" for c in spec.columns if c.flag_column})
-    source = untyped_table(spec.db_table, spec.db_columns)
+    # On a server, names and free text through its views: only those the user may see.
+    source = untyped_table(named(connection, spec.db_table), spec.db_columns)
     selected = [cast(source.c[c], String).label(c) if kinds[c] in ("date", "date_or_indefinite")
                 else source.c[c] for c in spec.db_columns]
     sql = str(select(*selected).compile(dialect=connection.dialect))

@@ -15,6 +15,7 @@ import pandas as pd
 from sqlalchemy import text
 from sqlalchemy.engine import Connection, Engine
 
+from ncpi_desktop.storage.database import named_rso
 from ncpi_desktop.storage.snapshot import to_dates
 
 #: Reasons a supervisor gives for a move (the reassign dialog's list; "other" takes a text).
@@ -32,7 +33,7 @@ SELECT a.id, a.rso_id, r.family_name, r.given_names, r.risk_level, r.status,
        a.manager_id, m.name AS manager_name, COALESCE(m.team, a.team) AS team,
        a.starts_on, a.ends_on, a.reason, a.actor, a.recorded_at
 FROM allocation a
-JOIN rso r ON r.rso_id = a.rso_id
+JOIN {rso} r ON r.rso_id = a.rso_id
 LEFT JOIN manager m ON m.manager_id = a.manager_id
 WHERE {where}
 ORDER BY a.starts_on DESC, a.id DESC
@@ -53,7 +54,8 @@ def allocation_history(engine: Engine, *, rso_id: str | None = None,
     where, value = ("a.rso_id = :key", rso_id) if rso_id is not None \
         else ("a.manager_id = :key", manager_id)
     with engine.connect() as connection:
-        result = connection.execute(text(_HISTORY_SQL.format(where=where)), {"key": value})
+        sql = _HISTORY_SQL.format(where=where, rso=named_rso(connection))
+        result = connection.execute(text(sql), {"key": value})
         frame = pd.DataFrame.from_records([tuple(row) for row in result.fetchall()],
                                           columns=HISTORY_COLUMNS)
     for column in ("starts_on", "ends_on"):
@@ -106,7 +108,7 @@ FROM manager_absence x
 JOIN allocation a ON a.starts_on = x.starts_on AND a.reason = :reason AND a.ends_on IS NULL
 JOIN allocation p ON p.rso_id = a.rso_id AND p.manager_id = x.manager_id
                  AND p.ends_on = x.starts_on AND p.id <> a.id
-JOIN rso r ON r.rso_id = a.rso_id
+JOIN {rso} r ON r.rso_id = a.rso_id
 LEFT JOIN manager c ON c.manager_id = a.manager_id
 WHERE x.returned_on IS NULL AND {where}
 ORDER BY x.id, a.rso_id
@@ -125,7 +127,7 @@ def covered_rows(connection: Connection, *, absence_id: int | None = None,
         where, params = "x.ends_on <= :key", {"key": returning_by.isoformat()}
     else:
         raise ValueError("give absence_id or returning_by")
-    sql = _COVERED_SQL.format(where=where)
+    sql = _COVERED_SQL.format(where=where, rso=named_rso(connection))
     return [dict(row) for row in connection.execute(
         text(sql), {**params, "reason": REASON_MANAGER_ABSENT}).mappings().all()]
 

@@ -38,9 +38,10 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
+from ncpi_desktop.storage.database import is_server
 from ncpi_desktop.storage.models import AuditEntry
 
 AUDIT = AuditEntry.__table__  # type: ignore[attr-defined]
@@ -160,6 +161,12 @@ def append(connection: Connection, actor: str, kind: str, action: str,
         raise ValueError(f"Unknown audit kind {kind!r}: one of {', '.join(KINDS)}")
     if not actor or not actor.strip():
         raise ValueError("An audit row needs the name of who acted")
+    if is_server(connection):  # the server appends (and hashes) every row itself
+        connection.execute(text("SELECT ncpi_audit_append(:actor, :kind, :action, :ids, "
+                                ":detail)"),
+                           {"actor": actor.strip(), "kind": kind, "action": action,
+                            "ids": json.dumps(_ids(rso_ids)), "detail": _json(detail)})
+        return
     _lock(connection)
     previous = _seal(connection)
     at = datetime.now(UTC)  # UTCDateTime: stored and read back as UTC on every backend

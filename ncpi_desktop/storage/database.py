@@ -10,7 +10,7 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 from sqlalchemy import create_engine, event, inspect, text
-from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, SQLAlchemyError
 
 MIGRATIONS = Path(__file__).with_name("migrations")
@@ -339,3 +339,44 @@ def change_key(engine: Engine, key: bytes) -> None:
     finally:
         raw.close()
         engine.dispose()
+
+
+# --- a shared server (storage.server) ------------------------------------------------------------
+
+#: The tables whose names or free text a server gives through a view (``storage.server``): the
+#: RSOs' names, dates of birth and reasons, and management decisions' reasons, each only for the
+#: RSOs in the signed-in user's scope.
+NAMED_TABLES = ("rso", "management_decision")
+NAMED_VIEW = "rso_named"
+#: A function every server has: its presence marks a database ``server init`` set up.
+SERVER_MARKER = "ncpi_audit_append"
+_SERVER_INFO = "ncpi_server"
+
+
+def is_server(connection: Connection) -> bool:
+    """The database enforces roles itself (``server init`` has run on it): PostgreSQL with the
+    server's functions. Remembered per DBAPI connection."""
+    if connection.dialect.name != "postgresql":
+        return False
+    info = connection.connection.info
+    if _SERVER_INFO not in info:
+        info[_SERVER_INFO] = bool(connection.exec_driver_sql(
+            f"SELECT to_regproc('{SERVER_MARKER}') IS NOT NULL").scalar())
+    return bool(info[_SERVER_INFO])
+
+
+def forget_server(connection: Connection) -> None:
+    """Forget what ``is_server`` found (``server init`` has just changed it)."""
+    connection.connection.info.pop(_SERVER_INFO, None)
+
+
+def named(connection: Connection, table: str) -> str:
+    """Where to read ``table``'s names and free text from: the table itself (SQLite, whose file
+    its holder unlocks whole; a PostgreSQL database never set up as a server), or on a server
+    its view ``TABLE_named`` (for the ``NAMED_TABLES``)."""
+    return f"{table}_named" if table in NAMED_TABLES and is_server(connection) else table
+
+
+def named_rso(connection: Connection) -> str:
+    """``named(connection, "rso")``: ``rso`` or a server's ``rso_named``."""
+    return named(connection, "rso")

@@ -26,6 +26,7 @@ import pandas as pd
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import VisitOutcome
+from ncpi_desktop.storage.database import named, named_rso
 from ncpi_desktop.storage.events import load_events
 from ncpi_desktop.storage.review_history import REVIEW_LOADERS
 from ncpi_desktop.storage.snapshot import (
@@ -79,7 +80,7 @@ FROM civil_order o JOIN rso r ON r.rso_id = o.rso_id
 _DECISIONS_SQL = """
 SELECT d.id AS decision_id, d.rso_id{r_key}, d.mode, {day}(d.decided_on) AS decided_on,
        d.reason, d.decided_by
-FROM management_decision d LEFT JOIN rso r ON r.rso_id = d.rso_id
+FROM {decisions} d LEFT JOIN rso r ON r.rso_id = d.rso_id
 """
 
 
@@ -210,7 +211,7 @@ def load_trend_history(engine: Engine, start: date, as_at: date) -> dict[str, pd
         visits = _read(connection, _TREND_VISITS_SQL, start=start.isoformat(),
                        as_at=as_at.isoformat(), completed=VisitOutcome.COMPLETED.value)
         decisions = _read_decisions(connection)  # every decision, as the snapshot reads them
-        born = _read(connection, "SELECT rso_id, date_of_birth FROM rso")
+        born = _read(connection, f"SELECT rso_id, date_of_birth FROM {named_rso(connection)}")
     born["date_of_birth"] = to_dates(born["date_of_birth"])
     visits = visits[visits["visited_on"].notna()].reset_index(drop=True)
     visits["visited_on"] = to_dates(visits["visited_on"])
@@ -248,6 +249,8 @@ def rso_records(engine: Engine, rso_id: str, as_at: date) -> dict[str, pd.DataFr
     frames: dict[str, pd.DataFrame] = {}
     with engine.connect() as connection:
         for name, sql in _RSO_RECORDS_SQL.items():
+            sql = sql.replace("FROM management_decision",
+                              f"FROM {named(connection, 'management_decision')}")
             frame = _read(connection, sql, rso_id=rso_id, as_at=as_at.isoformat())
             for column in _RECORD_DATES[name]:
                 frame[column] = to_dates(frame[column])

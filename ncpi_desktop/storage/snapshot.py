@@ -20,6 +20,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.database import named, named_rso
 
 Progress = Callable[[int, int, str], None]
 
@@ -91,7 +92,7 @@ SELECT r.rso_id{r_key}, r.family_name, r.given_names,
        r.visit_interval_months, r.visit_interval_reason,
        {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only,
        r.version
-FROM rso r
+FROM {rso} r
 """
 
 #: Every allocation, from which ``holders_at`` finds the one in force at a date.
@@ -126,8 +127,10 @@ def with_row_key(connection: Connection, sql: str) -> str:
     date itself elsewhere."""
     if connection.dialect.name == "sqlite":
         return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}",
-                          day="julianday")
-    return sql.format(r_key="", l_key="", day="")
+                          day="julianday", rso="rso", decisions="management_decision")
+    # ``{rso}``: where names are read from (a server's view gives only those in scope).
+    return sql.format(r_key="", l_key="", day="", rso=named_rso(connection),
+                      decisions=named(connection, "management_decision"))
 
 
 #: How a column read from the database is typed (``read_frame``).

@@ -90,8 +90,16 @@ def shown_user(user: User) -> dict[str, Any]:
             "manager_id": user.manager_id, "active": user.active}
 
 
-def user_row(connection: Connection, user_name: str) -> Any:
-    return connection.execute(select(APP_USER).where(APP_USER.c.user_name == user_name)).first()
+#: ``app_user``'s columns but the password hash: all that anything but signing in reads (and
+#: all a shared server lets its users read, ``storage.server.grants``).
+SHOWN_COLUMNS = tuple(c for c in APP_USER.c if c.name != "password_hash")
+
+
+def user_row(connection: Connection, user_name: str, *, with_hash: bool = False) -> Any:
+    """The ``app_user`` row of ``user_name`` (None: no such user), with its password hash only
+    when asked for."""
+    columns = tuple(APP_USER.c) if with_hash else SHOWN_COLUMNS
+    return connection.execute(select(*columns).where(APP_USER.c.user_name == user_name)).first()
 
 
 def validated(new: NewUser) -> User:

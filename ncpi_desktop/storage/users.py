@@ -33,6 +33,7 @@ from ncpi_desktop.storage.database import (
     DatabaseError,
     change_key,
     export_encrypted,
+    is_server,
     open_database,
     parse_target,
     shown_location,
@@ -51,10 +52,12 @@ from ncpi_desktop.storage.passwords import (
     hash_password,
     verify_password,
 )
+from ncpi_desktop.storage.server import logins, sessions
 from ncpi_desktop.storage.user_rows import (
     APP_USER,
     AUDIT,
     REFUSED,
+    SHOWN_COLUMNS,
     NewUser,
     Session,
     SignInRefused,
@@ -83,7 +86,10 @@ def sign_in(target: str | Path | None, user_name: str, password: str) -> Session
     a row) when the name and password do not match an active user, ``DatabaseError`` when the
     database cannot be used. Writes the sign-in (and earlier failures) to the audit log."""
     shown = str(target) if target is not None else shown_location(None)
-    path = sqlite_file(parse_target(target))
+    parsed = parse_target(target)
+    if sessions.signs_in_as_login(parsed, user_name):
+        return sessions.sign_in_as_login(parsed, shown, user_name, password)
+    path = sqlite_file(parsed)
     if path is not None:
         if keys_path(path).exists():
             return _sign_in_encrypted(path, shown, user_name, password)
@@ -123,7 +129,7 @@ def _sign_in_encrypted(path: Path, shown: str, user_name: str, password: str) ->
     engine = open_database(path, key=key)
     try:
         with engine.connect() as connection:
-            row = user_row(connection, user_name)
+            row = user_row(connection, user_name, with_hash=True)
         if row is None or not verify_password(password, row.password_hash) or not row.active:
             keyfile.record_failure(user_name)
             keyfile.save()
@@ -166,7 +172,7 @@ def _sign_in_plain(engine: Engine, shown: str, user_name: str, password: str) ->
             how = ("init" if "://" in shown else "encrypt")
             raise DatabaseError(f"{shown_location(shown)} has no users: run ncpi-desktop {how} "
                                 f"--db {shown_location(shown)}")
-        row = user_row(connection, user_name)
+        row = user_row(connection, user_name, with_hash=True)
         counted = user_name if row is not None else UNKNOWN_USER
         count, last = _recent_failures(connection, counted)
     if count >= SIGN_IN_FAILURES_BEFORE_WAIT and last is not None:
@@ -196,9 +202,13 @@ def record_access(session: Session, action: str) -> None:
 def confirm_password(session: Session, password: str) -> None:
     """The signed-in user gives their password again (the window's unlock): audited as
     "unlock", or "failed unlock" and ``SignInRefused``."""
-    with session.engine.connect() as connection:
-        row = user_row(connection, session.user.user_name)
-    right = row is not None and bool(row.active) and verify_password(password, row.password_hash)
+    if sessions.is_login_session(session):
+        right = sessions.password_is_right(session, password)
+    else:
+        with session.engine.connect() as connection:
+            row = user_row(connection, session.user.user_name, with_hash=True)
+        right = (row is not None and bool(row.active)
+                 and verify_password(password, row.password_hash))
     record_access(session, "unlock" if right else "failed unlock")
     if not right:
         raise SignInRefused(REFUSED)
@@ -257,6 +267,8 @@ def _first_user_on_server(target: str | Path | None, user: User, password: str) 
                 raise DatabaseError(f"{shown_location(target)} already has users: sign in "
                                     f"as an administrator and add users with ncpi-desktop users")
             insert_user(connection, user, hash_password(password))
+            if is_server(connection):
+                logins.set_login(connection, user.user_name, password=password)
             _audit(connection, user.user_name, "alteration", "add first user",
                    {"before": None, "after": shown_user(user)})
     except BaseException:
@@ -279,6 +291,8 @@ def add_user(session: Session, new: NewUser) -> User:
     keyfile = _keyfile(session)
     with session.engine.begin() as connection:
         insert_user(connection, user, hash_password(new.password))
+        if is_server(connection):
+            logins.set_login(connection, user.user_name, password=new.password)
         _audit(connection, session.user.user_name, "alteration", "add user",
                {"before": None, "after": shown_user(user)})
         if keyfile is not None:
@@ -296,10 +310,15 @@ def add_users_sharing_password(session: Session, users: list[NewUser], password:
     shared_hash, kek = hash_password(password), Kek.derive(password)
     keyfile = _keyfile(session)
     with session.engine.begin() as connection:
+        # One SCRAM verifier too (its salt is random; it does not depend on the user name).
+        shared_verifier = (logins.verifier(connection, "", password)
+                           if is_server(connection) else None)
         for new in users:
             user = validated(NewUser(new.user_name, new.display_name, new.roles, new.scope,
                                      new.manager_id, password))
             insert_user(connection, user, shared_hash)
+            if shared_verifier is not None:
+                logins.set_login(connection, user.user_name, verifier_text=shared_verifier)
             if keyfile is not None:
                 keyfile.set_slot(user.user_name, kek, session.key)
         _audit(connection, session.user.user_name, "alteration", "add users",
@@ -321,7 +340,7 @@ def _existing(connection: Connection, user_name: str) -> User:
 def _keep_an_administrator(connection: Connection, leaving: str) -> None:
     """Refuse a change that would leave no active administrator."""
     others = [user_from_row(r) for r in connection.execute(
-        select(APP_USER).where(APP_USER.c.active, APP_USER.c.user_name != leaving))]
+        select(*SHOWN_COLUMNS).where(APP_USER.c.active, APP_USER.c.user_name != leaving))]
     if not any(Role.ADMINISTRATOR in u.roles for u in others):
         raise UserError(f"{leaving} is the last active administrator: give another user the "
                         f"administrator role first")
@@ -344,6 +363,8 @@ def set_user(session: Session, user_name: str, *, roles: Iterable[Role | str] | 
         connection.execute(update(APP_USER).where(APP_USER.c.user_name == user_name).values(
             display_name=after.display_name, roles=",".join(sorted(after.roles)),
             scope=after.scope.text(), manager_id=after.manager_id, changed_at=now()))
+        if is_server(connection):
+            logins.set_login(connection, user_name)
         _audit(connection, session.user.user_name, "alteration", "change user",
                {"before": shown_user(before), "after": shown_user(after)})
     return after
@@ -360,6 +381,8 @@ def disable_user(session: Session, user_name: str) -> None:
             _keep_an_administrator(connection, user_name)
         connection.execute(update(APP_USER).where(APP_USER.c.user_name == user_name)
                            .values(active=False, changed_at=now()))
+        if is_server(connection):
+            logins.set_login(connection, user_name)
         _audit(connection, session.user.user_name, "alteration", "disable user",
                {"before": shown_user(before), "after": {**shown_user(before), "active": False}})
         if keyfile is not None:
@@ -381,8 +404,7 @@ def set_password(session: Session, user_name: str, password: str) -> None:
         user = _existing(connection, user_name)
         if not user.active:
             raise UserError(f"{user_name} is disabled")
-        connection.execute(update(APP_USER).where(APP_USER.c.user_name == user_name).values(
-            password_hash=hash_password(password), changed_at=now()))
+        _store_password(session, connection, user, password)
         _audit(connection, session.user.user_name, "alteration", "set password",
                {"user_name": user_name})
         if keyfile is not None:
@@ -390,11 +412,27 @@ def set_password(session: Session, user_name: str, password: str) -> None:
             keyfile.save()
 
 
+def _store_password(session: Session, connection: Connection, user: User,
+                    password: str) -> None:
+    """The user's new password: their row's hash and, on a server, their login's."""
+    if not is_server(connection):
+        connection.execute(update(APP_USER).where(APP_USER.c.user_name == user.user_name)
+                           .values(password_hash=hash_password(password), changed_at=now()))
+        return
+    if sessions.is_login_session(session) and user.user_name == session.user.user_name:
+        logins.set_own_password(connection, user.user_name, password, hash_password(password))
+        sessions.set_engine_password(session.engine, password)
+        return
+    connection.execute(update(APP_USER).where(APP_USER.c.user_name == user.user_name)
+                       .values(password_hash=hash_password(password), changed_at=now()))
+    logins.set_login(connection, user.user_name, password=password)
+
+
 def list_users(session: Session) -> list[User]:
     """Every user, disabled ones included (administrators)."""
     require(session.user, Operation.MANAGE_USERS)
     with session.engine.connect() as connection:
-        rows = connection.execute(select(APP_USER).order_by(APP_USER.c.user_name)).all()
+        rows = connection.execute(select(*SHOWN_COLUMNS).order_by(APP_USER.c.user_name)).all()
     return [user_from_row(r) for r in rows]
 
 

@@ -1,0 +1,146 @@
+"""The database roles, their privileges and the row-level security policies of a server
+(SECURITY.md's roles, enforced by PostgreSQL itself).
+
+- ``ncpi_user``: every application user's login is a member (through its role groups). It may
+  read the figures' tables, every column of ``rso`` but the names (``sql.NAME_COLUMNS``) and of
+  ``management_decision`` but its reason, the views ``rso_named`` and
+  ``management_decision_named``, its own ``app_user`` row (never a password hash), and of the
+  audit log only what the window's change check and the pack's head need (id, time, kind,
+  hashes).
+- One group per application role (``ncpi_offender_manager`` ...): the writes that role may
+  make, each limited by a policy to the caller's scope (``ncpi_may``), which is read from
+  ``app_user`` by ``session_user``.
+- Nobody but the owner writes the audit log: rows are appended through ``ncpi_audit_append``.
+- ``register_cache`` and ``register_version`` (the SQLite start-up copy) are not granted.
+"""
+
+from __future__ import annotations
+
+from ncpi_desktop.domain.security import Role
+from ncpi_desktop.storage.server.sql import DECISION_TEXT, NAME_COLUMNS
+
+BASE = "ncpi_user"
+#: The database group of each application role.
+GROUPS: dict[Role, str] = {role: f"ncpi_{role.value}" for role in Role}
+
+_OM, _SUP, _MGR = (GROUPS[Role.OFFENDER_MANAGER], GROUPS[Role.SUPERVISOR], GROUPS[Role.MANAGER])
+_ADMIN = GROUPS[Role.ADMINISTRATOR]
+_RECORDERS = f"{_OM}, {_SUP}, {_MGR}"
+_SUPERVISORS = f"{_SUP}, {_MGR}"
+_IMPORTERS = f"{_MGR}, {_ADMIN}"
+
+#: Tables every user reads whole (rows and columns).
+READ_WHOLE = ("manager", "allocation", "visit", "arms", "civil_order", "policy_value",
+              "manager_absence", "alembic_version")
+#: Tables with row-level security.
+RLS_TABLES = ("rso", "manager", "allocation", "visit", "arms", "civil_order",
+              "management_decision", "policy_value", "manager_absence", "app_user")
+#: The tables an import writes (managers and administrators).
+IMPORTED = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
+            "management_decision", "manager_absence")
+#: Audit columns every user may read.
+AUDIT_PUBLIC = ("id", "at", "kind", "prev_hash", "hash")
+#: app_user's columns but the hash.
+USER_COLUMNS = ("user_name", "display_name", "roles", "scope", "manager_id", "active",
+                "created_at", "changed_at")
+
+
+def roles() -> list[str]:
+    """The groups, each a member of ``ncpi_user`` (created once per cluster)."""
+    out = [_create_role(BASE)]
+    for group in GROUPS.values():
+        out.append(_create_role(group))
+        out.append(f"GRANT {BASE} TO {group}")
+    return out
+
+
+def _create_role(name: str) -> str:
+    return (f"DO $$ BEGIN IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{name}') THEN "
+            f"CREATE ROLE {name} NOLOGIN; END IF; END $$")
+
+
+def grants(schema: str, rso_columns: list[str], decision_columns: list[str]) -> list[str]:
+    """Revoke what the groups had, then grant what each may do."""
+    everyone = ", ".join([BASE, *GROUPS.values()])
+    readable = ", ".join(c for c in rso_columns if c not in NAME_COLUMNS)
+    decisions = ", ".join(c for c in decision_columns if c != DECISION_TEXT)
+    out = [f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM PUBLIC, {everyone}",
+           f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM PUBLIC, {everyone}",
+           f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {schema} FROM PUBLIC, {everyone}",
+           f"GRANT USAGE ON SCHEMA {schema} TO {BASE}",
+           f"GRANT SELECT ON {', '.join(READ_WHOLE)} TO {BASE}",
+           f"GRANT SELECT ({readable}) ON rso TO {BASE}",
+           f"GRANT SELECT ON rso_named TO {BASE}",
+           f"GRANT SELECT ({decisions}) ON management_decision TO {BASE}",
+           f"GRANT SELECT ON management_decision_named TO {BASE}",
+           f"GRANT SELECT ({', '.join(AUDIT_PUBLIC)}) ON audit TO {BASE}",
+           f"GRANT SELECT ON audit TO {_ADMIN}, {_MGR}",
+           f"GRANT SELECT ({', '.join(USER_COLUMNS)}) ON app_user TO {BASE}",
+           f"GRANT INSERT, UPDATE ON app_user TO {_ADMIN}",
+           f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {BASE}",
+           f"GRANT USAGE ON ALL SEQUENCES IN SCHEMA {schema} TO {_RECORDERS}, {_ADMIN}",
+           # the audit's ids are taken by ncpi_audit_append alone
+           f"DO $$ BEGIN EXECUTE format('REVOKE ALL ON SEQUENCE %s FROM {_RECORDERS}, "
+           f"{_ADMIN}', pg_get_serial_sequence('audit', 'id')); END $$",
+           f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC",
+           # Offender managers and up: records for RSOs they may record for (policies).
+           f"GRANT INSERT, DELETE ON visit, arms, civil_order TO {_RECORDERS}",
+           # Supervisors and managers: moves, decisions, leaving and absent managers.
+           f"GRANT UPDATE (manager_id, team, management) ON rso TO {_SUPERVISORS}",
+           f"GRANT INSERT, UPDATE, DELETE ON allocation, management_decision, manager_absence "
+           f"TO {_SUPERVISORS}",
+           f"GRANT UPDATE (active) ON manager TO {_SUPERVISORS}",
+           # Managers and administrators: imports (the application checks what else).
+           f"GRANT INSERT, UPDATE ON {', '.join(IMPORTED)} TO {_IMPORTERS}",
+           f"GRANT INSERT, UPDATE, DELETE ON policy_value TO {_ADMIN}"]
+    return out
+
+
+def policies() -> list[str]:
+    """Row-level security: reads of whole tables, writes within scope."""
+    out: list[str] = []
+    for table in RLS_TABLES:
+        out.append(f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY")
+        out.append(f"DO $$ DECLARE p record; BEGIN FOR p IN SELECT policyname FROM pg_policies "
+                   f"WHERE tablename = '{table}' AND policyname LIKE 'ncpi_%' LOOP "
+                   f"EXECUTE format('DROP POLICY %I ON {table}', p.policyname); END LOOP; "
+                   f"END $$")
+        if table != "app_user":
+            out.append(f"CREATE POLICY ncpi_read ON {table} FOR SELECT TO {BASE} USING (true)")
+    rso_place = "bcu, team, manager_id, neighbourhood"
+    out += [
+        # app_user: one's own row; administrators every row, and add and change users.
+        f"CREATE POLICY ncpi_own ON app_user FOR SELECT TO {BASE} "
+        f"USING (user_name = session_user::text)",
+        f"CREATE POLICY ncpi_admin ON app_user FOR ALL TO {_ADMIN} USING (true) "
+        f"WITH CHECK (true)",
+        # rso: supervisors move RSOs in scope, to a holder in scope: a manager in scope, or
+        # a team pool in scope.
+        f"CREATE POLICY ncpi_move ON rso FOR UPDATE TO {_SUPERVISORS} "
+        f"USING (ncpi_may('supervise', {rso_place})) "
+        f"WITH CHECK (CASE WHEN manager_id IS NULL "
+        f"THEN ncpi_may('supervise', bcu, team, NULL, neighbourhood) "
+        f"ELSE ncpi_may_manager('supervise', manager_id) END)",
+        f"CREATE POLICY ncpi_move ON allocation FOR ALL TO {_SUPERVISORS} "
+        f"USING (ncpi_may_rso('supervise', rso_id)) "
+        f"WITH CHECK (ncpi_may_rso('supervise', rso_id))",
+        f"CREATE POLICY ncpi_decide ON management_decision FOR ALL TO {_SUPERVISORS} "
+        f"USING (ncpi_may_rso('supervise', rso_id)) "
+        f"WITH CHECK (ncpi_may_rso('supervise', rso_id))",
+        f"CREATE POLICY ncpi_leave ON manager FOR UPDATE TO {_SUPERVISORS} "
+        f"USING (ncpi_may_manager('supervise', manager_id)) "
+        f"WITH CHECK (ncpi_may_manager('supervise', manager_id))",
+        f"CREATE POLICY ncpi_absent ON manager_absence FOR ALL TO {_SUPERVISORS} "
+        f"USING (ncpi_may_manager('supervise', manager_id)) "
+        f"WITH CHECK (ncpi_may_manager('supervise', manager_id))",
+        f"CREATE POLICY ncpi_policy ON policy_value FOR ALL TO {_ADMIN} USING (true) "
+        f"WITH CHECK (true)",
+    ]
+    for table in ("visit", "arms", "civil_order"):
+        out.append(f"CREATE POLICY ncpi_record ON {table} FOR ALL TO {_RECORDERS} "
+                   f"USING (ncpi_may_rso('record', rso_id)) "
+                   f"WITH CHECK (ncpi_may_rso('record', rso_id))")
+    for table in IMPORTED:
+        out.append(f"CREATE POLICY ncpi_import ON {table} FOR ALL TO {_IMPORTERS} "
+                   f"USING (true) WITH CHECK (true)")
+    return out
