@@ -63,10 +63,16 @@ _MOVES = frozenset({"reassign", "apply moves", "manager leaving", "manager absen
                     "hand back"})
 _DONE = {"record visit": "visit recorded", "record ARMS": "ARMS assessment recorded",
          "record order": "order recorded", "record decision": "decision recorded",
-         "set policy": "changed"}
+         "set policy": "changed", "record event": "event recorded",
+         "record referral": "referral recorded", "record review": "case review recorded",
+         "add review action": "review action added",
+         "complete review action": "review action completed"}
 _UNDONE = {"record visit": "visit removed", "record ARMS": "ARMS assessment removed",
            "record order": "order removed", "record decision": "decision removed",
-           "set policy": "changed back"}
+           "set policy": "changed back", "record event": "event removed",
+         "record referral": "referral removed", "record review": "case review removed",
+         "add review action": "review action removed",
+         "complete review action": "review action reopened"}
 
 
 # --- the transaction and its locks --------------------------------------------------------------
