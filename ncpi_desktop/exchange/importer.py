@@ -10,6 +10,13 @@ of holder (manager, or team pool for an RSO with no manager) closes the RSO's op
 opens a new one with the reason "import". One audit row (kind "collection", naming every RSO
 the extract names) records the import.
 
+Every RSO whose row the import adds or changes, or whose ARMS assessments or civil orders it adds
+or changes, has its ``rso.version`` moved on by one in the import's transaction (one executemany
+UPDATE), as a named operation's record would (``storage.operations.guard``): a window that read
+the register before the import then has its next write refused (``StaleWrite``) rather than
+writing over what it never saw. Visits, events, referrals and reviews leave it, as their
+operations do.
+
 On SQLite the import's transaction runs with foreign-key checks off (``bulk.foreign_keys_off``):
 validation has already checked every reference (a visit's rso_id, an RSO's manager_id) against
 the extract and the database, so the per-row look-ups would only repeat it (national extract:
@@ -34,7 +41,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import bindparam, case, column, select, table, update
+from sqlalchemy import bindparam, case, column, literal_column, select, table, update
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel
 
@@ -65,6 +72,8 @@ CHUNK_ROWS = 50_000
 #: the insert instead of being updated row by row.
 REINDEX_MIN_ROWS = 50_000
 
+#: The tables whose added or changed rows move their RSO's version on (see above).
+VERSIONED_TABLES = frozenset({"rso", "arms", "civil_order"})
 _ALLOCATION_COLUMNS = ("rso_id", "manager_id", "team", "starts_on", "ends_on", "reason", "actor",
                        "recorded_at")
 
@@ -215,6 +224,7 @@ class _Run:
             self.write(plan)
             if name == "offenders":
                 self.write_allocations(plan, holders)
+        self.bump_versions(_rsos_changed(plans))
         append(connection, self.actor, "collection", "import", _rsos_named(plans),
                {"before": {"source": extract.source},
                 "after": {"source": extract.source,
@@ -285,11 +295,30 @@ class _Run:
                           defer_indexes_from=len(frame) + 1,  # the history may be long
                           progress=self.rows_note("allocations"))
 
+    def bump_versions(self, rso_ids: list[str]) -> None:
+        """Add one to the version of each of ``rso_ids`` (executemany, in chunks)."""
+        if not rso_ids:
+            return
+        target = untyped_table("rso", ("rso_id", "version"))
+        statement = update(target).where(target.c.rso_id == bindparam("key_rso_id")).values(
+            version=target.c.version + literal_column("1"))  # no bound 1: executemany
+        self.executemany(statement, {"key_rso_id": rso_ids}, "RSO versions")
+
     def executemany(self, statement: Any, values: dict[str, list[Any]], what: str) -> None:
         """Run ``statement`` once per row of ``values`` through the driver's executemany, in
         chunks (``storage.bulk.execute_many``)."""
         bulk.execute_many(self.connection, statement, values, chunk=CHUNK_ROWS,
                           progress=self.rows_note(what))
+
+
+def _rsos_changed(plans: dict[str, Plan]) -> list[str]:
+    """The RSOs whose row, ARMS assessments or civil orders the import adds or changes."""
+    ids: set[str] = set()
+    for plan in plans.values():
+        if plan.spec.db_table in VERSIONED_TABLES and "rso_id" in plan.frame:
+            written = plan.frame["rso_id"][plan.added | plan.updated]
+            ids.update(written.dropna().astype(str))
+    return sorted(ids)
 
 
 def _rsos_named(plans: dict[str, Plan]) -> list[str]:

@@ -39,6 +39,7 @@ from ncpi_desktop.ui.core.settings import (
     recent_databases,
 )
 from ncpi_desktop.ui.dialogs.first_run import FirstRunDialog, FirstRunServices, NewDatabase
+from ncpi_desktop.ui.dialogs.offline import FirstCopy, FirstCopyDialog, default_scope
 from ncpi_desktop.ui.dialogs.sign_in import ask_sign_in
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.menus.offline import locked_copy_gate
@@ -206,7 +207,8 @@ def first_run_services(demo_path: Path | None = None,
                        parent: QWidget | None = None) -> FirstRunServices:
     """The real ways in: ``storage.users.create_database`` (as ``ncpi-desktop init``), a
     sign-in to the chosen database, the demo (built at ``demo_path`` when missing, then signed
-    in as its manager)."""
+    in as its manager), an offline copy from a server (``FirstCopyDialog``, then
+    ``take_first_copy``)."""
     from ncpi_desktop.storage.users import NewUser, create_database
 
     demo_at = demo_path or demo_database_path()
@@ -234,8 +236,40 @@ def first_run_services(demo_path: Path | None = None,
             build_demo(demo_at, "lancashire-2017")
         return sign_in(demo_at, DEMO_USER, DEMO_PASSWORD)
 
-    return FirstRunServices(create=create, open=open_one, demo=demo,
+    def offline() -> Session | None:
+        dialog = FirstCopyDialog(take_first_copy, str(default_database_path().parent
+                                                      / "offline.db"), parent)
+        try:
+            return dialog.session if dialog.exec() == FirstCopyDialog.DialogCode.Accepted \
+                else None
+        finally:
+            dialog.deleteLater()
+
+    return FirstRunServices(create=create, open=open_one, demo=demo, offline=offline,
                             default_location=str(default_database_path()))
+
+
+def take_first_copy(wanted: FirstCopy) -> Session:
+    """Sign in to the source (a wrong password or an unknown user is said before anything is
+    written), take the copy of the scope asked (blank: the user's own caseload, team or BCU)
+    with ``storage.offline.take_offline``, then sign in to the copy."""
+    from ncpi_desktop.storage.offline import take_offline
+    from ncpi_desktop.storage.users import sign_out
+
+    source = wanted.source
+    if "://" not in source:
+        source = str(Path(source).expanduser())
+    checked = sign_in(source, wanted.user_name, wanted.password)
+    try:
+        scope = wanted.scope or default_scope(checked.user)
+    finally:
+        sign_out(checked)  # type: ignore[arg-type]
+    if not scope:
+        raise ValueError("Give the scope to take: caseload:ID, team:NAME or bcu:NAME")
+    out = Path(wanted.out).expanduser()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    path = take_offline(source, scope, out, wanted.user_name, wanted.password)
+    return sign_in(path, wanted.user_name, wanted.password)
 
 
 # --- the selftest (``cli_selftest``): the window as the installed application builds it ------

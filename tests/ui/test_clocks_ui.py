@@ -8,8 +8,11 @@ from datetime import date, timedelta
 
 from builders import AS_AT
 from PySide6.QtCore import Qt
+from sqlalchemy import text
 from test_record_dialogs import (  # noqa: F401 - the fixtures
+    FORCE_MANAGER,
     open_dialog,
+    refusals,
     review,
     review_engine,
     select_rso,
@@ -18,6 +21,7 @@ from test_record_dialogs import (  # noqa: F401 - the fixtures
 )
 from test_review_pages import column, review_file  # noqa: F401 - the session fixture
 
+from ncpi_desktop.storage.operations import reassign
 from ncpi_desktop.ui.dialogs.record import RecordEventDialog, RecordReferralDialog
 
 
@@ -77,3 +81,24 @@ def test_a_referral_stops_the_referral_clock(qtbot, window, review) -> None:  # 
     assert column(page.clocks_model, "clock_name") == ["Home visit"]
     assert column(page.clocks_model, "days_left") == ["5"]
     assert date.today() >= AS_AT
+
+
+def test_an_event_is_refused_when_the_rso_changed_since_the_window_read_it(
+        qtbot, window, review, review_engine, refusals) -> None:  # noqa: F811
+    """Another user moves the RSO after the window read it: recording an event is refused,
+    nothing is written, and the user is told who moved it."""
+    page = review.visits_page
+    select_rso(window, page, page.visits_view, "LATE")
+    dialog = open_dialog(qtbot, review, "event")
+    with review_engine.connect() as c:
+        holder = c.execute(text("SELECT manager_id FROM rso WHERE rso_id = 'LATE'")).scalar()
+        other = c.execute(text("SELECT manager_id FROM manager WHERE manager_id != :h "
+                               "ORDER BY 1 LIMIT 1"), {"h": holder}).scalar()
+        events = c.execute(text("SELECT count(*) FROM event")).scalar()
+    reassign(review_engine, ["LATE"], other, "their move", FORCE_MANAGER, on=AS_AT)
+    set_date(dialog.date_edit, AS_AT - timedelta(days=10))
+    qtbot.mouseClick(dialog.record_button, Qt.MouseButton.LeftButton)
+    said = " ".join([*refusals, dialog.error_label.text()])
+    assert f"LATE is now held by {other}" in said, said
+    with review_engine.connect() as c:
+        assert c.execute(text("SELECT count(*) FROM event")).scalar() == events

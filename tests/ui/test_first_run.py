@@ -8,10 +8,15 @@ import shutil
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
+from offline_world import PASSWORD as OFFLINE_PASSWORD
+from offline_world import write_source
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QApplication
+from sqlalchemy import text
 
 from ncpi_desktop.cli_users import FIRST_ROLES as INIT_ROLES
 from ncpi_desktop.domain.security import MIN_PASSWORD_LENGTH, Role
+from ncpi_desktop.storage import offline
 from ncpi_desktop.storage.keys import keys_path
 from ncpi_desktop.storage.users import list_users, sign_in, sign_out
 from ncpi_desktop.ui import app
@@ -22,6 +27,7 @@ from ncpi_desktop.ui.dialogs.first_run import (
     NewDatabase,
     QFileDialog,
 )
+from ncpi_desktop.ui.dialogs.offline import FirstCopyDialog
 
 PASSWORD = "a long password 1"
 
@@ -225,3 +231,58 @@ def test_the_database_opened_last_is_opened_again(no_default, settings, tmp_path
     no_default.write_bytes(b"")
     settings.clear()
     assert app.startup_target(None, settings) == str(no_default)
+
+
+# --- an offline copy from a server ---------------------------------------------------------
+
+def take_a_copy(qtbot, dialog: FirstRunDialog, *, source: str, user: str, password: str,
+                scope: str, out: str) -> FirstCopyDialog:
+    """Click "Take an offline copy", fill its dialog and press Take (once it is open)."""
+    seen: list[FirstCopyDialog] = []
+
+    def fill() -> None:
+        copy = QApplication.activeModalWidget()
+        assert isinstance(copy, FirstCopyDialog)
+        seen.append(copy)
+        copy.source_edit.setText(source)
+        copy.user_edit.setText(user)
+        copy.password_edit.setText(password)
+        copy.scope_edit.setText(scope)
+        copy.out_edit.setText(out)
+        copy.ok_button.click()
+        if copy.isVisible():  # refused: keep what it said, then cancel
+            seen.append(copy.message.text())  # type: ignore[arg-type]
+            copy.reject()
+
+    QTimer.singleShot(0, fill)
+    dialog.offline_button.click()
+    qtbot.waitUntil(lambda: bool(seen))
+    return seen  # type: ignore[return-value]
+
+
+def test_an_offline_copy_is_taken_from_the_source_and_signed_in_to(dialog_of, qtbot,
+                                                                   tmp_path: Path) -> None:
+    source = write_source(str(tmp_path / "source.sqlite3"))
+    dialog = dialog_of(app.first_run_services(tmp_path / "demo.sqlite3"))
+    assert dialog.offline_button.isEnabled()
+    out = tmp_path / "laptop" / "copy.db"
+    take_a_copy(qtbot, dialog, source=source, user="om.a", password=OFFLINE_PASSWORD,
+                scope="", out=str(out))  # blank: om.a's own caseload
+    session = dialog.session
+    assert session is not None and session.user.user_name == "om.a"
+    assert Path(session.target) == out and keys_path(out).exists()
+    with session.engine.connect() as c:
+        held = {r[0] for r in c.execute(text("SELECT DISTINCT manager_id FROM rso")).all()}
+    assert held == {"A"}
+    assert offline.info(session.engine) is not None
+    sign_out(session)
+
+
+def test_a_wrong_password_is_said_and_nothing_is_taken(dialog_of, qtbot, tmp_path: Path) -> None:
+    source = write_source(str(tmp_path / "source.sqlite3"))
+    dialog = dialog_of(app.first_run_services(tmp_path / "demo.sqlite3"))
+    out = tmp_path / "copy.db"
+    said = take_a_copy(qtbot, dialog, source=source, user="om.a", password="not it at all",
+                       scope="caseload:A", out=str(out))
+    assert len(said) == 2 and "password" in said[1].lower(), said
+    assert not out.exists() and dialog.session is None and dialog.isVisible()

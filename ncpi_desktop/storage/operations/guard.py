@@ -41,7 +41,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.formats import uk_date
@@ -63,10 +63,16 @@ _MOVES = frozenset({"reassign", "apply moves", "manager leaving", "manager absen
                     "hand back"})
 _DONE = {"record visit": "visit recorded", "record ARMS": "ARMS assessment recorded",
          "record order": "order recorded", "record decision": "decision recorded",
-         "set policy": "changed"}
+         "set policy": "changed", "import": "imported", "record event": "event recorded",
+         "record referral": "referral recorded", "record review": "case review recorded",
+         "add review action": "review action added",
+         "complete review action": "review action completed"}
 _UNDONE = {"record visit": "visit removed", "record ARMS": "ARMS assessment removed",
            "record order": "order removed", "record decision": "decision removed",
-           "set policy": "changed back"}
+           "set policy": "changed back", "record event": "event removed",
+         "record referral": "referral removed", "record review": "case review removed",
+         "add review action": "review action removed",
+         "complete review action": "review action reopened"}
 
 
 # --- the transaction and its locks --------------------------------------------------------------
@@ -218,10 +224,11 @@ def changed_by(connection: Connection, rso_id: str) -> str:
 
 def last_change(connection: Connection, rso_id: str | None = None, *,
                 policy: bool = False) -> dict[str, Any] | None:
-    """The latest alteration in the audit naming ``rso_id`` (or, with ``policy``, changing the
-    policy values): its actor, time and operation; None if there is none."""
-    query = select(AUDIT.c.actor, AUDIT.c.at, AUDIT.c.operation).where(
-        AUDIT.c.kind == "alteration")
+    """The latest alteration (or import) in the audit naming ``rso_id`` (or, with ``policy``,
+    changing the policy values): its actor, time and operation; None if there is none."""
+    query = select(AUDIT.c.actor, AUDIT.c.at, AUDIT.c.operation).where(or_(
+        AUDIT.c.kind == "alteration",
+        and_(AUDIT.c.kind == "collection", AUDIT.c.operation == "import")))
     if policy:
         query = query.where(AUDIT.c.operation.contains("set policy"))
     else:

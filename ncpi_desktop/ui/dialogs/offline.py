@@ -6,7 +6,9 @@ while it is locked for want of a sync."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -27,6 +29,8 @@ from PySide6.QtWidgets import (
 
 from ncpi_desktop.domain.security import ScopeKind, User
 from ncpi_desktop.formats import uk_date
+from ncpi_desktop.ui.core.context import one_line
+from ncpi_desktop.ui.core.session import REFUSALS
 
 COPY_FILTER = "Offline copies (*.db *.sqlite3);;All files (*)"
 
@@ -50,39 +54,39 @@ class TakeOfflineDialog(QDialog):
     """What to take offline (a scope), the new file, and the user's password (which unlocks the
     copy: the window does not keep it)."""
 
-    def __init__(self, source: str, user: User, parent: QWidget | None = None) -> None:
+    def __init__(self, source: str, user: User | None, parent: QWidget | None = None, *,
+                 intro: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Take offline")
         self.setObjectName("take_offline")
         layout = QVBoxLayout(self)
-        intro = QLabel(f"An encrypted copy of part of {source} for {user.user_name} to work on "
-                       f"with no network. Sync it back with File › Sync now.")
-        intro.setWordWrap(True)
-        layout.addWidget(intro)
-        form = QFormLayout()
-        self.scope_edit = QLineEdit(default_scope(user))
+        if intro is None:
+            name = user.user_name if user is not None else "you"
+            intro = (f"An encrypted copy of part of {source} for {name} to work on with no "
+                     f"network. Sync it back with File › Sync now.")
+        self.intro = QLabel(intro)
+        self.intro.setWordWrap(True)
+        layout.addWidget(self.intro)
+        self.form = form = QFormLayout()
+        self.scope_edit = QLineEdit(default_scope(user) if user is not None else "")
         self.scope_edit.setPlaceholderText("caseload:OM009, team:East 1 or bcu:East")
         self.scope_edit.setAccessibleName("Scope to take")
         form.addRow("&Scope:", self.scope_edit)
         self.out_edit = QLineEdit()
         self.out_edit.setAccessibleName("Offline copy file")
-        browse = QPushButton("&Browse…")
-        browse.clicked.connect(self._browse)
-        row = QHBoxLayout()
-        row.addWidget(self.out_edit)
-        row.addWidget(browse)
-        form.addRow("&File:", row)
+        form.addRow("&File:", _with_browse(self.out_edit, self._browse))
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setAccessibleName("Your password")
         form.addRow("Your &password:", self.password_edit)
         layout.addLayout(form)
-        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
-                                   | QDialogButtonBox.StandardButton.Cancel)
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("&Take offline")
-        buttons.accepted.connect(self.accept)
-        buttons.rejected.connect(self.reject)
-        layout.addWidget(buttons)
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                        | QDialogButtonBox.StandardButton.Cancel)
+        self.ok_button = self.buttons.button(QDialogButtonBox.StandardButton.Ok)
+        self.ok_button.setText("&Take offline")
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout.addWidget(self.buttons)
 
     def _browse(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Offline copy", "", COPY_FILTER)
@@ -93,6 +97,90 @@ class TakeOfflineDialog(QDialog):
         """(scope, file, password) as given."""
         return (self.scope_edit.text().strip(), self.out_edit.text().strip(),
                 self.password_edit.text())
+
+
+def _with_browse(edit: QLineEdit, browse: Callable[[], None]) -> QHBoxLayout:
+    """``edit`` with a Browse… button beside it."""
+    button = QPushButton("&Browse…")
+    button.setAutoDefault(False)
+    button.clicked.connect(browse)
+    row = QHBoxLayout()
+    row.addWidget(edit)
+    row.addWidget(button)
+    return row
+
+
+@dataclass(frozen=True)
+class FirstCopy:
+    """What the first run's offline copy asks: the source (a SQLite file or a PostgreSQL URL),
+    who signs in to it and their password, the scope ("" for the user's own caseload, team or
+    BCU) and the new file."""
+
+    source: str
+    user_name: str
+    password: str
+    scope: str
+    out: str
+
+
+class FirstCopyDialog(TakeOfflineDialog):
+    """The first run's "Take an offline copy from a server": ``TakeOfflineDialog`` with the
+    source and the user name above its rows. OK tries ``take`` (sign in to the source, take the
+    copy, sign in to it); a refusal is said in the dialog, which stays; ``session`` once
+    accepted."""
+
+    def __init__(self, take: Callable[[FirstCopy], Any], out: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__("", None, parent, intro=(
+            "An encrypted copy of your caseload, team or BCU from the shared server (or a "
+            "register file), to work on with no network. Sync it back with File › Sync now."))
+        self.setWindowTitle("Take an offline copy")
+        self.setObjectName("first_copy")
+        self._take = take
+        self.session: Any = None
+        self.source_edit = QLineEdit()
+        self.source_edit.setPlaceholderText("postgresql://server/ncpi or a register file")
+        self.source_edit.setAccessibleName("Source")
+        self.user_edit = QLineEdit()
+        self.user_edit.setAccessibleName("User name")
+        self.form.insertRow(0, "S&ource:", _with_browse(self.source_edit, self._browse_source))
+        self.form.insertRow(1, "&User name:", self.user_edit)
+        self.scope_edit.setPlaceholderText("Blank: your own caseload, team or BCU")
+        self.out_edit.setText(out)
+        self.message = QLabel("")
+        self.message.setAccessibleName("Why it was not taken")
+        self.message.setWordWrap(True)
+        self.layout().insertWidget(2, self.message)
+        self.ok_button.setText("&Take and sign in")
+
+    def _browse_source(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Source register", "", COPY_FILTER)
+        if path:
+            self.source_edit.setText(path)
+
+    def copy(self) -> FirstCopy:
+        scope, out, password = self.values()
+        return FirstCopy(self.source_edit.text().strip(), self.user_edit.text().strip(),
+                         password, scope, out)
+
+    def say(self, text: str) -> None:
+        self.message.setText(text)
+
+    def accept(self) -> None:
+        wanted = self.copy()
+        if not (wanted.source and wanted.user_name and wanted.password and wanted.out):
+            self.say("Give the source, your user name, your password and the copy's file.")
+            return
+        self.say("Taking the copy…")
+        self.message.repaint()
+        try:
+            session = self._take(wanted)
+        except REFUSALS as refused:
+            self.say(one_line(refused))
+            return
+        if session is not None:
+            self.session = session
+            super().accept()
 
 
 class PasswordDialog(QDialog):

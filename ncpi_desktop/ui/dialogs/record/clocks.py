@@ -57,8 +57,9 @@ class RecordEventDialog(RecordDialog):
         event_type = self.type_combo.currentData()
         occurred_on = self.date_edit.date().toPython()
         at_risk = self.child_check.isChecked()
+        seen = self.seen_for(rso_id)
         return lambda engine, actor: record_event(engine, rso_id, event_type, occurred_on,
-                                                  actor, child_at_risk=at_risk)
+                                                  actor, child_at_risk=at_risk, seen=seen)
 
 
 class RecordReferralDialog(RecordDialog):
@@ -84,4 +85,6 @@ class RecordReferralDialog(RecordDialog):
     def operation(self, rso_id: RsoId) -> Operation:
         referred_on = self.date_edit.date().toPython()
         to = self.to_edit.text()
-        return lambda engine, actor: record_referral(engine, rso_id, referred_on, actor, to=to)
+        seen = self.seen_for(rso_id)
+        return lambda engine, actor: record_referral(engine, rso_id, referred_on, actor, to=to,
+                                                     seen=seen)

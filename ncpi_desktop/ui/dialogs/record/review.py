@@ -117,5 +117,6 @@ class RecordReviewDialog(RecordDialog):
         grade = self.grade_combo.currentData()
         findings = self.findings_edit.toPlainText()
         actions = self.actions
+        seen = self.seen_for(rso_id)
         return lambda engine, user: record_review(engine, rso_id, reviewed_on, grade, findings,
-                                                  user, actions=actions)
+                                                  user, actions=actions, seen=seen)
