@@ -151,7 +151,8 @@ def _read_zip(path: Path, extract: Extract, budget: Budget) -> None:
     extract.kind = "zip"
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError) as exc:
+        # NotImplementedError: a damaged header claiming a zip version Python cannot read.
         raise ExtractUnusable(f"{path.name} is not a readable .zip file") from exc
     with archive:
         by_folder: dict[str, list[zipfile.ZipInfo]] = {}

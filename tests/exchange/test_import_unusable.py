@@ -31,6 +31,20 @@ def test_a_corrupt_zip_is_unusable_input_not_a_traceback(tmp_path, capsys):
     assert not (tmp_path / "r.sqlite3").exists()
 
 
+def test_a_zip_claiming_a_version_python_cannot_read_is_unusable_input(tmp_path, capsys):
+    """A damaged central directory naming a zip version above 6.3 (zipfile raises
+    NotImplementedError) is refused as unusable, not a crash (exit 70)."""
+    path = write_zip(tmp_path / "x.zip")
+    data = bytearray(path.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 6] = 84  # version needed to extract: 8.4
+    path.write_bytes(bytes(data))
+    assert main(["import", str(path), "--db", str(tmp_path / "r.sqlite3")]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        "ncpi-desktop: x.zip is not a readable .zip file"]
+    assert not (tmp_path / "r.sqlite3").exists()
+
+
 def _rewritten(source: Path, target: Path, part: str, change) -> Path:
     with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w") as new:
         for member in old.infolist():
