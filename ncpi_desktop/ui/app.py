@@ -304,10 +304,13 @@ def painted_colours(widget: QWidget, grid: int = 24) -> int:
 
 
 def every_page(window: MainWindow) -> Iterator[tuple[str, int]]:
-    """Each page of ``window`` made current and painted in turn: (its title, the colours it
-    painted, ``painted_colours``)."""
+    """Each page of ``window`` the signed-in user is shown (its tab visible) made current and
+    painted in turn: (its title, the colours it painted, ``painted_colours``)."""
     application().processEvents()
+    tabs = window.tabs
     for page in window.pages:
+        if not tabs.isTabVisible(tabs.indexOf(page)):
+            continue
         window.tabs.setCurrentWidget(page)
         for _ in range(3):
             application().processEvents()
