@@ -16,10 +16,11 @@ from ncpi_desktop.storage.server.logins import functions as login_functions
 #: date of birth (outside scope: the year only, 1 July, for age-based figures) and free text.
 NAME_COLUMNS = ("family_name", "given_names", "date_of_birth", "visit_interval_reason")
 #: Free-text columns of other tables withheld from the triggers' audit rows as well.
-HIDDEN_IN_AUDIT = (*NAME_COLUMNS, "reason", "password_hash")
+HIDDEN_IN_AUDIT = (*NAME_COLUMNS, "reason", "findings", "text", "password_hash")
 #: The tables of the register whose every change the server audits.
 AUDITED_TABLES = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
-                  "management_decision", "manager_absence", "policy_value", "app_user")
+                  "management_decision", "manager_absence", "policy_value", "app_user",
+                  "event", "referral", "case_review", "review_action", "offline_applied")
 #: Rows a trigger's audit row lists before and after; a larger statement is counted only.
 AUDIT_ROWS_SHOWN = 20
 
@@ -84,6 +85,11 @@ CREATE OR REPLACE FUNCTION ncpi_may_manager(what text, p_manager text) RETURNS b
 LANGUAGE sql STABLE {definer} AS $$
   SELECT coalesce((SELECT ncpi_may(what, m.bcu, m.team, m.manager_id, NULL)
                    FROM manager m WHERE m.manager_id = p_manager), false)
+$$""",
+        f"""
+CREATE OR REPLACE FUNCTION ncpi_may_review(what text, p_review text) RETURNS boolean
+LANGUAGE sql STABLE {definer} AS $$
+  SELECT ncpi_may_rso(what, (SELECT q.rso_id FROM case_review q WHERE q.review_id = p_review))
 $$""",
         # The view's one row of scope: kind 'all' (names of every RSO), 'none', or a kind
         # and its values. Called once per read of the view, not per row.
@@ -200,8 +206,17 @@ def triggers() -> list[str]:
     return out
 
 
-#: The free-text column of ``management_decision`` its view gives only within scope.
-DECISION_TEXT = "reason"
+#: The free-text column of each table whose view (``TABLE_named``) gives it only for RSOs in the
+#: caller's scope: a decision's reason, a case review's findings, a review action's text.
+WITHHELD_TEXT = {"management_decision": "reason", "case_review": "findings",
+                 "review_action": "text"}
+#: How each of those tables reaches its RSO (alias ``d``; the RSO is ``r``).
+_TEXT_JOINS = {
+    "management_decision": "LEFT JOIN rso r ON r.rso_id = d.rso_id",
+    "case_review": "LEFT JOIN rso r ON r.rso_id = d.rso_id",
+    "review_action": "LEFT JOIN case_review q ON q.review_id = d.review_id "
+                     "LEFT JOIN rso r ON r.rso_id = q.rso_id",
+}
 _SEES = ("(s.kind = 'all' OR (s.kind = 'bcu' AND r.bcu = ANY(s.vals))"
             " OR (s.kind = 'team' AND r.team = ANY(s.vals))"
             " OR (s.kind = 'caseload' AND r.manager_id = ANY(s.vals))"
@@ -227,11 +242,15 @@ def named_view(columns: list[str]) -> list[str]:
             + ", ".join(selected) + " FROM rso r CROSS JOIN ncpi_name_scope() s"]
 
 
-def decisions_view(columns: list[str]) -> list[str]:
-    """Management decisions, their reasons only for RSOs in the caller's scope."""
-    selected = [f"CASE WHEN {_SEES} THEN d.{c} END AS {c}" if c == DECISION_TEXT else f"d.{c}"
-                for c in columns]
-    return ["DROP VIEW IF EXISTS management_decision_named",
-            "CREATE VIEW management_decision_named WITH (security_barrier) AS SELECT "
-            + ", ".join(selected) + " FROM management_decision d LEFT JOIN rso r ON "
-            "r.rso_id = d.rso_id CROSS JOIN ncpi_name_scope() s"]
+def text_views(columns: dict[str, list[str]]) -> list[str]:
+    """For each table of ``WITHHELD_TEXT`` its view ``TABLE_named``: every row, its free text
+    only for RSOs in the caller's scope."""
+    out: list[str] = []
+    for table, hidden in WITHHELD_TEXT.items():
+        selected = [f"CASE WHEN {_SEES} THEN d.{c} END AS {c}" if c == hidden else f"d.{c}"
+                    for c in columns[table]]
+        out += [f"DROP VIEW IF EXISTS {table}_named",
+                f"CREATE VIEW {table}_named WITH (security_barrier) AS SELECT "
+                + ", ".join(selected) + f" FROM {table} d {_TEXT_JOINS[table]} "
+                "CROSS JOIN ncpi_name_scope() s"]
+    return out
