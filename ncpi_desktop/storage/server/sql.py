@@ -109,6 +109,7 @@ BEGIN
   END IF;
 END $$""",
         _append(definer),
+        _last_change(definer),
         _trigger_function(definer),
         *login_functions(definer),
     ]
@@ -149,6 +150,22 @@ BEGIN
           coalesce(v_prev, ''), encode(sha256(convert_to(v_text, 'UTF8')), 'hex'));
   RETURN v_id;
 END $$"""
+
+
+def _last_change(definer: str) -> str:
+    """The latest alteration naming an RSO the caller may record for (or, ``p_policy``,
+    changing the policy values): what a refused write says about who changed it first
+    (``storage.operations.guard.last_change``), for callers who may not read the audit."""
+    return f"""
+CREATE OR REPLACE FUNCTION ncpi_last_change(p_rso text, p_policy boolean) RETURNS SETOF audit
+LANGUAGE sql STABLE {definer} AS $$
+  SELECT a.* FROM audit a
+   WHERE a.kind = 'alteration'
+     AND CASE WHEN p_policy THEN a.operation LIKE '%set policy%'
+              ELSE ncpi_may_rso('record', p_rso)
+                   AND a.rso_ids LIKE '%' || to_json(p_rso)::text || '%' END
+   ORDER BY a.id DESC LIMIT 1
+$$"""
 
 
 def _trigger_function(definer: str) -> str:
