@@ -17,7 +17,16 @@ from sqlalchemy.engine import make_url
 
 from ncpi_desktop.cli import main
 from ncpi_desktop.domain.enums import ArmsOutcome
-from ncpi_desktop.storage.operations import StaleWrite, reassign, record_arms
+from ncpi_desktop.domain.security import NotPermitted
+from ncpi_desktop.storage.operations import (
+    StaleWrite,
+    reassign,
+    record_arms,
+    record_event,
+    record_referral,
+)
+from ncpi_desktop.storage.operations.reviews import ActionSpec, complete_action, record_review
+from ncpi_desktop.storage.review_history import load_review_actions
 from ncpi_desktop.storage.users import sign_in, sign_out
 
 pytestmark = pytest.mark.skipif(postgres.available() is not None,
@@ -185,7 +194,7 @@ def test_supervisor_reassigns_in_scope_through_the_application_with_the_version_
                             "m.manager_id AS receiver FROM rso r JOIN manager m ON "
                             "m.bcu = r.bcu AND m.manager_id <> r.manager_id AND m.active AND "
                             "m.role = 'offender_manager' WHERE r.bcu = :b AND r.manager_id "
-                            "IS NOT NULL ORDER BY r.rso_id LIMIT 1", b=bcu)[0]
+                            "<> 'OM009' ORDER BY r.rso_id LIMIT 1", b=bcu)[0]
     start = owner_rows(demo, "SELECT max(id) FROM audit")[0][0]
     session = sign_in(demo[1], "supervisor.east", DEMO_PASSWORD)
     try:
@@ -215,3 +224,44 @@ def test_supervisor_reassigns_in_scope_through_the_application_with_the_version_
                                " AND rso_ids LIKE :r AND id > :s ORDER BY id",
                          r=f'%"{move.rso_id}"%', s=start)
     assert audited and {a for (a,) in audited} == {"supervisor.east"}
+
+
+def test_events_and_reviews_through_the_application_as_logins(demo, places):
+    mine = places["mine"]
+    om = sign_in(demo[1], "om009", DEMO_PASSWORD)
+    try:
+        event = record_event(om.engine, mine, "concern", date(2017, 6, 1), om.user)
+        referral = record_referral(om.engine, mine, date(2017, 6, 2), om.user)
+        referral.undo(om.engine, om.user)
+        with pytest.raises(NotPermitted):
+            record_review(om.engine, mine, date(2017, 6, 3), "good", "Fine", om.user)
+    finally:
+        sign_out(om)
+    assert event.after["last_concern_on"] == date(2017, 6, 1)
+    inside = owner_rows(demo, "SELECT rso_id FROM rso WHERE bcu = (SELECT substr(scope, 5) "
+                              "FROM app_user WHERE user_name = 'supervisor.east') "
+                              "ORDER BY rso_id DESC LIMIT 1")[0][0]
+    supervisor = sign_in(demo[1], "supervisor.east", DEMO_PASSWORD)
+    try:
+        review = record_review(supervisor.engine, inside, date(2017, 6, 3), "requires "
+                               "improvement", "Plan out of date", supervisor.user,
+                               actions=[ActionSpec("Update the plan", "OM009",
+                                                   date(2017, 7, 1))])
+        action_id = review.after["actions"][0]["action_id"]
+        complete_action(supervisor.engine, action_id, date(2017, 6, 20), supervisor.user)
+        with supervisor.engine.connect() as connection:
+            actions = load_review_actions(connection, date(2017, 12, 31))
+    finally:
+        sign_out(supervisor)
+    assert actions.set_index("action_id").loc[action_id, "text"] == "Update the plan"
+    with psql(demo, "analyst") as connection:  # the figures' rows, not the text
+        assert connection.execute("SELECT text FROM review_action_named WHERE action_id = %s",
+                                  (action_id,)).fetchall() == [(None,)]
+    done = owner_rows(demo, "SELECT done_on FROM review_action WHERE action_id = :a",
+                      a=action_id)
+    assert done == [(date(2017, 6, 20),)]
+    operations = {op for (op,) in owner_rows(
+        demo, "SELECT operation FROM audit WHERE actor IN ('om009', 'supervisor.east') "
+              "AND operation LIKE 'server: %'")}
+    assert {"server: insert event", "server: insert referral", "server: delete referral",
+            "server: insert case_review", "server: update review_action"} <= operations
