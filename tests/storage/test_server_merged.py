@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import pandas as pd
 import postgres
 import psycopg
 import pytest
@@ -18,6 +19,8 @@ from sqlalchemy.engine import make_url
 from ncpi_desktop.cli import main
 from ncpi_desktop.domain.enums import ArmsOutcome
 from ncpi_desktop.domain.security import NotPermitted
+from ncpi_desktop.storage.bulk import insert_frame
+from ncpi_desktop.storage.models import Visit
 from ncpi_desktop.storage.operations import (
     StaleWrite,
     reassign,
@@ -265,3 +268,23 @@ def test_events_and_reviews_through_the_application_as_logins(demo, places):
               "AND operation LIKE 'server: %'")}
     assert {"server: insert event", "server: insert referral", "server: delete referral",
             "server: insert case_review", "server: update review_action"} <= operations
+
+
+def test_a_managers_bulk_write_on_the_server_goes_through_the_policies(demo, places):
+    """PostgreSQL refuses COPY into a table with row-level security: an import's rows, written
+    as a manager's own login, are inserted (and audited) instead."""
+    rso = places["other"]
+    frame = pd.DataFrame({"visit_id": ["BULK-1", "BULK-2"], "rso_id": [rso, rso],
+                          "visited_on": [date(2017, 8, 1), date(2017, 8, 2)],
+                          "outcome": ["completed", "no_access"], "officers": [2, 2]})
+    session = sign_in(demo[1], "manager", DEMO_PASSWORD)
+    try:
+        with session.engine.begin() as connection:
+            assert insert_frame(connection, Visit.__table__, frame) == 2
+    finally:
+        sign_out(session)
+    assert owner_rows(demo, "SELECT visit_id FROM visit WHERE visit_id LIKE 'BULK-%' "
+                            "ORDER BY visit_id") == [("BULK-1",), ("BULK-2",)]
+    audited = owner_rows(demo, "SELECT actor, rso_ids FROM audit WHERE operation = "
+                               "'server: insert visit' ORDER BY id DESC LIMIT 1")[0]
+    assert audited[0] == "manager" and json.loads(audited[1]) == [rso]
