@@ -19,6 +19,7 @@ from sqlalchemy.engine import make_url
 from ncpi_desktop.cli import main
 from ncpi_desktop.domain.enums import ArmsOutcome
 from ncpi_desktop.domain.security import NotPermitted
+from ncpi_desktop.storage import offline
 from ncpi_desktop.storage.bulk import insert_frame
 from ncpi_desktop.storage.models import Visit
 from ncpi_desktop.storage.operations import (
@@ -27,6 +28,7 @@ from ncpi_desktop.storage.operations import (
     record_arms,
     record_event,
     record_referral,
+    record_visit,
 )
 from ncpi_desktop.storage.operations.reviews import ActionSpec, complete_action, record_review
 from ncpi_desktop.storage.review_history import load_review_actions
@@ -183,10 +185,13 @@ def test_nobody_changes_what_a_sync_applied(demo):
                            "applied_at) VALUES ('PSQL-U1', 'copy-1', 'om009', now())")
         assert refused(connection, "UPDATE offline_applied SET copy_id = 'x'") == "42501"
         assert refused(connection, "DELETE FROM offline_applied") == "42501"
-    with psql(demo, "analyst") as connection:
+        # as themselves only
         assert refused(connection, "INSERT INTO offline_applied (change_uuid, copy_id, actor, "
-                                   "applied_at) VALUES ('PSQL-U2', 'copy-1', 'analyst', now())"
+                                   "applied_at) VALUES ('PSQL-U2', 'copy-1', 'admin', now())"
                        ) == "42501"
+        # and the audit rows of a sync's own transaction only are re-dated
+        assert refused(connection, "SELECT ncpi_audit_restamp(0, now(), 'x')") == "42501"
+    assert owner_rows(demo, "SELECT change_uuid FROM offline_applied") == [("PSQL-U1",)]
 
 
 def test_supervisor_reassigns_in_scope_through_the_application_with_the_version_check(
@@ -288,3 +293,24 @@ def test_a_managers_bulk_write_on_the_server_goes_through_the_policies(demo, pla
     audited = owner_rows(demo, "SELECT actor, rso_ids FROM audit WHERE operation = "
                                "'server: insert visit' ORDER BY id DESC LIMIT 1")[0]
     assert audited[0] == "manager" and json.loads(audited[1]) == [rso]
+
+
+def test_an_offline_copy_syncs_to_the_server_as_its_users_login(demo, places, tmp_path):
+    """A sync dates the audit rows of its changes when they were made on the laptop, through
+    the server's function (nobody may change the log itself), and the chain still verifies."""
+    mine = places["mine"]
+    laptop = offline.take_offline(demo[1], "caseload:OM009", tmp_path / "copy.db", "om009",
+                                  DEMO_PASSWORD)
+    session = sign_in(laptop, "om009", DEMO_PASSWORD)
+    try:
+        record_visit(session.engine, mine, date(2017, 10, 3), "completed", 2, session.user)
+    finally:
+        sign_out(session)
+    result = offline.sync(laptop, "om009", DEMO_PASSWORD)
+    assert (result.applied, result.refused) == (1, [])
+    audited = owner_rows(demo, "SELECT actor, detail FROM audit WHERE operation = "
+                               "'record visit' ORDER BY id DESC LIMIT 1")[0]
+    assert audited[0] == "om009" and json.loads(audited[1])["offline"] is True
+    assert owner_rows(demo, "SELECT count(*) FROM visit WHERE rso_id = :r AND visited_on = "
+                            "'2017-10-03'", r=mine)[0][0] == 1
+    assert main(["audit", "verify", "--db", demo[0], "--user", "admin"]) == 0

@@ -98,8 +98,9 @@ def grants(schema: str, columns: dict[str, list[str]]) -> list[str]:
            # ... locking their RSOs' rows (FOR UPDATE needs an UPDATE privilege) and moving
            # their versions: those columns only, and (policy ncpi_version) in scope.
            f"GRANT UPDATE ({', '.join(RECORDED_RSO_COLUMNS)}) ON rso TO {_RECORDERS}",
-           # whoever may write may sync an offline copy: it notes each change applied, once
-           f"GRANT INSERT ON offline_applied TO {_RECORDERS}, {_ADMIN}",
+           # whoever syncs an offline copy notes each change (or view) applied, once, as
+           # themselves (policy ncpi_sync); nobody changes or deletes what is noted
+           f"GRANT INSERT ON offline_applied TO {BASE}",
            # Supervisors and managers: moves, decisions, leaving and absent managers.
            f"GRANT UPDATE (manager_id, team, management) ON rso TO {_SUPERVISORS}",
            f"GRANT INSERT, UPDATE, DELETE ON allocation, management_decision, manager_absence, "
@@ -175,6 +176,6 @@ def _more_policies(rso_place: str) -> list[str]:
         f"CREATE POLICY ncpi_review ON review_action FOR ALL TO {_SUPERVISORS} "
         f"USING (ncpi_may_review('supervise', review_id)) "
         f"WITH CHECK (ncpi_may_review('supervise', review_id))",
-        f"CREATE POLICY ncpi_sync ON offline_applied FOR INSERT TO {_RECORDERS}, {_ADMIN} "
-        f"WITH CHECK (true)",
+        f"CREATE POLICY ncpi_sync ON offline_applied FOR INSERT TO {BASE} "
+        f"WITH CHECK (actor = session_user::text)",
     ]

@@ -110,6 +110,7 @@ BEGIN
 END $$""",
         _append(definer),
         _last_change(definer),
+        _restamp(definer),
         _trigger_function(definer),
         *login_functions(definer),
     ]
@@ -149,6 +150,45 @@ BEGIN
   VALUES (v_id, v_at, v_actor, p_operation, p_detail, p_kind, p_rso_ids,
           coalesce(v_prev, ''), encode(sha256(convert_to(v_text, 'UTF8')), 'hex'));
   RETURN v_id;
+END $$"""
+
+
+def _restamp(definer: str) -> str:
+    """An offline copy's sync (``storage.offline.sync.restamp``): the audit rows the caller's
+    own transaction wrote after ``p_after`` are dated when the change was made on the laptop,
+    marked made offline and chained again. Rows of any other transaction, or another actor's
+    (but the owner's), are refused: nobody else changes the log."""
+    return f"""
+CREATE OR REPLACE FUNCTION ncpi_audit_restamp(p_after bigint, p_at timestamptz, p_uuid text)
+RETURNS void LANGUAGE plpgsql VOLATILE {definer} AS $$
+DECLARE
+  r record;
+  v_prev text := NULL;
+  v_detail text;
+  v_text text;
+  v_marks jsonb := jsonb_build_object('offline', true, 'offline_change', p_uuid);
+  v_xid bigint := txid_current() & 4294967295;
+BEGIN
+  FOR r IN SELECT a.*, a.xmin::text::bigint AS writer FROM audit a WHERE a.id > p_after
+           ORDER BY a.id LOOP
+    IF r.writer <> v_xid OR (session_user::text <> current_user::text
+                             AND r.actor <> session_user::text) THEN
+      RAISE EXCEPTION 'only the audit rows of one''s own transaction may be re-dated'
+        USING ERRCODE = '42501';
+    END IF;
+    v_detail := CASE WHEN jsonb_typeof(r.detail::jsonb) = 'object'
+                     THEN (r.detail::jsonb || v_marks)::text
+                     ELSE (jsonb_build_object('detail', r.detail::jsonb) || v_marks)::text END;
+    v_prev := coalesce(v_prev, r.prev_hash);
+    v_text := '[' || to_json(coalesce(v_prev, ''))::text || ',' || r.id::text || ','
+      || to_json(to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'))::text || ','
+      || to_json(r.actor)::text || ',' || to_json(r.kind)::text || ','
+      || to_json(r.operation)::text || ',' || to_json(r.rso_ids)::text || ','
+      || to_json(v_detail)::text || ']';
+    UPDATE audit SET at = p_at, detail = v_detail, prev_hash = v_prev,
+                     hash = encode(sha256(convert_to(v_text, 'UTF8')), 'hex')
+     WHERE id = r.id RETURNING hash INTO v_prev;
+  END LOOP;
 END $$"""
 
 
