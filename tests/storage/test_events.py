@@ -30,13 +30,19 @@ def engine(tmp_path):
 
 def state(engine) -> dict[str, list]:
     with engine.connect() as c:
-        return {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all() for t in TABLES}
+        return {t: [tuple(map(iso, row)) for row in c.execute(text(
+            f"SELECT * FROM {t} ORDER BY 1"))] for t in TABLES}
+
+
+def iso(value):
+    """A date as SQLite gives it (ISO text), so that both databases read alike."""
+    return value.isoformat() if type(value) is date else value
 
 
 def concern_on(engine, rso_id: str) -> str | None:
     with engine.connect() as c:
-        return c.execute(text("SELECT last_concern_on FROM rso WHERE rso_id = :r"),
-                         {"r": rso_id}).scalar()
+        return iso(c.execute(text("SELECT last_concern_on FROM rso WHERE rso_id = :r"),
+                             {"r": rso_id}).scalar())
 
 
 def audits(engine) -> list[tuple[str, str, dict]]:
