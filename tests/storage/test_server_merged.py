@@ -314,3 +314,18 @@ def test_an_offline_copy_syncs_to_the_server_as_its_users_login(demo, places, tm
     assert owner_rows(demo, "SELECT count(*) FROM visit WHERE rso_id = :r AND visited_on = "
                             "'2017-10-03'", r=mine)[0][0] == 1
     assert main(["audit", "verify", "--db", demo[0], "--user", "admin"]) == 0
+
+
+def test_a_change_both_notifies_and_is_audited(demo, places):
+    """The change-notification triggers (migration 0012) and the server's audit triggers both
+    run for one statement: a window listening hears of it, and the audit records it."""
+    with psql(demo, "analyst") as listener, psql(demo, "om009") as writer:
+        listener.execute("LISTEN ncpi_changed")
+        writer.execute("INSERT INTO visit (visit_id, rso_id, visited_on, outcome, officers) "
+                       "VALUES ('PSQL-N1', %s, '2017-11-01', 'completed', 2)",
+                       (places["mine"],))
+        heard = [n.payload for n in listener.notifies(timeout=5, stop_after=1)]
+    assert heard == ["visit"]
+    audited = owner_rows(demo, "SELECT actor, detail FROM audit WHERE operation = "
+                               "'server: insert visit' ORDER BY id DESC LIMIT 1")[0]
+    assert audited[0] == "om009" and json.loads(audited[1])["after"][0]["visit_id"] == "PSQL-N1"
