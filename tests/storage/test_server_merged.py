@@ -329,3 +329,23 @@ def test_a_change_both_notifies_and_is_audited(demo, places):
     audited = owner_rows(demo, "SELECT actor, detail FROM audit WHERE operation = "
                                "'server: insert visit' ORDER BY id DESC LIMIT 1")[0]
     assert audited[0] == "om009" and json.loads(audited[1])["after"][0]["visit_id"] == "PSQL-N1"
+
+
+def test_an_offender_manager_who_also_supervises_moves_nobody_out_of_scope(demo, monkeypatch):
+    scope = dict(owner_rows(demo, "SELECT user_name, scope FROM app_user"))["supervisor.east"]
+    bcu = scope.removeprefix("bcu:")
+    monkeypatch.setenv("NCPI_PASSWORD", DEMO_PASSWORD)
+    monkeypatch.setenv("NCPI_NEW_PASSWORD", DEMO_PASSWORD)
+    me = owner_rows(demo, "SELECT manager_id FROM manager WHERE bcu = :b AND role = "
+                          "'offender_manager' ORDER BY manager_id DESC LIMIT 1", b=bcu)[0][0]
+    assert main(["users", "add", "om.sup", "--roles", "offender_manager,supervisor", "--scope",
+                 scope, "--manager-id", me, "--db", demo[1], "--user", "admin"]) == 0
+    inside = owner_rows(demo, "SELECT rso_id FROM rso WHERE bcu = :b AND manager_id IS NOT "
+                              "NULL ORDER BY rso_id DESC LIMIT 1", b=bcu)[0][0]
+    away = owner_rows(demo, "SELECT manager_id FROM manager WHERE bcu <> :b ORDER BY "
+                            "manager_id LIMIT 1", b=bcu)[0][0]
+    with psql(demo, "om.sup") as connection:
+        assert refused(connection, "UPDATE rso SET manager_id = %s WHERE rso_id = %s", away,
+                       inside) == "42501"
+        assert connection.execute("UPDATE rso SET version = version + 1 WHERE rso_id = %s",
+                                  (inside,)).rowcount == 1

@@ -167,9 +167,11 @@ def _more_policies(rso_place: str) -> list[str]:
     """The policies of the version check, the reviews and the offline copies' sync."""
     return [
         # an RSO's row an offender manager may record for: locked and its version moved
-        # (its other columns are not granted them)
+        # (its other columns are not granted them). The check names the holder too, so that a
+        # user who is also a supervisor moves no RSO to a holder outside scope through it.
         f"CREATE POLICY ncpi_version ON rso FOR UPDATE TO {_OM} "
-        f"USING (ncpi_may('record', {rso_place})) WITH CHECK (ncpi_may('record', {rso_place}))",
+        f"USING (ncpi_may('record', {rso_place})) WITH CHECK (ncpi_may('record', {rso_place}) "
+        f"AND (manager_id IS NULL OR ncpi_may_manager('record', manager_id)))",
         f"CREATE POLICY ncpi_review ON case_review FOR ALL TO {_SUPERVISORS} "
         f"USING (ncpi_may_rso('supervise', rso_id)) "
         f"WITH CHECK (ncpi_may_rso('supervise', rso_id))",
