@@ -66,10 +66,14 @@ def new_database(server_url: str) -> str:
 
 
 def write_source(target: str) -> str:
-    """The register and its users written at ``target`` (a file path or a URL); ``target``."""
+    """The register and its users written at ``target`` (a file path or a URL); where they
+    are: ``target``, or in a run on PostgreSQL the session server's database ``Register.write``
+    made instead."""
     engine: Engine = register().write(target)
     with engine.begin() as connection:
         connection.execute(insert(models.AppUser.__table__), user_rows())
     engine.dispose()
+    if engine.url.get_backend_name() == "postgresql":
+        target = engine.url.render_as_string(hide_password=False)
     assert test_user_row()["user_name"] == "manager"
     return target

@@ -90,7 +90,8 @@ def insert_frame(connection: Connection, table: Table, frame: pd.DataFrame, *,
         return 0
     frame = _with_defaults(table, frame)
     if connection.dialect.name == "postgresql" and driver is not False:
-        if pg_copy.can_copy(table, list(frame.columns)):
+        if (pg_copy.can_copy(table, list(frame.columns))
+                and not pg_copy.row_security(connection, table.name)):
             if len(frame) < defer_indexes_from:
                 return _copy_postgres(connection, table, frame, chunk, progress)
             with pg_copy.constraints_deferred(connection, table.name):

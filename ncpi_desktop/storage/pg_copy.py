@@ -57,6 +57,14 @@ def can_copy(table: Table, keys: list[str]) -> bool:
     return True
 
 
+def row_security(connection: Connection, table_name: str) -> bool:
+    """Row-level security applies to the caller's writes of the table (a server's user, not its
+    owner: ``storage.server``). PostgreSQL refuses ``COPY FROM`` then, so the rows go through
+    ``INSERT``, which the policies check row by row."""
+    return bool(connection.execute(text("SELECT row_security_active(to_regclass(:t))"),
+                                   {"t": table_name}).scalar())
+
+
 def copy_frame(connection: Connection, table: Table, frame: pd.DataFrame) -> int:
     """Write ``frame``'s rows into ``table`` with one ``COPY ... FROM STDIN`` inside the
     caller's transaction; returns how many. The caller has checked ``can_copy``."""

@@ -15,6 +15,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.engine import Connection
 
+from ncpi_desktop.storage.database import named
 from ncpi_desktop.storage.snapshot import ROW_KEY, Kind, Loader, read_frame, with_row_key
 
 _REVIEWS_SQL = """
@@ -28,7 +29,7 @@ _REVIEW_KINDS: dict[str, Kind] = {"review_id": "text", "rso_id": "text", ROW_KEY
 _ACTIONS_SQL = """
 SELECT a.action_id, a.review_id, q.rso_id{r_key}, a.text, a.owner, a.due_on,
        CASE WHEN a.done_on <= :as_at THEN a.done_on END AS done_on
-FROM review_action a JOIN case_review q ON q.review_id = a.review_id
+FROM {actions} a JOIN case_review q ON q.review_id = a.review_id
 JOIN rso r ON r.rso_id = q.rso_id
 WHERE q.reviewed_on <= :as_at
 ORDER BY a.due_on, a.action_id
@@ -47,7 +48,8 @@ def load_reviews(connection: Connection, as_at: date) -> pd.DataFrame:
 
 def load_review_actions(connection: Connection, as_at: date) -> pd.DataFrame:
     """The actions of the reviews made by ``as_at``, soonest due first (done: by then)."""
-    return read_frame(connection, with_row_key(connection, _ACTIONS_SQL), _ACTION_KINDS,
+    sql = _ACTIONS_SQL.replace("{actions}", named(connection, "review_action"))
+    return read_frame(connection, with_row_key(connection, sql), _ACTION_KINDS,
                       as_at=as_at.isoformat())
 
 

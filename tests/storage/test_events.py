@@ -33,14 +33,19 @@ def state(engine) -> dict[str, list]:
     with engine.connect() as c:
         tables = {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).mappings().all()
                   for t in TABLES}
-    return {t: [{k: v for k, v in row.items() if k != "version"} for row in rows]
+    return {t: [{k: iso(v) for k, v in row.items() if k != "version"} for row in rows]
             for t, rows in tables.items()}
+
+
+def iso(value):
+    """A date as SQLite gives it (ISO text), so that both databases read alike."""
+    return value.isoformat() if type(value) is date else value
 
 
 def concern_on(engine, rso_id: str) -> str | None:
     with engine.connect() as c:
-        return c.execute(text("SELECT last_concern_on FROM rso WHERE rso_id = :r"),
-                         {"r": rso_id}).scalar()
+        return iso(c.execute(text("SELECT last_concern_on FROM rso WHERE rso_id = :r"),
+                             {"r": rso_id}).scalar())
 
 
 def audits(engine) -> list[tuple[str, str, dict]]:

@@ -35,7 +35,13 @@ def engine(tmp_path):
 
 def state(engine) -> dict[str, list]:
     with engine.connect() as c:
-        return {t: c.execute(text(f"SELECT * FROM {t} ORDER BY 1")).all() for t in TABLES}
+        return {t: [tuple(map(iso, row)) for row in c.execute(text(
+            f"SELECT * FROM {t} ORDER BY 1"))] for t in TABLES}
+
+
+def iso(value):
+    """A date as SQLite gives it (ISO text), so that both databases read alike."""
+    return value.isoformat() if type(value) is date else value
 
 
 def audits(engine) -> list[tuple]:

@@ -68,7 +68,7 @@ def take_offline(source: str | Path, scope: str, out: str | Path, user: str,
     session = sign_in(source, user, password)
     try:
         with session.engine.connect() as connection:
-            rows = cut(connection, session.user, wanted)
+            rows = cut(connection, session.user, wanted, password)
         path = new_copy(Path(out), session.user, password, rows, source_text(source),
                              wanted)
         record(session.engine, session.user.user_name, "disclosure", "take offline copy",
@@ -106,7 +106,7 @@ def open_copy(path: str | Path, user_name: str, password: str) -> OpenCopy:
         raise SignInRefused(REFUSED)
     engine = open_database(path, key=key)
     with engine.connect() as connection:
-        row = user_row(connection, user_name)
+        row = user_row(connection, user_name, with_hash=True)
     found = read_info(engine)
     if row is None or not row.active or not verify_password(password, row.password_hash):
         engine.dispose()
@@ -181,7 +181,7 @@ def sync(path: str | Path, user_name: str, password: str, *, decide: Decide | No
                               pending_views(opened.engine), opened.info.copy_id,
                               decide or storage_decide, progress)
             step("journal sent, copy not refreshed")
-            _refresh(opened, session)
+            _refresh(opened, session, password)
         except (OperationalError, InterfaceError) as exc:
             raise SourceUnreachable(
                 f"lost the source {opened.info.source} during the sync: "
@@ -194,11 +194,11 @@ def sync(path: str | Path, user_name: str, password: str, *, decide: Decide | No
     return result
 
 
-def _refresh(opened: OpenCopy, session) -> None:  # noqa: ANN001 - a users.Session
+def _refresh(opened: OpenCopy, session, password: str) -> None:  # noqa: ANN001 - a Session
     """Rebuild the copy from the source (same key, same journal), renamed into place."""
     wanted = parse_scope(opened.info.scope)
     with session.engine.connect() as connection:
-        rows = cut(connection, session.user, wanted)
+        rows = cut(connection, session.user, wanted, password)
     carried = journal_rows(opened.engine)
     opened.engine.dispose()
     now = datetime.now(UTC)

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Table, insert, or_, select, text
+from sqlalchemy import Table, column, insert, or_, select, table, text
 from sqlalchemy.engine import Connection, Engine, make_url
 
 from ncpi_desktop.domain.security import (
@@ -33,6 +33,7 @@ from ncpi_desktop.domain.security import (
 from ncpi_desktop.storage.database import (
     DATABASE_KEY_BYTES,
     DatabaseError,
+    named,
     open_database,
     parse_target,
     sqlite_file,
@@ -51,6 +52,7 @@ from ncpi_desktop.storage.models import (
     Visit,
 )
 from ncpi_desktop.storage.offline.journal import as_utc, install, is_copy
+from ncpi_desktop.storage.passwords import hash_password
 
 #: The scopes a copy is taken for.
 KINDS = (ScopeKind.CASELOAD, ScopeKind.TEAM, ScopeKind.BCU)
@@ -129,8 +131,18 @@ def _chunks(ids: Sequence[str]) -> Iterator[list[str]]:
         yield list(ids[start:start + CHUNK])
 
 
+def _readable(connection: Connection, source: Table) -> Any:
+    """``source``, or on a server its view that gives names and free text only within scope
+    (the copy's rows are in the user's scope, so they hold them)."""
+    name = named(connection, source.name)
+    if name == source.name:
+        return source
+    return table(name, *(column(c.name) for c in source.c))
+
+
 def _rows(connection: Connection, table: Table, column: str, ids: Sequence[str]
           ) -> list[dict[str, Any]]:
+    table = _readable(connection, table)
     rows: list[dict[str, Any]] = []
     for chunk in _chunks(ids):
         rows += [dict(r) for r in connection.execute(
@@ -139,7 +151,7 @@ def _rows(connection: Connection, table: Table, column: str, ids: Sequence[str]
 
 
 def _scope_rsos(connection: Connection, user: User, scope: Scope) -> list[dict[str, Any]]:
-    rso = _t(Rso)
+    rso = _readable(connection, _t(Rso))
     column = {ScopeKind.CASELOAD: rso.c.manager_id, ScopeKind.TEAM: rso.c.team,
               ScopeKind.BCU: rso.c.bcu}[scope.kind]
     rows = connection.execute(select(rso).where(column == scope.values[0])
@@ -149,8 +161,10 @@ def _scope_rsos(connection: Connection, user: User, scope: Scope) -> list[dict[s
                                           r["neighbourhood"]))]
 
 
-def cut(connection: Connection, user: User, scope: Scope) -> dict[str, list[dict[str, Any]]]:
-    """The rows of the source a copy of ``scope`` holds, by table, in the order to insert."""
+def cut(connection: Connection, user: User, scope: Scope, password: str
+        ) -> dict[str, list[dict[str, Any]]]:
+    """The rows of the source a copy of ``scope`` holds, by table, in the order to insert. The
+    user's row carries a hash of ``password`` (which a server never lets a user read)."""
     check_permitted(connection, user, scope)
     rsos = _scope_rsos(connection, user, scope)
     ids = [r["rso_id"] for r in rsos]
@@ -172,8 +186,11 @@ def cut(connection: Connection, user: User, scope: Scope) -> dict[str, list[dict
         "management_decision": _rows(connection, _t(ManagementDecision), "rso_id", ids),
         "manager_absence": _rows(connection, _t(ManagerAbsence), "manager_id", manager_ids),
         "policy_value": [dict(r) for r in connection.execute(select(_t(PolicyValue))).mappings()],
-        "app_user": [dict(r) for r in connection.execute(
-            select(app_user).where(app_user.c.user_name == user.user_name)).mappings()],
+        "app_user": [{**dict(r), "password_hash": hash_password(password)}
+                     for r in connection.execute(select(*(c for c in app_user.c
+                                                          if c.name != "password_hash"))
+                                                 .where(app_user.c.user_name == user.user_name)
+                                                 ).mappings()],
     }
 
 

@@ -27,6 +27,7 @@ from ncpi_desktop.domain.security import NotPermitted, User
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.audit import ADVISORY_LOCK, AUDIT, append, content_hash
 from ncpi_desktop.storage.change import Change, OperationError
+from ncpi_desktop.storage.database import is_server
 from ncpi_desktop.storage.offline.journal import JournalEntry, ViewEntry, mark
 from ncpi_desktop.storage.offline.replay import Decide, replay
 from ncpi_desktop.storage.operations.base import ALLOCATION, RSO
@@ -164,7 +165,13 @@ def _offline_detail(detail: Any, uuid: str) -> Any:
 
 def restamp(connection: Connection, after_id: int, at: datetime, uuid: str) -> None:
     """Re-date the audit rows written after ``after_id`` in this transaction to ``at`` and mark
-    them made offline, re-chaining their hashes (the log's lock is held until commit)."""
+    them made offline, re-chaining their hashes (the log's lock is held until commit). On a
+    server, which lets nobody change the log, its function ``ncpi_audit_restamp`` does it."""
+    if is_server(connection):
+        when = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+        connection.execute(text("SELECT ncpi_audit_restamp(:a, :t, :u)"),
+                           {"a": after_id, "t": when, "u": uuid})
+        return
     rows = connection.execute(select(AUDIT).where(AUDIT.c.id > after_id)
                               .order_by(AUDIT.c.id)).mappings().all()
     previous = None

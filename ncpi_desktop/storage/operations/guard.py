@@ -42,10 +42,12 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import and_, or_, select, update
+from sqlalchemy import text as sql_text
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.change import StaleWrite
+from ncpi_desktop.storage.database import is_server
 from ncpi_desktop.storage.operations.base import AUDIT, MANAGER, POLICY_VALUE, RSO
 
 __all__ = ["POOL", "StaleWrite", "begin_write", "bump", "changed_by", "check_caseload",
@@ -225,7 +227,14 @@ def changed_by(connection: Connection, rso_id: str) -> str:
 def last_change(connection: Connection, rso_id: str | None = None, *,
                 policy: bool = False) -> dict[str, Any] | None:
     """The latest alteration (or import) in the audit naming ``rso_id`` (or, with ``policy``,
-    changing the policy values): its actor, time and operation; None if there is none."""
+    changing the policy values): its actor, time and operation; None if there is none. On a
+    server, through ``ncpi_last_change`` (a user who may not read the audit learns who changed
+    their RSO)."""
+    if is_server(connection):
+        row = connection.execute(sql_text("SELECT actor, at, operation FROM ncpi_last_change("
+                                          ":rso, :policy)"), {"rso": rso_id, "policy": policy}
+                                 ).mappings().first()
+        return dict(row) if row is not None else None
     query = select(AUDIT.c.actor, AUDIT.c.at, AUDIT.c.operation).where(or_(
         AUDIT.c.kind == "alteration",
         and_(AUDIT.c.kind == "collection", AUDIT.c.operation == "import")))

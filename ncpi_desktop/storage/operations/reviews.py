@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 from uuid import uuid4
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import Table, column, delete, insert, select, table, update
 from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.domain.enums import ReviewGrade
@@ -31,6 +31,7 @@ from ncpi_desktop.domain.ids import RsoId
 from ncpi_desktop.domain.security import Operation, User
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage.change import Change, OperationError, StaleWrite
+from ncpi_desktop.storage.database import named
 from ncpi_desktop.storage.models import CaseReview, ReviewAction
 from ncpi_desktop.storage.operations.base import RSO, audit
 from ncpi_desktop.storage.operations.guard import (
@@ -95,8 +96,17 @@ def _action_row(review_id: str, spec: ActionSpec, reviewed_on: date) -> dict[str
                 due_on=due_on, done_on=None)
 
 
+def _readable(connection: Connection, source: Table) -> Any:
+    """``source``, or on a server its view that gives the free text only within scope."""
+    name = named(connection, source.name)
+    if name == source.name:
+        return source
+    return table(name, *(column(c.name) for c in source.c))
+
+
 def _review_of(connection: Connection, review_id: str) -> dict[str, Any]:
-    row = connection.execute(select(REVIEW).where(REVIEW.c.review_id == review_id)
+    reviews = _readable(connection, REVIEW)
+    row = connection.execute(select(reviews).where(reviews.c.review_id == review_id)
                              ).mappings().first()
     if row is None:
         raise OperationError(f"Unknown case review: {review_id}")
@@ -104,7 +114,8 @@ def _review_of(connection: Connection, review_id: str) -> dict[str, Any]:
 
 
 def _action_of(connection: Connection, action_id: str) -> dict[str, Any]:
-    row = connection.execute(select(ACTION).where(ACTION.c.action_id == action_id)
+    actions = _readable(connection, ACTION)
+    row = connection.execute(select(actions).where(actions.c.action_id == action_id)
                              ).mappings().first()
     if row is None:
         raise OperationError(f"Unknown review action: {action_id}")

@@ -34,11 +34,10 @@ def install(engine: Engine) -> None:
         _check_owner(connection)
         schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
         columns = {table: [c["name"] for c in inspect(connection).get_columns(table)]
-                   for table in ("rso", "management_decision")}
+                   for table in ("rso", *sql.WITHHELD_TEXT)}
         statements = [*grants.roles(), *sql.functions(schema), *sql.named_view(columns["rso"]),
-                      *sql.decisions_view(columns["management_decision"]), *sql.triggers(),
-                      *grants.grants(schema, columns["rso"], columns["management_decision"]),
-                      *grants.policies()]
+                      *sql.text_views(columns), *sql.triggers(),
+                      *grants.grants(schema, columns), *grants.policies()]
         for statement in statements:
             connection.exec_driver_sql(statement.replace("%", "%%"))
         forget_server(connection)

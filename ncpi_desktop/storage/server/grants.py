@@ -17,7 +17,7 @@
 from __future__ import annotations
 
 from ncpi_desktop.domain.security import Role
-from ncpi_desktop.storage.server.sql import DECISION_TEXT, NAME_COLUMNS
+from ncpi_desktop.storage.server.sql import NAME_COLUMNS, WITHHELD_TEXT
 
 BASE = "ncpi_user"
 #: The database group of each application role.
@@ -31,13 +31,22 @@ _IMPORTERS = f"{_MGR}, {_ADMIN}"
 
 #: Tables every user reads whole (rows and columns).
 READ_WHOLE = ("manager", "allocation", "visit", "arms", "civil_order", "policy_value",
-              "manager_absence", "alembic_version")
+              "manager_absence", "alembic_version", "event", "referral", "offline_applied")
+#: Records an offender manager (and up) makes for RSOs in their scope, as visits are.
+RECORDS = ("visit", "arms", "civil_order", "event", "referral")
+#: Case reviews and their actions: supervisors and managers, for RSOs in their scope.
+REVIEWS = ("case_review", "review_action")
 #: Tables with row-level security.
 RLS_TABLES = ("rso", "manager", "allocation", "visit", "arms", "civil_order",
-              "management_decision", "policy_value", "manager_absence", "app_user")
+              "management_decision", "policy_value", "manager_absence", "app_user", "event",
+              "referral", "case_review", "review_action", "offline_applied")
 #: The tables an import writes (managers and administrators).
 IMPORTED = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
-            "management_decision", "manager_absence")
+            "management_decision", "manager_absence", "event", "referral", "case_review",
+            "review_action")
+#: What an offender manager may change of an RSO they record for: the lost-update check's
+#: version (``storage.operations.guard``) and a concern event's date (``operations.events``).
+RECORDED_RSO_COLUMNS = ("version", "last_concern_on")
 #: Audit columns every user may read.
 AUDIT_PUBLIC = ("id", "at", "kind", "prev_hash", "hash")
 #: app_user's columns but the hash.
@@ -59,11 +68,11 @@ def _create_role(name: str) -> str:
             f"CREATE ROLE {name} NOLOGIN; END IF; END $$")
 
 
-def grants(schema: str, rso_columns: list[str], decision_columns: list[str]) -> list[str]:
-    """Revoke what the groups had, then grant what each may do."""
+def grants(schema: str, columns: dict[str, list[str]]) -> list[str]:
+    """Revoke what the groups had, then grant what each may do. ``columns``: each table's
+    columns, for ``rso`` and the tables of ``WITHHELD_TEXT``."""
     everyone = ", ".join([BASE, *GROUPS.values()])
-    readable = ", ".join(c for c in rso_columns if c not in NAME_COLUMNS)
-    decisions = ", ".join(c for c in decision_columns if c != DECISION_TEXT)
+    readable = ", ".join(c for c in columns["rso"] if c not in NAME_COLUMNS)
     out = [f"REVOKE ALL ON ALL TABLES IN SCHEMA {schema} FROM PUBLIC, {everyone}",
            f"REVOKE ALL ON ALL SEQUENCES IN SCHEMA {schema} FROM PUBLIC, {everyone}",
            f"REVOKE ALL ON ALL FUNCTIONS IN SCHEMA {schema} FROM PUBLIC, {everyone}",
@@ -71,8 +80,9 @@ def grants(schema: str, rso_columns: list[str], decision_columns: list[str]) -> 
            f"GRANT SELECT ON {', '.join(READ_WHOLE)} TO {BASE}",
            f"GRANT SELECT ({readable}) ON rso TO {BASE}",
            f"GRANT SELECT ON rso_named TO {BASE}",
-           f"GRANT SELECT ({decisions}) ON management_decision TO {BASE}",
-           f"GRANT SELECT ON management_decision_named TO {BASE}",
+           *[f"GRANT SELECT ({', '.join(c for c in columns[t] if c != hidden)}) ON {t} TO "
+             f"{BASE}" for t, hidden in WITHHELD_TEXT.items()],
+           *[f"GRANT SELECT ON {t}_named TO {BASE}" for t in WITHHELD_TEXT],
            f"GRANT SELECT ({', '.join(AUDIT_PUBLIC)}) ON audit TO {BASE}",
            f"GRANT SELECT ON audit TO {_ADMIN}, {_MGR}",
            f"GRANT SELECT ({', '.join(USER_COLUMNS)}) ON app_user TO {BASE}",
@@ -84,11 +94,17 @@ def grants(schema: str, rso_columns: list[str], decision_columns: list[str]) -> 
            f"{_ADMIN}', pg_get_serial_sequence('audit', 'id')); END $$",
            f"REVOKE CREATE ON SCHEMA {schema} FROM PUBLIC",
            # Offender managers and up: records for RSOs they may record for (policies).
-           f"GRANT INSERT, DELETE ON visit, arms, civil_order TO {_RECORDERS}",
+           f"GRANT INSERT, DELETE ON {', '.join(RECORDS)} TO {_RECORDERS}",
+           # ... locking their RSOs' rows (FOR UPDATE needs an UPDATE privilege) and moving
+           # their versions: those columns only, and (policy ncpi_version) in scope.
+           f"GRANT UPDATE ({', '.join(RECORDED_RSO_COLUMNS)}) ON rso TO {_RECORDERS}",
+           # whoever syncs an offline copy notes each change (or view) applied, once, as
+           # themselves (policy ncpi_sync); nobody changes or deletes what is noted
+           f"GRANT INSERT ON offline_applied TO {BASE}",
            # Supervisors and managers: moves, decisions, leaving and absent managers.
            f"GRANT UPDATE (manager_id, team, management) ON rso TO {_SUPERVISORS}",
-           f"GRANT INSERT, UPDATE, DELETE ON allocation, management_decision, manager_absence "
-           f"TO {_SUPERVISORS}",
+           f"GRANT INSERT, UPDATE, DELETE ON allocation, management_decision, manager_absence, "
+           f"{', '.join(REVIEWS)} TO {_SUPERVISORS}",
            f"GRANT UPDATE (active) ON manager TO {_SUPERVISORS}",
            # Managers and administrators: imports (the application checks what else).
            f"GRANT INSERT, UPDATE ON {', '.join(IMPORTED)} TO {_IMPORTERS}",
@@ -136,11 +152,32 @@ def policies() -> list[str]:
         f"CREATE POLICY ncpi_policy ON policy_value FOR ALL TO {_ADMIN} USING (true) "
         f"WITH CHECK (true)",
     ]
-    for table in ("visit", "arms", "civil_order"):
+    for table in RECORDS:
         out.append(f"CREATE POLICY ncpi_record ON {table} FOR ALL TO {_RECORDERS} "
                    f"USING (ncpi_may_rso('record', rso_id)) "
                    f"WITH CHECK (ncpi_may_rso('record', rso_id))")
+    out += _more_policies(rso_place)
     for table in IMPORTED:
         out.append(f"CREATE POLICY ncpi_import ON {table} FOR ALL TO {_IMPORTERS} "
                    f"USING (true) WITH CHECK (true)")
     return out
+
+
+def _more_policies(rso_place: str) -> list[str]:
+    """The policies of the version check, the reviews and the offline copies' sync."""
+    return [
+        # an RSO's row an offender manager may record for: locked and its version moved
+        # (its other columns are not granted them). The check names the holder too, so that a
+        # user who is also a supervisor moves no RSO to a holder outside scope through it.
+        f"CREATE POLICY ncpi_version ON rso FOR UPDATE TO {_OM} "
+        f"USING (ncpi_may('record', {rso_place})) WITH CHECK (ncpi_may('record', {rso_place}) "
+        f"AND (manager_id IS NULL OR ncpi_may_manager('record', manager_id)))",
+        f"CREATE POLICY ncpi_review ON case_review FOR ALL TO {_SUPERVISORS} "
+        f"USING (ncpi_may_rso('supervise', rso_id)) "
+        f"WITH CHECK (ncpi_may_rso('supervise', rso_id))",
+        f"CREATE POLICY ncpi_review ON review_action FOR ALL TO {_SUPERVISORS} "
+        f"USING (ncpi_may_review('supervise', review_id)) "
+        f"WITH CHECK (ncpi_may_review('supervise', review_id))",
+        f"CREATE POLICY ncpi_sync ON offline_applied FOR INSERT TO {BASE} "
+        f"WITH CHECK (actor = session_user::text)",
+    ]

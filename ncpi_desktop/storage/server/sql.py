@@ -16,10 +16,11 @@ from ncpi_desktop.storage.server.logins import functions as login_functions
 #: date of birth (outside scope: the year only, 1 July, for age-based figures) and free text.
 NAME_COLUMNS = ("family_name", "given_names", "date_of_birth", "visit_interval_reason")
 #: Free-text columns of other tables withheld from the triggers' audit rows as well.
-HIDDEN_IN_AUDIT = (*NAME_COLUMNS, "reason", "password_hash")
+HIDDEN_IN_AUDIT = (*NAME_COLUMNS, "reason", "findings", "text", "password_hash")
 #: The tables of the register whose every change the server audits.
 AUDITED_TABLES = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
-                  "management_decision", "manager_absence", "policy_value", "app_user")
+                  "management_decision", "manager_absence", "policy_value", "app_user",
+                  "event", "referral", "case_review", "review_action", "offline_applied")
 #: Rows a trigger's audit row lists before and after; a larger statement is counted only.
 AUDIT_ROWS_SHOWN = 20
 
@@ -85,6 +86,11 @@ LANGUAGE sql STABLE {definer} AS $$
   SELECT coalesce((SELECT ncpi_may(what, m.bcu, m.team, m.manager_id, NULL)
                    FROM manager m WHERE m.manager_id = p_manager), false)
 $$""",
+        f"""
+CREATE OR REPLACE FUNCTION ncpi_may_review(what text, p_review text) RETURNS boolean
+LANGUAGE sql STABLE {definer} AS $$
+  SELECT ncpi_may_rso(what, (SELECT q.rso_id FROM case_review q WHERE q.review_id = p_review))
+$$""",
         # The view's one row of scope: kind 'all' (names of every RSO), 'none', or a kind
         # and its values. Called once per read of the view, not per row.
         f"""
@@ -103,6 +109,8 @@ BEGIN
   END IF;
 END $$""",
         _append(definer),
+        _last_change(definer),
+        _restamp(definer),
         _trigger_function(definer),
         *login_functions(definer),
     ]
@@ -143,6 +151,61 @@ BEGIN
           coalesce(v_prev, ''), encode(sha256(convert_to(v_text, 'UTF8')), 'hex'));
   RETURN v_id;
 END $$"""
+
+
+def _restamp(definer: str) -> str:
+    """An offline copy's sync (``storage.offline.sync.restamp``): the audit rows the caller's
+    own transaction wrote after ``p_after`` are dated when the change was made on the laptop,
+    marked made offline and chained again. Rows of any other transaction, or another actor's
+    (but the owner's), are refused: nobody else changes the log."""
+    return f"""
+CREATE OR REPLACE FUNCTION ncpi_audit_restamp(p_after bigint, p_at timestamptz, p_uuid text)
+RETURNS void LANGUAGE plpgsql VOLATILE {definer} AS $$
+DECLARE
+  r record;
+  v_prev text := NULL;
+  v_detail text;
+  v_text text;
+  v_marks jsonb := jsonb_build_object('offline', true, 'offline_change', p_uuid);
+  v_xid bigint := txid_current() & 4294967295;
+BEGIN
+  FOR r IN SELECT a.*, a.xmin::text::bigint AS writer FROM audit a WHERE a.id > p_after
+           ORDER BY a.id LOOP
+    IF r.writer <> v_xid OR (session_user::text <> current_user::text
+                             AND r.actor <> session_user::text) THEN
+      RAISE EXCEPTION 'only the audit rows of one''s own transaction may be re-dated'
+        USING ERRCODE = '42501';
+    END IF;
+    v_detail := CASE WHEN jsonb_typeof(r.detail::jsonb) = 'object'
+                     THEN (r.detail::jsonb || v_marks)::text
+                     ELSE (jsonb_build_object('detail', r.detail::jsonb) || v_marks)::text END;
+    v_prev := coalesce(v_prev, r.prev_hash);
+    v_text := '[' || to_json(coalesce(v_prev, ''))::text || ',' || r.id::text || ','
+      || to_json(to_char(p_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'))::text || ','
+      || to_json(r.actor)::text || ',' || to_json(r.kind)::text || ','
+      || to_json(r.operation)::text || ',' || to_json(r.rso_ids)::text || ','
+      || to_json(v_detail)::text || ']';
+    UPDATE audit SET at = p_at, detail = v_detail, prev_hash = v_prev,
+                     hash = encode(sha256(convert_to(v_text, 'UTF8')), 'hex')
+     WHERE id = r.id RETURNING hash INTO v_prev;
+  END LOOP;
+END $$"""
+
+
+def _last_change(definer: str) -> str:
+    """The latest alteration naming an RSO the caller may record for (or, ``p_policy``,
+    changing the policy values): what a refused write says about who changed it first
+    (``storage.operations.guard.last_change``), for callers who may not read the audit."""
+    return f"""
+CREATE OR REPLACE FUNCTION ncpi_last_change(p_rso text, p_policy boolean) RETURNS SETOF audit
+LANGUAGE sql STABLE {definer} AS $$
+  SELECT a.* FROM audit a
+   WHERE a.kind = 'alteration'
+     AND CASE WHEN p_policy THEN a.operation LIKE '%set policy%'
+              ELSE ncpi_may_rso('record', p_rso)
+                   AND a.rso_ids LIKE '%' || to_json(p_rso)::text || '%' END
+   ORDER BY a.id DESC LIMIT 1
+$$"""
 
 
 def _trigger_function(definer: str) -> str:
@@ -200,8 +263,17 @@ def triggers() -> list[str]:
     return out
 
 
-#: The free-text column of ``management_decision`` its view gives only within scope.
-DECISION_TEXT = "reason"
+#: The free-text column of each table whose view (``TABLE_named``) gives it only for RSOs in the
+#: caller's scope: a decision's reason, a case review's findings, a review action's text.
+WITHHELD_TEXT = {"management_decision": "reason", "case_review": "findings",
+                 "review_action": "text"}
+#: How each of those tables reaches its RSO (alias ``d``; the RSO is ``r``).
+_TEXT_JOINS = {
+    "management_decision": "LEFT JOIN rso r ON r.rso_id = d.rso_id",
+    "case_review": "LEFT JOIN rso r ON r.rso_id = d.rso_id",
+    "review_action": "LEFT JOIN case_review q ON q.review_id = d.review_id "
+                     "LEFT JOIN rso r ON r.rso_id = q.rso_id",
+}
 _SEES = ("(s.kind = 'all' OR (s.kind = 'bcu' AND r.bcu = ANY(s.vals))"
             " OR (s.kind = 'team' AND r.team = ANY(s.vals))"
             " OR (s.kind = 'caseload' AND r.manager_id = ANY(s.vals))"
@@ -227,11 +299,15 @@ def named_view(columns: list[str]) -> list[str]:
             + ", ".join(selected) + " FROM rso r CROSS JOIN ncpi_name_scope() s"]
 
 
-def decisions_view(columns: list[str]) -> list[str]:
-    """Management decisions, their reasons only for RSOs in the caller's scope."""
-    selected = [f"CASE WHEN {_SEES} THEN d.{c} END AS {c}" if c == DECISION_TEXT else f"d.{c}"
-                for c in columns]
-    return ["DROP VIEW IF EXISTS management_decision_named",
-            "CREATE VIEW management_decision_named WITH (security_barrier) AS SELECT "
-            + ", ".join(selected) + " FROM management_decision d LEFT JOIN rso r ON "
-            "r.rso_id = d.rso_id CROSS JOIN ncpi_name_scope() s"]
+def text_views(columns: dict[str, list[str]]) -> list[str]:
+    """For each table of ``WITHHELD_TEXT`` its view ``TABLE_named``: every row, its free text
+    only for RSOs in the caller's scope."""
+    out: list[str] = []
+    for table, hidden in WITHHELD_TEXT.items():
+        selected = [f"CASE WHEN {_SEES} THEN d.{c} END AS {c}" if c == hidden else f"d.{c}"
+                    for c in columns[table]]
+        out += [f"DROP VIEW IF EXISTS {table}_named",
+                f"CREATE VIEW {table}_named WITH (security_barrier) AS SELECT "
+                + ", ".join(selected) + f" FROM {table} d {_TEXT_JOINS[table]} "
+                "CROSS JOIN ncpi_name_scope() s"]
+    return out
