@@ -9,16 +9,12 @@ from __future__ import annotations
 from html import escape
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QPointF, QRectF, QSizeF, Qt
+from PySide6.QtCore import QPointF, QRectF, QSizeF, Qt
 from PySide6.QtGui import (
     QColor,
     QGuiApplication,
-    QPageLayout,
-    QPageSize,
     QPainter,
-    QPdfWriter,
     QPen,
-    QTextDocument,
 )
 
 from ncpi_desktop.exchange.briefing import COLUMNS, Briefing
@@ -34,11 +30,12 @@ from ncpi_desktop.ui.exports.pack_layout import (
     MARGIN_LEFT,
     MARGIN_RIGHT,
     MUTED,
-    RESOLUTION,
     RULE,
     WARNING_FOREGROUND,
+    a4_writer,
     dots,
     pack_font,
+    pdf_document,
 )
 
 #: The share of the page's width each column takes (percent).
@@ -111,17 +108,8 @@ def write_briefing_pdf(briefing: Briefing, path: str | Path) -> int:
 
 
 def _write(briefing: Briefing, path: Path, target: Path) -> int:
-    writer = QPdfWriter(str(path))
-    writer.setResolution(RESOLUTION)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(f"{briefing.heading} ({briefing.marking})")
-    writer.setCreator("ncpi-desktop")
-    document = QTextDocument()
-    document.documentLayout().setPaintDevice(writer)
-    document.setDocumentMargin(0)
-    document.setDefaultFont(pack_font(9.5))
-    document.setDefaultStyleSheet(_STYLE)
+    writer = a4_writer(str(path), f"{briefing.heading} ({briefing.marking})")
+    document = pdf_document(writer, 9.5, _STYLE)
     width = writer.width()
     body = QRectF(dots(MARGIN_LEFT), dots(BODY_TOP), width - dots(MARGIN_LEFT + MARGIN_RIGHT),
                   dots(BODY_BOTTOM - BODY_TOP))

@@ -5,8 +5,17 @@ values, who produced it and when, page N of M).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFont, QPainter, QPen
+from PySide6.QtCore import QMarginsF, QPointF, QRectF, Qt
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QPageLayout,
+    QPageSize,
+    QPainter,
+    QPdfWriter,
+    QPen,
+    QTextDocument,
+)
 
 from ncpi_desktop.exchange.pack import Pack
 from ncpi_desktop.ui.core import style
@@ -102,3 +111,25 @@ def paint_page_furniture(painter: QPainter, pack: Pack, page: int, pages: int,
     painter.setPen(QColor(WARNING_FOREGROUND))
     painter.setFont(pack_font(7.5, bold=True))
     painter.drawText(footer, flags | Qt.AlignmentFlag.AlignHCenter, pack.marking)
+
+
+def a4_writer(path: str, title: str) -> QPdfWriter:
+    """A PDF writer for A4 pages at ``RESOLUTION``, with no margins of its own (the pages draw
+    their header, footer and body where ``pack_layout`` places them)."""
+    writer = QPdfWriter(path)
+    writer.setResolution(RESOLUTION)
+    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
+    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
+    writer.setTitle(title)
+    writer.setCreator("ncpi-desktop")
+    return writer
+
+
+def pdf_document(writer: QPdfWriter, font_size: float, style_sheet: str) -> QTextDocument:
+    """A text document laid out for ``writer``'s pages, in the pack's font."""
+    document = QTextDocument()
+    document.documentLayout().setPaintDevice(writer)
+    document.setDocumentMargin(0)
+    document.setDefaultFont(pack_font(font_size))
+    document.setDefaultStyleSheet(style_sheet)
+    return document

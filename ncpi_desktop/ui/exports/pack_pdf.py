@@ -20,13 +20,10 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QMarginsF, QRectF, QSizeF, QUrl
+from PySide6.QtCore import QRectF, QSizeF, QUrl
 from PySide6.QtGui import (
     QGuiApplication,
-    QPageLayout,
-    QPageSize,
     QPainter,
-    QPdfWriter,
     QTextDocument,
 )
 
@@ -39,11 +36,11 @@ from ncpi_desktop.ui.exports.pack_layout import (
     CHART_SCALE,
     MARGIN_LEFT,
     MARGIN_RIGHT,
-    RESOLUTION,
+    a4_writer,
     css_px,
     dots,
-    pack_font,
     paint_page_furniture,
+    pdf_document,
 )
 
 #: Imported from here by the command line, the menus, the benchmark and the tests.
@@ -88,18 +85,8 @@ def _write(pack: Pack, path: Path, report: Progress, target: Path) -> int:
     steps = len(charts) + 2  # until the pages are counted
     body_width_css = css_px(210 - MARGIN_LEFT - MARGIN_RIGHT)
 
-    writer = QPdfWriter(str(path))
-    writer.setResolution(RESOLUTION)
-    writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
-    writer.setPageMargins(QMarginsF(0, 0, 0, 0), QPageLayout.Unit.Millimeter)
-    writer.setTitle(f"{pack.title}, as at {pack.as_at_text} ({pack.marking})")
-    writer.setCreator("ncpi-desktop")
-
-    document = QTextDocument()
-    document.documentLayout().setPaintDevice(writer)
-    document.setDocumentMargin(0)
-    document.setDefaultFont(pack_font(9))
-    document.setDefaultStyleSheet(STYLE)
+    writer = a4_writer(str(path), f"{pack.title}, as at {pack.as_at_text} ({pack.marking})")
+    document = pdf_document(writer, 9, STYLE)
     urls: dict[str, str] = {}
     sizes: dict[str, tuple[int, int]] = {}
     for done, chart in enumerate(charts):
