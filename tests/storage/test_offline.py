@@ -23,7 +23,13 @@ from ncpi_desktop.storage import offline
 from ncpi_desktop.storage.audit import verify
 from ncpi_desktop.storage.keys import KeyFile, keys_path
 from ncpi_desktop.storage.offline.journal import as_utc
-from ncpi_desktop.storage.operations import reassign, record_visit
+from ncpi_desktop.storage.operations import (
+    reassign,
+    record_event,
+    record_referral,
+    record_visit,
+)
+from ncpi_desktop.storage.operations.reviews import ActionSpec, record_review
 from ncpi_desktop.storage.users import sign_in, sign_out
 
 VISITED = date(2017, 10, 2)
@@ -95,6 +101,31 @@ def test_take_is_cut_to_the_scope_and_encrypted(source, tmp_path):
         sqlite3.connect(laptop).execute("SELECT count(*) FROM rso").fetchall()
     assert ["take offline copy"] == [r[0] for r in _rows(
         source, "SELECT operation FROM audit WHERE kind = 'disclosure'")]
+
+
+def test_a_copy_holds_its_rsos_events_referrals_and_reviews_only(source, tmp_path):
+    inside = _first_rso(source, "A")
+    outside = _rows(source, "SELECT min(rso_id) FROM rso WHERE team <> 'East 1'")[0][0]
+    session = sign_in(source, "manager", PASSWORD)
+    try:
+        for rso_id in (inside, outside):
+            record_event(session.engine, RsoId(rso_id), "arrest", VISITED, session.user)
+            record_referral(session.engine, RsoId(rso_id), VISITED, session.user)
+            record_review(session.engine, RsoId(rso_id), VISITED, "good", "well kept",
+                          session.user, actions=[ActionSpec("check home", "A", VISITED)])
+    finally:
+        sign_out(session)
+    laptop = offline.take_offline(source, "team:East 1", tmp_path / "t.db", "sup.east1",
+                                  PASSWORD)
+    session = sign_in(laptop, "sup.east1", PASSWORD)
+    with session.engine.connect() as connection:
+        held = {table: [r[0] for r in connection.execute(text(sql))] for table, sql in {
+            "event": "SELECT rso_id FROM event", "referral": "SELECT rso_id FROM referral",
+            "case_review": "SELECT rso_id FROM case_review",
+            "review_action": "SELECT r.rso_id FROM review_action a JOIN case_review r "
+                             "ON r.review_id = a.review_id"}.items()}
+    sign_out(session)
+    assert held == {table: [inside] for table in held}
 
 
 def test_take_outside_the_users_scope_is_refused(source, tmp_path):

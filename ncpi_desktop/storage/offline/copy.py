@@ -3,7 +3,8 @@
 A copy is an encrypted SQLite file like every database the application makes (SQLCipher, a raw
 random key in a ``.keys`` slot unlocked by the user's password) holding only the user's slot and
 ``app_user`` row, the policy values, and of the register only the scope's RSOs with their
-history, the managers those name and the managers of the scope (staff, never RSOs outside it).
+history (visits, ARMS, orders, decisions, events, referrals, case reviews and their actions),
+the managers those name and the managers of the scope (staff, never RSOs outside it).
 It is written beside its final name and renamed into place, so a copy is whole or absent.
 """
 
@@ -43,11 +44,15 @@ from ncpi_desktop.storage.models import (
     Allocation,
     AppUser,
     Arms,
+    CaseReview,
     CivilOrder,
+    Event,
     ManagementDecision,
     Manager,
     ManagerAbsence,
     PolicyValue,
+    Referral,
+    ReviewAction,
     Rso,
     Visit,
 )
@@ -178,12 +183,18 @@ def cut(connection: Connection, user: User, scope: Scope, password: str
         .order_by(manager.c.manager_id)).mappings()]
     manager_ids = [m["manager_id"] for m in managers]
     app_user = _t(AppUser)
+    reviews = _rows(connection, _t(CaseReview), "rso_id", ids)
     return {
         "manager": managers, "rso": rsos, "allocation": allocations,
         "visit": _rows(connection, _t(Visit), "rso_id", ids),
         "arms": _rows(connection, _t(Arms), "rso_id", ids),
         "civil_order": _rows(connection, _t(CivilOrder), "rso_id", ids),
         "management_decision": _rows(connection, _t(ManagementDecision), "rso_id", ids),
+        "event": _rows(connection, _t(Event), "rso_id", ids),
+        "referral": _rows(connection, _t(Referral), "rso_id", ids),
+        "case_review": reviews,
+        "review_action": _rows(connection, _t(ReviewAction), "review_id",
+                               [r["review_id"] for r in reviews]),
         "manager_absence": _rows(connection, _t(ManagerAbsence), "manager_id", manager_ids),
         "policy_value": [dict(r) for r in connection.execute(select(_t(PolicyValue))).mappings()],
         "app_user": [{**dict(r), "password_hash": hash_password(password)}
@@ -195,8 +206,8 @@ def cut(connection: Connection, user: User, scope: Scope, password: str
 
 
 _TABLES = {t.name: t for t in map(_t, (Manager, Rso, Allocation, Visit, Arms, CivilOrder,
-                                        ManagementDecision, ManagerAbsence, PolicyValue,
-                                        AppUser))}
+                                        ManagementDecision, Event, Referral, CaseReview,
+                                        ReviewAction, ManagerAbsence, PolicyValue, AppUser))}
 
 
 def _partial(out: Path) -> Path:
