@@ -92,7 +92,7 @@ SELECT r.rso_id{r_key}, r.family_name, r.given_names,
        r.visit_interval_months, r.visit_interval_reason,
        {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only,
        r.version
-FROM {rso} r
+FROM {rso} r{order}
 """
 
 #: Every allocation, from which ``holders_at`` finds the one in force at a date.
@@ -127,10 +127,13 @@ def with_row_key(connection: Connection, sql: str) -> str:
     date itself elsewhere."""
     if connection.dialect.name == "sqlite":
         return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}",
-                          day="julianday", rso="rso", decisions="management_decision")
+                          day="julianday", rso="rso", decisions="management_decision", order="")
     # ``{rso}``: where names are read from (a server's view gives only those in scope).
+    # ``{order}``: PostgreSQL hands back rows in no set order (an updated row moves to the end
+    # of its table), so the RSOs are read in id order there; SQLite reads them by row key.
     return sql.format(r_key="", l_key="", day="", rso=named_rso(connection),
-                      decisions=named(connection, "management_decision"))
+                      decisions=named(connection, "management_decision"),
+                      order=" ORDER BY r.rso_id")
 
 
 #: How a column read from the database is typed (``read_frame``).
