@@ -93,7 +93,9 @@ def _window(run: _Run) -> str:
     window.finish_building()
     if window.figures is None:
         raise RuntimeError("the window shows no figures")
-    return f"{len(window.pages)} pages, {len(window.figures.rsos):,} RSOs shown"
+    tabs = window.tabs
+    shown = sum(tabs.isTabVisible(index) for index in range(tabs.count()))
+    return f"{shown} pages, {len(window.figures.rsos):,} RSOs shown"
 
 
 def _pages(run: _Run) -> Iterator[tuple[str, Callable[[_Run], str]]]:

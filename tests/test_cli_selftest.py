@@ -37,6 +37,7 @@ def test_selftest_passes_every_step_and_leaves_nothing(capsys, monkeypatch,
     pages = ("Caseload", "Visits", "ARMS", "Reactive", "Orders", "Register", "Quality")
     assert names[3:3 + len(pages)] == [f"page {title}" for title in pages]
     assert names[3 + len(pages):] == ["pack pdf", "pack xlsx", "audit", "close"]
+    assert f"{len(pages)} pages, 2,742 RSOs shown" in lines[2]  # the pages the user is shown
     assert all(line.startswith("ok   ") for line in lines[:-1])
     assert lines[-1] == f"selftest passed: {len(names)} steps"
     assert "encrypted" in lines[0] and "2,742 RSOs" in lines[0]
