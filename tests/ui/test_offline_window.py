@@ -16,7 +16,7 @@ from ncpi_desktop.storage import offline
 from ncpi_desktop.storage.operations import reassign, record_visit
 from ncpi_desktop.storage.users import sign_in, sign_out
 from ncpi_desktop.ui.app import build_window
-from ncpi_desktop.ui.dialogs.offline import LockedCopyPage, RefusedChangesDialog
+from ncpi_desktop.ui.dialogs.offline import LockedCopyPage, RefusedChangesDialog, when
 
 
 def _window_over(qtbot, settings, target: Path | str, user: str):
@@ -57,20 +57,25 @@ def test_the_window_says_it_is_offline_and_lists_refused_changes(qtbot, settings
     qtbot.waitUntil(lambda: actions.result is not None, timeout=60_000)
     dialog = actions.dialog
     assert isinstance(dialog, RefusedChangesDialog) and dialog.isVisible()
-    assert dialog.table.rowCount() == 2
-    assert [dialog.table.item(row, 2).text() for row in range(2)] == [
-        f"record visit {rso}" for rso in rsos]
-    assert f"{rsos[0]} is now held by A2" in dialog.table.item(0, 3).text()
+    rows = dialog.rows()
+    assert [row[2] for row in rows] == [f"record visit {rso}" for rso in rsos]
+    assert f"{rsos[0]} is now held by A2" in rows[0][3]
+    refused = offline.changes(window.context.engine, "refused")
+    assert [row[1] for row in rows] == [when(entry.at) for entry in refused]  # DD/MM/YYYY HH:MM
+    assert dialog.redo_button.isEnabled() and dialog.chosen_id() == int(rows[0][0])
+    assert dialog.intro.text().startswith("2 change(s) made offline were refused")
 
     dialog.table.selectRow(1)
     dialog.drop_button.click()
-    assert dialog.table.rowCount() == 1
+    assert [row[2] for row in dialog.rows()] == [f"record visit {rsos[0]}"]
     actions.result = None
     actions._ask = lambda *_: PASSWORD  # the password Redo's sync asks for
     dialog.table.selectRow(0)
     dialog.redo_button.click()
     qtbot.waitUntil(lambda: actions.result is not None, timeout=60_000)
-    assert dialog.table.rowCount() == 0
+    assert dialog.rows() == []
+    assert dialog.intro.text() == "Every change made offline has been synced."
+    assert not dialog.redo_button.isEnabled() and not dialog.drop_button.isEnabled()
     visits = {r for (r,) in _query(source, "SELECT rso_id FROM visit WHERE visited_on = :d",
                                    d=window.context.as_at)}
     assert visits == {rsos[0]}

@@ -133,8 +133,8 @@ def test_at_most_n_moves_proposes_again_and_the_curve_shows(qtbot, window: MainW
     assert full > 1
     # OM1 holds 26 on 0.5 FTE (52 per FTE): one move brings everyone within 50.
     assert bar.points() == [(0, 52.0), (1, 50.0)]
-    assert [bar.curve.item(0, c).text() for c in range(bar.curve.columnCount())] == ["now", "1"]
-    assert bar.curve.verticalHeaderItem(1).text() == "Highest per FTE"
+    assert bar.texts() == [["Moves", "now", "1"], ["Highest per FTE", "52.0", "50.0"]]
+    assert bar.chosen() == []
     bar.spin.setValue(1)
     assert view.proposal.max_moves == 1 and len(view.proposal.moves) == 1
     assert view.moves_title.text() == "Moves: 1 of 1 ticked"
@@ -144,11 +144,17 @@ def test_at_most_n_moves_proposes_again_and_the_curve_shows(qtbot, window: MainW
         "it allows.<br>Within 1 move(s): nobody above 50.0 per FTE (now 52.0). With no limit: "
         "50.0")
     assert "Without a limit: East would clear every flag with more moves." in view.verdict_lines
-    assert bar.curve.selectedItems() and {i.column() for i in bar.curve.selectedItems()} == {1}
+    assert bar.chosen() == ["1"]
     bar.spin.setValue(0)
     assert view.proposal.max_moves is None and len(view.proposal.moves) == full
-    bar.curve.cellClicked.emit(0, 1)  # clicking the curve's "1" asks for one move
-    assert bar.spin.value() == 1 and len(view.proposal.moves) == 1
+    assert bar.chosen() == []
+    names = bar.curve.visualRect(bar.model.index(0, 0)).center()
+    qtbot.mouseClick(bar.curve.viewport(), Qt.MouseButton.LeftButton, pos=names)
+    assert bar.spin.value() == 0  # the rows' names are not a budget
+    one = bar.curve.visualRect(bar.model.index(1, 2)).center()
+    qtbot.mouseClick(bar.curve.viewport(), Qt.MouseButton.LeftButton, pos=one)
+    assert bar.spin.value() == 1 and len(view.proposal.moves) == 1  # the curve's "1": one move
+    assert bar.chosen() == ["1"]
 
 
 def test_leaving_spreads_only_their_rsos_over_the_bcu(qtbot, window: MainWindow,

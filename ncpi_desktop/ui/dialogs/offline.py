@@ -10,9 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pandas as pd
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QAbstractItemView,
     QDialog,
     QDialogButtonBox,
     QFileDialog,
@@ -21,16 +21,16 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QTableWidget,
-    QTableWidgetItem,
     QVBoxLayout,
     QWidget,
 )
 
 from ncpi_desktop.domain.security import ScopeKind, User
-from ncpi_desktop.formats import uk_date
+from ncpi_desktop.formats import Kind, uk_date
 from ncpi_desktop.ui.core.context import one_line
 from ncpi_desktop.ui.core.session import REFUSALS
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
+from ncpi_desktop.ui.widgets.tables import data_table
 
 COPY_FILTER = "Offline copies (*.db *.sqlite3);;All files (*)"
 
@@ -214,13 +214,36 @@ def ask_password(parent: QWidget | None, user_name: str, source: str) -> str | N
     return dialog.password_edit.text()
 
 
+#: The refused changes' columns: each with when it was made, what, and why it was refused.
+REFUSED_COLUMNS = (
+    Column("id", "Change", Kind.INT),
+    Column("made", "Made", Kind.DATETIME, header_tip="When the change was made offline"),
+    Column("what", "What", text_tip=True),
+    Column("why", "Why refused", text_tip=True),
+)
+
+
+def refused_frame(changes: Sequence) -> pd.DataFrame:  # offline.JournalEntry
+    """One row per refused change, as the dialog lists them."""
+    return pd.DataFrame({
+        "id": pd.Series([entry.id for entry in changes], dtype="int64"),
+        "made": pd.Series([_local(entry.at) for entry in changes], dtype="datetime64[ns]"),
+        "what": pd.Series([entry.summary() for entry in changes], dtype=object),
+        "why": pd.Series([entry.why or "" for entry in changes], dtype=object),
+    })
+
+
+def _local(at: datetime) -> datetime:
+    """``at`` in local time, as ``when`` writes it (a naive time the table can sort)."""
+    return at.astimezone().replace(tzinfo=None)
+
+
 class RefusedChangesDialog(QDialog):
     """The changes the source refused, each with when it was made, what, and why; Redo sends the
     chosen one again (with the source's checks, but not the "as seen" one), Drop gives it up."""
 
     redo_requested = Signal(int)
     drop_requested = Signal(int)
-    COLUMNS = ("Change", "Made", "What", "Why refused")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -231,14 +254,9 @@ class RefusedChangesDialog(QDialog):
         self.intro = QLabel()
         self.intro.setWordWrap(True)
         layout.addWidget(self.intro)
-        self.table = QTableWidget(0, len(self.COLUMNS))
-        self.table.setHorizontalHeaderLabels(list(self.COLUMNS))
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.horizontalHeader().setStretchLastSection(True)
-        self.table.verticalHeader().setVisible(False)
-        self.table.setAccessibleName("Refused changes")
+        self.model = DataFrameTableModel(REFUSED_COLUMNS, parent=self)
+        self.table = data_table(self.model, self, name="Refused changes")
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)  # in the order they were made
         layout.addWidget(self.table)
         buttons = QDialogButtonBox()
         self.redo_button = buttons.addButton("&Redo", QDialogButtonBox.ButtonRole.ActionRole)
@@ -252,20 +270,13 @@ class RefusedChangesDialog(QDialog):
         close.clicked.connect(self.accept)
         self.redo_button.clicked.connect(lambda: self._chosen(self.redo_requested))
         self.drop_button.clicked.connect(lambda: self._chosen(self.drop_requested))
-        self.table.itemSelectionChanged.connect(self._update_buttons)
+        self.table.selectionModel().selectionChanged.connect(self._update_buttons)
         layout.addWidget(buttons)
         self.set_changes([])
 
     def set_changes(self, changes: Sequence) -> None:  # offline.JournalEntry
-        """Show ``changes`` (the copy's refused ones)."""
-        self.table.setRowCount(len(changes))
-        for row, entry in enumerate(changes):
-            for column, value in enumerate((str(entry.id), when(entry.at), entry.summary(),
-                                            entry.why or "")):
-                item = QTableWidgetItem(value)
-                item.setData(Qt.ItemDataRole.UserRole, entry.id)
-                item.setToolTip(value)
-                self.table.setItem(row, column, item)
+        """Show ``changes`` (the copy's refused ones), the first chosen."""
+        self.model.set_frame(refused_frame(changes))
         self.table.resizeColumnsToContents()
         self.intro.setText(
             f"{len(changes)} change(s) made offline were refused by the source and are kept "
@@ -275,9 +286,17 @@ class RefusedChangesDialog(QDialog):
             self.table.selectRow(0)
         self._update_buttons()
 
+    def rows(self) -> list[tuple[str, ...]]:
+        """The table's text, row by row, as the user reads it."""
+        model = self.model
+        return [tuple(model.index(row, column).data() for column in range(model.columnCount()))
+                for row in range(model.rowCount())]
+
     def chosen_id(self) -> int | None:
-        items = self.table.selectedItems()
-        return int(items[0].data(Qt.ItemDataRole.UserRole)) if items else None
+        rows = self.table.selectionModel().selectedRows()
+        if not rows or rows[0].row() >= self.model.rowCount():
+            return None
+        return int(self.model.frame_row(rows[0].row())["id"])
 
     def _update_buttons(self) -> None:
         chosen = self.chosen_id() is not None

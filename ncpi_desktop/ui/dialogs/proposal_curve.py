@@ -4,24 +4,26 @@ verdict's words when a budget held the proposal back (``within_verdict``).
 
 The curve is a compact two-row table (moves; highest per FTE), one column per point, so it reads
 at 1366x768 and takes the theme's palette colours; clicking a column asks for that many moves.
+It is the one table model over a frame (``curve_frame``): a first column naming the two rows,
+then one text column per point.
 """
 
 from __future__ import annotations
 
 import pandas as pd
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QItemSelection, QItemSelectionModel, QModelIndex, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
     QLabel,
     QSpinBox,
-    QTableWidget,
-    QTableWidgetItem,
+    QTableView,
     QWidget,
 )
 
 from ncpi_desktop.analysis.rebalance import Proposal
+from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 
 
 def within_verdict(proposal: Proposal) -> list[str]:
@@ -47,6 +49,19 @@ def within_verdict(proposal: Proposal) -> list[str]:
 #: The spin box's largest budget (a whole force's worth of moves).
 MOST_MOVES = 100_000
 ROWS = ("Moves", "Highest per FTE")
+#: The frame column naming each row.
+NAME = "row"
+
+
+def curve_frame(points: pd.DataFrame) -> tuple[pd.DataFrame, list[Column]]:
+    """The curve as the table shows it: a row per ``ROWS``, a column per (moves, highest per
+    FTE) point ("now" for no move), with the columns to show it through."""
+    texts: dict[str, list[str]] = {NAME: list(ROWS)}
+    for number, (moves, level) in enumerate(zip(points["moves"], points["highest_per_fte"],
+                                                strict=True)):
+        texts[f"p{number}"] = [f"{int(moves):,}" if moves else "now", f"{float(level):.1f}"]
+    frame = pd.DataFrame(texts, dtype=object)
+    return frame, [Column(key, "") for key in frame.columns]
 
 
 class BudgetBar(QWidget):
@@ -66,21 +81,22 @@ class BudgetBar(QWidget):
                              "0 for no limit")
         self.spin.valueChanged.connect(self._on_spin)
         self.title = QLabel("What each move buys:")
-        self.curve = QTableWidget(len(ROWS), 0, self)
-        self.curve.setAccessibleName("Moves against the highest caseload per FTE")
-        self.curve.setVerticalHeaderLabels(list(ROWS))
-        self.curve.horizontalHeader().hide()
-        self.curve.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.curve.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectColumns)
-        self.curve.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.curve.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.model = DataFrameTableModel(curve_frame(_NO_POINTS)[1], parent=self)
+        self.curve = curve = QTableView(self)
+        curve.setModel(self.model)
+        curve.setAccessibleName("Moves against the highest caseload per FTE")
+        curve.horizontalHeader().hide()
+        curve.verticalHeader().hide()  # the first column names the rows
+        curve.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        curve.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectColumns)
+        curve.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        curve.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         # At most 16 points (1, 2, 5 x 10^k up to 100,000): they fit beside the box.
-        self.curve.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        self.curve.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
-        self.curve.horizontalHeader().setSectionResizeMode(
-            QHeaderView.ResizeMode.ResizeToContents)
-        self.curve.setToolTip("Click a column to propose within that many moves")
-        self.curve.cellClicked.connect(self._on_cell)
+        curve.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        curve.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        curve.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        curve.setToolTip("Click a column to propose within that many moves")
+        curve.clicked.connect(self._on_cell)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(QLabel("At most"))
@@ -98,48 +114,61 @@ class BudgetBar(QWidget):
     def show_curve(self, points: pd.DataFrame, per_group: bool) -> None:
         """One column per (moves, highest per FTE) point."""
         self.title.setText("What each move buys" + (" (in each group):" if per_group else ":"))
-        self.curve.setColumnCount(len(points))
-        for column, (moves, level) in enumerate(zip(points["moves"], points["highest_per_fte"],
-                                                    strict=True)):
-            count = f"{int(moves):,}" if moves else "now"
-            for row, text in enumerate((count, f"{float(level):.1f}")):
-                item = QTableWidgetItem(text)
-                item.setTextAlignment(Qt.AlignmentFlag.AlignCenter)
-                self.curve.setItem(row, column, item)
-        self.curve.resizeColumnsToContents()
-        self.curve.resizeRowsToContents()
-        frame = 2 * self.curve.frameWidth()
-        width = (self.curve.verticalHeader().width() + frame
-                 + sum(self.curve.columnWidth(c) for c in range(self.curve.columnCount())))
-        self.curve.setMaximumWidth(width)
-        self.curve.setFixedHeight(sum(self.curve.rowHeight(r) for r in range(len(ROWS)))
-                                  + frame)
+        frame, columns = curve_frame(points)
+        self.model.set_frame(frame, columns)
+        curve = self.curve
+        curve.resizeColumnsToContents()
+        curve.resizeRowsToContents()
+        edge = 2 * curve.frameWidth()
+        curve.setMaximumWidth(edge + sum(curve.columnWidth(c)
+                                         for c in range(self.model.columnCount())))
+        curve.setFixedHeight(edge + sum(curve.rowHeight(r) for r in range(len(ROWS))))
         self._mark(self.budget)
 
+    def texts(self) -> list[list[str]]:
+        """The curve's text, row by row, as the user reads it (row names first)."""
+        model = self.model
+        return [[model.index(row, column).data() for column in range(model.columnCount())]
+                for row in range(model.rowCount())]
+
+    def chosen(self) -> list[str]:
+        """The moves of the column shown selected (the budget's point, when the curve has
+        it)."""
+        columns = sorted(index.column() for index in self.curve.selectionModel().selectedColumns())
+        return [str(self.model.index(0, column).data()) for column in columns]
+
     def _mark(self, budget: int | None) -> None:
-        """Select the column of the budget asked for, if the curve has it."""
-        self.curve.clearSelection()
-        for column in range(self.curve.columnCount()):
-            item = self.curve.item(0, column)
-            if budget is not None and item is not None and item.text() == f"{budget:,}":
-                self.curve.selectColumn(column)
+        """Select the column of the budget asked for, if the curve has it (quietly: the user
+        did not click it)."""
+        selection = self.curve.selectionModel()
+        selection.clearSelection()
+        moves = self.texts()[0][1:] if self.model.rowCount() else []
+        if budget is not None and f"{budget:,}" in moves:
+            column = 1 + moves.index(f"{budget:,}")
+            top, bottom = self.model.index(0, column), self.model.index(len(ROWS) - 1, column)
+            selection.select(QItemSelection(top, bottom),
+                             QItemSelectionModel.SelectionFlag.ClearAndSelect)
 
     def points(self) -> list[tuple[int, float]]:
         """What the curve shows, as numbers (for tests and the accessible text)."""
-        out = []
-        for column in range(self.curve.columnCount()):
-            moves, level = self.curve.item(0, column), self.curve.item(1, column)
-            if moves is not None and level is not None:
-                out.append((_count(moves.text()), float(level.text())))
-        return out
+        if not self.model.rowCount():
+            return []
+        moves, levels = self.texts()
+        return [(_count(count), float(level))
+                for count, level in zip(moves[1:], levels[1:], strict=True)]
 
-    def _on_cell(self, _row: int, column: int) -> None:
-        item = self.curve.item(0, column)
-        if item is not None and _count(item.text()):  # "now" (no move) is not a budget
-            self.spin.setValue(_count(item.text()))
+    def _on_cell(self, index: QModelIndex) -> None:
+        if index.column() == 0:  # the rows' names
+            return
+        count = _count(str(self.model.index(0, index.column()).data()))
+        if count:  # "now" (no move) is not a budget
+            self.spin.setValue(count)
 
     def _on_spin(self, _value: int) -> None:
         self.budget_chosen.emit(self.budget)
+
+
+_NO_POINTS = pd.DataFrame({"moves": [], "highest_per_fte": []})
 
 
 def _count(text: str) -> int:
