@@ -8,11 +8,13 @@ from datetime import date
 
 import pytest
 from builders import AS_AT, FORCE_MANAGER, as_user
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from sqlalchemy import text
 
 from ncpi_desktop.domain.security import Role, Scope
 from ncpi_desktop.formats import Kind, format_value
+from ncpi_desktop.storage.database import make_engine
+from ncpi_desktop.storage.operations import reassign
 from ncpi_desktop.storage.operations.reviews import ActionSpec, record_review
 from ncpi_desktop.ui.main_window import MainWindow
 
@@ -74,6 +76,50 @@ def test_the_quality_page_shows_coverage_grades_overdue_actions_and_sample(qtbot
     page.scope.set_scope(bcu="West")
     page.ensure_current()
     assert page.summary["overdue"].value_text == "0"
+
+
+def actions_done_on(engine) -> list[object]:
+    with engine.connect() as c:
+        return list(c.execute(text("SELECT done_on FROM review_action")).scalars())
+
+
+def test_marking_an_action_done_after_its_rso_changed_elsewhere_is_refused(
+        qtbot, settings, reviewed, monkeypatch):
+    """The page passes the RSO's version it shows: a change made to that RSO through another
+    connection after the page read it refuses Mark action done, says who changed it, and the
+    page reads the figures again (a second try then goes through)."""
+    shown: list[tuple[str, str]] = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: shown.append((args[1], args[2])))
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
+    qtbot.addWidget(window)
+    window.set_database(reviewed)
+    page = window.features.quality_page
+    window.tabs.setCurrentWidget(page)
+    page.ensure_current()
+    page.actions_view.selectRow(0)
+    rso_id = str(page.actions_model.frame["rso_id"].iat[0])
+    seen = page.selected_action_seen()
+    assert seen is not None and set(seen) == {rso_id}
+    assert page.actions_model.frame["manager_id"].iat[0] == "OM1"
+    # Meanwhile, through another connection, someone moves that RSO to OM3.
+    other = make_engine(reviewed.url.database)
+    try:
+        reassign(other, [rso_id], "OM3", "their move", as_user("supervisor.east"), on=AS_AT)
+    finally:
+        other.dispose()
+    assert window.features.quality.mark_done() is None
+    assert len(shown) == 1 and shown[0][0] == "Changed by someone else"
+    assert shown[0][1].startswith(f"{rso_id} is now held by OM3 (moved by supervisor.east")
+    assert actions_done_on(reviewed) == [None]  # the action is still not done
+    assert window.undo_stack.count() == 0
+    page.ensure_current()
+    assert page.summary["overdue"].value_text == "1"
+    assert page.actions_model.frame["manager_id"].iat[0] == "OM3"  # as it is now
+    again = page.selected_action_seen()  # the figures read again show the new version
+    assert again is not None and again[rso_id] == seen[rso_id] + 1
+    page.actions_view.selectRow(0)
+    assert window.features.quality.mark_done() is not None
+    assert actions_done_on(reviewed) == [AS_AT.isoformat()]
 
 
 def test_record_case_review_is_undoable(qtbot, window, engine):

@@ -1,6 +1,8 @@
 """What the Quality page does: Mark action done (the selected overdue review action, done on the
 window's as-at date), as the named operation ``complete_action``: checked for the user's scope,
-audited, and undone with Ctrl+Z."""
+audited, and undone with Ctrl+Z. It passes the version of the action's RSO the page shows
+(``seen``), so a change made to that RSO elsewhere meanwhile refuses it (``StaleWrite``: who and
+when) and the figures are read again."""
 
 from __future__ import annotations
 
@@ -36,8 +38,9 @@ class QualityActions(QObject):
             self._context.show_status("Select an overdue action first", 5000)
             return None
         on = self._context.as_at
+        seen = self.page.selected_action_seen()  # refused if the RSO changed since (StaleWrite)
         change = self._context.apply(
-            lambda engine, user: complete_action(engine, action_id, on, user))
+            lambda engine, user: complete_action(engine, action_id, on, user, seen=seen))
         if change is not None:
             self._context.show_status(f"Recorded: {change.summary} (Ctrl+Z undoes it)", 8000)
         return change

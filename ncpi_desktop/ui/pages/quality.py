@@ -18,6 +18,7 @@ from ncpi_desktop.analysis.quality import actions_status, coverage_by, dip_sampl
 from ncpi_desktop.domain.enums import RISK_ORDER, ReviewGrade
 from ncpi_desktop.formats import Kind, format_value
 from ncpi_desktop.ui.models.frames import NO_NAMED_MANAGER, RSO_ID, RSO_NAME, rso_names
+from ncpi_desktop.ui.models.seen import seen_versions
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.pages.review import ReviewPage
 from ncpi_desktop.ui.widgets.labels import muted, section_title
@@ -101,8 +102,16 @@ class QualityPage(ReviewPage):
         rows = self.actions_view.selectionModel().selectedRows()
         if not rows:
             return None
-        proxy_row = rows[0].row()
-        return str(self.actions_model.frame_row(proxy_row)["action_id"])
+        return str(self.actions_model.frame_row(rows[0].row())["action_id"])
+
+    def selected_action_seen(self) -> dict[str, int] | None:
+        """The version of the selected action's RSO as the page shows it (rso_id -> version),
+        for the lost-update check; None when nothing is selected or no version is shown."""
+        rows = self.actions_view.selectionModel().selectedRows()
+        if not rows or self._figures is None:
+            return None
+        rso_id = str(self.actions_model.frame_row(rows[0].row())["rso_id"])
+        return seen_versions(self._figures.rsos, [rso_id])
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"quality_top": self.top_splitter, "quality": self.splitter}
