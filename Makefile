@@ -3,7 +3,8 @@
 #              the storage, analysis and domain tests again on PostgreSQL (when it is installed)
 # make bench : set up, then print the benchmark figures
 # make screenshots : set up, then write screenshots/<theme>/<page>.png of every page, the detail
-#              panel and a proposal at 1366x768 in the light, dark and high-contrast themes
+#              panel, a proposal and the other screens and dialogs (ui/dialogs/gallery.py) at
+#              1366x768 in the light, dark and high-contrast themes
 # make fuzz  : set up, then feed the import many more mutated extracts than make test does
 #              (FUZZ_EXAMPLES=N to choose how many; about 30 a second)
 # make bundle : build the one-folder application dist/ncpi-desktop/ with PyInstaller, from a

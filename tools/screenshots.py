@@ -1,15 +1,21 @@
-"""make screenshots: every page of the window, the RSO detail panel and a proposal, at 1366x768
-in the light, dark and high-contrast themes.
+"""make screenshots: every page of the window, the RSO detail panel, a proposal and the other
+screens and dialogs, at 1366x768 in the light, dark and high-contrast themes.
 
     python tools/screenshots.py [--out screenshots] [--db demo-data/lancashire-2017.sqlite3]
                                 [--theme light --theme dark ...] [--size 1366x768]
 
 Builds the Lancashire 2017 demo database when it is missing, then writes
-``<out>/<theme>/<page>.png`` for the pages (caseload, visits, arms, reactive, orders, register),
-``detail.png`` (the RSO detail panel on an RSO with flags) and ``proposal.png`` (Manage ›
-proposal for the first BCU). It runs offscreen unless QT_QPA_PLATFORM says otherwise, reads a
-copy of the database, and keeps its window settings in a temporary folder, so neither the demo
-nor the user's settings change. Prints each file it writes.
+``<out>/<theme>/<page>.png`` for the pages (caseload, visits, arms, reactive, orders, register,
+quality),
+``detail.png`` (the RSO detail panel on an RSO with flags), ``proposal.png`` (Manage ›
+proposal for the first BCU), ``briefing.png`` (the Briefing page, which a manager's window
+hides), ``visits-clocks.png`` (the Visits page's Clocks tab), ``record-event.png``,
+``record-referral.png`` and ``record-review.png`` (Record's dialogs), ``first-run.png``,
+``about.png``, and the offline dialogs (``take-offline.png``, ``first-copy.png``,
+``sync-password.png``, ``refused-changes.png``, ``locked-copy.png``). It runs offscreen unless
+QT_QPA_PLATFORM says otherwise, reads a copy of the database, and keeps its window settings in
+a temporary folder, so neither the demo nor the user's settings change. Prints each file it
+writes.
 """
 
 from __future__ import annotations
@@ -106,6 +112,8 @@ def shoot_theme(theme: str, db: Path, out: Path, size: tuple[int, int]) -> None:
     window.finish_building()
     settle()
     for page in window.pages:
+        if not window.tabs.isTabVisible(window.tabs.indexOf(page)):
+            continue  # hidden from this user (the Briefing page): see shoot_screens
         window.tabs.setCurrentWidget(page)
         save(window, out / theme / f"{page.settings_group or page.title.lower()}.png")
     features = window.features
@@ -121,9 +129,21 @@ def shoot_theme(theme: str, db: Path, out: Path, size: tuple[int, int]) -> None:
         view.resize(*size)
         save(view, out / theme / "proposal.png")
         view.close()
+    shoot_screens(window, flagged_rso(figures), out / theme, size)
     window.close()
     engine.dispose()
     QApplication.processEvents()
+
+
+def shoot_screens(window, rso_id: str, out: Path, size: tuple[int, int]) -> None:  # noqa: ANN001
+    """The screens a walk over the pages does not reach (``ui.dialogs.gallery``)."""
+    from ncpi_desktop.ui.dialogs import gallery
+
+    save(gallery.clocks_tab(window), out / "visits-clocks.png")
+    save(gallery.briefing(window), out / "briefing.png")
+    for name, widget in gallery.dialogs(window, rso_id).items():
+        save(widget, out / f"{name}.png")
+        widget.close()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 from builders import TEST_PASSWORD, TEST_USER, copy_database
-from PySide6.QtCore import QAbstractItemModel, QSettings, Qt
+from PySide6.QtCore import QSettings
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QAbstractItemView, QApplication, QLabel, QLineEdit, QWidget
-from themes import THEMES, label_texts, theme, too_faint
+from PySide6.QtWidgets import QAbstractItemView, QApplication, QLineEdit, QWidget
+from themes import THEMES, cell_colours, label_texts, labels, minimum, theme, too_faint
 
 from ncpi_desktop.storage.users import sign_in
 from ncpi_desktop.ui.core import style
@@ -23,9 +23,6 @@ from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.models.proposal import Scope
 
 DEMO_AS_AT = date(2017, 10, 9)
-#: Table rows read per model (the register's 2,742 all fit).
-MAX_ROWS = 5000
-Role = Qt.ItemDataRole
 
 
 @pytest.fixture(scope="module", params=THEMES)
@@ -77,19 +74,6 @@ def shown(lancashire_path: Path, tmp_path_factory: pytest.TempPathFactory,
     engine.dispose()
 
 
-def labels(tops: list[QWidget]) -> list[QLabel]:
-    found = []
-    for top in tops:
-        found += [label for label in top.findChildren(QLabel)
-                  if label.isEnabled() and label.text().strip()
-                  and not label.window().isHidden()]
-    return found
-
-
-def minimum(name: str) -> float:
-    return style.HIGH_CONTRAST_MINIMUM if name == "high-contrast" else style.MINIMUM_CONTRAST
-
-
 def test_every_label_reads_on_its_ground(shown: list[QWidget], themed: str):
     found = labels(shown)
     names = {label.objectName() for label in found}
@@ -106,27 +90,6 @@ def test_every_label_reads_on_its_ground(shown: list[QWidget], themed: str):
     assert on_fixed, "the cards and flag boxes were checked"
     assert too_faint(on_theme, minimum(themed)) == []
     assert too_faint(on_fixed) == []
-
-
-def cell_colours(view: QAbstractItemView) -> Iterator[tuple[QColor, QColor, str]]:
-    """Each cell's text colour and ground as the view draws it (the model's colours, else the
-    view's palette, alternating rows included)."""
-    model: QAbstractItemModel = view.model()
-    palette = view.palette()
-    alternate = view.alternatingRowColors()
-    for row in range(min(model.rowCount(), MAX_ROWS)):
-        base = palette.color(QPalette.ColorRole.AlternateBase if alternate and row % 2
-                             else QPalette.ColorRole.Base)
-        for column in range(model.columnCount()):
-            index = model.index(row, column)
-            text = model.data(index, Role.DisplayRole)
-            if text in (None, ""):
-                continue
-            background = model.data(index, Role.BackgroundRole)
-            foreground = model.data(index, Role.ForegroundRole)
-            yield (QColor(foreground) if foreground is not None
-                   else palette.color(QPalette.ColorRole.Text),
-                   QColor(background) if background is not None else base, str(text))
 
 
 def test_every_table_cell_reads_on_its_ground(shown: list[QWidget], themed: str):

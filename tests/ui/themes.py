@@ -8,9 +8,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from PySide6 import QtGui
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QAbstractItemModel, Qt
 from PySide6.QtGui import QColor, QPalette, QTextCursor, QTextDocument, QTextFrame
-from PySide6.QtWidgets import QAbstractScrollArea, QApplication, QLabel, QStyleFactory, QWidget
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QAbstractScrollArea,
+    QApplication,
+    QLabel,
+    QStyleFactory,
+    QWidget,
+)
 
 from ncpi_desktop.ui.core import style
 
@@ -19,6 +26,9 @@ THEMES = ["light", "dark", "high-contrast"]
 #: A key's swatch ("■ above the limit") is a graphic: 3:1 is its rule (WCAG 1.4.11).
 SWATCH = "■"
 GRAPHIC_CONTRAST = 3.0
+#: Table rows read per model (the register's 2,742 all fit).
+MAX_ROWS = 5000
+Role = Qt.ItemDataRole
 
 
 @contextmanager
@@ -126,3 +136,39 @@ def too_faint(texts: list[Text], minimum: float = style.MINIMUM_CONTRAST) -> lis
     """The runs below ``minimum`` (a swatch: below 3:1)."""
     return [str(t) for t in texts
             if t.contrast < (GRAPHIC_CONTRAST if t.swatch else minimum)]
+
+
+def labels(tops: list[QWidget]) -> list[QLabel]:
+    """The enabled labels with text of ``tops`` (each top shown)."""
+    found = []
+    for top in tops:
+        found += [label for label in top.findChildren(QLabel)
+                  if label.isEnabled() and label.text().strip()
+                  and not label.window().isHidden()]
+    return found
+
+
+def minimum(name: str) -> float:
+    """The contrast text needs under theme ``name``."""
+    return style.HIGH_CONTRAST_MINIMUM if name == "high-contrast" else style.MINIMUM_CONTRAST
+
+
+def cell_colours(view: QAbstractItemView) -> Iterator[tuple[QColor, QColor, str]]:
+    """Each cell's text colour and ground as the view draws it (the model's colours, else the
+    view's palette, alternating rows included)."""
+    model: QAbstractItemModel = view.model()
+    palette = view.palette()
+    alternate = view.alternatingRowColors()
+    for row in range(min(model.rowCount(), MAX_ROWS)):
+        base = palette.color(QPalette.ColorRole.AlternateBase if alternate and row % 2
+                             else QPalette.ColorRole.Base)
+        for column in range(model.columnCount()):
+            index = model.index(row, column)
+            text = model.data(index, Role.DisplayRole)
+            if text in (None, ""):
+                continue
+            background = model.data(index, Role.BackgroundRole)
+            foreground = model.data(index, Role.ForegroundRole)
+            yield (QColor(foreground) if foreground is not None
+                   else palette.color(QPalette.ColorRole.Text),
+                   QColor(background) if background is not None else base, str(text))

@@ -74,7 +74,7 @@ class TakeOfflineDialog(QDialog):
         form.addRow("&Scope:", self.scope_edit)
         self.out_edit = QLineEdit()
         self.out_edit.setAccessibleName("Offline copy file")
-        form.addRow("&File:", _with_browse(self.out_edit, self._browse))
+        form.addRow(_buddy("&File:", self.out_edit), _with_browse(self.out_edit, self._browse))
         self.password_edit = QLineEdit()
         self.password_edit.setEchoMode(QLineEdit.EchoMode.Password)
         self.password_edit.setAccessibleName("Your password")
@@ -97,6 +97,14 @@ class TakeOfflineDialog(QDialog):
         """(scope, file, password) as given."""
         return (self.scope_edit.text().strip(), self.out_edit.text().strip(),
                 self.password_edit.text())
+
+
+def _buddy(text: str, field: QWidget) -> QLabel:
+    """A form row's label whose "&" shortcut goes to ``field`` (a row of a field and a button
+    gives its label no field, and the label would show the "&")."""
+    label = QLabel(text)
+    label.setBuddy(field)
+    return label
 
 
 def _with_browse(edit: QLineEdit, browse: Callable[[], None]) -> QHBoxLayout:
@@ -143,7 +151,8 @@ class FirstCopyDialog(TakeOfflineDialog):
         self.source_edit.setAccessibleName("Source")
         self.user_edit = QLineEdit()
         self.user_edit.setAccessibleName("User name")
-        self.form.insertRow(0, "S&ource:", _with_browse(self.source_edit, self._browse_source))
+        self.form.insertRow(0, _buddy("S&ource:", self.source_edit),
+                            _with_browse(self.source_edit, self._browse_source))
         self.form.insertRow(1, "&User name:", self.user_edit)
         self.scope_edit.setPlaceholderText("Blank: your own caseload, team or BCU")
         self.out_edit.setText(out)

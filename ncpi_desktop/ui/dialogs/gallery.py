@@ -1,0 +1,86 @@
+"""The screens a walk over the window's pages does not reach, opened as a user would open them
+(with sample content where one needs some): the Visits page's Clocks tab, the Briefing page (which
+only a frontline user's window shows), Record's event, referral and case review dialogs, the first
+run, About, and the offline dialogs.
+
+``make screenshots`` grabs each of them and the theme contrast test reads every text of each, so
+both look at the same screens.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from PySide6.QtWidgets import QApplication, QWidget
+
+from ncpi_desktop.storage.offline import JournalEntry
+from ncpi_desktop.ui.dialogs.first_run import FirstRunDialog, FirstRunServices
+from ncpi_desktop.ui.dialogs.offline import (
+    FirstCopyDialog,
+    LockedCopyPage,
+    PasswordDialog,
+    RefusedChangesDialog,
+    TakeOfflineDialog,
+)
+
+#: Record's dialogs of trigger events, referrals and case reviews.
+RECORDS = ("event", "referral", "review")
+
+
+def clocks_tab(window: Any) -> QWidget:
+    """The window showing the Visits page's Clocks tab."""
+    visits = window.features.visits_page
+    window.tabs.setCurrentWidget(visits)
+    visits.list_tabs.setCurrentIndex(1)
+    QApplication.processEvents()
+    return window
+
+
+def briefing(window: Any) -> QWidget:
+    """The window showing the Briefing page (its tab shown, as a frontline user's window shows
+    it, if the window hid it)."""
+    page = window.features.briefing.page
+    tabs = window.tabs
+    tabs.setTabVisible(tabs.indexOf(page), True)
+    tabs.setCurrentWidget(page)
+    QApplication.processEvents()
+    return window
+
+
+def refused_sample(rso_ids: list[str], actor: str) -> list[JournalEntry]:
+    """Two changes a source refused, as a sync leaves them (for the refused changes dialog)."""
+    at = datetime.now(UTC)
+    return [JournalEntry(id=number, uuid=f"sample-{number}", seq=number, at=at, actor=actor,
+                         operation=operation, arguments={}, rso_ids=[rso_id], seen={},
+                         status="refused", why=f"{rso_id} is now held by another manager",
+                         unchecked=False)
+            for number, (operation, rso_id) in enumerate(
+                zip(("record visit", "reassign"), rso_ids, strict=False), 1)]
+
+
+def dialogs(window: Any, rso_id: str) -> dict[str, QWidget]:
+    """Every dialog of the gallery, open, by the name of its screenshot."""
+    shown: dict[str, QWidget] = {}
+    for kind in RECORDS:
+        shown[f"record-{kind}"] = window.features.record.record(kind, rso_id)
+    window._on_about()
+    shown["about"] = window.about_box
+    shown["first-run"] = FirstRunDialog(FirstRunServices(
+        create=lambda _new: None, open=lambda _path: None, demo=lambda: None,
+        default_location="register.sqlite3", offline=lambda: None))
+    user = window.user
+    source = "postgresql://server/ncpi"
+    shown["take-offline"] = TakeOfflineDialog(source, user)
+    shown["first-copy"] = FirstCopyDialog(lambda _copy: None)
+    shown["sync-password"] = PasswordDialog(user.user_name if user else "you", source)
+    refused = RefusedChangesDialog()
+    refused.set_changes(refused_sample([rso_id, rso_id], user.user_name if user else "you"))
+    shown["refused-changes"] = refused
+    locked = LockedCopyPage("the copy was not synced for 15 days", lambda: None)
+    locked.resize(window.size())
+    shown["locked-copy"] = locked
+    for widget in shown.values():
+        widget.show()
+    QApplication.processEvents()
+    return shown
