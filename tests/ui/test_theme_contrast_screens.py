@@ -123,6 +123,14 @@ def test_every_placeholder_of_the_screens_reads(screens: dict[str, QWidget], the
     assert {"take-offline", "first-copy", "record-review"} <= seen
 
 
+def test_about_fits_a_laptop_screen(screens: dict[str, QWidget], themed: str):
+    """Every rule in force is in About: it stays within 1366x768, room left for a title bar
+    and a panel."""
+    about = screens["about"]
+    assert about.height() <= 768 - 60 and about.width() <= 1366
+    assert "Rules in force" in about.text()
+
+
 def test_no_label_shows_a_stray_ampersand(screens: dict[str, QWidget], themed: str):
     """A "&" in a label marks its shortcut only when the label has a field to go to: without
     one the user reads "S&ource:"."""

@@ -40,10 +40,17 @@ def about_text(policy: Policy, location: str, user: User | None = None) -> str:
             f"<p><b>Rules in force</b> (this database's policy):</p><ul>{rules}</ul>")
 
 
+#: The width of About's text: a message box wraps it at about 400 pixels, and the rules then
+#: made it taller than a 1366x768 laptop's screen.
+TEXT_WIDTH = 640
+
+
 def about_box(parent: QWidget) -> QMessageBox:
-    """The About box (its text is set each time it opens: the policy may have changed)."""
+    """The About box (its text is set each time it opens: the policy may have changed), wide
+    enough for the rules in force to fit a 1366x768 screen."""
     box = QMessageBox(parent)
     box.setWindowTitle(f"About {APP_NAME}")
     box.setIcon(QMessageBox.Icon.Information)
     box.setTextFormat(Qt.TextFormat.RichText)
+    box.setStyleSheet(f"QLabel#qt_msgbox_label {{ min-width: {TEXT_WIDTH}px; }}")
     return box

@@ -33,6 +33,8 @@ from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.widgets.tables import data_table
 
 COPY_FILTER = "Offline copies (*.db *.sqlite3);;All files (*)"
+#: The offline dialogs' least width, in which their fields' hints are not cut short.
+DIALOG_WIDTH = 520
 
 
 def when(at: datetime) -> str:
@@ -59,6 +61,7 @@ class TakeOfflineDialog(QDialog):
         super().__init__(parent)
         self.setWindowTitle("Take offline")
         self.setObjectName("take_offline")
+        self.setMinimumWidth(DIALOG_WIDTH)  # the fields' hints read whole
         layout = QVBoxLayout(self)
         if intro is None:
             name = user.user_name if user is not None else "you"
@@ -199,6 +202,7 @@ class PasswordDialog(QDialog):
     def __init__(self, user_name: str, source: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Sync now")
+        self.setMinimumWidth(DIALOG_WIDTH * 3 // 4)
         layout = QVBoxLayout(self)
         label = QLabel(f"Password of {user_name}, to sign in to {source}:")
         label.setWordWrap(True)
