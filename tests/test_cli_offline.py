@@ -179,3 +179,31 @@ def test_a_sync_killed_at_any_step_on_postgresql(postgres_server, tmp_path):
     if postgres_server is None:
         pytest.skip(str(postgres.available()))
     _killed_syncs(write_source(new_database(postgres_server)), tmp_path)
+
+
+def test_redo_sends_a_refused_change_again_as_the_windows_redo(sqlite_source, tmp_path, capsys):
+    """``offline redo`` marks the refused change to send again without the "as seen" check (the
+    user has seen the move) and syncs: the visit is recorded on the source, the copy holds no
+    refused change, and the change cannot be redone twice."""
+    laptop = tmp_path / "laptop.db"
+    assert _take(sqlite_source, laptop, "team:East 1", "sup.east1") == 0
+    rso = _query(sqlite_source, "SELECT min(rso_id) FROM rso WHERE manager_id = 'A'")[0][0]
+    session = sign_in(laptop, "sup.east1", PASSWORD)
+    record_visit(session.engine, RsoId(rso), VISITED, "completed", 2, session.user)
+    sign_out(session)
+    there = sign_in(sqlite_source, "manager", PASSWORD)
+    reassign(there.engine, [RsoId(rso)], ManagerId("A2"), "meanwhile", there.user)
+    sign_out(there)
+    assert main(["offline", "sync", str(laptop), "--user", "sup.east1"]) == 1
+    assert f"redo them (ncpi-desktop offline redo {laptop} CHANGE_ID)" in capsys.readouterr().err
+    visits = "SELECT rso_id FROM visit WHERE visited_on = :d"
+    assert _query(sqlite_source, visits, d=VISITED) == []
+
+    assert main(["offline", "redo", str(laptop), "1", "--user", "sup.east1"]) == 0
+    out = capsys.readouterr().out
+    assert f"redoing 1: record visit {rso}" in out and "synced: 1 change(s) applied" in out
+    assert [r for (r,) in _query(sqlite_source, visits, d=VISITED)] == [rso]
+    assert [e.status for e in offline.open_copy_changes(laptop, "sup.east1", PASSWORD)] == [
+        "synced"]
+    assert main(["offline", "redo", str(laptop), "1", "--user", "sup.east1"]) == 1
+    assert "only a refused change can be redone" in capsys.readouterr().err
