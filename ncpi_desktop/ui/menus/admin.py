@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDialog
 
@@ -24,6 +24,7 @@ from ncpi_desktop.ui.core.session import AuditService, UserService, audit_servic
 from ncpi_desktop.ui.dialogs.audit_log import AuditLogDialog
 from ncpi_desktop.ui.dialogs.rules import RulesDialog
 from ncpi_desktop.ui.dialogs.users import UsersDialog
+from ncpi_desktop.ui.menus.shown_dialog import show_dialog
 
 NOT_SIGNED_IN = "Sign in first"
 
@@ -85,18 +86,6 @@ class AdminActions(QObject):
             action.setToolTip(why_not or what)
             action.setStatusTip(why_not or what)
 
-    def _show(self, dialog: QDialog) -> QDialog:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog = dialog
-        dialog.destroyed.connect(lambda *_: self._forget(dialog))
-        dialog.show()
-        return dialog
-
-    def _forget(self, dialog: QDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-
     def _refused(self, operation: Operation) -> bool:
         why_not = refusal(self.user, operation)
         if why_not:
@@ -107,7 +96,7 @@ class AdminActions(QObject):
         if self._refused(Operation.MANAGE_USERS):
             return None
         dialog = UsersDialog(self._users(), parent=self.context.dialog_parent)
-        self._show(dialog)
+        show_dialog(self, dialog)
         return dialog
 
     def open_rules(self) -> RulesDialog | None:
@@ -119,7 +108,7 @@ class AdminActions(QObject):
                              may_edit=not why_not, why_not=why_not,
                              parent=self.context.dialog_parent)
         self.context.figures_changed.connect(dialog.refresh)  # a change, once read again
-        self._show(dialog)
+        show_dialog(self, dialog)
         return dialog
 
     def _apply_policy(self, values: dict[str, float],
@@ -138,7 +127,7 @@ class AdminActions(QObject):
                                 verify_refusal=refusal(self.user, Operation.AUDIT_VERIFY),
                                 export_refusal=refusal(self.user, Operation.AUDIT_EXPORT),
                                 parent=self.context.dialog_parent)
-        self._show(dialog)
+        show_dialog(self, dialog)
         return dialog
 
 

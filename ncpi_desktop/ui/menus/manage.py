@@ -32,6 +32,7 @@ from ncpi_desktop.ui.dialogs.allocation_history import HistoryDialog
 from ncpi_desktop.ui.dialogs.proposal import Going, ProposalView, Scope
 from ncpi_desktop.ui.dialogs.reassign import ReassignDialog
 from ncpi_desktop.ui.menus.rso_lists import RsoLists
+from ncpi_desktop.ui.menus.shown_dialog import show_dialog
 from ncpi_desktop.ui.pages.caseload import CaseloadPage
 
 
@@ -132,18 +133,6 @@ class Rebalancing(QObject):
         return {str(m): pd.Timestamp(d).date()
                 for m, d in zip(frame["manager_id"], frame["ends_on"], strict=True)}
 
-    def _show(self, dialog: QDialog) -> QDialog:
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        dialog.setWindowModality(Qt.WindowModality.WindowModal)
-        self.dialog = dialog
-        dialog.destroyed.connect(lambda *_: self._forget(dialog))
-        dialog.show()
-        return dialog
-
-    def _forget(self, dialog: QDialog) -> None:
-        if self.dialog is dialog:
-            self.dialog = None
-
     def _ready(self) -> bool:
         if self.context.figures is None or self.context.engine is None:
             self.context.show_error("Nothing to rebalance", "Open a database with offender "
@@ -168,7 +157,7 @@ class Rebalancing(QObject):
         dialog = ReassignDialog(figures, rso_ids, on=self.on, to_manager=to_manager,
                                 absent=self._absent_now(), parent=self.context.dialog_parent)
         dialog.accepted.connect(lambda: self.context.apply(dialog.operation()))
-        self._show(dialog)
+        show_dialog(self, dialog)
         return dialog
 
     def propose(self, scope: Scope | None = None, going: Going | None = None
@@ -191,7 +180,7 @@ class Rebalancing(QObject):
         view = ProposalView(figures, on=self.on, apply=self.context.apply, scope=scope,
                             going=going, absent_now=absent, allocated_on=starts,
                             parent=self.context.dialog_parent)
-        self._show(view)
+        show_dialog(self, view)
         return view
 
     def going(self, *, absence: bool, manager_id: str | None = None) -> GoingDialog | None:
@@ -213,7 +202,7 @@ class Rebalancing(QObject):
                                      dialog.note.text().strip()))
 
         dialog.accepted.connect(next_step)
-        self._show(dialog)
+        show_dialog(self, dialog)
         return dialog
 
     def hand_back(self) -> HandBackDialog | None:
@@ -224,7 +213,7 @@ class Rebalancing(QObject):
         dialog = HandBackDialog(engine, figures, on=self.on, apply=self.context.apply,
                                 user=self.context.user,
                                 parent=self.context.dialog_parent)
-        self._show(dialog)
+        show_dialog(self, dialog)
         return dialog
 
     def history(self, *, rso_id: str | None = None,
@@ -252,12 +241,7 @@ class Rebalancing(QObject):
         dialog = HistoryDialog(engine, user=self.context.user, figures=figures,
                                rso_id=rso_id, manager_id=manager_id, title=title,
                                parent=self.context.dialog_parent)
-        dialog.setWindowModality(Qt.WindowModality.NonModal)
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        self.dialog = dialog
-        dialog.destroyed.connect(lambda *_: self._forget(dialog))
-        dialog.show()
-        return dialog
+        return show_dialog(self, dialog, modality=Qt.WindowModality.NonModal)
 
     # --- the hand-back reminder ---------------------------------------------------------------
 
