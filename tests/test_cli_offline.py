@@ -1,4 +1,4 @@
-"""``ncpi-desktop offline take|sync|drop`` (SERVER.md, "Offline laptops"): exit statuses, the
+"""``ncpi-desktop offline take|sync|redo|drop`` (SERVER.md, "Offline laptops"): exit statuses, the
 refused changes listed, the lock, and a sync killed with SIGKILL at every step (on a SQLite and a
 PostgreSQL source) leaving both sides as before or after each change, the next sync completing.
 """
