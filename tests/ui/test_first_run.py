@@ -64,7 +64,7 @@ def fill(dialog: FirstRunDialog, location: str, user: str, display: str, passwor
     form.create_button.click()
 
 
-def test_the_four_ways_in_are_offered_and_the_offline_copy_waits(dialog_of) -> None:
+def test_the_four_ways_in_are_offered_and_a_missing_offline_service_says_where(dialog_of) -> None:
     dialog = dialog_of(fake_services([]))
     buttons = [dialog.create_button, dialog.open_button, dialog.offline_button,
                dialog.demo_button]
@@ -73,7 +73,7 @@ def test_the_four_ways_in_are_offered_and_the_offline_copy_waits(dialog_of) -> N
         "Open the demo"]
     assert all(b.isVisible() for b in buttons)
     assert [b.isEnabled() for b in buttons] == [True, True, False, True]
-    assert "Offline copies arrive" in dialog.offline_button.toolTip()
+    assert "File › Take offline" in dialog.offline_button.toolTip()
     assert "demo-password" in dialog.demo_button.accessibleDescription()
 
 

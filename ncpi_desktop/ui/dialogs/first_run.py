@@ -34,9 +34,9 @@ from ncpi_desktop.ui.core.session import REFUSALS, Session
 from ncpi_desktop.ui.core.settings import APP_NAME
 
 DATABASE_FILTER = "Databases (*.sqlite3 *.sqlite *.db);;All files (*)"
-#: The tooltip of "Take an offline copy" until offline copies arrive (issue 16, part 1).
-OFFLINE_LATER = ("Offline copies arrive with a later version: until then, open a copy your "
-                 "administrator made, or the shared server's database itself.")
+#: The tooltip of "Take an offline copy" where this window cannot take one.
+OFFLINE_UNAVAILABLE = ("Not available from here: open the shared server's database, then use "
+                       "File › Take offline…, or run `ncpi-desktop offline take`.")
 
 
 @dataclass(frozen=True)
@@ -105,7 +105,7 @@ class FirstRunDialog(QDialog):
             "to work on without a network and sync back.", self._offline)
         if self._services.offline is None:
             self.offline_button.setEnabled(False)
-            self.offline_button.setToolTip(OFFLINE_LATER)
+            self.offline_button.setToolTip(OFFLINE_UNAVAILABLE)
         self.demo_button = self._choice(
             "Open the &demo", "Lancashire's register of 2017 as the inspectors found it, with "
             "made-up people, signed in as its manager (every demo user's password is "
