@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date, datetime
@@ -252,6 +253,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     from ncpi_desktop.demo.build import build_demo
     from ncpi_desktop.storage.database import shown_location
+    from ncpi_desktop.storage.keys import keys_path
 
     if "://" in args.sub_db:  # a shared server: set up, then the demo register and users
         counts = cli_server.demo_on_server(args.sub_db, args.profile, _print_progress)
@@ -260,11 +262,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
         return EXIT_OK
     path = Path(args.sub_db)
-    if path.exists():
-        if not args.force:
-            return say(f"{path} exists; use --force to replace it", EXIT_UNUSABLE)
-        path.unlink()
-    counts = build_demo(path, args.profile, progress=_print_progress)
+    if not (path.exists() or keys_path(path).exists()):
+        counts = build_demo(path, args.profile, progress=_print_progress)
+    elif not args.force:
+        return say(f"{path} exists; use --force to replace it", EXIT_UNUSABLE)
+    else:  # built beside it, then put in its place: a failed build leaves the old one whole
+        building = path.with_name(f".building-{path.name}")
+        for stale in (building, keys_path(building)):
+            stale.unlink(missing_ok=True)
+        try:
+            counts = build_demo(building, args.profile, progress=_print_progress)
+        except BaseException:
+            for partial in (building, keys_path(building)):
+                partial.unlink(missing_ok=True)
+            raise
+        for suffix in ("-wal", "-shm", "-journal"):
+            path.with_name(path.name + suffix).unlink(missing_ok=True)
+        os.replace(building, path)
+        os.replace(keys_path(building), keys_path(path))
     print(", ".join(f"{name}: {count:,}" for name, count in counts.items()))
     return EXIT_OK
 

@@ -84,6 +84,38 @@ def test_demo_on_an_unreachable_server_is_one_line_and_creates_nothing(
     assert list(tmp_path.iterdir()) == []
 
 
+def test_demo_force_replaces_a_demo_and_a_failed_build_leaves_the_old_one_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, crash_folder: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    import ncpi_desktop.demo.build as build
+    from ncpi_desktop.storage.keys import keys_path
+
+    db = tmp_path / "demo.sqlite3"
+    assert main(["demo", "--db", str(db)]) == 0
+    first = db.read_bytes(), keys_path(db).read_bytes()
+    capsys.readouterr()
+    one_line(["demo", "--db", str(db)], EXIT_UNUSABLE, capsys)
+    assert (db.read_bytes(), keys_path(db).read_bytes()) == first  # without --force: kept
+
+    def broken(path: Path, *_args: object, **_kwargs: object) -> None:
+        Path(path).write_bytes(b"half a database")
+        raise OSError("disk full")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(build, "build_demo", broken)
+        assert main(["demo", "--db", str(db), "--force"]) == EXIT_UNEXPECTED
+    assert (db.read_bytes(), keys_path(db).read_bytes()) == first  # the old demo whole
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "log") == [
+        "demo.sqlite3", "demo.sqlite3.keys"]  # nothing half-built left beside it
+
+    capsys.readouterr()
+    assert main(["demo", "--db", str(db), "--force"]) == 0
+    assert keys_path(db).read_bytes() != first[1]  # a new demo, with its own key slots
+    monkeypatch.setenv("NCPI_PASSWORD", "demo-password")
+    assert main(["report", "--json", "--db", str(db), "--user", "manager"]) == 0
+    assert '"as_at"' in capsys.readouterr().out
+
+
 # --- outputs ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("out", ["/proc/x.zip", "/proc/x.xlsx", "/proc/x", "/proc/no/x.zip"])
