@@ -18,8 +18,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from types import MappingProxyType
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -27,35 +26,19 @@ import pandas as pd
 
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.analysis.management import management_at
+from ncpi_desktop.analysis.scenario_apply import APPLY, Work
 from ncpi_desktop.analysis.scenario_steps import (
     KINDS,
     REAL_KINDS,
+    Outcome,
     ScenarioError,
+    Step,
     check_step,
 )
 from ncpi_desktop.storage.snapshot import Snapshot
 
 __all__ = ["KINDS", "REAL_KINDS", "Outcome", "Scenario", "ScenarioError", "Step", "compare",
            "plan", "scenario_figures", "scenario_snapshot"]
-
-
-@dataclass(frozen=True)
-class Step:
-    """One hypothetical change: its ``kind`` (a key of ``KINDS``) and its ``values``."""
-
-    kind: str
-    values: Mapping[str, Any] = field(default_factory=dict)
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
-
-    @property
-    def real(self) -> bool:
-        """Whether applying the scenario can make this change (``actions.scenario``)."""
-        return self.kind in REAL_KINDS
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"kind": self.kind, **self.values}
 
 
 @dataclass(frozen=True)
@@ -122,26 +105,10 @@ def steps_from(items: Any) -> tuple[Step, ...]:
     return tuple(steps)
 
 
-@dataclass(frozen=True)
-class Outcome:
-    """What one step did: a sentence, and for the real kinds the changes to make for real:
-    ``moves`` (rso_id, from_manager_id, to_manager_id; blank: the team pool) and
-    ``to_reactive`` (rso_ids)."""
-
-    number: int
-    step: Step
-    summary: str
-    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
-        columns=["rso_id", "from_manager_id", "to_manager_id"]))
-    to_reactive: tuple[str, ...] = ()
-
-
 def plan(snapshot: Snapshot, scenario: Scenario) -> tuple[Snapshot, list[Outcome]]:
     """``scenario``'s steps applied in order to copies of ``snapshot``'s frames (the original is
     untouched), and what each step did. ``ScenarioError`` for a step the register cannot take
     (an unknown manager, a team with nobody in it)."""
-    from ncpi_desktop.analysis.scenario_apply import APPLY, Work
-
     work = Work.of(management_at(snapshot))
     outcomes = []
     for number, step in enumerate(scenario.steps, 1):

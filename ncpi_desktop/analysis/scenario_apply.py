@@ -17,8 +17,7 @@ import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.management import DECIDED_ON
-from ncpi_desktop.analysis.scenario import Outcome, Step
-from ncpi_desktop.analysis.scenario_steps import ScenarioError, cohort_counts
+from ncpi_desktop.analysis.scenario_steps import Outcome, ScenarioError, Step, cohort_counts
 from ncpi_desktop.domain.enums import ManagementMode, Role, Sex, Status
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.formats import uk_date

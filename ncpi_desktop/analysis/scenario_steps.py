@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import fields
+from dataclasses import dataclass, field, fields
 from datetime import date
+from types import MappingProxyType
 from typing import Any
+
+import pandas as pd
 
 from ncpi_desktop.domain.enums import RiskLevel, Sex
 from ncpi_desktop.domain.policy import Policy
@@ -163,3 +166,36 @@ def cohort_counts(where: str, n: int, mix: Mapping[str, float]) -> dict[str, int
     for level in sorted(exact, key=lambda lv: counts[lv] - exact[lv])[:left]:
         counts[level] += 1
     return counts
+
+
+@dataclass(frozen=True)
+class Step:
+    """One hypothetical change: its ``kind`` (a key of ``KINDS``) and its ``values``."""
+
+    kind: str
+    values: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+
+    @property
+    def real(self) -> bool:
+        """Whether applying the scenario can make this change (``actions.scenario``)."""
+        return self.kind in REAL_KINDS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, **self.values}
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What one step did: a sentence, and for the real kinds the changes to make for real:
+    ``moves`` (rso_id, from_manager_id, to_manager_id; blank: the team pool) and
+    ``to_reactive`` (rso_ids)."""
+
+    number: int
+    step: Step
+    summary: str
+    moves: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["rso_id", "from_manager_id", "to_manager_id"]))
+    to_reactive: tuple[str, ...] = ()
