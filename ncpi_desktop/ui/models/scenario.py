@@ -170,11 +170,12 @@ def what_if_columns(column: Column) -> list[Column]:
 
 #: What the caseload page's "What if" table compares for the force, each BCU and each team.
 GROUP_FIGURES: dict[str, tuple[str, Kind]] = {
-    "caseload": ("Caseload", Kind.INT),
+    "community": ("Caseload", Kind.INT),
     "fte": ("FTE", Kind.FTE),
     "per_fte": ("Per FTE", Kind.RATIO),
     "high_risk_share": ("High-risk %", Kind.PERCENT),
     "pooled": ("Pooled", Kind.INT),
+    "reactive": ("Reactive", Kind.INT),
 }
 
 
