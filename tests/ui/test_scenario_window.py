@@ -9,12 +9,14 @@ import pytest
 from builders import AS_AT
 from conftest import state
 from PySide6.QtCore import Qt
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.scenario import Scenario, Step
 from ncpi_desktop.storage.snapshot import register_stamp
 from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.dialogs.scenario import ScenarioEditor
+from ncpi_desktop.ui.dialogs.scenario_apply import MADE, NOT_MADE
 from ncpi_desktop.ui.main_window import MainWindow
 from ncpi_desktop.ui.menus.scenario import ScenarioActions
 from ncpi_desktop.ui.models.table_model import BACKGROUND, RAW
@@ -178,3 +180,38 @@ def test_new_figures_work_the_scenario_out_again(qtbot, window: MainWindow) -> N
                     and window.context.scenario.ready_for(window.figures), timeout=WAIT_MS)
     assert cell(window.caseload_page.managers_model, "manager_id", "OM1",
                 "per_fte_what_if") == 26
+
+
+# --- applying the real parts -----------------------------------------------------------------
+
+
+def held_by(engine: Engine, manager_id: str) -> int:
+    with engine.connect() as connection:
+        return connection.execute(text("SELECT count(*) FROM rso WHERE manager_id = :m"),
+                                  {"m": manager_id}).scalar_one()
+
+
+def test_apply_goes_through_the_operations_and_undoes(qtbot, window: MainWindow,
+                                                      engine: Engine) -> None:
+    assert held_by(engine, "OM4") == 11
+    menu = actions(window)
+    menu.set_scenario(Scenario("Dan goes", (
+        Step("manager_leaves", {"manager_id": "OM4"}),
+        Step("add_manager", {"team": "West 1", "bcu": "West", "fte": 1.0}))))
+    assert menu.apply_action.isEnabled()
+    flow = menu.apply_real()
+    qtbot.waitUntil(lambda: flow.dialog is not None, timeout=WAIT_MS)
+    dialog = flow.dialog
+    assert dialog.model.frame["happens"].iat[0].startswith(MADE)
+    assert dialog.model.frame["happens"].iat[1] == NOT_MADE
+    dialog.accept()
+    done = flow.applied
+    assert done is not None and len(done.applied) == 1 and done.refused == []
+    assert done.not_applied[0].startswith("step 2 (add_manager)")
+    assert held_by(engine, "OM4") == 0  # the leaver operation, through AppContext.apply
+    assert window.undo_stack.count() == 1
+    qtbot.waitUntil(lambda: window.caseload_page.managers_model.row_of("manager_id", "OM4")
+                    is None or cell(window.caseload_page.managers_model, "manager_id", "OM4",
+                                    "caseload") == 0, timeout=WAIT_MS)
+    window.undo_stack.undo()
+    assert held_by(engine, "OM4") == 11

@@ -27,12 +27,11 @@ from ncpi_desktop.ui.core.context import AppContext, ShownScenario, one_line
 from ncpi_desktop.ui.core.permissions import gate, show_tips
 from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
 from ncpi_desktop.ui.dialogs.scenario import ScenarioEditor
+from ncpi_desktop.ui.menus.scenario_apply import ApplyFlow, apply_real_parts
 
 #: Failures of working out a scenario that are the scenario's (a step the register cannot
 #: take), said in a message box rather than raised.
 EXPECTED = (ScenarioError, KeyError, ValueError)
-#: Who may keep scenarios by name (storage decides; the menu only greys out).
-KEEP = getattr(Operation, "SCENARIO", Operation.PROPOSE)
 #: Failures of keeping a scenario by name, said in a message box.
 STORE_ERRORS = (OperationError, NotPermitted, SQLAlchemyError)
 
@@ -59,6 +58,7 @@ class ScenarioActions(QObject):
         self.job: Job | None = None
         self.editor: ScenarioEditor | None = None
         self.last_message: QMessageBox | None = None
+        self.apply_flow: ApplyFlow | None = None
         menu = context.menu("Sc&enario")
         show_tips(menu)
 
@@ -115,9 +115,9 @@ class ScenarioActions(QObject):
         self.show_action.setEnabled(has_figures and has_scenario)
         self.stop_action.setEnabled(self.shown is not None)
         user, engine = context.user, context.engine is not None
-        gate(self.open_action, user, KEEP, enabled=engine)
-        gate(self.delete_action, user, KEEP, enabled=engine)
-        gate(self.save_action, user, KEEP, enabled=engine and has_scenario)
+        gate(self.open_action, user, Operation.SCENARIO, enabled=engine)
+        gate(self.delete_action, user, Operation.SCENARIO, enabled=engine)
+        gate(self.save_action, user, Operation.SCENARIO, enabled=engine and has_scenario)
         gate(self.apply_action, user, Operation.REASSIGN,
              enabled=engine and has_figures and has_scenario and any(
                  step.real for step in (self.scenario.steps if self.scenario else ())))
@@ -298,8 +298,9 @@ class ScenarioActions(QObject):
 
     # --- applying the real parts ----------------------------------------------------------------
 
-    def apply_real(self) -> None:
-        from ncpi_desktop.ui.menus.scenario_apply import apply_real_parts
-
-        if self.scenario is not None:
-            apply_real_parts(self._context, self.scenario)
+    def apply_real(self) -> ApplyFlow | None:
+        """Show what applying the scenario makes for real and what not; apply once confirmed."""
+        if self.scenario is None:
+            return None
+        self.apply_flow = apply_real_parts(self._context, self.scenario)
+        return self.apply_flow
