@@ -215,3 +215,23 @@ def test_apply_goes_through_the_operations_and_undoes(qtbot, window: MainWindow,
                                     "caseload") == 0, timeout=WAIT_MS)
     window.undo_stack.undo()
     assert held_by(engine, "OM4") == 11
+
+
+def test_review_pages_group_tables_beside_the_scenario(qtbot, window: MainWindow) -> None:
+    show(qtbot, window, Scenario("OM3 goes", (Step("manager_leaves", {"manager_id": "OM3"}),)))
+    page = window.features.reactive_page
+    window.tabs.setCurrentWidget(page)
+    page.ensure_current()  # the window is not shown: as its showing would
+    model = page.managers_model
+    assert {"What if: Caseload", "Δ Caseload"} <= set(headers(model))
+    carol = model.row_of("manager_label", "Carol Crossley")
+    assert carol is not None
+    assert model.frame_row(carol)["caseload"] == 20
+    assert model.frame_row(carol)["caseload_delta"] == -20  # gone in the scenario
+    page = window.features.visits_page
+    window.tabs.setCurrentWidget(page)
+    page.ensure_current()
+    assert "Δ Overdue" in " ".join(headers(page.teams_model))
+    actions(window).stop()
+    window.features.reactive_page.ensure_current()
+    assert "What if: Caseload" not in headers(window.features.reactive_page.managers_model)
