@@ -4,6 +4,8 @@ today on every page (banner, what-if and difference columns), and nothing writte
 from __future__ import annotations
 
 import math
+import shutil
+import subprocess
 
 import pytest
 from builders import AS_AT
@@ -18,7 +20,7 @@ from ncpi_desktop.ui.core import style
 from ncpi_desktop.ui.dialogs.scenario import ScenarioEditor
 from ncpi_desktop.ui.dialogs.scenario_apply import MADE, NOT_MADE
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.menus.scenario import ScenarioActions
+from ncpi_desktop.ui.menus.scenario import ScenarioActions, pack_scenario
 from ncpi_desktop.ui.models.table_model import BACKGROUND, RAW
 from ncpi_desktop.ui.widgets.scenario_banner import GROUPS_TAB
 
@@ -235,3 +237,43 @@ def test_review_pages_group_tables_beside_the_scenario(qtbot, window: MainWindow
     actions(window).stop()
     window.features.reactive_page.ensure_current()
     assert "What if: Caseload" not in headers(window.features.reactive_page.managers_model)
+
+
+# --- the pack for a scenario -----------------------------------------------------------------
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+def test_scenario_pack_is_marked_on_every_page_and_audited(qtbot, window: MainWindow,
+                                                           engine: Engine, tmp_path) -> None:
+    assert pack_scenario(window.context) is None  # no scenario shown: today's pack
+    show(qtbot, window, EAST_1)
+    path = tmp_path / "pack.pdf"
+    job = window.features.exchange.write_pack(path, names=False,
+                                              scenario=window.context.scenario)
+    with qtbot.waitSignal(job.done, timeout=60_000):
+        pass
+    text_ = subprocess.run(["pdftotext", str(path), "-"], check=True, capture_output=True,
+                           text=True).stdout
+    pages = [page for page in text_.split("\f") if page.strip()]
+    assert len(pages) > 1
+    for page in pages:
+        assert "SCENARIO: East 1 grows — not the register" in page
+    with engine.connect() as connection:
+        uses = connection.execute(text(
+            "SELECT operation FROM audit WHERE operation LIKE '%for scenario%'")).all()
+    assert [u[0] for u in uses] == ["pack for scenario"]
+
+
+def test_save_and_open_by_name(qtbot, window: MainWindow, engine: Engine) -> None:
+    from builders import FORCE_MANAGER
+
+    from ncpi_desktop.storage.scenarios import load_scenario
+
+    menu = actions(window)
+    menu.set_scenario(EAST_1)
+    assert menu.save() and menu.saved_version == 1
+    assert menu.save() and menu.saved_version == 2  # over the version it saw
+    menu.set_scenario(None)
+    assert not menu.show_action.isEnabled()
+    assert menu.open_stored(load_scenario(engine, EAST_1.name, FORCE_MANAGER)) == EAST_1
+    assert menu.saved_version == 2 and menu.show_action.isEnabled()

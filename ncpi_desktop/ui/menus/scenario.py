@@ -12,16 +12,18 @@ scenario is worked out again from the new ones.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QObject
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QInputDialog, QMessageBox
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.scenario import Scenario, ScenarioError, scenario_figures, steps_from
-from ncpi_desktop.domain.security import NotPermitted, Operation
+from ncpi_desktop.domain.security import NotPermitted, Operation, User
 from ncpi_desktop.storage.change import OperationError
 from ncpi_desktop.ui.core.context import AppContext, ShownScenario, one_line
 from ncpi_desktop.ui.core.permissions import gate, show_tips
@@ -43,6 +45,42 @@ def work_out(figures: Figures, scenario: Scenario) -> Callable[[Progress, Cancel
         progress(0, 0, f"Working out the scenario \u201c{scenario.name}\u201d")
         return scenario_figures(figures.snapshot, scenario)
     return work
+
+
+#: ``pack_scenario``'s answer when the user cancelled.
+PACK_CANCELLED = object()
+
+
+def pack_scenario(context: AppContext) -> ShownScenario | None | object:
+    """Which figures File › performance pack is for: with a scenario shown (worked out from
+    the figures on show), ask: the scenario's (marked SCENARIO on every page), today's (None),
+    or neither (``PACK_CANCELLED``). Without one, today's."""
+    shown = context.scenario
+    if shown is None or not shown.ready_for(context.figures):
+        return None
+    box = QMessageBox(QMessageBox.Icon.Question, "Performance pack",
+                      f"The what-if scenario “{shown.name}” is shown beside today. "
+                      "Produce the pack for the scenario, marked SCENARIO on every page, or "
+                      "for the register?", QMessageBox.StandardButton.Cancel,
+                      context.dialog_parent)
+    for_scenario = box.addButton("For the &scenario", QMessageBox.ButtonRole.AcceptRole)
+    box.addButton("For the &register", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(for_scenario)
+    box.exec()
+    clicked = box.clickedButton()
+    if clicked is None or clicked is box.button(QMessageBox.StandardButton.Cancel):
+        return PACK_CANCELLED
+    return shown if clicked is for_scenario else None
+
+
+def record_pack_use(engine: Engine, shown: ShownScenario, user: User, path: Path) -> None:
+    """The audit's row that a scenario's figures left the application as a pack."""
+    from ncpi_desktop.storage.scenarios import record_scenario_use
+
+    steps = [step.to_dict() for step in getattr(shown.scenario, "steps", ())]
+    as_at = shown.base.snapshot.as_at.isoformat() if shown.base is not None else None
+    record_scenario_use(engine, shown.name, "pack", user,
+                        detail={"file": path.name, "as_at": as_at, "steps": steps})
 
 
 class ScenarioActions(QObject):
