@@ -277,3 +277,10 @@ def test_save_and_open_by_name(qtbot, window: MainWindow, engine: Engine) -> Non
     assert not menu.show_action.isEnabled()
     assert menu.open_stored(load_scenario(engine, EAST_1.name, FORCE_MANAGER)) == EAST_1
     assert menu.saved_version == 2 and menu.show_action.isEnabled()
+
+
+def test_the_scenario_ground_reads_under_every_theme() -> None:
+    """The banner and what-if cells set their own ground and text: the same in every theme."""
+    assert style.contrast(style.SCENARIO_FOREGROUND, style.SCENARIO_BACKGROUND) >= 7
+    # Unlike a flag's grounds, so a what-if figure is not read as a warning.
+    assert style.SCENARIO_BACKGROUND not in (style.WARNING_BACKGROUND, style.AMBER_BACKGROUND)

@@ -269,7 +269,10 @@ class CaseloadPage(Page):
             managers, columns = managers_beside(managers, what_if[self.scope.mask(what_if)],
                                                 columns)
         self.scenario_groups.show_groups(figures, shown)
+        refit = len(columns) != self.managers_model.columnCount() and self._columns_fitted
         self.managers_model.set_frame(managers, columns)
+        if refit:  # a scenario's columns came or went: each header whole
+            fit_columns(self.managers_view)
         if not self._columns_fitted and not self._restored_header and len(managers):
             fit_columns(self.managers_view)
             self._columns_fitted = True

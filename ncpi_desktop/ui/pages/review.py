@@ -151,6 +151,8 @@ class ReviewPage(Page):
             columns = list(columns or self._compared_columns[id(view)])
             if self.scenario_ready() is not None:
                 frame, columns = self._beside(view, frame, columns)
+            if len(columns) != model.columnCount():  # its what-if columns came or went
+                self._fitted.discard(id(view))
         model.set_frame(frame, columns)
         if len(frame) and id(view) not in self._fitted:
             fit_columns(view)
