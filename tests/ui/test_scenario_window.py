@@ -284,3 +284,15 @@ def test_the_scenario_ground_reads_under_every_theme() -> None:
     assert style.contrast(style.SCENARIO_FOREGROUND, style.SCENARIO_BACKGROUND) >= 7
     # Unlike a flag's grounds, so a what-if figure is not read as a warning.
     assert style.SCENARIO_BACKGROUND not in (style.WARNING_BACKGROUND, style.AMBER_BACKGROUND)
+
+
+def test_quality_coverage_beside_the_scenario(qtbot, window: MainWindow) -> None:
+    show(qtbot, window, Scenario("Cohort", (Step("release_cohort", {
+        "n": 4, "team": "West 1", "bcu": "West", "risk": {"medium": 4}}),)))
+    page = window.features.quality_page
+    window.tabs.setCurrentWidget(page)
+    page.ensure_current()
+    model = page.coverage_model
+    west = model.row_of("team", "West 1")
+    assert model.frame_row(west)["community_delta"] == 4  # four released into the community
+    assert "What if: Coverage" in headers(model)

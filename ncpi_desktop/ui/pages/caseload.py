@@ -263,9 +263,8 @@ class CaseloadPage(Page):
         managers["flag_text"] = flag_text(managers)
         self._managers = managers
         columns = self._manager_columns
-        shown = self.scenario_ready()  # a what-if scenario beside today
-        if shown is not None and shown.figures is not None:
-            what_if = shown.figures.managers
+        if (shown := self.scenario_ready()) is not None and shown.figures is not None:
+            what_if = shown.figures.managers  # a what-if scenario beside today
             managers, columns = managers_beside(managers, what_if[self.scope.mask(what_if)],
                                                 columns)
         self.scenario_groups.show_groups(figures, shown)
@@ -287,9 +286,7 @@ class CaseloadPage(Page):
             self.select_manager(None)
 
     def set_scenario(self, shown: ShownScenario | None) -> None:
-        """A what-if scenario beside today (None: today alone): the banner, what-if and
-        difference columns in the managers table, and a "What if" tab of the force, BCUs and
-        teams beside the charts."""
+        """The banner, the managers' what-if columns and the force/BCU/team "What if" tab."""
         super().set_scenario(shown)
         if self._figures is not None:
             self._apply_filter()
