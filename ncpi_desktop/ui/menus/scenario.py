@@ -209,12 +209,16 @@ class ScenarioActions(QObject):
         context.set_scenario(ShownScenario(scenario, base=figures))  # the banner says wait
 
         def done(result: Figures) -> None:
-            if context.figures is figures and self.scenario is scenario:
+            waiting = context.scenario  # not stopped, nor another asked for, meanwhile
+            if waiting is not None and waiting.scenario is scenario \
+                    and waiting.base is figures and context.figures is figures:
                 context.set_scenario(ShownScenario(scenario, base=figures, figures=result))
                 context.show_status(f"Showing the scenario \u201c{scenario.name}\u201d beside "
                                     "today: nothing is written to the database", 8000)
 
         def failed(error: BaseException) -> None:
+            if context.scenario is not None and context.scenario.scenario is not scenario:
+                return  # another scenario is shown by now
             context.set_scenario(None)
             self._say("Cannot work out the scenario", one_line(error))
 
