@@ -215,5 +215,4 @@ def compare(today: pd.DataFrame, scenario: pd.DataFrame, keys: list[str],
 
 
 def _numeric(values: pd.Series) -> bool:
-    return (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)) \
-        or pd.api.types.is_bool_dtype(values) or values.isna().all()
+    return pd.api.types.is_numeric_dtype(values) or bool(values.isna().all())

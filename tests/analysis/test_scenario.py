@@ -258,3 +258,14 @@ def test_figures_from_todays_are_those_computed_afresh(snapshot, today, steps, m
                                       check_like=True, obj=name)
     pd.testing.assert_frame_equal(fast.rsos.reset_index(drop=True),
                                   whole.rsos.reset_index(drop=True), check_like=True)
+
+
+def test_a_scenario_is_a_value_that_copies_and_pickles():
+    import copy
+    import pickle
+
+    scenario = Scenario("x", (Step("change_fte", {"manager_id": "A", "fte": 0.5}),))
+    assert pickle.loads(pickle.dumps(scenario)) == scenario == copy.deepcopy(scenario)
+    assert hash(scenario) == hash(Scenario.from_json(scenario.to_json()))
+    with pytest.raises(TypeError):
+        scenario.steps[0].values["fte"] = 1  # read-only
