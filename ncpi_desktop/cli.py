@@ -199,9 +199,10 @@ def cmd_report(args: argparse.Namespace) -> int:
         user = session.user
         require(user, Operation.REPORT)
         snapshot = _read_snapshot(session.engine, args.as_at or date.today())
+        changed, scenario = cli_scenario.with_scenario(args, session, snapshot, "report")
         cli_audit.disclose(session.engine, user.user_name, "report", snapshot.rsos["rso_id"],
                            {"as_at": snapshot.as_at.isoformat()})
-        snapshot, scenario = cli_scenario.with_scenario(args, session, snapshot, "report")
+        snapshot = changed
     report = build_report(_figures_for(user, Operation.REPORT, snapshot))
     if scenario is not None:
         report["scenario"] = cli_scenario.report_part(scenario)

@@ -184,3 +184,4 @@ def test_an_analyst_may_not_keep_scenarios(saved, monkeypatch, capsys):
     assert "may not keep what-if scenarios" in capsys.readouterr().err
     assert main(["report", "--db", str(saved), "--as-at", AS_AT, "--json",
                  "--scenario", NAME]) == 3
+    assert audit_rows(saved, "report") == []  # nothing disclosed

@@ -16,6 +16,7 @@ change, a released cohort, a policy value) are hypothetical only.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -24,7 +25,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ncpi_desktop.analysis.figures import Figures, compute_figures
+from ncpi_desktop.analysis.caseload import manager_figures
+from ncpi_desktop.analysis.figures import (
+    REVIEW_MAXIMA,
+    REVIEW_SUMS,
+    Figures,
+    compute_figures,
+    grouped_figures,
+)
 from ncpi_desktop.analysis.management import management_at
 from ncpi_desktop.analysis.scenario_apply import APPLY, Work
 from ncpi_desktop.analysis.scenario_steps import (
@@ -123,9 +131,49 @@ def scenario_snapshot(snapshot: Snapshot, scenario: Scenario) -> Snapshot:
     return plan(snapshot, scenario)[0]
 
 
-def scenario_figures(snapshot: Snapshot, scenario: Scenario) -> Figures:
-    """Every figure of the scenario: ``compute_figures`` of ``scenario_snapshot``."""
-    return compute_figures(scenario_snapshot(snapshot, scenario))
+#: Above this share of the RSOs touched (every eligible RSO to reactive: a tenth), computing
+#: every RSO is quicker than computing those again (benchmarks/bench_scenario.py).
+REFIGURE_SHARE = 0.02  # not a rule: a speed trade-off
+
+
+def scenario_figures(snapshot: Snapshot, scenario: Scenario,
+                     today: Figures | None = None) -> Figures:
+    """Every figure of the scenario: ``compute_figures`` of ``scenario_snapshot``. Given
+    ``today`` (the complete figures of ``snapshot``, as a window holds them), only the RSOs and
+    managers the steps touch are computed again (``analysis.refigure``), with the same
+    figures; a cohort or a policy value changes every RSO's, and all are computed again."""
+    changed, outcomes = plan(snapshot, scenario)
+    if today is None or today.snapshot.as_at != snapshot.as_at:
+        return compute_figures(changed)
+    from ncpi_desktop.analysis.refigure import refigure
+
+    rso_ids: set[str] = set()
+    for outcome in outcomes:
+        rso_ids.update(outcome.moves["rso_id"])
+        rso_ids.update(outcome.to_reactive)
+    managers = set(changed.managers["manager_id"]).symmetric_difference(
+        snapshot.managers["manager_id"])
+    managers.update(str(o.step.values["manager_id"]) for o in outcomes
+                    if "manager_id" in o.step.values)
+    policy = any(o.step.kind == "policy_value" for o in outcomes)
+    if not rso_ids and not policy and len(changed.rsos) == len(today.rsos):
+        return _managers_only(today, changed)
+    if len(rso_ids) > REFIGURE_SHARE * len(changed.rsos):
+        return compute_figures(changed)
+    return refigure(today, changed, rso_ids, managers, policy_changed=policy)
+
+
+def _managers_only(today: Figures, changed: Snapshot) -> Figures:
+    """The figures after steps that change managers only (added, an FTE changed): every RSO's
+    row is today's; the managers, teams, BCUs and force are counted again over them."""
+    rsos, managers = today.rsos, changed.managers
+    return dataclasses.replace(
+        today, snapshot=changed,
+        managers=manager_figures(rsos, managers, changed.policy, sums=REVIEW_SUMS,
+                                 maxima=REVIEW_MAXIMA),
+        teams=grouped_figures(rsos, managers, ["bcu", "team"]),
+        bcus=grouped_figures(rsos, managers, ["bcu"]),
+        force=grouped_figures(rsos, managers, []))
 
 
 #: The frames ``compare`` is for, and the keys of their rows.
@@ -167,5 +215,4 @@ def compare(today: pd.DataFrame, scenario: pd.DataFrame, keys: list[str],
 
 
 def _numeric(values: pd.Series) -> bool:
-    return (pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values)) \
-        or pd.api.types.is_bool_dtype(values) or values.isna().all()
+    return pd.api.types.is_numeric_dtype(values) or bool(values.isna().all())

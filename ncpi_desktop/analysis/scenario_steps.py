@@ -7,11 +7,11 @@ raises ``ScenarioError`` naming the step (its number and kind) and the field, e.
 
 from __future__ import annotations
 
+import json
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date
-from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
@@ -168,6 +168,40 @@ def cohort_counts(where: str, n: int, mix: Mapping[str, float]) -> dict[str, int
     return counts
 
 
+class Values(Mapping[str, Any]):
+    """A step's values, read-only (and, unlike a ``MappingProxyType``, copied and pickled as
+    any value is: a step may go to a worker)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any]) -> None:
+        self._data = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Mapping) and self._data == dict(other)
+
+    def __hash__(self) -> int:
+        return hash(json.dumps(self._data, sort_keys=True, default=str))
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return self._data
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._data = state
+
+
 @dataclass(frozen=True)
 class Step:
     """One hypothetical change: its ``kind`` (a key of ``KINDS``) and its ``values``."""
@@ -176,7 +210,7 @@ class Step:
     values: Mapping[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "values", MappingProxyType(dict(self.values)))
+        object.__setattr__(self, "values", Values(self.values))
 
     @property
     def real(self) -> bool:

@@ -233,3 +233,39 @@ def test_compare_gives_today_scenario_and_difference(snapshot, today):
         east["per_fte_scenario"] - east["per_fte_today"]) and east["per_fte_difference"] < 0
     force = compare(today.force, figures.force, [], ["fte"])
     assert len(force) == 1 and force["fte_difference"].iat[0] == 1
+
+
+@pytest.mark.parametrize("steps", [
+    [Step("add_manager", {"team": "East 1", "bcu": "East", "fte": 1.0})],
+    [Step("change_fte", {"manager_id": "C", "fte": 1.0})],
+    [Step("manager_leaves", {"manager_id": "A"})],
+    [Step("reactive_all_eligible", {})],
+    [Step("release_cohort", {"n": 2, "team": "East 1", "bcu": "East", "risk": {"low": 2}})],
+    [Step("policy_value", {"key": "caseload_limit_per_fte", "value": 5})],
+    [Step("add_manager", {"team": "West 1", "bcu": "West", "fte": 1.0}),
+     Step("manager_leaves", {"manager_id": "S"}), Step("reactive_all_eligible", {})],
+], ids=["add", "fte", "leaves", "reactive", "cohort", "policy", "several"])
+def test_figures_from_todays_are_those_computed_afresh(snapshot, today, steps, monkeypatch):
+    from ncpi_desktop.analysis import scenario as module
+
+    monkeypatch.setattr(module, "REFIGURE_SHARE", 1.0)  # the path through refigure, always
+    scenario = Scenario("same", tuple(steps))
+    fast, whole = scenario_figures(snapshot, scenario, today), scenario_figures(snapshot,
+                                                                                scenario)
+    for name in ("managers", "teams", "bcus", "force"):
+        pd.testing.assert_frame_equal(getattr(fast, name).reset_index(drop=True),
+                                      getattr(whole, name).reset_index(drop=True),
+                                      check_like=True, obj=name)
+    pd.testing.assert_frame_equal(fast.rsos.reset_index(drop=True),
+                                  whole.rsos.reset_index(drop=True), check_like=True)
+
+
+def test_a_scenario_is_a_value_that_copies_and_pickles():
+    import copy
+    import pickle
+
+    scenario = Scenario("x", (Step("change_fte", {"manager_id": "A", "fte": 0.5}),))
+    assert pickle.loads(pickle.dumps(scenario)) == scenario == copy.deepcopy(scenario)
+    assert hash(scenario) == hash(Scenario.from_json(scenario.to_json()))
+    with pytest.raises(TypeError):
+        scenario.steps[0].values["fte"] = 1  # read-only
