@@ -143,15 +143,22 @@ def test_showing_adds_banner_and_difference_columns(qtbot, window: MainWindow) -
     assert teams.frame_row(row)["community_delta"] == 0
 
 
-def test_stop_showing_takes_it_all_away(qtbot, window: MainWindow) -> None:
+@pytest.mark.parametrize("how", ["menu", "banner"])
+def test_stop_showing_takes_it_all_away(qtbot, window: MainWindow, how: str) -> None:
     show(qtbot, window, EAST_1)
     page = window.caseload_page
-    actions(window).stop_action.trigger()
+    if how == "menu":
+        actions(window).stop_action.trigger()
+    else:
+        window.tabs.setCurrentWidget(window.features.orders_page)
+        qtbot.mouseClick(window.features.orders_page.scenario_banner.stop_button,
+                         Qt.MouseButton.LeftButton)
     assert window.context.scenario is None
     assert not page.scenario_banner.isVisibleTo(page)
     assert "What if: Per FTE" not in headers(page.managers_model)
     assert page.managers_model.row_of("name", "Nina New") is None
     assert not page.scenario_groups.shown
+    assert not actions(window).stop_action.isEnabled()
 
 
 def test_showing_writes_nothing(qtbot, settings, engine: Engine) -> None:
