@@ -130,6 +130,12 @@ def edit_to_figures(ctx: Context) -> list[Row]:
     return [*_child_rows(ctx, "edit"), *_child_rows(ctx, "edit-postgres", ctx.profile)]
 
 
+def scenario(ctx: Context) -> list[Row]:
+    """A what-if scenario's figures: every eligible RSO to reactive, one more offender manager
+    (issue 18, part 5; bench_scenario.py)."""
+    return _child_rows(ctx, "scenario")
+
+
 def _child_rows(ctx: Context, kind: str, target: str | None = None) -> list[Row]:
     """Run another issue's benchmark module in a fresh process and turn what it returns into
     rows: ``(name, value, unit)`` or ``(name, seconds, note)``. ``target``: what the module is
@@ -182,6 +188,10 @@ def child(kind: str, db: str, as_at_text: str) -> dict[str, Any]:
         import bench_register as module
 
         rows = module.bench_register(db, as_at)
+    elif kind == "scenario":
+        import bench_scenario as module
+
+        rows = module.bench_scenario(db, as_at)
     elif kind in ("edit", "edit-postgres"):
         import bench_edit as module
 

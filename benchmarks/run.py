@@ -61,6 +61,7 @@ from children import (
     rebalance,
     register_search,
     review,
+    scenario,
 )
 from common import OUT, ROOT
 from table import ANALYSIS_SECONDS, PEAK_MB, SORT_SECONDS, Row, print_table
@@ -101,7 +102,7 @@ def peak_memory(ctx: Context) -> list[Row]:
 
 BENCHMARKS: list[Callable[[Context], list[Row]]] = [
     build_database, load_and_analysis, sorts, peak_memory, first_paint, review, extract_import,
-    pack, rebalance, register_search, encryption, postgresql, edit_to_figures,
+    pack, rebalance, register_search, encryption, postgresql, edit_to_figures, scenario,
 ]
 
 

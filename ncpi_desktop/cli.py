@@ -7,6 +7,7 @@ Every failure is one line on standard error and an exit status (``ncpi_desktop.e
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import sys
@@ -19,6 +20,7 @@ from ncpi_desktop import (
     cli_audit,
     cli_offline,
     cli_quality,
+    cli_scenario,
     cli_selftest,
     cli_server,
     cli_write,
@@ -95,6 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="date the figures are as at (default: today)")
     report.add_argument("--json", action="store_true", required=True,
                         help="print REPORT-JSON.md's object")
+    cli_scenario.add_scenario_option(report, "figures")
 
     pack = commands.add_parser("pack", help="write the monthly performance pack (PDF or XLSX)")
     add_sign_in_arguments(pack)
@@ -103,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     pack.add_argument("--out", required=True, help="pack.pdf or pack.xlsx")
     pack.add_argument("--names", action="store_true",
                       help="name RSOs (by default they appear by id only)")
+    cli_scenario.add_scenario_option(pack, "pack")
 
     _add_exchange_commands(commands)
     _add_rebalance_command(commands)
@@ -113,6 +117,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_selftest.register(commands)
     cli_offline.register(commands, parse_date)
     cli_server.register(commands)
+    cli_scenario.register(commands, parse_date)
     return parser
 
 
@@ -195,9 +200,13 @@ def cmd_report(args: argparse.Namespace) -> int:
         user = session.user
         require(user, Operation.REPORT)
         snapshot = _read_snapshot(session.engine, args.as_at or date.today())
+        changed, scenario = cli_scenario.with_scenario(args, session, snapshot, "report")
         cli_audit.disclose(session.engine, user.user_name, "report", snapshot.rsos["rso_id"],
                            {"as_at": snapshot.as_at.isoformat()})
+        snapshot = changed
     report = build_report(_figures_for(user, Operation.REPORT, snapshot))
+    if scenario is not None:
+        report["scenario"] = cli_scenario.report_part(scenario)
     # One compact string: json.dumps runs the C encoder, json.dump with an indent the Python one
     # (national register: 3 s for the indented file, 0.6 s for this).
     sys.stdout.write(json.dumps(report, separators=(",", ":")))
@@ -226,9 +235,12 @@ def cmd_pack(args: argparse.Namespace) -> int:
         user = session.user
         require(user, Operation.PACK_WITH_NAMES if args.names else Operation.PACK)
         snapshot = _read_snapshot(session.engine, args.as_at or date.today())
+        snapshot, scenario = cli_scenario.with_scenario(args, session, snapshot, "pack")
         figures = _figures_for(user, Operation.PACK, snapshot)
         pack = build_pack(figures, produced_by=user.user_name,
                           produced_at=datetime.now().astimezone(), names=args.names)
+        if scenario is not None:  # marked on every page and sheet
+            pack = dataclasses.replace(pack, scenario=scenario.name)
         pack = pin_audit_head(session.engine, pack, user.user_name, out)
     try:
         if suffix == ".xlsx":
@@ -437,9 +449,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     one line on standard error, never a traceback."""
     parser = build_parser()
     args = parser.parse_args(argv)
-    handler = {"demo": cmd_demo, "report": cmd_report, "pack": cmd_pack, "import": cmd_import,
+    handler = {"demo": cmd_demo, "report": cli_scenario.refusals_as_status(cmd_report),
+               "pack": cli_scenario.refusals_as_status(cmd_pack), "import": cmd_import,
                "export": cmd_export, "rebalance": cmd_rebalance, "audit": cmd_audit,
-               "selftest": cli_selftest.cmd_selftest,
+               "selftest": cli_selftest.cmd_selftest, cli_scenario.COMMAND: cli_scenario.run,
                **user_commands(), **cli_server.server_commands(),
                **dict.fromkeys(cli_write.COMMANDS, cmd_write),
                **cli_quality.handlers(),

@@ -143,6 +143,9 @@ class Operation(StrEnum):
     AUDIT_EXPORT = "export the audit log"
     BRIEFING = "produce a neighbourhood briefing"
     RECORD_REVIEW = "record a case review for"
+    #: Save, read, delete and produce the pack of what-if scenarios (issue 18): those who may
+    #: rebalance.
+    SCENARIO = "keep what-if scenarios"
 
 
 _O = Operation
@@ -150,7 +153,7 @@ _RECORD = frozenset({_O.RECORD_VISIT, _O.RECORD_ARMS, _O.RECORD_ORDER, _O.RECORD
                      _O.RECORD_REFERRAL})
 _SUPERVISE = frozenset({_O.RECORD_DECISION, _O.REASSIGN, _O.PROPOSE, _O.MANAGER_LEAVING,
                         _O.MANAGER_ABSENT, _O.HAND_BACK, _O.PACK, _O.EXPORT_TABLE, _O.REPORT,
-                        _O.RECORD_REVIEW})
+                        _O.RECORD_REVIEW, _O.SCENARIO})
 _FIGURES = frozenset({_O.SEE_FIGURES})
 
 #: What each role permits at all (its scope then limits which RSOs and managers).

@@ -166,6 +166,8 @@ def _summary_block(sheet: WriteOnlyWorksheet, pack: Pack) -> None:
         ("RSO names", "included" if pack.names else "not included (RSOs by id only)", Kind.TEXT),
         ("Marking", pack.marking, Kind.TEXT),
     ]
+    if pack.scenario:
+        rows.insert(0, ("Scenario", pack.scenario_mark, Kind.TEXT))
     if pack.audit_line:
         rows.append(("Audit log", pack.audit_line, Kind.TEXT))
     for label, value, kind in rows:
@@ -201,13 +203,14 @@ def _write_sheet(workbook: Workbook, pack: Pack, name: str, tables: list[Table])
     sheet = new_sheet(workbook, name)
     for i, width in enumerate(_widths(tables, 0 if name != "Summary" else 2), start=1):
         sheet.column_dimensions[get_column_letter(i)].width = width
-    sheet.oddHeader.left.text = f"{pack.title}: {name}"
+    title = f"{pack.title}: {name}" + (f" ({pack.scenario_mark})" if pack.scenario else "")
+    sheet.oddHeader.left.text = title
     sheet.oddHeader.right.text = f"As at {pack.as_at_text}  {pack.marking}"
     sheet.oddFooter.left.text = pack.produced_text
-    sheet.oddFooter.center.text = pack.marking
+    sheet.oddFooter.center.text = " · ".join(filter(None, [pack.marking, pack.scenario_mark]))
     sheet.oddFooter.right.text = "Page &P of &N"
     sheet.freeze_panes = "A4"
-    sheet.append([_cell(sheet, f"{pack.title}: {name}", font=TITLE_FONT)])
+    sheet.append([_cell(sheet, title, font=TITLE_FONT)])
     sheet.append([_cell(sheet, f"As at {pack.as_at_text} · {pack.produced_text} · "
                                f"{pack.marking}", font=MUTED_FONT)])
     sheet.append([])

@@ -289,3 +289,19 @@ class OfflineApplied(SQLModel, table=True):
     copy_id: str
     actor: str
     applied_at: datetime
+
+
+class ScenarioRow(SQLModel, table=True):
+    """A saved what-if scenario (migration 0016): its steps as JSON text
+    (``analysis.scenario.Scenario.steps_json``), who saved it first and last, and the version
+    a save must have seen (``storage.scenarios``). Never read with the register."""
+
+    __tablename__ = "scenario"
+
+    name: str = Field(primary_key=True)
+    steps: str = Field(sa_type=Text)
+    created_by: str
+    created_at: datetime
+    updated_by: str
+    updated_at: datetime
+    version: int

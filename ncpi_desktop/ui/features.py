@@ -22,6 +22,7 @@ from ncpi_desktop.ui.menus.manage import Rebalancing
 from ncpi_desktop.ui.menus.offline import OfflineActions
 from ncpi_desktop.ui.menus.quality import QualityActions
 from ncpi_desktop.ui.menus.record import RecordActions
+from ncpi_desktop.ui.menus.scenario import ScenarioActions
 from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.arms import ArmsPage
 from ncpi_desktop.ui.pages.briefing import BriefingPage
@@ -65,6 +66,8 @@ class Features:
     briefing: BriefingActions
     #: File › Take offline…, Sync now, Offline changes…; the status bar's offline line.
     offline: OfflineActions
+    #: The Scenario menu: what-if scenarios beside today on every page (issue 18).
+    scenario: ScenarioActions
 
     @property
     def pages(self) -> list[ReviewPage]:
@@ -98,4 +101,5 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
                     register_page=register_page, quality_page=quality_page,
                     record=record, rebalancing=rebalancing,
                     consultations=ListConsultations(context), admin=admin, quality=quality,
-                    briefing=briefing, offline=OfflineActions(context, before=before_quit))
+                    briefing=briefing, offline=OfflineActions(context, before=before_quit),
+                    scenario=ScenarioActions(context))

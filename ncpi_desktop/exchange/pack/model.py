@@ -156,6 +156,14 @@ class Pack:
     #: "Audit log head: <hash>, N rows, as at ...": the audit log as it stood when the pack was
     #: made, its own disclosure row included (``building.pin_audit_head``); empty when unknown.
     audit_line: str = ""
+    #: The name of the what-if scenario whose figures these are (``analysis.scenario``); empty
+    #: for the register's. Every page and sheet then carries ``scenario_mark``.
+    scenario: str = ""
+
+    @property
+    def scenario_mark(self) -> str:
+        """"SCENARIO: <name> — not the register" for a scenario's pack, else empty."""
+        return f"SCENARIO: {self.scenario} — not the register" if self.scenario else ""
 
     @property
     def as_at_text(self) -> str:

@@ -31,7 +31,8 @@ _IMPORTERS = f"{_MGR}, {_ADMIN}"
 
 #: Tables every user reads whole (rows and columns).
 READ_WHOLE = ("manager", "allocation", "visit", "arms", "civil_order", "policy_value",
-              "manager_absence", "alembic_version", "event", "referral", "offline_applied")
+              "manager_absence", "alembic_version", "event", "referral", "offline_applied",
+              "scenario")
 #: Records an offender manager (and up) makes for RSOs in their scope, as visits are.
 RECORDS = ("visit", "arms", "civil_order", "event", "referral")
 #: Case reviews and their actions: supervisors and managers, for RSOs in their scope.
@@ -106,6 +107,8 @@ def grants(schema: str, columns: dict[str, list[str]]) -> list[str]:
            f"GRANT INSERT, UPDATE, DELETE ON allocation, management_decision, manager_absence, "
            f"{', '.join(REVIEWS)} TO {_SUPERVISORS}",
            f"GRANT UPDATE (active) ON manager TO {_SUPERVISORS}",
+           # ... and keep what-if scenarios (no RSO in them; the application checks the role)
+           f"GRANT INSERT, UPDATE, DELETE ON scenario TO {_SUPERVISORS}",
            # Managers and administrators: imports (the application checks what else).
            f"GRANT INSERT, UPDATE ON {', '.join(IMPORTED)} TO {_IMPORTERS}",
            f"GRANT INSERT, UPDATE, DELETE ON policy_value TO {_ADMIN}"]

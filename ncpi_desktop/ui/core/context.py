@@ -15,6 +15,7 @@ returns is applied to the figures in memory by the handler the loader gives
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -43,6 +44,26 @@ ChangeShower = Callable[[Change], bool]
 NOBODY = User(user_name="nobody", display_name="Not signed in", roles=frozenset())
 
 
+@dataclass(frozen=True)
+class ShownScenario:
+    """A what-if scenario shown beside today's figures: ``scenario`` (``analysis.scenario``'s),
+    its ``figures`` (None while they are being worked out) and the figures of the register they
+    were worked out from (``base``): a page shows the difference only beside those, never beside
+    figures read since."""
+
+    scenario: Any
+    base: Figures | None = None
+    figures: Figures | None = None
+
+    @property
+    def name(self) -> str:
+        return str(getattr(self.scenario, "name", ""))
+
+    def ready_for(self, figures: Figures | None) -> bool:
+        """Its figures are worked out from ``figures`` (what a page shows as today)."""
+        return self.figures is not None and figures is not None and self.base is figures
+
+
 def one_line(error: BaseException) -> str:
     """The first line of an error's message, for a message box (never a traceback)."""
     text = str(error).strip()
@@ -66,6 +87,8 @@ class AppContext(QObject):
     page_changed = Signal(int)
     #: Another user signed in (or out): the ``User`` now served.
     user_changed = Signal(object)
+    #: A what-if scenario is shown beside today's figures (``ShownScenario``), or None: none.
+    scenario_changed = Signal(object)
 
     def __init__(self, window: QMainWindow, tabs: QTabWidget, settings: QSettings, as_at: date,
                  *, reload: Callable[[], None],
@@ -83,6 +106,7 @@ class AppContext(QObject):
         self._location = ""
         self._as_at = as_at
         self._figures: Figures | None = None
+        self._scenario: ShownScenario | None = None
         self._menus: dict[str, QMenu] = {}
         #: Consultation and disclosure rows, written off the GUI thread (``audit``).
         self.audit_writer = AuditWriter(self)
@@ -157,6 +181,16 @@ class AppContext(QObject):
     def set_figures(self, figures: Figures | None) -> None:
         """The window shows ``figures`` (it emits ``figures_changed`` once its pages have them)."""
         self._figures = figures
+
+    @property
+    def scenario(self) -> ShownScenario | None:
+        """The what-if scenario shown beside today's figures, if any: never the register's."""
+        return self._scenario
+
+    def set_scenario(self, shown: ShownScenario | None) -> None:
+        """Show ``shown`` beside today's figures on every page (None: stop showing one)."""
+        self._scenario = shown
+        self.scenario_changed.emit(shown)
 
     # --- services ---------------------------------------------------------------------------
 

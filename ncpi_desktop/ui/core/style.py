@@ -39,6 +39,11 @@ AMBER_FOREGROUND = "#6b4700"
 #: Good news: a flag that is not a problem, a proposal that keeps every limit.
 GOOD_BACKGROUND = "#e3f1e5"
 GOOD_FOREGROUND = "#1d5b2a"
+#: A what-if scenario's banner and its figures' cells: a pale violet ground unlike any flag's,
+#: so a hypothetical figure is never read as the register's (text 9:1 on it).
+SCENARIO_BACKGROUND = "#ece6f7"
+SCENARIO_FOREGROUND = "#3b2467"
+SCENARIO_BORDER = "#8f7bb8"
 #: The summary strip's cards and the detail panel's fact boxes: light whatever the desktop's
 #: theme, so their text is dark whatever the theme too.
 CARD_BACKGROUND = "#f4f6f9"

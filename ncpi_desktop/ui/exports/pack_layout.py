@@ -30,6 +30,10 @@ BODY_TOP = 27.0
 BODY_BOTTOM = 280.0
 HEADER_TOP = 9.0
 FOOTER_RULE = 283.5
+#: Where a scenario's mark is printed above the header (and, below the footer, at FOOTER_RULE +
+#: SCENARIO_BELOW).
+SCENARIO_TOP = 4.5
+SCENARIO_BELOW = 5.7
 
 FONT = "DejaVu Sans"
 FONT_CONDENSED = "DejaVu Sans Condensed"
@@ -91,6 +95,10 @@ def paint_page_furniture(painter: QPainter, pack: Pack, page: int, pages: int,
     flags = Qt.AlignmentFlag.AlignVCenter
     painter.drawText(QRectF(left, top, span, line_h), flags | Qt.AlignmentFlag.AlignLeft,
                      f"Performance pack · as at {pack.as_at_text}")
+    if pack.scenario_mark:  # a scenario's figures: said above the header and below the footer
+        painter.setPen(QColor(WARNING_FOREGROUND))
+        painter.drawText(QRectF(left, dots(SCENARIO_TOP), span, line_h),
+                         flags | Qt.AlignmentFlag.AlignHCenter, pack.scenario_mark)
     painter.setPen(QColor(WARNING_FOREGROUND))
     painter.drawText(QRectF(left, top, span, line_h), flags | Qt.AlignmentFlag.AlignRight,
                      pack.marking)
@@ -111,6 +119,9 @@ def paint_page_furniture(painter: QPainter, pack: Pack, page: int, pages: int,
     painter.setPen(QColor(WARNING_FOREGROUND))
     painter.setFont(pack_font(7.5, bold=True))
     painter.drawText(footer, flags | Qt.AlignmentFlag.AlignHCenter, pack.marking)
+    if pack.scenario_mark:
+        painter.drawText(QRectF(left, dots(FOOTER_RULE + SCENARIO_BELOW), span, dots(4.5)),
+                         flags | Qt.AlignmentFlag.AlignHCenter, pack.scenario_mark)
 
 
 def a4_writer(path: str, title: str) -> QPdfWriter:

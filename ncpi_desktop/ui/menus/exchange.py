@@ -8,6 +8,7 @@ written whole or not at all (``exports.table_export.write_atomically``).
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
 from ncpi_desktop.exchange.templates import write_templates
 from ncpi_desktop.formats import plural, uk_date
 from ncpi_desktop.storage import audit
-from ncpi_desktop.ui.core.context import AppContext
+from ncpi_desktop.ui.core.context import AppContext, ShownScenario
 from ncpi_desktop.ui.core.permissions import gate, show_tips, why_not
 from ncpi_desktop.ui.core.settings import last_folder, remember_folder
 from ncpi_desktop.ui.core.workers import Cancel, Job, Progress, run_job
@@ -36,6 +37,7 @@ from ncpi_desktop.ui.exports.table_export import (
     save_path,
     write_atomically,
 )
+from ncpi_desktop.ui.menus.scenario import PACK_CANCELLED, pack_scenario, record_pack_use
 
 EXTRACT_ZIP = "Zip of CSV files (*.zip)"
 EXTRACT_XLSX = "Excel workbook, a sheet per table (*.xlsx)"
@@ -213,32 +215,43 @@ class ExchangeActions(QObject):
         if context.figures is None:
             context.show_error("Nothing to report", "Open a database holding a register first.")
             return
+        scenario = pack_scenario(context)  # a what-if scenario shown: its pack, or today's
+        if scenario is PACK_CANCELLED:
+            return
         start = last_folder("pack")
-        name = f"Performance pack {context.as_at:%Y-%m-%d}.pdf"
+        mark = f" SCENARIO {scenario.name}" if isinstance(scenario, ShownScenario) else ""
+        name = f"Performance pack {context.as_at:%Y-%m-%d}{mark}.pdf"
         path = Path(start) / name if start else Path.home() / name
         self.pack_dialog = PackDialog(context.as_at, path, context.dialog_parent)
         self.pack_dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         gate(self.pack_dialog.names_box, context.user, Operation.PACK_WITH_NAMES)
         dialog = self.pack_dialog
-        dialog.accepted.connect(lambda: self.write_pack(dialog.path, names=dialog.names))
+        dialog.accepted.connect(lambda: self.write_pack(
+            dialog.path, names=dialog.names,
+            scenario=scenario if isinstance(scenario, ShownScenario) else None))
         dialog.open()
 
-    def write_pack(self, path: Path, *, names: bool) -> Job | None:
-        """Build the pack from the window's figures and write it to ``path`` (.pdf or .xlsx)."""
+    def write_pack(self, path: Path, *, names: bool,
+                   scenario: ShownScenario | None = None) -> Job | None:
+        """Build the pack from the window's figures and write it to ``path`` (.pdf or .xlsx);
+        with ``scenario``, from its figures, marked SCENARIO on every page, its use audited."""
         context = self._context
-        figures = context.figures
+        figures = context.figures if scenario is None else scenario.figures
         engine = context.engine
         if figures is None or engine is None or self._refused(
                 Operation.PACK_WITH_NAMES if names else Operation.PACK):
             return None
         remember_folder("pack", path.parent)
-        actor = context.actor
+        actor, user = context.actor, context.user
         produced_at = datetime.now().replace(second=0, microsecond=0)
         pdf = path.suffix.lower() == ".pdf"
 
         def work(progress: Progress, cancel: Cancel) -> int | None:
             progress(0, 0, "Gathering the figures")
             pack = build_pack(figures, produced_by=actor, produced_at=produced_at, names=names)
+            if scenario is not None:  # marked on every page and sheet, its use audited
+                pack = dataclasses.replace(pack, scenario=scenario.name)
+                record_pack_use(engine, scenario, user, path)
             pack = pin_audit_head(engine, pack, actor, path)  # its disclosure row, then the head
             if pdf:
                 from ncpi_desktop.ui.exports.pack_pdf import write_pack_pdf
@@ -256,9 +269,10 @@ class ExchangeActions(QObject):
             who = ("It includes RSO names: keep and send it as personal data." if names else
                    "RSOs appear by id only.")
             context.show_status(f"Performance pack written to {path}")
+            what = f"what-if scenario “{scenario.name}”'s " if scenario else ""
             self._inform("Performance pack written",
-                         f"The performance pack as at {uk_date(figures.snapshot.as_at)} is in\n"
-                         f"{path}{size}.\n\n{who}")
+                         f"The {what}performance pack as at "
+                         f"{uk_date(figures.snapshot.as_at)} is in\n{path}{size}.\n\n{who}")
 
         self.job = run_job(context.dialog_parent, "Export performance pack", work,
                            on_success=done, on_cancel=lambda: context.show_status(

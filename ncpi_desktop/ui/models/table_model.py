@@ -54,6 +54,8 @@ class Column:
     ``text_tip`` repeats a long text as its tooltip, for when the column is too narrow for it;
     ``grade_tips`` (amber, red) are added to a flagged cell's tooltip by its grade. A flag with a
     ``severity_<name>`` column is graded by it (1 amber, 2 red); one without is red.
+    ``hypothetical``: a what-if figure (a scenario's, not the register's), drawn on the
+    scenario's ground where it is not flagged.
     """
 
     key: str
@@ -64,6 +66,7 @@ class Column:
     header_tip: str = ""
     text_tip: bool = False
     grade_tips: tuple[str, ...] = ()
+    hypothetical: bool = False
 
 
 class DataFrameTableModel(QAbstractTableModel):
@@ -86,6 +89,8 @@ class DataFrameTableModel(QAbstractTableModel):
         self._warning_foreground = QColor(style.WARNING_FOREGROUND)
         self._amber_background = QColor(style.AMBER_BACKGROUND)
         self._amber_foreground = QColor(style.AMBER_FOREGROUND)
+        self._scenario_colours = (QColor(style.SCENARIO_BACKGROUND),
+                                  QColor(style.SCENARIO_FOREGROUND))
         if frame is not None:
             self.set_frame(frame)
 
@@ -245,6 +250,8 @@ class DataFrameTableModel(QAbstractTableModel):
         if role == GRADE:
             return grade
         if not grade:
+            if role in (BACKGROUND, FOREGROUND) and self._columns[column].hypothetical:
+                return self._scenario_colours[role == FOREGROUND]
             if role == TOOLTIP and self._columns[column].text_tip:
                 return format_value(self._columns[column].kind, self._array(column)[row]) or None
             return False if role == FLAGGED else None

@@ -112,6 +112,9 @@ class ArmsPage(ReviewPage):
             TEAM_COLUMNS, "arms_completion", name="ARMS completion by team")
         self.managers_model, self.managers_view = self.rso_table(
             MANAGER_COLUMNS, "arms_completion", name="ARMS completion by manager")
+        self.compare_rows(self.teams_view, ["bcu", "team"], ["arms_completion", "arms_due"])
+        self.compare_rows(self.managers_view, ["manager_label", "team"],
+                          ["arms_completion", "arms_due"])
         self.table_tabs = QTabWidget()
         self.table_tabs.setDocumentMode(True)
         self.table_tabs.addTab(self.teams_view, "Completion by team")

@@ -34,6 +34,7 @@ from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.ui.charts.manager_tabs import ManagerChartTabs
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.context import ShownScenario
 from ncpi_desktop.ui.core.settings import CHART_TAB, MANAGERS_HEADER, splitter_state
 from ncpi_desktop.ui.models.caseload import (
     POOLED_COLUMNS,
@@ -45,11 +46,13 @@ from ncpi_desktop.ui.models.caseload import (
     manager_columns,
     scope_row,
 )
+from ncpi_desktop.ui.models.scenario import managers_beside
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.pages.page import Page, message_page
 from ncpi_desktop.ui.widgets.accessible import named
 from ncpi_desktop.ui.widgets.caseload_summary import caseload_cards, show_scope_figures
 from ncpi_desktop.ui.widgets.rso_list import RsoList
+from ncpi_desktop.ui.widgets.scenario_banner import ScenarioGroups
 from ncpi_desktop.ui.widgets.scope_filter import ScopeFilter
 from ncpi_desktop.ui.widgets.summary import SummaryCard, summary_strip
 from ncpi_desktop.ui.widgets.tables import data_table, fit_columns, select_key
@@ -155,6 +158,7 @@ class CaseloadPage(Page):
 
         self.chart_tabs = ManagerChartTabs()
         self.chart_tabs.manager_changed.connect(self.select_manager)
+        self.scenario_groups = ScenarioGroups(self.chart_tabs)
 
         self.outer_splitter = QSplitter(Qt.Orientation.Horizontal)
         self.outer_splitter.addWidget(self.left_splitter)
@@ -258,7 +262,16 @@ class CaseloadPage(Page):
         managers = figures.managers[self.scope.mask(figures.managers)].copy()
         managers["flag_text"] = flag_text(managers)
         self._managers = managers
-        self.managers_model.set_frame(managers, self._manager_columns)
+        columns = self._manager_columns
+        if (shown := self.scenario_ready()) is not None and shown.figures is not None:
+            what_if = shown.figures.managers  # a what-if scenario beside today
+            managers, columns = managers_beside(managers, what_if[self.scope.mask(what_if)],
+                                                columns)
+        self.scenario_groups.show_groups(figures, shown)
+        refit = len(columns) != self.managers_model.columnCount() and self._columns_fitted
+        self.managers_model.set_frame(managers, columns)
+        if refit:  # a scenario's columns came or went: each header whole
+            fit_columns(self.managers_view)
         if not self._columns_fitted and not self._restored_header and len(managers):
             fit_columns(self.managers_view)
             self._columns_fitted = True
@@ -271,6 +284,12 @@ class CaseloadPage(Page):
             self.select_manager(self._manager_id)
         else:
             self.select_manager(None)
+
+    def set_scenario(self, shown: ShownScenario | None) -> None:
+        """The banner, the managers' what-if columns and the force/BCU/team "What if" tab."""
+        super().set_scenario(shown)
+        if self._figures is not None:
+            self._apply_filter()
 
     def _update_summary(self) -> None:
         figures = self._figures

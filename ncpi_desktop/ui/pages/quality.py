@@ -23,7 +23,7 @@ from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.pages.review import ReviewPage
 from ncpi_desktop.ui.widgets.labels import muted, section_title
 from ncpi_desktop.ui.widgets.summary import SummaryCard
-from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
+from ncpi_desktop.ui.widgets.tables import data_table
 
 GRADE_COLUMNS = [Column(f"qa_{g.value}", g.label, Kind.INT) for g in ReviewGrade]
 COVERAGE_COLUMNS = [
@@ -69,9 +69,9 @@ class QualityPage(ReviewPage):
         })
         filters.addStretch(1)
         self.coverage_model = DataFrameTableModel(COVERAGE_COLUMNS, parent=self)
-        self._coverage_fitted = False
         self.coverage_view = data_table(self.coverage_model, name="Coverage by team",
                                         description="Case review coverage and grades by team")
+        self.compare_rows(self.coverage_view, ["bcu", "team"], ["community", "qa_coverage"])
         self.sample_model, self.sample_view = self.rso_table(
             SAMPLE_COLUMNS, "manager_label", name="This month's dip sample",
             description="Proposed cases to review, per offender manager")
@@ -137,10 +137,7 @@ class QualityPage(ReviewPage):
         self.summary["inadequate"].set_figure(f"{counts[ReviewGrade.INADEQUATE]:,}",
                                               "latest review graded inadequate")
         self.coverage_title.setText(f"Coverage and grades by team ({len(teams):,} teams)")
-        self.coverage_model.set_frame(teams)
-        if len(teams) and not self._coverage_fitted:
-            fit_columns(self.coverage_view)
-            self._coverage_fitted = True
+        self.show_rows(self.coverage_view, teams)  # beside a what-if scenario's, when shown
 
         actions = self._overdue(rsos)
         self.summary["overdue"].set_figure(f"{len(actions):,}", "past their due date")

@@ -135,6 +135,8 @@ class ReactivePage(ReviewPage):
         self.managers_model, self.managers_view = self.rso_table(
             MANAGER_COLUMNS, "visits_a_year", descending=True,
             name="What the eligible RSOs would free, per manager")
+        self.compare_rows(self.managers_view, ["manager_label", "team"],
+                          ["caseload", "candidates", "reactive"])
         self.managers_title = section_title("What the eligible RSOs would free, per manager")
         self.why_label = muted("")
         right = column(self.managers_title, self.managers_view, self.why_label,

@@ -24,7 +24,9 @@ from PySide6.QtWidgets import (
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.ui.core import style
+from ncpi_desktop.ui.core.context import ShownScenario
 from ncpi_desktop.ui.core.settings import splitter_state
+from ncpi_desktop.ui.models.scenario import beside, difference_columns
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
 from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.page import Page, message_page
@@ -53,6 +55,13 @@ class ReviewPage(Page):
         self._stale = False
         self._rso_views: list[QTableView] = []
         self._fitted: set[int] = set()
+        #: Group tables set beside a what-if scenario: view id -> (keys, compared columns),
+        #: and the scenario's rows for each, found by refreshing once from its figures.
+        self._compared: dict[int, tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._what_if: dict[int, pd.DataFrame] | None = None
+        self._last_what_if: dict[int, pd.DataFrame] = {}
+        self._compared_columns: dict[int, list[Column]] = {}
+        self._refresh = self._beside_scenario(self._refresh)  # type: ignore[method-assign]
         self.scope = ScopeFilter(risk=self.filters_risk)
         self.scope.scope_changed.connect(self._on_scope_changed)
         self._stack = QStackedWidget(self)
@@ -129,13 +138,67 @@ class ReviewPage(Page):
 
     def show_rows(self, view: QTableView, frame: pd.DataFrame,
                   columns: Sequence[Column] | None = None) -> None:
-        """Give ``view``'s model ``frame``; columns are fitted the first time rows appear."""
+        """Give ``view``'s model ``frame``; columns are fitted the first time rows appear.
+        A group table compared with a what-if scenario (``compare_rows``) gets the scenario's
+        figure and the difference beside each compared column."""
+        if self._what_if is not None:  # the scenario's pass: keep its rows, show nothing
+            if id(view) in self._compared:
+                self._what_if[id(view)] = frame
+            return
         model = view.model()
         assert isinstance(model, DataFrameTableModel)
+        if id(view) in self._compared:  # its own columns, with the scenario's when shown
+            columns = list(columns or self._compared_columns[id(view)])
+            if self.scenario_ready() is not None:
+                frame, columns = self._beside(view, frame, columns)
+            if len(columns) != model.columnCount():  # its what-if columns came or went
+                self._fitted.discard(id(view))
         model.set_frame(frame, columns)
         if len(frame) and id(view) not in self._fitted:
             fit_columns(view)
             self._fitted.add(id(view))
+
+    # --- a what-if scenario beside today -------------------------------------------------------
+
+    def compare_rows(self, view: QTableView, keys: Sequence[str], columns: Sequence[str]) -> None:
+        """While a scenario is shown, ``view`` (a group table) shows each of ``columns`` in
+        the scenario and the difference, its rows matched on ``keys``."""
+        self._compared[id(view)] = (tuple(keys), tuple(columns))
+        model = view.model()
+        assert isinstance(model, DataFrameTableModel)
+        self._compared_columns[id(view)] = model.columns
+
+    def _beside(self, view: QTableView, frame: pd.DataFrame,
+                columns: Sequence[Column]) -> tuple[pd.DataFrame, list[Column]]:
+        keys, compared = self._compared[id(view)]
+        what_if = self._last_what_if.get(id(view))
+        if what_if is None:
+            return frame, list(columns)
+        return beside(frame, what_if, keys, compared), difference_columns(columns, compared)
+
+    def _beside_scenario(self, refresh: Callable[[], None]) -> Callable[[], None]:
+        """``refresh`` run first from the scenario's figures, keeping only its group tables'
+        rows, then from today's, which shows them beside today's (one way for every page)."""
+        def run() -> None:
+            shown = self.scenario_ready()
+            self._last_what_if = {}
+            if shown is not None and shown.figures is not None and self._compared:
+                today, self._figures, self._what_if = self._figures, shown.figures, {}
+                try:
+                    refresh()
+                    self._last_what_if = self._what_if
+                finally:
+                    self._figures, self._what_if = today, None
+            refresh()
+        return run
+
+    def set_scenario(self, shown: ShownScenario | None) -> None:
+        super().set_scenario(shown)
+        if self._figures is not None:
+            if self.isVisible():
+                self._show_figures()
+            else:
+                self._stale = True
 
     def _update_scope_label(self) -> None:
         figures = self._figures

@@ -199,6 +199,8 @@ class VisitsPage(ReviewPage):
         self.managers_model, self.managers_view = self.rso_table(
             MANAGER_COLUMNS, "max_days_overdue", descending=True,
             name="Overdue visits per manager")
+        self.compare_rows(self.teams_view, ["bcu", "team"], ["overdue"])
+        self.compare_rows(self.managers_view, ["manager_label", "team"], ["overdue"])
         self.chart_slot = ChartSlot(lambda: review_charts().OverdueByTeamChart())
         self.chart_slot.chart_changed.connect(self._on_chart_built)
         self.trend_slot = TrendSlot(self._trend_source)
