@@ -72,6 +72,11 @@ class Policy:
     idle_lock_minutes: float = 15.0
     # Offline copies (SERVER.md): a copy not synced for this many days locks its data.
     offline_lock_days: int = 14
+    # The forecast (analysis.forecast): officer hours one home visit and one ARMS assessment
+    # take, and the hours a week one full-time offender manager has.
+    hours_per_visit: float = 3.0
+    hours_per_arms: float = 4.0
+    weekly_hours_per_fte: float = 37.0
 
     def visit_interval_months(self, risk: RiskLevel) -> int:
         return {
@@ -143,6 +148,10 @@ class Policy:
             f"A neighbourhood briefing holds only the minimum a patrol officer may know and is "
             f"to be destroyed {p.briefing_destroy_after_days} days after it is produced "
             f"(configurable default).",
+            f"The forecast counts {p.hours_per_visit:g} hours a home visit and "
+            f"{p.hours_per_arms:g} an ARMS assessment, against {p.weekly_hours_per_fte:g} hours "
+            f"a week per FTE less recorded absences (configurable defaults: no national figure "
+            f"was found).",
         ]
 
 
@@ -195,4 +204,10 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "No national figure found: the security contract's default", True),
     PolicyField("offline_lock_days", "Days an offline copy works unsynced", "days",
                 "No national figure found: the server contract's default", True),
+    PolicyField("hours_per_visit", "Hours a home visit takes (forecast)", "hours",
+                "configurable default: no national figure was found", True),
+    PolicyField("hours_per_arms", "Hours an ARMS assessment takes (forecast)", "hours",
+                "configurable default: no national figure was found", True),
+    PolicyField("weekly_hours_per_fte", "Hours a week per full-time offender manager (forecast)",
+                "hours", "configurable default: no national figure was found", True),
 )
