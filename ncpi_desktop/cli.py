@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from ncpi_desktop import (
     __version__,
     cli_audit,
+    cli_forecast,
     cli_offline,
     cli_quality,
     cli_selftest,
@@ -109,6 +110,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audit.register(commands, parse_date)
     cli_write.register(commands, parse_date)
     cli_quality.register(commands, parse_date)
+    cli_forecast.register(commands, parse_date)
     cli_selftest.register(commands)
     cli_offline.register(commands, parse_date)
     cli_server.register(commands)
@@ -427,7 +429,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "selftest": cli_selftest.cmd_selftest,
                **user_commands(), **cli_server.server_commands(),
                **dict.fromkeys(cli_write.COMMANDS, cmd_write),
-               **cli_quality.handlers(),
+               **cli_quality.handlers(), **cli_forecast.handlers(),
                **dict.fromkeys(cli_offline.COMMANDS, cli_offline.run),
                }.get(args.command, cmd_gui)
     try:
