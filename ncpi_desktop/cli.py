@@ -220,14 +220,17 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         return say(f"cannot write {out}: folder {out.parent} does not exist", EXIT_UNUSABLE)
 
+    from ncpi_desktop.analysis.forecast import with_absences
     from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
+    from ncpi_desktop.storage.allocations import absences
 
     with signed_in(args) as session:
         user = session.user
         require(user, Operation.PACK_WITH_NAMES if args.names else Operation.PACK)
         snapshot = _read_snapshot(session.engine, args.as_at or date.today())
-        figures = _figures_for(user, Operation.PACK, snapshot)
+        figures = with_absences(_figures_for(user, Operation.PACK, snapshot),
+                                absences(session.engine))  # the forecast's hours available
         pack = build_pack(figures, produced_by=user.user_name,
                           produced_at=datetime.now().astimezone(), names=args.names)
         pack = pin_audit_head(session.engine, pack, user.user_name, out)

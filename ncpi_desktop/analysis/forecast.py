@@ -35,7 +35,7 @@ loop over the occurrence number, a handful of steps within the horizon).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 import numpy as np
@@ -352,6 +352,16 @@ def _level(name: str, keys: pd.DataFrame, figures: Figures, events: dict,
     values["managers_needed"] = _managers_needed(community, values["releases"],
                                                  policy.caseload_limit_per_fte)
     return Level(keys, values)
+
+
+def with_absences(figures: Figures, absences: pd.DataFrame | None) -> Figures:
+    """``figures`` carrying the recorded ``absences`` (``storage.allocations.absences``) in
+    their snapshot's ``extra``, where ``forecast`` reads them by default: a pack made from them
+    counts the hours available as the Forecast page and the command line do."""
+    if absences is None:
+        return figures
+    snapshot = replace(figures.snapshot, extra={**figures.snapshot.extra, "absences": absences})
+    return replace(figures, snapshot=snapshot)
 
 
 def forecast(source: Figures | Snapshot, weeks: int = DEFAULT_WEEKS, *,

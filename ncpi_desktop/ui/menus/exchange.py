@@ -16,12 +16,14 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ncpi_desktop.analysis.forecast import with_absences
 from ncpi_desktop.domain.security import Operation
 from ncpi_desktop.exchange.export import export_extract
 from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
 from ncpi_desktop.exchange.templates import write_templates
 from ncpi_desktop.formats import plural, uk_date
 from ncpi_desktop.storage import audit
+from ncpi_desktop.storage.allocations import absences
 from ncpi_desktop.ui.core.context import AppContext
 from ncpi_desktop.ui.core.permissions import gate, show_tips, why_not
 from ncpi_desktop.ui.core.settings import last_folder, remember_folder
@@ -238,7 +240,8 @@ class ExchangeActions(QObject):
 
         def work(progress: Progress, cancel: Cancel) -> int | None:
             progress(0, 0, "Gathering the figures")
-            pack = build_pack(figures, produced_by=actor, produced_at=produced_at, names=names)
+            pack = build_pack(with_absences(figures, absences(engine)), produced_by=actor,
+                              produced_at=produced_at, names=names)
             pack = pin_audit_head(engine, pack, actor, path)  # its disclosure row, then the head
             if pdf:
                 from ncpi_desktop.ui.exports.pack_pdf import write_pack_pdf
