@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.dates import add_months, add_years
+from ncpi_desktop.analysis.flags import set_flag
 from ncpi_desktop.domain.enums import NotificationReviewOutcome, Status
 from ncpi_desktop.formats import uk_dates
 from ncpi_desktop.storage.snapshot import Snapshot
@@ -171,3 +172,14 @@ def notification_status(snapshot: Snapshot) -> pd.DataFrame:
     out["notification_continued_on"] = continued.to_numpy("datetime64[s]")
     out["notification_discharged_on"] = discharged.to_numpy("datetime64[s]")
     return out[STATUS_COLUMNS]
+
+
+def notification_flags(snapshot: Snapshot) -> pd.DataFrame:
+    """``notification_status`` with its two RSO flags set (``analysis.flags``):
+    ``renotification_overdue`` and ``notification_review_due``, each with its why."""
+    out = notification_status(snapshot)
+    set_flag(out, "renotification_overdue", out["renotification_overdue"].to_numpy(bool),
+             out["renotification_why"].to_numpy(object))
+    set_flag(out, "notification_review_due", out["notification_review_due"].to_numpy(bool),
+             out["notification_review_why"].to_numpy(object))
+    return out.copy()  # one block per dtype: the figures' frame joins many parts

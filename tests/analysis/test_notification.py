@@ -199,3 +199,32 @@ def test_the_window_and_interval_are_the_policys(snapshot):
     assert wider.loc["WINDOW_OUT", "notification_review_due"]
     assert wider.loc["ENDS_91", "notification_ending"]
     assert not wider.loc["YEAR_AND_DAY", "renotification_overdue"]
+
+
+def test_the_flags_their_why_and_the_counts_reach_the_figures_and_the_report(snapshot):
+    from ncpi_desktop.analysis.figures import RSO_FLAG_TITLES, compute_figures
+    from ncpi_desktop.exchange.report import build_report
+
+    figures = compute_figures(snapshot)
+    rsos = figures.rsos.set_index("rso_id")
+    assert rsos.loc["YEAR_AND_DAY", "flag_renotification_overdue"]
+    assert rsos.loc["YEAR_AND_DAY", "why_renotification_overdue"].endswith("overdue by 1 day")
+    assert not rsos.loc["ONE_YEAR", "flag_renotification_overdue"]
+    assert rsos.loc["ONE_YEAR", "why_renotification_overdue"] == ""  # due soon: no flag
+    assert rsos.loc["UNDER_18", "flag_notification_review_due"]
+    assert RSO_FLAG_TITLES["renotification_overdue"] == "Re-notification overdue"
+    report = build_report(figures)
+    force = report["force"]
+    assert (force["renotifications_overdue"], force["notification_reviews_due"],
+            force["notifications_ending"]) == (2, 4, 1)
+    by_id = {r["rso_id"]: r for r in report["rsos"]}
+    said = dict(zip(by_id["FIRST_ONLY"]["flags"], by_id["FIRST_ONLY"]["why"], strict=True))
+    assert said["renotification_overdue"] == (
+        "Re-notification due 01/09/2017 (first notified 01/09/2016; at least every 12 months, "
+        "s.85): overdue by 38 days")
+    assert "notification_review_due" in by_id["CONTINUED"]["flags"]
+    assert "notification_review_due" not in by_id["CONTINUED_LATER"]["flags"]
+    flags = [f for r in report["rsos"] for f in r["flags"]]
+    assert flags.count("renotification_overdue") == 2
+    team = report["teams"][0]
+    assert team["notification_reviews_due"] == 4
