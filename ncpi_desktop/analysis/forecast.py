@@ -17,9 +17,12 @@ group and week (docs/FORECAST-JSON.md gives every measure and its unit):
   be told for every user, the date of birth being cut for RSOs outside a user's name scope.)
 - ``orders_ending``: civil orders in force whose end date falls in the week (rule 12).
 - ``releases``: RSOs in custody whose expected release date falls in the week.
-- ``renotifications_due`` and ``notification_reviews_due`` (rule 13): the week of each RSO's
-  re-notification due date and indefinite-notification review date; week 0 if already passed.
-  Zero where the register records no notification dates.
+- ``renotifications_due`` (rule 13, s.85): each community RSO in the week its re-notification
+  falls due (``analysis.notification``: a year from the last notification), week 0 if overdue,
+  then yearly while the notification lasts. ``notification_reviews_due``: the week a review of
+  indefinite notification falls due (15 years from the first notification, 8 if under 18 then,
+  8 after a decision to continue), week 0 if it already has. Zero where the register records no
+  notification dates.
 - ``hours_needed`` = ``visits_due`` x ``hours_per_visit`` + ``arms_due`` x ``hours_per_arms``.
 - ``hours_available`` = FTE x ``weekly_hours_per_fte`` less recorded absences: a manager absent
   ``d`` of the week's 7 days (from an absence's start to its end or the day they returned,
@@ -277,15 +280,27 @@ def _group_sum(values: np.ndarray, group: np.ndarray, groups: int) -> np.ndarray
     return out
 
 
-def _notification_dates(figures: Figures) -> tuple[np.ndarray, np.ndarray]:
-    """Per RSO row: the date re-notification falls due and the date an indefinite
-    notification's review falls due (NaT where none is recorded)."""
-    blank = np.full(len(figures.rsos), _NAT)
-    columns = figures.rsos.columns
-    renotify = (_days(figures.rsos["renotification_due_on"])
-                if "renotification_due_on" in columns else blank)
-    review = (_days(figures.rsos["notification_review_due_on"])
-              if "notification_review_due_on" in columns else blank)
+def _notifications(figures: Figures, horizon: _Horizon,
+                   ) -> tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    """(row, week) of each re-notification and each review of indefinite notification falling
+    due (``analysis.notification``'s dates; none where the register records no notification
+    dates). Re-notifications: RSOs in the community, in week 0 if already overdue, then every
+    ``renotification_interval_months`` (from the as-at date for an overdue one) while the
+    notification lasts. Reviews: in the week the review falls due, week 0 if it already has."""
+    rsos = figures.rsos
+    none = (np.zeros(0, np.int64), np.zeros(0, np.int64))
+    if "renotification_due_on" not in rsos.columns:
+        return none, none
+    due = _days(rsos["renotification_due_on"])
+    community = is_in(rsos["status"], Status.COMMUNITY)
+    first = np.where(community & ~np.isnat(due), np.maximum(due, horizon.as_at), _NAT)
+    # an overdue one: week 0 (the as-at date), then the interval from it
+    every = np.full(len(rsos), figures.policy.renotification_interval_months)
+    rows, days = _schedule(first, every, horizon.end)
+    ends = _days(rsos["notification_ends_on"])
+    lasting = np.isnat(ends[rows]) | (days < ends[rows])
+    renotify = (rows[lasting], horizon.week(days[lasting]))
+    review = _dated(_days(rsos["notification_review_due_on"]), horizon, past_in_week_0=True)
     return renotify, review
 
 
@@ -299,7 +314,7 @@ def _events(figures: Figures, horizon: _Horizon) -> dict[str, tuple[np.ndarray, 
         release_on = np.full(len(rsos), _NAT)
     released = (is_in(rsos["status"], Status.CUSTODY) & ~np.isnat(release_on)
                 & (release_on >= horizon.as_at) & (release_on <= horizon.end))
-    renotify, review = _notification_dates(figures)
+    renotify, review = _notifications(figures, horizon)
     orders = figures.orders
     in_force = orders["in_force"].to_numpy(bool) if len(orders) else np.zeros(0, bool)
     ends = np.where(in_force, _days(orders["ends_on"]), _NAT) if len(orders) else \
@@ -311,8 +326,8 @@ def _events(figures: Figures, horizon: _Horizon) -> dict[str, tuple[np.ndarray, 
         "orders_ending": _dated(ends, horizon, past_in_week_0=False),
         "releases": _dated(np.where(released, release_on, _NAT), horizon,
                            past_in_week_0=False),
-        "renotifications_due": _dated(renotify, horizon, past_in_week_0=True),
-        "notification_reviews_due": _dated(review, horizon, past_in_week_0=True),
+        "renotifications_due": renotify,
+        "notification_reviews_due": review,
     }
 
 

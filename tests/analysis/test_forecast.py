@@ -70,6 +70,29 @@ def register():
     for _ in range(60):
         rso = r.rso(manager_id="B", risk_level="low", sex="female", bcu="West")
         r.visit(rso, date(2017, 9, 1))
+    # West 1: released on 01/11 (week 3), high risk: first visit 28 days on, 29/11 (week 7).
+    r.rso("RELEASE", manager_id="B", risk_level="high", status="custody", sex="female",
+          bcu="West", expected_release_on=date(2017, 11, 1))
+    r.rso("RELEASE_LATER", manager_id="B", risk_level="high", status="custody", sex="female",
+          bcu="West", expected_release_on=date(2018, 3, 1))
+    # Notification (East 3): re-notification due 20/10 (week 1); overdue since 01/09 (week 0);
+    # due after the notification ends (none); indefinite, reviewable 15 years on: 15/11
+    # (week 5); first notified at 14: 8 years on, 20/11 (week 6).
+    r.manager("D", bcu="East", team="East 3")
+    notified = dict(manager_id="D", risk_level="low", sex="female", bcu="East")
+    r.rso("RENOTIFY", last_notified_on=date(2016, 10, 20), **notified)
+    r.rso("RENOTIFY_LATE", first_notified_on=date(2016, 9, 1), **notified)
+    r.rso("RENOTIFY_ENDED", last_notified_on=date(2016, 10, 20),
+          notification_ends=date(2017, 10, 15), **notified)
+    r.rso("REVIEW", first_notified_on=date(2002, 11, 15), last_notified_on=date(2017, 9, 1),
+          notification_indefinite=True, **notified)
+    r.rso("REVIEW_YOUNG", first_notified_on=date(2009, 11, 20), date_of_birth=date(1995, 1, 1),
+          last_notified_on=date(2017, 9, 1), notification_indefinite=True, **notified)
+    for rso in ("RENOTIFY", "RENOTIFY_LATE", "RENOTIFY_ENDED", "REVIEW", "REVIEW_YOUNG"):
+        r.visit(rso, date(2017, 9, 1))
+    for row in r.rsos:  # every row with the notification columns, blank where not given
+        for column in ("first_notified_on", "last_notified_on", "expected_release_on"):
+            row.setdefault(column, None)
     return r
 
 
@@ -151,21 +174,34 @@ def test_hours_available_less_recorded_absences(result):
     assert b[0] == round(0.5 * weekly * 5 / 7, 2)  # back on 13/10: away two days
     assert b[1:] == [0.5 * weekly] * 11
     east = next(x for x in result.to_json()["bcus"] if x["name"] == "East")
-    assert east["hours_available"][1] == weekly  # C alone
+    assert east["hours_available"][1] == 2 * weekly  # C and D; A away
     force = result.to_json()["force"]
-    assert force["hours_available"][1] == round(weekly * 1.5, 2)
+    assert force["hours_available"][1] == round(weekly * 2.5, 2)  # and B at 0.5
+
+
+def test_releases_count_in_their_week_and_their_first_visit_follows(result):
+    west = team(result, "West 1")
+    assert west["releases"] == weeks_of(3)  # the one in March 2018 is beyond the horizon
+    assert west["visits_due"] == weeks_of(7)  # 29/11; the 60 others visited in September
+
+
+def test_renotifications_and_reviews_fall_due_in_their_week(result):
+    east3 = team(result, "East 3")
+    assert east3["renotifications_due"] == weeks_of(1, 0)
+    assert east3["notification_reviews_due"] == weeks_of(5, 6)
 
 
 def test_managers_needed_keep_the_team_within_the_limit(result):
-    # 60 community RSOs at 50 per FTE: 1.2 FTE every week (it has 0.5).
-    assert team(result, "West 1")["managers_needed"] == [1.2] * WEEKS
+    # 60 community RSOs at 50 per FTE: 1.2 FTE (it has 0.5); 61 from the release in week 3.
+    assert team(result, "West 1")["managers_needed"] == [1.2] * 3 + [1.3] * 9
     # East 1: four active and one reactive in the community (custody not counted): 0.1.
     assert team(result, "East 1")["managers_needed"] == [0.1] * WEEKS
 
 
 def test_force_adds_up_the_teams(result):
     data = result.to_json()
-    for measure in ("visits_due", "arms_due", "orders_ending", "hours_needed"):
+    for measure in ("visits_due", "arms_due", "orders_ending", "releases", "renotifications_due",
+                    "notification_reviews_due", "hours_needed"):
         total = [sum(t[measure][k] for t in data["teams"]) for k in range(WEEKS)]
         assert data["force"][measure] == total
 
