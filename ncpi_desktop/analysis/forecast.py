@@ -106,10 +106,6 @@ class Forecast:
     def week_starts(self) -> list[date]:
         return [self.as_at + timedelta(days=7 * k) for k in range(self.weeks)]
 
-    def level(self, name: str) -> Level:
-        return {"managers": self.managers, "teams": self.teams, "bcus": self.bcus,
-                "force": self.force}[name]
-
     def to_json(self) -> dict[str, object]:
         """The object docs/FORECAST-JSON.md describes."""
         def measures(level: Level, row: int) -> dict[str, list[float | int]]:
@@ -141,9 +137,8 @@ def _plain(value: object) -> object:
     return None if pd.isna(value) else str(value)
 
 
-def _days(values: pd.Series | np.ndarray) -> np.ndarray:
-    return np.asarray(values, dtype="datetime64[D]") if not isinstance(values, pd.Series) \
-        else values.to_numpy("datetime64[D]")
+def _days(values: pd.Series) -> np.ndarray:
+    return values.to_numpy("datetime64[D]")
 
 
 def _schedule(first: np.ndarray, months: np.ndarray, end: np.datetime64,
@@ -247,23 +242,20 @@ def _counts(group: np.ndarray, week: np.ndarray, groups: int, weeks: int) -> np.
 def _absent_days(managers: pd.DataFrame, absences: pd.DataFrame | None,
                  horizon: _Horizon) -> np.ndarray:
     """Days of each week (0-7) each manager of ``managers`` is recorded absent."""
-    days = np.zeros((len(managers), horizon.weeks))
     if absences is None or absences.empty:
-        return days
+        return np.zeros((len(managers), horizon.weeks))
     who = pd.Index(managers["manager_id"]).get_indexer(absences["manager_id"])
     starts = _days(absences["starts_on"])
     ends = _days(absences["ends_on"])
     returned = _days(absences["returned_on"])
     ends = np.where(~np.isnat(returned) & (returned < ends), returned, ends)
     known = (who >= 0) & ~np.isnat(starts) & ~np.isnat(ends)
-    week_starts = horizon.as_at + 7 * np.arange(horizon.weeks).astype("timedelta64[D]")
     # Each day of the horizon, absent or not, per manager: overlaps are counted once.
-    day_of = week_starts[0] + np.arange(7 * horizon.weeks).astype("timedelta64[D]")
+    day_of = horizon.as_at + np.arange(7 * horizon.weeks).astype("timedelta64[D]")
     absent = np.zeros((len(managers), len(day_of)), bool)
     for_each = ((day_of[None, :] >= starts[known, None]) & (day_of[None, :] < ends[known, None]))
     np.logical_or.at(absent, who[known], for_each)
-    days += absent.reshape(len(managers), horizon.weeks, 7).sum(axis=2)
-    return days
+    return absent.reshape(len(managers), horizon.weeks, 7).sum(axis=2).astype(float)
 
 
 def _hours_available(managers: pd.DataFrame, absences: pd.DataFrame | None,
@@ -316,9 +308,8 @@ def _events(figures: Figures, horizon: _Horizon) -> dict[str, tuple[np.ndarray, 
                 & (release_on >= horizon.as_at) & (release_on <= horizon.end))
     renotify, review = _notifications(figures, horizon)
     orders = figures.orders
-    in_force = orders["in_force"].to_numpy(bool) if len(orders) else np.zeros(0, bool)
-    ends = np.where(in_force, _days(orders["ends_on"]), _NAT) if len(orders) else \
-        np.zeros(0, "datetime64[D]")
+    ends = (np.where(orders["in_force"].to_numpy(bool), _days(orders["ends_on"]), _NAT)
+            if len(orders) else np.zeros(0, "datetime64[D]"))
     return {
         "visits_due": _visits(rsos, policy.first_visit_allowance_days, horizon, released,
                               release_on),
