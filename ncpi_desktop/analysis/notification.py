@@ -67,7 +67,11 @@ def _latest_decisions(snapshot: Snapshot) -> tuple[pd.Series, pd.Series]:
 
 
 def _days(dates: pd.Series, as_at: pd.Timestamp) -> np.ndarray:
-    return (dates - as_at).dt.days.to_numpy(float)
+    """Whole days from ``as_at`` to each date (NaN: no date), in numpy."""
+    values = dates.to_numpy("datetime64[D]")
+    days = (values - np.datetime64(as_at.date(), "D")).astype(np.int64).astype(float)
+    days[np.isnat(values)] = np.nan
+    return days
 
 
 def _when(days: np.ndarray) -> np.ndarray:
@@ -105,34 +109,40 @@ def _renotification(snapshot: Snapshot, out: pd.DataFrame, in_force: np.ndarray)
 
 def _review(snapshot: Snapshot, out: pd.DataFrame, in_force: np.ndarray,
             continued: pd.Series) -> None:
+    """The review dates of the indefinite notifications in force (worked out for those rows
+    only), the flag and its why."""
     rsos, policy, as_at = snapshot.rsos, snapshot.policy, snapshot.as_at_ts
-    first = rsos["first_notified_on"]
-    indefinite = rsos["notification_indefinite"].to_numpy(bool) & in_force
-    adult_from = add_years(rsos["date_of_birth"], 18)
-    young = (first < adult_from).to_numpy(bool)
-    initial = add_years(first, policy.notification_review_years).where(
-        ~young, add_years(first, policy.notification_review_years_under_18))
-    again = add_years(continued, policy.notification_review_repeat_years)
-    after_decision = continued.notna().to_numpy()
-    due = again.where(after_decision, initial).where(indefinite)
+    rows = np.flatnonzero(rsos["notification_indefinite"].to_numpy(bool) & in_force)
+    first = rsos["first_notified_on"].iloc[rows]
+    young = (first < add_years(rsos["date_of_birth"].iloc[rows], 18)).to_numpy(bool)
+    years = np.where(young, policy.notification_review_years_under_18,
+                     policy.notification_review_years)
+    decided = continued.iloc[rows]
+    after_decision = decided.notna().to_numpy()
+    initial = add_months(first, pd.Series(12 * years, index=first.index))
+    again = add_years(decided, policy.notification_review_repeat_years)
+    due = again.where(after_decision, initial)
     days = _days(due, as_at)
     flagged = ~np.isnan(days) & (days <= policy.notification_review_window_days)
-    out["notification_review_due_on"] = due.to_numpy("datetime64[s]")
-    out["notification_review_due"] = flagged
+    due_on = np.full(len(rsos), np.datetime64("NaT"), dtype="datetime64[s]")
+    due_on[rows] = due.to_numpy("datetime64[s]")
+    raised = np.zeros(len(rsos), dtype=bool)
+    raised[rows[flagged]] = True
+    out["notification_review_due_on"] = due_on
+    out["notification_review_due"] = raised
     why = np.full(len(rsos), "", dtype=object)
     if flagged.any():
-        years = np.where(young, policy.notification_review_years_under_18,
-                         policy.notification_review_years)
+        young, after_decision = young[flagged], after_decision[flagged]
         since = np.where(
             after_decision,
             str(policy.notification_review_repeat_years) + " years after the decision to "
-            "continue on " + uk_dates(continued).to_numpy(object),
-            years.astype(str).astype(object) + " years after first notification on "
-            + uk_dates(first).to_numpy(object)
+            "continue on " + uk_dates(decided[flagged]).to_numpy(object),
+            years[flagged].astype(str).astype(object) + " years after first notification on "
+            + uk_dates(first[flagged]).to_numpy(object)
             + np.where(young, ", under 18 then", "")).astype(object)
-        why[flagged] = ("Indefinite notification: review due "
-                        + uk_dates(due[flagged]).to_numpy(object) + " (" + since[flagged]
-                        + "; ss.91A-91F): " + _when(days[flagged]))
+        why[rows[flagged]] = ("Indefinite notification: review due "
+                              + uk_dates(due[flagged]).to_numpy(object) + " (" + since
+                              + "; ss.91A-91F): " + _when(days[flagged]))
     out["notification_review_why"] = why
 
 

@@ -32,6 +32,7 @@ MANAGER_KEYS = [
     "manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high", "very_high",
     "high_risk_share", "visits_overdue", "max_days_overdue", "arms_completion",
     "triggers_open", "triggers_overdue",
+    "renotifications_overdue", "notification_reviews_due", "notifications_ending",
 ]
 MANAGER_FLAGS = ["caseload_over_limit", "high_risk_share_over_limit"]
 #: The keys of an RSO object, in REPORT-JSON.md order (then ``flags`` and ``why``).

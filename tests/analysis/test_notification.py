@@ -228,3 +228,7 @@ def test_the_flags_their_why_and_the_counts_reach_the_figures_and_the_report(sna
     assert flags.count("renotification_overdue") == 2
     team = report["teams"][0]
     assert team["notification_reviews_due"] == 4
+    manager = report["managers"][0]
+    assert (manager["manager_id"], manager["renotifications_overdue"],
+            manager["notification_reviews_due"], manager["notifications_ending"]) == (
+        "A", 2, 4, 1)
