@@ -123,6 +123,12 @@ def register_search(ctx: Context) -> list[Row]:
     return _child_rows(ctx, "register")
 
 
+def forecast(ctx: Context) -> list[Row]:
+    """The 12-week forecast of every manager, team, BCU and the force (issue 18, part 5;
+    bench_forecast.py)."""
+    return _child_rows(ctx, "forecast")
+
+
 def edit_to_figures(ctx: Context) -> list[Row]:
     """One reassignment and its undo in the window, until every page shows the new figures
     (issue 15, part 6; bench_edit.py): on the profile's SQLite database, then on a throwaway
@@ -192,6 +198,10 @@ def child(kind: str, db: str, as_at_text: str) -> dict[str, Any]:
         import bench_scenario as module
 
         rows = module.bench_scenario(db, as_at)
+    elif kind == "forecast":
+        import bench_forecast as module
+
+        rows = module.bench_forecast(db, as_at)
     elif kind in ("edit", "edit-postgres"):
         import bench_edit as module
 

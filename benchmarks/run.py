@@ -19,8 +19,9 @@ extract, beside ``sqlite3``'s own ``.import`` of the same files (``bench_import.
 time to produce the performance pack (``bench_pack.py``); issue 4 the rebalancing proposal
 (``bench_rebalance.py``); issue 14 the Register page's search (``bench_register.py``); issue
 15 edit to figures, one reassignment and its undo in the window, on SQLite and on a throwaway
-PostgreSQL server (``bench_edit.py``). Each runs in a fresh process; one that fails shows as a
-FAILED row with its error, not as a crash.
+PostgreSQL server (``bench_edit.py``); issue 18 the 12-week forecast (``bench_forecast.py``).
+Each runs in a fresh process; one that fails shows as a FAILED row with its error, not as a
+crash.
 Issue 11 encrypts the demo databases: the figures above are measured on a plain copy of each
 (the same data), and ``bench_encryption.py`` measures first paint, report and import on the
 encrypted demo beside that copy (SECURITY.md: within 20%). Issue 15: ``bench_postgres.py``
@@ -57,6 +58,7 @@ from children import (
     edit_to_figures,
     extract_import,
     first_paint,
+    forecast,
     pack,
     rebalance,
     register_search,
@@ -103,6 +105,7 @@ def peak_memory(ctx: Context) -> list[Row]:
 BENCHMARKS: list[Callable[[Context], list[Row]]] = [
     build_database, load_and_analysis, sorts, peak_memory, first_paint, review, extract_import,
     pack, rebalance, register_search, encryption, postgresql, edit_to_figures, scenario,
+    forecast,
 ]
 
 

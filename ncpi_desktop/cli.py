@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from ncpi_desktop import (
     __version__,
     cli_audit,
+    cli_forecast,
     cli_offline,
     cli_quality,
     cli_scenario,
@@ -114,6 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     cli_audit.register(commands, parse_date)
     cli_write.register(commands, parse_date)
     cli_quality.register(commands, parse_date)
+    cli_forecast.register(commands, parse_date)
     cli_selftest.register(commands)
     cli_offline.register(commands, parse_date)
     cli_server.register(commands)
@@ -228,15 +230,18 @@ def cmd_pack(args: argparse.Namespace) -> int:
     if not out.parent.is_dir():
         return say(f"cannot write {out}: folder {out.parent} does not exist", EXIT_UNUSABLE)
 
+    from ncpi_desktop.analysis.forecast import with_absences
     from ncpi_desktop.domain.security import Operation, require
     from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
+    from ncpi_desktop.storage.allocations import absences
 
     with signed_in(args) as session:
         user = session.user
         require(user, Operation.PACK_WITH_NAMES if args.names else Operation.PACK)
         snapshot = _read_snapshot(session.engine, args.as_at or date.today())
         snapshot, scenario = cli_scenario.with_scenario(args, session, snapshot, "pack")
-        figures = _figures_for(user, Operation.PACK, snapshot)
+        figures = with_absences(_figures_for(user, Operation.PACK, snapshot),
+                                absences(session.engine))  # the forecast's hours available
         pack = build_pack(figures, produced_by=user.user_name,
                           produced_at=datetime.now().astimezone(), names=args.names)
         if scenario is not None:  # marked on every page and sheet
@@ -455,7 +460,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                "selftest": cli_selftest.cmd_selftest, cli_scenario.COMMAND: cli_scenario.run,
                **user_commands(), **cli_server.server_commands(),
                **dict.fromkeys(cli_write.COMMANDS, cmd_write),
-               **cli_quality.handlers(),
+               **cli_quality.handlers(), **cli_forecast.handlers(),
                **dict.fromkeys(cli_offline.COMMANDS, cli_offline.run),
                }.get(args.command, cmd_gui)
     try:

@@ -21,7 +21,7 @@ from collections.abc import Callable
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ncpi_desktop import cli_clocks, cli_quality
+from ncpi_desktop import cli_clocks, cli_notification, cli_quality
 from ncpi_desktop.cli_session import add_sign_in_arguments
 from ncpi_desktop.exits import EXIT_INVALID, EXIT_OK, say
 
@@ -90,6 +90,7 @@ def register(commands: argparse._SubParsersAction,
                           help="the day of the decision (default: today)")
     cli_clocks.register(kinds, parse_date)
     cli_quality.add_record_review(kinds, parse_date)  # record review: cli_quality runs it
+    cli_notification.register(kinds, parse_date)
 
 
 def _reassign(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
@@ -111,6 +112,8 @@ def _record(args: argparse.Namespace) -> Callable[[Engine, User], Change]:
     rso = RsoId(args.rso)
     if args.record_kind in cli_clocks.KINDS:
         return cli_clocks.operation(args)
+    if args.record_kind == cli_notification.KIND:
+        return cli_notification.operation(args)
     if args.record_kind == "visit":
         return lambda engine, user: record_visit(engine, rso, args.on, args.outcome,
                                                  args.officers, user)

@@ -34,7 +34,8 @@ def test_selftest_passes_every_step_and_leaves_nothing(capsys, monkeypatch,
     lines = capsys.readouterr().out.splitlines()
     names = [line[5:].split(":")[0] for line in lines[:-1]]
     assert names[:3] == ["demo", "sign in", "window"]
-    pages = ("Caseload", "Visits", "ARMS", "Reactive", "Orders", "Register", "Quality")
+    pages = ("Caseload", "Visits", "ARMS", "Reactive", "Orders", "Register", "Quality",
+             "Forecast")
     assert names[3:3 + len(pages)] == [f"page {title}" for title in pages]
     assert names[3 + len(pages):] == ["pack pdf", "pack xlsx", "audit", "close"]
     assert f"{len(pages)} pages, 2,742 RSOs shown" in lines[2]  # the pages the user is shown

@@ -22,6 +22,7 @@ from ncpi_desktop.analysis.caseload import (
 from ncpi_desktop.analysis.clocks import clock_status, event_clocks, with_holders
 from ncpi_desktop.analysis.flags import set_flag, why_texts
 from ncpi_desktop.analysis.management import management_at
+from ncpi_desktop.analysis.notification import notification_flags
 from ncpi_desktop.analysis.orders import (
     order_status,
     orders_in_force_by_row,
@@ -43,6 +44,10 @@ REVIEW_SUMS: dict[str, str] = COUNT_COLUMNS | {
     "orders_in_force": "orders_in_force",
     "triggers_open": "triggers_open",
     "triggers_overdue": "triggers_overdue",
+    # Notification (rule 13).
+    "renotifications_overdue": "flag_renotification_overdue",
+    "notification_reviews_due": "flag_notification_review_due",
+    "notifications_ending": "notification_ending",
 } | QA_SUMS
 #: Group maxima (key -> per-RSO column); 0 where the group has no RSO.
 REVIEW_MAXIMA: dict[str, str] = {"max_days_overdue": "days_overdue"}
@@ -66,6 +71,8 @@ RSO_FLAG_TITLES: dict[str, str] = {
     "paper_records_only": "Paper records only",
     "trigger_visit_overdue": "Visit after a trigger event overdue",
     "referral_overdue": "Referral to children's social care overdue",
+    "renotification_overdue": "Re-notification overdue",
+    "notification_review_due": "Review of indefinite notification due",
 }
 #: The RSO flags, in REPORT-JSON.md order.
 RSO_FLAGS = list(RSO_FLAG_TITLES)
@@ -133,7 +140,8 @@ def _rso_review(resolved: Snapshot, clocks: pd.DataFrame) -> tuple[pd.DataFrame,
              order_status(snapshot, register, index, in_force=in_force,
                           register_rows=register_rows),
              clock_status(snapshot, clocks),
-             review_status(snapshot)]
+             review_status(snapshot),
+             notification_flags(snapshot)]
     # Every part is in the snapshot's row order, as the caseload frame is: joined by position.
     for part in parts:
         if len(part) != len(rsos) or (len(rsos) and part.index[-1] != index[-1]):

@@ -38,6 +38,7 @@ TABLES: tuple[tuple[str, type[SQLModel], str], ...] = (
     ("arms", models.Arms, "arms"),
     ("civil_order", models.CivilOrder, "orders"),
     ("management_decision", models.ManagementDecision, "decisions"),
+    ("notification_review", models.NotificationReview, "notification_reviews"),
 )
 
 

@@ -115,3 +115,10 @@ ORDER_NAMES: dict[OrderType, str] = {
     OrderType.FTO: "Foreign travel order",
     OrderType.NO: "Notification order",
 }
+
+
+class NotificationReviewOutcome(StrEnum):
+    """A decision on a review of indefinite notification (rule 13; SOA 2003 ss.91A-91F)."""
+
+    CONTINUE = "continue"
+    DISCHARGE = "discharge"

@@ -72,6 +72,21 @@ class Policy:
     idle_lock_minutes: float = 15.0
     # Offline copies (SERVER.md): a copy not synced for this many days locks its data.
     offline_lock_days: int = 14
+    # Rule 13: re-notification at least yearly (s.85): due this many months after the last.
+    renotification_interval_months: int = 12
+    # Rule 13: an indefinite notification may be reviewed this many years after the first
+    # notification (ss.91A-91F), this many if under 18 then, and again this many years after a
+    # decision to continue it.
+    notification_review_years: int = 15
+    notification_review_years_under_18: int = 8
+    notification_review_repeat_years: int = 8
+    # Rule 13: reviews falling due and notifications ending within this many days are listed.
+    notification_review_window_days: int = 90
+    # The forecast (analysis.forecast): officer hours one home visit and one ARMS assessment
+    # take, and the hours a week one full-time offender manager has.
+    hours_per_visit: float = 3.0
+    hours_per_arms: float = 4.0
+    weekly_hours_per_fte: float = 37.0
 
     def visit_interval_months(self, risk: RiskLevel) -> int:
         return {
@@ -143,6 +158,17 @@ class Policy:
             f"A neighbourhood briefing holds only the minimum a patrol officer may know and is "
             f"to be destroyed {p.briefing_destroy_after_days} days after it is produced "
             f"(configurable default).",
+            f"Re-notification is due {p.renotification_interval_months} months after the last "
+            f"notification (s.85); an indefinite notification may be reviewed "
+            f"{p.notification_review_years} years after the first "
+            f"({p.notification_review_years_under_18} if under 18 then) and "
+            f"{p.notification_review_repeat_years} years after a decision to continue it "
+            f"(ss.91A-91F); reviews due and notifications ending within "
+            f"{p.notification_review_window_days} days are listed (configurable default).",
+            f"The forecast counts {p.hours_per_visit:g} hours a home visit and "
+            f"{p.hours_per_arms:g} an ARMS assessment, against {p.weekly_hours_per_fte:g} hours "
+            f"a week per FTE less recorded absences (configurable defaults: no national figure "
+            f"was found).",
         ]
 
 
@@ -195,4 +221,22 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "No national figure found: the security contract's default", True),
     PolicyField("offline_lock_days", "Days an offline copy works unsynced", "days",
                 "No national figure found: the server contract's default", True),
+    PolicyField("renotification_interval_months", "Re-notification interval", "months",
+                "Sexual Offences Act 2003 s.85: re-notification at least yearly", False),
+    PolicyField("notification_review_years", "Review of indefinite notification after",
+                "years", "Sexual Offences Act 2003 s.91B (with s.82): 15 years from the first "
+                "notification", False),
+    PolicyField("notification_review_years_under_18",
+                "Review of indefinite notification after (under 18)", "years",
+                "Sexual Offences Act 2003 s.91B: 8 years for an offender under 18", False),
+    PolicyField("notification_review_repeat_years", "Next review after a decision to continue",
+                "years", "Sexual Offences Act 2003 s.91D: no later than 8 years on", False),
+    PolicyField("notification_review_window_days", "Notification review window", "days",
+                "configurable default: no national figure was found", True),
+    PolicyField("hours_per_visit", "Hours a home visit takes (forecast)", "hours",
+                "configurable default: no national figure was found", True),
+    PolicyField("hours_per_arms", "Hours an ARMS assessment takes (forecast)", "hours",
+                "configurable default: no national figure was found", True),
+    PolicyField("weekly_hours_per_fte", "Hours a week per full-time offender manager (forecast)",
+                "hours", "configurable default: no national figure was found", True),
 )

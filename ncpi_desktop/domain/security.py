@@ -146,6 +146,7 @@ class Operation(StrEnum):
     #: Save, read, delete and produce the pack of what-if scenarios (issue 18): those who may
     #: rebalance.
     SCENARIO = "keep what-if scenarios"
+    RECORD_NOTIFICATION_REVIEW = "record a notification review decision for"
 
 
 _O = Operation
@@ -153,7 +154,7 @@ _RECORD = frozenset({_O.RECORD_VISIT, _O.RECORD_ARMS, _O.RECORD_ORDER, _O.RECORD
                      _O.RECORD_REFERRAL})
 _SUPERVISE = frozenset({_O.RECORD_DECISION, _O.REASSIGN, _O.PROPOSE, _O.MANAGER_LEAVING,
                         _O.MANAGER_ABSENT, _O.HAND_BACK, _O.PACK, _O.EXPORT_TABLE, _O.REPORT,
-                        _O.RECORD_REVIEW, _O.SCENARIO})
+                        _O.RECORD_REVIEW, _O.SCENARIO, _O.RECORD_NOTIFICATION_REVIEW})
 _FIGURES = frozenset({_O.SEE_FIGURES})
 
 #: What each role permits at all (its scope then limits which RSOs and managers).
@@ -172,7 +173,8 @@ PERMITS: dict[Role, frozenset[Operation]] = {
 #: Operations on named RSOs or managers, whose scope is checked RSO by RSO (and manager by
 #: manager); the others are checked by role alone.
 SCOPED = _RECORD | {_O.SEE_NAMES, _O.RECORD_DECISION, _O.REASSIGN, _O.MANAGER_LEAVING,
-                    _O.MANAGER_ABSENT, _O.HAND_BACK, _O.BRIEFING, _O.RECORD_REVIEW}
+                    _O.MANAGER_ABSENT, _O.HAND_BACK, _O.BRIEFING, _O.RECORD_REVIEW,
+                    _O.RECORD_NOTIFICATION_REVIEW}
 
 
 class NotPermitted(Exception):

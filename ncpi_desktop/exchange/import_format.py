@@ -177,6 +177,13 @@ TABLES: dict[str, TableSpec] = {
                   short=False, personal=True),
             _date("last_concern_on", "2014-06-30", required=False, not_future=True),
             ColumnSpec("paper_records_only", "yesno", False, "no", default=False),
+            # Notification (DOMAIN.md rule 13): the initial notification (s.83), the latest
+            # (s.85), and for an RSO in custody the expected release (the example is in the
+            # community, so its release is blank).
+            _date("first_notified_on", "2012-03-17", required=False, not_future=True),
+            _date("last_notified_on", "2017-03-10", required=False, not_future=True),
+            _date("expected_release_on", "", required=False,
+                  note="only for an RSO in custody; may be in the future"),
         )),
         TableSpec("visits", "visit", ("visit_id",), False, (
             _text("visit_id", "V0000001", unique=True),

@@ -25,11 +25,14 @@ GROUP_KEYS = [
     "orders_in_force",
     # Quality assurance (rule 15): community RSOs reviewed in the window, coverage, the grades.
     "qa_reviewed", "qa_coverage", "qa_good", "qa_requires_improvement", "qa_inadequate",
+    # Notification (rule 13): re-notifications overdue, indefinite reviews due, ending soon.
+    "renotifications_overdue", "notification_reviews_due", "notifications_ending",
 ]
 MANAGER_KEYS = [
     "manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high", "very_high",
     "high_risk_share", "visits_overdue", "max_days_overdue", "arms_completion",
     "triggers_open", "triggers_overdue",
+    "renotifications_overdue", "notification_reviews_due", "notifications_ending",
 ]
 MANAGER_FLAGS = ["caseload_over_limit", "high_risk_share_over_limit"]
 #: The keys of an RSO object, in REPORT-JSON.md order (then ``flags`` and ``why``).

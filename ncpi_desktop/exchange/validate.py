@@ -269,6 +269,7 @@ def _cross_checks(valid: dict[str, ValidTable], parsed: dict[str, dict[str, np.n
         if table.spec.name == "offenders":
             _offender_checks(table, {n: c.blank for n, c in columns.items()}, check)
             _registered_after_birth(table, parsed["offenders"], check)
+            _notification_checks(table, parsed["offenders"], check)
         if table.spec.name == "orders" and {"starts_on", "ends_on"} <= set(frame):
             starts = parsed["orders"]["starts_on"]
             ends = parsed["orders"]["ends_on"]
@@ -307,6 +308,27 @@ def _registered_after_birth(table: ValidTable, parsed: dict[str, np.ndarray],
     check.rows("registered_on", early, table.frame["registered_on"].to_numpy(object),
                "is before the RSO's date_of_birth (expected a date on or after the date of "
                "birth)")
+
+
+def _notification_checks(table: ValidTable, parsed: dict[str, np.ndarray],
+                         check: Checker) -> None:
+    """The notification dates (rule 13): the latest notification not before the first; an
+    expected release only for an RSO in custody."""
+    frame = table.frame
+    if {"first_notified_on", "last_notified_on"} <= set(parsed):
+        first, last = parsed["first_notified_on"], parsed["last_notified_on"]
+        early = ~np.isnat(first) & ~np.isnat(last) & (last < first)
+        first_text = frame["first_notified_on"].to_numpy(object)
+        check.rows("last_notified_on", early, frame["last_notified_on"].to_numpy(object),
+                   lambda i: f"is before first_notified_on {first_text[i]} (expected a date on "
+                             f"or after the first notification)")
+    if "expected_release_on" in parsed and "status" in frame:
+        status = frame["status"].to_numpy(object)
+        given = ~np.isnat(parsed["expected_release_on"]) & pd.notna(status)
+        wrong = given & (status != Status.CUSTODY.value)
+        check.rows("expected_release_on", wrong, frame["expected_release_on"].to_numpy(object),
+                   lambda i: f"is given for an RSO whose status is {status[i]} (expected blank "
+                             f"unless the status is custody)")
 
 
 def _offender_checks(table: ValidTable, blanks: dict[str, np.ndarray], check: Checker) -> None:

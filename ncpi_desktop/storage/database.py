@@ -346,7 +346,8 @@ def change_key(engine: Engine, key: bytes) -> None:
 #: The tables whose names or free text a server gives through a view (``storage.server``): the
 #: RSOs' names, dates of birth and reasons, management decisions' reasons, case reviews' findings
 #: and review actions' text, each only for the RSOs in the signed-in user's scope.
-NAMED_TABLES = ("rso", "management_decision", "case_review", "review_action")
+NAMED_TABLES = ("rso", "management_decision", "case_review", "review_action",
+                "notification_review")
 NAMED_VIEW = "rso_named"
 #: A function every server has: its presence marks a database ``server init`` set up.
 SERVER_MARKER = "ncpi_audit_append"

@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from ncpi_desktop.domain.enums import VisitOutcome
 from ncpi_desktop.storage.database import named, named_rso
 from ncpi_desktop.storage.events import load_events
+from ncpi_desktop.storage.notification_reviews import load_notification_reviews
 from ncpi_desktop.storage.review_history import REVIEW_LOADERS
 from ncpi_desktop.storage.snapshot import (
     ROW_KEY,
@@ -180,6 +181,8 @@ HISTORY_LOADERS: dict[str, Loader] = {
     # Trigger events with what stopped their clocks (storage.events; rule 14).
     "events": load_events,
     **REVIEW_LOADERS,  # case reviews and their actions (storage.review_history)
+    # Each RSO's latest decision on a review of indefinite notification (rule 13).
+    "notification_reviews": load_notification_reviews,
 }
 
 

@@ -67,6 +67,11 @@ class Rso(SQLModel, table=True):
     visit_interval_reason: str | None = None
     last_concern_on: date | None = None
     paper_records_only: bool = False
+    #: Notification (rule 13, migration 0015): the initial notification (s.83), the latest
+    #: notification or re-notification (s.85), and for an RSO in custody the expected release.
+    first_notified_on: date | None = None
+    last_notified_on: date | None = None
+    expected_release_on: date | None = None
     #: Moved by every named operation that writes the RSO (the lost-update check, migration 0008).
     version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
@@ -164,6 +169,24 @@ class Referral(SQLModel, table=True):
     referred_to: str
     recorded_by: str | None = None
     recorded_at: datetime | None = None
+
+
+class NotificationReview(SQLModel, table=True):
+    """A decision on a review of an RSO's indefinite notification (SOA 2003 ss.91A-91F,
+    migration 0015): ``continue`` (the next review falls due 8 years on) or ``discharge``."""
+
+    __tablename__ = "notification_review"
+
+    id: int | None = Field(default=None, primary_key=True)
+    rso_id: str = Field(foreign_key="rso.rso_id", index=True)
+    decided_on: date
+    #: ``continue`` or ``discharge`` (``domain.enums.NotificationReviewOutcome``).
+    outcome: str
+    reason: str
+    actor: str
+    recorded_at: datetime
+
+
 class CaseReview(SQLModel, table=True):
     """A supervisor's quality review of one RSO's case (DOMAIN.md rule 15, migration 0011)."""
 

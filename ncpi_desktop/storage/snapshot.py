@@ -91,7 +91,9 @@ SELECT r.rso_id{r_key}, r.family_name, r.given_names,
        {day}(r.notification_ends) AS notification_ends, r.notification_indefinite,
        r.visit_interval_months, r.visit_interval_reason,
        {day}(r.last_concern_on) AS last_concern_on, r.paper_records_only,
-       r.version
+       r.version, {day}(r.first_notified_on) AS first_notified_on,
+       {day}(r.last_notified_on) AS last_notified_on,
+       {day}(r.expected_release_on) AS expected_release_on
 FROM {rso} r{order}
 """
 
@@ -146,7 +148,8 @@ _RSO_KINDS: dict[str, Kind] = {
     "date_of_birth": "date", "registered_on": "date", "community_since": "date",
     "notification_ends": "date", "last_concern_on": "date", "notification_indefinite": "bool",
     "paper_records_only": "bool", "visit_interval_months": "Int64", ROW_KEY: "int",
-    "version": "int",
+    "version": "int", "first_notified_on": "date", "last_notified_on": "date",
+    "expected_release_on": "date",
 } | dict.fromkeys(["rso_id", "family_name", "given_names", "home_bcu", "home_team",
                    "neighbourhood", "visit_interval_reason", "current_manager_id"], "text",
                   ) | dict.fromkeys(["sex", "status", "risk_level", "management"], "label")

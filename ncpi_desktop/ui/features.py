@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import pandas as pd
 from PySide6.QtGui import QAction
 
 from ncpi_desktop.ui.core.context import AppContext
@@ -27,6 +28,7 @@ from ncpi_desktop.ui.models.trend import TrendSource
 from ncpi_desktop.ui.pages.arms import ArmsPage
 from ncpi_desktop.ui.pages.briefing import BriefingPage
 from ncpi_desktop.ui.pages.caseload import CaseloadPage
+from ncpi_desktop.ui.pages.forecast import ForecastPage
 from ncpi_desktop.ui.pages.orders import OrdersPage
 from ncpi_desktop.ui.pages.page import Page
 from ncpi_desktop.ui.pages.quality import QualityPage
@@ -52,6 +54,8 @@ class Features:
     register_page: RegisterPage
     #: Case review coverage, grades, overdue actions and the dip sample (rule 15).
     quality_page: QualityPage
+    #: The coming weeks' work and hours (analysis.forecast).
+    forecast_page: ForecastPage
     #: The Record menu and the RSO detail panel.
     record: RecordActions
     #: The Manage menu, Ctrl+R, dragging RSOs onto managers, the hand-back reminder.
@@ -72,7 +76,7 @@ class Features:
     @property
     def pages(self) -> list[ReviewPage]:
         return [self.visits_page, self.arms_page, self.reactive_page, self.orders_page,
-                self.register_page, self.quality_page]
+                self.register_page, self.quality_page, self.forecast_page]
 
 
 def build_features(context: AppContext, caseload_page: CaseloadPage,
@@ -87,9 +91,10 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
     orders_page = OrdersPage()
     register_page = RegisterPage()
     quality_page = QualityPage()
+    forecast_page = ForecastPage(absences=lambda: recorded_absences(context))
     briefing_page = BriefingPage()
     for page in (visits_page, arms_page, reactive_page, orders_page, register_page,
-                 quality_page, briefing_page):
+                 quality_page, forecast_page, briefing_page):
         add_page(page)
     record = RecordActions(context)
     rebalancing = Rebalancing(context, caseload_page)
@@ -99,7 +104,15 @@ def build_features(context: AppContext, caseload_page: CaseloadPage,
     return Features(exchange=exchange, trend=trend, visits_page=visits_page,
                     arms_page=arms_page, reactive_page=reactive_page, orders_page=orders_page,
                     register_page=register_page, quality_page=quality_page,
+                    forecast_page=forecast_page,
                     record=record, rebalancing=rebalancing,
                     consultations=ListConsultations(context), admin=admin, quality=quality,
                     briefing=briefing, offline=OfflineActions(context, before=before_quit),
                     scenario=ScenarioActions(context))
+
+
+def recorded_absences(context: AppContext) -> pd.DataFrame | None:
+    """The absences recorded in the window's database (the forecast's hours available)."""
+    from ncpi_desktop.storage.allocations import absences
+
+    return None if context.engine is None else absences(context.engine)

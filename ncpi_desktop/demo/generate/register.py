@@ -4,7 +4,7 @@ tables as the database's columns, dates made from the offsets at the end."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, time
 
 import numpy as np
@@ -18,6 +18,7 @@ from ncpi_desktop.demo.generate.managers import (
     community_holders,
     elsewhere_holders,
 )
+from ncpi_desktop.demo.generate.notification import notification_dates, notification_reviews
 from ncpi_desktop.demo.generate.orders import civil_orders
 from ncpi_desktop.demo.generate.people import choose_reactive, people, timelines
 from ncpi_desktop.demo.generate.visits import visit_history
@@ -41,12 +42,15 @@ class Register:
     arms: pd.DataFrame
     orders: pd.DataFrame
     decisions: pd.DataFrame
+    #: Decisions on reviews of indefinite notification (rule 13).
+    notification_reviews: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def counts(self) -> dict[str, int]:
         return {"manager": len(self.managers), "rso": len(self.rsos),
                 "allocation": len(self.allocations), "visit": len(self.visits),
                 "arms": len(self.arms), "civil_order": len(self.orders),
-                "management_decision": len(self.decisions)}
+                "management_decision": len(self.decisions),
+                "notification_review": len(self.notification_reviews)}
 
 
 def generate(profile: Profile, *, as_at: date | None = None,
@@ -71,10 +75,14 @@ def generate(profile: Profile, *, as_at: date | None = None,
     visits = visit_history(profile, rng, clock, frame, reactive, decided, policy)
     allocations = allocation_history(profile, rng, clock, frame, managers)
     rso_ids = codes("R", np.arange(1, len(frame) + 1), max(4, len(str(len(frame)))))
+    rsos = _rso_table(clock, frame, reactive, rso_ids)
+    # Last, from generators of their own: every draw above is as it was without them.
+    rsos = rsos.join(notification_dates(profile.seed, clock.day, rsos))
     return Register(
         as_at=clock.as_at,
         managers=managers[["manager_id", "name", "bcu", "team", "fte", "role", "active"]].copy(),
-        rsos=_rso_table(clock, frame, reactive, rso_ids),
+        rsos=rsos,
+        notification_reviews=notification_reviews(profile.seed, clock.day, rsos, policy),
         allocations=_allocation_table(clock, allocations, rso_ids),
         visits=_visit_table(clock, visits, rso_ids),
         arms=_arms_table(clock, arms, rso_ids),

@@ -21,6 +21,7 @@ from ncpi_desktop.exchange.pack.casework import (
 )
 from ncpi_desktop.exchange.pack.clocks import clocks_section
 from ncpi_desktop.exchange.pack.columns import column, first_value, group_keys
+from ncpi_desktop.exchange.pack.forecast import forecast_section
 from ncpi_desktop.exchange.pack.model import (
     MARKING,
     TITLE,
@@ -55,6 +56,7 @@ def build_pack(figures: Figures, *, produced_by: str, produced_at: datetime,
         reactive_section(context),
         orders_section(context),
         quality_section(context),
+        forecast_section(context),
         _policy_section(context),
     ) if s is not None]
     return Pack(title=TITLE, marking=MARKING, as_at=figures.snapshot.as_at,

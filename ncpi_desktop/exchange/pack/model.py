@@ -30,7 +30,7 @@ PDF_TEAM_ROWS = 40
 CHART_MAX_BARS = 40
 #: The workbook's sheets, in order.
 SHEETS = ("Summary", "BCUs", "Teams", "Managers", "Flags", "Overdue visits", "Trigger events",
-          "ARMS", "Reactive", "Orders ending", "Quality", "Policy")
+          "ARMS", "Reactive", "Orders ending", "Quality", "Forecast", "Policy")
 
 
 @dataclass(frozen=True)

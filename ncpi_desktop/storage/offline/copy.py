@@ -50,6 +50,7 @@ from ncpi_desktop.storage.models import (
     ManagementDecision,
     Manager,
     ManagerAbsence,
+    NotificationReview,
     PolicyValue,
     Referral,
     ReviewAction,
@@ -195,6 +196,7 @@ def cut(connection: Connection, user: User, scope: Scope, password: str
         "case_review": reviews,
         "review_action": _rows(connection, _t(ReviewAction), "review_id",
                                [r["review_id"] for r in reviews]),
+        "notification_review": _rows(connection, _t(NotificationReview), "rso_id", ids),
         "manager_absence": _rows(connection, _t(ManagerAbsence), "manager_id", manager_ids),
         "policy_value": [dict(r) for r in connection.execute(select(_t(PolicyValue))).mappings()],
         "app_user": [{**dict(r), "password_hash": hash_password(password)}
@@ -207,7 +209,8 @@ def cut(connection: Connection, user: User, scope: Scope, password: str
 
 _TABLES = {t.name: t for t in map(_t, (Manager, Rso, Allocation, Visit, Arms, CivilOrder,
                                         ManagementDecision, Event, Referral, CaseReview,
-                                        ReviewAction, ManagerAbsence, PolicyValue, AppUser))}
+                                        ReviewAction, NotificationReview, ManagerAbsence,
+                                        PolicyValue, AppUser))}
 
 
 def _partial(out: Path) -> Path:

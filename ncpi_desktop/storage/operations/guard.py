@@ -68,13 +68,15 @@ _DONE = {"record visit": "visit recorded", "record ARMS": "ARMS assessment recor
          "set policy": "changed", "import": "imported", "record event": "event recorded",
          "record referral": "referral recorded", "record review": "case review recorded",
          "add review action": "review action added",
-         "complete review action": "review action completed"}
+         "complete review action": "review action completed",
+         "record notification review": "notification review decision recorded"}
 _UNDONE = {"record visit": "visit removed", "record ARMS": "ARMS assessment removed",
            "record order": "order removed", "record decision": "decision removed",
            "set policy": "changed back", "record event": "event removed",
          "record referral": "referral removed", "record review": "case review removed",
          "add review action": "review action removed",
-         "complete review action": "review action reopened"}
+         "complete review action": "review action reopened",
+         "record notification review": "notification review decision removed"}
 
 
 # --- the transaction and its locks --------------------------------------------------------------

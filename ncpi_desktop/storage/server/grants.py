@@ -40,7 +40,8 @@ REVIEWS = ("case_review", "review_action")
 #: Tables with row-level security.
 RLS_TABLES = ("rso", "manager", "allocation", "visit", "arms", "civil_order",
               "management_decision", "policy_value", "manager_absence", "app_user", "event",
-              "referral", "case_review", "review_action", "offline_applied")
+              "referral", "case_review", "review_action", "offline_applied",
+              "notification_review")
 #: The tables an import writes (managers and administrators).
 IMPORTED = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
             "management_decision", "manager_absence", "event", "referral", "case_review",
@@ -109,6 +110,8 @@ def grants(schema: str, columns: dict[str, list[str]]) -> list[str]:
            f"GRANT UPDATE (active) ON manager TO {_SUPERVISORS}",
            # ... and keep what-if scenarios (no RSO in them; the application checks the role)
            f"GRANT INSERT, UPDATE, DELETE ON scenario TO {_SUPERVISORS}",
+           # ... and decisions on reviews of indefinite notification (policy ncpi_notify).
+           f"GRANT INSERT, DELETE ON notification_review TO {_SUPERVISORS}",
            # Managers and administrators: imports (the application checks what else).
            f"GRANT INSERT, UPDATE ON {', '.join(IMPORTED)} TO {_IMPORTERS}",
            f"GRANT INSERT, UPDATE, DELETE ON policy_value TO {_ADMIN}"]
@@ -181,6 +184,9 @@ def _more_policies(rso_place: str) -> list[str]:
         f"CREATE POLICY ncpi_review ON review_action FOR ALL TO {_SUPERVISORS} "
         f"USING (ncpi_may_review('supervise', review_id)) "
         f"WITH CHECK (ncpi_may_review('supervise', review_id))",
+        f"CREATE POLICY ncpi_notify ON notification_review FOR ALL TO {_SUPERVISORS} "
+        f"USING (ncpi_may_rso('supervise', rso_id)) "
+        f"WITH CHECK (ncpi_may_rso('supervise', rso_id))",
         f"CREATE POLICY ncpi_sync ON offline_applied FOR INSERT TO {BASE} "
         f"WITH CHECK (actor = session_user::text)",
     ]

@@ -20,7 +20,8 @@ HIDDEN_IN_AUDIT = (*NAME_COLUMNS, "reason", "findings", "text", "password_hash")
 #: The tables of the register whose every change the server audits.
 AUDITED_TABLES = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
                   "management_decision", "manager_absence", "policy_value", "app_user",
-                  "event", "referral", "case_review", "review_action", "offline_applied")
+                  "event", "referral", "case_review", "review_action", "offline_applied",
+                  "notification_review")
 #: Rows a trigger's audit row lists before and after; a larger statement is counted only.
 AUDIT_ROWS_SHOWN = 20
 
@@ -266,11 +267,12 @@ def triggers() -> list[str]:
 #: The free-text column of each table whose view (``TABLE_named``) gives it only for RSOs in the
 #: caller's scope: a decision's reason, a case review's findings, a review action's text.
 WITHHELD_TEXT = {"management_decision": "reason", "case_review": "findings",
-                 "review_action": "text"}
+                 "review_action": "text", "notification_review": "reason"}
 #: How each of those tables reaches its RSO (alias ``d``; the RSO is ``r``).
 _TEXT_JOINS = {
     "management_decision": "LEFT JOIN rso r ON r.rso_id = d.rso_id",
     "case_review": "LEFT JOIN rso r ON r.rso_id = d.rso_id",
+    "notification_review": "LEFT JOIN rso r ON r.rso_id = d.rso_id",
     "review_action": "LEFT JOIN case_review q ON q.review_id = d.review_id "
                      "LEFT JOIN rso r ON r.rso_id = q.rso_id",
 }

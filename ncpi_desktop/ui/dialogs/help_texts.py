@@ -232,6 +232,35 @@ def quality_help(p: Policy) -> PageHelp:
     )
 
 
+def forecast_help(p: Policy) -> PageHelp:
+    return PageHelp(
+        "Forecast",
+        "What each of the coming 12 weeks asks of the scope chosen: the work falling due and "
+        "the hours it needs against the hours available. Each week starts on the day shown.",
+        (
+            ("Home visits due", "Visits falling due in the 12 weeks: each RSO under active "
+             "management in the week of its next due date (an overdue one in the first week), "
+             "then by its interval; an RSO released in the weeks needs its first visit "
+             f"{p.first_visit_allowance_days} days after release."),
+            ("ARMS due", "ARMS assessments falling due: adult males in the community in the "
+             f"week their latest ARMS is {p.arms_max_age_months} months old (expired or never "
+             "done: the first week)."),
+            ("Hours needed", f"{p.hours_per_visit:g} hours a visit and {p.hours_per_arms:g} an "
+             f"ARMS assessment, against {p.weekly_hours_per_fte:g} hours a week per FTE less "
+             "the days each manager is recorded absent."),
+            ("Managers needed", "The most FTE any week needs to keep the group within "
+             f"{p.caseload_limit_per_fte:g} community RSOs per FTE, releases counted as they "
+             "come, against the FTE the group has."),
+        ),
+        ("Hours per visit, per ARMS and per FTE a week are configurable defaults: no national "
+         "figure was found.",
+         "Civil orders count in the week they end; re-notifications and reviews of indefinite "
+         "notification in the week they fall due (the first week if already due)."),
+        ("Choose a BCU, team or manager; hover a week of the chart, or a flagged cell, for "
+         "its figures.",),
+    )
+
+
 def briefing_help(p: Policy) -> PageHelp:
     return PageHelp(
         "Briefing",
@@ -255,6 +284,7 @@ HELP: dict[str, Callable[[Policy], PageHelp]] = {
     "orders": orders_help,
     "register": register_help,
     "quality": quality_help,
+    "forecast": forecast_help,
     "briefing": briefing_help,
 }
 

@@ -92,6 +92,14 @@ def subtitle_text(row: pd.Series, as_at: date) -> str:
             f"as at {uk_date(as_at)}")
 
 
+def _notified(row: pd.Series) -> str:
+    """"first 03/02/2005, last 01/06/2017" (rule 13), as far as the register holds them."""
+    parts = [f"{which} {_day(row.get(column))}" for which, column in
+             (("first", "first_notified_on"), ("last", "last_notified_on"))
+             if _day(row.get(column))]
+    return ", ".join(parts)
+
+
 def identity_html(row: pd.Series, as_at: date) -> str:
     """Born (and age at ``as_at``), sex, neighbourhood, registration and notification."""
     notification = "indefinite" if bool(row["notification_indefinite"]) else \
@@ -104,6 +112,8 @@ def identity_html(row: pd.Series, as_at: date) -> str:
         ("Registered", _esc(_day(row["registered_on"]))),
         ("In the community since", _esc(_day(row["community_since"]))),
         ("Notification", _esc(notification)),
+        ("Notified", _esc(_notified(row))),
+        ("Expected release", _esc(_day(row.get("expected_release_on")))),
         ("Records", "on paper only" if bool(row["paper_records_only"]) else ""),
     ])
 

@@ -17,12 +17,14 @@ from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ncpi_desktop.analysis.forecast import with_absences
 from ncpi_desktop.domain.security import Operation
 from ncpi_desktop.exchange.export import export_extract
 from ncpi_desktop.exchange.pack import build_pack, pin_audit_head
 from ncpi_desktop.exchange.templates import write_templates
 from ncpi_desktop.formats import plural, uk_date
 from ncpi_desktop.storage import audit
+from ncpi_desktop.storage.allocations import absences
 from ncpi_desktop.ui.core.context import AppContext, ShownScenario
 from ncpi_desktop.ui.core.permissions import gate, show_tips, why_not
 from ncpi_desktop.ui.core.settings import last_folder, remember_folder
@@ -248,7 +250,8 @@ class ExchangeActions(QObject):
 
         def work(progress: Progress, cancel: Cancel) -> int | None:
             progress(0, 0, "Gathering the figures")
-            pack = build_pack(figures, produced_by=actor, produced_at=produced_at, names=names)
+            pack = build_pack(with_absences(figures, absences(engine)), produced_by=actor,
+                              produced_at=produced_at, names=names)
             if scenario is not None:  # marked on every page and sheet, its use audited
                 pack = dataclasses.replace(pack, scenario=scenario.name)
                 record_pack_use(engine, scenario, user, path)

@@ -1,5 +1,6 @@
 """The Orders page: every civil order in one central register (rule 12), which the inspectors
-found the force did not have.
+found the force did not have; and, in its Notification tab, the notification lists (rule 13:
+``ui.pages.notification``).
 
 Rows are ``Figures.orders`` (``analysis.orders.register_with_rows``): every order started by the
 as-at date, with its RSO's holder then. An RSO under an order in force cannot be reactive.
@@ -9,12 +10,13 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from PySide6.QtWidgets import QComboBox, QWidget
+from PySide6.QtWidgets import QComboBox, QTabWidget, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import ORDER_NAMES, STATUS_ORDER
 from ncpi_desktop.formats import Kind, uk_dates
 from ncpi_desktop.ui.models.frames import NO_NAMED_MANAGER, RSO_ID, RSO_NAME, rso_names
 from ncpi_desktop.ui.models.table_model import Column
+from ncpi_desktop.ui.pages.notification import NotificationTab
 from ncpi_desktop.ui.pages.review import ReviewPage
 from ncpi_desktop.ui.widgets.accessible import label_for
 from ncpi_desktop.ui.widgets.combos import ANY, choose, chosen, compact
@@ -61,15 +63,17 @@ class OrdersPage(ReviewPage):
         })
         filters.addSpacing(14)
         self.type_combo = QComboBox()
-        filters.addWidget(label_for("T&ype", self.type_combo, "Which type of civil order"))
+        type_label = label_for("T&ype", self.type_combo, "Which type of civil order")
+        filters.addWidget(type_label)
         self.type_combo.addItem(ALL_TYPES, ANY)
         for order_type, name in ORDER_NAMES.items():
             self.type_combo.addItem(f"{order_type.value} — {name}", order_type.value)
         filters.addWidget(compact(self.type_combo, 14))
         filters.addSpacing(10)
         self.show_combo = QComboBox()
-        filters.addWidget(label_for("Sh&ow", self.show_combo,
-                                    "Orders in force, ending soon, or every order"))
+        show_label = label_for("Sh&ow", self.show_combo,
+                               "Orders in force, ending soon, or every order")
+        filters.addWidget(show_label)
         self.show_combo.addItem("In force", IN_FORCE)
         self.show_combo.addItem("Ending soon", ENDING)
         self.show_combo.addItem("Every order (with ended)", EVERY)
@@ -84,11 +88,24 @@ class OrdersPage(ReviewPage):
             ORDER_COLUMNS, "in_force_text", name="Civil orders",
             description="Orders in force ending soonest first; Enter opens the RSO's details")
         self.title_label = section_title("")
-        layout.addWidget(self.title_label)
-        layout.addWidget(self.orders_view, 1)
-        layout.addWidget(muted("An RSO under an order in force cannot be managed reactively. "
-                               "Double-click or Enter for the RSO's details; Record › Civil "
-                               "order (Ctrl+Shift+O) records a new order."))
+        orders_tab = QWidget()
+        orders_layout = QVBoxLayout(orders_tab)
+        orders_layout.setContentsMargins(0, 6, 0, 0)
+        orders_layout.addWidget(self.title_label)
+        orders_layout.addWidget(self.orders_view, 1)
+        orders_layout.addWidget(muted("An RSO under an order in force cannot be managed "
+                                      "reactively. Double-click or Enter for the RSO's details; "
+                                      "Record › Civil order (Ctrl+Shift+O) records a new order."))
+        self.notification = NotificationTab(self)
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(orders_tab, "Civil orders")
+        self.tabs.addTab(self.notification, "Notification")
+        layout.addWidget(self.tabs, 1)
+        # The order filters apply to the civil orders only.
+        order_filters = (type_label, self.type_combo, show_label, self.show_combo)
+        self.tabs.currentChanged.connect(
+            lambda index: [w.setVisible(index == 0) for w in order_filters])
         return content
 
     @property
@@ -141,6 +158,7 @@ class OrdersPage(ReviewPage):
             title = f"{len(shown):,} orders started by the as-at date, in force first"
         self.title_label.setText(title)
         self.show_rows(self.orders_view, self._rows(shown))
+        self.notification.refresh()
 
     def _rows(self, orders: pd.DataFrame) -> pd.DataFrame:
         policy = self._figures.policy  # type: ignore[union-attr]

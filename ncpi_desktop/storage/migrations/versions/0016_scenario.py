@@ -4,7 +4,7 @@ One row per scenario: its steps as JSON text, who saved it first and last, and t
 save must have seen (no lost update). The register's tables are not touched.
 
 Revision ID: 0016
-Revises: 0014
+Revises: 0015
 Create Date: 2026-12-06
 """
 import sqlalchemy as sa
@@ -12,7 +12,7 @@ import sqlmodel
 from alembic import op
 
 revision = "0016"
-down_revision = "0014"
+down_revision = "0015"
 branch_labels = None
 depends_on = None
 

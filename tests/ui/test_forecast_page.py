@@ -1,0 +1,115 @@
+"""The Forecast page: the chosen scope's weeks in the chart and the table, flags with why, and
+the page in the window."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+import pytest
+from builders import AS_AT, FORCE_MANAGER, Register
+from PySide6.QtCore import Qt
+
+from ncpi_desktop.actions.snapshots import full_snapshot
+from ncpi_desktop.analysis.figures import compute_figures
+from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.formats import fmt_number
+from ncpi_desktop.storage import models
+from ncpi_desktop.storage.allocations import absences
+from ncpi_desktop.storage.bulk import bulk_insert
+from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.pages.forecast import ForecastPage
+
+POLICY = Policy()
+
+
+@pytest.fixture(scope="module")
+def forecast_engine(tmp_path_factory):
+    """East 1: OM1 (0.1 FTE) holds six monthly RSOs last visited 20/09 (due 20/10, week 1) and
+    is away all of week 2; West 1: OM4 holds one yearly RSO due 01/11 (week 3)."""
+    r = Register()
+    r.manager("OM1", bcu="East", team="East 1", fte=0.1, name="Dee Ashton")
+    r.manager("OM4", bcu="West", team="West 1", name="Lee Brook")
+    for _ in range(6):
+        rso = r.rso(manager_id="OM1", risk_level="very_high", sex="female")
+        r.visit(rso, date(2017, 9, 20))
+    r.rso("W1", manager_id="OM4", bcu="West", risk_level="low", sex="female")
+    r.visit("W1", date(2016, 11, 1))
+    engine = r.write(tmp_path_factory.mktemp("forecast_page") / "p.sqlite3")
+    with engine.begin() as connection:
+        bulk_insert(connection, models.ManagerAbsence, [dict(
+            manager_id="OM1", starts_on=date(2017, 10, 23), ends_on=date(2017, 10, 30),
+            reason="leave", actor="test", recorded_at=datetime(2017, 1, 1, tzinfo=UTC))])
+    return engine
+
+
+@pytest.fixture
+def page(qtbot, forecast_engine):
+    page = ForecastPage(absences=lambda: absences(forecast_engine))
+    qtbot.addWidget(page)
+    page.resize(1366, 700)
+    page.show()
+    page.set_figures(compute_figures(full_snapshot(forecast_engine, AS_AT)))
+    page.chart_slot.ensure_chart()
+    return page
+
+
+def cells(page, title: str) -> list[str]:
+    model = page.table_model
+    row = next(r for r in range(model.rowCount())
+               if model.index(r, 0).data() == title)
+    return [model.index(row, c).data() for c in range(1, model.columnCount())]
+
+
+def test_the_table_has_a_column_a_week_with_uk_starts(page):
+    model = page.table_model
+    headers = [model.headerData(c, Qt.Orientation.Horizontal) for c in range(model.columnCount())]
+    assert headers[:3] == ["Week starting", "09/10", "16/10"] and headers[-1] == "25/12"
+    assert page.title_label.text() == "Force: 12 weeks from 09/10/2017 to 31/12/2017"
+    # Six monthly visits on 20/10, 20/11, 20/12 (weeks 1, 6, 10); W1's on 01/11 (week 3).
+    assert cells(page, "Home visits due") == ["0", "6", "0", "1", "0", "0", "6", "0", "0", "0",
+                                              "6", "0"]
+
+
+def test_a_team_chosen_shows_its_weeks_hours_and_flags(page):
+    page.scope.set_scope(bcu="East", team="East 1")
+    hours = POLICY.hours_per_visit * 6
+    needed = cells(page, "Hours needed")
+    assert needed[1] == fmt_number(hours)
+    available = cells(page, "Hours available")
+    assert available[1] == fmt_number(round(0.1 * POLICY.weekly_hours_per_fte, 1))
+    assert available[2] == fmt_number(0.0)  # away all week
+    model = page.table_model
+    row = next(r for r in range(model.rowCount()) if model.index(r, 0).data() == "Hours needed")
+    tip = model.index(row, 2).data(Qt.ItemDataRole.ToolTipRole)
+    assert "hours needed" in tip and "available" in tip
+    assert cells(page, "Home visits due")[3] == "0"  # West's visit not in East 1
+    # Six community RSOs: 0.2 FTE needed at 50 per FTE, above the 0.1 the team has.
+    assert cells(page, "Offender managers needed (FTE)")[0] == "0.2"
+    chart = page.chart_slot.chart
+    assert chart.stacked_hours[0][1] == hours and chart.capacity[2] == 0
+
+
+def test_a_manager_chosen_has_no_managers_needed_row(page):
+    page.scope.set_scope(manager="OM4")
+    titles = [page.table_model.index(r, 0).data() for r in range(page.table_model.rowCount())]
+    assert "Offender managers needed (FTE)" not in titles
+    assert cells(page, "Home visits due")[3] == "1"
+
+
+def test_the_window_has_the_forecast_page(qtbot, settings, forecast_engine):
+    window = MainWindow(user=FORCE_MANAGER, settings=settings, as_at=AS_AT)
+    qtbot.addWidget(window)
+    window.show()
+    window.set_database(forecast_engine)
+    page = window.features.forecast_page
+    window.tabs.setCurrentWidget(page)
+    qtbot.waitUntil(lambda: page.table_model.rowCount() > 0)
+    assert window.tabs.tabText(window.tabs.indexOf(page)) == "Forecast"
+    assert cells(page, "Hours available")[2] == fmt_number(POLICY.weekly_hours_per_fte)
+
+
+def test_the_rows_keep_the_measures_order(page):
+    titles = [page.table_model.index(r, 0).data() for r in range(page.table_model.rowCount())]
+    assert titles == ["Home visits due", "ARMS assessments due", "Civil orders ending",
+                      "Releases from custody", "Re-notifications due", "Notification reviews due",
+                      "Hours needed", "Hours available", "Offender managers needed (FTE)"]
