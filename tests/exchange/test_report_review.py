@@ -24,10 +24,12 @@ GROUP = [
     "reactive_review", "visits_due", "visits_overdue", "max_days_overdue", "orders_in_force",
     "triggers_open", "triggers_overdue",
     "qa_reviewed", "qa_coverage", "qa_good", "qa_requires_improvement", "qa_inadequate",
+    "workload_points", "workload_capacity", "workload_grade",
 ]
 MANAGER = ["manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high",
            "very_high", "high_risk_share", "visits_overdue", "max_days_overdue",
-           "arms_completion", "triggers_open", "triggers_overdue", "flags", "why"]
+           "arms_completion", "triggers_open", "triggers_overdue", "workload_points",
+           "workload_capacity", "workload_grade", "flags", "why"]
 RSO = ["rso_id", "manager_id", "bcu", "team", "status", "risk_level", "management",
        "next_visit_due", "days_overdue", "arms_due", "reactive_eligible", "flags", "why"]
 RSO_FLAG_ORDER = ["no_named_manager", "visit_overdue", "arms_due", "reactive_eligible",
