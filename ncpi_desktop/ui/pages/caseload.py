@@ -44,6 +44,7 @@ from ncpi_desktop.ui.models.caseload import (
     holding_text,
     manager_columns,
     scope_row,
+    with_workload,
 )
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
 from ncpi_desktop.ui.pages.page import Page, message_page
@@ -255,7 +256,7 @@ class CaseloadPage(Page):
     def _apply_filter(self) -> None:
         figures = self._figures
         assert figures is not None
-        managers = figures.managers[self.scope.mask(figures.managers)].copy()
+        managers = with_workload(figures.managers[self.scope.mask(figures.managers)])
         managers["flag_text"] = flag_text(managers)
         self._managers = managers
         self.managers_model.set_frame(managers, self._manager_columns)
