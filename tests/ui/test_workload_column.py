@@ -74,12 +74,16 @@ def test_the_workload_cell_is_graded_amber_from_100_and_red_above_110(
     assert cell(page, "Unassessed", "flag_text") == ""
 
 
-def test_the_scope_card_shows_the_team_workload(page: CaseloadPage, figures: Figures) -> None:
+def test_the_scope_line_says_the_team_workload(page: CaseloadPage, figures: Figures) -> None:
     teams = figures.teams.set_index("team")
+    force = figures.force.iloc[0]
+    # The force: 383 points on 4.0 FTE, under capacity (no grade said).
+    assert force["workload_grade"] == 0
+    assert page.count_label.text().endswith(
+        f" · workload {force['workload_capacity'] * 100:.1f}% of capacity")
     page.set_filter("East", "East 2")
-    card = page.summary["workload"]
-    assert card.value_text == f"{teams.loc['East 2', 'workload_capacity'] * 100:.1f}%"
-    assert card.note_text.endswith("· red")
+    assert page.count_label.text().endswith(
+        f" · workload {teams.loc['East 2', 'workload_capacity'] * 100:.1f}% of capacity, red")
     page.set_filter("East", "East 1")
-    assert card.value_text == f"{teams.loc['East 1', 'workload_capacity'] * 100:.1f}%" == "70.0%"
-    assert "· amber" not in card.note_text and "· red" not in card.note_text
+    # 140 points on 2.0 FTE at 100 per FTE: within capacity, no grade said.
+    assert page.count_label.text().endswith(" · workload 70.0% of capacity")

@@ -8,9 +8,10 @@ import pandas as pd
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.flags import flag_column, severity_column, why_column
+from ncpi_desktop.analysis.workload import GRADE_WORDS
 from ncpi_desktop.domain.enums import MANAGEMENT_ORDER, RISK_ORDER, STATUS_ORDER, Role, Status
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.formats import Kind
+from ncpi_desktop.formats import Kind, format_value
 from ncpi_desktop.ui.models.table_model import Column
 
 #: The manager flags shown on the page, with the word the Flags column uses for each.
@@ -152,13 +153,20 @@ def holding_text(managers: pd.DataFrame, manager_id: str, rsos: pd.DataFrame) ->
     return f"{who} holds {len(rsos):,} RSOs" + (": " + ", ".join(parts) if parts else "")
 
 
-def counts_text(managers: pd.DataFrame) -> str:
-    """"4 offender managers · 1 above the caseload limit · 1 above the high-risk share"."""
+def counts_text(managers: pd.DataFrame, scope: pd.Series | None = None) -> str:
+    """"4 offender managers · 1 above the caseload limit · 1 above the high-risk share", and
+    the workload of the ``scope`` in view (its row of the figures: the force, a BCU or a team):
+    " · workload 127.1% of capacity, red"."""
     over = [int(managers[flag_column(name)].sum()) if flag_column(name) in managers else 0
             for name in MANAGER_FLAGS]
     oms = int((managers["role"] == Role.OFFENDER_MANAGER).sum()) if "role" in managers else 0
-    return (f"{oms:,} offender managers · {over[0]:,} above the caseload limit · "
+    text = (f"{oms:,} offender managers · {over[0]:,} above the caseload limit · "
             f"{over[1]:,} above the high-risk share")
+    if scope is not None and not pd.isna(scope.get("workload_capacity")):
+        grade = GRADE_WORDS[int(scope["workload_grade"])]
+        text += (f" · workload {format_value(Kind.PERCENT, scope['workload_capacity'])} of "
+                 "capacity" + ("" if grade == "none" else f", {grade}"))
+    return text
 
 
 class Holdings:

@@ -288,7 +288,10 @@ class CaseloadPage(Page):
         return pool[self.scope.mask(pool)]
 
     def _update_counts(self) -> None:
-        self.count_label.setText(counts_text(self._managers))
+        figures = self._figures
+        assert figures is not None
+        self.count_label.setText(counts_text(
+            self._managers, scope_row(figures, self.current_bcu, self.current_team)))
         pooled = len(self._pooled_rsos())
         self.pooled_button.setText(f"Pooled: {pooled:,} with no named manager")
         self.pooled_button.setEnabled(pooled > 0 or self._pooled)

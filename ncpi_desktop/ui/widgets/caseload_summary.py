@@ -19,9 +19,6 @@ def caseload_cards() -> dict[str, SummaryCard]:
                                "offender managers"),
         "high_risk_share": SummaryCard("High-risk share", "High plus very-high risk, as a "
                                        "share of community RSOs"),
-        "workload": SummaryCard("Workload", "Weighted workload points ÷ (total FTE × points "
-                                "per FTE): amber from 100% of capacity, red above the "
-                                "policy's share"),
         "pooled": SummaryCard("Pooled", "Community RSOs with no named offender manager"),
         "arms_completion": SummaryCard("ARMS completion", "Eligible community RSOs with a "
                                        "current ARMS assessment"),
@@ -52,10 +49,6 @@ def show_scope_figures(cards: dict[str, SummaryCard], row: pd.Series | None,
         format_value(Kind.PERCENT, row["high_risk_share"]),
         f"{n('high')} high · {n('very_high')} very high · limit "
         f"{policy.high_risk_share_limit:.0%}")
-    grade = ("", " · amber", " · red")[int(row.get("workload_grade", 0) or 0)]
-    cards["workload"].set_figure(
-        format_value(Kind.PERCENT, row.get("workload_capacity")),
-        f"{n('workload_points')} points · {policy.workload_points_per_fte:g} per FTE{grade}")
     cards["pooled"].set_figure(n("pooled"), "community RSOs, no named manager")
     cards["arms_completion"].set_figure(
         format_value(Kind.PERCENT, row["arms_completion"]),
