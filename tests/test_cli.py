@@ -41,7 +41,9 @@ def test_report_json_prints_the_caseload_contract(db, capsys):
     om = report["managers"][0]
     assert om["manager_id"] == "OM001" and om["caseload"] == 67 and om["per_fte"] == 67.0
     assert om["flags"] == ["caseload_over_limit"]
-    assert om["why"] == ["67 community RSOs on 1.0 FTE: above 50 per FTE"]
+    assert len(om["why"]) == 1 and om["why"][0].startswith(
+        "67 community RSOs on 1.0 FTE: above 50 per FTE; workload ")
+    assert om["workload_grade"] == "red" and om["workload_capacity"] > 1.1
 
 
 def test_report_accepts_uk_dates(db, capsys):

@@ -14,6 +14,7 @@ import pandas as pd
 from ncpi_desktop.analysis.align import is_in
 from ncpi_desktop.analysis.arms import arms_status
 from ncpi_desktop.analysis.flags import grade, set_flag, severity_column, texts
+from ncpi_desktop.analysis.workload import POINTS_COLUMN, add_workload, rso_points, workload_text
 from ncpi_desktop.domain.enums import HIGH_RISK_LEVELS, ManagementMode, RiskLevel, Role, Status
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.formats import fmt_number, fmt_percent
@@ -37,6 +38,7 @@ COUNT_COLUMNS: dict[str, str] = {
     "arms_current": "arms_current",
     "active": "is_active",
     "reactive": "is_reactive",
+    "workload_points": POINTS_COLUMN,
 }
 
 
@@ -84,6 +86,7 @@ def rso_caseload(snapshot: Snapshot) -> pd.DataFrame:
     rsos["is_pooled"] = community & ~named
     rsos["is_reactive"] = community & is_in(rsos["management"], ManagementMode.REACTIVE)
     rsos["is_active"] = community & ~rsos["is_reactive"].to_numpy()
+    rsos[POINTS_COLUMN] = rso_points(rsos, snapshot.policy)
 
     arms = arms_status(snapshot)
     for column in arms.columns:
@@ -210,11 +213,12 @@ def _staff(oms: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
                   sums: dict[str, str] | None = None,
-                  maxima: dict[str, str] | None = None) -> pd.DataFrame:
+                  maxima: dict[str, str] | None = None, *, policy: Policy) -> pd.DataFrame:
     """Force (``by=[]``), BCU (``["bcu"]``) or team (``["bcu", "team"]``) figures.
 
     Ratios are total community RSOs over the total FTE of the active offender managers in the group.
     ``sums``/``maxima`` (output key -> per-RSO column) extend the counts; maxima are 0 when empty.
+    The workload capacity used is the group's points over its FTE at ``policy``'s points per FTE.
     """
     counts = _counts(rsos, by, sums, maxima)
     oms = managers[managers["active"].to_numpy(bool)
@@ -230,6 +234,7 @@ def group_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
                               fte=exact_sum(oms["fte"].to_numpy(float)))
     frame["per_fte"] = _ratio(frame["community"], frame["fte"])
     _shares(frame, "community")
+    add_workload(frame, policy, EPSILON)
     return frame.reset_index() if by else frame.reset_index(drop=True)
 
 
@@ -251,6 +256,7 @@ def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy: Policy,
     frame = frame.rename(columns={"community": "caseload"})
     frame["per_fte"] = frame["caseload"] / frame["fte"]
     _shares(frame, "caseload")
+    add_workload(frame, policy, EPSILON)
     frame = frame.reset_index()
 
     capacity = policy_limit_per_fte * frame["fte"]
@@ -259,9 +265,12 @@ def manager_figures(rsos: pd.DataFrame, managers: pd.DataFrame, policy: Policy,
     # Part-time managers also get their per-FTE figure; at 1.0 FTE it equals the caseload.
     per_fte_note = (" (" + texts(frame["per_fte"], fmt_number) + " per FTE)").where(
         frame["fte"] != 1.0, "")
+    frame["workload_why"] = workload_text(frame)
+    # The count is the flag (rule 2); the workload behind it is said beside it.
+    with_workload = ("; " + frame["workload_why"]).where(frame["workload_why"] != "", "")
     why = (texts(frame["caseload"]) + " community RSOs on " + texts(frame["fte"], fmt_number)
            + " FTE" + per_fte_note
-           + f": above {policy_limit_per_fte:g} per FTE")
+           + f": above {policy_limit_per_fte:g} per FTE" + with_workload)
     set_flag(frame, "caseload_over_limit", over, why)
     frame[severity_column("caseload_over_limit")] = severity
 
@@ -287,7 +296,7 @@ def caseload_figures(snapshot: Snapshot) -> dict[str, pd.DataFrame]:
     return {
         "rsos": rsos,
         "managers": manager_figures(rsos, managers, policy),
-        "teams": group_figures(rsos, managers, ["bcu", "team"]),
-        "bcus": group_figures(rsos, managers, ["bcu"]),
-        "force": group_figures(rsos, managers, []),
+        "teams": group_figures(rsos, managers, ["bcu", "team"], policy=policy),
+        "bcus": group_figures(rsos, managers, ["bcu"], policy=policy),
+        "force": group_figures(rsos, managers, [], policy=policy),
     }

@@ -164,16 +164,18 @@ def compute_figures(snapshot: Snapshot) -> Figures:
         snapshot=snapshot, rsos=rsos,
         managers=manager_figures(rsos, managers, policy, sums=REVIEW_SUMS,
                                  maxima=REVIEW_MAXIMA),
-        teams=grouped_figures(rsos, managers, ["bcu", "team"]),
-        bcus=grouped_figures(rsos, managers, ["bcu"]),
-        force=grouped_figures(rsos, managers, []),
+        teams=grouped_figures(rsos, managers, ["bcu", "team"], policy),
+        bcus=grouped_figures(rsos, managers, ["bcu"], policy),
+        force=grouped_figures(rsos, managers, [], policy),
         orders=register, clocks=with_holders(clocks, rsos))
 
 
-def grouped_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str]) -> pd.DataFrame:
+def grouped_figures(rsos: pd.DataFrame, managers: pd.DataFrame, by: list[str],
+                    policy: Policy) -> pd.DataFrame:
     """The review figures of the groups of ``by`` (``[]``: the force): the sums and maxima of
-    their RSOs' columns, and the case-review coverage."""
-    return add_coverage(group_figures(rsos, managers, by, sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA))
+    their RSOs' columns (the workload graded by ``policy``), and the case-review coverage."""
+    return add_coverage(group_figures(rsos, managers, by, sums=REVIEW_SUMS, maxima=REVIEW_MAXIMA,
+                                      policy=policy))
 
 
 def compute_caseload_figures(snapshot: Snapshot) -> Figures:

@@ -104,7 +104,8 @@ def refigure(figures: Figures, snapshot: Snapshot, rso_ids: Iterable[str],
     return Figures(snapshot=resolved, rsos=rsos, managers=groups.managers(),
                    teams=groups.of(figures.teams, ["bcu", "team"]),
                    bcus=groups.of(figures.bcus, ["bcu"]),
-                   force=grouped_figures(rsos, snapshot.managers, []), orders=orders,
+                   force=grouped_figures(rsos, snapshot.managers, [], snapshot.policy),
+                   orders=orders,
                    clocks=_clocks_held(figures.clocks, rsos))
 
 
@@ -211,7 +212,8 @@ class _Groups:
 
     def of(self, old: pd.DataFrame, by: list[str]) -> pd.DataFrame:
         return self._regrouped(old, by,
-                               lambda rsos, managers: grouped_figures(rsos, managers, by))
+                               lambda rsos, managers: grouped_figures(rsos, managers, by,
+                                                                      self._policy))
 
     def _regrouped(self, old: pd.DataFrame, by: list[str],
                    count: Callable[[pd.DataFrame, pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:

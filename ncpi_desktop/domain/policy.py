@@ -87,6 +87,16 @@ class Policy:
     hours_per_visit: float = 3.0
     hours_per_arms: float = 4.0
     weekly_hours_per_fte: float = 37.0
+    # Weighted workload (beside rule 2): points a community RSO carries by risk level and
+    # management mode, and the points one FTE holds at 100% of capacity. Amber from 100%, red
+    # above ``severe_above_share_of_limit`` of it.
+    workload_points_very_high: int = 14
+    workload_points_high: int = 6
+    workload_points_medium: int = 4
+    workload_points_low: int = 3
+    workload_points_reactive: int = 2
+    workload_points_no_risk_level: int = 6
+    workload_points_per_fte: int = 208
 
     def visit_interval_months(self, risk: RiskLevel) -> int:
         return {
@@ -169,8 +179,21 @@ class Policy:
             f"{p.hours_per_arms:g} an ARMS assessment, against {p.weekly_hours_per_fte:g} hours "
             f"a week per FTE less recorded absences (configurable defaults: no national figure "
             f"was found).",
+            f"Workload (shown beside the caseload limit): a community RSO under active management "
+            f"counts {p.workload_points_very_high} points if very high risk, "
+            f"{p.workload_points_high} high, {p.workload_points_medium} medium, "
+            f"{p.workload_points_low} low ({p.workload_points_no_risk_level} with no risk level), "
+            f"{p.workload_points_reactive} under reactive management; capacity is "
+            f"{p.workload_points_per_fte} points per FTE, amber from 100% and red above "
+            f"{p.severe_above_share_of_limit:.0%} (configurable defaults: no national figure was "
+            f"found).",
         ]
 
+
+#: Where the workload points of a risk level come from (``visits``: rule 6's visits a year).
+_DERIVED = ("configurable default: no national figure was found; derived from rule 6's home "
+            "visits a year ({visits}) plus 2 for the yearly ARMS and risk management plan "
+            "review")
 
 POLICY_FIELDS: tuple[PolicyField, ...] = (
     PolicyField("caseload_limit_per_fte", "Caseload limit", "RSOs per FTE",
@@ -239,4 +262,22 @@ POLICY_FIELDS: tuple[PolicyField, ...] = (
                 "configurable default: no national figure was found", True),
     PolicyField("weekly_hours_per_fte", "Hours a week per full-time offender manager (forecast)",
                 "hours", "configurable default: no national figure was found", True),
+    PolicyField("workload_points_very_high", "Workload points, very high (active)", "points",
+                _DERIVED.format(visits=12), True),
+    PolicyField("workload_points_high", "Workload points, high (active)", "points",
+                _DERIVED.format(visits=4), True),
+    PolicyField("workload_points_medium", "Workload points, medium (active)", "points",
+                _DERIVED.format(visits=2), True),
+    PolicyField("workload_points_low", "Workload points, low (active)", "points",
+                _DERIVED.format(visits=1), True),
+    PolicyField("workload_points_reactive", "Workload points, reactive", "points",
+                "configurable default: no national figure was found; no visits prescribed "
+                "(rule 6), the yearly ARMS and plan review (2) remain", True),
+    PolicyField("workload_points_no_risk_level", "Workload points, no risk level recorded",
+                "points", "configurable default: no national figure was found; counted as "
+                "high until a risk level is recorded (the assessment is itself work)", True),
+    PolicyField("workload_points_per_fte", "Workload points per FTE (100% capacity)", "points",
+                "configurable default: no national figure was found; the points of 50 RSOs "
+                "(the caseload standard) of the national guidance's mix on 1.0 FTE: 1 very high, "
+                "9 high, 20 medium, 20 low = 14 + 54 + 80 + 60", True),
 )

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ncpi_desktop.analysis.figures import RSO_FLAGS, Figures
 from ncpi_desktop.analysis.flags import flag_lists, python_value
+from ncpi_desktop.analysis.workload import GRADE_WORDS
 from ncpi_desktop.exchange.outgoing import MARKING
 from ncpi_desktop.storage.snapshot import paused_gc
 
@@ -27,12 +28,15 @@ GROUP_KEYS = [
     "qa_reviewed", "qa_coverage", "qa_good", "qa_requires_improvement", "qa_inadequate",
     # Notification (rule 13): re-notifications overdue, indefinite reviews due, ending soon.
     "renotifications_overdue", "notification_reviews_due", "notifications_ending",
+    # Weighted workload beside the count: points, capacity used (1.0 = 100%), grade.
+    "workload_points", "workload_capacity", "workload_grade",
 ]
 MANAGER_KEYS = [
     "manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high", "very_high",
     "high_risk_share", "visits_overdue", "max_days_overdue", "arms_completion",
     "triggers_open", "triggers_overdue",
     "renotifications_overdue", "notification_reviews_due", "notifications_ending",
+    "workload_points", "workload_capacity", "workload_grade",
 ]
 MANAGER_FLAGS = ["caseload_over_limit", "high_risk_share_over_limit"]
 #: The keys of an RSO object, in REPORT-JSON.md order (then ``flags`` and ``why``).
@@ -49,6 +53,9 @@ def _plain(value: Any) -> Any:
 
 
 def _objects(frame: pd.DataFrame, keys: list[str]) -> list[dict[str, Any]]:
+    if "workload_grade" in frame.columns:  # in words: "none", "amber", "red"
+        frame = frame.assign(workload_grade=np.asarray(GRADE_WORDS, dtype=object)[
+            frame["workload_grade"].to_numpy(int)])
     present = [k for k in keys if k in frame.columns]
     return [{k: _plain(v) for k, v in zip(present, row, strict=True)}
             for row in frame[present].itertuples(index=False, name=None)]

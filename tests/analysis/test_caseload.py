@@ -61,7 +61,8 @@ def test_part_time_manager_above_limit_is_flagged_with_why(figures):
     assert b["per_fte"] == 52.0
     assert b["flag_caseload_over_limit"]
     assert b["why_caseload_over_limit"] == (
-        "26 community RSOs on 0.5 FTE (52.0 per FTE): above 50 per FTE")
+        "26 community RSOs on 0.5 FTE (52.0 per FTE): above 50 per FTE; "
+        "workload 100% of capacity: none high or very high")
 
 
 def test_exactly_twenty_percent_high_risk_is_not_flagged(figures):
@@ -77,7 +78,8 @@ def test_high_risk_share_above_limit_is_flagged_with_why(figures):
     assert d["why_high_risk_share_over_limit"] == (
         "21 of 100 community RSOs high or very high risk (21%): above 20%")
     assert d["flag_caseload_over_limit"]
-    assert d["why_caseload_over_limit"] == "100 community RSOs on 1.0 FTE: above 50 per FTE"
+    assert d["why_caseload_over_limit"].startswith(
+        "100 community RSOs on 1.0 FTE: above 50 per FTE; workload ")
 
 
 def test_custody_and_missing_are_not_counted_in_the_caseload(figures):
@@ -148,7 +150,8 @@ def test_figures_follow_stored_policy(tmp_path):
     figures = compute_figures(load_snapshot(engine, AS_AT))
     row = figures.managers.iloc[0]
     assert row["flag_caseload_over_limit"]
-    assert row["why_caseload_over_limit"] == "45 community RSOs on 1.0 FTE: above 40 per FTE"
+    assert row["why_caseload_over_limit"].startswith(
+        "45 community RSOs on 1.0 FTE: above 40 per FTE; workload ")
 
 
 @pytest.mark.parametrize("managers_only", [False, True])

@@ -25,11 +25,13 @@ GROUP = [
     "triggers_open", "triggers_overdue",
     "qa_reviewed", "qa_coverage", "qa_good", "qa_requires_improvement", "qa_inadequate",
     "renotifications_overdue", "notification_reviews_due", "notifications_ending",
+    "workload_points", "workload_capacity", "workload_grade",
 ]
 MANAGER = ["manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte", "high",
            "very_high", "high_risk_share", "visits_overdue", "max_days_overdue",
            "arms_completion", "triggers_open", "triggers_overdue", "renotifications_overdue",
-           "notification_reviews_due", "notifications_ending", "flags", "why"]
+           "notification_reviews_due", "notifications_ending", "workload_points",
+           "workload_capacity", "workload_grade", "flags", "why"]
 RSO = ["rso_id", "manager_id", "bcu", "team", "status", "risk_level", "management",
        "next_visit_due", "days_overdue", "arms_due", "reactive_eligible", "flags", "why"]
 RSO_FLAG_ORDER = ["no_named_manager", "visit_overdue", "arms_due", "reactive_eligible",

@@ -92,7 +92,8 @@ def test_the_right_managers_are_flagged(page: CaseloadPage) -> None:
 def test_the_tooltip_says_why(page: CaseloadPage) -> None:
     model = page.managers_model
     alice = row_of(page, "Alice Ashworth")
-    why = "26 community RSOs on 0.5 FTE (52.0 per FTE): above 50 per FTE"
+    why = ("26 community RSOs on 0.5 FTE (52.0 per FTE): above 50 per FTE; workload 100% of "
+           "capacity: none high or very high")
     graded = why + " (amber: within 110% of the limit)"
     assert text(model, alice, "per_fte", TOOLTIP) == graded
     assert text(model, alice, "caseload", TOOLTIP) == graded

@@ -90,7 +90,8 @@ def test_preview_shows_both_sides_with_the_one_flag_rule(qtbot, figures: Figures
     assert cell(model, 0, "limits") == "Caseload limit cleared"
     assert cell(model, 1, "limits") == "Within both limits"
     assert dialog.summary.text().splitlines()[0] == (
-        "Alice Ashworth: 52.0 → 40.0 per FTE, high-risk 0.0% → 0.0%; caseload limit cleared.")
+        "Alice Ashworth: 52.0 → 40.0 per FTE, high-risk 0.0% → 0.0%, workload 100.0% → 76.9% "
+        "of capacity; caseload limit cleared.")
     assert "Reassign 6 RSO(s) from Alice Ashworth (6 medium risk)" == dialog.title.text()
 
 

@@ -20,7 +20,7 @@ from ncpi_desktop.exchange.pack.casework import (
     visits_section,
 )
 from ncpi_desktop.exchange.pack.clocks import clocks_section
-from ncpi_desktop.exchange.pack.columns import column, first_value, group_keys
+from ncpi_desktop.exchange.pack.columns import column, first_value, group_keys, over_capacity
 from ncpi_desktop.exchange.pack.forecast import forecast_section
 from ncpi_desktop.exchange.pack.model import (
     MARKING,
@@ -155,7 +155,9 @@ def _sheet_only_tables(context: Context, key_figures: tuple[KeyFigure, ...]
     over_caseload = managers["flags"].map(lambda f: "caseload_over_limit" in f)
     over_share = managers["flags"].map(lambda f: "high_risk_share_over_limit" in f)
     frame = frame.assign(over_per_fte=over_caseload.to_numpy(bool),
-                         over_share=over_share.to_numpy(bool))
+                         over_share=over_share.to_numpy(bool),
+                         over_workload=over_capacity(frame["workload_grade"]).to_numpy(bool)
+                         if "workload_grade" in frame else False)
     return (
         Table(key="key_figures", caption="Key figures", frame=cards, pdf=False, sheet="Summary",
               columns=(*value_columns, Column("note", "Note", Kind.TEXT)),
@@ -166,5 +168,6 @@ def _sheet_only_tables(context: Context, key_figures: tuple[KeyFigure, ...]
         Table(key="managers", caption="Managers", frame=frame, sheet="Managers", pdf=False,
               columns=tuple(column(k, first_value(managers, k))
                             for k in [*manager_keys, "flags", "why"]),
-              highlight={"per_fte": "over_per_fte", "high_risk_share": "over_share"}),
+              highlight={"per_fte": "over_per_fte", "high_risk_share": "over_share",
+                         "workload_capacity": "over_workload"}),
     )

@@ -42,6 +42,9 @@ KEYS: dict[str, tuple[str, Kind]] = {
     "orders_in_force": ("Orders in force", Kind.INT),
     "triggers_open": ("Open trigger clocks", Kind.INT),
     "triggers_overdue": ("Overdue trigger clocks", Kind.INT),
+    "workload_points": ("Workload points", Kind.INT),
+    "workload_capacity": ("Workload", Kind.PERCENT),
+    "workload_grade": ("Workload grade", Kind.TEXT),
     "manager_id": ("Manager id", Kind.TEXT),
     "caseload": ("Caseload", Kind.INT),
     "flags": ("Flags", Kind.TEXT),
@@ -56,6 +59,12 @@ KEYS: dict[str, tuple[str, Kind]] = {
     "next_visit_due": ("Next visit due", Kind.DATE),
     "days_overdue": ("Days overdue", Kind.INT),
 }
+
+
+def over_capacity(grades: pd.Series) -> pd.Series:
+    """Per row, whether its ``workload_grade`` is amber or red (at or above capacity): the
+    pack marks those Workload cells."""
+    return grades.isin(["amber", "red"]).astype(bool)
 
 
 def column(key: str, sample: Any = None) -> Column:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ncpi_desktop.analysis.figures import RSO_FLAG_TITLES, flag_title
-from ncpi_desktop.exchange.pack.columns import column, first_value
+from ncpi_desktop.exchange.pack.columns import column, first_value, over_capacity
 from ncpi_desktop.exchange.pack.model import (
     CHART_MAX_BARS,
     Chart,
@@ -21,7 +21,8 @@ from ncpi_desktop.formats import Kind, plural, uk_date
 
 #: The columns of the managers above a limit, those the report carries.
 MANAGER_COLUMNS = ["manager_id", "name", "bcu", "team", "fte", "caseload", "per_fte",
-                   "high_risk_share", "visits_overdue", "max_days_overdue", "flags", "why"]
+                   "workload_capacity", "high_risk_share", "visits_overdue", "max_days_overdue",
+                   "flags", "why"]
 
 
 def key_figures(context: Context) -> tuple[KeyFigure, ...]:
@@ -109,7 +110,9 @@ def managers_section(context: Context) -> Section:
     over_caseload = managers["flags"].map(lambda f: "caseload_over_limit" in f)
     over_share = managers["flags"].map(lambda f: "high_risk_share_over_limit" in f)
     flagged = managers[raised].assign(over_per_fte=over_caseload[raised],
-                                      over_share=over_share[raised])
+                                      over_share=over_share[raised],
+                                      over_workload=over_capacity(managers["workload_grade"])
+                                      [raised] if "workload_grade" in managers else False)
     flagged = flagged.sort_values(["per_fte", "manager_id"], ascending=[False, True])
     n_caseload, n_share = int(over_caseload.sum()), int(over_share.sum())
     n = figure_text
@@ -121,15 +124,17 @@ def managers_section(context: Context) -> Section:
                  f"above {limit_percent(p.high_risk_share_limit)}. Why each is flagged is given "
                  "beside them.")
     keys = [k for k in MANAGER_COLUMNS if k in managers.columns]
-    frame = flagged.reindex(columns=[*keys, "over_per_fte", "over_share"]).reset_index(drop=True)
+    frame = flagged.reindex(columns=[*keys, "over_per_fte", "over_share", "over_workload"]
+                            ).reset_index(drop=True)
     frame["flags"] = frame["flags"].map(", ".join).astype(object)
     frame["why"] = frame["why"].map("; ".join).astype(object)
     table = Table(key="managers_over", caption="Managers above a limit", frame=frame,
                   columns=tuple(column(k, first_value(managers, k)) for k in keys),
                   sheet="Flags",
                   pdf_columns=("manager_id", "name", "team", "fte", "caseload", "per_fte",
-                               "high_risk_share", "why"),
-                  highlight={"per_fte": "over_per_fte", "high_risk_share": "over_share"})
+                               "workload_capacity", "high_risk_share", "why"),
+                  highlight={"per_fte": "over_per_fte", "high_risk_share": "over_share",
+                             "workload_capacity": "over_workload"})
     return Section(key="managers", heading="Offender managers above the limits",
                    paragraphs=(paragraph,), tables=(table,), charts=_manager_charts(context))
 

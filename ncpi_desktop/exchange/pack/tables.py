@@ -14,7 +14,7 @@ from ncpi_desktop.analysis.caseload import EPSILON
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.enums import RiskLevel
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.exchange.pack.columns import columns_of, group_keys, named
+from ncpi_desktop.exchange.pack.columns import columns_of, group_keys, named, over_capacity
 from ncpi_desktop.exchange.pack.model import PDF_LIST_ROWS, Table
 from ncpi_desktop.exchange.pack.text import risk_label
 from ncpi_desktop.formats import is_blank
@@ -132,14 +132,17 @@ def group_table(context: Context, key: str, caption: str, rows: list[dict[str, A
     p = context.policy
     frame["over_per_fte"] = [over(v, p.caseload_limit_per_fte) for v in frame["per_fte"]]
     frame["over_share"] = [over(v, p.high_risk_share_limit) for v in frame["high_risk_share"]]
-    printed = [*head, "rsos", "community", "fte", "per_fte",
+    frame["over_workload"] = over_capacity(frame.get("workload_grade", pd.Series(
+        index=frame.index, dtype=object)))
+    printed = [*head, "rsos", "community", "fte", "per_fte", "workload_capacity",
                "high_risk_share", "pooled", "arms_completion", "reactive", "visits_overdue",
                "max_days_overdue"]
     columns = columns_of(frame, keys)
     return Table(key=key, caption=caption, frame=frame,
                  columns=named(columns, "Team") if "bcu" in head else columns,
                  sheet=sheet, pdf_columns=tuple(printed),
-                 highlight={"per_fte": "over_per_fte", "high_risk_share": "over_share"},
+                 highlight={"per_fte": "over_per_fte", "high_risk_share": "over_share",
+                            "workload_capacity": "over_workload"},
                  emphasis="is_total")
 
 

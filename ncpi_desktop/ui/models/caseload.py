@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.analysis.flags import flag_column
+from ncpi_desktop.analysis.flags import flag_column, severity_column, why_column
+from ncpi_desktop.analysis.workload import GRADE_WORDS
 from ncpi_desktop.domain.enums import MANAGEMENT_ORDER, RISK_ORDER, STATUS_ORDER, Role, Status
 from ncpi_desktop.domain.policy import Policy
-from ncpi_desktop.formats import Kind
+from ncpi_desktop.formats import Kind, format_value
 from ncpi_desktop.ui.models.table_model import Column
 
 #: The manager flags shown on the page, with the word the Flags column uses for each.
@@ -20,6 +21,9 @@ MANAGER_FLAGS: dict[str, str] = {
 }
 CASELOAD = ("caseload_over_limit",)
 HIGH_RISK = ("high_risk_share_over_limit",)
+#: The workload column's grade, shown as a flag of the page's frame only (``with_workload``):
+#: the 50-per-FTE rule stays the flag the figures and the report raise.
+WORKLOAD = ("workload",)
 
 
 def manager_columns(policy: Policy) -> list[Column]:
@@ -40,6 +44,8 @@ def manager_columns(policy: Policy) -> list[Column]:
         Column("very_high", "Very high", Kind.INT, header_tip="Very-high-risk community RSOs"),
         Column("high_risk_share", "High-risk %", Kind.PERCENT, HIGH_RISK, grade_tips=grades,
                header_tip=f"High plus very high as a share of the caseload; flagged above {share}"),
+        Column("workload_capacity", "Workload", Kind.PERCENT, WORKLOAD,
+               grade_tips=workload_grade_tips(policy), header_tip=workload_tip(policy)),
         Column("flag_text", "Above limit", Kind.TEXT, tuple(MANAGER_FLAGS),
                header_tip="Which limits this manager is above (hover for why)"),
     ]
@@ -49,6 +55,39 @@ def grade_tips(policy: Policy) -> tuple[str, str]:
     """The words a flagged cell's tooltip adds for its grade (amber, red)."""
     severe = f"{policy.severe_above_share_of_limit:.0%}"
     return (f"amber: within {severe} of the limit", f"red: more than {severe} of the limit")
+
+
+def workload_grade_tips(policy: Policy) -> tuple[str, str]:
+    """The words a workload cell's tooltip adds for its grade (amber, red)."""
+    severe = f"{policy.severe_above_share_of_limit:.0%}"
+    return (f"amber: at or above capacity, up to {severe}", f"red: more than {severe} of capacity")
+
+
+def workload_tip(policy: Policy) -> str:
+    """What the workload figure is, with the policy's points."""
+    p = policy
+    return (f"Weighted workload as a share of capacity: points ÷ (FTE × {p.workload_points_per_fte}"
+            f"). Points per community RSO: very high {p.workload_points_very_high}, high "
+            f"{p.workload_points_high}, medium {p.workload_points_medium}, low "
+            f"{p.workload_points_low}, reactive {p.workload_points_reactive}, no risk level "
+            f"{p.workload_points_no_risk_level}. Amber from 100%, red above "
+            f"{p.severe_above_share_of_limit:.0%}; the caseload limit stays the flag")
+
+
+def with_workload(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` (managers, or a team's or BCU's rows) with the workload grade as the page's flag
+    ``workload`` (its grade and why), so the Workload cell is amber or red as the probation
+    tools colour it."""
+    grade = frame["workload_grade"].to_numpy(np.int8)
+    if "workload_why" in frame.columns:
+        why = frame["workload_why"].astype(object).fillna("").str.capitalize()
+    else:
+        why = pd.Series("", index=frame.index, dtype=object)
+    points = frame["workload_points"].map(lambda v: f"{int(v):,}")
+    why = (why + " (" + points + " points)").where(grade > 0, "")
+    return frame.assign(**{flag_column("workload"): grade > 0,
+                           why_column("workload"): why.to_numpy(object),
+                           severity_column("workload"): grade})
 
 
 RSO_COLUMNS = [
@@ -114,13 +153,20 @@ def holding_text(managers: pd.DataFrame, manager_id: str, rsos: pd.DataFrame) ->
     return f"{who} holds {len(rsos):,} RSOs" + (": " + ", ".join(parts) if parts else "")
 
 
-def counts_text(managers: pd.DataFrame) -> str:
-    """"4 offender managers · 1 above the caseload limit · 1 above the high-risk share"."""
+def counts_text(managers: pd.DataFrame, scope: pd.Series | None = None) -> str:
+    """"4 offender managers · 1 above the caseload limit · 1 above the high-risk share", and
+    the workload of the ``scope`` in view (its row of the figures: the force, a BCU or a team):
+    " · workload 127.1% of capacity, red"."""
     over = [int(managers[flag_column(name)].sum()) if flag_column(name) in managers else 0
             for name in MANAGER_FLAGS]
     oms = int((managers["role"] == Role.OFFENDER_MANAGER).sum()) if "role" in managers else 0
-    return (f"{oms:,} offender managers · {over[0]:,} above the caseload limit · "
+    text = (f"{oms:,} offender managers · {over[0]:,} above the caseload limit · "
             f"{over[1]:,} above the high-risk share")
+    if scope is not None and not pd.isna(scope.get("workload_capacity")):
+        grade = GRADE_WORDS[int(scope["workload_grade"])]
+        text += (f" · workload {format_value(Kind.PERCENT, scope['workload_capacity'])} of "
+                 "capacity" + ("" if grade == "none" else f", {grade}"))
+    return text
 
 
 class Holdings:

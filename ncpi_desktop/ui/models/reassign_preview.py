@@ -63,7 +63,7 @@ def preview_moves(figures: Figures, moves: pd.DataFrame, *,
     ids = after.index.union(before.index).rename("manager_id")
     after = after.reindex(ids)
     before = before.reindex(ids)
-    for column in ("caseload", "per_fte", "high_risk_share"):
+    for column in ("caseload", "per_fte", "high_risk_share", "workload_capacity"):
         after[f"{column}_before"] = before[column]
     for name in LIMITS:
         after[flag_column(_was(name))] = before[flag_column(name)].fillna(False).astype(bool)
@@ -131,8 +131,9 @@ def _limit_words(row: pd.Series) -> list[str]:
 
 
 def preview_sentences(preview: pd.DataFrame) -> list[str]:
-    """One plain sentence per row of ``preview_moves``: per FTE and high-risk share before and
-    after, and what happens to each flag ("Alice Ashworth: 52.0 → 40.0 per FTE, ...")."""
+    """One plain sentence per row of ``preview_moves``: per FTE, high-risk share and workload
+    before and after, and what happens to each flag ("Alice Ashworth: 52.0 → 40.0 per FTE,
+    ...")."""
     sentences = []
     for _, row in preview.iterrows():  # a handful of managers
         if row["manager_id"] is None or pd.isna(row["manager_id"]):
@@ -142,9 +143,13 @@ def preview_sentences(preview: pd.DataFrame) -> list[str]:
         share = (f"high-risk {format_value(Kind.PERCENT, row['high_risk_share_before']) or '–'}"
                  f" → {format_value(Kind.PERCENT, row['high_risk_share']) or '–'}")
         words = _limit_words(row) or ["within both limits"]
+        # As the probation tools preview an allocation: "takes them from 82% to 91%".
+        workload = (f"workload {format_value(Kind.PERCENT, row['workload_capacity_before']) or '–'}"
+                    f" → {format_value(Kind.PERCENT, row['workload_capacity']) or '–'} of "
+                    "capacity")
         sentences.append(
             f"{row['name']}: {format_value(Kind.RATIO, row['per_fte_before'])} → "
-            f"{format_value(Kind.RATIO, row['per_fte'])} per FTE, {share}; "
+            f"{format_value(Kind.RATIO, row['per_fte'])} per FTE, {share}, {workload}; "
             + ", ".join(words) + ".")
     return sentences
 

@@ -45,6 +45,7 @@ from ncpi_desktop.ui.models.caseload import (
     holding_text,
     manager_columns,
     scope_row,
+    with_workload,
 )
 from ncpi_desktop.ui.models.scenario import managers_beside
 from ncpi_desktop.ui.models.table_model import DataFrameTableModel
@@ -259,7 +260,7 @@ class CaseloadPage(Page):
     def _apply_filter(self) -> None:
         figures = self._figures
         assert figures is not None
-        managers = figures.managers[self.scope.mask(figures.managers)].copy()
+        managers = with_workload(figures.managers[self.scope.mask(figures.managers)])
         managers["flag_text"] = flag_text(managers)
         self._managers = managers
         columns = self._manager_columns
@@ -306,7 +307,10 @@ class CaseloadPage(Page):
         return pool[self.scope.mask(pool)]
 
     def _update_counts(self) -> None:
-        self.count_label.setText(counts_text(self._managers))
+        figures = self._figures
+        assert figures is not None
+        self.count_label.setText(counts_text(
+            self._managers, scope_row(figures, self.current_bcu, self.current_team)))
         pooled = len(self._pooled_rsos())
         self.pooled_button.setText(f"Pooled: {pooled:,} with no named manager")
         self.pooled_button.setEnabled(pooled > 0 or self._pooled)
