@@ -25,6 +25,11 @@ from ncpi_desktop.storage.models import ScenarioRow
 from ncpi_desktop.storage.operations.base import audit, now
 from ncpi_desktop.storage.operations.guard import begin_write
 from ncpi_desktop.storage.operations.scope import who
+from ncpi_desktop.storage.snapshot import OUTSIDE_REGISTER
+
+#: The audit operations of a save and a delete: writes outside the register (the snapshot
+#: passes them over in its stamp).
+SAVE, DELETE = OUTSIDE_REGISTER
 
 SCENARIO = ScenarioRow.__table__  # type: ignore[attr-defined]
 
@@ -93,7 +98,7 @@ def save_scenario(engine: Engine, name: str, steps: str, user: User, *,
         before = None if row is None else {"name": name, "steps": row["steps"],
                                            "version": row["version"]}
         after = {"name": name, "steps": steps, "version": values["version"]}
-        audit(connection, actor, "save scenario", before, after, rso_ids=())
+        audit(connection, actor, SAVE, before, after, rso_ids=())
         saved = _row(connection, name)
     assert saved is not None
     return _saved(saved)
@@ -137,7 +142,7 @@ def delete_scenario(engine: Engine, name: str, user: User, *,
         if seen is not None:
             _check_seen(row, name, seen)
         connection.execute(delete(SCENARIO).where(SCENARIO.c.name == name))
-        audit(connection, actor, "delete scenario",
+        audit(connection, actor, DELETE,
               {"name": name, "steps": row["steps"], "version": row["version"]}, None,
               rso_ids=())
 

@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import text
+from sqlalchemy import bindparam, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import OperationalError
 
@@ -305,16 +305,23 @@ class WholeTable:
 Loader = Callable[[Connection, date], pd.DataFrame] | WholeTable
 
 
+#: Audited writes to no table the register is read from (``storage.scenarios``: a what-if
+#: scenario saved or deleted): they do not move the ``database_stamp``, so a window does not
+#: read the whole register again after one.
+OUTSIDE_REGISTER = ("save scenario", "delete scenario")
+
+
 def database_stamp(connection: Connection) -> object:
     """What changes whenever the database does: every write the application makes (named
     operations, their undo, imports, policy changes) adds an audit row of kind alteration or
     collection, so the latest such row's id changes with each. Rows that change nothing (a
-    consultation, a disclosure, a sign-in) do not move it: read from the end, they are passed
-    over until the last write's row."""
+    consultation, a disclosure, a sign-in) do not move it, nor writes outside the register
+    (``OUTSIDE_REGISTER``): read from the end, they are passed over until the last write's row."""
     try:
         return connection.execute(text(
             "SELECT id FROM audit WHERE kind IN ('alteration', 'collection') "
-            "ORDER BY id DESC LIMIT 1")).scalar()
+            "AND operation NOT IN :outside ORDER BY id DESC LIMIT 1").bindparams(
+                bindparam("outside", OUTSIDE_REGISTER, expanding=True))).scalar()
     except OperationalError:  # SQLite, a schema older than 0007 (no kinds): every row counts
         if connection.dialect.name != "sqlite":
             raise

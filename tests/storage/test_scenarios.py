@@ -20,7 +20,7 @@ from ncpi_desktop.storage.scenarios import (
     record_scenario_use,
     save_scenario,
 )
-from ncpi_desktop.storage.snapshot import register_version
+from ncpi_desktop.storage.snapshot import register_stamp
 
 STEPS = '[{"kind": "add_manager", "team": "East 1", "bcu": "East", "fte": 1.0}]'
 #: The register's tables: a scenario's save, load or deletion leaves every row as it was.
@@ -118,9 +118,10 @@ def test_supervisors_keep_scenarios(engine):
 
 
 def test_scenarios_never_touch_the_register(engine):
+    """Nor its stamp: an open window does not read the whole register again after a save."""
     before, stamp = register_rows(engine), None
     with engine.connect() as connection:
-        stamp = register_version(connection)
+        stamp = register_stamp(connection)
     save_scenario(engine, "S", STEPS, FORCE_MANAGER)
     save_scenario(engine, "S", "[]", FORCE_MANAGER, seen=1)
     load_scenario(engine, "S", FORCE_MANAGER)
@@ -128,6 +129,6 @@ def test_scenarios_never_touch_the_register(engine):
     delete_scenario(engine, "S", FORCE_MANAGER)
     assert register_rows(engine) == before
     with engine.connect() as connection:
-        assert register_version(connection) == stamp
+        assert register_stamp(connection) == stamp
     use = [e for e in entries(engine) if e["action"] == "pack for scenario"]
     assert use[0]["kind"] == "disclosure" and use[0]["detail"]["scenario"] == "S"
