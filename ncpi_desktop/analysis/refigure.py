@@ -3,7 +3,8 @@
 ``compute_figures`` over a national register takes about 0.4 s, most of it per-RSO rules over
 100,000 rows; a reassignment changes one or a few RSOs. Every per-RSO figure depends only on
 that RSO's own rows, its holder and the policy, so ``refigure`` computes the RSOs a change
-touched (with ``compute_figures`` itself, over a snapshot of those RSOs alone), puts their rows
+touched (with ``rso_figures``, the per-RSO half of ``compute_figures``, over a snapshot of those
+RSOs alone), puts their rows
 in place of the old, and sums the managers, teams, BCUs and the force again from the whole
 per-RSO frame (as ``compute_figures`` does). The figures are the same, value for value, as
 ``compute_figures`` over the whole snapshot gives (``tests/analysis/test_refigure.py``), in about
@@ -27,6 +28,7 @@ from ncpi_desktop.analysis.figures import (
     Figures,
     compute_figures,
     grouped_figures,
+    rso_figures,
 )
 from ncpi_desktop.analysis.orders import HOLDER_COLUMNS, register_with_rows
 from ncpi_desktop.storage.change import Change
@@ -92,26 +94,39 @@ def refigure(figures: Figures, snapshot: Snapshot, rso_ids: Iterable[str],
     if not len(rows):
         return dataclasses.replace(figures, snapshot=dataclasses.replace(
             snapshot, rsos=before))
-    part = compute_figures(_part(snapshot, rows))
-    rsos = _spliced(figures.rsos, rows, part.rsos)
-    resolved = dataclasses.replace(snapshot, rsos=_spliced(before, rows, part.snapshot.rsos))
+    part_snapshot, part_rsos, _register, _clocks = rso_figures(_part(snapshot, rows))
+    rsos = _spliced(figures.rsos, rows, part_rsos)
+    resolved = dataclasses.replace(snapshot, rsos=_spliced(before, rows, part_snapshot.rsos))
     same_rows(snapshot, resolved)
     if orders_changed:
         orders = register_with_rows(resolved, rsos)[0]
     else:
-        orders = _holders_again(figures.orders, resolved, rsos, part.rsos["rso_id"])
+        orders = _holders_again(figures.orders, resolved, rsos, part_rsos["rso_id"])
     groups = _Groups(figures, rsos, snapshot, rows, set(manager_ids))
     return Figures(snapshot=resolved, rsos=rsos, managers=groups.managers(),
                    teams=groups.of(figures.teams, ["bcu", "team"]),
                    bcus=groups.of(figures.bcus, ["bcu"]),
                    force=grouped_figures(rsos, snapshot.managers, []), orders=orders,
-                   clocks=_clocks_held(figures.clocks, rsos))
+                   clocks=_clocks_held(figures.clocks, rsos, part_rsos["rso_id"]))
 
 
-def _clocks_held(clocks: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
+def _clocks_held(clocks: pd.DataFrame, rsos: pd.DataFrame,
+                 rso_ids: pd.Series) -> pd.DataFrame:
     """The trigger-event clocks with who holds each RSO now (a move changes the holder only:
-    a change to the clocks themselves is not applied in memory)."""
-    return with_holders(clocks, rsos) if "rso_id" in clocks.columns else clocks
+    a change to the clocks themselves is not applied in memory). Only the clocks of ``rso_ids``
+    are taken again (``with_holders``, which also gives their order); when their order would
+    change, every clock is."""
+    if "rso_id" not in clocks.columns:
+        return clocks
+    mine = np.flatnonzero(clocks["rso_id"].isin(rso_ids.to_numpy(object)).to_numpy(bool))
+    if not len(mine):
+        return clocks
+    again = with_holders(clocks.iloc[mine].reset_index(drop=True), rsos)
+    if not np.array_equal(again["event_id"].to_numpy(object),
+                          clocks["event_id"].to_numpy(object)[mine]) or not np.array_equal(
+            again["clock"].to_numpy(object), clocks["clock"].to_numpy(object)[mine]):
+        return with_holders(clocks, rsos)
+    return set_rows(clocks, mine, {column: again[column].array for column in clocks.columns})
 
 
 def _touched_rows(figures: Figures, snapshot: Snapshot, rso_ids: set[str],

@@ -11,10 +11,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builders import AS_AT, FORCE_MANAGER, Register, copy_database, signed_in_engine
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.analysis.refigure import Held, held_after
+from ncpi_desktop.storage import models
 from ncpi_desktop.storage.change import Change
 from ncpi_desktop.storage.history import load_visits_of
 from ncpi_desktop.storage.load import RegisterCache, load_snapshot
@@ -30,7 +32,7 @@ from ncpi_desktop.storage.operations import (
     write_decision,
 )
 
-FRAMES = ("rsos", "managers", "teams", "bcus", "force", "orders")
+FRAMES = ("rsos", "managers", "teams", "bcus", "force", "orders", "clocks")
 
 
 def read_held(engine: Engine, as_at: date) -> Held:
@@ -154,6 +156,21 @@ def test_changes_to_the_lancashire_demo_give_the_figures_read_again(lancashire_c
     pool = str(named["team"].iloc[0])
     for operation in operations(ids, receiving, pool):
         held = round_trip(lancashire_copy, held, operation)
+
+
+def test_a_move_shows_the_new_holder_on_the_trigger_event_clocks(small: Engine):
+    ids = sorted(read_held(small, AS_AT).snapshot.rsos["rso_id"])
+    with small.begin() as connection:  # events of two RSOs, one of which moves
+        connection.execute(insert(models.Event), [
+            dict(event_id=f"E{n}", rso_id=rso, type="arrest", occurred_on=date(2017, 9, day),
+                 child_at_risk=True) for n, (rso, day) in
+            enumerate([(ids[0], 1), (ids[0], 20), (ids[7], 10)])])
+    held = read_held(small, AS_AT)
+    assert set(held.figures.clocks["rso_id"]) == {ids[0], ids[7]}
+    held = round_trip(small, held, lambda e: reassign(e, [ids[0]], "OM3", "caseload",
+                                                      FORCE_MANAGER, on=AS_AT))
+    clocks = held.figures.clocks
+    assert set(clocks.loc[clocks["rso_id"] == ids[0], "manager_id"]) == {"OM3"}
 
 
 def test_an_unknown_change_is_not_applied(small: Engine):
