@@ -141,6 +141,8 @@ class ManagerChartPanel(QWidget):
         self._managers = pd.DataFrame()
         self._policy = Policy()
         self._many = False
+        #: The BCU and team of each manager the selector was filled from.
+        self._grouped: tuple[np.ndarray, np.ndarray] | None = None
         #: The flagged list's texts, manager ids and tips as listed.
         self._listed: tuple[tuple[str, ...], ...] = ((), (), ())
         self.bars = chart_type()
@@ -215,6 +217,13 @@ class ManagerChartPanel(QWidget):
             item.setSelected(item.data(Qt.ItemDataRole.UserRole) == manager_id)
 
     def _fill_selector(self, managers: pd.DataFrame) -> None:
+        groups = (managers["bcu"].to_numpy(dtype=object), managers["team"].to_numpy(dtype=object))
+        if self._grouped is not None and all(
+                len(new) == len(old) and (pd.isna(new) == pd.isna(old)).all()
+                and (new[~pd.isna(new)] == old[~pd.isna(old)]).all()
+                for new, old in zip(groups, self._grouped, strict=True)):
+            return  # the same BCUs and teams of the same managers: the same choices
+        self._grouped = groups
         kept = self.selector.currentData() or EVERYONE
         self.selector.blockSignals(True)
         self.selector.clear()
@@ -240,7 +249,8 @@ class ManagerChartPanel(QWidget):
             self.bars.set_managers(managers, self._policy)
             self._stack.setCurrentIndex(0)
             return
-        self.bars.set_managers(managers.iloc[:0], self._policy)  # nothing drawn out of sight
+        if self.bars.manager_ids:
+            self.bars.set_managers(managers.iloc[:0], self._policy)  # nothing drawn unseen
         chart, policy = self.bars, self._policy
         values = chart.plotted(managers).to_numpy(dtype=float)
         self.histogram.caption.setText(f"{chart.title}: {len(managers):,} managers")
