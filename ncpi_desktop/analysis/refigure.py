@@ -107,21 +107,21 @@ def refigure(figures: Figures, snapshot: Snapshot, rso_ids: Iterable[str],
                    teams=groups.of(figures.teams, ["bcu", "team"]),
                    bcus=groups.of(figures.bcus, ["bcu"]),
                    force=grouped_figures(rsos, snapshot.managers, []), orders=orders,
-                   clocks=_clocks_held(figures.clocks, rsos, part_rsos["rso_id"]))
+                   clocks=_clocks_held(figures.clocks, rsos, rows))
 
 
-def _clocks_held(clocks: pd.DataFrame, rsos: pd.DataFrame,
-                 rso_ids: pd.Series) -> pd.DataFrame:
+def _clocks_held(clocks: pd.DataFrame, rsos: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """The trigger-event clocks with who holds each RSO now (a move changes the holder only:
-    a change to the clocks themselves is not applied in memory). Only the clocks of ``rso_ids``
-    are taken again (``with_holders``, which also gives their order); when their order would
-    change, every clock is."""
+    a change to the clocks themselves is not applied in memory). Only the clocks of the RSOs
+    at ``rows`` of ``rsos`` are taken again (``with_holders``, which also gives their order);
+    were their order to change, every clock would be."""
     if "rso_id" not in clocks.columns:
         return clocks
-    mine = np.flatnonzero(clocks["rso_id"].isin(rso_ids.to_numpy(object)).to_numpy(bool))
+    ids = rsos["rso_id"].to_numpy(object)[rows]
+    mine = np.flatnonzero(clocks["rso_id"].isin(ids).to_numpy(bool))
     if not len(mine):
         return clocks
-    again = with_holders(clocks.iloc[mine].reset_index(drop=True), rsos)
+    again = with_holders(clocks.iloc[mine].reset_index(drop=True), rsos.iloc[rows])
     if not np.array_equal(again["event_id"].to_numpy(object),
                           clocks["event_id"].to_numpy(object)[mine]) or not np.array_equal(
             again["clock"].to_numpy(object), clocks["clock"].to_numpy(object)[mine]):
