@@ -14,6 +14,7 @@ a third of the time (``make bench``: edit to figures).
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -148,16 +149,48 @@ def _part(snapshot: Snapshot, rows: np.ndarray) -> Snapshot:
     rsos = snapshot.rsos.iloc[rows].reset_index(drop=True)
 
     def theirs(frame: pd.DataFrame) -> pd.DataFrame:
-        # By the database's row keys where both have them (integers: quicker than ids).
-        key = ROW_KEY if ROW_KEY in frame.columns and ROW_KEY in rsos.columns else "rso_id"
-        if key not in frame.columns:
+        if ROW_KEY in frame.columns and ROW_KEY in rsos.columns:
+            # By the database's row keys (SQLite; integers: quicker than ids).
+            mine = frame[ROW_KEY].isin(rsos[ROW_KEY].to_numpy()).to_numpy(bool)
+        elif "rso_id" in frame.columns:
+            mine = np.isin(rso_rows_of(snapshot, frame), rows)
+        else:
             return frame
-        return frame[frame[key].isin(rsos[key].to_numpy()).to_numpy(bool)
-                     ].reset_index(drop=True)
+        return frame[mine].reset_index(drop=True)
 
     return dataclasses.replace(snapshot, rsos=rsos, arms=theirs(snapshot.arms),
                                extra={name: theirs(frame) for name, frame in
                                       snapshot.extra.items()})
+
+
+#: Per frame of a snapshot (by the frame's id, checked by a weak reference): the row of its
+#: RSOs' ids (the snapshot's hashed ids, by ``id``) of each of its rows. A register read
+#: without row keys (PostgreSQL) would otherwise match 100,000 ids as text after every change.
+_ROWS_OF: dict[int, tuple[weakref.ref, pd.Index, np.ndarray]] = {}
+
+
+def rso_rows_of(snapshot: Snapshot, frame: pd.DataFrame) -> np.ndarray:
+    """``snapshot.rows_of(frame)`` (matched by rso_id), kept for as long as ``frame`` and the
+    snapshot's rows last (``in_memory.same_rows`` carries them to the snapshot after a change):
+    taken once, off the GUI thread where the caller can (``ui.core.loader.read_figures``)."""
+    ids = snapshot._by_id  # noqa: SLF001 - the hashed ids whose rows these are
+    kept = _ROWS_OF.get(id(frame))
+    if kept is not None and kept[0]() is frame and kept[1] is ids:
+        return kept[2]
+    rows = ids.get_indexer(frame["rso_id"].to_numpy(dtype=object))
+    for key in [key for key, (ref, _i, _r) in _ROWS_OF.items() if ref() is None]:
+        del _ROWS_OF[key]
+    _ROWS_OF[id(frame)] = (weakref.ref(frame), ids, rows)
+    return rows
+
+
+def keep_rows_of(snapshot: Snapshot) -> None:
+    """Take ``rso_rows_of`` for every frame of ``snapshot`` matched by rso_id (no row keys)."""
+    if ROW_KEY in snapshot.rsos.columns:
+        return
+    for frame in (snapshot.arms, *snapshot.extra.values()):
+        if "rso_id" in frame.columns:
+            rso_rows_of(snapshot, frame)
 
 
 def _spliced(whole: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataFrame:

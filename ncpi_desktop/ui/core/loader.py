@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures, compute_caseload_figures, compute_figures
-from ncpi_desktop.analysis.refigure import Held, held_after
+from ncpi_desktop.analysis.refigure import Held, held_after, keep_rows_of
 from ncpi_desktop.analysis.visibility import cut_to
 from ncpi_desktop.domain.security import User
 from ncpi_desktop.storage.change import Change
@@ -76,6 +76,7 @@ def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None
     if keep is not None and not caseload_only and register is not None:
         snapshot.rso_rows([])  # its ids hashed here, off the GUI thread, for the changes
         register.rso_rows([])
+        keep_rows_of(snapshot)
         keep(Held(register, snapshot, figures))
     return cut_to(user, figures)
 
