@@ -35,9 +35,11 @@ ROUNDS = 3
 TESTS = Path(__file__).resolve().parent.parent / "tests"
 
 
-def bench_edit(db: str, as_at: date | None, label: str = "SQLite") -> list[tuple[str, float, str]]:
+def bench_edit(db: str, as_at: date | None, label: str = "SQLite",
+               profile: int = 0) -> list[tuple[str, float, str]]:
     """(name, seconds, note) rows: one reassignment and its undo in the window on ``db`` (a
-    SQLite path or a PostgreSQL URL), as at ``as_at``."""
+    SQLite path or a PostgreSQL URL), as at ``as_at``. ``profile``: print that many of the
+    functions taking most time over the changes (cProfile, by own time and by cumulative)."""
     from ncpi_desktop.domain.security import FORCE, Role, User
     from ncpi_desktop.storage.database import open_database
     from ncpi_desktop.storage.operations import reassign
@@ -59,6 +61,7 @@ def bench_edit(db: str, as_at: date | None, label: str = "SQLite") -> list[tuple
     edits: list[tuple[float, float, str | None]] = []
     undos: list[tuple[float, float, str | None]] = []
     writes: list[float] = []
+    profiler = _profiler(profile)
     for number in range(ROUNDS):
         row = held.iloc[number * 997 % len(held)]
         to = next(m for m in managers["manager_id"] if m != row["manager_id"])
@@ -70,17 +73,20 @@ def bench_edit(db: str, as_at: date | None, label: str = "SQLite") -> list[tuple
             writes.append(time.perf_counter() - started)
             return change
 
-        edits.append(_timed(app, window, lambda: window.apply(operation)))
-        undos.append(_timed(app, window, window.undo_action.trigger))
+        edits.append(_timed(app, window, lambda: window.apply(operation), profiler))
+        undos.append(_timed(app, window, window.undo_action.trigger, profiler))
+    if profiler is not None:
+        _print_profile(profiler, profile)
     reread = _timed(app, window, window.reload)  # what every change cost before: F5
     window.close()
     rows = []
     for name, runs in ((f"edit to figures, reassign one RSO ({label})", edits),
                        (f"edit to figures, undo ({label})", undos)):
-        wall, cpu, source = max(runs)
+        wall, _cpu, source = max(runs)
         each = ", ".join(f"{w:.3f}" for w, _, _ in runs)
-        note = (f"{cpu:.3f} s CPU; slowest of {ROUNDS} ({each} s); figures from the register "
-                f"in {source or 'nothing'}")
+        cpus = ", ".join(f"{c:.3f}" for _, c, _ in runs)
+        note = (f"{max(c for _, c, _ in runs):.3f} s CPU at most ({cpus}); slowest of {ROUNDS} "
+                f"({each} s); figures from the register in {source or 'nothing'}")
         if name.startswith("edit to figures, reassign"):
             note += f"; the write itself {max(writes):.3f} s at most"
         rows.append((name, wall, note))
@@ -115,14 +121,37 @@ def _window(as_at: date | None, user: Any) -> tuple[Any, Any]:
     return app, window
 
 
-def _timed(app: Any, window: Any, act: Any) -> tuple[float, float, str | None]:
+def _timed(app: Any, window: Any, act: Any,
+           profiler: Any = None) -> tuple[float, float, str | None]:
     """Wall and CPU seconds from ``act()`` until the window shows new figures, painted."""
     shown = window.figures
+    if profiler is not None:
+        profiler.enable()
     started, cpu = time.perf_counter(), time.process_time()
     act()
     _idle_until(lambda: window.figures is not shown and not window.loading)
     app.processEvents()  # the pages paint the new figures
+    if profiler is not None:
+        profiler.disable()
     return time.perf_counter() - started, time.process_time() - cpu, window.register_source
+
+
+def _profiler(top: int) -> Any:
+    if not top:
+        return None
+    import cProfile
+
+    return cProfile.Profile()
+
+
+def _print_profile(profiler: Any, top: int) -> None:
+    import pstats
+
+    stats = pstats.Stats(profiler, stream=sys.stdout)
+    stats.strip_dirs()
+    for key in ("tottime", "cumulative"):
+        print(f"--- {ROUNDS} reassignments and {ROUNDS} undos: by {key}")
+        stats.sort_stats(key).print_stats(top)
 
 
 def _idle_until(done: Any) -> None:
@@ -139,7 +168,7 @@ def _idle_until(done: Any) -> None:
     poll.stop()
 
 
-def bench_edit_postgres(profile: str) -> list[tuple[str, float | None, str]]:
+def bench_edit_postgres(profile: str, top: int = 0) -> list[tuple[str, float | None, str]]:
     """The same rows on a throwaway PostgreSQL server holding ``profile``'s register (or one
     row saying why not)."""
     sys.path.insert(0, str(TESTS))
@@ -152,7 +181,7 @@ def bench_edit_postgres(profile: str) -> list[tuple[str, float | None, str]]:
         started = time.perf_counter()
         as_at = _write_demo(url, profile)
         note = f"; its register written to the server in {time.perf_counter() - started:.0f} s"
-        rows: list[tuple[str, float | None, str]] = list(bench_edit(url, as_at, "PostgreSQL"))
+        rows: list[tuple[str, float | None, str]] = list(bench_edit(url, as_at, "PostgreSQL", top))
         rows[0] = (rows[0][0], rows[0][1], rows[0][2] + note)
         return rows
 
@@ -181,9 +210,11 @@ def main() -> None:
     parser.add_argument("db", type=str, nargs="?")
     parser.add_argument("--as-at", type=date.fromisoformat, default=None)
     parser.add_argument("--postgres", metavar="PROFILE", help="on a throwaway server instead")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="print the N functions taking most time over the changes")
     args = parser.parse_args()
-    rows = (bench_edit_postgres(args.postgres) if args.postgres
-            else bench_edit(args.db, args.as_at))
+    rows = (bench_edit_postgres(args.postgres, args.profile) if args.postgres
+            else bench_edit(args.db, args.as_at, profile=args.profile))
     for name, seconds, note in rows:
         shown = "-" if seconds is None else f"{seconds:.3f} s"
         verdict = "" if seconds is None or not name.startswith("edit to figures") else (

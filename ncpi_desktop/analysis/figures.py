@@ -152,13 +152,23 @@ def _rso_review(resolved: Snapshot, clocks: pd.DataFrame) -> tuple[pd.DataFrame,
     return rsos, register
 
 
+def rso_figures(snapshot: Snapshot) -> tuple[Snapshot, pd.DataFrame, pd.DataFrame,
+                                               pd.DataFrame]:
+    """The per-RSO figures of ``snapshot`` without the groups': the snapshot with each RSO's
+    management mode as at its date (``management_at``), ``Figures.rsos``, the order register
+    and the trigger-event clocks (without their holders). What ``compute_figures`` sums, and
+    what ``analysis.refigure`` computes again for the RSOs a change touched."""
+    snapshot = management_at(snapshot)
+    clocks = event_clocks(snapshot)
+    rsos, register = _rso_review(snapshot, clocks)
+    return snapshot, rsos, register, clocks
+
+
 def compute_figures(snapshot: Snapshot) -> Figures:
     """Every figure of ``snapshot``, with each RSO's management mode as at its date (settled
     once here, by ``management_at``, for every rule)."""
-    snapshot = management_at(snapshot)
+    snapshot, rsos, register, clocks = rso_figures(snapshot)
     policy = snapshot.policy
-    clocks = event_clocks(snapshot)
-    rsos, register = _rso_review(snapshot, clocks)
     managers = snapshot.managers
     return Figures(
         snapshot=snapshot, rsos=rsos,

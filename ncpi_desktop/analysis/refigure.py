@@ -3,7 +3,8 @@
 ``compute_figures`` over a national register takes about 0.4 s, most of it per-RSO rules over
 100,000 rows; a reassignment changes one or a few RSOs. Every per-RSO figure depends only on
 that RSO's own rows, its holder and the policy, so ``refigure`` computes the RSOs a change
-touched (with ``compute_figures`` itself, over a snapshot of those RSOs alone), puts their rows
+touched (with ``rso_figures``, the per-RSO half of ``compute_figures``, over a snapshot of those
+RSOs alone), puts their rows
 in place of the old, and sums the managers, teams, BCUs and the force again from the whole
 per-RSO frame (as ``compute_figures`` does). The figures are the same, value for value, as
 ``compute_figures`` over the whole snapshot gives (``tests/analysis/test_refigure.py``), in about
@@ -13,6 +14,7 @@ a third of the time (``make bench``: edit to figures).
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -27,6 +29,7 @@ from ncpi_desktop.analysis.figures import (
     Figures,
     compute_figures,
     grouped_figures,
+    rso_figures,
 )
 from ncpi_desktop.analysis.orders import HOLDER_COLUMNS, register_with_rows
 from ncpi_desktop.storage.change import Change
@@ -92,27 +95,39 @@ def refigure(figures: Figures, snapshot: Snapshot, rso_ids: Iterable[str],
     if not len(rows):
         return dataclasses.replace(figures, snapshot=dataclasses.replace(
             snapshot, rsos=before))
-    part = compute_figures(_part(snapshot, rows))
-    rsos = _spliced(figures.rsos, rows, part.rsos)
-    resolved = dataclasses.replace(snapshot, rsos=_spliced(before, rows, part.snapshot.rsos))
+    part_snapshot, part_rsos, _register, _clocks = rso_figures(_part(snapshot, rows))
+    rsos = _spliced(figures.rsos, rows, part_rsos)
+    resolved = dataclasses.replace(snapshot, rsos=_spliced(before, rows, part_snapshot.rsos))
     same_rows(snapshot, resolved)
     if orders_changed:
         orders = register_with_rows(resolved, rsos)[0]
     else:
-        orders = _holders_again(figures.orders, resolved, rsos, part.rsos["rso_id"])
+        orders = _holders_again(figures.orders, resolved, rsos, part_rsos["rso_id"])
     groups = _Groups(figures, rsos, snapshot, rows, set(manager_ids))
     return Figures(snapshot=resolved, rsos=rsos, managers=groups.managers(),
                    teams=groups.of(figures.teams, ["bcu", "team"]),
                    bcus=groups.of(figures.bcus, ["bcu"]),
                    force=grouped_figures(rsos, snapshot.managers, [], snapshot.policy),
-                   orders=orders,
-                   clocks=_clocks_held(figures.clocks, rsos))
+                   orders=orders, clocks=_clocks_held(figures.clocks, rsos, rows))
 
 
-def _clocks_held(clocks: pd.DataFrame, rsos: pd.DataFrame) -> pd.DataFrame:
+def _clocks_held(clocks: pd.DataFrame, rsos: pd.DataFrame, rows: np.ndarray) -> pd.DataFrame:
     """The trigger-event clocks with who holds each RSO now (a move changes the holder only:
-    a change to the clocks themselves is not applied in memory)."""
-    return with_holders(clocks, rsos) if "rso_id" in clocks.columns else clocks
+    a change to the clocks themselves is not applied in memory). Only the clocks of the RSOs
+    at ``rows`` of ``rsos`` are taken again (``with_holders``, which also gives their order);
+    were their order to change, every clock would be."""
+    if "rso_id" not in clocks.columns:
+        return clocks
+    ids = rsos["rso_id"].to_numpy(object)[rows]
+    mine = np.flatnonzero(clocks["rso_id"].isin(ids).to_numpy(bool))
+    if not len(mine):
+        return clocks
+    again = with_holders(clocks.iloc[mine].reset_index(drop=True), rsos.iloc[rows])
+    if not np.array_equal(again["event_id"].to_numpy(object),
+                          clocks["event_id"].to_numpy(object)[mine]) or not np.array_equal(
+            again["clock"].to_numpy(object), clocks["clock"].to_numpy(object)[mine]):
+        return with_holders(clocks, rsos)
+    return set_rows(clocks, mine, {column: again[column].array for column in clocks.columns})
 
 
 def _touched_rows(figures: Figures, snapshot: Snapshot, rso_ids: set[str],
@@ -134,16 +149,48 @@ def _part(snapshot: Snapshot, rows: np.ndarray) -> Snapshot:
     rsos = snapshot.rsos.iloc[rows].reset_index(drop=True)
 
     def theirs(frame: pd.DataFrame) -> pd.DataFrame:
-        # By the database's row keys where both have them (integers: quicker than ids).
-        key = ROW_KEY if ROW_KEY in frame.columns and ROW_KEY in rsos.columns else "rso_id"
-        if key not in frame.columns:
+        if ROW_KEY in frame.columns and ROW_KEY in rsos.columns:
+            # By the database's row keys (SQLite; integers: quicker than ids).
+            mine = frame[ROW_KEY].isin(rsos[ROW_KEY].to_numpy()).to_numpy(bool)
+        elif "rso_id" in frame.columns:
+            mine = np.isin(rso_rows_of(snapshot, frame), rows)
+        else:
             return frame
-        return frame[frame[key].isin(rsos[key].to_numpy()).to_numpy(bool)
-                     ].reset_index(drop=True)
+        return frame[mine].reset_index(drop=True)
 
     return dataclasses.replace(snapshot, rsos=rsos, arms=theirs(snapshot.arms),
                                extra={name: theirs(frame) for name, frame in
                                       snapshot.extra.items()})
+
+
+#: Per frame of a snapshot (by the frame's id, checked by a weak reference): the row of its
+#: RSOs' ids (the snapshot's hashed ids, by ``id``) of each of its rows. A register read
+#: without row keys (PostgreSQL) would otherwise match 100,000 ids as text after every change.
+_ROWS_OF: dict[int, tuple[weakref.ref, pd.Index, np.ndarray]] = {}
+
+
+def rso_rows_of(snapshot: Snapshot, frame: pd.DataFrame) -> np.ndarray:
+    """``snapshot.rows_of(frame)`` (matched by rso_id), kept for as long as ``frame`` and the
+    snapshot's rows last (``in_memory.same_rows`` carries them to the snapshot after a change):
+    taken once, off the GUI thread where the caller can (``ui.core.loader.read_figures``)."""
+    ids = snapshot._by_id  # noqa: SLF001 - the hashed ids whose rows these are
+    kept = _ROWS_OF.get(id(frame))
+    if kept is not None and kept[0]() is frame and kept[1] is ids:
+        return kept[2]
+    rows = ids.get_indexer(frame["rso_id"].to_numpy(dtype=object))
+    for key in [key for key, (ref, _i, _r) in _ROWS_OF.items() if ref() is None]:
+        del _ROWS_OF[key]
+    _ROWS_OF[id(frame)] = (weakref.ref(frame), ids, rows)
+    return rows
+
+
+def keep_rows_of(snapshot: Snapshot) -> None:
+    """Take ``rso_rows_of`` for every frame of ``snapshot`` matched by rso_id (no row keys)."""
+    if ROW_KEY in snapshot.rsos.columns:
+        return
+    for frame in (snapshot.arms, *snapshot.extra.values()):
+        if "rso_id" in frame.columns:
+            rso_rows_of(snapshot, frame)
 
 
 def _spliced(whole: pd.DataFrame, rows: np.ndarray, part: pd.DataFrame) -> pd.DataFrame:

@@ -4,6 +4,7 @@ the policy, and the undo and redo of each."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -11,12 +12,15 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from builders import AS_AT, FORCE_MANAGER, Register, copy_database, signed_in_engine
+from sqlalchemy import insert
 from sqlalchemy.engine import Engine
 
 from ncpi_desktop.analysis.figures import Figures, compute_figures
-from ncpi_desktop.analysis.refigure import Held, held_after
+from ncpi_desktop.analysis.refigure import Held, held_after, keep_rows_of, refigure
+from ncpi_desktop.storage import models
 from ncpi_desktop.storage.change import Change
 from ncpi_desktop.storage.history import load_visits_of
+from ncpi_desktop.storage.in_memory import same_rows
 from ncpi_desktop.storage.load import RegisterCache, load_snapshot
 from ncpi_desktop.storage.operations import (
     apply_moves,
@@ -29,8 +33,9 @@ from ncpi_desktop.storage.operations import (
     validate_decision,
     write_decision,
 )
+from ncpi_desktop.storage.snapshot import ROW_KEY, Snapshot
 
-FRAMES = ("rsos", "managers", "teams", "bcus", "force", "orders")
+FRAMES = ("rsos", "managers", "teams", "bcus", "force", "orders", "clocks")
 
 
 def read_held(engine: Engine, as_at: date) -> Held:
@@ -154,6 +159,45 @@ def test_changes_to_the_lancashire_demo_give_the_figures_read_again(lancashire_c
     pool = str(named["team"].iloc[0])
     for operation in operations(ids, receiving, pool):
         held = round_trip(lancashire_copy, held, operation)
+
+
+def test_a_move_shows_the_new_holder_on_the_trigger_event_clocks(small: Engine):
+    ids = sorted(read_held(small, AS_AT).snapshot.rsos["rso_id"])
+    with small.begin() as connection:  # events of two RSOs, one of which moves
+        connection.execute(insert(models.Event), [
+            dict(event_id=f"E{n}", rso_id=rso, type="arrest", occurred_on=date(2017, 9, day),
+                 child_at_risk=True) for n, (rso, day) in
+            enumerate([(ids[0], 1), (ids[0], 20), (ids[7], 10)])])
+    held = read_held(small, AS_AT)
+    assert set(held.figures.clocks["rso_id"]) == {ids[0], ids[7]}
+    held = round_trip(small, held, lambda e: reassign(e, [ids[0]], "OM3", "caseload",
+                                                      FORCE_MANAGER, on=AS_AT))
+    clocks = held.figures.clocks
+    assert set(clocks.loc[clocks["rso_id"] == ids[0], "manager_id"]) == {"OM3"}
+
+
+def without_row_keys(snapshot: Snapshot) -> Snapshot:
+    """``snapshot`` as a register read without database row keys gives it (PostgreSQL)."""
+    def plain(frame: pd.DataFrame) -> pd.DataFrame:
+        return frame.drop(columns=[ROW_KEY], errors="ignore")
+
+    return dataclasses.replace(snapshot, rsos=plain(snapshot.rsos), arms=plain(snapshot.arms),
+                               extra={name: plain(f) for name, f in snapshot.extra.items()})
+
+
+def test_without_row_keys_the_touched_rsos_are_found_by_their_ids(small: Engine):
+    """Refigured from frames matched by rso_id (as PostgreSQL's are), twice over the same
+    frames (the second time from the rows kept), the figures are a fresh computation's."""
+    snapshot = without_row_keys(load_snapshot(small, AS_AT))
+    keep_rows_of(snapshot)
+    figures = compute_figures(snapshot)
+    ids = sorted(snapshot.rsos["rso_id"])
+    for touched in ([ids[0]], [ids[1], ids[7]]):
+        moved = snapshot.rsos.assign(manager_id=snapshot.rsos["manager_id"].where(
+            ~snapshot.rsos["rso_id"].isin(touched), "OM3"))
+        after = dataclasses.replace(snapshot, rsos=moved)
+        same_rows(snapshot, after)
+        assert_same_figures(refigure(figures, after, touched), compute_figures(after))
 
 
 def test_an_unknown_change_is_not_applied(small: Engine):

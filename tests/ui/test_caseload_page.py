@@ -257,6 +257,25 @@ def test_charts_mark_limits_and_select_a_manager(qtbot, page: CaseloadPage,
     assert caseload.manager_ids == ["OM4"]
 
 
+def test_the_chart_out_of_sight_shows_the_new_figures_when_its_tab_is_chosen(
+        qtbot, page: CaseloadPage) -> None:
+    page.show()
+    qtbot.waitExposed(page)
+    page.ensure_charts()
+    page.select_manager("OM2")
+    page.set_filter("West")  # the per-FTE tab in front
+    tabs = page.chart_tabs
+    assert tabs.bar_widgets[0].manager_ids == ["OM4"]
+    tabs.setCurrentIndex(1)
+    high_risk = tabs.bar_widgets[1]
+    assert high_risk.manager_ids == ["OM4"]
+    page.set_filter(None)
+    page.select_manager("OM3")
+    tabs.setCurrentIndex(0)
+    assert sorted(tabs.bar_widgets[0].manager_ids) == ["OM1", "OM2", "OM3", "OM4"]
+    assert sorted(high_risk.manager_ids) == ["OM1", "OM2", "OM3", "OM4"]
+
+
 def test_charts_are_built_after_the_first_paint(qtbot, page: CaseloadPage) -> None:
     assert page.charts == []
     page.show()

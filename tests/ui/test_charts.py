@@ -132,6 +132,27 @@ def test_two_thousand_managers_are_a_distribution_and_a_list(qtbot) -> None:
     assert signal.args == [panel.flagged_ids[0]]
 
 
+def test_the_list_above_the_limit_follows_new_figures(qtbot) -> None:
+    panel = shown(qtbot, ManagerChartPanel(CaseloadChart))
+    policy = Policy(caseload_limit_per_fte=60.0)
+    frame = national(2000)
+    panel.set_managers(frame, policy)
+    below = frame.index[~frame["flag_caseload_over_limit"]][0]
+    panel.select_manager(panel.flagged_ids[0])
+    kept = panel.flagged_list.item(0)
+    panel.set_managers(frame.copy(), policy)  # the same figures: the same list, still chosen
+    assert panel.flagged_list.item(0) is kept and kept.isSelected()
+    changed = frame.copy()
+    changed.loc[below, ["per_fte", "flag_caseload_over_limit"]] = [999.0, True]
+    changed.loc[below, "why_caseload_over_limit"] = "999 on 1.0 FTE"
+    panel.set_managers(changed, policy)
+    moved = str(changed.loc[below, "manager_id"])
+    assert panel.flagged_ids[0] == moved  # the highest first
+    assert panel.flagged_list.item(0).text().endswith("999.0 per FTE")
+    assert "999 on 1.0 FTE" in panel.flagged_list.item(0).toolTip()
+    assert len(panel.flagged_ids) == int(changed["flag_caseload_over_limit"].sum())
+
+
 def test_a_few_managers_are_bars_without_a_selector(qtbot) -> None:
     panel = shown(qtbot, ManagerChartPanel(CaseloadChart))
     panel.set_managers(national(MANY_MANAGERS), Policy())

@@ -141,6 +141,10 @@ class ManagerChartPanel(QWidget):
         self._managers = pd.DataFrame()
         self._policy = Policy()
         self._many = False
+        #: The BCU and team of each manager the selector was filled from.
+        self._grouped: tuple[np.ndarray, np.ndarray] | None = None
+        #: The flagged list's texts, manager ids and tips as listed.
+        self._listed: tuple[tuple[str, ...], ...] = ((), (), ())
         self.bars = chart_type()
         self.bars.manager_changed.connect(self.manager_changed)
         self.histogram = HistogramChart(self.bars.axis_label())
@@ -213,6 +217,13 @@ class ManagerChartPanel(QWidget):
             item.setSelected(item.data(Qt.ItemDataRole.UserRole) == manager_id)
 
     def _fill_selector(self, managers: pd.DataFrame) -> None:
+        groups = (managers["bcu"].to_numpy(dtype=object), managers["team"].to_numpy(dtype=object))
+        if self._grouped is not None and all(
+                len(new) == len(old) and (pd.isna(new) == pd.isna(old)).all()
+                and (new[~pd.isna(new)] == old[~pd.isna(old)]).all()
+                for new, old in zip(groups, self._grouped, strict=True)):
+            return  # the same BCUs and teams of the same managers: the same choices
+        self._grouped = groups
         kept = self.selector.currentData() or EVERYONE
         self.selector.blockSignals(True)
         self.selector.clear()
@@ -238,7 +249,8 @@ class ManagerChartPanel(QWidget):
             self.bars.set_managers(managers, self._policy)
             self._stack.setCurrentIndex(0)
             return
-        self.bars.set_managers(managers.iloc[:0], self._policy)  # nothing drawn out of sight
+        if self.bars.manager_ids:
+            self.bars.set_managers(managers.iloc[:0], self._policy)  # nothing drawn unseen
         chart, policy = self.bars, self._policy
         values = chart.plotted(managers).to_numpy(dtype=float)
         self.histogram.caption.setText(f"{chart.title}: {len(managers):,} managers")
@@ -254,15 +266,24 @@ class ManagerChartPanel(QWidget):
             else np.zeros(len(managers), dtype=bool)
         order = np.argsort(-values, kind="stable")
         order = order[raised[order]]
-        tips = chart.tip(managers).to_numpy(dtype=object)
-        self.flagged_list.clear()
-        for row in order:
-            record = managers.iloc[row]
-            item = QListWidgetItem(f"{record['name']} ({record['team']}): "
-                                   f"{values[row]:.1f} {chart.axis_label()}")
-            item.setData(Qt.ItemDataRole.UserRole, str(record["manager_id"]))
-            item.setToolTip(str(tips[row]))
-            self.flagged_list.addItem(item)
+        # Column by column (a row at a time through pandas costs a millisecond per manager),
+        # and the tips of the managers listed only.
+        listed = managers.iloc[order]
+        names = listed["name"].to_numpy(dtype=object)
+        teams = listed["team"].to_numpy(dtype=object)
+        unit = chart.axis_label()
+        rows = (tuple(f"{name} ({team}): {value:.1f} {unit}"
+                      for name, team, value in zip(names, teams, values[order], strict=True)),
+                tuple(str(key) for key in listed["manager_id"].to_numpy(dtype=object)),
+                tuple(str(tip) for tip in chart.tip(listed).to_numpy(dtype=object)))
+        if rows != self._listed:  # the same list is kept as it is (and its selection)
+            self._listed = rows
+            self.flagged_list.clear()
+            for text, key, tip in zip(*rows, strict=True):
+                item = QListWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, key)
+                item.setToolTip(tip)
+                self.flagged_list.addItem(item)
         self.flagged_title.setText(
             f"{len(order):,} above the {chart.limit_label(self._policy).strip()}, highest "
             "first: choose one to list their RSOs" if len(order) else

@@ -28,7 +28,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures, compute_caseload_figures, compute_figures
-from ncpi_desktop.analysis.refigure import Held, held_after
+from ncpi_desktop.analysis.refigure import Held, held_after, keep_rows_of
 from ncpi_desktop.analysis.visibility import cut_to
 from ncpi_desktop.domain.security import User
 from ncpi_desktop.storage.change import Change
@@ -74,8 +74,11 @@ def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None
     figures = compute_caseload_figures(snapshot) if caseload_only else compute_figures(snapshot)
     register = cache.current if cache is not None else None
     if keep is not None and not caseload_only and register is not None:
-        snapshot.rso_rows([])  # its ids hashed here, off the GUI thread, for the changes
-        register.rso_rows([])
+        # Their ids hashed here, off the GUI thread, for the changes (an empty look-up would
+        # not build pandas' hash table: the first change paid for it).
+        snapshot.rso_rows(snapshot.rsos["rso_id"].to_numpy(dtype=object)[:1])
+        register.rso_rows(register.rsos["rso_id"].to_numpy(dtype=object)[:1])
+        keep_rows_of(snapshot)
         keep(Held(register, snapshot, figures))
     return cut_to(user, figures)
 

@@ -227,7 +227,7 @@ class RsoLists(QObject):
 
     def hook_charts(self) -> None:
         """Make the caseload charts' bars drop targets (charts are built when first shown)."""
-        for chart in self.page.charts:
+        for chart in self.page.chart_tabs.bar_widgets:
             plot = chart.plot_widget
             if id(plot) in self._chart_views:
                 continue

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 from PySide6.QtCore import (
     QEvent,
@@ -306,12 +307,20 @@ class CaseloadPage(Page):
         pool = self._holdings.pool()
         return pool[self.scope.mask(pool)]
 
+    def _pooled_count(self) -> int:
+        """How many pooled RSOs are within the filter (without copying their rows)."""
+        assert self._figures is not None
+        rsos = self._figures.rsos
+        columns = [c for c in ("bcu", "team", "manager_id", "risk_level") if c in rsos.columns]
+        pool = rsos[columns].iloc[np.flatnonzero(rsos["is_pooled"].to_numpy(dtype=bool))]
+        return int(self.scope.mask(pool).sum())
+
     def _update_counts(self) -> None:
         figures = self._figures
         assert figures is not None
         self.count_label.setText(counts_text(
             self._managers, scope_row(figures, self.current_bcu, self.current_team)))
-        pooled = len(self._pooled_rsos())
+        pooled = self._pooled_count()
         self.pooled_button.setText(f"Pooled: {pooled:,} with no named manager")
         self.pooled_button.setEnabled(pooled > 0 or self._pooled)
 
