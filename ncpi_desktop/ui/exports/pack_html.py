@@ -110,6 +110,11 @@ class ColumnMeasure:
         short = [w <= available * SHORT_TEXT for w in wanted]
         sizes = [w if s else low for w, s, low in zip(wanted, short, least, strict=True)]
         if sum(sizes) > available:
+            # Too wide: the short texts (names, teams) stay whole, the figures take their least
+            # (their headers wrap); only when even that is too wide does everything wrap.
+            sizes = [w if s and c.kind not in NUMERIC else low
+                     for w, s, low, c in zip(wanted, short, least, columns, strict=True)]
+        if sum(sizes) > available:
             sizes = list(least)
         spare = available - sum(sizes)
         extra = [w - size for w, size in zip(wanted, sizes, strict=True)]
