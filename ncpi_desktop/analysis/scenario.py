@@ -171,9 +171,9 @@ def _managers_only(today: Figures, changed: Snapshot) -> Figures:
         today, snapshot=changed,
         managers=manager_figures(rsos, managers, changed.policy, sums=REVIEW_SUMS,
                                  maxima=REVIEW_MAXIMA),
-        teams=grouped_figures(rsos, managers, ["bcu", "team"]),
-        bcus=grouped_figures(rsos, managers, ["bcu"]),
-        force=grouped_figures(rsos, managers, []))
+        teams=grouped_figures(rsos, managers, ["bcu", "team"], changed.policy),
+        bcus=grouped_figures(rsos, managers, ["bcu"], changed.policy),
+        force=grouped_figures(rsos, managers, [], changed.policy))
 
 
 #: The frames ``compare`` is for, and the keys of their rows.
