@@ -150,6 +150,7 @@ def test_a_scenario_adds_what_if_and_difference_rows_under_todays(page):
     # The hours change; the visits and the managers needed do not.
     assert shown[9:] == ["What if: Hours needed", "What if: Hours available", "Δ Hours needed",
                          "Δ Offender managers needed (FTE)"]
+    assert page.title_label.text().endswith("(the scenario's 4 rows under today's)")
     assert cells(page, "Hours available") == today_available
     added = 0.5 * POLICY.weekly_hours_per_fte
     fte = 0.1 * POLICY.weekly_hours_per_fte
@@ -164,7 +165,9 @@ def test_a_scenario_adds_what_if_and_difference_rows_under_todays(page):
     row = titles(page).index("What if: Hours available")
     assert model.index(row, 1).data(BACKGROUND) is not None  # on the scenario's ground
     assert model.index(0, 1).data(BACKGROUND) is None
-    assert page.summary["hours"].note_text.startswith("what if: ")
+    assert "what if: " in page.summary["hours"].note_text
+    visits = page.summary["visits"]  # the visits do not change
+    assert visits.note_text.endswith(f"what if: {visits.value_text} (+0)")
     chart = page.chart_slot.chart
     assert chart.what_if_capacity[1] == pytest.approx(fte + added)
     assert chart.capacity[1] == pytest.approx(fte)
@@ -205,4 +208,4 @@ def test_a_manager_added_changes_only_the_hours_available(page):
     what_if = cells(page, "What if: Hours available")
     assert [float(b) - float(a) for a, b in zip(today, what_if, strict=True)] == pytest.approx(
         [POLICY.weekly_hours_per_fte] * 12)
-    assert page.summary["managers"].note_text.startswith("what if: 0.2, has 1.1")
+    assert page.summary["managers"].note_text == "has 0.1 FTE · what if: 0.2 FTE, has 1.1"

@@ -83,8 +83,8 @@ class ForecastChart(QWidget):
         legend.setTextFormat(Qt.TextFormat.RichText)
         # The scenario line's key: its dashes in its own colour (3:1 on every theme's window),
         # the words in the label's.
-        self._what_if_key = QLabel(f'<span style="color:{style.SCENARIO_BORDER}"><b>- - -</b>'
-                                   "</span>&nbsp;what if: hours available")
+        self._what_if_key = QLabel(f'&nbsp; <span style="color:{style.SCENARIO_BORDER}">'
+                                   "<b>- - -</b></span>&nbsp;what if: hours available")
         self._what_if_key.setObjectName("muted")
         self._what_if_key.setTextFormat(Qt.TextFormat.RichText)
         self._what_if_key.hide()

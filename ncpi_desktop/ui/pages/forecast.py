@@ -44,8 +44,9 @@ from ncpi_desktop.ui.widgets.tables import data_table, fit_columns
 AbsenceSource = Callable[[], pd.DataFrame | None]
 #: A scope's forecast: its level, its row there, and the FTE the group has (None: a manager).
 Chosen = tuple[Level, int, float | None]
-#: The most table rows shown before it scrolls (today's nine and a scenario's, at most).
-TABLE_ROWS = 13
+#: The fewest table rows kept in sight: the table grows to show every row (today's nine and a
+#: scenario's) where the window has room, and scrolls where it has not (1366x768).
+TABLE_MIN_ROWS = 6
 
 
 def _chart():  # noqa: ANN202 - pyqtgraph's chart, imported when first shown
@@ -91,7 +92,7 @@ class ForecastPage(ReviewPage):
         self.table_view = data_table(self.table_model, name="Forecast by week",
                                      description="One row per measure, one column per week")
         self.table_view.setSortingEnabled(False)
-        layout.addWidget(self.table_view)
+        layout.addWidget(self.table_view, 4)  # its rows first, the chart the rest
         layout.addWidget(muted(
             "Week columns start on the day shown and run seven days. Overdue visits and expired "
             "ARMS count in the first week; hours use the policy's hours per visit, per ARMS "
@@ -195,22 +196,26 @@ class ForecastPage(ReviewPage):
         what_if = self.what_if_table(table)
         self._fill_cards(table, fte, what_if)
         end = result.week_starts[-1] + timedelta(days=6)
-        self.title_label.setText(f"{self.scope.describe()}: {result.weeks} weeks from "
-                                 f"{uk_date(result.as_at)} to {uk_date(end)}")
         frame, columns = self.table_frame(table, result, fte, what_if)
+        extra = len(frame) - len(table)
+        self.title_label.setText(
+            f"{self.scope.describe()}: {result.weeks} weeks from {uk_date(result.as_at)} to "
+            f"{uk_date(end)}" + (f" (the scenario's {extra} rows under today's)" if extra else ""))
         self.table_model.set_frame(frame, columns)
         fit_columns(self.table_view)
         self._fit_table_height()
         self._draw_chart()
 
     def _fit_table_height(self) -> None:
-        """The table as tall as its rows (``TABLE_ROWS`` at most): the chart takes the rest."""
+        """The table as tall as its rows where there is room (``TABLE_MIN_ROWS`` at least):
+        the chart takes the rest."""
         view = self.table_view
-        rows = min(self.table_model.rowCount(), TABLE_ROWS)
-        height = (view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
-                  + sum(view.rowHeight(r) for r in range(rows))
-                  + view.horizontalScrollBar().sizeHint().height())
-        view.setFixedHeight(height)
+        rows = self.table_model.rowCount()
+        frame = (view.horizontalHeader().sizeHint().height() + 2 * view.frameWidth()
+                 + view.horizontalScrollBar().sizeHint().height())
+        heights = [view.rowHeight(r) for r in range(rows)]
+        view.setMinimumHeight(frame + sum(heights[:TABLE_MIN_ROWS]))
+        view.setMaximumHeight(frame + sum(heights))
 
     def _fill_cards(self, table: pd.DataFrame, fte: float | None,
                     what_if: tuple[pd.DataFrame, float | None] | None) -> None:
@@ -218,11 +223,14 @@ class ForecastPage(ReviewPage):
         then = what_if[0] if what_if is not None else None
 
         def note(today: str, scenario: str) -> str:
-            return f"what if: {scenario} · {today}" if then is not None else today
+            return f"{today} · what if: {scenario}" if then is not None else today
 
         for key, measure in (("visits", "visits_due"), ("arms", "arms_due")):
             values = table.loc[measure]
-            scenario = f"{int(then.loc[measure].sum()):,}" if then is not None else ""
+            scenario = ""
+            if then is not None:
+                change = int(then.loc[measure].sum() - values.sum())
+                scenario = f"{int(then.loc[measure].sum()):,} ({change:+,})"
             self.summary[key].set_figure(f"{int(values.sum()):,}",
                                          note(f"{int(values.iloc[0]):,} this week", scenario))
         needed, available = table.loc["hours_needed"], table.loc["hours_available"]
@@ -237,8 +245,8 @@ class ForecastPage(ReviewPage):
             most = float(table.loc["managers_needed"].max())
             scenario = ""
             if then is not None and what_if is not None:
-                scenario = (f"{fmt_number(float(then.loc['managers_needed'].max()))}, has "
-                            f"{fmt_number(what_if[1] or 0.0)}")
+                scenario = (f"{fmt_number(float(then.loc['managers_needed'].max()))} FTE, "
+                            f"has {fmt_number(what_if[1] or 0.0)}")
             self.summary["managers"].set_figure(f"{fmt_number(most)} FTE",
                                                 note(f"has {fmt_number(fte)} FTE", scenario))
         else:
