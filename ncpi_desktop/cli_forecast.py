@@ -1,13 +1,17 @@
-"""The command line's forward look: ``forecast --db DB [--as-at DATE] [--weeks N] [--json]``.
+"""The command line's forward look:
+``forecast --db DB [--as-at DATE] [--weeks N] [--scenario NAME] [--json]``.
 
 What each of the coming weeks asks of the force, each BCU, team and offender manager
 (``analysis.forecast``): with ``--json`` docs/FORECAST-JSON.md's object, else a table per group
 (the force, then each BCU and team), weeks as columns. Signed in, and from the figures as the user
 may see them (``analysis.visibility.cut_to``), as ``report`` computes them; the forecast holds
-counts and hours, no RSO.
+counts and hours, no RSO. With ``--scenario NAME`` the forecast of a saved what-if scenario
+(``cli_scenario.with_scenario``: applied in memory, its use audited), marked as such: the JSON
+carries ``"scenario": {"name", "steps"}``, the tables are headed "SCENARIO: <name> — not the
+register".
 
-Exit status: 0 done; 2 a database that cannot be used or a failed sign-in; 3 not permitted for
-this user (a role that may not produce a report).
+Exit status: 0 done; 1 a scenario that cannot be read or applied; 2 a database that cannot be
+used or a failed sign-in; 3 not permitted for this user (a role that may not produce a report).
 """
 
 from __future__ import annotations
@@ -19,6 +23,13 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
+from ncpi_desktop.cli_scenario import (
+    add_scenario_option,
+    refusals_as_status,
+    report_part,
+    scenario_mark,
+    with_scenario,
+)
 from ncpi_desktop.cli_session import add_sign_in_arguments, signed_in
 from ncpi_desktop.exits import EXIT_OK
 
@@ -53,11 +64,12 @@ def register(commands: argparse._SubParsersAction, parse_date: Callable[[str], d
                         help=f"how many weeks (default: {DEFAULT_WEEKS})")
     parser.add_argument("--json", action="store_true",
                         help="print FORECAST-JSON.md's object (default: a table per group)")
+    add_scenario_option(parser, "forecast")
 
 
 def handlers() -> dict[str, Callable[[argparse.Namespace], int]]:
     """The commands this module runs, by ``args.command``."""
-    return {COMMAND: cmd_forecast}
+    return {COMMAND: refusals_as_status(cmd_forecast)}
 
 
 def cmd_forecast(args: argparse.Namespace) -> int:
@@ -74,13 +86,19 @@ def cmd_forecast(args: argparse.Namespace) -> int:
         require(user, Operation.REPORT)
         snapshot = full_snapshot(session.engine, args.as_at or date.today(),
                                  cache=RegisterCache())
+        snapshot, scenario = with_scenario(args, session, snapshot, "forecast")
         away = absences(session.engine)
     figures = cut_to(user, compute_figures(snapshot))
     result = forecast(figures, args.weeks, absences=away)
     if args.json:
-        sys.stdout.write(json.dumps(result.to_json(), separators=(",", ":")))
+        out = result.to_json()
+        if scenario is not None:
+            out["scenario"] = report_part(scenario)
+        sys.stdout.write(json.dumps(out, separators=(",", ":")))
         sys.stdout.write("\n")
     else:
+        if scenario is not None:
+            sys.stdout.write(scenario_mark(scenario.name) + "\n\n")
         sys.stdout.write(text_tables(result))
     return EXIT_OK
 

@@ -68,7 +68,7 @@ def register(commands: argparse._SubParsersAction, parse_date: Callable[[str], d
 
 
 def add_scenario_option(parser: argparse.ArgumentParser, what: str) -> None:
-    """``--scenario NAME`` for ``report`` and ``pack``."""
+    """``--scenario NAME`` for ``report``, ``pack`` and ``forecast``."""
     parser.add_argument("--scenario", metavar="NAME", default=None,
                         help=f"the {what} of a saved what-if scenario, not the register's "
                              f"(marked as such)")
@@ -99,7 +99,8 @@ def scenario_of(saved: SavedScenario) -> Scenario:
 def with_scenario(args: argparse.Namespace, session: Session, snapshot: Snapshot, use: str
                   ) -> tuple[Snapshot, Scenario | None]:
     """``snapshot`` with the scenario ``args.scenario`` applied (``analysis.scenario``), and
-    the scenario; as it was, and None, without one. Its ``use`` (report, pack) is audited."""
+    the scenario; as it was, and None, without one. Its ``use`` (report, pack, forecast) is
+    audited."""
     name = getattr(args, "scenario", None)
     if not name:
         return snapshot, None
@@ -112,6 +113,11 @@ def with_scenario(args: argparse.Namespace, session: Session, snapshot: Snapshot
     record_scenario_use(session.engine, saved.name, use, session.user,
                         detail={"version": saved.version, "as_at": snapshot.as_at.isoformat()})
     return changed, scenario
+
+
+def scenario_mark(name: str) -> str:
+    """What marks a scenario's figures wherever they are printed."""
+    return f"SCENARIO: {name} — not the register"
 
 
 def report_part(scenario: Scenario) -> dict[str, Any]:

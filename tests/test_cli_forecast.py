@@ -11,6 +11,9 @@ from sqlalchemy import text
 
 from ncpi_desktop.analysis.forecast import GROUP_MEASURES, MEASURES
 from ncpi_desktop.cli import main
+from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.storage.audit import entries
+from ncpi_desktop.storage.database import open_database
 
 AS_AT = "2017-10-09"
 
@@ -87,3 +90,79 @@ def test_weeks_must_be_one_or_more(db, capsys):
         main(["forecast", "--db", str(db), "--weeks", "0"])
     assert exit_.value.code == 2
     assert "must be from 1 to 104 weeks" in capsys.readouterr().err
+
+
+# --- the forecast of a what-if scenario -------------------------------------------------------
+
+SCENARIO = "East 1 +0.5"
+STEPS = [{"kind": "add_manager", "team": "East 1", "bcu": "East", "fte": 0.5}]
+REGISTER_TABLES = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
+                   "management_decision", "policy_value", "manager_absence")
+
+
+@pytest.fixture
+def saved(db, tmp_path, capsys):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"name": SCENARIO, "steps": STEPS}), encoding="utf-8")
+    assert main(["scenario", "save", "--db", str(db), "--file", str(path)]) == 0
+    capsys.readouterr()
+    return db
+
+
+def register_rows(db) -> dict[str, list]:
+    engine = open_database(db)
+    try:
+        with engine.connect() as connection:
+            return {t: [tuple(r) for r in connection.execute(text(f"SELECT * FROM {t} ORDER BY 1"))]
+                    for t in REGISTER_TABLES}
+    finally:
+        engine.dispose()
+
+
+def forecast_uses(db) -> list[dict]:
+    engine = open_database(db)
+    try:
+        return [e for e in entries(engine) if e["action"] == "forecast for scenario"]
+    finally:
+        engine.dispose()
+
+
+def test_a_scenarios_forecast_says_so_adds_its_hours_and_writes_only_the_audit(saved, capsys):
+    before = register_rows(saved)
+    assert main(["forecast", "--db", str(saved), "--as-at", AS_AT, "--weeks", "6", "--json"]) == 0
+    today = json.loads(capsys.readouterr().out)
+    assert main(["forecast", "--db", str(saved), "--as-at", AS_AT, "--weeks", "6", "--json",
+                 "--scenario", SCENARIO]) == 0
+    what_if = json.loads(capsys.readouterr().out)
+    assert "scenario" not in today
+    assert what_if["scenario"] == {"name": SCENARIO, "steps": STEPS}
+    added = 0.5 * Policy().weekly_hours_per_fte
+    teams = {t["name"]: t for t in today["teams"]}
+    for team in what_if["teams"]:  # East 1 has 0.5 FTE more every week; West 1 as today
+        more = added if team["name"] == "East 1" else 0.0
+        assert team["hours_available"] == pytest.approx(
+            [h + more for h in teams[team["name"]]["hours_available"]])
+        assert team["visits_due"] == teams[team["name"]]["visits_due"]
+    assert what_if["force"]["hours_available"] == pytest.approx(
+        [h + added for h in today["force"]["hours_available"]])
+    assert len(what_if["managers"]) == len(today["managers"]) + 1  # the manager it adds
+    uses = forecast_uses(saved)
+    assert [(u["kind"], u["detail"]["scenario"]) for u in uses] == [("disclosure", SCENARIO)]
+    assert register_rows(saved) == before
+
+
+def test_a_scenarios_tables_are_headed_scenario(saved, capsys):
+    assert main(["forecast", "--db", str(saved), "--as-at", AS_AT, "--scenario", SCENARIO]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == f"SCENARIO: {SCENARIO} — not the register"
+    assert "Forecast as at 09/10/2017" in out
+    assert main(["forecast", "--db", str(saved), "--as-at", AS_AT]) == 0
+    assert "SCENARIO" not in capsys.readouterr().out
+
+
+def test_an_unknown_scenario_is_refused_with_nothing_printed(db, capsys):
+    assert main(["forecast", "--db", str(db), "--as-at", AS_AT, "--json",
+                 "--scenario", "nope"]) == 1
+    out = capsys.readouterr()
+    assert out.out == "" and "No scenario is saved as 'nope'" in out.err
+    assert forecast_uses(db) == []

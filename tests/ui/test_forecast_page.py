@@ -11,12 +11,15 @@ from PySide6.QtCore import Qt
 
 from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
+from ncpi_desktop.analysis.scenario import Scenario, Step, scenario_figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.formats import fmt_number
 from ncpi_desktop.storage import models
 from ncpi_desktop.storage.allocations import absences
 from ncpi_desktop.storage.bulk import bulk_insert
+from ncpi_desktop.ui.core.context import ShownScenario
 from ncpi_desktop.ui.main_window import MainWindow
+from ncpi_desktop.ui.models.table_model import BACKGROUND
 from ncpi_desktop.ui.pages.forecast import ForecastPage
 
 POLICY = Policy()
@@ -113,3 +116,96 @@ def test_the_rows_keep_the_measures_order(page):
     assert titles == ["Home visits due", "ARMS assessments due", "Civil orders ending",
                       "Releases from custody", "Re-notifications due", "Notification reviews due",
                       "Hours needed", "Hours available", "Offender managers needed (FTE)"]
+
+
+# --- a what-if scenario beside today ----------------------------------------------------------
+
+#: Half an offender manager more in East 1, and an hour more per home visit.
+EAST_PLUS = Scenario("East 1 +0.5", (
+    Step("add_manager", {"team": "East 1", "bcu": "East", "fte": 0.5}),
+    Step("policy_value", {"key": "hours_per_visit", "value": POLICY.hours_per_visit + 1}),
+))
+
+
+def titles(page) -> list[str]:
+    return [page.table_model.index(r, 0).data() for r in range(page.table_model.rowCount())]
+
+
+def show_scenario(page, scenario: Scenario) -> None:
+    today = page.figures
+    page.set_scenario(ShownScenario(scenario, base=today,
+                                    figures=scenario_figures(today.snapshot, scenario, today)))
+
+
+def test_a_scenario_adds_what_if_and_difference_rows_under_todays(page):
+    page.scope.set_scope(bcu="East", team="East 1")
+    today_available = cells(page, "Hours available")
+    today_needed = cells(page, "Hours needed")
+    show_scenario(page, EAST_PLUS)
+    shown = titles(page)
+    assert shown[:9] == ["Home visits due", "ARMS assessments due", "Civil orders ending",
+                         "Releases from custody", "Re-notifications due",
+                         "Notification reviews due", "Hours needed", "Hours available",
+                         "Offender managers needed (FTE)"]  # today's rows stay
+    # The hours change; the visits and the managers needed do not.
+    assert shown[9:] == ["What if: Hours needed", "What if: Hours available", "Δ Hours needed",
+                         "Δ Offender managers needed (FTE)"]
+    assert page.title_label.text().endswith("(the scenario's 4 rows under today's)")
+    assert cells(page, "Hours available") == today_available
+    added = 0.5 * POLICY.weekly_hours_per_fte
+    fte = 0.1 * POLICY.weekly_hours_per_fte
+    assert cells(page, "What if: Hours available")[1] == fmt_number(round(fte + added, 1))
+    assert cells(page, "What if: Hours available")[2] == fmt_number(added)  # OM1 away
+    # Six visits in week 1 at an hour more each.
+    assert cells(page, "Hours needed") == today_needed
+    assert cells(page, "What if: Hours needed")[1] == fmt_number(6 * (POLICY.hours_per_visit + 1))
+    assert cells(page, "Δ Hours needed")[:2] == [fmt_number(0.0), f"+{fmt_number(6.0)}"]
+    assert set(cells(page, "Δ Offender managers needed (FTE)")) == {fmt_number(0.0)}
+    model = page.table_model
+    row = titles(page).index("What if: Hours available")
+    assert model.index(row, 1).data(BACKGROUND) is not None  # on the scenario's ground
+    assert model.index(0, 1).data(BACKGROUND) is None
+    assert "what if: " in page.summary["hours"].note_text
+    visits = page.summary["visits"]  # the visits do not change
+    assert visits.note_text.endswith(f"what if: {visits.value_text} (+0)")
+    chart = page.chart_slot.chart
+    assert chart.what_if_capacity[1] == pytest.approx(fte + added)
+    assert chart.capacity[1] == pytest.approx(fte)
+
+
+def test_without_the_scenario_the_page_is_as_before(page):
+    before = [cells(page, t) for t in titles(page)]
+    show_scenario(page, EAST_PLUS)
+    assert "What if: Hours available" in titles(page)
+    page.set_scenario(None)
+    assert [cells(page, t) for t in titles(page)] == before
+    assert not any(t.startswith(("What if", "Δ")) for t in titles(page))
+    assert page.chart_slot.chart.what_if_capacity is None
+    assert "what if" not in page.summary["hours"].note_text
+
+
+def test_a_scenario_worked_out_from_other_figures_shows_nothing_beside_today(page):
+    stale = compute_figures(page.figures.snapshot)
+    page.set_scenario(ShownScenario(EAST_PLUS, base=stale,
+                                    figures=scenario_figures(stale.snapshot, EAST_PLUS, stale)))
+    assert not any(t.startswith(("What if", "Δ")) for t in titles(page))
+
+
+def test_a_manager_who_leaves_has_nothing_in_the_scenario(page):
+    page.scope.set_scope(manager="OM4")
+    show_scenario(page, Scenario("OM4 goes", (Step("manager_leaves", {"manager_id": "OM4"}),)))
+    assert cells(page, "What if: Home visits due")[3] == "0"
+    assert cells(page, "Δ Hours needed")[3] == f"−{fmt_number(POLICY.hours_per_visit)}"
+
+
+def test_a_manager_added_changes_only_the_hours_available(page):
+    page.scope.set_scope(bcu="East")
+    show_scenario(page, Scenario("East +1", (
+        Step("add_manager", {"team": "East 1", "bcu": "East", "fte": 1.0}),)))
+    assert [t for t in titles(page) if t.startswith(("What if", "Δ"))] == [
+        "What if: Hours available", "Δ Hours needed", "Δ Offender managers needed (FTE)"]
+    today = cells(page, "Hours available")
+    what_if = cells(page, "What if: Hours available")
+    assert [float(b) - float(a) for a, b in zip(today, what_if, strict=True)] == pytest.approx(
+        [POLICY.weekly_hours_per_fte] * 12)
+    assert page.summary["managers"].note_text == "has 0.1 FTE · what if: 0.2 FTE, has 1.1"

@@ -1,5 +1,7 @@
 """The forecast's chart (pyqtgraph): the hours each coming week's work needs, stacked by kind
-(home visits, ARMS assessments), against the hours available (the capacity line).
+(home visits, ARMS assessments), against the hours available (the capacity line), and, with a
+what-if scenario shown, the scenario's hours available (a second dashed line, in the scenario's
+colour).
 
 One bar per week, the week's first day (DD/MM) under it. The figures come from
 ``analysis.forecast``; the chart only arranges them. Hovering a week says what it holds.
@@ -64,8 +66,11 @@ class ForecastChart(QWidget):
             self._plot.addItem(bars)
         self._capacity = self._plot.plot([], [], pen=pg.mkPen(
             style.LIMIT_LINE, width=2, style=Qt.PenStyle.DashLine), stepMode="center")
+        self._what_if_line = self._plot.plot([], [], pen=pg.mkPen(
+            style.SCENARIO_BORDER, width=2.5, style=Qt.PenStyle.DashLine), stepMode="center")
         self._hours: list[np.ndarray] = [np.zeros(0) for _ in KINDS]
         self._available = np.zeros(0)
+        self._what_if: np.ndarray | None = None
         self._plot.scene().sigMouseMoved.connect(self._on_mouse_moved)
 
         caption = QLabel(self.title)
@@ -76,10 +81,18 @@ class ForecastChart(QWidget):
                                         + ["- - -&nbsp;hours available"]))
         legend.setObjectName("muted")
         legend.setTextFormat(Qt.TextFormat.RichText)
+        # The scenario line's key: its dashes in its own colour (3:1 on every theme's window),
+        # the words in the label's.
+        self._what_if_key = QLabel(f'&nbsp; <span style="color:{style.SCENARIO_BORDER}">'
+                                   "<b>- - -</b></span>&nbsp;what if: hours available")
+        self._what_if_key.setObjectName("muted")
+        self._what_if_key.setTextFormat(Qt.TextFormat.RichText)
+        self._what_if_key.hide()
         heading = QHBoxLayout()
         heading.addWidget(caption)
         heading.addStretch(1)
         heading.addWidget(legend)
+        heading.addWidget(self._what_if_key)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(2)
@@ -99,6 +112,11 @@ class ForecastChart(QWidget):
     def capacity(self) -> list[float]:
         return self._available.tolist()
 
+    @property
+    def what_if_capacity(self) -> list[float] | None:
+        """The scenario's hours available each week, as drawn; None when none is shown."""
+        return None if self._what_if is None else self._what_if.tolist()
+
     def set_weeks(self, starts: list[date], visit_hours: np.ndarray, arms_hours: np.ndarray,
                   available: np.ndarray) -> None:
         """Draw the weeks starting on ``starts``: hours of visits and of ARMS stacked, and the
@@ -115,10 +133,28 @@ class ForecastChart(QWidget):
         self._capacity.setData(edges, self._available, stepMode="center")
         self._axis.setTicks([[(float(k), s.strftime("%d/%m")) for k, s in enumerate(starts)],
                              []])
-        top = max(float(base.max()) if len(base) else 0.0,
-                  float(self._available.max()) if len(self._available) else 0.0, 1.0)
-        self._plot.setRange(xRange=(-0.6, len(starts) - 0.4), yRange=(0, top * 1.1),
-                            padding=0)
+        self._fit_range()
+
+    def set_what_if_capacity(self, available: np.ndarray | None) -> None:
+        """Draw a what-if scenario's hours available for the weeks shown (None: no scenario
+        line)."""
+        self._what_if = None if available is None else np.asarray(available, float)
+        self._what_if_key.setVisible(self._what_if is not None)
+        if self._what_if is None or len(self._what_if) != len(self._axis.starts):
+            self._what_if_line.setData([], [])
+        else:
+            edges = np.arange(len(self._what_if) + 1, dtype=float) - 0.5
+            self._what_if_line.setData(edges, self._what_if, stepMode="center")
+        self._fit_range()
+
+    def _fit_range(self) -> None:
+        """Every bar and line in view, and the description to match."""
+        weeks = len(self._axis.starts)
+        drawn = [sum(self._hours), self._available]
+        if self._what_if is not None and len(self._what_if) == weeks:
+            drawn.append(self._what_if)
+        top = max([float(np.max(v)) for v in drawn if len(v)] + [1.0])
+        self._plot.setRange(xRange=(-0.6, weeks - 0.4), yRange=(0, top * 1.1), padding=0)
         self._plot.setAccessibleDescription(self.chart_text())
 
     def week_tip(self, week: int) -> str:
@@ -127,6 +163,8 @@ class ForecastChart(QWidget):
                  *(f"{name}: {hours[week]:.1f} hours" for (name, _), hours in
                    zip(KINDS, self._hours, strict=True)),
                  f"Needed {needed:.1f} of {self._available[week]:.1f} hours available"]
+        if self._what_if is not None and week < len(self._what_if):
+            lines.append(f"What if: {self._what_if[week]:.1f} hours available")
         return "\n".join(lines)
 
     def chart_text(self) -> str:
@@ -136,8 +174,12 @@ class ForecastChart(QWidget):
         over = [uk_date(s) for k, s in enumerate(self._axis.starts)
                 if sum(h[k] for h in self._hours) > self._available[k]]
         text = f"{len(self._axis.starts)} weeks from {uk_date(self._axis.starts[0])}"
-        return text + (f"; more hours needed than available in the weeks from "
-                       f"{', '.join(over)}" if over else "; within the hours available")
+        text += (f"; more hours needed than available in the weeks from {', '.join(over)}"
+                 if over else "; within the hours available")
+        if self._what_if is not None and len(self._what_if) == len(self._axis.starts):
+            text += (f"; what if: {self._what_if.sum():,.0f} hours available in all, against "
+                     f"{self._available.sum():,.0f} today")
+        return text
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         view = self._plot.getPlotItem().getViewBox()
