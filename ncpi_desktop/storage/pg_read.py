@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -48,7 +49,7 @@ _NO_NUMBER = -(2**63)
 _DATE_OID = 1082
 _SECONDS_PER_DAY = 86400
 
-Read = Callable[[Connection], pd.DataFrame]
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -124,17 +125,18 @@ def unpacked(values: np.ndarray, packing: Packing
     return out
 
 
-def read_in_parallel(connection: Connection, reads: Mapping[str, Read]) -> dict[str, pd.DataFrame]:
-    """Each of ``reads`` (a name and a function reading one frame on a connection), the first
+def read_in_parallel(connection: Connection, reads: Mapping[str, Callable[[Connection], T]],
+                     ) -> dict[str, T]:
+    """Each of ``reads`` (a name and a function reading on a connection), the first
     on a second connection of the same engine (the same user) on a worker thread, the others
-    in turn on ``connection``; the frames by name, in the order given. A failure of either
+    in turn on ``connection``; what each read, by name, in the order given. A failure of either
     is raised here, once both connections are done."""
     names = list(reads)
     if len(names) < 2:
         return {name: reads[name](connection) for name in names}
     first = names[0]
 
-    def on_second_connection() -> pd.DataFrame:
+    def on_second_connection() -> T:
         with connection.engine.connect() as other:
             return reads[first](other)
 
