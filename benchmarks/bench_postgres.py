@@ -11,6 +11,9 @@ new database of a throwaway PostgreSQL server (started as the tests start one,
 
 Without PostgreSQL's server programs the rows say so and are skipped.
 
+These rows alone, on the database ``make bench`` builds (built first if need be):
+
+    python benchmarks/bench_postgres.py [PROFILE]     (default: national)
     python benchmarks/bench_postgres.py --import-child FOLDER TARGET
 """
 
@@ -24,9 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from bench_encryption import FIRST_PAINT, RUNS, _best, _first_paint, _import_seconds, _whole_run
-from building import Context
+from building import PROFILES, Context, build_database
 from common import OUT, ROOT
-from table import Row
+from table import Row, print_table
 
 sys.path.insert(0, str(ROOT / "tests"))
 import postgres  # noqa: E402 - tests/postgres.py: the throwaway server the tests use
@@ -110,8 +113,18 @@ def import_child(folder: str, target: str) -> dict[str, Any]:
     return {"seconds": wall, "cpu": cpu}
 
 
+def alone(profile: str) -> None:
+    """The profile's database as ``make bench`` builds it (reused when current), then these rows,
+    printed as ``make bench`` prints them."""
+    ctx = Context(profile, OUT / f"{profile}.sqlite3", rebuild=False)
+    build_database(ctx)
+    print_table(postgresql(ctx))
+
+
 if __name__ == "__main__":
     if len(sys.argv) == 4 and sys.argv[1] == "--import-child":
         print(json.dumps(import_child(sys.argv[2], sys.argv[3])))
+    elif len(sys.argv) <= 2 and (sys.argv[1:] or ["national"])[0] in PROFILES:
+        alone((sys.argv[1:] or ["national"])[0])
     else:
         raise SystemExit(__doc__)

@@ -18,6 +18,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from ncpi_desktop.storage import register_store
 from ncpi_desktop.storage.history import HISTORY_LOADERS
+from ncpi_desktop.storage.pg_read import read_in_parallel
 from ncpi_desktop.storage.snapshot import (
     Loader,
     Progress,
@@ -108,7 +109,8 @@ class RegisterCache:
 def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = None,
                   loaders: Mapping[str, Loader] | None = None,
                   cache: RegisterCache | None = None) -> Snapshot:
-    """Read the frames as at ``as_at`` on one connection.
+    """Read the frames as at ``as_at`` on one connection (on a server, the history read at
+    the date on a second connection meanwhile).
 
     ``loaders`` adds further frames (``Snapshot.extra``); by default the recorded history
     (``HISTORY_LOADERS``: visits, orders, decisions), which every rule needs.
@@ -117,24 +119,48 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
     """
     if loaders is None:
         loaders = HISTORY_LOADERS
-    steps = 1 + len(loaders)
     report = progress or (lambda _done, _total, _what: None)
+    dated = {name: loader for name, loader in loaders.items()
+             if not isinstance(loader, WholeTable)}
     with engine.connect() as connection:
-        report(0, steps, "Reading the register")
-        register = (cache.register(connection) if cache is not None
-                    else read_register(connection))
-        extra: dict[str, pd.DataFrame] = {}
-        for done, (name, loader) in enumerate(loaders.items(), start=1):
-            report(done, steps, f"Reading {name}")
-            if isinstance(loader, WholeTable):
-                if name not in register.tables:
-                    register.tables[name] = loader.read(connection)
-                extra[name] = loader.at(register.tables[name], as_at)
-            else:
-                extra[name] = loader(connection, as_at)
+        if connection.dialect.name == "sqlite" or not dated:
+            register, extra = _read(connection, as_at, loaders, cache, report)
+        else:
+            # A server: the history read at the date (the visits' query, the longest) runs on
+            # a second connection while the register is read on this one (``pg_read``).
+            whole = {name: loader for name, loader in loaders.items() if name not in dated}
+            history: dict[str, pd.DataFrame] = {}
+
+            def read_history(other: Connection) -> None:
+                history.update((name, loader(other, as_at)) for name, loader in dated.items())
+
+            read = read_in_parallel(connection, {
+                "history": read_history,
+                "register": lambda here: _read(here, as_at, whole, cache, report)})
+            register, extra = read["register"]  # type: ignore[misc]
+            extra = {name: (extra | history)[name] for name in loaders}
     rsos = rsos_at(register.rsos, register.allocations, as_at)
     arms = arms_at(register.arms, as_at)
-    report(steps, steps, "Done")
+    report(1 + len(loaders), 1 + len(loaders), "Done")
     return Snapshot(as_at=as_at, policy=register.policy, managers=register.managers, rsos=rsos,
                     arms=arms, extra=extra)
 
+
+def _read(connection: Connection, as_at: date, loaders: Mapping[str, Loader],
+          cache: RegisterCache | None, report: Progress,
+          ) -> tuple[Register, dict[str, pd.DataFrame]]:
+    """The register (from ``cache`` when given) and the frames of ``loaders`` at ``as_at``,
+    one after the other on ``connection``."""
+    steps = 1 + len(loaders)
+    report(0, steps, "Reading the register")
+    register = cache.register(connection) if cache is not None else read_register(connection)
+    extra: dict[str, pd.DataFrame] = {}
+    for done, (name, loader) in enumerate(loaders.items(), start=1):
+        report(done, steps, f"Reading {name}")
+        if isinstance(loader, WholeTable):
+            if name not in register.tables:
+                register.tables[name] = loader.read(connection)
+            extra[name] = loader.at(register.tables[name], as_at)
+        else:
+            extra[name] = loader(connection, as_at)
+    return register, extra

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.database import named, named_rso
+from ncpi_desktop.storage.pg_read import PACKED, packed_sql, read_in_parallel, unpacked
 
 Progress = Callable[[int, int, str], None]
 
@@ -126,7 +127,7 @@ def with_row_key(connection: Connection, sql: str) -> str:
     row key of ``rso r`` as ``ROW_KEY`` and ``{l_key}`` passes it on from a subquery ``l``,
     where the database has row keys; ``{day}(column)`` gives a date as SQLite's Julian day
     number (a float, which ``read_frame`` turns into a date without parsing text), and as the
-    date itself elsewhere."""
+    date itself elsewhere (where ``read_frame`` has it sent as a number: ``pg_read``)."""
     if connection.dialect.name == "sqlite":
         return sql.format(r_key=f", r.rowid AS {ROW_KEY}", l_key=f", l.{ROW_KEY}",
                           day="julianday", rso="rso", decisions="management_decision", order="")
@@ -217,8 +218,12 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
     SQLAlchemy ``Row`` objects and pandas' row-wise inference each cost more than the read
     itself. ``kinds`` types text, dates, flags, nullable integers and decimals; other columns
     are typed as pandas types rows (text as str, whole numbers without blanks as int64).
+    On PostgreSQL the dates, flags and whole numbers travel packed (``pg_read.packed_sql``).
     """
     kinds = kinds or {}
+    packing = None
+    if connection.dialect.name == "postgresql":
+        sql, packing = packed_sql(connection, sql, kinds, params)
     with paused_gc():
         result = connection.execute(text(sql), params)
         try:
@@ -232,7 +237,10 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
             table.T[:] = rows
         del rows
         data = {name: _typed(table[number], kinds.get(name))
-                for number, name in enumerate(names)}
+                for number, name in enumerate(names) if name != PACKED}
+        if packing is not None and packing.packed:
+            data |= unpacked(table[names.index(PACKED)], packing)
+            names = list(packing.names)
     return pd.DataFrame(data, columns=names)
 
 
@@ -401,18 +409,37 @@ def read_register(connection: Connection, progress: Progress | None = None) -> R
     version = register_version(connection)
     schema = schema_version(connection)
     policy = load_policy(connection)
-    report(0, 4, "Reading offender managers")
-    managers = read_frame(connection, _MANAGERS_SQL, _MANAGER_KINDS)
-    report(1, 4, "Reading RSOs")
-    rsos = read_frame(connection, with_row_key(connection, _RSOS_SQL), _RSO_KINDS)
-    report(2, 4, "Reading allocations")
-    allocations = read_frame(connection, with_row_key(connection, _ALLOCATIONS_SQL),
-                             _ALLOCATION_KINDS)
-    report(3, 4, "Reading ARMS assessments")
-    arms = read_frame(connection, with_row_key(connection, _ARMS_SQL), _ARMS_KINDS)
+    frames = _read_register_frames(connection, report)
     if version is not None and (register_version(connection) != version
                                 or schema_version(connection) != schema):
         version = None  # a write landed between the reads: the frames may not agree
-    return Register(stamp=stamp, policy=policy, managers=managers, rsos=rsos,
-                    allocations=allocations, arms=arms, version=version,
-                    schema_version=schema)
+    return Register(stamp=stamp, policy=policy, version=version, schema_version=schema,
+                    **frames)
+
+
+#: The frames of a ``Register`` read from its tables: the SQL (before ``with_row_key``), how
+#: its columns are typed, and what the progress says meanwhile.
+_REGISTER_READS: dict[str, tuple[str, Mapping[str, Kind], str]] = {
+    "rsos": (_RSOS_SQL, _RSO_KINDS, "Reading RSOs"),
+    "managers": (_MANAGERS_SQL, _MANAGER_KINDS, "Reading offender managers"),
+    "allocations": (_ALLOCATIONS_SQL, _ALLOCATION_KINDS, "Reading allocations"),
+    "arms": (_ARMS_SQL, _ARMS_KINDS, "Reading ARMS assessments"),
+}
+
+
+def _read_register_frames(connection: Connection, report: Progress) -> dict[str, pd.DataFrame]:
+    """The ``_REGISTER_READS``: one after the other on SQLite; elsewhere the RSOs (the largest)
+    on a second connection while the others are read on this one (``pg_read``)."""
+    def reader(name: str) -> Callable[[Connection], pd.DataFrame]:
+        sql, kinds, _ = _REGISTER_READS[name]
+        return lambda on: read_frame(on, with_row_key(on, sql), kinds)
+
+    if connection.dialect.name != "sqlite":
+        report(0, 1, "Reading the register")
+        with paused_gc():
+            return read_in_parallel(connection, {name: reader(name) for name in _REGISTER_READS})
+    frames = {}
+    for done, (name, (_, _, what)) in enumerate(_REGISTER_READS.items()):
+        report(done, len(_REGISTER_READS), what)
+        frames[name] = reader(name)(connection)
+    return frames
