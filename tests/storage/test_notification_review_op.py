@@ -24,8 +24,9 @@ def engine(tmp_path):
 
 def held(engine) -> list[tuple]:
     with engine.connect() as c:
-        return c.execute(text("SELECT rso_id, decided_on, outcome FROM notification_review"
+        rows = c.execute(text("SELECT rso_id, decided_on, outcome FROM notification_review"
                               )).all()
+    return [(r, str(on), outcome) for r, on, outcome in rows]  # text or a date, by database
 
 
 def operations(engine) -> list[str]:

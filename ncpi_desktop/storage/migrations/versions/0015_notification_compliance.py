@@ -39,7 +39,7 @@ def upgrade() -> None:
         sa.Column("outcome", text(), nullable=False),
         sa.Column("reason", text(), nullable=False),
         sa.Column("actor", text(), nullable=False),
-        sa.Column("recorded_at", sa.DateTime(), nullable=False),
+        sa.Column("recorded_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.ForeignKeyConstraint(["rso_id"], ["rso.rso_id"]),
         sa.PrimaryKeyConstraint("id"),
     )
