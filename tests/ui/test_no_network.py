@@ -100,7 +100,7 @@ def test_the_main_flows_run_with_the_network_blocked(qtbot, settings, tmp_path: 
     window.finish_building()
     painted = dict(app.every_page(window))
     assert list(painted) == ["Caseload", "Visits", "ARMS", "Reactive", "Orders", "Register",
-                             "Quality"], painted
+                             "Quality", "Forecast"], painted
     assert all(colours > 2 for colours in painted.values()), painted
 
     # Record a visit and reassign, through the window (as its dialogs do).

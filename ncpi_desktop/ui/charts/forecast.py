@@ -81,10 +81,10 @@ class ForecastChart(QWidget):
                                         + ["- - -&nbsp;hours available"]))
         legend.setObjectName("muted")
         legend.setTextFormat(Qt.TextFormat.RichText)
-        # The scenario line's key: its dashes in its own colour (3:1 on every theme's window),
-        # the words in the label's.
-        self._what_if_key = QLabel(f'&nbsp; <span style="color:{style.SCENARIO_BORDER}">'
-                                   "<b>- - -</b></span>&nbsp;what if: hours available")
+        # The scenario line's key: a swatch of its colour (a graphic: 3:1 on every theme's
+        # window), the words in the label's.
+        self._what_if_key = QLabel("&nbsp; " + _swatch(style.SCENARIO_BORDER,
+                                                       "what if: hours available (dashed)"))
         self._what_if_key.setObjectName("muted")
         self._what_if_key.setTextFormat(Qt.TextFormat.RichText)
         self._what_if_key.hide()
