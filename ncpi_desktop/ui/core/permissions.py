@@ -29,7 +29,8 @@ RECORD_OPERATIONS: dict[str, Operation] = {
     "visit": Operation.RECORD_VISIT, "arms": Operation.RECORD_ARMS,
     "order": Operation.RECORD_ORDER, "decision": Operation.RECORD_DECISION,
     "event": Operation.RECORD_EVENT, "referral": Operation.RECORD_REFERRAL,
-    "review": Operation.RECORD_REVIEW}
+    "review": Operation.RECORD_REVIEW,
+    "notification_review": Operation.RECORD_NOTIFICATION_REVIEW}
 
 #: The action's own tips, kept (as a dynamic property) while the rule replaces them.
 _OWN_TIP = "ncpiOwnTip"

@@ -1,8 +1,11 @@
 """The Record menu and the RSO detail panel behind every RSO list.
 
 ``RecordActions`` adds Record › Home visit, ARMS assessment, Civil order, Management decision,
-Event, Referral and RSO details, each for the RSO selected on the page in front, and makes every
-table that lists RSOs open the detail panel on double-click or Enter.
+Event, Referral, Case review, Notification review decision and RSO details, each for the RSO
+selected on the page in front, and makes every table that lists RSOs open the detail panel on
+double-click or Enter. The Orders page's Notification tab's Record decision button opens the
+notification review decision for the RSO selected in its list, and the tab then says where that
+RSO's notification stands.
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from ncpi_desktop.ui.core.context import AppContext
 from ncpi_desktop.ui.core.permissions import RECORD_OPERATIONS, gate, show_tips
 from ncpi_desktop.ui.dialogs.record import DIALOGS
 from ncpi_desktop.ui.dialogs.rso_detail import RsoDetail
+from ncpi_desktop.ui.pages.notification import NotificationTab
+from ncpi_desktop.ui.pages.orders import OrdersPage
 from ncpi_desktop.ui.pages.review import HOOKED, ReviewPage
 from ncpi_desktop.ui.widgets.tables import rso_of
 
@@ -32,7 +37,12 @@ RECORDS = (
      "Record a referral of the selected RSO (to children's social care)"),
     ("review", "Case &review…", "Ctrl+Shift+Q",
      "Record a supervisor's quality review of the selected RSO's case, graded, with actions"),
+    ("notification_review", "&Notification review decision…", "Ctrl+Shift+N",
+     "Record the decision on a review of the selected RSO's indefinite notification: continue "
+     "(the next review years on) or discharge"),
 )
+#: The kind of record the Notification tab's button opens.
+NOTIFICATION_REVIEW = "notification_review"
 
 
 class RecordActions(QObject):
@@ -44,6 +54,7 @@ class RecordActions(QObject):
         self._detail: RsoDetail | None = None
         self.actions: dict[str, QAction] = {}
         self._build_menu()
+        self._hook_notification()
         self.hook_rso_lists()
         context.page_changed.connect(self._on_page_changed)
         context.user_changed.connect(self._gate)
@@ -53,6 +64,22 @@ class RecordActions(QObject):
         """Offer only the records the signed-in user may make (and say why not)."""
         for kind, operation in RECORD_OPERATIONS.items():
             gate(self.actions[kind], self.context.user, operation)
+        tab = self.notification_tab()
+        if tab is not None:
+            gate(tab.decide_button, self.context.user, RECORD_OPERATIONS[NOTIFICATION_REVIEW])
+
+    # --- the Notification tab's reviews due --------------------------------------------------
+
+    def notification_tab(self) -> NotificationTab | None:
+        """The Orders page's Notification tab, when the window has the page."""
+        page = next((p for p in self.context.pages() if isinstance(p, OrdersPage)), None)
+        return page.notification if page is not None else None
+
+    def _hook_notification(self) -> None:
+        tab = self.notification_tab()
+        if tab is not None:
+            tab.decide_button.clicked.connect(
+                lambda _checked=False: self.record(NOTIFICATION_REVIEW, rso_of(tab.view)))
 
     # --- RSO lists open the detail panel ----------------------------------------------------
 
@@ -135,10 +162,13 @@ class RecordActions(QObject):
 
     def record(self, kind: str, rso_id: str | None = None,
                parent: QWidget | None = None) -> QWidget:
-        """Open the dialog recording a ``kind`` ("visit", "arms", "order", "decision") for
+        """Open the dialog recording a ``kind`` (a key of ``RECORDS``: "visit", "arms"...) for
         ``rso_id`` (default: the RSO selected on the current page; none: the user types one)."""
         rso = rso_id if rso_id is not None else self.selected_rso()
         dialog = DIALOGS[kind](self.context, rso, parent or self.context.dialog_parent)
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        tab = self.notification_tab() if kind == NOTIFICATION_REVIEW else None
+        if tab is not None:  # the tab then says where the RSO's notification stands
+            dialog.accepted.connect(lambda: tab.note_decision(dialog.rso_id))
         dialog.open()
         return dialog

@@ -1,6 +1,8 @@
 """The Orders page's Notification tab (DOMAIN.md rule 13): re-notifications overdue or due soon,
 reviews of indefinite notification due, notifications ending within the review window, and RSOs
-in custody expected out within it.
+in custody expected out within it. Beside the reviews due, Record decision (Record › Notification
+review decision, wired by ``ui.menus.record``) acts on the RSO selected; the tab then says where
+that RSO's notification stands (``decision_text``).
 
 Rows are ``Figures.rsos`` (``analysis.notification``'s columns) within the page's scope; each
 list is one ``notification_rows`` frame, so what a list shows can be tested without a window.
@@ -12,11 +14,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.domain.enums import STATUS_ORDER, Status
-from ncpi_desktop.formats import Kind, uk_dates
+from ncpi_desktop.formats import Kind, uk_date, uk_dates
 from ncpi_desktop.ui.models.frames import MANAGER, RSO_ID, RSO_NAME, TEAM, rso_rows
 from ncpi_desktop.ui.models.table_model import Column
 from ncpi_desktop.ui.widgets.accessible import label_for
@@ -101,6 +103,27 @@ def notification_rows(rsos: pd.DataFrame, showing: str, figures: Figures) -> pd.
     return rows.sort_values("due_on", kind="stable").reset_index(drop=True)
 
 
+def decision_text(rsos: pd.DataFrame, rso_id: str) -> str:
+    """Where ``rso_id``'s indefinite notification stands after a decision on its review, as the
+    figures ``rsos`` (``Figures.rsos``) show it: continued and when the next review falls due,
+    discharged, or (the decision undone) no decision and when the review is due."""
+    hits = rsos.index[rsos["rso_id"].to_numpy(object) == rso_id]
+    if not len(hits):
+        return f"{rso_id}: not on the register at the as-at date."
+    row = rsos.loc[hits[0]]
+    discharged, continued = row.get("notification_discharged_on"), row.get(
+        "notification_continued_on")
+    due = row.get("notification_review_due_on")
+    if discharged is not None and pd.notna(discharged):
+        return (f"{rso_id}: indefinite notification discharged on {uk_date(discharged)}: it has "
+                "ended, so the RSO leaves the notification lists.")
+    if continued is not None and pd.notna(continued):
+        return (f"{rso_id}: indefinite notification continued on {uk_date(continued)}; next "
+                f"review due {uk_date(due)}.")
+    when = f"; review due {uk_date(due)}" if due is not None and pd.notna(due) else ""
+    return f"{rso_id}: no decision on a review of indefinite notification recorded{when}."
+
+
 class NotificationTab(QWidget):
     """The tab: counts of each list within the page's scope, a choice of list, the list."""
 
@@ -134,6 +157,11 @@ class NotificationTab(QWidget):
                           ("Notifications ending", ENDING), ("Releases expected", RELEASES)):
             self.show_combo.addItem(text, key)
         choice.addWidget(compact(self.show_combo, 32))
+        self.decide_button = QPushButton("Record decision…")
+        self.decide_button.setAutoDefault(False)
+        self.decide_button.setToolTip("Record the decision on the selected RSO's review: "
+                                      "continue or discharge (Ctrl+Shift+N)")
+        choice.addWidget(self.decide_button)
         choice.addStretch(1)
         layout.addLayout(choice)
         self.model, self.view = page.rso_table(
@@ -142,11 +170,18 @@ class NotificationTab(QWidget):
         self.title_label = section_title("")
         layout.addWidget(self.title_label)
         layout.addWidget(self.view, 1)
+        self.decision_label = QLabel("")
+        self.decision_label.setWordWrap(True)
+        self.decision_label.setAccessibleName("The decision recorded")
+        self.decision_label.hide()
+        self._decided: str | None = None
+        layout.addWidget(self.decision_label)
         layout.addWidget(muted("Re-notification is due yearly (s.85) from the latest "
                                "notification; an indefinite notification may be reviewed 15 "
                                "years after the first (8 if under 18 then) and 8 years after a "
                                "decision to continue (ss.91A-91F)."))
         self.show_combo.currentIndexChanged.connect(lambda _i: self.refresh())
+        self.decide_button.setVisible(self.showing == REVIEWS)
 
     @property
     def showing(self) -> str:
@@ -155,10 +190,25 @@ class NotificationTab(QWidget):
     def set_showing(self, what: str) -> None:
         self.show_combo.setCurrentIndex(self.show_combo.findData(what))
 
+    def note_decision(self, rso_id: str) -> None:
+        """Say, under the list, where ``rso_id``'s notification stands (kept up to date as the
+        figures change: an undo shows the review due again)."""
+        self._decided = rso_id
+        self._show_decision()
+
+    def _show_decision(self) -> None:
+        figures = self._page.figures
+        if self._decided is None or figures is None:
+            return
+        self.decision_label.setText(decision_text(figures.rsos, self._decided))
+        self.decision_label.show()
+
     def refresh(self) -> None:
+        self.decide_button.setVisible(self.showing == REVIEWS)
         figures = self._page.figures
         if figures is None or "renotification_due_on" not in figures.rsos.columns:
             return
+        self._show_decision()
         rsos = figures.rsos
         scoped = rsos[[c for c in READ if c in rsos.columns]][self._page.scope.mask(rsos)]
         policy = figures.policy
