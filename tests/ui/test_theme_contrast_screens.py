@@ -1,7 +1,8 @@
-"""The screens of issues 15 and 16 under the light, dark and high-contrast themes, as
+"""The screens of issues 15, 16 and 18 under the light, dark and high-contrast themes, as
 ``test_theme_contrast`` checks the pages: the Quality page, the Briefing page, the Visits page's
-Clocks tab, Record's event, referral and case review dialogs, the first run, About and the offline
-dialogs (``ui.dialogs.gallery``, which ``make screenshots`` grabs too). Every text keeps 4.5:1 on
+Clocks tab, Record's event, referral, case review and notification review decision dialogs, the
+first run, About and the offline dialogs (``ui.dialogs.gallery``, which ``make screenshots`` grabs
+too). Every text keeps 4.5:1 on
 what it is drawn on (7:1 on the high-contrast theme's own ground), every table cell too, every
 placeholder shown; and no label shows a stray "&" (a mnemonic with nothing to go to)."""
 
@@ -28,8 +29,8 @@ from ncpi_desktop.ui.main_window import MainWindow
 DEMO_AS_AT = date(2017, 10, 9)
 #: The screens checked, by the name of their screenshot.
 SCREENS = {"quality", "briefing", "visits-clocks", "record-event", "record-referral",
-           "record-review", "about", "first-run", "take-offline", "first-copy", "sync-password",
-           "refused-changes", "locked-copy"}
+           "record-review", "record-notification-review", "about", "first-run", "take-offline",
+           "first-copy", "sync-password", "refused-changes", "locked-copy"}
 FIXED_GROUNDS = (style.CARD_BACKGROUND, style.WARNING_BACKGROUND, style.GOOD_BACKGROUND)
 
 

@@ -1,7 +1,7 @@
 """The screens a walk over the window's pages does not reach, opened as a user would open them
 (with sample content where one needs some): the Visits page's Clocks tab, the Briefing page (which
-only a frontline user's window shows), Record's event, referral and case review dialogs, the first
-run, About, and the offline dialogs.
+only a frontline user's window shows), Record's event, referral, case review and notification
+review decision dialogs, the first run, About, and the offline dialogs.
 
 ``make screenshots`` grabs each of them and the theme contrast test reads every text of each, so
 both look at the same screens.
@@ -24,8 +24,8 @@ from ncpi_desktop.ui.dialogs.offline import (
     TakeOfflineDialog,
 )
 
-#: Record's dialogs of trigger events, referrals and case reviews.
-RECORDS = ("event", "referral", "review")
+#: Record's dialogs of trigger events, referrals, case reviews and notification review decisions.
+RECORDS = ("event", "referral", "review", "notification_review")
 
 
 def clocks_tab(window: Any) -> QWidget:
@@ -59,11 +59,25 @@ def refused_sample(rso_ids: list[str], actor: str) -> list[JournalEntry]:
                 zip(("record visit", "reassign"), rso_ids, strict=False), 1)]
 
 
+def review_due(window: Any, fallback: str) -> str:
+    """An RSO whose review of indefinite notification is due (as one would record a decision
+    for), else ``fallback``."""
+    figures = window.context.figures
+    if figures is None or "notification_review_due" not in figures.rsos.columns:
+        return fallback
+    due = figures.rsos[figures.rsos["notification_review_due"].to_numpy(bool)]
+    return str(due["rso_id"].iat[0]) if len(due) else fallback
+
+
 def dialogs(window: Any, rso_id: str) -> dict[str, QWidget]:
     """Every dialog of the gallery, open, by the name of its screenshot."""
     shown: dict[str, QWidget] = {}
     for kind in RECORDS:
-        shown[f"record-{kind}"] = window.features.record.record(kind, rso_id)
+        rso = review_due(window, rso_id) if kind == "notification_review" else rso_id
+        dialog = window.features.record.record(kind, rso)
+        if kind == "notification_review":
+            dialog.set_outcome("continue")  # its hint says when the next review falls due
+        shown[f"record-{kind.replace('_', '-')}"] = dialog
     window._on_about()
     shown["about"] = window.about_box
     shown["first-run"] = FirstRunDialog(FirstRunServices(
