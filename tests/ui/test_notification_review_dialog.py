@@ -19,7 +19,7 @@ from ncpi_desktop.storage.operations import reassign
 from ncpi_desktop.ui.dialogs.record import RecordNotificationReviewDialog
 from ncpi_desktop.ui.dialogs.record.notification_review import default_day
 from ncpi_desktop.ui.main_window import MainWindow
-from ncpi_desktop.ui.pages.notification import REVIEWS
+from ncpi_desktop.ui.pages.notification import ENDING, REVIEWS
 
 BLANK = dict.fromkeys(("first_notified_on", "last_notified_on", "expected_release_on"))
 KIND = "notification_review"
@@ -121,6 +121,8 @@ def test_continue_from_the_tab_moves_the_review_8_years_on_and_undo_takes_it_bac
     window.redo_action.trigger()
     page.ensure_current()
     assert listed(notification) == ["WEST_REVIEW"]
+    notification.set_showing(ENDING)  # the button is for the reviews due only
+    assert not notification.decide_button.isVisible()
 
 
 def test_discharge_from_the_record_menu_ends_the_notification(tab, engine):

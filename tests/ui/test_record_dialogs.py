@@ -91,7 +91,8 @@ def test_review_pages_follow_caseload_with_a_record_menu(window: MainWindow,
     menu = window.menu("Record")
     assert [a.text() for a in menu.actions() if a.text()] == [
         "Home &visit…", "&ARMS assessment…", "Civil &order…", "Management &decision…",
-        "&Event…", "Re&ferral…", "Case &review…", "RSO &details…"]
+        "&Event…", "Re&ferral…", "Case &review…", "&Notification review decision…",
+        "RSO &details…"]
     assert review.record.actions["visit"].shortcut() == QKeySequence("Ctrl+Shift+V")
     assert review.record.actions["arms"].shortcut() == QKeySequence("Ctrl+Shift+A")
 
