@@ -303,3 +303,39 @@ def test_quality_coverage_beside_the_scenario(qtbot, window: MainWindow) -> None
     west = model.row_of("team", "West 1")
     assert model.frame_row(west)["community_delta"] == 4  # four released into the community
     assert "What if: Coverage" in headers(model)
+
+
+def test_a_scoped_user_sees_the_scenario_of_every_rso_then_cut(qtbot, settings,
+                                                                engine: Engine) -> None:
+    """A supervisor sees no name or date of birth outside their team; the scenario is still
+    worked out from every RSO (a blank date of birth would make ARMS apply to nobody there,
+    and reactive management to some it does not), and only then cut."""
+    from builders import as_user
+
+    from ncpi_desktop.analysis.figures import compute_figures
+    from ncpi_desktop.analysis.scenario import scenario_figures
+    from ncpi_desktop.analysis.visibility import cut_to
+    from ncpi_desktop.domain.security import Role, Scope
+    from ncpi_desktop.storage.load import load_snapshot
+
+    user = as_user("supervisor.west1", Role.SUPERVISOR, scope=Scope.parse("team:West 1"))
+    window = MainWindow(user=user, settings=settings, as_at=AS_AT)
+    qtbot.addWidget(window)
+    window.set_database(engine)
+    qtbot.waitUntil(lambda: window.figures is not None and window.figures.complete
+                    and not window.loading, timeout=WAIT_MS)
+    scenario = Scenario("Limit 40", (
+        Step("policy_value", {"key": "caseload_limit_per_fte", "value": 40}),))
+    show(qtbot, window, scenario)
+    shown = window.context.scenario.figures
+    snapshot = load_snapshot(engine, AS_AT)
+    expected = cut_to(user, scenario_figures(snapshot, scenario))
+    today = compute_figures(snapshot)
+    eligible = int(today.force["arms_eligible"].iloc[0])
+    assert eligible > 0
+    for column in ("arms_eligible", "arms_current", "reactive_eligible", "community"):
+        assert shown.force[column].iloc[0] == expected.force[column].iloc[0], column
+    assert int(shown.force["arms_eligible"].iloc[0]) == eligible  # a policy change only
+    outside = shown.rsos[shown.rsos["team"].ne("West 1").to_numpy()]
+    assert len(outside) and outside["date_of_birth"].isna().all()
+    window.close()

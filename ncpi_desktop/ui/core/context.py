@@ -114,6 +114,7 @@ class AppContext(QObject):
         self._user = user if user is not None else NOBODY
         self._prepare_change: Callable[[], None] = lambda: None
         self._show_change: ChangeShower = lambda _change: False
+        self._uncut: Callable[[Figures | None], Figures | None] = lambda _figures: None
         tabs.currentChanged.connect(self.page_changed)
 
     @classmethod
@@ -208,6 +209,17 @@ class AppContext(QObject):
         operation (or its undo or redo) writes, ``show(change)`` after it, and returns False
         when the database must be read again instead (``core.loader``)."""
         self._prepare_change, self._show_change = prepare, show
+
+    def handle_uncut(self, uncut: Callable[[Figures | None], Figures | None]) -> None:
+        """Where ``uncut_figures`` comes from (``core.loader``)."""
+        self._uncut = uncut
+
+    def uncut_figures(self) -> Figures | None:
+        """The figures on show before they were cut to the user (``analysis.visibility``):
+        what a computation over RSOs must start from (a what-if scenario: a date of birth
+        blanked outside the user's scope would change who ARMS applies to), its result then
+        cut. Never shown as they are. None while the figures on show are not complete."""
+        return self._uncut(self._figures)
 
     def _changed(self, change: Change) -> None:
         """Every page shows ``change``, just written: in memory, or by reading again."""

@@ -126,6 +126,8 @@ class Loader(QObject):
         #: What the figures on show were made from (complete figures only), and the engine.
         self._held: Held | None = None
         self._held_engine: Engine | None = None
+        #: The held figures as cut to the user and shown (``uncut``).
+        self._shown: Figures | None = None
         #: The database was as the held figures when the operation under way began.
         self._expecting = False
         #: Another connection wrote to the database (``watch``) while a read was under way.
@@ -133,6 +135,14 @@ class Loader(QObject):
         self.watch = DatabaseWatch(self)
         self.watch.changed.connect(self._on_watched_change)
         context.handle_changes(self.prepare_change, self.apply_change)
+        context.handle_uncut(self.uncut)
+
+    def uncut(self, shown: Figures | None) -> Figures | None:
+        """The figures ``shown`` were cut from (the held ones), if ``shown`` are the figures
+        last shown from them; else None."""
+        held = self._held
+        return held.figures if held is not None and shown is not None \
+            and shown is self._shown else None
 
     @property
     def loading(self) -> bool:
@@ -170,6 +180,7 @@ class Loader(QObject):
         figures = read_figures(engine, as_at, self.cache, user=self._context.user,
                                keep=kept.append)
         self._hold(engine, kept)
+        self._shown = figures
         return figures
 
     def _hold(self, engine: Engine, kept: list[Held]) -> None:
@@ -215,6 +226,7 @@ class Loader(QObject):
                     quiet="Reading visits and civil orders for the other pages…")
             else:
                 self._hold(engine, kept)
+                self._shown = figures
                 self.figures_read.emit(figures)
                 settle_heap()
                 self._store_later(engine, cache)
@@ -296,7 +308,8 @@ class Loader(QObject):
         same_rows(after.register, register)
         self.cache.advance(register)
         self._held = Held(register, after.snapshot, after.figures)
-        self.figures_read.emit(cut_to(self._context.user, after.figures))
+        self._shown = cut_to(self._context.user, after.figures)
+        self.figures_read.emit(self._shown)
         self._store_later(engine, self.cache)
         return True
 

@@ -23,6 +23,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.scenario import Scenario, ScenarioError, scenario_figures, steps_from
+from ncpi_desktop.analysis.visibility import cut_to
 from ncpi_desktop.domain.security import NotPermitted, Operation, User
 from ncpi_desktop.storage.change import OperationError
 from ncpi_desktop.ui.core.context import AppContext, ShownScenario, one_line
@@ -38,14 +39,18 @@ EXPECTED = (ScenarioError, KeyError, ValueError)
 STORE_ERRORS = (OperationError, NotPermitted, SQLAlchemyError)
 
 
-def work_out(figures: Figures, scenario: Scenario) -> Callable[[Progress, Cancel], Figures]:
+def work_out(figures: Figures, scenario: Scenario,
+             user: User | None = None) -> Callable[[Progress, Cancel], Figures]:
     """The job working out ``scenario``'s figures from ``figures``' snapshot (a plain
-    function: the snapshot is copied, never changed)."""
+    function: the snapshot is copied, never changed), then cut to ``user``. ``figures`` must
+    be uncut (``AppContext.uncut_figures``): a date of birth blanked outside the user's scope
+    would change who ARMS and reactive management apply to."""
     def work(progress: Progress, _cancel: Cancel) -> Figures:
         progress(0, 0, f"Working out the scenario \u201c{scenario.name}\u201d")
         # Given today's complete figures, only what the steps touch is computed again.
-        return scenario_figures(figures.snapshot, scenario,
-                                figures if figures.complete else None)
+        result = scenario_figures(figures.snapshot, scenario,
+                                  figures if figures.complete else None)
+        return result if user is None else cut_to(user, result)
     return work
 
 
@@ -203,8 +208,13 @@ class ScenarioActions(QObject):
     def show(self) -> Job | None:
         """Work out the scenario's figures off the GUI thread and show them on every page."""
         context, scenario = self._context, self.scenario
-        figures = context.figures
+        figures, uncut = context.figures, context.uncut_figures()
         if scenario is None or figures is None:
+            return None
+        if uncut is None:
+            self._say("The figures are still being read",
+                      "A scenario is worked out from the complete figures: try again once the "
+                      "pages show them.")
             return None
         if self.job is not None and self.job.is_running:
             self.job.cancel()
@@ -225,7 +235,8 @@ class ScenarioActions(QObject):
             self._say("Cannot work out the scenario", one_line(error))
 
         self.job = run_job(context.dialog_parent, "What-if scenario",
-                           work_out(figures, scenario), on_success=done, on_failure=failed,
+                           work_out(uncut, scenario, context.user), on_success=done,
+                           on_failure=failed,
                            on_cancel=lambda: context.set_scenario(None), expected=EXPECTED,
                            label=f"Working out \u201c{scenario.name}\u201d…")
         return self.job

@@ -51,8 +51,13 @@ class ApplyFlow:
         self.last_message: QMessageBox | None = None
 
     def start(self) -> Job | None:
-        figures = self._context.figures
+        # The uncut snapshot: who is eligible must not depend on what the user may see.
+        figures = self._context.uncut_figures()
         if figures is None:
+            self._context.show_error(
+                "The figures are still being read",
+                "The scenario's real parts are worked out from the complete figures: try "
+                "again once the pages show them.")
             return None
         snapshot, scenario = figures.snapshot, self.scenario
 
