@@ -145,10 +145,11 @@ def check_step(number: int, kind: str, values: Mapping[str, Any]) -> dict[str, A
 
 
 def _check_policy_value(where: str, kept: dict[str, Any]) -> None:
-    try:
-        Policy().with_values({kept["key"]: kept["value"]})
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(f"{where}: 'value' {exc}") from None
+    """Refuse what Manage > Rules would refuse (``Policy.value_problem``)."""
+    problem = Policy.value_problem(kept["key"], kept["value"])
+    if problem is not None:
+        raise ScenarioError(f"{where}: 'value' for {kept['key']} {problem}, "
+                            f"not {kept['value']!r}")
 
 
 def cohort_counts(where: str, n: int, mix: Mapping[str, float]) -> dict[str, int]:

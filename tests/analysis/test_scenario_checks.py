@@ -1,0 +1,33 @@
+"""A what-if step refuses values the register or Manage › Rules would refuse, naming the step
+and the field, before anything is saved or applied."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ncpi_desktop.analysis.scenario import Scenario, ScenarioError
+
+
+def read(*steps: dict) -> Scenario:
+    return Scenario.from_json(json.dumps({"name": "x", "steps": list(steps)}))
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("caseload_limit_per_fte", 0, "caseload_limit_per_fte must be a number above 0"),
+    ("visit_interval_low_months", -3, "visit_interval_low_months must be a number above 0"),
+    ("visit_interval_low_months", 12.7, "visit_interval_low_months must be a whole number"),
+    ("high_risk_share_limit", 1.5, "high_risk_share_limit must be a share of at most 1"),
+])
+def test_a_policy_value_the_rules_dialog_refuses_is_refused(key, value, message):
+    with pytest.raises(ScenarioError) as caught:
+        read({"kind": "policy_value", "key": key, "value": value})
+    assert str(caught.value).startswith("step 1 (policy_value): 'value' for ")
+    assert message in str(caught.value)
+
+
+def test_a_policy_value_the_rules_dialog_takes_is_kept():
+    scenario = read({"kind": "policy_value", "key": "visit_interval_low_months", "value": 6},
+                    {"kind": "policy_value", "key": "high_risk_share_limit", "value": 0.3})
+    assert [s.values["value"] for s in scenario.steps] == [6, 0.3]
