@@ -80,6 +80,9 @@ def test_save_list_show_and_delete(saved, tmp_path, capsys):
     assert main(["scenario", "save", "--db", db, "--file", str(path)]) == 1
     assert "was saved by manager" in capsys.readouterr().err
     assert main(["scenario", "save", "--db", db, "--file", str(path), "--version", "1"]) == 0
+    with pytest.raises(SystemExit):  # a delete names the version seen (scenario list)
+        main(["scenario", "delete", NAME, "--db", db])
+    assert "--version" in capsys.readouterr().err
     assert main(["scenario", "delete", NAME, "--db", db, "--version", "1"]) == 1  # now 2
     assert main(["scenario", "delete", NAME, "--db", db, "--version", "2"]) == 0
     assert main(["scenario", "show", NAME, "--db", db]) == 1
