@@ -94,7 +94,7 @@ def test_a_bad_file_names_the_step_and_field(db, tmp_path, capsys):
     path.write_text(json.dumps({"name": "x", "steps": [
         {"kind": "change_fte", "manager_id": "A", "fte": -1}]}), encoding="utf-8")
     assert main(["scenario", "save", "--db", str(db), "--file", str(path)]) == 1
-    assert ("step 1 (change_fte): 'fte' must be a number above 0, not -1"
+    assert ("step 1 (change_fte): 'fte' must be a number above 0 and at most 1, not -1"
             in capsys.readouterr().err)
 
 

@@ -2,7 +2,7 @@
 
 Each kind lists its fields: required ones, optional ones, and how each is checked. A bad value
 raises ``ScenarioError`` naming the step (its number and kind) and the field, e.g.
-"step 2 (change_fte): 'fte' must be a number above 0, not 'two'".
+"step 2 (change_fte): 'fte' must be a number above 0 and at most 1, not 'two'".
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ncpi_desktop.domain.enums import RiskLevel, Sex
+from ncpi_desktop.domain.fte import fte_problem
 from ncpi_desktop.domain.policy import Policy
 
 
@@ -33,10 +34,11 @@ def _text(value: Any) -> str:
     return value.strip()
 
 
-def _positive(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or value <= 0:
-        raise ValueError("must be a number above 0")
+def _fte(value: Any) -> float:
+    """A manager's FTE as the register takes it (``domain.fte``: 0 < fte <= 1)."""
+    problem = fte_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return float(value)
 
 
@@ -91,9 +93,9 @@ def _number(value: Any) -> float:
 
 #: Each kind's fields: name -> (required, check).
 KINDS: dict[str, dict[str, tuple[bool, Check]]] = {
-    "add_manager": {"team": (True, _text), "bcu": (True, _text), "fte": (True, _positive),
+    "add_manager": {"team": (True, _text), "bcu": (True, _text), "fte": (True, _fte),
                     "name": (False, _text), "manager_id": (False, _text)},
-    "change_fte": {"manager_id": (True, _text), "fte": (True, _positive)},
+    "change_fte": {"manager_id": (True, _text), "fte": (True, _fte)},
     "manager_leaves": {"manager_id": (True, _text)},
     "reactive_all_eligible": {"team": (False, _text), "bcu": (False, _text)},
     "release_cohort": {"n": (True, _count), "team": (True, _text), "bcu": (True, _text),

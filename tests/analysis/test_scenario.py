@@ -190,7 +190,7 @@ def test_json_round_trip():
 
 @pytest.mark.parametrize(("text", "message"), [
     ('{"name": "x", "steps": [{"kind": "add_manager", "team": "T", "bcu": "B", "fte": "two"}]}',
-     "step 1 (add_manager): 'fte' must be a number above 0, not 'two'"),
+     "step 1 (add_manager): 'fte' must be a number above 0 and at most 1, not 'two'"),
     ('{"name": "x", "steps": [{"kind": "reactive_all_eligible"}, {"kind": "fly"}]}',
      "step 2: 'kind' must be one of"),
     ('{"name": "x", "steps": [{"kind": "change_fte", "fte": 1}]}',

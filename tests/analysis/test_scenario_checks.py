@@ -31,3 +31,20 @@ def test_a_policy_value_the_rules_dialog_takes_is_kept():
     scenario = read({"kind": "policy_value", "key": "visit_interval_low_months", "value": 6},
                     {"kind": "policy_value", "key": "high_risk_share_limit", "value": 0.3})
     assert [s.values["value"] for s in scenario.steps] == [6, 0.3]
+
+
+@pytest.mark.parametrize("kind", ["change_fte", "add_manager"])
+@pytest.mark.parametrize("fte", [5.0, 1.01, 0, -1])
+def test_an_fte_the_register_refuses_is_refused(kind, fte):
+    """The register's rule (the import format's fte column): 0 < fte <= 1."""
+    values = {"manager_id": "A"} if kind == "change_fte" else {"team": "T", "bcu": "B"}
+    with pytest.raises(ScenarioError) as caught:
+        read({"kind": kind, **values, "fte": fte})
+    assert (f"step 1 ({kind}): 'fte' must be a number above 0 and at most 1, not {fte!r}"
+            in str(caught.value))
+
+
+def test_an_fte_of_one_or_part_of_one_is_kept():
+    scenario = read({"kind": "change_fte", "manager_id": "A", "fte": 1},
+                    {"kind": "add_manager", "team": "T", "bcu": "B", "fte": 0.4})
+    assert [s.values["fte"] for s in scenario.steps] == [1.0, 0.4]
