@@ -48,6 +48,20 @@ def _count(value: Any) -> int:
     return value
 
 
+#: The most RSOs one ``release_cohort`` step may release: applying it builds a row for each
+#: in memory (and a force's yearly releases are in the hundreds), so 100,000,000 would exhaust
+#: the computer's memory rather than answer a question.
+MAX_COHORT = 10_000
+
+
+def _cohort_size(value: Any) -> int:
+    count = _count(value)
+    if count > MAX_COHORT:
+        raise ValueError(f"must be at most {MAX_COHORT:,} (each RSO of the cohort is built in "
+                         f"memory when the scenario is applied)")
+    return count
+
+
 def _iso_date(value: Any) -> str:
     try:
         return date.fromisoformat(str(value)).isoformat()
@@ -98,7 +112,7 @@ KINDS: dict[str, dict[str, tuple[bool, Check]]] = {
     "change_fte": {"manager_id": (True, _text), "fte": (True, _fte)},
     "manager_leaves": {"manager_id": (True, _text)},
     "reactive_all_eligible": {"team": (False, _text), "bcu": (False, _text)},
-    "release_cohort": {"n": (True, _count), "team": (True, _text), "bcu": (True, _text),
+    "release_cohort": {"n": (True, _cohort_size), "team": (True, _text), "bcu": (True, _text),
                        "risk": (True, _risk_mix), "on": (False, _iso_date),
                        "manager_id": (False, _text), "sex": (False, _sex)},
     "policy_value": {"key": (True, _policy_key), "value": (True, _number)},

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from ncpi_desktop.analysis.scenario import Scenario, ScenarioError
+from ncpi_desktop.analysis.scenario_steps import MAX_COHORT
 
 
 def read(*steps: dict) -> Scenario:
@@ -48,3 +49,18 @@ def test_an_fte_of_one_or_part_of_one_is_kept():
     scenario = read({"kind": "change_fte", "manager_id": "A", "fte": 1},
                     {"kind": "add_manager", "team": "T", "bcu": "B", "fte": 0.4})
     assert [s.values["fte"] for s in scenario.steps] == [1.0, 0.4]
+
+
+def cohort(n: int) -> dict:
+    return {"kind": "release_cohort", "n": n, "team": "T", "bcu": "B", "risk": {"low": 1.0}}
+
+
+def test_a_cohort_too_large_to_build_is_refused_saying_why():
+    with pytest.raises(ScenarioError) as caught:
+        read(cohort(100_000_000))
+    message = str(caught.value)
+    assert message.startswith(f"step 1 (release_cohort): 'n' must be at most {MAX_COHORT:,}")
+    assert "built in memory" in message
+    assert read(cohort(MAX_COHORT)).steps[0].values["n"] == MAX_COHORT
+    with pytest.raises(ScenarioError, match="'n' must be at most"):
+        read(cohort(MAX_COHORT + 1))
