@@ -30,7 +30,7 @@ from ncpi_desktop.storage.snapshot import OUTSIDE_REGISTER
 
 #: The audit operations of a save and a delete: writes outside the register (the snapshot
 #: passes them over in its stamp).
-SAVE, DELETE = OUTSIDE_REGISTER
+SAVE, DELETE = OUTSIDE_REGISTER[:2]
 
 SCENARIO = ScenarioRow.__table__  # type: ignore[attr-defined]
 

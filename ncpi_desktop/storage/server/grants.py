@@ -10,6 +10,8 @@
 - One group per application role (``ncpi_offender_manager`` ...): the writes that role may
   make, each limited by a policy to the caller's scope (``ncpi_may``), which is read from
   ``app_user`` by ``session_user``.
+- ``scenario`` (what-if scenarios): read and written by supervisors and managers only, who
+  may keep them (``Operation.SCENARIO``).
 - Nobody but the owner writes the audit log: rows are appended through ``ncpi_audit_append``.
 - ``register_cache`` and ``register_version`` (the SQLite start-up copy) are not granted.
 """
@@ -31,8 +33,7 @@ _IMPORTERS = f"{_MGR}, {_ADMIN}"
 
 #: Tables every user reads whole (rows and columns).
 READ_WHOLE = ("manager", "allocation", "visit", "arms", "civil_order", "policy_value",
-              "manager_absence", "alembic_version", "event", "referral", "offline_applied",
-              "scenario")
+              "manager_absence", "alembic_version", "event", "referral", "offline_applied")
 #: Records an offender manager (and up) makes for RSOs in their scope, as visits are.
 RECORDS = ("visit", "arms", "civil_order", "event", "referral")
 #: Case reviews and their actions: supervisors and managers, for RSOs in their scope.
@@ -108,8 +109,9 @@ def grants(schema: str, columns: dict[str, list[str]]) -> list[str]:
            f"GRANT INSERT, UPDATE, DELETE ON allocation, management_decision, manager_absence, "
            f"{', '.join(REVIEWS)} TO {_SUPERVISORS}",
            f"GRANT UPDATE (active) ON manager TO {_SUPERVISORS}",
-           # ... and keep what-if scenarios (no RSO in them; the application checks the role)
-           f"GRANT INSERT, UPDATE, DELETE ON scenario TO {_SUPERVISORS}",
+           # ... and keep what-if scenarios (no RSO in them; the application checks the role
+           # and who may change one): only they read them (Operation.SCENARIO)
+           f"GRANT SELECT, INSERT, UPDATE, DELETE ON scenario TO {_SUPERVISORS}",
            # ... and decisions on reviews of indefinite notification (policy ncpi_notify).
            f"GRANT INSERT, DELETE ON notification_review TO {_SUPERVISORS}",
            # Managers and administrators: imports (the application checks what else).
