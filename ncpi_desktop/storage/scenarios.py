@@ -7,7 +7,8 @@ managers, who may rebalance) and writes an audit row (saving and deleting: alter
 and listing: consultation). A save or delete names the version it saw (``seen``: None for a
 new one) and is refused (``StaleWrite``, saying who saved it last and when) if someone saved
 it since. Only the scenario's maker, or a user with force scope, may save over it or delete
-it. Nothing here writes a table of the register.
+it. An offline copy keeps none (saving or deleting there is refused). Nothing here writes a
+table of the register.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage import audit as audit_log
 from ncpi_desktop.storage.change import OperationError, StaleWrite
 from ncpi_desktop.storage.models import ScenarioRow
+from ncpi_desktop.storage.offline.journal import is_copy
 from ncpi_desktop.storage.operations.base import audit, now
 from ncpi_desktop.storage.operations.guard import begin_write
 from ncpi_desktop.storage.operations.scope import who
@@ -80,6 +82,13 @@ def _check_maker(row: RowMapping | None, name: str, user: User, what: str) -> No
                        f"(scope: {user.scope})")
 
 
+def _refuse_on_copy(connection: Connection, what: str) -> None:
+    """A laptop's offline copy holds no scenario and cannot send one to its source: refused."""
+    if is_copy(connection):
+        raise OperationError(f"A what-if scenario cannot be {what} on an offline copy: "
+                             f"scenarios are kept on the source (open it there)")
+
+
 def _name(name: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise OperationError("A scenario needs a name")
@@ -94,6 +103,7 @@ def save_scenario(engine: Engine, name: str, steps: str, user: User, *,
     require(user, Operation.SCENARIO)
     at = now()
     with begin_write(engine) as connection:
+        _refuse_on_copy(connection, "saved")
         row = _row(connection, name)
         _check_seen(row, name, seen)
         _check_maker(row, name, user, "save over")
@@ -150,6 +160,7 @@ def delete_scenario(engine: Engine, name: str, user: User, *, seen: int) -> None
         raise OperationError(f"Deleting scenario {name!r} needs the version you saw "
                              f"(scenario list or show)")
     with begin_write(engine) as connection:
+        _refuse_on_copy(connection, "deleted")
         row = _row(connection, name)
         if row is None:
             raise OperationError(f"No scenario is saved as {name!r}")
