@@ -1,7 +1,7 @@
 """What-if scenarios on the command line (issue 18, part 4).
 
 ``scenario list``, ``scenario show NAME``, ``scenario save --file F.json [--version N]``,
-``scenario delete NAME [--version N]`` and ``scenario apply NAME [--reason TEXT]``; and
+``scenario delete NAME --version N`` and ``scenario apply NAME [--reason TEXT]``; and
 ``--scenario NAME`` for ``report`` and ``pack``: the figures of the saved scenario applied to
 the register in memory, the report carrying ``"scenario": {"name", "steps"}`` and every page
 and sheet of the pack marked "SCENARIO: <name> — not the register", the use audited.
@@ -59,10 +59,12 @@ def register(commands: argparse._SubParsersAction, parse_date: Callable[[str], d
                                                     "scenario's name)")
     apply.add_argument("--as-at", type=parse_date, default=None,
                        help="the date the changes take effect (default: today)")
-    for parser in (save, delete):
-        parser.add_argument("--version", type=int, default=None, metavar="N",
-                            help="the saved version this replaces or deletes (scenario show); "
-                                 "refused if it was saved again since")
+    save.add_argument("--version", type=int, default=None, metavar="N",
+                      help="the saved version this replaces (scenario list or show); refused "
+                           "if it was saved again since")
+    delete.add_argument("--version", type=int, required=True, metavar="N",
+                        help="the saved version to delete (scenario list or show); refused if "
+                             "it was saved again since")
     for parser in (listing, show, save, delete, apply):
         add_sign_in_arguments(parser)
 

@@ -80,6 +80,9 @@ def test_save_list_show_and_delete(saved, tmp_path, capsys):
     assert main(["scenario", "save", "--db", db, "--file", str(path)]) == 1
     assert "was saved by manager" in capsys.readouterr().err
     assert main(["scenario", "save", "--db", db, "--file", str(path), "--version", "1"]) == 0
+    with pytest.raises(SystemExit):  # a delete names the version seen (scenario list)
+        main(["scenario", "delete", NAME, "--db", db])
+    assert "--version" in capsys.readouterr().err
     assert main(["scenario", "delete", NAME, "--db", db, "--version", "1"]) == 1  # now 2
     assert main(["scenario", "delete", NAME, "--db", db, "--version", "2"]) == 0
     assert main(["scenario", "show", NAME, "--db", db]) == 1
@@ -91,7 +94,7 @@ def test_a_bad_file_names_the_step_and_field(db, tmp_path, capsys):
     path.write_text(json.dumps({"name": "x", "steps": [
         {"kind": "change_fte", "manager_id": "A", "fte": -1}]}), encoding="utf-8")
     assert main(["scenario", "save", "--db", str(db), "--file", str(path)]) == 1
-    assert ("step 1 (change_fte): 'fte' must be a number above 0, not -1"
+    assert ("step 1 (change_fte): 'fte' must be a number above 0 and at most 1, not -1"
             in capsys.readouterr().err)
 
 

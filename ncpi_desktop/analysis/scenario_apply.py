@@ -166,7 +166,11 @@ def release_cohort(work: Work, step: Step, number: int) -> Outcome:
     v, where = step.values, _where(step, number)
     _check_team(work, where, v["team"], v["bcu"])
     if v.get("manager_id"):
-        work.manager_row(where, v["manager_id"])
+        holder = work.manager_row(where, v["manager_id"])
+        if holder["team"] != v["team"]:
+            raise ScenarioError(f"{where}: 'manager_id' {v['manager_id']!r} is in team "
+                                f"{holder['team']!r}, not the cohort's team {v['team']!r}: "
+                                f"a manager holds RSOs of their own team only")
     counts = cohort_counts(where, v["n"], v["risk"])
     as_at = work.base.as_at
     on = date.fromisoformat(v["on"]) if v.get("on") else as_at

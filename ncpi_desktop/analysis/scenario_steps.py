@@ -2,7 +2,7 @@
 
 Each kind lists its fields: required ones, optional ones, and how each is checked. A bad value
 raises ``ScenarioError`` naming the step (its number and kind) and the field, e.g.
-"step 2 (change_fte): 'fte' must be a number above 0, not 'two'".
+"step 2 (change_fte): 'fte' must be a number above 0 and at most 1, not 'two'".
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from ncpi_desktop.domain.enums import RiskLevel, Sex
+from ncpi_desktop.domain.fte import fte_problem
 from ncpi_desktop.domain.policy import Policy
 
 
@@ -33,10 +34,11 @@ def _text(value: Any) -> str:
     return value.strip()
 
 
-def _positive(value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) \
-            or value <= 0:
-        raise ValueError("must be a number above 0")
+def _fte(value: Any) -> float:
+    """A manager's FTE as the register takes it (``domain.fte``: 0 < fte <= 1)."""
+    problem = fte_problem(value)
+    if problem is not None:
+        raise ValueError(problem)
     return float(value)
 
 
@@ -44,6 +46,20 @@ def _count(value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
         raise ValueError("must be a whole number above 0")
     return value
+
+
+#: The most RSOs one ``release_cohort`` step may release: applying it builds a row for each
+#: in memory (and a force's yearly releases are in the hundreds), so 100,000,000 would exhaust
+#: the computer's memory rather than answer a question.
+MAX_COHORT = 10_000
+
+
+def _cohort_size(value: Any) -> int:
+    count = _count(value)
+    if count > MAX_COHORT:
+        raise ValueError(f"must be at most {MAX_COHORT:,} (each RSO of the cohort is built in "
+                         f"memory when the scenario is applied)")
+    return count
 
 
 def _iso_date(value: Any) -> str:
@@ -91,12 +107,12 @@ def _number(value: Any) -> float:
 
 #: Each kind's fields: name -> (required, check).
 KINDS: dict[str, dict[str, tuple[bool, Check]]] = {
-    "add_manager": {"team": (True, _text), "bcu": (True, _text), "fte": (True, _positive),
+    "add_manager": {"team": (True, _text), "bcu": (True, _text), "fte": (True, _fte),
                     "name": (False, _text), "manager_id": (False, _text)},
-    "change_fte": {"manager_id": (True, _text), "fte": (True, _positive)},
+    "change_fte": {"manager_id": (True, _text), "fte": (True, _fte)},
     "manager_leaves": {"manager_id": (True, _text)},
     "reactive_all_eligible": {"team": (False, _text), "bcu": (False, _text)},
-    "release_cohort": {"n": (True, _count), "team": (True, _text), "bcu": (True, _text),
+    "release_cohort": {"n": (True, _cohort_size), "team": (True, _text), "bcu": (True, _text),
                        "risk": (True, _risk_mix), "on": (False, _iso_date),
                        "manager_id": (False, _text), "sex": (False, _sex)},
     "policy_value": {"key": (True, _policy_key), "value": (True, _number)},
@@ -145,10 +161,11 @@ def check_step(number: int, kind: str, values: Mapping[str, Any]) -> dict[str, A
 
 
 def _check_policy_value(where: str, kept: dict[str, Any]) -> None:
-    try:
-        Policy().with_values({kept["key"]: kept["value"]})
-    except (TypeError, ValueError) as exc:
-        raise ScenarioError(f"{where}: 'value' {exc}") from None
+    """Refuse what Manage > Rules would refuse (``Policy.value_problem``)."""
+    problem = Policy.value_problem(kept["key"], kept["value"])
+    if problem is not None:
+        raise ScenarioError(f"{where}: 'value' for {kept['key']} {problem}, "
+                            f"not {kept['value']!r}")
 
 
 def cohort_counts(where: str, n: int, mix: Mapping[str, float]) -> dict[str, int]:

@@ -7,6 +7,7 @@ policy it was computed with.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
@@ -125,6 +126,23 @@ class Policy:
         return replace(self, **updates)
 
     @staticmethod
+    def value_problem(key: str, value: Any) -> str | None:
+        """Why ``value`` cannot be policy value ``key`` (the Rules dialog's and a what-if step's
+        check), or None: every value is a number above 0, a whole number where the value
+        counts days, months, visits or points, and a share limit at most 1 (100%)."""
+        if isinstance(value, bool) or not isinstance(value, int | float) \
+                or not math.isfinite(value):
+            return "must be a number"
+        if value <= 0:
+            return "must be a number above 0"
+        default = getattr(Policy(), key, None)
+        if isinstance(default, int) and not float(value).is_integer():
+            return "must be a whole number"
+        if key in _AT_MOST_ONE and value > 1:
+            return "must be a share of at most 1 (100%)"
+        return None
+
+    @staticmethod
     def describe() -> list[PolicyField]:
         return list(POLICY_FIELDS)
 
@@ -189,6 +207,9 @@ class Policy:
             f"found).",
         ]
 
+
+#: Shares that cannot exceed the whole (a high-risk share above 100% could never be flagged).
+_AT_MOST_ONE = frozenset({"high_risk_share_limit"})
 
 #: Where the workload points of a risk level come from (``visits``: rule 6's visits a year).
 _DERIVED = ("configurable default: no national figure was found; derived from rule 6's home "

@@ -23,6 +23,7 @@ from ncpi_desktop.domain.enums import (
     Status,
     VisitOutcome,
 )
+from ncpi_desktop.domain.fte import FTE_ABOVE, FTE_AT_MOST
 
 DATE_EXPECTED = "YYYY-MM-DD or DD/MM/YYYY"
 YES = ("yes", "y", "true", "1")
@@ -147,7 +148,7 @@ TABLES: dict[str, TableSpec] = {
             _text("name", "Alex Example"),
             _text("bcu", "East"),
             _text("team", "East 1"),
-            ColumnSpec("fte", "decimal", True, "1", minimum=0.0, maximum=1.0,
+            ColumnSpec("fte", "decimal", True, "1", minimum=FTE_ABOVE, maximum=FTE_AT_MOST,
                        minimum_exclusive=True),
             _choice("role", "offender_manager", values_of(Role), required=False,
                     default=Role.OFFENDER_MANAGER.value),

@@ -6,7 +6,9 @@ operations: each checks the user may keep scenarios (``Operation.SCENARIO``: sup
 managers, who may rebalance) and writes an audit row (saving and deleting: alteration; loading
 and listing: consultation). A save or delete names the version it saw (``seen``: None for a
 new one) and is refused (``StaleWrite``, saying who saved it last and when) if someone saved
-it since. Nothing here writes a table of the register.
+it since. Only the scenario's maker, or a user with force scope, may save over it or delete
+it. An offline copy keeps none (saving or deleting there is refused). Nothing here writes a
+table of the register.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from datetime import datetime
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.engine import Connection, Engine, RowMapping
 
-from ncpi_desktop.domain.security import Operation, User, require
+from ncpi_desktop.domain.security import NotPermitted, Operation, ScopeKind, User, require
 from ncpi_desktop.formats import uk_date
 from ncpi_desktop.storage import audit as audit_log
 from ncpi_desktop.storage.change import OperationError, StaleWrite
 from ncpi_desktop.storage.models import ScenarioRow
+from ncpi_desktop.storage.offline.journal import is_copy
 from ncpi_desktop.storage.operations.base import audit, now
 from ncpi_desktop.storage.operations.guard import begin_write
 from ncpi_desktop.storage.operations.scope import who
@@ -29,7 +32,7 @@ from ncpi_desktop.storage.snapshot import OUTSIDE_REGISTER
 
 #: The audit operations of a save and a delete: writes outside the register (the snapshot
 #: passes them over in its stamp).
-SAVE, DELETE = OUTSIDE_REGISTER
+SAVE, DELETE = OUTSIDE_REGISTER[:2]
 
 SCENARIO = ScenarioRow.__table__  # type: ignore[attr-defined]
 
@@ -70,6 +73,22 @@ def _check_seen(row: RowMapping | None, name: str, seen: int | None) -> None:
                          f"{_when(row['updated_at'])}: read it again before saving")
 
 
+def _check_maker(row: RowMapping | None, name: str, user: User, what: str) -> None:
+    """Refuse (``NotPermitted``) unless ``user`` made the scenario or has force scope."""
+    if row is None or row["created_by"] == who(user) or user.scope.kind is ScopeKind.FORCE:
+        return
+    raise NotPermitted(f"{user} may not {what} scenario {name!r}: it was made by "
+                       f"{row['created_by']}; only its maker or a user with force scope may "
+                       f"(scope: {user.scope})")
+
+
+def _refuse_on_copy(connection: Connection, what: str) -> None:
+    """A laptop's offline copy holds no scenario and cannot send one to its source: refused."""
+    if is_copy(connection):
+        raise OperationError(f"A what-if scenario cannot be {what} on an offline copy: "
+                             f"scenarios are kept on the source (open it there)")
+
+
 def _name(name: str) -> str:
     if not isinstance(name, str) or not name.strip():
         raise OperationError("A scenario needs a name")
@@ -84,8 +103,10 @@ def save_scenario(engine: Engine, name: str, steps: str, user: User, *,
     require(user, Operation.SCENARIO)
     at = now()
     with begin_write(engine) as connection:
+        _refuse_on_copy(connection, "saved")
         row = _row(connection, name)
         _check_seen(row, name, seen)
+        _check_maker(row, name, user, "save over")
         if row is None:
             values = dict(name=name, steps=steps, created_by=actor, created_at=at,
                           updated_by=actor, updated_at=at, version=1)
@@ -129,18 +150,22 @@ def list_scenarios(engine: Engine, user: User) -> list[SavedScenario]:
     return [_saved(row) for row in rows]
 
 
-def delete_scenario(engine: Engine, name: str, user: User, *,
-                    seen: int | None = None) -> None:
-    """Delete the scenario ``name`` (``OperationError`` if none); with ``seen``, only if it is
-    still at that version (``StaleWrite`` otherwise)."""
+def delete_scenario(engine: Engine, name: str, user: User, *, seen: int) -> None:
+    """Delete the scenario ``name`` (``OperationError`` if none) if it is still at version
+    ``seen`` (``StaleWrite`` otherwise) and ``user`` made it or has force scope
+    (``NotPermitted`` otherwise)."""
     name, actor = _name(name), who(user)
     require(user, Operation.SCENARIO)
+    if isinstance(seen, bool) or not isinstance(seen, int):
+        raise OperationError(f"Deleting scenario {name!r} needs the version you saw "
+                             f"(scenario list or show)")
     with begin_write(engine) as connection:
+        _refuse_on_copy(connection, "deleted")
         row = _row(connection, name)
         if row is None:
             raise OperationError(f"No scenario is saved as {name!r}")
-        if seen is not None:
-            _check_seen(row, name, seen)
+        _check_maker(row, name, user, "delete")
+        _check_seen(row, name, seen)
         connection.execute(delete(SCENARIO).where(SCENARIO.c.name == name))
         audit(connection, actor, DELETE,
               {"name": name, "steps": row["steps"], "version": row["version"]}, None,

@@ -315,8 +315,9 @@ Loader = Callable[[Connection, date], pd.DataFrame] | WholeTable
 
 #: Audited writes to no table the register is read from (``storage.scenarios``: a what-if
 #: scenario saved or deleted): they do not move the ``database_stamp``, so a window does not
-#: read the whole register again after one.
-OUTSIDE_REGISTER = ("save scenario", "delete scenario")
+#: read the whole register again after one (on a server, nor the triggers' rows of them).
+OUTSIDE_REGISTER = ("save scenario", "delete scenario", "server: insert scenario",
+                    "server: update scenario", "server: delete scenario")
 
 
 def database_stamp(connection: Connection) -> object:

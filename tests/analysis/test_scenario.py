@@ -190,7 +190,7 @@ def test_json_round_trip():
 
 @pytest.mark.parametrize(("text", "message"), [
     ('{"name": "x", "steps": [{"kind": "add_manager", "team": "T", "bcu": "B", "fte": "two"}]}',
-     "step 1 (add_manager): 'fte' must be a number above 0, not 'two'"),
+     "step 1 (add_manager): 'fte' must be a number above 0 and at most 1, not 'two'"),
     ('{"name": "x", "steps": [{"kind": "reactive_all_eligible"}, {"kind": "fly"}]}',
      "step 2: 'kind' must be one of"),
     ('{"name": "x", "steps": [{"kind": "change_fte", "fte": 1}]}',
@@ -216,6 +216,10 @@ def test_a_step_the_register_cannot_take_names_it(snapshot):
         scenario_snapshot(snapshot, one("change_fte", manager_id="ZZ", fte=1))
     with pytest.raises(ScenarioError, match=r"team 'East 1' is in BCU 'East', not 'West'"):
         scenario_snapshot(snapshot, one("add_manager", team="East 1", bcu="West", fte=1))
+    with pytest.raises(ScenarioError, match=r"step 1 \(release_cohort\): 'manager_id' 'S' is in "
+                                            r"team 'West 1', not the cohort's team 'East 1'"):
+        plan(snapshot, one("release_cohort", n=2, team="East 1", bcu="East",
+                           risk={"low": 2}, manager_id="S"))
 
 
 def test_compare_gives_today_scenario_and_difference(snapshot, today):

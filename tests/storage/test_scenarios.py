@@ -95,7 +95,7 @@ def test_unknown_names_and_blank_names_are_refused(engine):
     with pytest.raises(OperationError, match="No scenario is saved as 'nope'"):
         load_scenario(engine, "nope", FORCE_MANAGER)
     with pytest.raises(OperationError, match="No scenario is saved as 'nope'"):
-        delete_scenario(engine, "nope", FORCE_MANAGER)
+        delete_scenario(engine, "nope", FORCE_MANAGER, seen=1)
     with pytest.raises(OperationError, match="needs a name"):
         save_scenario(engine, "  ", STEPS, FORCE_MANAGER)
 
@@ -126,9 +126,29 @@ def test_scenarios_never_touch_the_register(engine):
     save_scenario(engine, "S", "[]", FORCE_MANAGER, seen=1)
     load_scenario(engine, "S", FORCE_MANAGER)
     record_scenario_use(engine, "S", "pack", FORCE_MANAGER)
-    delete_scenario(engine, "S", FORCE_MANAGER)
+    delete_scenario(engine, "S", FORCE_MANAGER, seen=2)
     assert register_rows(engine) == before
     with engine.connect() as connection:
         assert register_stamp(connection) == stamp
     use = [e for e in entries(engine) if e["action"] == "pack for scenario"]
     assert use[0]["kind"] == "disclosure" and use[0]["detail"]["scenario"] == "S"
+
+
+def test_only_its_maker_or_force_scope_may_save_over_or_delete_a_scenario(engine):
+    """A supervisor scoped to one team may not delete the manager's scenario (nor delete one
+    without saying the version seen, as the command line once could)."""
+    save_scenario(engine, "Force plan", STEPS, FORCE_MANAGER)
+    team = as_user("supervisor.east1", Role.SUPERVISOR, scope=Scope.parse("team:East 1"))
+    with pytest.raises(TypeError):
+        delete_scenario(engine, "Force plan", team)  # type: ignore[call-arg]
+    with pytest.raises(NotPermitted, match=r"supervisor.east1 may not delete scenario "
+                                           r"'Force plan': it was made by force.manager"):
+        delete_scenario(engine, "Force plan", team, seen=1)
+    with pytest.raises(NotPermitted, match="may not save over scenario 'Force plan'"):
+        save_scenario(engine, "Force plan", "[]", team, seen=1)
+    assert load_scenario(engine, "Force plan", FORCE_MANAGER).version == 1
+    save_scenario(engine, "Mine", "[]", team)
+    save_scenario(engine, "Mine", STEPS, team, seen=1)  # its maker may
+    delete_scenario(engine, "Mine", FORCE_MANAGER, seen=2)  # force scope may
+    delete_scenario(engine, "Force plan", FORCE_MANAGER, seen=1)
+    assert list_scenarios(engine, FORCE_MANAGER) == []

@@ -14,6 +14,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ncpi_desktop.cli import main
+from ncpi_desktop.storage.snapshot import database_stamp
 
 pytestmark = pytest.mark.skipif(postgres.available() is not None,
                                 reason=str(postgres.available()))
@@ -222,3 +223,32 @@ def test_the_server_hashes_as_the_application_does(demo, places, monkeypatch, ca
         engine.dispose()
     assert [r["action"] for r in rows] == [odd, odd]
     assert [r["actor"] for r in rows] == ["manager", "om009"]
+
+
+def stamp(demo) -> object:
+    engine = create_engine(demo[0])
+    try:
+        with engine.connect() as connection:
+            return database_stamp(connection)
+    finally:
+        engine.dispose()
+
+
+def test_only_those_who_keep_scenarios_read_them_and_their_writes_are_audited(demo):
+    """Operation.SCENARIO: supervisors and managers; a change made with psql is audited by the
+    server as any register table's is (and, outside the register, moves no window's stamp)."""
+    before = stamp(demo)
+    with psql(demo, "supervisor.east") as connection:
+        connection.execute("INSERT INTO scenario (name, steps, created_by, created_at, "
+                           "updated_by, updated_at, version) VALUES ('PSQL plan', '[]', "
+                           "'supervisor.east', now(), 'supervisor.east', now(), 1)")
+        connection.execute("DELETE FROM scenario WHERE name = 'PSQL plan'")
+    rows = owner_rows(demo, "SELECT actor, operation FROM audit ORDER BY id DESC LIMIT 2")
+    assert [tuple(r) for r in rows] == [("supervisor.east", "server: delete scenario"),
+                                        ("supervisor.east", "server: insert scenario")]
+    assert stamp(demo) == before
+    with psql(demo, "manager") as connection:
+        assert connection.execute("SELECT count(*) FROM scenario").fetchone()[0] == 0
+    for user in ("om009", "analyst", "admin"):
+        with psql(demo, user) as connection:
+            assert refused(connection, "SELECT count(*) FROM scenario") == "42501", user

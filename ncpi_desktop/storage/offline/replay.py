@@ -1,10 +1,11 @@
 """A journaled change made again on the source: the same named operation, with the same checks,
 from what the copy's audit row recorded (its ``after``, and for an undo the change it undid).
 
-Changes a copy can send: records (visits, ARMS, orders, management decisions), reassignments and
-moves, and the undo of a change sent in the same sync. Any other (a manager leaving, an absence,
-policy values: work for the shared register, not a laptop) is refused with why, to be made on
-the source.
+Changes a copy can send: records (visits, ARMS, orders, management decisions, decisions on a
+review of indefinite notification), reassignments and moves, and the undo of a change sent in the
+same sync. Any other (a manager leaving, an absence, policy values: work for the shared register,
+not a laptop) is refused with why, to be made on the source; what-if scenarios, which a copy does
+not hold, are refused in the copy itself (``storage.scenarios``).
 """
 
 from __future__ import annotations
@@ -28,6 +29,8 @@ from ncpi_desktop.storage.operations import (
     validate_decision,
     write_decision,
 )
+from ncpi_desktop.storage.operations.notification import OPERATION as NOTIFICATION_REVIEW
+from ncpi_desktop.storage.operations.notification import record_notification_review
 
 #: Records a management decision with every check (``actions.decisions.record_decision``, which
 #: the command line and the window pass in: storage cannot read the figures it needs).
@@ -56,6 +59,9 @@ def _record(engine: Engine, user: User, entry: JournalEntry, decide: Decide) -> 
     if entry.operation == "record order":
         return record_order(engine, rso, row["type"], _day(row["starts_on"]),
                             _day(row.get("ends_on")), user)
+    if entry.operation == NOTIFICATION_REVIEW:
+        return record_notification_review(engine, rso, row["outcome"], _day(row["decided_on"]),
+                                          row["reason"], user)
     return decide(engine, rso, row["mode"], _day(row["decided_on"]), row["reason"], user)
 
 
@@ -79,7 +85,7 @@ def _moves(engine: Engine, user: User, entry: JournalEntry) -> Change:
                     reason, user, to_team=None if manager else team, on=on)
 
 
-RECORDS = ("record visit", "record ARMS", "record order", "record decision")
+RECORDS = ("record visit", "record ARMS", "record order", "record decision", NOTIFICATION_REVIEW)
 MOVES = ("reassign", "apply moves")
 
 

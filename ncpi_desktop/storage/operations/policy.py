@@ -35,8 +35,9 @@ def set_policy_values(engine: Engine, values: dict[str, float], user: User, *,
     if unknown:
         raise OperationError(f"Unknown policy value(s): {', '.join(unknown)}")
     for key, value in values.items():
-        if not isinstance(value, int | float) or value <= 0:
-            raise OperationError(f"{key} must be a positive number, not {value!r}")
+        problem = Policy.value_problem(key, value)
+        if problem is not None:
+            raise OperationError(f"{key} {problem}, not {value!r}")
     with begin_write(engine) as connection:
         lock_policy(connection)
         allow(connection, user, Operation.EDIT_POLICY)

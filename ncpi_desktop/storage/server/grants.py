@@ -6,10 +6,12 @@
   ``management_decision`` but its reason, the views ``rso_named`` and
   ``management_decision_named``, its own ``app_user`` row (never a password hash), and of the
   audit log only what the window's change check and the pack's head need (id, time, kind,
-  hashes).
+  operation, hashes).
 - One group per application role (``ncpi_offender_manager`` ...): the writes that role may
   make, each limited by a policy to the caller's scope (``ncpi_may``), which is read from
   ``app_user`` by ``session_user``.
+- ``scenario`` (what-if scenarios): read and written by supervisors and managers only, who
+  may keep them (``Operation.SCENARIO``).
 - Nobody but the owner writes the audit log: rows are appended through ``ncpi_audit_append``.
 - ``register_cache`` and ``register_version`` (the SQLite start-up copy) are not granted.
 """
@@ -31,8 +33,7 @@ _IMPORTERS = f"{_MGR}, {_ADMIN}"
 
 #: Tables every user reads whole (rows and columns).
 READ_WHOLE = ("manager", "allocation", "visit", "arms", "civil_order", "policy_value",
-              "manager_absence", "alembic_version", "event", "referral", "offline_applied",
-              "scenario")
+              "manager_absence", "alembic_version", "event", "referral", "offline_applied")
 #: Records an offender manager (and up) makes for RSOs in their scope, as visits are.
 RECORDS = ("visit", "arms", "civil_order", "event", "referral")
 #: Case reviews and their actions: supervisors and managers, for RSOs in their scope.
@@ -49,8 +50,9 @@ IMPORTED = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
 #: What an offender manager may change of an RSO they record for: the lost-update check's
 #: version (``storage.operations.guard``) and a concern event's date (``operations.events``).
 RECORDED_RSO_COLUMNS = ("version", "last_concern_on")
-#: Audit columns every user may read.
-AUDIT_PUBLIC = ("id", "at", "kind", "prev_hash", "hash")
+#: Audit columns every user may read: the window's change check (``snapshot.database_stamp``)
+#: passes over writes outside the register by their operation's name (never who or which RSOs).
+AUDIT_PUBLIC = ("id", "at", "kind", "operation", "prev_hash", "hash")
 #: app_user's columns but the hash.
 USER_COLUMNS = ("user_name", "display_name", "roles", "scope", "manager_id", "active",
                 "created_at", "changed_at")
@@ -108,8 +110,9 @@ def grants(schema: str, columns: dict[str, list[str]]) -> list[str]:
            f"GRANT INSERT, UPDATE, DELETE ON allocation, management_decision, manager_absence, "
            f"{', '.join(REVIEWS)} TO {_SUPERVISORS}",
            f"GRANT UPDATE (active) ON manager TO {_SUPERVISORS}",
-           # ... and keep what-if scenarios (no RSO in them; the application checks the role)
-           f"GRANT INSERT, UPDATE, DELETE ON scenario TO {_SUPERVISORS}",
+           # ... and keep what-if scenarios (no RSO in them; the application checks the role
+           # and who may change one): only they read them (Operation.SCENARIO)
+           f"GRANT SELECT, INSERT, UPDATE, DELETE ON scenario TO {_SUPERVISORS}",
            # ... and decisions on reviews of indefinite notification (policy ncpi_notify).
            f"GRANT INSERT, DELETE ON notification_review TO {_SUPERVISORS}",
            # Managers and administrators: imports (the application checks what else).

@@ -21,7 +21,7 @@ HIDDEN_IN_AUDIT = (*NAME_COLUMNS, "reason", "findings", "text", "password_hash")
 AUDITED_TABLES = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
                   "management_decision", "manager_absence", "policy_value", "app_user",
                   "event", "referral", "case_review", "review_action", "offline_applied",
-                  "notification_review")
+                  "notification_review", "scenario")
 #: Rows a trigger's audit row lists before and after; a larger statement is counted only.
 AUDIT_ROWS_SHOWN = 20
 

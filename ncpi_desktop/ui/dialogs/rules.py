@@ -178,8 +178,9 @@ class RulesDialog(QDialog):
         value = typed / 100 if described.unit == PERCENT else typed
         if described.name in self._integers:
             value = float(round(value))
-        if value <= 0:
-            self.say(f"{described.label} must be more than 0.", refused=True)
+        problem = Policy.value_problem(described.name, value)
+        if problem is not None:
+            self.say(f"{described.label} {problem}.", refused=True)
             return False
         return self._store(described, value)
 
