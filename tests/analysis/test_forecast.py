@@ -8,12 +8,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from builders import AS_AT, Register
+from builders import AS_AT, Register, as_user
 
 from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
 from ncpi_desktop.analysis.forecast import forecast
+from ncpi_desktop.analysis.visibility import cut_to
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.domain.security import Role
 from ncpi_desktop.storage import models
 from ncpi_desktop.storage.allocations import absences
 from ncpi_desktop.storage.bulk import bulk_insert
@@ -227,3 +229,38 @@ def test_a_horizon_of_one_week_and_none(month_end):
     assert result.to_json()["force"]["visits_due"] == [1]
     with pytest.raises(ValueError):
         forecast(full_snapshot(month_end, date(2018, 1, 25)), 0)
+
+
+@pytest.fixture(scope="module")
+def released_arms(tmp_path_factory):
+    """Manager A's RSOs in custody, each released on 01/11/2017 (week 3) unless said."""
+    r = Register()
+    r.manager("A")
+    inside = dict(manager_id="A", risk_level="high", status="custody",
+                  expected_release_on=date(2017, 11, 1))
+    r.rso("NEVER", **inside)  # never assessed: due on release, week 3
+    r.rso("EXPIRED", **inside)  # expired 01/01/2017: due on release, week 3
+    r.assessment("EXPIRED", date(2016, 1, 1))
+    r.rso("EXPIRES_INSIDE", **inside)  # expires 15/10 (week 0), still inside: on release
+    r.assessment("EXPIRES_INSIDE", date(2016, 10, 15))
+    r.rso("EXPIRES_AFTER", **inside)  # expires 01/12, after release: week 7 (27/11-03/12)
+    r.assessment("EXPIRES_AFTER", date(2016, 12, 1))
+    r.rso("CURRENT", **inside)  # expires 01/06/2018: none in the horizon
+    r.assessment("CURRENT", date(2017, 6, 1))
+    r.rso("FEMALE", sex="female", **inside)  # ARMS is for adult males
+    r.rso("YOUNG", date_of_birth=date(2001, 1, 1), **inside)  # 16
+    r.rso("LATER", **inside | {"expected_release_on": date(2018, 3, 1)})  # beyond the horizon
+    return r.write(tmp_path_factory.mktemp("released_arms") / "r.sqlite3")
+
+
+def test_a_released_adult_male_is_due_his_arms_on_release_or_when_it_expires(released_arms):
+    figures = compute_figures(full_snapshot(released_arms, AS_AT))
+    a = forecast(figures, WEEKS).to_json()["managers"][0]
+    assert a["releases"] == weeks_of(*[3] * 7)
+    assert a["arms_due"] == weeks_of(3, 3, 3, 7)
+    assert a["hours_needed"][3] == 3 * Policy().hours_per_arms  # the first visits: week 7
+    # The same for a user who sees no date of birth (an analyst): who is an adult male is
+    # decided before the figures are cut.
+    cut = cut_to(as_user("analyst", Role.ANALYST), figures)
+    assert cut.rsos["date_of_birth"].isna().all()
+    assert forecast(cut, WEEKS).to_json() == forecast(figures, WEEKS).to_json()
