@@ -135,6 +135,34 @@ class Forecast:
         }
 
 
+def over_capacity(table: pd.DataFrame, fte: float | None) -> dict[str, np.ndarray]:
+    """The weeks a group's ``table`` (``Level.table``: measures by week) is over its capacity,
+    the one rule the Forecast page and the pack mark: per week, under ``"hours_needed"``, more
+    hours needed than available; under ``"managers_needed"`` (a group with that measure and an
+    ``fte``; None: a manager, not marked), more FTE needed than the group's ``fte``."""
+    marks = {"hours_needed": (table.loc["hours_needed"] > table.loc["hours_available"]
+                              ).to_numpy(bool)}
+    if "managers_needed" in table.index and fte is not None:
+        marks["managers_needed"] = (table.loc["managers_needed"] > fte + 1e-9).to_numpy(bool)
+    return marks
+
+
+def group_fte(figures: Figures, level: str, keys: pd.DataFrame, row: int) -> float | None:
+    """The FTE group ``row`` of a level's ``keys`` (``LEVEL_KEYS[level]`` columns) has in
+    ``figures``: the force's, a BCU's or a team's (its rows of ``figures.bcus`` or
+    ``figures.teams``, matched on every key); None for a manager (``managers_needed`` is for
+    groups)."""
+    if level == "force":
+        return float(figures.force["fte"].iloc[0])
+    if level == "managers":
+        return None
+    groups = getattr(figures, level)
+    found = np.ones(len(groups), bool)
+    for column in LEVEL_KEYS[level]:
+        found &= (groups[column] == keys[column].iloc[row]).to_numpy(bool, na_value=False)
+    return float(groups["fte"][found].sum())
+
+
 def _plain(value: object) -> object:
     return None if pd.isna(value) else str(value)
 
