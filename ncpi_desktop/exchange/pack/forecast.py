@@ -27,7 +27,7 @@ from ncpi_desktop.analysis.forecast import (
 )
 from ncpi_desktop.exchange.pack.model import PDF_TEAM_ROWS, Column, Section, Table
 from ncpi_desktop.exchange.pack.tables import Context
-from ncpi_desktop.formats import Kind, uk_date
+from ncpi_desktop.formats import Kind, uk_date, uk_day_month
 
 SHEET = "Forecast"
 #: What the PDF prints of each team.
@@ -36,7 +36,7 @@ PDF_TEAM_MEASURES = ("hours_needed", "hours_available", "managers_needed")
 
 def _week_columns(result: Forecast) -> tuple[list[str], list[Column]]:
     keys = [f"w{k}" for k in range(result.weeks)]
-    return keys, [Column(key, start.strftime("%d/%m"), Kind.RATIO)
+    return keys, [Column(key, uk_day_month(start), Kind.RATIO)
                   for key, start in zip(keys, result.week_starts, strict=True)]
 
 

@@ -23,7 +23,7 @@ from ncpi_desktop.analysis.forecast import (
     Forecast,
     over_capacity,
 )
-from ncpi_desktop.formats import fmt_number, uk_date
+from ncpi_desktop.formats import fmt_number, uk_date, uk_day_month
 from ncpi_desktop.ui.models.table_model import (
     BACKGROUND,
     DISPLAY,
@@ -64,7 +64,7 @@ class WeekTableModel(DataFrameTableModel):
 def week_columns(result: Forecast) -> list[Column]:
     """The measure, then a column a week headed by its first day (DD/MM)."""
     return [MEASURE_COLUMN] + [
-        Column(f"w{k}", start.strftime("%d/%m"), flags=(f"over_w{k}",),
+        Column(f"w{k}", uk_day_month(start), flags=(f"over_w{k}",),
                header_tip=f"Week from {uk_date(start)} to {uk_date(start + timedelta(days=6))}")
         for k, start in enumerate(result.week_starts)]
 
