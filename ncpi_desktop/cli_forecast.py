@@ -111,10 +111,11 @@ def _cell(measure: str, value: float) -> str:
 
 def _table(title: str, level: Level, row: int, starts: list[date]) -> list[str]:
     from ncpi_desktop.analysis.forecast import MEASURE_TITLES
+    from ncpi_desktop.formats import uk_day_month
 
     frame = level.table(row)
     width = max(len(t) for t in MEASURE_TITLES.values())
-    heads = [start.strftime("%d/%m") for start in starts]
+    heads = [uk_day_month(start) for start in starts]
     lines = [title, " " * width + "".join(f"{h:>8}" for h in heads)]
     for measure, values in frame.iterrows():
         lines.append(f"{MEASURE_TITLES[str(measure)]:<{width}}"

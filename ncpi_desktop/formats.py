@@ -19,6 +19,8 @@ import pandas as pd
 
 #: The users' date: DD/MM/YYYY (strftime, and Qt's date edits).
 DATE_FORMAT = "%d/%m/%Y"
+#: A day within a run of dates whose year is said beside them (a week's column: 09/10): DD/MM.
+DAY_MONTH_FORMAT = "%d/%m"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
 QT_DATE_FORMAT = "dd/MM/yyyy"
 #: What the pack prints for a figure that does not apply.
@@ -65,6 +67,14 @@ def uk_date(value: date | datetime | pd.Timestamp | np.datetime64 | str) -> str:
     elif isinstance(value, np.datetime64):
         value = pd.Timestamp(value)
     return value.strftime(DATE_FORMAT)
+
+
+def uk_day_month(value: date | datetime | pd.Timestamp | np.datetime64) -> str:
+    """DD/MM: the short heading of a day where its year is given beside it (the forecast's
+    week columns; their tooltips and titles carry the full ``uk_date``)."""
+    if isinstance(value, np.datetime64):
+        value = pd.Timestamp(value)
+    return value.strftime(DAY_MONTH_FORMAT)
 
 
 def uk_datetime(value: datetime | pd.Timestamp) -> str:

@@ -12,8 +12,12 @@ from ncpi_desktop.storage.snapshot import Snapshot
 
 
 def arms_status(snapshot: Snapshot) -> pd.DataFrame:
-    """Per RSO (index rso_id, in the snapshot's row order): eligible, latest ARMS date and
-    outcome, current, due."""
+    """Per RSO (index rso_id, in the snapshot's row order): whether ARMS applies to him (an adult
+    male at the as-at date, whatever his status: ``arms_applies``), eligible (ARMS applies and he
+    is in the community), latest ARMS date and outcome, its expiry, current, due.
+
+    ``arms_applies`` is what the forecast reads for an RSO released from custody in the coming
+    weeks: computed here, from the date of birth, before the figures are cut to a user."""
     rsos = snapshot.rsos
     policy = snapshot.policy
     as_at = snapshot.as_at_ts
@@ -21,8 +25,9 @@ def arms_status(snapshot: Snapshot) -> pd.DataFrame:
     latest = row_of_each_rso(snapshot, arms, latest=arms["completed_on"])
     out = pd.DataFrame(index=pd.Index(rsos["rso_id"], name="rso_id"))
     adult = (age_in_years(rsos["date_of_birth"], as_at) >= policy.arms_adult_age_years).to_numpy()
-    out["arms_eligible"] = (is_in(rsos["status"], Status.COMMUNITY)
-                            & is_in(rsos["sex"], Sex.MALE) & adult)
+    applies = is_in(rsos["sex"], Sex.MALE) & adult
+    out["arms_applies"] = applies
+    out["arms_eligible"] = is_in(rsos["status"], Status.COMMUNITY) & applies
     out["arms_latest_on"] = take(arms["completed_on"], latest, out.index)
     out["arms_latest_outcome"] = take(arms["outcome"], latest, out.index)
     expires = add_months(out["arms_latest_on"], policy.arms_max_age_months)

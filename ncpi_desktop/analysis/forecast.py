@@ -12,9 +12,11 @@ group and week (docs/FORECAST-JSON.md gives every measure and its unit):
   RSO released from custody within the horizon (``releases``) has its first visit due
   ``first_visit_allowance_days`` after its expected release, then by its interval.
 - ``arms_due``: ARMS assessments falling due (rule 10): an adult male in the community counts in
-  the week his latest ARMS expires, in week 0 if it has expired or he was never assessed; then
-  every ``arms_max_age_months``. (Released RSOs are not counted: whether they are adults cannot
-  be told for every user, the date of birth being cut for RSOs outside a user's name scope.)
+  the week his latest ARMS expires, in week 0 if it has expired or he was never assessed; an
+  adult male released within the horizon in the week of his release, or in the week his latest
+  ARMS expires if that is later; then every ``arms_max_age_months``. Who is an adult male is
+  ``analysis.arms``'s ``arms_applies`` (at the as-at date), computed with the figures before
+  they are cut to a user: a forecast counts the same whoever reads it.
 - ``orders_ending``: civil orders in force whose end date falls in the week (rule 12).
 - ``releases``: RSOs in custody whose expected release date falls in the week.
 - ``renotifications_due`` (rule 13, s.85): each community RSO in the week its re-notification
@@ -133,6 +135,34 @@ class Forecast:
         }
 
 
+def over_capacity(table: pd.DataFrame, fte: float | None) -> dict[str, np.ndarray]:
+    """The weeks a group's ``table`` (``Level.table``: measures by week) is over its capacity,
+    the one rule the Forecast page and the pack mark: per week, under ``"hours_needed"``, more
+    hours needed than available; under ``"managers_needed"`` (a group with that measure and an
+    ``fte``; None: a manager, not marked), more FTE needed than the group's ``fte``."""
+    marks = {"hours_needed": (table.loc["hours_needed"] > table.loc["hours_available"]
+                              ).to_numpy(bool)}
+    if "managers_needed" in table.index and fte is not None:
+        marks["managers_needed"] = (table.loc["managers_needed"] > fte + 1e-9).to_numpy(bool)
+    return marks
+
+
+def group_fte(figures: Figures, level: str, keys: pd.DataFrame, row: int) -> float | None:
+    """The FTE group ``row`` of a level's ``keys`` (``LEVEL_KEYS[level]`` columns) has in
+    ``figures``: the force's, a BCU's or a team's (its rows of ``figures.bcus`` or
+    ``figures.teams``, matched on every key); None for a manager (``managers_needed`` is for
+    groups)."""
+    if level == "force":
+        return float(figures.force["fte"].iloc[0])
+    if level == "managers":
+        return None
+    groups = getattr(figures, level)
+    found = np.ones(len(groups), bool)
+    for column in LEVEL_KEYS[level]:
+        found &= (groups[column] == keys[column].iloc[row]).to_numpy(bool, na_value=False)
+    return float(groups["fte"][found].sum())
+
+
 def _plain(value: object) -> object:
     return None if pd.isna(value) else str(value)
 
@@ -199,11 +229,18 @@ def _visits(rsos: pd.DataFrame, policy_allowance: int, horizon: _Horizon,
 
 
 def _arms(rsos: pd.DataFrame, max_age_months: int, horizon: _Horizon,
-          ) -> tuple[np.ndarray, np.ndarray]:
+          released: np.ndarray, release_on: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, week) of every ARMS falling due within the horizon: an eligible RSO's when his
+    latest expires (the as-at date if it has or he was never assessed); a release's to whom
+    ARMS applies (``arms_applies``: an adult male) on his release, or when his latest expires
+    if that is later; then every ``max_age_months``."""
     eligible = rsos["arms_eligible"].to_numpy(bool)
     expires = _days(rsos["arms_expires_on"])
     due = rsos["arms_due"].to_numpy(bool)
     first = np.where(eligible, np.where(due, horizon.as_at, expires), _NAT)
+    on_release = released & rsos["arms_applies"].to_numpy(bool)
+    later = ~np.isnat(expires) & (expires > release_on)
+    first = np.where(on_release, np.where(later, expires, release_on), first)
     rows, days = _schedule(first, np.full(len(first), max_age_months), horizon.end)
     return rows, horizon.week(days)
 
@@ -313,7 +350,7 @@ def _events(figures: Figures, horizon: _Horizon) -> dict[str, tuple[np.ndarray, 
     return {
         "visits_due": _visits(rsos, policy.first_visit_allowance_days, horizon, released,
                               release_on),
-        "arms_due": _arms(rsos, policy.arms_max_age_months, horizon),
+        "arms_due": _arms(rsos, policy.arms_max_age_months, horizon, released, release_on),
         "orders_ending": _dated(ends, horizon, past_in_week_0=False),
         "releases": _dated(np.where(released, release_on, _NAT), horizon,
                            past_in_week_0=False),

@@ -11,8 +11,10 @@ from PySide6.QtCore import Qt
 
 from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
+from ncpi_desktop.analysis.forecast import with_absences
 from ncpi_desktop.analysis.scenario import Scenario, Step, scenario_figures
 from ncpi_desktop.domain.policy import Policy
+from ncpi_desktop.exchange.pack import build_pack
 from ncpi_desktop.formats import fmt_number
 from ncpi_desktop.storage import models
 from ncpi_desktop.storage.allocations import absences
@@ -23,6 +25,7 @@ from ncpi_desktop.ui.models.table_model import BACKGROUND
 from ncpi_desktop.ui.pages.forecast import ForecastPage
 
 POLICY = Policy()
+PRODUCED_AT = datetime(2017, 10, 9, 12, tzinfo=UTC)
 
 
 @pytest.fixture(scope="module")
@@ -90,6 +93,26 @@ def test_a_team_chosen_shows_its_weeks_hours_and_flags(page):
     assert cells(page, "Offender managers needed (FTE)")[0] == "0.2"
     chart = page.chart_slot.chart
     assert chart.stacked_hours[0][1] == hours and chart.capacity[2] == 0
+
+
+@pytest.mark.parametrize(("scope", "caption", "any_flag"), [
+    ({}, "Force, week by week", False),  # 18 hours of 40.7 in week 1; 0.2 FTE of 1.1
+    ({"bcu": "East"}, "East BCU, week by week", True)])
+def test_the_page_flags_the_weeks_the_pack_marks(page, forecast_engine, scope, caption,
+                                                 any_flag):
+    page.scope.set_scope(**scope)
+    figures = with_absences(compute_figures(full_snapshot(forecast_engine, AS_AT)),
+                            absences(forecast_engine))
+    table = next(t for t in build_pack(figures, produced_by="t", produced_at=PRODUCED_AT)
+                 .section("forecast").tables if t.caption == caption)
+    marked = table.frame.set_index("key")
+    shown = page.table_model.frame.set_index("measure")
+    weeks = [f"w{k}" for k in range(12)]
+    flags = shown[[f"flag_over_{w}" for w in weeks]].to_numpy(bool)
+    assert flags.tolist() == marked.loc[shown.index, [f"over_{w}" for w in weeks]].to_numpy(
+        bool).tolist()
+    # East: week 1's 18 hours on 0.1 FTE, and 0.2 FTE needed on 0.1 every week
+    assert flags.any() == any_flag
 
 
 def test_a_manager_chosen_has_no_managers_needed_row(page):

@@ -22,10 +22,12 @@ from ncpi_desktop.analysis.forecast import (
     Forecast,
     Level,
     forecast,
+    group_fte,
+    over_capacity,
 )
 from ncpi_desktop.exchange.pack.model import PDF_TEAM_ROWS, Column, Section, Table
 from ncpi_desktop.exchange.pack.tables import Context
-from ncpi_desktop.formats import Kind, uk_date
+from ncpi_desktop.formats import Kind, uk_date, uk_day_month
 
 SHEET = "Forecast"
 #: What the PDF prints of each team.
@@ -34,13 +36,15 @@ PDF_TEAM_MEASURES = ("hours_needed", "hours_available", "managers_needed")
 
 def _week_columns(result: Forecast) -> tuple[list[str], list[Column]]:
     keys = [f"w{k}" for k in range(result.weeks)]
-    return keys, [Column(key, start.strftime("%d/%m"), Kind.RATIO)
+    return keys, [Column(key, uk_day_month(start), Kind.RATIO)
                   for key, start in zip(keys, result.week_starts, strict=True)]
 
 
-def _rows(level: Level, row: int, fte: float, keys: list[str]) -> pd.DataFrame:
-    """One group's measures as rows, a column per week, with each cell's kind and marks."""
+def _rows(level: Level, row: int, fte: float | None, keys: list[str]) -> pd.DataFrame:
+    """One group's measures as rows, a column per week, with each cell's kind and marks
+    (``analysis.forecast.over_capacity``, as the Forecast page marks them)."""
     table = level.table(row)
+    marks = over_capacity(table, fte)
     frame = pd.DataFrame({"measure": [MEASURE_TITLES[m] for m in table.index],
                           "key": list(table.index),
                           "kind": [Kind.INT.value if m in COUNT_MEASURES else Kind.RATIO.value
@@ -49,20 +53,10 @@ def _rows(level: Level, row: int, fte: float, keys: list[str]) -> pd.DataFrame:
         values = table[k]
         frame[key] = values.to_numpy(float)
         over = np.zeros(len(frame), bool)
-        over[list(table.index).index("hours_needed")] = (
-            values["hours_needed"] > values["hours_available"])
-        if "managers_needed" in table.index:
-            over[list(table.index).index("managers_needed")] = (
-                values["managers_needed"] > fte + 1e-9)
+        for measure, weeks in marks.items():
+            over[list(table.index).index(measure)] = weeks[k]
         frame[f"over_{key}"] = over
     return frame
-
-
-def _fte(frame: pd.DataFrame, keys: pd.DataFrame, row: int) -> float:
-    found = np.ones(len(frame), bool)
-    for column in keys.columns:
-        found &= (frame[column] == keys[column].iloc[row]).to_numpy(bool, na_value=False)
-    return float(frame["fte"][found].sum())
 
 
 def _table(key: str, caption: str, frame: pd.DataFrame, lead: list[Column], keys: list[str],
@@ -75,10 +69,10 @@ def _table(key: str, caption: str, frame: pd.DataFrame, lead: list[Column], keys
 
 def _teams_table(context: Context, result: Forecast, keys: list[str],
                  weeks: list[Column]) -> Table:
-    level, teams = result.teams, context.figures.teams
+    level = result.teams
     parts = []
     for row in range(len(level.keys)):
-        part = _rows(level, row, _fte(teams, level.keys, row), keys)
+        part = _rows(level, row, group_fte(context.figures, "teams", level.keys, row), keys)
         part.insert(0, "team", level.keys["team"].iloc[row])
         part.insert(0, "bcu", level.keys["bcu"].iloc[row])
         parts.append(part)
@@ -101,10 +95,12 @@ def forecast_section(context: Context) -> Section | None:
     result = forecast(figures, DEFAULT_WEEKS)
     keys, weeks = _week_columns(result)
     force = _table("forecast_force", "Force, week by week",
-                   _rows(result.force, 0, float(figures.force["fte"].iloc[0]), keys), [],
+                   _rows(result.force, 0, group_fte(figures, "force", result.force.keys, 0),
+                         keys), [],
                    keys, weeks)
     bcus = [_table(f"forecast_bcu_{row}", f"{bcu} BCU, week by week",
-                   _rows(result.bcus, row, _fte(figures.bcus, result.bcus.keys, row), keys),
+                   _rows(result.bcus, row, group_fte(figures, "bcus", result.bcus.keys, row),
+                         keys),
                    [], keys, weeks)
             for row, bcu in enumerate(result.bcus.keys["bcu"])]
     end = result.week_starts[-1] + timedelta(days=6)

@@ -16,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
-from ncpi_desktop.formats import uk_date
+from ncpi_desktop.formats import uk_date, uk_day_month
 from ncpi_desktop.ui.charts.bars import styled_plot
 from ncpi_desktop.ui.core import style
 
@@ -41,7 +41,7 @@ class WeekAxis(pg.AxisItem):
         for value in values:
             week = int(round(value))
             inside = 0 <= week < len(self.starts) and abs(value - week) < 1e-6
-            out.append(self.starts[week].strftime("%d/%m") if inside else "")
+            out.append(uk_day_month(self.starts[week]) if inside else "")
         return out
 
 
@@ -131,7 +131,7 @@ class ForecastChart(QWidget):
             base = base + hours
         edges = np.arange(len(starts) + 1, dtype=float) - 0.5
         self._capacity.setData(edges, self._available, stepMode="center")
-        self._axis.setTicks([[(float(k), s.strftime("%d/%m")) for k, s in enumerate(starts)],
+        self._axis.setTicks([[(float(k), uk_day_month(s)) for k, s in enumerate(starts)],
                              []])
         self._fit_range()
 

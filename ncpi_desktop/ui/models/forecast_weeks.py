@@ -17,8 +17,13 @@ import numpy as np
 import pandas as pd
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
 
-from ncpi_desktop.analysis.forecast import COUNT_MEASURES, MEASURE_TITLES, Forecast
-from ncpi_desktop.formats import fmt_number, uk_date
+from ncpi_desktop.analysis.forecast import (
+    COUNT_MEASURES,
+    MEASURE_TITLES,
+    Forecast,
+    over_capacity,
+)
+from ncpi_desktop.formats import fmt_number, uk_date, uk_day_month
 from ncpi_desktop.ui.models.table_model import (
     BACKGROUND,
     DISPLAY,
@@ -59,7 +64,7 @@ class WeekTableModel(DataFrameTableModel):
 def week_columns(result: Forecast) -> list[Column]:
     """The measure, then a column a week headed by its first day (DD/MM)."""
     return [MEASURE_COLUMN] + [
-        Column(f"w{k}", start.strftime("%d/%m"), flags=(f"over_w{k}",),
+        Column(f"w{k}", uk_day_month(start), flags=(f"over_w{k}",),
                header_tip=f"Week from {uk_date(start)} to {uk_date(start + timedelta(days=6))}")
         for k, start in enumerate(result.week_starts)]
 
@@ -86,23 +91,22 @@ def week_rows(table: pd.DataFrame, fte: float | None, *, title: str = "{}",
     rows = pd.DataFrame({"measure": measures,
                          "measure_title": [title.format(MEASURE_TITLES[m]) for m in measures],
                          WHAT_IF_ROW: False})
+    over = over_capacity(table, fte)
     for k in range(table.shape[1]):
         values = table[k]
         rows[f"w{k}"] = [_cell(m, v) for m, v in values.items()]
         flag = np.zeros(len(rows), bool)
         why = np.full(len(rows), "", dtype=object)
-        needed, available = values["hours_needed"], values["hours_available"]
-        if needed > available and hours_flag_on in measures:
+        if over["hours_needed"][k] and hours_flag_on in measures:
             at = measures.index(hours_flag_on)
             flag[at] = True
-            why[at] = (f"{fmt_number(round(needed, 1))} hours needed, "
-                       f"{fmt_number(round(available, 1))} available")
-        if "managers_needed" in measures and fte is not None:
+            why[at] = (f"{fmt_number(round(values['hours_needed'], 1))} hours needed, "
+                       f"{fmt_number(round(values['hours_available'], 1))} available")
+        if "managers_needed" in over and over["managers_needed"][k]:
             at = measures.index("managers_needed")
-            if values["managers_needed"] > fte + 1e-9:
-                flag[at] = True
-                why[at] = (f"{fmt_number(values['managers_needed'])} FTE needed to stay "
-                           f"within the caseload limit; the group has {fmt_number(fte)}")
+            flag[at] = True
+            why[at] = (f"{fmt_number(values['managers_needed'])} FTE needed to stay "
+                       f"within the caseload limit; the group has {fmt_number(fte or 0.0)}")
         rows[f"flag_over_w{k}"] = flag
         rows[f"why_over_w{k}"] = why
     return rows

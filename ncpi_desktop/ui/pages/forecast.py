@@ -25,7 +25,14 @@ import pandas as pd
 from PySide6.QtWidgets import QWidget
 
 from ncpi_desktop.analysis.figures import Figures
-from ncpi_desktop.analysis.forecast import DEFAULT_WEEKS, Forecast, Level, forecast
+from ncpi_desktop.analysis.forecast import (
+    DEFAULT_WEEKS,
+    Forecast,
+    Level,
+    forecast,
+    group_fte,
+    over_capacity,
+)
 from ncpi_desktop.formats import fmt_number, uk_date
 from ncpi_desktop.ui.models.forecast_weeks import (
     MEASURE_COLUMN,
@@ -142,13 +149,14 @@ class ForecastPage(ReviewPage):
             return None
         scope = self.scope
         if scope.manager is not None:
-            level, keys, fte = result.managers, {"manager_id": scope.manager}, None
+            name, keys = "managers", {"manager_id": scope.manager}
         elif scope.team is not None:
-            level, keys, fte = result.teams, {"team": scope.team, "bcu": scope.bcu}, "teams"
+            name, keys = "teams", {"team": scope.team, "bcu": scope.bcu}
         elif scope.bcu is not None:
-            level, keys, fte = result.bcus, {"bcu": scope.bcu}, "bcus"
+            name, keys = "bcus", {"bcu": scope.bcu}
         else:
-            return result.force, 0, float(figures.force["fte"].iloc[0])
+            return result.force, 0, group_fte(figures, "force", result.force.keys, 0)
+        level: Level = getattr(result, name)
         match = np.ones(len(level.keys), bool)
         for column, value in keys.items():
             if value is not None:
@@ -157,14 +165,7 @@ class ForecastPage(ReviewPage):
         if not len(rows):
             return None
         row = int(rows[0])
-        if fte is None:
-            return level, row, None
-        groups = getattr(figures, fte)
-        found = np.ones(len(groups), bool)
-        for column in level.keys.columns:
-            found &= (groups[column] == level.keys[column].iloc[row]).to_numpy(
-                bool, na_value=False)
-        return level, row, float(groups["fte"][found].sum())
+        return level, row, group_fte(figures, name, level.keys, row)
 
     def what_if_table(self, today: pd.DataFrame) -> tuple[pd.DataFrame, float | None] | None:
         """The scope's measures by week in the scenario shown, and the FTE it has there; None
@@ -234,7 +235,7 @@ class ForecastPage(ReviewPage):
             self.summary[key].set_figure(f"{int(values.sum()):,}",
                                          note(f"{int(values.iloc[0]):,} this week", scenario))
         needed, available = table.loc["hours_needed"], table.loc["hours_available"]
-        over = int((needed > available).sum())
+        over = int(over_capacity(table, fte)["hours_needed"].sum())
         scenario = (f"{then.loc['hours_needed'].sum():,.0f} of "
                     f"{then.loc['hours_available'].sum():,.0f}" if then is not None else "")
         self.summary["hours"].set_figure(
