@@ -6,7 +6,7 @@
   ``management_decision`` but its reason, the views ``rso_named`` and
   ``management_decision_named``, its own ``app_user`` row (never a password hash), and of the
   audit log only what the window's change check and the pack's head need (id, time, kind,
-  hashes).
+  operation, hashes).
 - One group per application role (``ncpi_offender_manager`` ...): the writes that role may
   make, each limited by a policy to the caller's scope (``ncpi_may``), which is read from
   ``app_user`` by ``session_user``.
@@ -50,7 +50,7 @@ IMPORTED = ("manager", "rso", "allocation", "visit", "arms", "civil_order",
 #: version (``storage.operations.guard``) and a concern event's date (``operations.events``).
 RECORDED_RSO_COLUMNS = ("version", "last_concern_on")
 #: Audit columns every user may read.
-AUDIT_PUBLIC = ("id", "at", "kind", "prev_hash", "hash")
+AUDIT_PUBLIC = ("id", "at", "kind", "operation", "prev_hash", "hash")
 #: app_user's columns but the hash.
 USER_COLUMNS = ("user_name", "display_name", "roles", "scope", "manager_id", "active",
                 "created_at", "changed_at")
