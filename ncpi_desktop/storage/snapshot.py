@@ -410,11 +410,12 @@ class Register:
         return self.by_id.get_indexer(rso_ids)
 
 
-#: Columns of the RSOs no caseload figure needs (names and free text; not the neighbourhood,
-#: by which a user's scope may be cut): on a server, a read for the caseload figures alone
-#: leaves them for the read that follows (``read_register``'s ``defer``), one Python string
-#: per value being most of the client's work of reading the register there.
-DEFERRED_COLUMNS = ("family_name", "given_names", "visit_interval_reason")
+#: Columns of the RSOs no caseload figure counts by (names, free text, the neighbourhood:
+#: shown only in the list of a chosen manager's RSOs, and only ever cut, never counted): on a
+#: server, a read for the caseload figures alone leaves them blank for the read that follows
+#: (``read_register``'s ``defer``), one Python string per value being most of the client's
+#: work of reading the register there.
+DEFERRED_COLUMNS = ("family_name", "given_names", "neighbourhood", "visit_interval_reason")
 
 
 def read_register(connection: Connection, progress: Progress | None = None, *,

@@ -34,7 +34,8 @@ def _caseload_then_full(engine):
 
 def test_caseload_figures_are_the_same_without_names_and_the_names_follow(lancashire):
     first, deferred, full, register = _caseload_then_full(lancashire)
-    whole = read_register(lancashire.connect())
+    with lancashire.connect() as connection:
+        whole = read_register(connection)
     server = lancashire.dialect.name != "sqlite"
     assert deferred == (DEFERRED_COLUMNS if server else ())
     names = first.rsos[list(DEFERRED_COLUMNS)]
@@ -62,7 +63,8 @@ def test_a_scoped_user_reads_the_deferred_names_of_their_caseload_only():
                          "demo-password").engine
         try:
             first, _deferred, full, register = _caseload_then_full(engine)
-            whole = read_register(engine.connect())
+            with engine.connect() as connection:
+                whole = read_register(connection)
         finally:
             engine.dispose()
     pd.testing.assert_frame_equal(register.rsos, whole.rsos)
