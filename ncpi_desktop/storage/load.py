@@ -30,6 +30,7 @@ from ncpi_desktop.storage.snapshot import (
     read_register,
     register_stamp,
     rsos_at,
+    with_deferred,
 )
 
 
@@ -50,14 +51,19 @@ class RegisterCache:
         #: register replaces it here).
         self._stored: Register | None = None
 
-    def register(self, connection: Connection, progress: Progress | None = None) -> Register:
+    def register(self, connection: Connection, progress: Progress | None = None, *,
+                 defer: bool = False) -> Register:
+        """The register, read anew if the database changed. ``defer``: a server's may come
+        without its ``DEFERRED_COLUMNS`` (blank), which a later call without ``defer`` reads."""
         stamp = register_stamp(connection)
         if self._register is None or self._register.stamp != stamp:
             register = None
             if connection.dialect.name == "sqlite":
                 register = register_store.stored_register(connection)
             self._register = register if register is not None else read_register(
-                connection, progress)
+                connection, progress, defer=defer)
+        elif self._register.deferred and not defer:
+            self._register = with_deferred(connection, self._register)
         return self._register
 
     @property
@@ -108,14 +114,16 @@ class RegisterCache:
 
 def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = None,
                   loaders: Mapping[str, Loader] | None = None,
-                  cache: RegisterCache | None = None) -> Snapshot:
+                  cache: RegisterCache | None = None, defer: bool = False) -> Snapshot:
     """Read the frames as at ``as_at`` on one connection (on a server, the history read at
     the date on a second connection meanwhile).
 
     ``loaders`` adds further frames (``Snapshot.extra``); by default the recorded history
     (``HISTORY_LOADERS``: visits, orders, decisions), which every rule needs.
     Pass ``{}`` to read the register alone. With ``cache``, the date-independent frames read for
-    an earlier date are reused while the database has not changed.
+    an earlier date are reused while the database has not changed. ``defer`` (with ``cache``):
+    on a server, the RSOs' ``DEFERRED_COLUMNS`` (names) may be blank, for figures that need
+    none (the caseload figures shown first); the next read without it fills them in.
     """
     if loaders is None:
         loaders = HISTORY_LOADERS
@@ -124,7 +132,7 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
              if not isinstance(loader, WholeTable)}
     with engine.connect() as connection:
         if connection.dialect.name == "sqlite" or not dated:
-            register, extra = _read(connection, as_at, loaders, cache, report)
+            register, extra = _read(connection, as_at, loaders, cache, report, defer)
         else:
             # A server: the history read at the date (the visits' query, the longest) runs on
             # a second connection while the register is read on this one (``pg_read``).
@@ -136,7 +144,7 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
 
             read = read_in_parallel(connection, {
                 "history": read_history,
-                "register": lambda here: _read(here, as_at, whole, cache, report)})
+                "register": lambda here: _read(here, as_at, whole, cache, report, defer)})
             register, extra = read["register"]  # type: ignore[misc]
             extra = {name: (extra | history)[name] for name in loaders}
     rsos = rsos_at(register.rsos, register.allocations, as_at)
@@ -147,13 +155,14 @@ def load_snapshot(engine: Engine, as_at: date, *, progress: Progress | None = No
 
 
 def _read(connection: Connection, as_at: date, loaders: Mapping[str, Loader],
-          cache: RegisterCache | None, report: Progress,
+          cache: RegisterCache | None, report: Progress, defer: bool = False,
           ) -> tuple[Register, dict[str, pd.DataFrame]]:
     """The register (from ``cache`` when given) and the frames of ``loaders`` at ``as_at``,
     one after the other on ``connection``."""
     steps = 1 + len(loaders)
     report(0, steps, "Reading the register")
-    register = cache.register(connection) if cache is not None else read_register(connection)
+    register = (cache.register(connection, defer=defer) if cache is not None
+                else read_register(connection))
     extra: dict[str, pd.DataFrame] = {}
     for done, (name, loader) in enumerate(loaders.items(), start=1):
         report(done, steps, f"Reading {name}")

@@ -25,7 +25,7 @@ change committed meanwhile moves the stamp past the register's and it is read ag
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
@@ -62,10 +62,12 @@ class Packing:
 
 
 def packed_sql(connection: Connection, sql: str, kinds: Mapping[str, str],
-               params: Mapping[str, object]) -> tuple[str, Packing]:
+               params: Mapping[str, object], leave_out: Collection[str] = ()
+               ) -> tuple[str, Packing]:
     """``sql`` as read with its dates, flags and whole numbers (by ``kinds``) packed into one
     ``bytea`` column, ``PACKED``, after its other columns; and where each packed column is.
-    The columns' names and types are asked of the server first (the query with no rows)."""
+    The columns' names and types are asked of the server first (the query with no rows).
+    The text columns named in ``leave_out`` are not sent (still in ``Packing.names``)."""
     quote = connection.dialect.identifier_preparer.quote
     described = connection.execute(text(f"SELECT * FROM ({sql}) AS q LIMIT 0"), dict(params))
     try:
@@ -79,6 +81,8 @@ def packed_sql(connection: Connection, sql: str, kinds: Mapping[str, str],
     for name, type_code in columns:
         kind = kinds.get(name)
         if kind not in _PACKED_KINDS:
+            if name in leave_out:
+                continue
             plain.append(f"q.{quote(name)}")
             continue
         value = f"q.{quote(name)}"
@@ -93,9 +97,9 @@ def packed_sql(connection: Connection, sql: str, kinds: Mapping[str, str],
             parts.append(f"int8send(COALESCE(({value})::int8, {_NO_NUMBER}))")
         packed.append((name, kind))
     names = tuple(name for name, _ in columns)
-    if not packed:
+    if not packed and not leave_out:
         return sql, Packing(names, ())
-    selected = ", ".join([*plain, " || ".join(parts) + f" AS {PACKED}"])
+    selected = ", ".join([*plain, *([" || ".join(parts) + f" AS {PACKED}"] if parts else [])])
     return f"SELECT {selected} FROM ({sql}) AS q", Packing(names, tuple(packed))
 
 

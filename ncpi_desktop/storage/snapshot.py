@@ -5,8 +5,9 @@ Every screen, chart and export of a window reads the same ``Snapshot``, so their
 
 from __future__ import annotations
 
+import dataclasses
 import gc
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -212,18 +213,20 @@ def _from_julian_days(values: np.ndarray) -> np.ndarray:
 
 
 def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | None = None,
-               **params: object) -> pd.DataFrame:
+               leave_out: Collection[str] = (), **params: object) -> pd.DataFrame:
     """The rows of ``sql`` as a frame built column by column from the driver's cursor.
 
     SQLAlchemy ``Row`` objects and pandas' row-wise inference each cost more than the read
     itself. ``kinds`` types text, dates, flags, nullable integers and decimals; other columns
     are typed as pandas types rows (text as str, whole numbers without blanks as int64).
-    On PostgreSQL the dates, flags and whole numbers travel packed (``pg_read.packed_sql``).
+    On PostgreSQL the dates, flags and whole numbers travel packed (``pg_read.packed_sql``),
+    and the text columns of ``leave_out`` are not read: they are blank in the frame (SQLite
+    reads them, its read of text costing little).
     """
     kinds = kinds or {}
     packing = None
     if connection.dialect.name == "postgresql":
-        sql, packing = packed_sql(connection, sql, kinds, params)
+        sql, packing = packed_sql(connection, sql, kinds, params, leave_out)
     with paused_gc():
         result = connection.execute(text(sql), params)
         try:
@@ -240,7 +243,10 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
                 for number, name in enumerate(names) if name != PACKED}
         if packing is not None and packing.packed:
             data |= unpacked(table[names.index(PACKED)], packing)
+        if packing is not None:
             names = list(packing.names)
+            data |= {name: pd.array(np.full(table.shape[1], None, object), dtype="str")
+                     for name in names if name not in data}
     return pd.DataFrame(data, columns=names)
 
 
@@ -392,6 +398,8 @@ class Register:
     version: int | None = None
     schema_version: int | None = None
     source: RegisterSource = "tables"
+    #: Columns of ``rsos`` not read yet, blank meanwhile (``read_register``'s ``defer``).
+    deferred: tuple[str, ...] = ()
 
     @cached_property
     def by_id(self) -> pd.Index:
@@ -403,19 +411,50 @@ class Register:
         return self.by_id.get_indexer(rso_ids)
 
 
-def read_register(connection: Connection, progress: Progress | None = None) -> Register:
-    """Read the date-independent frames (``Register``) from their tables on ``connection``."""
+#: Columns of the RSOs no caseload figure counts by (names, free text, the neighbourhood:
+#: shown only in the list of a chosen manager's RSOs, and only ever cut, never counted): on a
+#: server, a read for the caseload figures alone leaves them blank for the read that follows
+#: (``read_register``'s ``defer``), one Python string per value being most of the client's
+#: work of reading the register there.
+DEFERRED_COLUMNS = ("family_name", "given_names", "neighbourhood", "visit_interval_reason")
+
+
+def read_register(connection: Connection, progress: Progress | None = None, *,
+                  defer: bool = False) -> Register:
+    """Read the date-independent frames (``Register``) from their tables on ``connection``.
+    ``defer`` (on a server; nothing on SQLite): the ``DEFERRED_COLUMNS`` are left blank, to be
+    read by ``with_deferred``."""
     report = progress or (lambda _done, _total, _what: None)
+    deferred = DEFERRED_COLUMNS if defer and connection.dialect.name != "sqlite" else ()
     stamp = register_stamp(connection)
     version = register_version(connection)
     schema = schema_version(connection)
     policy = load_policy(connection)
-    frames = _read_register_frames(connection, report)
+    frames = _read_register_frames(connection, report, deferred)
     if version is not None and (register_version(connection) != version
                                 or schema_version(connection) != schema):
         version = None  # a write landed between the reads: the frames may not agree
     return Register(stamp=stamp, policy=policy, version=version, schema_version=schema,
-                    **frames)
+                    deferred=deferred, **frames)
+
+
+def with_deferred(connection: Connection, register: Register) -> Register:
+    """``register`` with its ``deferred`` columns read, through the same relation as the rest
+    of the RSOs (a server's row-level security applies to it alike), matched by rso_id."""
+    if not register.deferred:
+        return register
+    columns = "".join(f", r.{column}" for column in register.deferred)
+    frame = read_frame(connection, with_row_key(connection, f"SELECT r.rso_id{columns} "
+                                                            "FROM {rso} r{order}"),
+                       {column: _RSO_KINDS[column] for column in register.deferred})
+    rows = register.rso_rows(frame["rso_id"])
+    known = rows >= 0  # an RSO added since: the register is read again (its stamp moved)
+    rsos = register.rsos.copy(deep=False)
+    for column in register.deferred:
+        values = np.full(len(rsos), None, object)
+        values[rows[known]] = frame[column].to_numpy(object)[known]
+        rsos[column] = pd.array(values, dtype="str")
+    return dataclasses.replace(register, rsos=rsos, deferred=())
 
 
 #: The frames of a ``Register`` read from its tables: the SQL (before ``with_row_key``), how
@@ -428,12 +467,15 @@ _REGISTER_READS: dict[str, tuple[str, Mapping[str, Kind], str]] = {
 }
 
 
-def _read_register_frames(connection: Connection, report: Progress) -> dict[str, pd.DataFrame]:
+def _read_register_frames(connection: Connection, report: Progress,
+                          deferred: tuple[str, ...] = ()) -> dict[str, pd.DataFrame]:
     """The ``_REGISTER_READS``: one after the other on SQLite; elsewhere the RSOs (the largest)
-    on a second connection while the others are read on this one (``pg_read``)."""
+    on a second connection while the others are read on this one (``pg_read``), the
+    ``deferred`` columns of the RSOs left blank."""
     def reader(name: str) -> Callable[[Connection], pd.DataFrame]:
         sql, kinds, _ = _REGISTER_READS[name]
-        return lambda on: read_frame(on, with_row_key(on, sql), kinds)
+        leave_out = deferred if name == "rsos" else ()
+        return lambda on: read_frame(on, with_row_key(on, sql), kinds, leave_out)
 
     if connection.dialect.name != "sqlite":
         report(0, 1, "Reading the register")

@@ -68,7 +68,9 @@ def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None
     """
     report = progress or (lambda _done, _total, _what: None)
     loaders = CASELOAD_LOADERS if caseload_only else None
-    snapshot = load_snapshot(engine, as_at, progress=report, loaders=loaders, cache=cache)
+    # The caseload figures need no names: a server's may come with the full read that follows.
+    snapshot = load_snapshot(engine, as_at, progress=report, loaders=loaders, cache=cache,
+                             defer=caseload_only)
     if snapshot.managers.empty and snapshot.rsos.empty:
         return None
     report(0, 0, "Computing the figures")
