@@ -35,7 +35,7 @@ def laptop(tmp_path):
     """(source, copy of team East 1 taken by sup.east1, an RSO of A notified indefinitely)."""
     source = write_source(str(tmp_path / "source.sqlite3"))
     rso = _rows(source, "SELECT min(rso_id) FROM rso WHERE manager_id = 'A'")[0][0]
-    _rows(source, "UPDATE rso SET notification_indefinite = 1 WHERE rso_id = :r", r=rso)
+    _rows(source, "UPDATE rso SET notification_indefinite = TRUE WHERE rso_id = :r", r=rso)
     copy = offline.take_offline(source, "team:East 1", tmp_path / "t.db", "sup.east1", PASSWORD)
     return source, copy, rso
 
