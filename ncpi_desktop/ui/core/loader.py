@@ -17,7 +17,6 @@ the pages keeping what they show until the new figures arrive.
 from __future__ import annotations
 
 import dataclasses
-import gc
 from collections.abc import Callable
 from datetime import date
 
@@ -85,15 +84,6 @@ def read_figures(engine: Engine, as_at: date, cache: RegisterCache | None = None
         keep(Held(register, snapshot, figures))
     return cut_to(user, figures)
 
-
-
-def settle_heap() -> None:
-    """Keep the objects of the register just shown out of the cyclic collector's full scans
-    (``gc.freeze``): a national register holds millions of them, and a full scan during a
-    change paused the window by about 0.1 s (``make bench``: edit to figures). They are still
-    freed by reference counting; the next full read puts them back (``gc.unfreeze``), so
-    anything cyclic among them is collected then."""
-    gc.freeze()
 
 class Loader(QObject):
     """The window's reads: at once (``read``) or in the background (``start``), whose outcome
@@ -230,7 +220,6 @@ class Loader(QObject):
                 self._hold(engine, kept)
                 self._shown = figures
                 self.figures_read.emit(figures)
-                settle_heap()
                 self._store_later(engine, cache)
                 if self._check_pending:
                     self._on_watched_change()
@@ -247,7 +236,6 @@ class Loader(QObject):
 
         if quiet:
             context.show_status(quiet)
-        gc.unfreeze()  # what is read replaces what was kept out of the collector's scans
         self.job = run_job(
             self._parent, "Reading the register",
             lambda progress, _cancel: read_figures(engine, as_at, cache, progress,
