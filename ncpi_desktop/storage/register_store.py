@@ -8,15 +8,19 @@ of that. What is stored is exactly the frames a read of the tables gives (manage
 allocations, ARMS, and every ``WholeTable`` of ``history.HISTORY_LOADERS``); the policy is small
 and is read afresh.
 
-A stored copy can never be stale. Migration 0005 puts a trigger on every table the frames come
-from, which counts each row written in ``register_version.n`` and deletes the stored frames, in
-the writer's own transaction, whoever the writer is (an operation, its undo, an import, the
-sqlite3 command line). A change to the schema (a column renamed, added or dropped, a table
-rebuilt by a migration) fires no trigger, but moves SQLite's schema cookie (``PRAGMA
-schema_version``). The frames are stored with the ``n`` and the schema cookie they were read at
-and used only while both are still those, their format and the code that reads them unchanged,
-and the triggers all present. Anything else (a damaged blob, an older format, a database that
-cannot be written) means reading the tables, as without the store.
+A stored copy is never used stale. Migration 0005 puts a trigger on every table the frames come
+from, which counts each row written in ``register_version.n``, in the writer's own transaction,
+whoever the writer is (an operation, its undo, an import, the sqlite3 command line); the frames
+are used only while the count they were stored at is the count now. (The triggers no longer
+delete the stale frames as well, since migration 0017: for a national register that cost the
+first change after each store about 0.09 s. The next store replaces them.)
+
+A change to the schema (a column renamed, added or dropped, a table rebuilt by a migration)
+fires no trigger, but moves SQLite's schema cookie (``PRAGMA schema_version``). The frames are
+stored with the ``n`` and the schema cookie they were read at and used only while both are still
+those, their format and the code that reads them unchanged, and the triggers all present.
+Anything else (a damaged blob, an older format, a database that cannot be written) means reading
+the tables, as without the store.
 
 Only SQLite: on PostgreSQL nothing is stored or read (a shared server has no triggers here).
 

@@ -16,7 +16,7 @@ from ncpi_desktop.storage.database import (
     schema_revision,
 )
 
-HEAD = "0016"
+HEAD = "0017"
 
 
 def test_new_database_is_created_at_the_newest_schema(tmp_path):
