@@ -61,28 +61,29 @@ def _drop_test_databases() -> Iterator[None]:
         postgres.SESSION.drop_made(kept)
 
 
-def _parentless_windows() -> dict[int, object]:
-    """The application's top-level widgets that no other widget owns, by id (none before any
-    test made a QApplication)."""
+def _main_windows() -> dict[int, object]:
+    """The application's main windows, by id (none before any test made a QApplication). Only
+    those: a menu or a widget with no parent may still be another object's to delete."""
     if "PySide6.QtWidgets" not in sys.modules:
         return {}
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QMainWindow
 
     app = QApplication.instance()
     if not isinstance(app, QApplication):
         return {}
-    return {id(w): w for w in app.topLevelWidgets() if w.parentWidget() is None}
+    return {id(w): w for w in app.topLevelWidgets()
+            if isinstance(w, QMainWindow) and w.parentWidget() is None}
 
 
 @pytest.fixture(autouse=True)
 def _delete_left_windows() -> Iterator[None]:
-    """The windows a test made and left (pytest-qt closes the ones it was given, but their
+    """The main windows a test made and left (pytest-qt closes the ones it was given, but their
     deletion waits for an event loop that may never run) are closed and deleted when it ends.
     Left alive, every later change of the application's palette or style sheet went through all
     of them: the theme tests at the end of a whole run took minutes instead of seconds."""
-    before = _parentless_windows()
+    before = _main_windows()
     yield
-    left = [w for key, w in _parentless_windows().items() if key not in before]
+    left = [w for key, w in _main_windows().items() if key not in before]
     if not left:
         return
     from PySide6.QtCore import QCoreApplication, QEvent
