@@ -13,6 +13,13 @@ the tables. Two things make that read cheaper there:
   one object per row instead of one per value, and no per-value conversion. Text is read as
   before. The read is the same ``SELECT`` (wrapped), run as the signed-in user: the server's
   row-level security applies to it as to any other.
+- **whole columns** (``read_whole``): where every other column of a read is text, the server
+  sends the read as one row: each text column's values joined into one string (and a flag a
+  row for its blanks), the packed values joined into one ``bytea``, so that the driver makes a
+  few large objects instead of one or more per row, and a column is one ``split``. A value
+  holding the separator makes the strings split into too many parts: that read is read again
+  row by row. So is one the server joined in another order than the read's rows (each row's
+  number, ``row_number() OVER ()`` over the read, travels too, and is checked).
 - **two connections** (``read_in_parallel``): the reads of the register are independent, so
   while this process turns one read's rows into columns, the server runs another's query and
   sends its rows on a second connection, whose wait on the socket lets the interpreter get on
@@ -48,6 +55,13 @@ _NO_NUMBER = -(2**63)
 #: PostgreSQL's type of a date (the ``oid`` of ``date``): sent as days since 1970.
 _DATE_OID = 1082
 _SECONDS_PER_DAY = 86400
+
+#: What parts one text value from the next in a read sent whole (``read_whole``).
+_SEPARATOR = "\x1f"
+#: The kinds of column (``snapshot.Kind``) a read sent whole may hold besides packed ones.
+_WHOLE_KINDS = frozenset({"text", "label"})
+#: The column of a read sent whole numbering its rows.
+_ROW_NUMBER = "ncpi_row"
 
 T = TypeVar("T")
 
@@ -103,14 +117,15 @@ def packed_sql(connection: Connection, sql: str, kinds: Mapping[str, str],
     return f"SELECT {selected} FROM ({sql}) AS q", Packing(names, tuple(packed))
 
 
-def unpacked(values: np.ndarray, packing: Packing
+def unpacked(values: np.ndarray | bytes, packing: Packing
              ) -> dict[str, np.ndarray | pd.api.extensions.ExtensionArray]:
-    """The packed columns of a read's rows (``values``: each row's ``PACKED`` bytes), typed
-    as ``snapshot.read_frame`` types them: dates as datetime64[s] (NaT: blank), flags as bool,
-    whole numbers as int64, or as ``Int64`` with blanks."""
+    """The packed columns of a read's rows (``values``: each row's ``PACKED`` bytes, or all
+    of them joined), typed as ``snapshot.read_frame`` types them: dates as datetime64[s] (NaT:
+    blank), flags as bool, whole numbers as int64, or as ``Int64`` with blanks."""
     layout = np.dtype([(name, ">i4" if _PACKED_KINDS[kind] == 4 else ">i8")
                        for name, kind in packing.packed])
-    rows = np.frombuffer(b"".join(values.tolist()), dtype=layout)
+    joined = values if isinstance(values, bytes) else b"".join(values.tolist())
+    rows = np.frombuffer(joined, dtype=layout)
     out: dict[str, np.ndarray | pd.api.extensions.ExtensionArray] = {}
     for name, kind in packing.packed:
         numbers = rows[name].astype(np.int64)
@@ -126,6 +141,52 @@ def unpacked(values: np.ndarray, packing: Packing
         else:
             blank = numbers == _NO_NUMBER
             out[name] = pd.arrays.IntegerArray(np.where(blank, 0, numbers), blank)
+    return out
+
+
+def read_whole(connection: Connection, sql: str, packing: Packing,
+               kinds: Mapping[str, str], params: Mapping[str, object]
+               ) -> dict[str, np.ndarray | pd.api.extensions.ExtensionArray] | None:
+    """The columns of ``sql`` (as ``packed_sql`` made it, with ``packing``), sent by the server
+    as one row: the text columns as object arrays of ``str`` (None: blank), the packed ones as
+    ``unpacked`` gives them. None when it cannot be read so (read it row by row instead): a
+    column other than text or packed, a text value holding the separator, or rows joined out of
+    the read's order."""
+    described = connection.execute(text(f"SELECT * FROM ({sql}) AS q LIMIT 0"), dict(params))
+    try:
+        sent = [column.name for column in described.cursor.description]  # type: ignore[union-attr]
+    finally:
+        described.close()
+    texts = [name for name in sent if name != PACKED]
+    if any(kinds.get(name) not in _WHOLE_KINDS for name in texts):
+        return None
+    quote = connection.dialect.identifier_preparer.quote
+    parts = ["count(*)", f"string_agg(int8send(z.{_ROW_NUMBER}), ''::bytea)"]
+    if packing.packed:
+        parts.append(f"string_agg(z.{PACKED}, ''::bytea)")
+    for name in texts:
+        column = f"z.{quote(name)}"
+        parts.append(f"string_agg(COALESCE({column}::text, ''), E'\\x1f')")
+        parts.append(f"string_agg(CASE WHEN {column} IS NULL THEN '\\x01'::bytea "
+                     f"ELSE '\\x00'::bytea END, ''::bytea)")
+    whole = (f"SELECT {', '.join(parts)} FROM (SELECT q.*, row_number() OVER () AS "
+             f"{_ROW_NUMBER} FROM ({sql}) AS q) AS z")
+    row = connection.execute(text(whole), dict(params)).one()
+    count, numbers, rest = row[0], row[1], list(row[2:])
+    out: dict[str, np.ndarray | pd.api.extensions.ExtensionArray] = {}
+    if packing.packed:
+        out |= unpacked(bytes(rest.pop(0) or b""), packing)
+    for number, name in enumerate(texts):
+        joined, blanks = rest[2 * number], rest[2 * number + 1]
+        values = joined.split(_SEPARATOR) if count else []
+        if len(values) != count:
+            return None  # a value holds the separator
+        column = np.empty(count, dtype=object)
+        column[:] = values
+        column[np.frombuffer(bytes(blanks or b""), dtype=np.uint8) != 0] = None
+        out[name] = column
+    if count and (np.diff(np.frombuffer(bytes(numbers), dtype=">i8")) < 0).any():
+        return None  # joined in another order than the read's
     return out
 
 

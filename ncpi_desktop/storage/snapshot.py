@@ -22,7 +22,7 @@ from sqlalchemy.exc import OperationalError
 
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.database import named, named_rso
-from ncpi_desktop.storage.pg_read import PACKED, packed_sql, read_in_parallel, unpacked
+from ncpi_desktop.storage.pg_read import PACKED, packed_sql, read_in_parallel, read_whole, unpacked
 
 Progress = Callable[[int, int, str], None]
 
@@ -227,6 +227,14 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
     packing = None
     if connection.dialect.name == "postgresql":
         sql, packing = packed_sql(connection, sql, kinds, params, leave_out)
+        whole = read_whole(connection, sql, packing, kinds, params)
+        if whole is not None:
+            length = len(next(iter(whole.values()))) if whole else 0
+            data = {name: column if name not in kinds or kinds[name] not in ("text", "label")
+                    else _typed(column, kinds[name]) for name, column in whole.items()}
+            data |= {name: pd.array(np.full(length, None, object), dtype="str")
+                     for name in packing.names if name not in data}
+            return pd.DataFrame(data, columns=list(packing.names))
     with paused_gc():
         result = connection.execute(text(sql), params)
         try:
