@@ -173,6 +173,7 @@ def test_exports_and_the_pack_are_disclosures(qtbot, shown_window, engine, monke
     actions.export_extract()
     wait_job(qtbot, window)
 
+    settle(window)  # a list's consultation, recorded later, would move the head after the pack
     actions.write_pack(tmp_path / "pack.xlsx", names=True)
     wait_job(qtbot, window)
 
