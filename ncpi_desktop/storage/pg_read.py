@@ -73,6 +73,8 @@ class Packing:
 
     names: tuple[str, ...]
     packed: tuple[tuple[str, str], ...]
+    #: The columns sent as they are (not packed, not left out), in their order.
+    plain: tuple[str, ...]
 
 
 def packed_sql(connection: Connection, sql: str, kinds: Mapping[str, str],
@@ -111,10 +113,12 @@ def packed_sql(connection: Connection, sql: str, kinds: Mapping[str, str],
             parts.append(f"int8send(COALESCE(({value})::int8, {_NO_NUMBER}))")
         packed.append((name, kind))
     names = tuple(name for name, _ in columns)
+    sent = tuple(name for name, _ in columns
+                 if kinds.get(name) not in _PACKED_KINDS and name not in leave_out)
     if not packed and not leave_out:
-        return sql, Packing(names, ())
+        return sql, Packing(names, (), sent)
     selected = ", ".join([*plain, *([" || ".join(parts) + f" AS {PACKED}"] if parts else [])])
-    return f"SELECT {selected} FROM ({sql}) AS q", Packing(names, tuple(packed))
+    return f"SELECT {selected} FROM ({sql}) AS q", Packing(names, tuple(packed), sent)
 
 
 def unpacked(values: np.ndarray | bytes, packing: Packing
@@ -152,12 +156,7 @@ def read_whole(connection: Connection, sql: str, packing: Packing,
     ``unpacked`` gives them. None when it cannot be read so (read it row by row instead): a
     column other than text or packed, a text value holding the separator, or rows joined out of
     the read's order."""
-    described = connection.execute(text(f"SELECT * FROM ({sql}) AS q LIMIT 0"), dict(params))
-    try:
-        sent = [column.name for column in described.cursor.description]  # type: ignore[union-attr]
-    finally:
-        described.close()
-    texts = [name for name in sent if name != PACKED]
+    texts = packing.plain
     if any(kinds.get(name) not in _WHOLE_KINDS for name in texts):
         return None
     quote = connection.dialect.identifier_preparer.quote
@@ -166,7 +165,7 @@ def read_whole(connection: Connection, sql: str, packing: Packing,
         parts.append(f"string_agg(z.{PACKED}, ''::bytea)")
     for name in texts:
         column = f"z.{quote(name)}"
-        parts.append(f"string_agg(COALESCE({column}::text, ''), E'\\x1f')")
+        parts.append(f"string_agg(COALESCE({column}::text, ''), E'\\x{ord(_SEPARATOR):02x}')")
         parts.append(f"string_agg(CASE WHEN {column} IS NULL THEN '\\x01'::bytea "
                      f"ELSE '\\x00'::bytea END, ''::bytea)")
     whole = (f"SELECT {', '.join(parts)} FROM (SELECT q.*, row_number() OVER () AS "
