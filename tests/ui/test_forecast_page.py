@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime
 import pytest
 from builders import AS_AT, FORCE_MANAGER, Register
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QWidget
 
 from ncpi_desktop.actions.snapshots import full_snapshot
 from ncpi_desktop.analysis.figures import compute_figures
@@ -15,7 +16,7 @@ from ncpi_desktop.analysis.forecast import with_absences
 from ncpi_desktop.analysis.scenario import Scenario, Step, scenario_figures
 from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.exchange.pack import build_pack
-from ncpi_desktop.formats import fmt_number
+from ncpi_desktop.formats import fmt_number, uk_date
 from ncpi_desktop.storage import models
 from ncpi_desktop.storage.allocations import absences
 from ncpi_desktop.storage.bulk import bulk_insert
@@ -232,3 +233,23 @@ def test_a_manager_added_changes_only_the_hours_available(page):
     assert [float(b) - float(a) for a, b in zip(today, what_if, strict=True)] == pytest.approx(
         [POLICY.weekly_hours_per_fte] * 12)
     assert page.summary["managers"].note_text == "has 0.1 FTE · what if: 0.2 FTE, has 1.1"
+
+
+@pytest.mark.parametrize("scope", [{}, {"bcu": "East", "team": "East 1"}])
+def test_the_chart_says_the_weeks_the_table_flags_short_of_hours(page, scope):
+    """What a screen reader hears of the chart names the weeks the table flags on its hours
+    needed (East 1: the weeks of OM1's six visits on 0.1 FTE), and no others."""
+    page.scope.set_scope(**scope)
+    shown = page.table_model.frame.set_index("measure")
+    result = page.result
+    flagged = [uk_date(start) for k, start in enumerate(result.week_starts)
+               if shown.loc["hours_needed", f"flag_over_w{k}"]]
+    chart = page.chart_slot.chart
+    plot = next(w for w in chart.findChildren(QWidget) if w.accessibleName() == chart.title)
+    said = plot.accessibleDescription()
+    assert said.startswith(f"12 weeks from {uk_date(result.week_starts[0])}")
+    if scope:
+        assert flagged and f"more hours needed than available in the weeks from " \
+            f"{', '.join(flagged)}" in said
+    else:
+        assert not flagged and "; within the hours available" in said

@@ -99,3 +99,29 @@ def test_the_detail_panel_gives_the_flags_and_why(tab):
     assert "first 01/11/2002, last 01/06/2017" in detail.identity_label.text()
     detail = window.features.record.show_detail("OUT_SOON")
     assert "29/10/2017" in detail.identity_label.text()
+
+
+def test_f1_on_the_notification_tab_explains_its_lists(qtbot, engine, tab):
+    """F1 on the Orders page says what each list of the Notification tab holds, by the names
+    the tab's list offers, with the windows of the policy in force, and how to record a
+    review decision."""
+    from builders import as_user
+
+    from ncpi_desktop.storage.operations.policy import set_policy_values
+
+    window, _page, notification = tab
+    set_policy_values(engine, {"due_soon_days": 21, "notification_review_window_days": 60},
+                      as_user("test"))
+    window.reload()
+    qtbot.waitUntil(lambda: window.policy.notification_review_window_days == 60)
+    notification.view.setFocus()
+    qtbot.keyClick(notification.view, Qt.Key.Key_F1)
+    dialog = window.page_keys.dialog
+    assert dialog is not None and dialog.windowTitle() == "Help: Orders"
+    text = dialog.text
+    assert "The Notification tab lists" in text
+    for index in range(notification.show_combo.count()):
+        assert notification.show_combo.itemText(index) in text
+    assert "due soon within 21 days" in text and "within 60 days" in text
+    assert f"{notification.decide_button.text()} (Record › Notification review decision, " \
+           "Ctrl+Shift+N)" in text

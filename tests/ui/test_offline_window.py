@@ -1,7 +1,8 @@
 """The window over an offline copy (SERVER.md, "Offline laptops"): the status bar says it is
 offline, from where and since when; Sync now sends the changes and lists those the source
 refused, to redo or drop; a copy not synced for the policy's days hides its data until synced;
-File › Take offline… writes a copy from the register open."""
+File › Take offline… writes a copy from the register open; a copy keeps no what-if scenario,
+so Scenario › Save and Delete are disabled there, saying why."""
 
 from __future__ import annotations
 
@@ -119,3 +120,23 @@ def test_take_offline_from_the_register_open(qtbot, settings, tmp_path):
     qtbot.waitUntil(lambda: out.exists() and not job.is_running, timeout=60_000)
     assert offline.open_copy_changes(out, "sup.east1", PASSWORD) == []
     assert "team:East 1" in actions.message.text() and str(out) in actions.message.text()
+
+
+def test_scenario_save_and_delete_are_disabled_on_a_copy_saying_why(qtbot, settings, tmp_path):
+    """A copy keeps no what-if scenario: Save and Delete are greyed, their tip says why; on the
+    source the same user has them."""
+    from ncpi_desktop.analysis.scenario import Scenario, Step
+    from ncpi_desktop.ui.menus.scenario import ON_OFFLINE_COPY
+
+    source, laptop = _copy(tmp_path)
+    scenario = Scenario("Limit 40", (
+        Step("policy_value", {"key": "caseload_limit_per_fte", "value": 40}),))
+    for target, on_copy in ((source, False), (laptop, True)):
+        window, _actions = _window_over(qtbot, settings, target, "sup.east1")
+        menu = window.features.scenario
+        menu.set_scenario(scenario)
+        for action in (menu.save_action, menu.delete_action):
+            assert action.isEnabled() is not on_copy, (target, action.text())
+            for tip in (action.toolTip(), action.statusTip()):
+                assert (tip == ON_OFFLINE_COPY) is on_copy, (target, tip)
+        window.close()

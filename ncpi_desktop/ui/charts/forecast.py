@@ -4,7 +4,9 @@ what-if scenario shown, the scenario's hours available (a second dashed line, in
 colour).
 
 One bar per week, the week's first day (DD/MM) under it. The figures come from
-``analysis.forecast``; the chart only arranges them. Hovering a week says what it holds.
+``analysis.forecast``; the chart only arranges them, and says in words (its accessible
+description) which weeks need more hours than are available by that module's rule
+(``over_capacity``, as the table and the pack mark them). Hovering a week says what it holds.
 """
 
 from __future__ import annotations
@@ -12,10 +14,12 @@ from __future__ import annotations
 from datetime import date
 
 import numpy as np
+import pandas as pd
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolTip, QVBoxLayout, QWidget
 
+from ncpi_desktop.analysis.forecast import over_capacity
 from ncpi_desktop.formats import uk_date, uk_day_month
 from ncpi_desktop.ui.charts.bars import styled_plot
 from ncpi_desktop.ui.core import style
@@ -167,12 +171,19 @@ class ForecastChart(QWidget):
             lines.append(f"What if: {self._what_if[week]:.1f} hours available")
         return "\n".join(lines)
 
+    @property
+    def over_weeks(self) -> list[date]:
+        """The weeks drawn needing more hours than available (``over_capacity``'s rule)."""
+        table = pd.DataFrame([sum(self._hours), self._available],
+                             index=["hours_needed", "hours_available"])
+        over = over_capacity(table, None)["hours_needed"]
+        return [start for start, marked in zip(self._axis.starts, over, strict=True) if marked]
+
     def chart_text(self) -> str:
         """What the chart shows, in words (its accessible description)."""
         if not self._axis.starts:
             return "No weeks"
-        over = [uk_date(s) for k, s in enumerate(self._axis.starts)
-                if sum(h[k] for h in self._hours) > self._available[k]]
+        over = [uk_date(start) for start in self.over_weeks]
         text = f"{len(self._axis.starts)} weeks from {uk_date(self._axis.starts[0])}"
         text += (f"; more hours needed than available in the weeks from {', '.join(over)}"
                  if over else "; within the hours available")

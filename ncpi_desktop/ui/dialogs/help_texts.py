@@ -184,7 +184,17 @@ def orders_help(p: Policy) -> PageHelp:
         ),
         (f"Orders ending within {p.order_review_window_days} days are listed for review.",
          "An RSO under an order in force cannot be managed reactively."),
-        ("Record › Civil order (Ctrl+Shift+O) records a new order.",),
+        ("Record › Civil order (Ctrl+Shift+O) records a new order.",
+         "The Notification tab lists, within the page's scope: “Re-notification overdue or "
+         f"due soon” (community RSOs, at least every {p.renotification_interval_months} months,"
+         f" s.85; due soon within {p.due_soon_days} days); “Reviews of indefinite notification "
+         "due” (ss.91A-91F) and “Notifications ending”, within "
+         f"{p.notification_review_window_days} days; “Releases expected” (RSOs in custody "
+         f"expected out within {p.notification_review_window_days} days). Hover a marked date "
+         "for why.",
+         "With the reviews due listed, Record decision… (Record › Notification review "
+         "decision, Ctrl+Shift+N) records the decision to continue or discharge the selected "
+         "RSO's indefinite notification."),
     )
 
 

@@ -25,6 +25,7 @@ from ncpi_desktop.analysis.figures import Figures
 from ncpi_desktop.analysis.scenario import Scenario, ScenarioError, scenario_figures, steps_from
 from ncpi_desktop.analysis.visibility import cut_to
 from ncpi_desktop.domain.security import NotPermitted, Operation, User
+from ncpi_desktop.storage import offline
 from ncpi_desktop.storage.change import OperationError
 from ncpi_desktop.ui.core.context import AppContext, ShownScenario, one_line
 from ncpi_desktop.ui.core.permissions import gate, show_tips
@@ -37,6 +38,10 @@ from ncpi_desktop.ui.menus.scenario_apply import ApplyFlow, apply_real_parts
 EXPECTED = (ScenarioError, KeyError, ValueError)
 #: Failures of keeping a scenario by name, said in a message box.
 STORE_ERRORS = (OperationError, NotPermitted, SQLAlchemyError)
+#: Why Save and Delete are disabled on an offline copy, which keeps no scenario
+#: (``storage.scenarios`` refuses both there).
+ON_OFFLINE_COPY = ("This is an offline copy: what-if scenarios are kept on its source, not "
+                   "in the copy (save or delete them there)")
 
 
 def work_out(figures: Figures, scenario: Scenario,
@@ -104,6 +109,8 @@ class ScenarioActions(QObject):
         self.editor: ScenarioEditor | None = None
         self.last_message: QMessageBox | None = None
         self.apply_flow: ApplyFlow | None = None
+        #: The engine ``on_copy`` was read for, and whether it opens an offline copy.
+        self._copy_of: tuple[Engine | None, bool] = (None, False)
         menu = context.menu("Sc&enario")
         show_tips(menu)
 
@@ -143,6 +150,7 @@ class ScenarioActions(QObject):
         context.scenario_changed.connect(self._on_scenario_changed)
         context.figures_changed.connect(self._on_figures_changed)
         context.user_changed.connect(self._update_enabled)
+        context.database_changed.connect(self._update_enabled)
         self._update_enabled()
 
     # --- state ---------------------------------------------------------------------------------
@@ -161,11 +169,33 @@ class ScenarioActions(QObject):
         self.stop_action.setEnabled(self.shown is not None)
         user, engine = context.user, context.engine is not None
         gate(self.open_action, user, Operation.SCENARIO, enabled=engine)
-        gate(self.delete_action, user, Operation.SCENARIO, enabled=engine)
-        gate(self.save_action, user, Operation.SCENARIO, enabled=engine and has_scenario)
+        self._gate_kept(self.delete_action, enabled=engine)
+        self._gate_kept(self.save_action, enabled=engine and has_scenario)
         gate(self.apply_action, user, Operation.REASSIGN,
              enabled=engine and has_figures and has_scenario and any(
                  step.real for step in (self.scenario.steps if self.scenario else ())))
+
+    @property
+    def on_copy(self) -> bool:
+        """The window's database is an offline copy (``storage.offline.info``, as File › Sync
+        now asks), read once per database opened."""
+        engine = self._context.engine
+        if engine is not self._copy_of[0]:
+            try:
+                found = engine is not None and offline.info(engine) is not None
+            except SQLAlchemyError:  # a database that cannot be read is no copy here
+                found = False
+            self._copy_of = (engine, found)
+        return self._copy_of[1]
+
+    def _gate_kept(self, action: QAction, *, enabled: bool) -> None:
+        """Save and Delete: ``gate``d by the rule, and on an offline copy disabled too,
+        saying why on hover (the rule, when it refuses, is said first)."""
+        copy = self.on_copy
+        if gate(action, self._context.user, Operation.SCENARIO, enabled=enabled and not copy) \
+                and copy:
+            action.setToolTip(ON_OFFLINE_COPY)
+            action.setStatusTip(ON_OFFLINE_COPY)
 
     def _say(self, title: str, text: str) -> None:
         self._context.show_error(title, text)
