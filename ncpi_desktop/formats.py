@@ -22,6 +22,11 @@ DATE_FORMAT = "%d/%m/%Y"
 #: A day within a run of dates whose year is said beside them (a week's column: 09/10): DD/MM.
 DAY_MONTH_FORMAT = "%d/%m"
 DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+#: The months and days by name, in English whatever the machine's locale (strftime's %b, %B
+#: and %A follow the locale, which Qt sets from the desktop's on start).
+MONTH_NAMES = ("January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December")
+DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 QT_DATE_FORMAT = "dd/MM/yyyy"
 #: What the pack prints for a figure that does not apply.
 NOT_APPLICABLE = "–"
@@ -80,6 +85,21 @@ def uk_day_month(value: date | datetime | pd.Timestamp | np.datetime64) -> str:
 def uk_datetime(value: datetime | pd.Timestamp) -> str:
     """DD/MM/YYYY HH:MM."""
     return value.strftime(DATETIME_FORMAT)
+
+
+def uk_month(value: date | datetime | pd.Timestamp) -> str:
+    """A month on a chart's axis: "Oct 16" (its day and tooltip carry the full ``uk_date``)."""
+    return f"{MONTH_NAMES[value.month - 1][:3]} {value.year % 100:02d}"
+
+
+def uk_month_year(value: date | datetime | pd.Timestamp) -> str:
+    """A month in a sentence: "October 2016"."""
+    return f"{MONTH_NAMES[value.month - 1]} {value.year}"
+
+
+def uk_weekday_date(value: date | datetime | pd.Timestamp) -> str:
+    """A day with its name: "Monday 09/10/2017"."""
+    return f"{DAY_NAMES[value.weekday()]} {uk_date(value)}"
 
 
 def fmt_number(value: float, *, thousands: bool = False) -> str:

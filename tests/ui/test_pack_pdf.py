@@ -58,6 +58,7 @@ def test_every_page_has_the_as_at_date_policy_producer_and_page_number(written):
     path, pages, _ = written
     texts = pages_of(path)
     assert len(texts) == pages >= 4
+    assert "Figures as at Monday 09/10/2017." in flat(texts[0])  # the day named, in English
     for number, text in enumerate(texts, start=1):
         assert "as at 09/10/2017" in text
         assert "Produced 10/10/2017 08:45 by DSupt Rowe" in text

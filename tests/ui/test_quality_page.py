@@ -62,6 +62,9 @@ def test_the_quality_page_shows_coverage_grades_overdue_actions_and_sample(qtbot
     assert page.summary["coverage"].note_text.startswith(f"3 of {community:,}")
     assert page.summary["overdue"].value_text == "1"
     assert page.actions_model.frame["text"].tolist() == ["Update the plan"]
+    assert page.actions_model.frame["why_action_overdue"].tolist() == [
+        "Due 15/09/2017, not done by the as-at date"]  # the action's date, DD/MM/YYYY
+    assert page.sample_title.text().startswith("Dip sample for October 2017: ")
     sample = page.sample_model.frame
     assert sample.groupby("manager_id").size().max() == window.policy.qa_sample_per_manager
     # Mark action done: recorded as done on the as-at date, and undone exactly.

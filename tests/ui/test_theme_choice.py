@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QCheckBox, QRadioButton, QStyle
 from themes import theme
 
 from ncpi_desktop.cli import build_parser
@@ -95,3 +95,26 @@ def test_under_the_system_theme_a_switch_of_the_desktop_is_followed(qapp: QAppli
             qapp.styleHints().colorSchemeChanged.emit(Qt.ColorScheme.Dark)
         assert applied == followed
         applied.clear()
+
+
+@pytest.mark.parametrize("name", ["light", "dark", "high-contrast"])
+@pytest.mark.parametrize("kind", [QRadioButton, QCheckBox])
+def test_an_unticked_radio_button_or_check_box_is_outlined_readably(qapp: QApplication, name,
+                                                                   kind):
+    """What is drawn of an unticked radio button's circle or check box's box: its outline keeps
+    3:1 (WCAG's rule for a control's boundary) with the window beside it. Fusion drew it a
+    shade darker than the window: next to nothing on the dark theme's, nothing on black."""
+    with theme(name):
+        button = kind("Include RSO names")
+        button.resize(button.sizeHint())
+        image = button.grab().toImage()
+        metric = (QStyle.PixelMetric.PM_ExclusiveIndicatorWidth if kind is QRadioButton
+                  else QStyle.PixelMetric.PM_IndicatorWidth)
+        indicator = button.style().pixelMetric(metric, None, button)  # left of the label
+        window = button.palette().color(Role.Window)
+        drawn = [QColor(image.pixel(x, y)) for x in range(min(indicator, image.width()))
+                 for y in range(image.height())]
+        assert max(style.contrast(colour, window) for colour in drawn) \
+            >= style.CONTROL_CONTRAST, name
+        assert min(style.contrast(style.indicator_outline(), ground) for ground in (
+            window, button.palette().color(Role.Base))) >= style.CONTROL_CONTRAST

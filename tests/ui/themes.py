@@ -44,7 +44,8 @@ def theme(name: str) -> Iterator[QApplication]:
     finally:
         palette, style_name, sheet, property_ = saved
         app.setStyleSheet(sheet)
-        app.setStyle(QStyleFactory.create(style_name))
+        # A theme's style is Fusion under a proxy (nameless): made again, not by name.
+        app.setStyle(QStyleFactory.create(style_name) if style_name else style.themed_style())
         app.setPalette(palette)
         app.setProperty("ncpiTheme", property_)
 

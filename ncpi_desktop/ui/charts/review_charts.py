@@ -18,7 +18,7 @@ from PySide6.QtGui import QFontMetrics
 from PySide6.QtWidgets import QLabel, QStackedWidget, QToolTip, QVBoxLayout, QWidget
 
 from ncpi_desktop.domain.enums import RiskLevel
-from ncpi_desktop.formats import uk_date
+from ncpi_desktop.formats import uk_date, uk_month
 from ncpi_desktop.ui.charts.bars import (
     BAR_THICKNESS,
     HorizontalBarChart,
@@ -173,7 +173,7 @@ class MonthAxis(pg.AxisItem):
         for value in values:
             position = int(round(value))
             inside = 0 <= position < len(self.months) and abs(value - position) < 1e-6
-            out.append(self.months[position].strftime("%b %y") if inside else "")
+            out.append(uk_month(self.months[position]) if inside else "")
         return out
 
 
@@ -296,12 +296,12 @@ class TrendChart(QWidget):
         else:
             width = self.arms_plot.getViewBox().sceneBoundingRect().width()
             metrics = QFontMetrics(self.font())
-            label = max(metrics.horizontalAdvance(m.strftime("%b %y")) for m in months)
+            label = max(metrics.horizontalAdvance(uk_month(m)) for m in months)
             per_month = width / len(months) if width > 0 else 0.0
             room = label + TICK_GAP
             step = max(1, math.ceil(room / per_month)) if per_month > 0 else len(months)
             last = len(months) - 1
-            self._ticks = [(float(i), months[i].strftime("%b %y"))
+            self._ticks = [(float(i), uk_month(months[i]))
                            for i in range(last % step, len(months), step)]
         for axis in (self._arms_axis, self._visits_axis):
             axis.setTicks([self._ticks, []])

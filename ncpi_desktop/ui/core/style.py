@@ -24,9 +24,16 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette, QPolygonF
-from PySide6.QtWidgets import QApplication, QStyleFactory
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter, QPalette, QPen, QPolygonF
+from PySide6.QtWidgets import (
+    QApplication,
+    QProxyStyle,
+    QStyle,
+    QStyleFactory,
+    QStyleOption,
+    QWidget,
+)
 
 # --- fixed grounds, the same under every theme ------------------------------------------------
 
@@ -78,6 +85,9 @@ TREND_LINE = "#3f6ea8"
 MINIMUM_CONTRAST = 4.5
 #: ... and this under the high-contrast theme (WCAG AAA).
 HIGH_CONTRAST_MINIMUM = 7.0
+#: A control's outline (a check box's or radio button's box) keeps this contrast with the ground
+#: on both sides of it (WCAG's rule for a control's boundary, 1.4.11).
+CONTROL_CONTRAST = 3.0
 
 PAGE_STYLE = f"""
 QFrame#summaryCard {{
@@ -169,6 +179,24 @@ def on_ground(colour: str, palette: QPalette | None = None,
 def muted_name(palette: QPalette | None = None) -> str:
     """``muted_text`` on the window's ground, as ``#rrggbb`` for HTML and style sheets."""
     return muted_text(palette).name()
+
+
+def indicator_outline(palette: QPalette | None = None) -> QColor:
+    """The outline of an unticked check box or radio button: as bold as a muted caption (the
+    text blended 6 to 4 into the window), bolder if need be to keep ``CONTROL_CONTRAST`` with
+    the window outside it and the base inside it; the text itself under high contrast. Fusion
+    draws it a shade darker than the window: next to nothing on a dark window, nothing on
+    black."""
+    palette = _palette(palette)
+    text = palette.color(Role.WindowText)
+    if current_theme() == "high-contrast":
+        return text
+    window, base = palette.color(Role.Window), palette.color(Role.Base)
+    for step in range(6, 11):
+        candidate = blend(text, window, step / 10)
+        if min(contrast(candidate, window), contrast(candidate, base)) >= CONTROL_CONTRAST:
+            return candidate
+    return text
 
 
 _ARROWS: dict[tuple[str, bool], str] = {}
@@ -265,6 +293,39 @@ _ROLES: dict[str, dict[Role, str]] = {
 _DISABLED_TEXT = {"light": "#7a7a7a", "dark": "#8a8f98", "high-contrast": "#3ff23f"}
 
 
+class _ReadableIndicators(QProxyStyle):
+    """Fusion, with a check box's and a radio button's outline redrawn in ``indicator_outline``
+    (its tick, its dot and its keyboard-focus outline stay Fusion's)."""
+
+    def drawPrimitive(self, element: QStyle.PrimitiveElement, option: QStyleOption,
+                      painter: QPainter, widget: QWidget | None = None) -> None:
+        super().drawPrimitive(element, option, painter, widget)
+        if element not in (_RADIO, _CHECK) or option.state & _KEYBOARD_FOCUS == _KEYBOARD_FOCUS:
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(QPen(indicator_outline(option.palette)))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        rect = option.rect
+        if element == _RADIO:  # Fusion's circle: centred one pixel down and right
+            radius = (rect.width() + (rect.width() + 1) % 2) / 2.0 - 1
+            painter.drawEllipse(QPointF(rect.center()) + QPointF(1, 1), radius, radius)
+        else:  # Fusion's box: on the half pixel, one short
+            painter.drawRect(QRectF(rect.adjusted(0, 0, -1, -1)).translated(0.5, 0.5))
+        painter.restore()
+
+
+_RADIO = QStyle.PrimitiveElement.PE_IndicatorRadioButton
+_CHECK = QStyle.PrimitiveElement.PE_IndicatorCheckBox
+_KEYBOARD_FOCUS = QStyle.StateFlag.State_HasFocus | QStyle.StateFlag.State_KeyboardFocusChange
+
+
+def themed_style() -> QStyle:
+    """The style of the ``light``, ``dark`` and ``high-contrast`` themes: Fusion, with outlines
+    of check boxes and radio buttons that read on the theme's window."""
+    return _ReadableIndicators(QStyleFactory.create("Fusion"))
+
+
 def theme_palette(name: str) -> QPalette:
     """The palette of the ``light``, ``dark`` or ``high-contrast`` theme."""
     palette = QPalette()
@@ -305,9 +366,7 @@ def apply_theme(app: QApplication, name: str = "system") -> None:
     if name == "system":
         app.setPalette(_readable_placeholder(QGuiApplication.palette()))
     else:
-        fusion = QStyleFactory.create("Fusion")
-        if fusion is not None:
-            app.setStyle(fusion)
+        app.setStyle(themed_style())
         app.setPalette(theme_palette(name))
     app.setStyleSheet(window_style(app.palette()))
     if not app.property(_FOLLOWING_PROPERTY):

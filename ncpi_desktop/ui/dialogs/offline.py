@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from ncpi_desktop.domain.security import ScopeKind, User
-from ncpi_desktop.formats import Kind, uk_date
+from ncpi_desktop.formats import Kind, uk_datetime
 from ncpi_desktop.ui.core.context import one_line
 from ncpi_desktop.ui.core.session import REFUSALS
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
@@ -40,7 +40,7 @@ DIALOG_WIDTH = 520
 def when(at: datetime) -> str:
     """A time as the dialogs show it: DD/MM/YYYY HH:MM, local time."""
     local = at.astimezone()
-    return f"{uk_date(local.date())} {local:%H:%M}"
+    return uk_datetime(local)
 
 
 def default_scope(user: User) -> str:

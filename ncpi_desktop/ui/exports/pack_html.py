@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from PySide6.QtGui import QFontMetricsF, QPdfWriter
 
 from ncpi_desktop.exchange.pack import Chart, Column, Pack, Section, Table
-from ncpi_desktop.formats import NOT_APPLICABLE, Kind, format_value
+from ncpi_desktop.formats import NOT_APPLICABLE, Kind, format_value, uk_weekday_date
 from ncpi_desktop.ui.exports.pack_layout import (
     ACCENT,
     CARD_FILL,
@@ -210,7 +210,7 @@ def pack_html(pack: Pack, chart_urls: dict[str, str], chart_sizes: dict[str, tup
     names = ("RSOs are named at the producer's request: handle accordingly."
              if pack.names else "RSOs are identified by id only.")
     out = [f"<html><body><h1>{_e(pack.title)}</h1>",
-           f'<p class="lead">Figures as at {_e(f"{pack.as_at:%A} {pack.as_at_text}")}. '
+           f'<p class="lead">Figures as at {_e(uk_weekday_date(pack.as_at))}. '
            f"{_e(pack.produced_text)}. {_e(names)}</p>",
            *([f'<p class="note">{_e(pack.audit_line)}</p>'] if pack.audit_line else []),
            _cards_html(pack)]

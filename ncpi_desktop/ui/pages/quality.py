@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QPushButton, QSplitter, QVBoxLayout, 
 
 from ncpi_desktop.analysis.quality import actions_status, coverage_by, dip_sample
 from ncpi_desktop.domain.enums import RISK_ORDER, ReviewGrade
-from ncpi_desktop.formats import Kind, format_value
+from ncpi_desktop.formats import Kind, format_value, uk_dates, uk_month_year
 from ncpi_desktop.ui.models.frames import NO_NAMED_MANAGER, RSO_ID, RSO_NAME, rso_names
 from ncpi_desktop.ui.models.seen import seen_versions
 from ncpi_desktop.ui.models.table_model import Column, DataFrameTableModel
@@ -151,7 +151,7 @@ class QualityPage(ReviewPage):
                 rsos.set_index("rso_id").loc[sample["rso_id"], ["family_name", "given_names"]]
                 .reset_index(drop=True)))
         self.sample_title.setText(
-            f"Dip sample for {figures.snapshot.as_at:%B %Y}: {len(sample):,} cases, "
+            f"Dip sample for {uk_month_year(figures.snapshot.as_at)}: {len(sample):,} cases, "
             f"{policy.qa_sample_per_manager} per offender manager")
         self.show_rows(self.sample_view, sample)
 
@@ -169,7 +169,7 @@ class QualityPage(ReviewPage):
                 actions["manager_name"].notna(), NO_NAMED_MANAGER),
             text=np.where(shown, actions["text"].astype(object), ""),
             flag_action_overdue=True,
-            why_action_overdue="Due " + actions["due_on"].dt.strftime("%d/%m/%Y")
+            why_action_overdue="Due " + uk_dates(actions["due_on"])
             + ", not done by the as-at date")
         return rows.reset_index(drop=True)
 
