@@ -146,6 +146,18 @@ class Policy:
     def describe() -> list[PolicyField]:
         return list(POLICY_FIELDS)
 
+    def notification_text(self) -> str:
+        """Rule 13 in one sentence, with the values in force (rules_text, the Notification
+        tab)."""
+        return (f"Re-notification is due {self.renotification_interval_months} months after the "
+                f"last notification (s.85); an indefinite notification may be reviewed "
+                f"{self.notification_review_years} years after the first "
+                f"({self.notification_review_years_under_18} if under 18 then) and "
+                f"{self.notification_review_repeat_years} years after a decision to continue it "
+                f"(ss.91A-91F); reviews due and notifications ending within "
+                f"{self.notification_review_window_days} days are listed (configurable "
+                f"default).")
+
     def rules_text(self) -> list[str]:
         """The rules in force, one sentence each, for Help > About and the performance pack."""
         p = self
@@ -186,13 +198,7 @@ class Policy:
             f"A neighbourhood briefing holds only the minimum a patrol officer may know and is "
             f"to be destroyed {p.briefing_destroy_after_days} days after it is produced "
             f"(configurable default).",
-            f"Re-notification is due {p.renotification_interval_months} months after the last "
-            f"notification (s.85); an indefinite notification may be reviewed "
-            f"{p.notification_review_years} years after the first "
-            f"({p.notification_review_years_under_18} if under 18 then) and "
-            f"{p.notification_review_repeat_years} years after a decision to continue it "
-            f"(ss.91A-91F); reviews due and notifications ending within "
-            f"{p.notification_review_window_days} days are listed (configurable default).",
+            self.notification_text(),
             f"The forecast counts {p.hours_per_visit:g} hours a home visit and "
             f"{p.hours_per_arms:g} an ARMS assessment, against {p.weekly_hours_per_fte:g} hours "
             f"a week per FTE less recorded absences (configurable defaults: no national figure "

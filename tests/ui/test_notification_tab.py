@@ -125,3 +125,23 @@ def test_f1_on_the_notification_tab_explains_its_lists(qtbot, engine, tab):
     assert "due soon within 21 days" in text and "within 60 days" in text
     assert f"{notification.decide_button.text()} (Record › Notification review decision, " \
            "Ctrl+Shift+N)" in text
+
+
+def test_the_rule_under_the_list_gives_the_policys_years(qtbot, engine, tab):
+    """The sentence under the list states rule 13 with the values in force, so a changed
+    policy shows at once (not the defaults written into the page)."""
+    from builders import as_user
+
+    from ncpi_desktop.storage.operations.policy import set_policy_values
+
+    window, _page, notification = tab
+    assert "reviewed 15 years after the first (8 if under 18 then)" in \
+        notification.rule_label.text()
+    set_policy_values(engine, {"notification_review_years": 12,
+                               "notification_review_years_under_18": 6,
+                               "renotification_interval_months": 6}, as_user("test"))
+    window.reload()
+    qtbot.waitUntil(lambda: window.policy.notification_review_years == 12)
+    text = notification.rule_label.text()
+    assert "due 6 months after the last notification" in text
+    assert "reviewed 12 years after the first (6 if under 18 then)" in text

@@ -176,10 +176,9 @@ class NotificationTab(QWidget):
         self.decision_label.hide()
         self._decided: str | None = None
         layout.addWidget(self.decision_label)
-        layout.addWidget(muted("Re-notification is due yearly (s.85) from the latest "
-                               "notification; an indefinite notification may be reviewed 15 "
-                               "years after the first (8 if under 18 then) and 8 years after a "
-                               "decision to continue (ss.91A-91F)."))
+        #: The rule, with the policy's values once figures arrive.
+        self.rule_label = muted("")
+        layout.addWidget(self.rule_label)
         self.show_combo.currentIndexChanged.connect(lambda _i: self.refresh())
         self.decide_button.setVisible(self.showing == REVIEWS)
 
@@ -212,6 +211,7 @@ class NotificationTab(QWidget):
         rsos = figures.rsos
         scoped = rsos[[c for c in READ if c in rsos.columns]][self._page.scope.mask(rsos)]
         policy = figures.policy
+        self.rule_label.setText(policy.notification_text())
         window = policy.notification_review_window_days
         lists = {key: notification_rows(scoped, key, figures)
                  for key in (RENOTIFICATION, REVIEWS, ENDING, RELEASES)}
