@@ -122,9 +122,10 @@ def test_take_offline_from_the_register_open(qtbot, settings, tmp_path):
     assert "team:East 1" in actions.message.text() and str(out) in actions.message.text()
 
 
-def test_scenario_save_and_delete_are_disabled_on_a_copy_saying_why(qtbot, settings, tmp_path):
-    """A copy keeps no what-if scenario: Save and Delete are greyed, their tip says why; on the
-    source the same user has them."""
+def test_scenario_open_save_and_delete_are_disabled_on_a_copy_saying_why(qtbot, settings,
+                                                                         tmp_path):
+    """A copy keeps no what-if scenario: Open, Save and Delete are greyed, their tip says why;
+    on the source the same user has them."""
     from ncpi_desktop.analysis.scenario import Scenario, Step
     from ncpi_desktop.ui.menus.scenario import ON_OFFLINE_COPY
 
@@ -135,7 +136,7 @@ def test_scenario_save_and_delete_are_disabled_on_a_copy_saying_why(qtbot, setti
         window, _actions = _window_over(qtbot, settings, target, "sup.east1")
         menu = window.features.scenario
         menu.set_scenario(scenario)
-        for action in (menu.save_action, menu.delete_action):
+        for action in (menu.open_action, menu.save_action, menu.delete_action):
             assert action.isEnabled() is not on_copy, (target, action.text())
             for tip in (action.toolTip(), action.statusTip()):
                 assert (tip == ON_OFFLINE_COPY) is on_copy, (target, tip)

@@ -38,10 +38,10 @@ from ncpi_desktop.ui.menus.scenario_apply import ApplyFlow, apply_real_parts
 EXPECTED = (ScenarioError, KeyError, ValueError)
 #: Failures of keeping a scenario by name, said in a message box.
 STORE_ERRORS = (OperationError, NotPermitted, SQLAlchemyError)
-#: Why Save and Delete are disabled on an offline copy, which keeps no scenario
+#: Why Open, Save and Delete are disabled on an offline copy, which keeps no scenario
 #: (``storage.scenarios`` refuses both there).
 ON_OFFLINE_COPY = ("This is an offline copy: what-if scenarios are kept on its source, not "
-                   "in the copy (save or delete them there)")
+                   "in the copy (open, save or delete them there)")
 
 
 def work_out(figures: Figures, scenario: Scenario,
@@ -168,7 +168,7 @@ class ScenarioActions(QObject):
         self.show_action.setEnabled(has_figures and has_scenario)
         self.stop_action.setEnabled(self.shown is not None)
         user, engine = context.user, context.engine is not None
-        gate(self.open_action, user, Operation.SCENARIO, enabled=engine)
+        self._gate_kept(self.open_action, enabled=engine)
         self._gate_kept(self.delete_action, enabled=engine)
         self._gate_kept(self.save_action, enabled=engine and has_scenario)
         gate(self.apply_action, user, Operation.REASSIGN,
@@ -189,7 +189,7 @@ class ScenarioActions(QObject):
         return self._copy_of[1]
 
     def _gate_kept(self, action: QAction, *, enabled: bool) -> None:
-        """Save and Delete: ``gate``d by the rule, and on an offline copy disabled too,
+        """Open, Save and Delete: ``gate``d by the rule, and on an offline copy disabled too,
         saying why on hover (the rule, when it refuses, is said first)."""
         copy = self.on_copy
         if gate(action, self._context.user, Operation.SCENARIO, enabled=enabled and not copy) \
