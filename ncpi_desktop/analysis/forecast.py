@@ -50,6 +50,7 @@ from ncpi_desktop.analysis.align import is_in
 from ncpi_desktop.analysis.dates import add_months
 from ncpi_desktop.analysis.figures import Figures, compute_figures
 from ncpi_desktop.domain.enums import ManagementMode, Role, Status
+from ncpi_desktop.domain.policy import Policy
 from ncpi_desktop.storage.snapshot import Snapshot
 
 #: Counts per week (whole numbers), in the order they are shown.
@@ -366,6 +367,13 @@ def _managers_needed(community: np.ndarray, releases: np.ndarray, limit: float) 
     return np.ceil(np.round(caseload / limit * 10, 6)) / 10
 
 
+def hour_parts(values: dict[str, np.ndarray], policy: Policy) -> tuple[np.ndarray, np.ndarray]:
+    """The hours of the visits due and of the ARMS due in each week (``values``: a level's
+    measures): ``hours_needed`` is their sum; the Forecast page's chart stacks them."""
+    return (values["visits_due"] * policy.hours_per_visit,
+            values["arms_due"] * policy.hours_per_arms)
+
+
 def _level(name: str, keys: pd.DataFrame, figures: Figures, events: dict,
            hours: np.ndarray, horizon: _Horizon) -> Level:
     """One level's measures: counts from ``events``, hours from the snapshot managers'
@@ -380,8 +388,7 @@ def _level(name: str, keys: pd.DataFrame, figures: Figures, events: dict,
     for measure, (rows, week) in events.items():
         group = order_group if measure == "orders_ending" else rso_group
         values[measure] = _counts(group[rows], week, groups, weeks)
-    values["hours_needed"] = (values["visits_due"] * policy.hours_per_visit
-                              + values["arms_due"] * policy.hours_per_arms)
+    values["hours_needed"] = sum(hour_parts(values, policy))
     staff = figures.snapshot.managers
     if name == "managers":
         rows = pd.Index(staff["manager_id"]).get_indexer(keys["manager_id"])

@@ -31,6 +31,7 @@ from ncpi_desktop.analysis.forecast import (
     Level,
     forecast,
     group_fte,
+    hour_parts,
     over_capacity,
 )
 from ncpi_desktop.formats import fmt_number, uk_date
@@ -271,10 +272,8 @@ class ForecastPage(ReviewPage):
         if chart is None or result is None or chosen is None:
             return
         level, row, _fte = chosen
-        policy = self._figures.policy  # type: ignore[union-attr]
-        chart.set_weeks(result.week_starts,
-                        level.values["visits_due"][row] * policy.hours_per_visit,
-                        level.values["arms_due"][row] * policy.hours_per_arms,
+        visits, arms = hour_parts(level.values, self._figures.policy)  # type: ignore[union-attr]
+        chart.set_weeks(result.week_starts, visits[row], arms[row],
                         level.values["hours_available"][row])
         what_if = self.what_if_table(level.table(row))
         chart.set_what_if_capacity(
