@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-from collections.abc import Callable, Collection, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cached_property
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -229,12 +229,9 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
         sql, packing = packed_sql(connection, sql, kinds, params, leave_out)
         whole = read_whole(connection, sql, packing, kinds, params)
         if whole is not None:
-            length = len(next(iter(whole.values()))) if whole else 0
-            data = {name: column if name not in kinds or kinds[name] not in ("text", "label")
-                    else _typed(column, kinds[name]) for name, column in whole.items()}
-            data |= {name: pd.array(np.full(length, None, object), dtype="str")
-                     for name in packing.names if name not in data}
-            return pd.DataFrame(data, columns=list(packing.names))
+            data = {name: _typed(column, kinds.get(name)) if name in packing.plain else column
+                    for name, column in whole.items()}
+            return _with_left_out(data, packing.names)
     with paused_gc():
         result = connection.execute(text(sql), params)
         try:
@@ -252,10 +249,17 @@ def read_frame(connection: Connection, sql: str, kinds: Mapping[str, Kind] | Non
         if packing is not None and packing.packed:
             data |= unpacked(table[names.index(PACKED)], packing)
         if packing is not None:
-            names = list(packing.names)
-            data |= {name: pd.array(np.full(table.shape[1], None, object), dtype="str")
-                     for name in names if name not in data}
+            return _with_left_out(data, packing.names)
     return pd.DataFrame(data, columns=names)
+
+
+def _with_left_out(data: dict[str, Any], names: Sequence[str]) -> pd.DataFrame:
+    """A server's read as a frame of all its columns, ``names`` in order: the columns it was
+    not sent (``read_frame``'s ``leave_out``) blank text."""
+    length = len(next(iter(data.values())))
+    blank = {name: pd.array(np.full(length, None, object), dtype="str")
+             for name in names if name not in data}
+    return pd.DataFrame(data | blank, columns=list(names))
 
 
 def rows_in(target: pd.DataFrame, frame: pd.DataFrame) -> np.ndarray:

@@ -193,35 +193,38 @@ WHOLE_KINDS = {"id": "int", "on_day": "date", "flag": "bool", "months": "Int64",
                "note": "text", "label": "label"}
 
 
-def _whole(engine, where: str = "", note: str = "t.note") -> pd.DataFrame:
+def _whole(engine, where: str = "", note: str = "t.note") -> tuple[pd.DataFrame, bool]:
+    """The read as ``read_frame`` gives it, and (on PostgreSQL) whether the server can send it
+    whole (``pg_read.read_whole``); False on SQLite."""
     sql = WHOLE_SQL.replace("{where}", where).replace("{note}", note)
+    sent_whole = False
     with engine.connect() as connection:
         if engine.dialect.name == "postgresql":
             packed, packing = pg_read.packed_sql(connection, sql, WHOLE_KINDS, {})
-            sent_whole = pg_read.read_whole(connection, packed, packing, WHOLE_KINDS, {})
-            _whole.sent_whole = sent_whole is not None  # type: ignore[attr-defined]
-        return read_frame(connection, sql, WHOLE_KINDS)
+            sent_whole = pg_read.read_whole(connection, packed, packing, WHOLE_KINDS,
+                                            {}) is not None
+        return read_frame(connection, sql, WHOLE_KINDS), sent_whole
 
 
 def test_a_read_of_text_and_packed_columns_comes_whole_and_as_sqlite_reads_it(engines):
-    server = _whole(engines["postgresql"])
-    assert _whole.sent_whole  # type: ignore[attr-defined]
-    pd.testing.assert_frame_equal(server, _whole(engines["sqlite"]), check_exact=True)
+    server, sent_whole = _whole(engines["postgresql"])
+    assert sent_whole
+    pd.testing.assert_frame_equal(server, _whole(engines["sqlite"])[0], check_exact=True)
     assert server["id"].tolist() == [6, 5, 4, 3, 2, 1]  # in the read's order
     assert server["note"].tolist()[:2] == ["", "\\N"]  # empty text is not a blank
     assert pd.isna(server["note"].iloc[3]) and server["label"].iloc[3] == "three"
 
 
 def test_a_whole_read_of_no_rows_is_the_same_empty_frame(engines):
-    server = _whole(engines["postgresql"], "WHERE t.id < 0")
-    assert _whole.sent_whole and server.empty  # type: ignore[attr-defined]
-    pd.testing.assert_frame_equal(server, _whole(engines["sqlite"], "WHERE t.id < 0"),
+    server, sent_whole = _whole(engines["postgresql"], "WHERE t.id < 0")
+    assert sent_whole and server.empty
+    pd.testing.assert_frame_equal(server, _whole(engines["sqlite"], "WHERE t.id < 0")[0],
                                   check_exact=True)
 
 
 def test_text_holding_the_separator_is_read_row_by_row_and_right(engines):
     note = "t.note || CASE WHEN t.id = 2 THEN chr(31) || 'x' ELSE '' END"
-    server = _whole(engines["postgresql"], note=note)
-    assert not _whole.sent_whole  # type: ignore[attr-defined]
+    server, sent_whole = _whole(engines["postgresql"], note=note)
+    assert not sent_whole
     assert server.set_index("id").loc[2, "note"] == "new\nline\x1fx"
     assert server.set_index("id").loc[1, "note"] == "tab\there"
